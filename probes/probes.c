@@ -1,0 +1,23 @@
+/* The probe registry: add a new probe's line here. */
+#include "config.h"
+
+#include <string.h>
+
+#include "probe.h"
+
+const struct pp_probe *const pp_probes[] = {
+    &pp_probe_tcp,
+    &pp_probe_tls,
+    NULL
+};
+
+const struct pp_probe *
+pp_probe_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; pp_probes[i] != NULL; i++)
+        if (strcmp(pp_probes[i]->name, name) == 0)
+            return pp_probes[i];
+    return NULL;
+}

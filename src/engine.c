@@ -1,0 +1,735 @@
+/* The engine; see engine.h. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "dns.h"
+#include "engine.h"
+#include "loop.h"
+#include "netx.h"
+#include "probe.h"
+#include "tlscore.h"
+#include "url.h"
+#include "util.h"
+
+enum phase { PH_QUEUED, PH_CONNECT, PH_TLS, PH_PROBE, PH_DONE };
+
+struct pp_engine;
+
+struct pp_check {
+    struct pp_engine *e;
+    struct pp_result *r;
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    int fd;
+    SSL *ssl;
+    enum phase phase;
+    struct pp_timer deadline;
+    double t_start;
+    double t_phase;
+    void *probe_data;
+    struct pp_check *next;   /* the wait queue */
+    struct pp_check *all;    /* every check, for cleanup */
+};
+
+struct tstate {
+    struct pp_engine *e;
+    const struct pp_target *t;
+    size_t idx;
+    int lookups;              /* outstanding */
+    int nfound;               /* checks created */
+    struct pp_dns_answer fail[2];
+    int nfail;
+};
+
+struct pp_engine {
+    const struct pp_engine_opts *o;
+    struct pp_loop *loop;
+    struct pp_dns *dns;
+    struct tstate *ts;
+    size_t nts;
+    struct pp_check *qhead, *qtail;    /* waiting for a slot */
+    struct pp_check *all;              /* every check, newest first */
+    size_t inflight;
+    size_t cap;                        /* concurrency cap now */
+    size_t checks_open;                /* not yet done */
+    size_t dns_open;                   /* targets still resolving */
+    struct pp_timer run_deadline;
+    struct pp_result **res;
+    size_t nres, capres;
+    bool over;
+};
+
+static void check_start(struct pp_check *c);
+static void pump(struct pp_engine *e);
+
+/* ------------------------------------------------------------ results */
+
+static void
+add_result(struct pp_engine *e, struct pp_result *r)
+{
+    if (e->nres == e->capres) {
+        e->capres = e->capres ? e->capres * 2 : 64;
+        e->res = pp_xrealloc(e->res, e->capres, sizeof(*e->res));
+    }
+    e->res[e->nres++] = r;
+}
+
+static struct pp_result *
+new_result(const struct pp_target *t, unsigned order)
+{
+    struct pp_result *r = pp_xcalloc(1, sizeof(*r));
+
+    r->target = t;
+    r->order = order;
+    r->t_dns = r->t_connect = r->t_tls = r->t_total = -1;
+    r->state = PP_ST_PENDING;
+    return r;
+}
+
+static void
+vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
+     va_list ap)
+{
+    char buf[1024];
+
+    r->state = s;
+    r->reason = rs;
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    free(r->message);
+    r->message = pp_xstrdup(buf);
+}
+
+static void
+set(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+set(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vset(r, s, rs, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------- check access */
+
+struct pp_result *pp_check_result(struct pp_check *c) { return c->r; }
+SSL *pp_check_ssl(struct pp_check *c) { return c->ssl; }
+int pp_check_fd(struct pp_check *c) { return c->fd; }
+struct pp_tls_ctx *pp_check_tls_ctx(struct pp_check *c) { return c->e->o->tls; }
+void *pp_check_data(struct pp_check *c) { return c->probe_data; }
+void pp_check_set_data(struct pp_check *c, void *d) { c->probe_data = d; }
+
+void
+pp_check_set(struct pp_check *c, enum pp_state s, enum pp_reason rs,
+             const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vset(c->r, s, rs, fmt, ap);
+    va_end(ap);
+}
+
+/* --------------------------------------------------------- lifecycle */
+
+static void maybe_over(struct pp_engine *e);
+
+static void
+check_finish(struct pp_check *c)
+{
+    struct pp_engine *e = c->e;
+    const struct pp_probe *p = c->r->target->probe;
+
+    if (c->phase == PH_DONE)
+        return;
+    if (c->phase != PH_QUEUED) {
+        double now = pp_now_msf();
+        c->r->t_total = (c->r->t_dns > 0 ? c->r->t_dns : 0) + (now - c->t_start);
+        e->inflight--;
+    }
+    c->phase = PH_DONE;
+    pp_loop_cancel(e->loop, &c->deadline);
+    if (p->cleanup != NULL)
+        p->cleanup(c);
+    if (c->ssl != NULL) {
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+    }
+    if (c->fd >= 0) {
+        pp_loop_unwatch(e->loop, c->fd);
+        close(c->fd);
+        c->fd = -1;
+    }
+    e->checks_open--;
+    pump(e);
+    maybe_over(e);
+}
+
+static void
+maybe_over(struct pp_engine *e)
+{
+    if (e->checks_open == 0 && e->dns_open == 0 && !e->over) {
+        e->over = true;
+        pp_loop_stop(e->loop);
+    }
+}
+
+static void
+check_io(int fd, short revents, void *arg);
+
+static void
+probe_ready(struct pp_check *c)
+{
+    const struct pp_probe *p = c->r->target->probe;
+
+    c->phase = PH_PROBE;
+    c->t_phase = pp_now_msf();
+    if (p->ready(c) == PP_PROBE_DONE)
+        check_finish(c);
+}
+
+static void
+tls_advance(struct pp_check *c)
+{
+    short ev = 0;
+    struct pp_verdict v;
+    char msg[512];
+
+    switch (pp_tls_step(c->ssl, &ev, &v, msg, sizeof(msg))) {
+    case PP_TLS_AGAIN:
+        pp_loop_events(c->e->loop, c->fd, ev);
+        return;
+    case PP_TLS_DONE:
+        c->r->t_tls = pp_now_msf() - c->t_phase;
+        pp_tls_summarize(c->ssl, &c->r->tls);
+        probe_ready(c);
+        return;
+    case PP_TLS_FAILED:
+        c->r->t_tls = pp_now_msf() - c->t_phase;
+        /* Keep what the server showed before failing, if anything. */
+        if (!c->r->tls.have_cert) {
+            X509 *leaf = SSL_get_peer_certificate(c->ssl);
+            if (leaf != NULL) {
+                pp_tls_describe_cert(leaf, time(NULL), &c->r->tls);
+                X509_free(leaf);
+            }
+        }
+        set(c->r, v.state, v.reason, "%s", msg);
+        check_finish(c);
+        return;
+    }
+}
+
+static void
+connected(struct pp_check *c)
+{
+    const struct pp_target *t = c->r->target;
+
+    c->r->t_connect = pp_now_msf() - c->t_phase;
+    if (!t->probe->tls) {
+        probe_ready(c);
+        return;
+    }
+    c->phase = PH_TLS;
+    c->t_phase = pp_now_msf();
+    c->ssl = pp_tls_start(c->e->o->tls, c->fd, t->sni ? t->sni : t->host,
+                          t->alpn, &c->r->tls);
+    if (c->ssl == NULL) {
+        set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not start TLS (OpenSSL)");
+        check_finish(c);
+        return;
+    }
+    tls_advance(c);
+}
+
+static void
+connect_failed(struct pp_check *c, int err, bool immediate)
+{
+    struct pp_icmp icmp;
+    struct pp_verdict v;
+    bool have = false;
+
+    if (!immediate)
+        have = pp_netx_icmp(c->fd, &icmp);
+    v = pp_classify_connect(err, immediate, have ? &icmp : NULL);
+    if (have && icmp.from[0] != '\0')
+        snprintf(c->r->icmp_from, sizeof(c->r->icmp_from), "%s", icmp.from);
+    c->r->t_connect = pp_now_msf() - c->t_phase;
+    if (v.state == PP_ST_ERROR && v.reason == PP_RS_INTERNAL)
+        set(c->r, v.state, v.reason, "connect failed: %s", strerror(err));
+    else if (c->r->icmp_from[0] != '\0')
+        set(c->r, v.state, v.reason, "%s, sent by %s", pp_reason_sentence(v.reason),
+            c->r->icmp_from);
+    else
+        set(c->r, v.state, v.reason, "%s", pp_reason_sentence(v.reason));
+    check_finish(c);
+}
+
+static void
+check_io(int fd, short revents, void *arg)
+{
+    struct pp_check *c = arg;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    const struct pp_probe *p;
+
+    (void)fd;
+    switch (c->phase) {
+    case PH_CONNECT:
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+        if (err == 0 && (revents & (POLLERR | POLLHUP)) && !(revents & POLLOUT))
+            err = ECONNREFUSED;
+        if (err != 0) {
+            connect_failed(c, err, false);
+            return;
+        }
+        connected(c);
+        return;
+    case PH_TLS:
+        tls_advance(c);
+        return;
+    case PH_PROBE:
+        p = c->r->target->probe;
+        if (p->io == NULL || p->io(c, revents) == PP_PROBE_DONE)
+            check_finish(c);
+        return;
+    default:
+        return;
+    }
+}
+
+void
+pp_check_want(struct pp_check *c, short events)
+{
+    pp_loop_events(c->e->loop, c->fd, events);
+}
+
+static void
+check_deadline(void *arg)
+{
+    struct pp_check *c = arg;
+    const struct pp_probe *p = c->r->target->probe;
+    double now = pp_now_msf();
+
+    switch (c->phase) {
+    case PH_CONNECT:
+        c->r->t_connect = now - c->t_phase;
+        set(c->r, PP_ST_FILTERED, PP_RS_NO_RESPONSE, "%s",
+            pp_reason_sentence(PP_RS_NO_RESPONSE));
+        break;
+    case PH_TLS:
+        c->r->t_tls = now - c->t_phase;
+        set(c->r, PP_ST_TLS_FAILED, PP_RS_TLS_TIMEOUT,
+            "the port accepts connections but the TLS handshake did not finish in time");
+        break;
+    case PH_PROBE:
+        if (p->timeout != NULL)
+            p->timeout(c);
+        else
+            set(c->r, PP_ST_UNEXPECTED, PP_RS_NO_RESPONSE,
+                "the service did not answer in time");
+        break;
+    default:
+        return;
+    }
+    check_finish(c);
+}
+
+static void
+requeue_front(struct pp_engine *e, struct pp_check *c)
+{
+    c->next = e->qhead;
+    e->qhead = c;
+    if (e->qtail == NULL)
+        e->qtail = c;
+}
+
+static void
+check_start(struct pp_check *c)
+{
+    struct pp_engine *e = c->e;
+    int fd, rc;
+
+    fd = socket(c->sa.ss_family, SOCK_STREAM, 0);
+    if (fd < 0) {
+        int err = errno;
+        if (pp_errno_is_local_resource(err) && e->inflight > 0) {
+            /* Out of descriptors: wait for a running check to end, and
+             * run fewer at once from now on. */
+            e->cap = e->inflight;
+            requeue_front(e, c);
+            return;
+        }
+        e->inflight++;
+        c->phase = PH_CONNECT;
+        c->t_start = c->t_phase = pp_now_msf();
+        if (pp_errno_is_local_resource(err))
+            set(c->r, PP_ST_ERROR, PP_RS_LOCAL_RESOURCE,
+                "could not open a socket: %s (raise the descriptor limit or lower --parallel)",
+                strerror(err));
+        else {
+            struct pp_verdict v = pp_classify_connect(err, true, NULL);
+            set(c->r, v.state == PP_ST_ERROR ? PP_ST_ERROR : v.state, v.reason,
+                "could not open a socket: %s", strerror(err));
+        }
+        check_finish(c);
+        return;
+    }
+    c->fd = fd;
+    e->inflight++;
+    c->phase = PH_CONNECT;
+    c->t_start = c->t_phase = pp_now_msf();
+    pp_loop_timer(e->loop, &c->deadline,
+                  pp_now_ms() + (int64_t)(e->o->timeout_s * 1000.0));
+    if (pp_netx_nonblock(fd) < 0 ||
+        pp_loop_watch(e->loop, fd, POLLOUT, check_io, c) < 0) {
+        set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not set up the socket: %s",
+            strerror(errno));
+        check_finish(c);
+        return;
+    }
+    pp_netx_prepare(fd, c->sa.ss_family);
+    rc = connect(fd, (struct sockaddr *)&c->sa, c->salen);
+    if (rc == 0) {
+        connected(c);
+        return;
+    }
+    if (errno != EINPROGRESS && errno != EINTR)
+        connect_failed(c, errno, true);
+}
+
+static void
+pump(struct pp_engine *e)
+{
+    while (e->qhead != NULL && e->inflight < e->cap && !e->over) {
+        struct pp_check *c = e->qhead;
+        size_t before = e->inflight;
+
+        e->qhead = c->next;
+        if (e->qhead == NULL)
+            e->qtail = NULL;
+        c->next = NULL;
+        check_start(c);
+        /* Requeued for lack of descriptors: wait for a slot. */
+        if (e->qhead == c && e->inflight == before)
+            break;
+    }
+}
+
+static struct pp_check *
+check_new(struct pp_engine *e, struct pp_result *r)
+{
+    struct pp_check *c = pp_xcalloc(1, sizeof(*c));
+
+    c->e = e;
+    c->r = r;
+    c->fd = -1;
+    c->phase = PH_QUEUED;
+    pp_timer_init(&c->deadline, check_deadline, c);
+    add_result(e, r);
+    e->checks_open++;
+    c->all = e->all;
+    e->all = c;
+    if (e->qtail != NULL)
+        e->qtail->next = c;
+    else
+        e->qhead = c;
+    e->qtail = c;
+    return c;
+}
+
+/* ---------------------------------------------------------------- DNS */
+
+static const char *
+family_word(int family)
+{
+    return family == AF_INET6 ? "ipv6" : "ipv4";
+}
+
+static void
+make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
+           size_t k, double t_dns)
+{
+    struct pp_engine *e = ts->e;
+    const struct pp_target *t = ts->t;
+    struct pp_result *r = new_result(t, (unsigned)(ts->idx * 64 +
+                                     (family == AF_INET6 ? 32 : 0) + k));
+    struct pp_check *c;
+    const void *a;
+
+    r->has_address = true;
+    r->family = family;
+    r->t_dns = t_dns;
+    a = family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                           : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+    inet_ntop(family, a, r->address, sizeof(r->address));
+    if (k == 0)
+        r->id = pp_xasprintf("%s:%u/%s", t->host, t->port, family_word(family));
+    else
+        r->id = pp_xasprintf("%s:%u/%s/%zu", t->host, t->port, family_word(family), k + 1);
+    c = check_new(e, r);
+    memcpy(&c->sa, sa, sizeof(*sa));
+    if (family == AF_INET6) {
+        ((struct sockaddr_in6 *)&c->sa)->sin6_port = htons(t->port);
+        c->salen = sizeof(struct sockaddr_in6);
+    } else {
+        ((struct sockaddr_in *)&c->sa)->sin_port = htons(t->port);
+        c->salen = sizeof(struct sockaddr_in);
+    }
+    ts->nfound++;
+}
+
+static int
+reason_rank(enum pp_reason r)
+{
+    /* Which failure best explains a name that gave no address at all. */
+    switch (r) {
+    case PP_RS_NXDOMAIN: return 7;
+    case PP_RS_SERVFAIL: return 6;
+    case PP_RS_DNS_REFUSED: return 5;
+    case PP_RS_DNS_UNREACHABLE: return 4;
+    case PP_RS_DNS_TIMEOUT: return 3;
+    case PP_RS_BAD_NAME: return 2;
+    case PP_RS_RUN_DEADLINE: return 1;
+    default: return 0;
+    }
+}
+
+static const char *
+dns_sentence(enum pp_reason r)
+{
+    switch (r) {
+    case PP_RS_NXDOMAIN: return "the name does not exist (NXDOMAIN): a DNS filter or blocklist, or a typo";
+    case PP_RS_SERVFAIL: return "the DNS server failed to answer (SERVFAIL)";
+    case PP_RS_DNS_REFUSED: return "the DNS server refused the query";
+    case PP_RS_DNS_UNREACHABLE: return "the DNS server cannot be reached";
+    case PP_RS_DNS_TIMEOUT: return "the DNS server did not answer in time";
+    case PP_RS_NO_ADDRESS: return "the name has no address of the family asked for";
+    case PP_RS_BAD_NAME: return "the name is malformed";
+    case PP_RS_RUN_DEADLINE: return "the run's time limit passed before the name resolved";
+    default: return "the name did not resolve";
+    }
+}
+
+static void
+target_resolved(struct tstate *ts)
+{
+    struct pp_engine *e = ts->e;
+    struct pp_result *r;
+    enum pp_reason best = PP_RS_NO_ADDRESS;
+    double t = 0;
+    int i;
+
+    if (ts->nfound == 0) {
+        for (i = 0; i < ts->nfail; i++) {
+            if (reason_rank(ts->fail[i].reason) > reason_rank(best))
+                best = ts->fail[i].reason;
+            if (ts->fail[i].elapsed_ms > t)
+                t = ts->fail[i].elapsed_ms;
+        }
+        r = new_result(ts->t, (unsigned)(ts->idx * 64));
+        r->id = pp_xasprintf("%s:%u", ts->t->host, ts->t->port);
+        r->t_dns = t;
+        r->t_total = t;
+        set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));
+        add_result(e, r);
+    }
+    e->dns_open--;
+    pump(e);
+    maybe_over(e);
+}
+
+static void
+on_dns(const struct pp_dns_answer *a, void *arg)
+{
+    struct tstate *ts = arg;
+    size_t k;
+
+    if (a->status == 0 && a->naddr > 0 && !ts->e->over) {
+        for (k = 0; k < a->naddr; k++)
+            make_check(ts, &a->addr[k], a->family, k, a->elapsed_ms);
+    } else if (ts->nfail < 2) {
+        ts->fail[ts->nfail++] = *a;
+    }
+    if (--ts->lookups == 0)
+        target_resolved(ts);
+}
+
+static void
+start_target(struct pp_engine *e, struct tstate *ts)
+{
+    const struct pp_target *t = ts->t;
+    int lit = pp_host_literal(t->host);
+
+    e->dns_open++;
+    if (lit != 0) {
+        struct sockaddr_storage sa;
+
+        memset(&sa, 0, sizeof(sa));
+        if (lit == 4 && e->o->want_v4) {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
+            s4->sin_family = AF_INET;
+            inet_pton(AF_INET, t->host, &s4->sin_addr);
+            make_check(ts, &sa, AF_INET, 0, -1);
+        } else if (lit == 6 && e->o->want_v6) {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
+            s6->sin6_family = AF_INET6;
+            inet_pton(AF_INET6, t->host, &s6->sin6_addr);
+            make_check(ts, &sa, AF_INET6, 0, -1);
+        } else {
+            ts->fail[0].reason = PP_RS_NO_ADDRESS;
+            ts->nfail = 1;
+        }
+        target_resolved(ts);
+        return;
+    }
+    /* Count both lookups first: a callback may run at once. */
+    ts->lookups = (e->o->want_v4 ? 1 : 0) + (e->o->want_v6 ? 1 : 0);
+    if (e->o->want_v4)
+        pp_dns_lookup(e->dns, t->host, AF_INET, on_dns, ts);
+    if (e->o->want_v6)
+        pp_dns_lookup(e->dns, t->host, AF_INET6, on_dns, ts);
+}
+
+/* ------------------------------------------------------------- the run */
+
+static void
+run_deadline(void *arg)
+{
+    struct pp_engine *e = arg;
+    size_t i;
+
+    /* Stop what still runs; resources are released after the loop. */
+    e->over = true;
+    pp_dns_cancel(e->dns);
+    for (i = 0; i < e->nres; i++) {
+        struct pp_result *r = e->res[i];
+        if (r->state == PP_ST_PENDING)
+            set(r, PP_ST_ERROR, PP_RS_RUN_DEADLINE,
+                "not finished when the run's time limit passed (--run-timeout)");
+    }
+    pp_loop_stop(e->loop);
+}
+
+static size_t
+fd_budget(void)
+{
+    struct rlimit rl;
+    long open_max;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 64;
+    /* Take what the hard limit allows, within reason. */
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max &&
+        rl.rlim_cur < 65536) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+        struct rlimit n = rl;
+        n.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &n) == 0)
+            rl = n;
+    }
+    open_max = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long)rl.rlim_cur;
+    /* Leave room for stdio, c-ares, the terminal and later capture. */
+    return open_max > 24 ? (size_t)(open_max - 16) : 4;
+}
+
+static int
+cmp_result(const void *a, const void *b)
+{
+    const struct pp_result *x = *(struct pp_result *const *)a;
+    const struct pp_result *y = *(struct pp_result *const *)b;
+
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int
+pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
+              struct pp_report *rep, char *err, size_t errlen)
+{
+    struct pp_engine e;
+    size_t i, waves;
+    double run_s;
+    time_t t0 = time(NULL);
+    double m0 = pp_now_msf();
+    struct pp_check *c, *next;
+
+    memset(&e, 0, sizeof(e));
+    memset(rep, 0, sizeof(*rep));
+    e.o = o;
+    e.loop = pp_loop_new();
+    e.dns = pp_dns_new(e.loop, o->resolver, (int)(o->timeout_s * 1000.0), err, errlen);
+    if (e.dns == NULL) {
+        pp_loop_free(e.loop);
+        return -1;
+    }
+    e.cap = (size_t)(o->parallel > 0 ? o->parallel : 1);
+    i = fd_budget();
+    if (e.cap > i)
+        e.cap = i;
+    e.nts = plan->n;
+    e.ts = pp_xcalloc(plan->n, sizeof(*e.ts));
+    /* The run's limit: DNS, then the checks in waves of the cap, each
+     * wave bounded by the per-check timeout, with slack. */
+    waves = (plan->n * 2 + e.cap - 1) / e.cap;
+    run_s = o->run_timeout_s > 0 ? o->run_timeout_s
+                                 : o->timeout_s * (double)(waves + 2) + 5.0;
+    pp_timer_init(&e.run_deadline, run_deadline, &e);
+    pp_loop_timer(e.loop, &e.run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
+
+    for (i = 0; i < plan->n; i++) {
+        e.ts[i].e = &e;
+        e.ts[i].t = plan->t[i];
+        e.ts[i].idx = i;
+        start_target(&e, &e.ts[i]);
+    }
+    pump(&e);
+    maybe_over(&e);
+    if (!e.over && pp_loop_run(e.loop) < 0)
+        snprintf(err, errlen, "poll: %s", strerror(errno));
+
+    /* Release checks the run deadline cut short, then free them all. */
+    for (c = e.all; c != NULL; c = next) {
+        next = c->all;
+        if (c->phase != PH_DONE)
+            check_finish(c);
+        free(c);
+    }
+    rep->duration_ms = pp_now_msf() - m0;
+    pp_rfc3339(t0, rep->started_at, sizeof(rep->started_at));
+    qsort(e.res, e.nres, sizeof(*e.res), cmp_result);
+    rep->results = e.res;
+    rep->n = e.nres;
+    pp_dns_free(e.dns);
+    pp_loop_free(e.loop);
+    free(e.ts);
+    return 0;
+}
+
+void
+pp_report_free(struct pp_report *rep)
+{
+    size_t i;
+
+    for (i = 0; i < rep->n; i++)
+        pp_result_free(rep->results[i]);
+    free(rep->results);
+    rep->results = NULL;
+    rep->n = 0;
+}

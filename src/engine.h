@@ -1,0 +1,47 @@
+/*
+ * The engine: runs a plan concurrently in one poll() loop.  DNS for every
+ * name, one check per address found, a concurrency cap that also respects
+ * RLIMIT_NOFILE, a deadline per check and one for the whole run.
+ */
+#ifndef PP_ENGINE_H
+#define PP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "plan.h"
+#include "pushprobe.h"
+
+struct pp_tls_ctx;
+
+struct pp_engine_opts {
+    double timeout_s;     /* per check (DNS and connect+TLS each) */
+    double run_timeout_s; /* whole run; 0: derived from timeout and size */
+    int parallel;         /* concurrent checks at most */
+    bool want_v4;
+    bool want_v6;
+    const char *resolver; /* NULL: the system's */
+    struct pp_tls_ctx *tls;
+};
+
+/* Run the plan; fills rep (sorted in plan order).  Returns 0, or -1 with
+ * err set on an internal failure. */
+int pp_engine_run(const struct pp_plan *, const struct pp_engine_opts *,
+                  struct pp_report *rep, char *err, size_t errlen);
+void pp_report_free(struct pp_report *);
+
+/* For probes: the check in hand. */
+struct pp_check;
+struct pp_result *pp_check_result(struct pp_check *);
+SSL *pp_check_ssl(struct pp_check *);
+int pp_check_fd(struct pp_check *);
+struct pp_tls_ctx *pp_check_tls_ctx(struct pp_check *);
+void pp_check_want(struct pp_check *, short events);
+void pp_check_set(struct pp_check *, enum pp_state, enum pp_reason,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void *pp_check_data(struct pp_check *);
+void pp_check_set_data(struct pp_check *, void *);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Platform-specific socket extras behind one small interface.
+ *
+ * On Linux, IP_RECVERR / IPV6_RECVERR let a TCP connect in SYN_SENT queue
+ * the ICMP error that killed it, with the address of the router that sent
+ * it.  Elsewhere the interface reports nothing and callers fall back to the
+ * errno of the connect.
+ */
+#ifndef PP_NETX_H
+#define PP_NETX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pp_icmp {
+    bool valid;
+    int family;       /* AF_INET: ICMPv4 type/code; AF_INET6: ICMPv6 */
+    uint8_t type;
+    uint8_t code;
+    int err;          /* errno the kernel attached */
+    char from[48];    /* offender address, "" when unknown */
+};
+
+/* Prepare a fresh non-blocking socket for a connect check. */
+void pp_netx_prepare(int fd, int family);
+/* Read the ICMP error queued on fd, if any.  Returns true when found. */
+bool pp_netx_icmp(int fd, struct pp_icmp *out);
+/* Make fd non-blocking and close-on-exec; -1 on failure. */
+int pp_netx_nonblock(int fd);
+
+#endif

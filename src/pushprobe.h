@@ -1,0 +1,186 @@
+/*
+ * pushprobe: the result model shared by the engine, the probes and ui/.
+ *
+ * A check is one (target, address) pair: IPv4 and IPv6 addresses of one
+ * name are separate checks.  A target whose name did not resolve yields one
+ * check with no address.  Reports read struct pp_result and nothing else.
+ */
+#ifndef PP_PUSHPROBE_H
+#define PP_PUSHPROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PP_JSON_SCHEMA 1
+
+/* Exit statuses (documented in pushprobe.1). */
+#define PP_EXIT_OK 0
+#define PP_EXIT_FAILED 1
+#define PP_EXIT_USAGE 2
+#define PP_EXIT_INTERNAL 3
+
+enum pp_state {
+    PP_ST_PENDING = 0,
+    PP_ST_OK,
+    PP_ST_CLOSED,
+    PP_ST_FILTERED,
+    PP_ST_BLOCKED,
+    PP_ST_UNREACHABLE,
+    PP_ST_DNS_FAILED,
+    PP_ST_TLS_FAILED,
+    PP_ST_INTERCEPTED,
+    PP_ST_UNEXPECTED,
+    PP_ST_ERROR,
+    PP_ST__COUNT
+};
+
+/* Short reason codes: one enum, one string table (result.c). */
+enum pp_reason {
+    PP_RS_NONE = 0,
+    PP_RS_SYN_ACK,
+    PP_RS_CONN_REFUSED,
+    PP_RS_CONN_RESET,
+    PP_RS_NO_RESPONSE,
+    PP_RS_ADMIN_PROHIBITED,
+    PP_RS_PORT_UNREACH,
+    PP_RS_PROTO_UNREACH,
+    PP_RS_HOST_UNREACH,
+    PP_RS_NET_UNREACH,
+    PP_RS_TTL_EXCEEDED,
+    PP_RS_NO_ROUTE,
+    PP_RS_LOCAL_POLICY,
+    PP_RS_NXDOMAIN,
+    PP_RS_SERVFAIL,
+    PP_RS_DNS_REFUSED,
+    PP_RS_DNS_TIMEOUT,
+    PP_RS_DNS_UNREACHABLE,
+    PP_RS_NO_ADDRESS,
+    PP_RS_BAD_NAME,
+    PP_RS_TLS_OK,
+    PP_RS_TLS_ALERT,
+    PP_RS_TLS_EOF,
+    PP_RS_TLS_TIMEOUT,
+    PP_RS_NOT_TLS,
+    PP_RS_TLS_HANDSHAKE,
+    PP_RS_CERT_UNTRUSTED,
+    PP_RS_CERT_EXPIRED,
+    PP_RS_CERT_NOT_YET_VALID,
+    PP_RS_NAME_MISMATCH,
+    PP_RS_ISSUER_UNEXPECTED,
+    PP_RS_ALPN_MISMATCH,
+    PP_RS_LOCAL_RESOURCE,
+    PP_RS_RUN_DEADLINE,
+    PP_RS_INTERNAL,
+    PP_RS__COUNT
+};
+
+/* Service groups, in report order. */
+enum pp_service {
+    PP_SV_APNS_DEVICE = 0,
+    PP_SV_APNS_PROVIDER,
+    PP_SV_APNS_LEGACY,
+    PP_SV_MDM,
+    PP_SV_ENROLLMENT,
+    PP_SV_SOFTWARE_UPDATE,
+    PP_SV_CERT_VALIDATION,
+    PP_SV_CAPTIVE,
+    PP_SV_SUS,
+    PP_SV_DP,
+    PP_SV_SMB,
+    PP_SV_AFP,
+    PP_SV_CUSTOM,
+    PP_SV__COUNT
+};
+
+/* Which roots a TLS chain must lead to (see data/ and tlscore.c). */
+enum pp_trust {
+    PP_TRUST_SYSTEM = 0, /* system store plus --ca-file */
+    PP_TRUST_APPLE_COURIER,
+    PP_TRUST_APPLE_PUBLIC,
+    PP_TRUST__COUNT
+};
+
+struct pp_probe;
+
+/* One entry of the plan: what to check, before DNS. */
+struct pp_target {
+    enum pp_service service;
+    char *host;        /* name or literal address */
+    uint16_t port;
+    const struct pp_probe *probe;
+    bool required;
+    char *sni;         /* TLS server name; NULL: host (if a name) */
+    char *verify_name; /* name the certificate must carry; NULL: host */
+    char *alpn;        /* comma-separated ALPN offer, or NULL */
+    enum pp_trust trust;
+    char *path;        /* URL path for later service probes, or NULL */
+    char *note;        /* why this target is in the plan */
+};
+
+struct pp_tls_info {
+    bool ran;            /* a handshake was attempted */
+    bool handshake_done;
+    char version[16];
+    char cipher[64];
+    char alpn[32];
+    char *subject;
+    char *issuer;
+    char *issuer_cn;
+    char not_after[32];  /* RFC 3339, UTC */
+    int days_left;
+    bool have_cert;
+    bool verified;
+    char *verify_error;
+    bool client_cert_requested;
+    enum pp_trust trust;
+};
+
+struct pp_result {
+    char *id;
+    const struct pp_target *target;
+    bool has_address;
+    int family;          /* AF_INET, AF_INET6, or 0 when no address */
+    char address[48];
+    enum pp_state state;
+    enum pp_reason reason;
+    char icmp_from[48];  /* router that sent an ICMP error, or "" */
+    /* Phase timings in milliseconds; negative when the phase did not run. */
+    double t_dns;
+    double t_connect;
+    double t_tls;
+    double t_total;
+    struct pp_tls_info tls;
+    char *message;       /* one human sentence */
+    unsigned order;      /* sort key: plan index, family, DNS order */
+};
+
+struct pp_report {
+    char started_at[40]; /* RFC 3339 */
+    double duration_ms;
+    struct pp_result **results;
+    size_t n;
+};
+
+const char *pp_state_name(enum pp_state);
+const char *pp_reason_name(enum pp_reason);
+const char *pp_service_name(enum pp_service);
+const char *pp_service_title(enum pp_service);
+const char *pp_trust_name(enum pp_trust);
+bool pp_state_is_ok(enum pp_state);
+
+void pp_result_free(struct pp_result *);
+void pp_target_free(struct pp_target *);
+
+/* Summary status from results: "ok", "degraded" (only optional checks
+ * failed) or "failed" (a required check failed). */
+struct pp_summary {
+    size_t checks;
+    size_t ok;
+    size_t failed;
+    size_t required_failed;
+    const char *status;
+};
+void pp_summarize(const struct pp_report *, struct pp_summary *);
+
+#endif

@@ -1,0 +1,172 @@
+/* Names of states, reasons and services: one table each. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "pushprobe.h"
+
+static const char *const state_names[PP_ST__COUNT] = {
+    [PP_ST_PENDING] = "pending",
+    [PP_ST_OK] = "ok",
+    [PP_ST_CLOSED] = "closed",
+    [PP_ST_FILTERED] = "filtered",
+    [PP_ST_BLOCKED] = "blocked",
+    [PP_ST_UNREACHABLE] = "unreachable",
+    [PP_ST_DNS_FAILED] = "dns-failed",
+    [PP_ST_TLS_FAILED] = "tls-failed",
+    [PP_ST_INTERCEPTED] = "intercepted",
+    [PP_ST_UNEXPECTED] = "unexpected",
+    [PP_ST_ERROR] = "error",
+};
+
+static const char *const reason_names[PP_RS__COUNT] = {
+    [PP_RS_NONE] = "none",
+    [PP_RS_SYN_ACK] = "syn-ack",
+    [PP_RS_CONN_REFUSED] = "conn-refused",
+    [PP_RS_CONN_RESET] = "conn-reset",
+    [PP_RS_NO_RESPONSE] = "no-response",
+    [PP_RS_ADMIN_PROHIBITED] = "admin-prohibited",
+    [PP_RS_PORT_UNREACH] = "port-unreach",
+    [PP_RS_PROTO_UNREACH] = "proto-unreach",
+    [PP_RS_HOST_UNREACH] = "host-unreach",
+    [PP_RS_NET_UNREACH] = "net-unreach",
+    [PP_RS_TTL_EXCEEDED] = "ttl-exceeded",
+    [PP_RS_NO_ROUTE] = "no-route",
+    [PP_RS_LOCAL_POLICY] = "local-policy",
+    [PP_RS_NXDOMAIN] = "nxdomain",
+    [PP_RS_SERVFAIL] = "servfail",
+    [PP_RS_DNS_REFUSED] = "dns-refused",
+    [PP_RS_DNS_TIMEOUT] = "dns-timeout",
+    [PP_RS_DNS_UNREACHABLE] = "dns-unreachable",
+    [PP_RS_NO_ADDRESS] = "no-address",
+    [PP_RS_BAD_NAME] = "bad-name",
+    [PP_RS_TLS_OK] = "tls-ok",
+    [PP_RS_TLS_ALERT] = "tls-alert",
+    [PP_RS_TLS_EOF] = "tls-eof",
+    [PP_RS_TLS_TIMEOUT] = "tls-timeout",
+    [PP_RS_NOT_TLS] = "not-tls",
+    [PP_RS_TLS_HANDSHAKE] = "tls-handshake",
+    [PP_RS_CERT_UNTRUSTED] = "cert-untrusted",
+    [PP_RS_CERT_EXPIRED] = "cert-expired",
+    [PP_RS_CERT_NOT_YET_VALID] = "cert-not-yet-valid",
+    [PP_RS_NAME_MISMATCH] = "name-mismatch",
+    [PP_RS_ISSUER_UNEXPECTED] = "issuer-unexpected",
+    [PP_RS_ALPN_MISMATCH] = "alpn-mismatch",
+    [PP_RS_LOCAL_RESOURCE] = "local-resource",
+    [PP_RS_RUN_DEADLINE] = "run-deadline",
+    [PP_RS_INTERNAL] = "internal",
+};
+
+static const struct {
+    const char *name;
+    const char *title;
+} services[PP_SV__COUNT] = {
+    [PP_SV_APNS_DEVICE] = {"apns-device", "Apple push, device side (courier)"},
+    [PP_SV_APNS_PROVIDER] = {"apns-provider", "Apple push, MDM server side"},
+    [PP_SV_APNS_LEGACY] = {"apns-legacy", "Apple push, legacy (retired 2021)"},
+    [PP_SV_MDM] = {"mdm", "MDM server"},
+    [PP_SV_ENROLLMENT] = {"enrollment", "Activation and enrollment"},
+    [PP_SV_SOFTWARE_UPDATE] = {"software-update", "Software update"},
+    [PP_SV_CERT_VALIDATION] = {"cert-validation", "Certificate validation"},
+    [PP_SV_CAPTIVE] = {"captive", "Captive portal detection"},
+    [PP_SV_SUS] = {"sus", "Software Update Server"},
+    [PP_SV_DP] = {"dp", "Distribution points"},
+    [PP_SV_SMB] = {"smb", "SMB file share"},
+    [PP_SV_AFP] = {"afp", "AFP file share"},
+    [PP_SV_CUSTOM] = {"custom", "Other targets"},
+};
+
+static const char *const trust_names[PP_TRUST__COUNT] = {
+    [PP_TRUST_SYSTEM] = "system",
+    [PP_TRUST_APPLE_COURIER] = "apple-courier",
+    [PP_TRUST_APPLE_PUBLIC] = "apple-public",
+};
+
+const char *
+pp_state_name(enum pp_state s)
+{
+    return (unsigned)s < PP_ST__COUNT ? state_names[s] : "?";
+}
+
+const char *
+pp_reason_name(enum pp_reason r)
+{
+    return (unsigned)r < PP_RS__COUNT ? reason_names[r] : "?";
+}
+
+const char *
+pp_service_name(enum pp_service s)
+{
+    return (unsigned)s < PP_SV__COUNT ? services[s].name : "?";
+}
+
+const char *
+pp_service_title(enum pp_service s)
+{
+    return (unsigned)s < PP_SV__COUNT ? services[s].title : "?";
+}
+
+const char *
+pp_trust_name(enum pp_trust t)
+{
+    return (unsigned)t < PP_TRUST__COUNT ? trust_names[t] : "?";
+}
+
+bool
+pp_state_is_ok(enum pp_state s)
+{
+    return s == PP_ST_OK;
+}
+
+void
+pp_result_free(struct pp_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->id);
+    free(r->message);
+    free(r->tls.subject);
+    free(r->tls.issuer);
+    free(r->tls.issuer_cn);
+    free(r->tls.verify_error);
+    free(r);
+}
+
+void
+pp_target_free(struct pp_target *t)
+{
+    if (t == NULL)
+        return;
+    free(t->host);
+    free(t->sni);
+    free(t->verify_name);
+    free(t->alpn);
+    free(t->path);
+    free(t->note);
+    free(t);
+}
+
+void
+pp_summarize(const struct pp_report *rep, struct pp_summary *s)
+{
+    size_t i;
+
+    s->checks = rep->n;
+    s->ok = s->failed = s->required_failed = 0;
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        if (pp_state_is_ok(r->state)) {
+            s->ok++;
+        } else {
+            s->failed++;
+            if (r->target->required)
+                s->required_failed++;
+        }
+    }
+    if (s->required_failed > 0)
+        s->status = "failed";
+    else if (s->failed > 0)
+        s->status = "degraded";
+    else
+        s->status = "ok";
+}

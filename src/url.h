@@ -1,0 +1,34 @@
+/*
+ * Parsing of what users type: URLs (--mdm, --sus, --dp), HOST[:PORT]
+ * targets and host names.  Pure functions; errors come back as a sentence
+ * in err, never as a crash.
+ */
+#ifndef PP_URL_H
+#define PP_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pp_url {
+    char scheme[16];  /* lower case */
+    char *host;       /* without brackets */
+    uint16_t port;    /* 0 when absent */
+    char *path;       /* "/" when absent; includes the query */
+};
+
+/* scheme://[user@]host[:port][/path].  Returns 0, or -1 with err set. */
+int pp_url_parse(const char *s, struct pp_url *u, char *err, size_t errlen);
+void pp_url_free(struct pp_url *u);
+
+/* host, host:port, [v6]:port or a bare IPv6 literal.  *port is 0 when
+ * absent.  Returns 0, or -1 with err set. */
+int pp_hostport_parse(const char *s, char **host, uint16_t *port,
+                      char *err, size_t errlen);
+
+/* A DNS name (RFC 1123 labels, underscores allowed) or an IP literal. */
+bool pp_host_valid(const char *h);
+/* 4 (IPv4 literal), 6 (IPv6 literal) or 0 (a name). */
+int pp_host_literal(const char *h);
+
+#endif

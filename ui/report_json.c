@@ -1,0 +1,141 @@
+/* The JSON report, schema 1 (documented in pushprobe.1). */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <stdio.h>
+
+#include "jsonw.h"
+#include "probe.h"
+#include "report.h"
+
+static void
+ms(struct pp_jsonw *w, const char *key, double v)
+{
+    pp_jw_key(w, key);
+    if (v < 0)
+        pp_jw_null(w);
+    else
+        pp_jw_num(w, v, 3);
+}
+
+static void
+opt_str(struct pp_jsonw *w, const char *key, const char *v)
+{
+    pp_jw_key(w, key);
+    if (v != NULL && *v != '\0')
+        pp_jw_str(w, v);
+    else
+        pp_jw_null(w);
+}
+
+static void
+tls_obj(struct pp_jsonw *w, const struct pp_tls_info *t)
+{
+    pp_jw_key(w, "tls");
+    if (!t->ran) {
+        pp_jw_null(w);
+        return;
+    }
+    pp_jw_obj(w);
+    opt_str(w, "version", t->version);
+    opt_str(w, "cipher", t->cipher);
+    opt_str(w, "alpn", t->alpn);
+    opt_str(w, "subject", t->subject);
+    opt_str(w, "issuer", t->issuer);
+    opt_str(w, "issuer_cn", t->issuer_cn);
+    opt_str(w, "not_after", t->not_after);
+    pp_jw_key(w, "days_left");
+    if (t->have_cert)
+        pp_jw_int(w, t->days_left);
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "verified");
+    pp_jw_bool(w, t->verified);
+    opt_str(w, "verify_error", t->verify_error);
+    pp_jw_key(w, "trust");
+    pp_jw_str(w, pp_trust_name(t->trust));
+    pp_jw_key(w, "client_cert_requested");
+    pp_jw_bool(w, t->client_cert_requested);
+    pp_jw_obj_end(w);
+}
+
+void
+pp_report_json(FILE *f, const struct pp_report *rep)
+{
+    struct pp_jsonw w;
+    struct pp_summary s;
+    size_t i;
+
+    pp_summarize(rep, &s);
+    pp_jw_init(&w, f, true);
+    pp_jw_obj(&w);
+    pp_jw_key(&w, "tool");
+    pp_jw_str(&w, "pushprobe");
+    pp_jw_key(&w, "version");
+    pp_jw_str(&w, PACKAGE_VERSION);
+    pp_jw_key(&w, "schema");
+    pp_jw_int(&w, PP_JSON_SCHEMA);
+    pp_jw_key(&w, "started_at");
+    pp_jw_str(&w, rep->started_at);
+    pp_jw_key(&w, "duration_ms");
+    pp_jw_num(&w, rep->duration_ms, 1);
+    pp_jw_key(&w, "summary");
+    pp_jw_obj(&w);
+    pp_jw_key(&w, "status");
+    pp_jw_str(&w, s.status);
+    pp_jw_key(&w, "checks");
+    pp_jw_int(&w, (long long)s.checks);
+    pp_jw_key(&w, "ok");
+    pp_jw_int(&w, (long long)s.ok);
+    pp_jw_key(&w, "failed");
+    pp_jw_int(&w, (long long)s.failed);
+    pp_jw_key(&w, "required_failed");
+    pp_jw_int(&w, (long long)s.required_failed);
+    pp_jw_obj_end(&w);
+    pp_jw_key(&w, "checks");
+    pp_jw_arr(&w);
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        const struct pp_target *t = r->target;
+
+        pp_jw_obj(&w);
+        pp_jw_key(&w, "id");
+        pp_jw_str(&w, r->id);
+        pp_jw_key(&w, "service");
+        pp_jw_str(&w, pp_service_name(t->service));
+        pp_jw_key(&w, "host");
+        pp_jw_str(&w, t->host);
+        pp_jw_key(&w, "port");
+        pp_jw_int(&w, t->port);
+        opt_str(&w, "address", r->has_address ? r->address : NULL);
+        pp_jw_key(&w, "family");
+        if (r->has_address)
+            pp_jw_str(&w, r->family == AF_INET6 ? "ipv6" : "ipv4");
+        else
+            pp_jw_null(&w);
+        pp_jw_key(&w, "probe");
+        pp_jw_str(&w, t->probe->name);
+        pp_jw_key(&w, "required");
+        pp_jw_bool(&w, t->required);
+        pp_jw_key(&w, "state");
+        pp_jw_str(&w, pp_state_name(r->state));
+        pp_jw_key(&w, "reason");
+        pp_jw_str(&w, pp_reason_name(r->reason));
+        opt_str(&w, "icmp_from", r->icmp_from);
+        pp_jw_key(&w, "timings_ms");
+        pp_jw_obj(&w);
+        ms(&w, "dns", r->t_dns);
+        ms(&w, "connect", r->t_connect);
+        ms(&w, "tls", r->t_tls);
+        ms(&w, "total", r->t_total);
+        pp_jw_obj_end(&w);
+        tls_obj(&w, &r->tls);
+        opt_str(&w, "sni", t->probe->tls ? (t->sni ? t->sni : t->host) : NULL);
+        opt_str(&w, "alpn_offered", t->probe->tls ? t->alpn : NULL);
+        opt_str(&w, "message", r->message);
+        opt_str(&w, "note", t->note);
+        pp_jw_obj_end(&w);
+    }
+    pp_jw_arr_end(&w);
+    pp_jw_obj_end(&w);
+}

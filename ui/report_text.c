@@ -1,0 +1,94 @@
+/* The text report: grouped by service, aligned, pasteable into a ticket. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+#include "report.h"
+
+#define C_RESET "\033[0m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+
+static void
+details(const struct pp_result *r, char *buf, size_t len)
+{
+    const struct pp_tls_info *t = &r->tls;
+
+    if (r->state == PP_ST_OK && t->handshake_done) {
+        snprintf(buf, len, "%s%s%s, issued by %s, %d days left%s", t->version,
+                 t->alpn[0] ? " " : "", t->alpn, t->issuer_cn ? t->issuer_cn : "?",
+                 t->days_left, t->client_cert_requested ? ", client certificate requested" : "");
+        return;
+    }
+    if (r->state == PP_ST_OK) {
+        buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, len, "%s%s", r->target->required ? "" : "(optional) ",
+             r->message ? r->message : "");
+}
+
+static void
+fmt_ms(double ms, char *buf, size_t len)
+{
+    if (ms < 0)
+        snprintf(buf, len, "-");
+    else if (ms < 10)
+        snprintf(buf, len, "%.1f ms", ms);
+    else if (ms < 10000)
+        snprintf(buf, len, "%.0f ms", ms);
+    else
+        snprintf(buf, len, "%.1f s", ms / 1000.0);
+}
+
+void
+pp_report_text(FILE *f, const struct pp_report *rep, bool color)
+{
+    size_t i, hw = 4, aw = 7;
+    int sv, last = -1;
+    struct pp_summary s;
+
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        size_t h = strlen(r->target->host), a = strlen(r->address);
+        if (h > hw)
+            hw = h > 40 ? 40 : h;
+        if (a > aw)
+            aw = a > 39 ? 39 : a;
+    }
+    pp_summarize(rep, &s);
+    fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s\n", color ? C_BOLD : "",
+            PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, rep->n,
+            rep->duration_ms / 1000.0);
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        char det[1200], tm[32];
+        const char *col = "";
+
+        sv = (int)r->target->service;
+        if (sv != last) {
+            fprintf(f, "\n%s%s%s\n", color ? C_BOLD : "", pp_service_title(r->target->service),
+                    color ? C_RESET : "");
+            fprintf(f, "  %-*s  %-*s  %5s  %-11s  %-16s  %8s  %s\n", (int)hw, "HOST",
+                    (int)aw, "ADDRESS", "PORT", "STATE", "REASON", "TIME", "DETAILS");
+            last = sv;
+        }
+        details(r, det, sizeof(det));
+        fmt_ms(r->t_total, tm, sizeof(tm));
+        if (color)
+            col = r->state == PP_ST_OK ? C_GREEN : r->target->required ? C_RED : C_YELLOW;
+        fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s\n", (int)hw, (int)hw,
+                r->target->host, (int)aw, r->has_address ? r->address : "-",
+                r->target->port, col, pp_state_name(r->state), color ? C_RESET : "",
+                pp_reason_name(r->reason), tm, det);
+    }
+    fprintf(f, "\n%sSummary: %s%s - %zu checks, %zu ok, %zu failed (%zu required).\n",
+            color ? (strcmp(s.status, "ok") == 0 ? C_GREEN : strcmp(s.status, "failed") == 0 ? C_RED : C_YELLOW) : "",
+            strcmp(s.status, "ok") == 0 ? "OK" : strcmp(s.status, "failed") == 0 ? "FAILED" : "DEGRADED",
+            color ? C_RESET : "", s.checks, s.ok, s.failed, s.required_failed);
+}
