@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -632,10 +633,10 @@ static size_t
 fd_budget(void)
 {
     struct rlimit rl;
-    long open_max;
+    long open_max, fd, in_use = 0;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return 64;
+        return 16;
     /* Take what the hard limit allows, within reason. */
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max &&
         rl.rlim_cur < 65536) {
@@ -645,9 +646,14 @@ fd_budget(void)
         if (setrlimit(RLIMIT_NOFILE, &n) == 0)
             rl = n;
     }
-    open_max = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long)rl.rlim_cur;
-    /* Leave room for stdio, c-ares, the terminal and later capture. */
-    return open_max > 24 ? (size_t)(open_max - 16) : 4;
+    open_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (long)rl.rlim_cur;
+    /* Count what is already open (inherited descriptors included). */
+    for (fd = 0; fd < open_max && fd < 4096; fd++)
+        if (fcntl((int)fd, F_GETFD) >= 0)
+            in_use++;
+    /* Leave room for c-ares, the terminal and later capture; checks that
+     * still find the table full wait in the queue (check_start). */
+    return open_max - in_use > 8 + 1 ? (size_t)(open_max - in_use - 8) : 1;
 }
 
 static int

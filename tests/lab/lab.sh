@@ -1,0 +1,294 @@
+# The pushprobe network lab: sourced by tests/lab/t_*.sh and bench/.
+#
+# Three network namespaces, linked only to each other (never to the host's
+# namespace), made and removed by the test itself:
+#
+#   client (10.10.0.2, fd00:10::2)
+#     |  veth
+#   router (10.10.0.1 | 203.0.113.1; fd00:10::1 | fd00:203::1), nftables
+#     |  veth
+#   inet (203.0.113.2, DNS 203.0.113.53; fd00:203::2) holding fake Apple
+#        hosts on loopback: courier 17.57.144.10 and 2620:149:a44::10,
+#        other Apple services 17.253.1.10 and 2620:149:a44::20.
+#
+# Servers are real: dnsmasq for DNS, socat with OpenSSL for the TLS
+# listeners (certificates made at test time by mkcerts.sh), socat for TCP.
+# Tests need root and ip/nft/dnsmasq/socat/openssl/python3; without them
+# they exit 77 (skipped).
+
+LAB_DIR_SRC=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab
+PUSHPROBE=${PUSHPROBE:-$(cd "$(dirname "$0")/../.." && pwd)/pushprobe}
+
+lab_skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+lab_require() {
+    [ "$(id -u)" = 0 ] || lab_skip "the lab needs root (network namespaces)"
+    for t in ip nft dnsmasq socat openssl python3 ss; do
+        command -v "$t" >/dev/null 2>&1 || lab_skip "$t is not installed"
+    done
+    [ -x "$PUSHPROBE" ] || { echo "FAIL: no pushprobe binary at $PUSHPROBE"; exit 1; }
+}
+
+# Unique names, so that tests can run side by side.
+LAB_ID=$(( $$ % 100000 ))
+NS_C=ppc$LAB_ID
+NS_R=ppr$LAB_ID
+NS_I=ppi$LAB_ID
+LAB_PIDS=""
+LAB_FAILS=0
+
+lab_c() { ip netns exec "$NS_C" "$@"; }
+lab_r() { ip netns exec "$NS_R" "$@"; }
+lab_i() { ip netns exec "$NS_I" "$@"; }
+
+lab_down() {
+    for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
+    for ns in "$NS_C" "$NS_R" "$NS_I"; do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        [ -n "$pids" ] && kill $pids 2>/dev/null
+    done
+    sleep 0.1
+    for ns in "$NS_C" "$NS_R" "$NS_I"; do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    [ -n "${LAB_TMP:-}" ] && rm -rf "$LAB_TMP"
+}
+
+# Run a server in a namespace in the background and remember it.
+lab_bg() {
+    ns=$1; shift
+    ip netns exec "$ns" "$@" >>"$LAB_TMP/servers.log" 2>&1 &
+    LAB_PIDS="$LAB_PIDS $!"
+}
+
+# Wait until something listens on a TCP port (or UDP with -u) in inet.
+lab_wait_listen() {
+    proto=-t
+    [ "$1" = -u ] && { proto=-u; shift; }
+    ns=$1 port=$2
+    i=0
+    while [ $i -lt 100 ]; do
+        ip netns exec "$ns" ss -lnH $proto "sport = :$port" | grep -q . && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    echo "FAIL: nothing listens on $port in $ns"; cat "$LAB_TMP/servers.log"
+    exit 1
+}
+
+lab_net() {
+    ip netns add "$NS_C" || lab_skip "cannot create network namespaces"
+    ip netns add "$NS_R"
+    ip netns add "$NS_I"
+    for ns in "$NS_C" "$NS_R" "$NS_I"; do
+        # No duplicate address detection: addresses work at once.
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+            net.ipv6.conf.default.accept_dad=0
+        ip -n "$ns" link set lo up
+    done
+    ip link add c0 netns "$NS_C" type veth peer name r0 netns "$NS_R"
+    ip link add r1 netns "$NS_R" type veth peer name i0 netns "$NS_I"
+
+    ip -n "$NS_C" addr add 10.10.0.2/24 dev c0
+    ip -n "$NS_C" addr add fd00:10::2/64 dev c0 nodad
+    ip -n "$NS_C" link set c0 up
+    ip -n "$NS_C" route add default via 10.10.0.1
+    ip -n "$NS_C" -6 route add default via fd00:10::1
+
+    ip -n "$NS_R" addr add 10.10.0.1/24 dev r0
+    ip -n "$NS_R" addr add fd00:10::1/64 dev r0 nodad
+    ip -n "$NS_R" addr add 203.0.113.1/24 dev r1
+    ip -n "$NS_R" addr add fd00:203::1/64 dev r1 nodad
+    ip -n "$NS_R" link set r0 up
+    ip -n "$NS_R" link set r1 up
+    lab_r sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    # ICMP errors are rate-limited by default; the lab wants every one.
+    for ns in "$NS_R" "$NS_I"; do
+        ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+    done
+    ip -n "$NS_R" route add 17.0.0.0/8 via 203.0.113.2
+    ip -n "$NS_R" -6 route add 2620:149:a44::/48 via fd00:203::2
+
+    ip -n "$NS_I" addr add 203.0.113.2/24 dev i0
+    ip -n "$NS_I" addr add 203.0.113.53/24 dev i0
+    ip -n "$NS_I" addr add fd00:203::2/64 dev i0 nodad
+    ip -n "$NS_I" link set i0 up
+    ip -n "$NS_I" route add default via 203.0.113.1
+    ip -n "$NS_I" -6 route add default via fd00:203::1
+    ip -n "$NS_I" addr add 17.57.144.10/32 dev lo
+    ip -n "$NS_I" addr add 17.253.1.10/32 dev lo
+    ip -n "$NS_I" addr add 2620:149:a44::10/128 dev lo
+    ip -n "$NS_I" addr add 2620:149:a44::20/128 dev lo
+
+    # Wait until no address is tentative (link-local ones included).
+    i=0
+    while [ $i -lt 100 ]; do
+        t=""
+        for ns in "$NS_C" "$NS_R" "$NS_I"; do
+            t="$t$(ip -n "$ns" -6 addr show tentative)"
+        done
+        [ -z "$t" ] && break
+        sleep 0.05
+        i=$((i + 1))
+    done
+
+    # The router's firewall: scenarios add rules to the forward chain.
+    lab_r nft -f - <<'NFT'
+table inet lab {
+    chain forward {
+        type filter hook forward priority 0; policy accept;
+    }
+}
+NFT
+}
+
+# Apple names the lab's DNS knows; every other apple.com name is NXDOMAIN.
+LAB_COURIER_NAMES="courier.push.apple.com 1-courier.push.apple.com 20-courier.push.apple.com 40-courier.push.apple.com"
+LAB_OTHER_NAMES="api.push.apple.com gateway.push.apple.com feedback.push.apple.com albert.apple.com deviceenrollment.apple.com iprofiles.apple.com mdmenrollment.apple.com identity.apple.com vpp.itunes.apple.com gdmf.apple.com valid.apple.com captive.apple.com ocsp.apple.com crl.apple.com mesu.apple.com swscan.apple.com swcdn.apple.com"
+
+# lab_dns [--without NAME...]: (re)start dnsmasq in inet.
+lab_dns() {
+    without=" $* "
+    [ -n "${LAB_DNS_PID:-}" ] && kill "$LAB_DNS_PID" 2>/dev/null && sleep 0.1
+    set --
+    for n in $LAB_COURIER_NAMES; do
+        case "$without" in *" $n "*) continue;; esac
+        set -- "$@" "--host-record=$n,17.57.144.10,2620:149:a44::10"
+    done
+    for n in $LAB_OTHER_NAMES; do
+        case "$without" in *" $n "*) continue;; esac
+        set -- "$@" "--host-record=$n,17.253.1.10,2620:149:a44::20"
+    done
+    ip netns exec "$NS_I" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+        --no-dhcp-interface=i0 --bind-interfaces --listen-address=203.0.113.53 \
+        --local=/apple.com/ --local=/cdn-apple.com/ --local=/corp.test/ \
+        --pid-file="$LAB_TMP/dnsmasq.pid" --user=root --log-facility="$LAB_TMP/dnsmasq.log" \
+        "$@" >>"$LAB_TMP/servers.log" 2>&1 &
+    LAB_DNS_PID=$!
+    LAB_PIDS="$LAB_PIDS $LAB_DNS_PID"
+    lab_wait_listen -u "$NS_I" 53
+}
+
+# lab_tls ADDR PORT CERT KEY: a TLS listener (socat, one process per
+# connection).  Prints nothing; remembers the pid in LAB_LAST.
+lab_tls() {
+    addr=$1 port=$2 cert=$3 key=$4
+    case "$addr" in
+    *:*) spec="OPENSSL-LISTEN:$port,pf=ip6,bind=[$addr]" ;;
+    *) spec="OPENSSL-LISTEN:$port,bind=$addr" ;;
+    esac
+    lab_bg "$NS_I" socat "$spec,reuseaddr,fork,cert=$cert,key=$key,verify=0" SYSTEM:'sleep 2'
+    LAB_LAST=$!
+}
+
+lab_tcp() {
+    addr=$1 port=$2
+    case "$addr" in
+    *:*) spec="TCP6-LISTEN:$port,bind=[$addr]" ;;
+    *) spec="TCP4-LISTEN:$port,bind=$addr" ;;
+    esac
+    lab_bg "$NS_I" socat "$spec,reuseaddr,fork" SYSTEM:'sleep 2'
+    LAB_LAST=$!
+}
+
+# The healthy internet: the courier on 5223 and 443, the other Apple
+# services on 443, 2197 and 80.  Nothing listens on 2195 or 2196.
+lab_servers() {
+    C=$LAB_TMP/certs
+    for a in 17.57.144.10 2620:149:a44::10; do
+        lab_tls $a 5223 "$C/courier.pem" "$C/courier.key"
+        LAB_COURIER_PIDS="${LAB_COURIER_PIDS:-} $LAB_LAST"
+        lab_tls $a 443 "$C/courier.pem" "$C/courier.key"
+    done
+    for a in 17.253.1.10 2620:149:a44::20; do
+        lab_tls $a 443 "$C/public.pem" "$C/public.key"
+        lab_tls $a 2197 "$C/public.pem" "$C/public.key"
+        lab_tcp $a 80
+    done
+    lab_wait_listen "$NS_I" 5223
+    lab_wait_listen "$NS_I" 443
+    lab_wait_listen "$NS_I" 2197
+    lab_wait_listen "$NS_I" 80
+}
+
+# Replace the courier's 5223 listeners with ones using CERT/KEY.
+lab_courier_cert() {
+    for p in $LAB_COURIER_PIDS; do
+        kill "$p" 2>/dev/null
+    done
+    # Wait until the old listeners are gone.
+    i=0
+    while [ $i -lt 100 ] && lab_i ss -lnHt "sport = :5223" | grep -q .; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    LAB_COURIER_PIDS=""
+    for a in 17.57.144.10 2620:149:a44::10; do
+        lab_tls $a 5223 "$1" "$2"
+        LAB_COURIER_PIDS="$LAB_COURIER_PIDS $LAB_LAST"
+    done
+    lab_wait_listen "$NS_I" 5223
+}
+
+lab_up() {
+    lab_require
+    LAB_TMP=$(mktemp -d)
+    trap lab_down EXIT INT TERM
+    lab_net
+    sh "$LAB_DIR_SRC/mkcerts.sh" "$LAB_TMP/certs" >/dev/null
+    lab_dns
+    lab_servers
+}
+
+# Add one rule to the router's forward chain.
+lab_fw() {
+    lab_r nft add rule inet lab forward "$@"
+}
+
+# pp_run OUT [ARGS...]: run pushprobe --json in the client namespace against
+# the lab's DNS and CA; the exit status is stored in PP_RC.
+pp_run() {
+    out=$1; shift
+    PP_RC=0
+    lab_c "$PUSHPROBE" --json --resolver 203.0.113.53 \
+        --apple-ca "$LAB_TMP/certs/apple-root.pem" "$@" >"$out" 2>"$out.err" || PP_RC=$?
+}
+
+# jcheck FILE 'python expression' 'what it means': assert on the JSON.
+# The expression sees `doc`, `checks` and helpers `c(host, port, fam)`
+# (one check) and `cs(host=..., port=..., fam=...)` (a list).
+jcheck() {
+    if python3 "$LAB_DIR_SRC/jcheck.py" "$1" "$2"; then
+        echo "ok: $3"
+    else
+        echo "FAIL: $3"
+        LAB_FAILS=$((LAB_FAILS + 1))
+    fi
+}
+
+expect_rc() {
+    if [ "$PP_RC" = "$1" ]; then
+        echo "ok: exit status $1"
+    else
+        echo "FAIL: exit status $PP_RC, expected $1"
+        LAB_FAILS=$((LAB_FAILS + 1))
+    fi
+}
+
+lab_finish() {
+    if [ "$LAB_FAILS" -gt 0 ]; then
+        echo "--- pushprobe output ---"
+        for f in "$LAB_TMP"/*.json; do
+            [ -f "$f" ] && { echo "== $f"; cat "$f"; cat "$f.err" 2>/dev/null; }
+        done
+        echo "--- servers ---"
+        cat "$LAB_TMP/servers.log" 2>/dev/null | tail -20
+        exit 1
+    fi
+    exit 0
+}
