@@ -137,6 +137,20 @@ lab_net() {
         i=$((i + 1))
     done
 
+    # Static neighbours: the first packets of a test must not wait on (or
+    # be lost to) address resolution.
+    mac() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
+    mc0=$(mac "$NS_C" c0) mr0=$(mac "$NS_R" r0) mr1=$(mac "$NS_R" r1) mi0=$(mac "$NS_I" i0)
+    ip -n "$NS_C" neigh replace 10.10.0.1 lladdr "$mr0" dev c0 nud permanent
+    ip -n "$NS_C" neigh replace fd00:10::1 lladdr "$mr0" dev c0 nud permanent
+    ip -n "$NS_R" neigh replace 10.10.0.2 lladdr "$mc0" dev r0 nud permanent
+    ip -n "$NS_R" neigh replace fd00:10::2 lladdr "$mc0" dev r0 nud permanent
+    ip -n "$NS_R" neigh replace 203.0.113.2 lladdr "$mi0" dev r1 nud permanent
+    ip -n "$NS_R" neigh replace 203.0.113.53 lladdr "$mi0" dev r1 nud permanent
+    ip -n "$NS_R" neigh replace fd00:203::2 lladdr "$mi0" dev r1 nud permanent
+    ip -n "$NS_I" neigh replace 203.0.113.1 lladdr "$mr1" dev i0 nud permanent
+    ip -n "$NS_I" neigh replace fd00:203::1 lladdr "$mr1" dev i0 nud permanent
+
     # The router's firewall: scenarios add rules to the forward chain.
     lab_r nft -f - <<'NFT'
 table inet lab {
@@ -182,7 +196,7 @@ lab_tls() {
     *:*) spec="OPENSSL-LISTEN:$port,pf=ip6,bind=[$addr]" ;;
     *) spec="OPENSSL-LISTEN:$port,bind=$addr" ;;
     esac
-    lab_bg "$NS_I" socat "$spec,reuseaddr,fork,cert=$cert,key=$key,verify=0" SYSTEM:'sleep 2'
+    lab_bg "$NS_I" socat "$spec,reuseaddr,fork,backlog=256,cert=$cert,key=$key,verify=0" SYSTEM:'sleep 2'
     LAB_LAST=$!
 }
 
@@ -192,7 +206,7 @@ lab_tcp() {
     *:*) spec="TCP6-LISTEN:$port,bind=[$addr]" ;;
     *) spec="TCP4-LISTEN:$port,bind=$addr" ;;
     esac
-    lab_bg "$NS_I" socat "$spec,reuseaddr,fork" SYSTEM:'sleep 2'
+    lab_bg "$NS_I" socat "$spec,reuseaddr,fork,backlog=256" SYSTEM:'sleep 2'
     LAB_LAST=$!
 }
 
