@@ -136,36 +136,38 @@ pp_dns_resolver_check(const char *resolver, char *err, size_t errlen)
     return 0;
 }
 
-struct pp_dns *
-pp_dns_new(struct pp_loop *loop, const char *resolver, int timeout_ms,
-           char *err, size_t errlen)
+static int
+server_count(ares_channel ch)
 {
-    static bool lib_ready;
+    struct ares_addr_port_node *servers = NULL, *n;
+    int count = 0;
+
+    if (ares_get_servers_ports(ch, &servers) != ARES_SUCCESS)
+        return 0;
+    for (n = servers; n != NULL; n = n->next)
+        count++;
+    ares_free_data(servers);
+    return count;
+}
+
+static int
+channel_init(struct pp_dns *d, const char *resolver, int timeout_ms, int flags,
+             char *err, size_t errlen)
+{
     struct ares_options o;
-    struct pp_dns *d;
     int rc, mask;
 
-    if (!lib_ready) {
-        if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
-            snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
-            return NULL;
-        }
-        lib_ready = true;
-    }
-    d = pp_xcalloc(1, sizeof(*d));
-    d->loop = loop;
-    pp_timer_init(&d->timer, on_timer, d);
     memset(&o, 0, sizeof(o));
     o.sock_state_cb = sock_state;
     o.sock_state_cb_data = d;
     /* Two tries whose timeouts (t, then 2t) add up to about timeout_ms. */
     o.timeout = timeout_ms / 3 > 100 ? timeout_ms / 3 : 100;
     o.tries = 2;
-    mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    o.flags = flags;
+    mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     if ((rc = ares_init_options(&d->ch, &o, mask)) != ARES_SUCCESS) {
         snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
-        free(d);
-        return NULL;
+        return -1;
     }
     if (resolver != NULL) {
         char *host = NULL, *csv;
@@ -177,8 +179,7 @@ pp_dns_new(struct pp_loop *loop, const char *resolver, int timeout_ms,
                 snprintf(err, errlen, "resolver must be an IP address");
             free(host);
             ares_destroy(d->ch);
-            free(d);
-            return NULL;
+            return -1;
         }
         if (pp_host_literal(host) == 6)
             csv = pp_xasprintf("[%s]:%u", host, port ? port : 53);
@@ -190,6 +191,40 @@ pp_dns_new(struct pp_loop *loop, const char *resolver, int timeout_ms,
         if (rc != ARES_SUCCESS) {
             snprintf(err, errlen, "resolver: %s", ares_strerror(rc));
             ares_destroy(d->ch);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct pp_dns *
+pp_dns_new(struct pp_loop *loop, const char *resolver, int timeout_ms,
+           char *err, size_t errlen)
+{
+    static bool lib_ready;
+    struct pp_dns *d;
+    int rc;
+
+    if (!lib_ready) {
+        if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+            snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
+            return NULL;
+        }
+        lib_ready = true;
+    }
+    d = pp_xcalloc(1, sizeof(*d));
+    d->loop = loop;
+    pp_timer_init(&d->timer, on_timer, d);
+    if (channel_init(d, resolver, timeout_ms, 0, err, errlen) < 0) {
+        free(d);
+        return NULL;
+    }
+    /* With a single server there is no other to fall back to: keep the
+     * server's own SERVFAIL or REFUSED instead of c-ares' generic
+     * "could not contact", so the diagnosis can tell them apart. */
+    if (server_count(d->ch) == 1) {
+        ares_destroy(d->ch);
+        if (channel_init(d, resolver, timeout_ms, ARES_FLAG_NOCHECKRESP, err, errlen) < 0) {
             free(d);
             return NULL;
         }

@@ -37,6 +37,7 @@ LAB_ID=$(( $$ % 100000 ))
 NS_C=ppc$LAB_ID
 NS_R=ppr$LAB_ID
 NS_I=ppi$LAB_ID
+NS_K=ppk$LAB_ID
 LAB_PIDS=""
 LAB_FAILS=0
 
@@ -46,12 +47,12 @@ lab_i() { ip netns exec "$NS_I" "$@"; }
 
 lab_down() {
     for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
-    for ns in "$NS_C" "$NS_R" "$NS_I"; do
+    for ns in "$NS_C" "$NS_R" "$NS_I" "$NS_K"; do
         pids=$(ip netns pids "$ns" 2>/dev/null)
         [ -n "$pids" ] && kill $pids 2>/dev/null
     done
     sleep 0.1
-    for ns in "$NS_C" "$NS_R" "$NS_I"; do
+    for ns in "$NS_C" "$NS_R" "$NS_I" "$NS_K"; do
         pids=$(ip netns pids "$ns" 2>/dev/null)
         [ -n "$pids" ] && kill -9 $pids 2>/dev/null
         ip netns del "$ns" 2>/dev/null
@@ -165,7 +166,9 @@ NFT
 LAB_COURIER_NAMES="courier.push.apple.com 1-courier.push.apple.com 20-courier.push.apple.com 40-courier.push.apple.com"
 LAB_OTHER_NAMES="api.push.apple.com gateway.push.apple.com feedback.push.apple.com albert.apple.com deviceenrollment.apple.com iprofiles.apple.com mdmenrollment.apple.com identity.apple.com vpp.itunes.apple.com gdmf.apple.com valid.apple.com captive.apple.com ocsp.apple.com crl.apple.com mesu.apple.com swscan.apple.com swcdn.apple.com"
 
-# lab_dns [--without NAME...]: (re)start dnsmasq in inet.
+LAB_CORP_NAMES="mdm.corp.test dp.corp.test sus.corp.test files.corp.test"
+
+# lab_dns [NAME...]: (re)start dnsmasq in inet, without the names given.
 lab_dns() {
     without=" $* "
     [ -n "${LAB_DNS_PID:-}" ] && kill "$LAB_DNS_PID" 2>/dev/null && sleep 0.1
@@ -177,6 +180,10 @@ lab_dns() {
     for n in $LAB_OTHER_NAMES; do
         case "$without" in *" $n "*) continue;; esac
         set -- "$@" "--host-record=$n,17.253.1.10,2620:149:a44::20"
+    done
+    for n in $LAB_CORP_NAMES; do
+        case "$without" in *" $n "*) continue;; esac
+        set -- "$@" "--host-record=$n,10.20.0.10,fd00:20::10"
     done
     ip netns exec "$NS_I" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
         --no-dhcp-interface=i0 --bind-interfaces --listen-address=203.0.113.53 \
@@ -217,8 +224,12 @@ lab_servers() {
     for a in 17.57.144.10 2620:149:a44::10; do
         lab_tls $a 5223 "$C/courier.pem" "$C/courier.key"
         LAB_COURIER_PIDS="${LAB_COURIER_PIDS:-} $LAB_LAST"
-        lab_tls $a 443 "$C/courier.pem" "$C/courier.key"
     done
+    # Like the real courier, the IPv4 one on 443 asks for a client
+    # certificate (openssl s_server -verify: asked for, not required).
+    lab_bg "$NS_I" openssl s_server -accept 17.57.144.10:443 -cert "$C/courier.crt" \
+        -cert_chain "$C/apple-inter.pem" -key "$C/courier.key" -verify 1 -www -quiet
+    lab_tls 2620:149:a44::10 443 "$C/courier.pem" "$C/courier.key"
     for a in 17.253.1.10 2620:149:a44::20; do
         lab_tls $a 443 "$C/public.pem" "$C/public.key"
         lab_tls $a 2197 "$C/public.pem" "$C/public.key"
@@ -257,6 +268,42 @@ lab_up() {
     sh "$LAB_DIR_SRC/mkcerts.sh" "$LAB_TMP/certs" >/dev/null
     lab_dns
     lab_servers
+}
+
+# The corp network: a fourth namespace behind the router (10.20.0.10,
+# fd00:20::10) with the company's systems: the MDM on 8443 and a
+# distribution point on 443 (both with a certificate from the company's
+# own CA), a Software Update Server on 8088, SMB on 445 and AFP on 548.
+lab_corp() {
+    ip netns add "$NS_K"
+    ip netns exec "$NS_K" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    ip -n "$NS_K" link set lo up
+    ip link add r2 netns "$NS_R" type veth peer name k0 netns "$NS_K"
+    ip -n "$NS_R" addr add 10.20.0.1/24 dev r2
+    ip -n "$NS_R" addr add fd00:20::1/64 dev r2 nodad
+    ip -n "$NS_R" link set r2 up
+    ip -n "$NS_K" addr add 10.20.0.10/24 dev k0
+    ip -n "$NS_K" addr add fd00:20::10/64 dev k0 nodad
+    ip -n "$NS_K" link set k0 up
+    ip -n "$NS_K" route add default via 10.20.0.1
+    ip -n "$NS_K" -6 route add default via fd00:20::1
+    mr2=$(ip -n "$NS_R" -br link show dev r2 | awk '{print $3}')
+    mk0=$(ip -n "$NS_K" -br link show dev k0 | awk '{print $3}')
+    ip -n "$NS_R" neigh replace 10.20.0.10 lladdr "$mk0" dev r2 nud permanent
+    ip -n "$NS_R" neigh replace fd00:20::10 lladdr "$mk0" dev r2 nud permanent
+    ip -n "$NS_K" neigh replace 10.20.0.1 lladdr "$mr2" dev k0 nud permanent
+    ip -n "$NS_K" neigh replace fd00:20::1 lladdr "$mr2" dev k0 nud permanent
+    C=$LAB_TMP/certs
+    for a in 10.20.0.10 fd00:20::10; do
+        case "$a" in *:*) b="[$a]" pf=",pf=ip6" t=TCP6 ;; *) b=$a pf="" t=TCP4 ;; esac
+        for p in 8443 443; do
+            lab_bg "$NS_K" socat "OPENSSL-LISTEN:$p$pf,bind=$b,reuseaddr,fork,backlog=256,cert=$C/corp-server.pem,key=$C/corp-server.key,verify=0" SYSTEM:'sleep 2'
+        done
+        for p in 8088 445 548; do
+            lab_bg "$NS_K" socat "$t-LISTEN:$p,bind=$b,reuseaddr,fork,backlog=256" SYSTEM:'sleep 2'
+        done
+    done
+    for p in 8443 443 8088 445 548; do lab_wait_listen "$NS_K" $p; done
 }
 
 # Add one rule to the router's forward chain.

@@ -1,12 +1,19 @@
 #!/bin/sh
-# A dead DNS server: first nothing listens (ICMP port unreachable: the
-# server cannot be reached), then the router drops DNS (a timeout).  Every
-# check ends dns-failed with the matching reason, within the deadline.
+# DNS failures: a server that refuses the query (dns-refused); a dead
+# server, where nothing listens and the ICMP port unreachable comes back
+# (dns-unreachable); DNS dropped by the router (dns-timeout).  Every check
+# ends dns-failed with the matching reason, within the deadline.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
 lab_up
+
+# dnsmasq refuses names it has neither data nor an upstream server for.
+J=$LAB_TMP/refused.json
+pp_run "$J" --timeout 2 --profile none www.elsewhere.test:443 courier.push.apple.com:5223
+jcheck "$J" 'c("www.elsewhere.test", 443, None)["state"] == "dns-failed" and c("www.elsewhere.test", 443, None)["reason"] == "dns-refused"' "a refusing server: dns-refused"
+jcheck "$J" 'c("courier.push.apple.com", 5223)["state"] == "ok"' "the same server still answers other names"
+
 kill "$LAB_DNS_PID"
 sleep 0.2
-
 J=$LAB_TMP/dead.json
 pp_run "$J" --timeout 2
 expect_rc 1

@@ -15,6 +15,8 @@ jcheck "$J" 'c("courier.push.apple.com", 5223)["tls"]["issuer_cn"] == "Lab Apple
 jcheck "$J" 'c("courier.push.apple.com", 5223)["tls"]["version"].startswith("TLSv1") and c("courier.push.apple.com", 5223)["tls"]["days_left"] > 300' "TLS version and days left"
 jcheck "$J" 'c("courier.push.apple.com", 5223)["sni"] == "courier.push.apple.com" and c("courier.push.apple.com", 5223)["alpn_offered"] == "apns-security-v3"' "SNI and ALPN offered"
 jcheck "$J" 'c("20-courier.push.apple.com", 443)["state"] == "ok" if cs("20-courier.push.apple.com", 443) else c("courier.push.apple.com", 443)["state"] == "ok"' "443 fallback ok"
+jcheck "$J" 'c("courier.push.apple.com", 443)["tls"]["client_cert_requested"] is True and c("courier.push.apple.com", 443)["state"] == "ok"' "a client certificate request is recorded, not a failure"
+jcheck "$J" 'c("courier.push.apple.com", 5223)["tls"]["client_cert_requested"] is False' "no request, none recorded"
 jcheck "$J" 'c("api.push.apple.com", 2197)["state"] == "ok" and c("api.push.apple.com", 443, "ipv6")["state"] == "ok"' "provider ports ok"
 jcheck "$J" 'c("gateway.push.apple.com", 2195)["state"] == "closed" and c("gateway.push.apple.com", 2195)["reason"] == "conn-refused" and c("gateway.push.apple.com", 2195)["required"] is False' "legacy 2195 closed, optional"
 jcheck "$J" 'all(k["timings_ms"]["dns"] is not None and k["timings_ms"]["dns"] >= 0 for k in checks if k["address"])' "DNS time measured"
