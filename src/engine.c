@@ -102,6 +102,10 @@ new_result(const struct pp_target *t, unsigned order)
 
 static void
 vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
+     va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void
+vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
      va_list ap)
 {
     char buf[1024];
