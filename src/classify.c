@@ -103,12 +103,17 @@ pp_reason_sentence(enum pp_reason r)
 {
     switch (r) {
     case PP_RS_SYN_ACK: return "the port accepted the connection";
-    case PP_RS_CONN_REFUSED: return "the connection was refused (TCP reset): nothing listens there, or a firewall resets it";
+    case PP_RS_CONN_REFUSED:
+        return "the connection was refused (TCP reset): nothing listens there, "
+               "or a firewall resets it";
     case PP_RS_CONN_RESET: return "the connection was reset";
-    case PP_RS_NO_RESPONSE: return "no answer before the deadline: packets are silently dropped on the way";
-    case PP_RS_ADMIN_PROHIBITED: return "a firewall rejected the connection (ICMP administratively prohibited)";
+    case PP_RS_NO_RESPONSE:
+        return "no answer before the deadline: packets are silently dropped on the way";
+    case PP_RS_ADMIN_PROHIBITED:
+        return "a firewall rejected the connection (ICMP administratively prohibited)";
     case PP_RS_PORT_UNREACH: return "a firewall rejected the connection (ICMP port unreachable)";
-    case PP_RS_PROTO_UNREACH: return "a firewall rejected the connection (ICMP protocol unreachable)";
+    case PP_RS_PROTO_UNREACH:
+        return "a firewall rejected the connection (ICMP protocol unreachable)";
     case PP_RS_HOST_UNREACH: return "the host is unreachable";
     case PP_RS_NET_UNREACH: return "the network is unreachable";
     case PP_RS_TTL_EXCEEDED: return "the packets looped or the path is too long (TTL exceeded)";

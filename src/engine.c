@@ -521,7 +521,8 @@ static const char *
 dns_sentence(enum pp_reason r)
 {
     switch (r) {
-    case PP_RS_NXDOMAIN: return "the name does not exist (NXDOMAIN): a DNS filter or blocklist, or a typo";
+    case PP_RS_NXDOMAIN:
+        return "the name does not exist (NXDOMAIN): a DNS filter or blocklist, or a typo";
     case PP_RS_SERVFAIL: return "the DNS server failed to answer (SERVFAIL)";
     case PP_RS_DNS_REFUSED: return "the DNS server refused the query";
     case PP_RS_DNS_UNREACHABLE: return "the DNS server cannot be reached";

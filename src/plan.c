@@ -130,7 +130,8 @@ pp_plan_add_mdm(struct pp_plan *p, const char *arg, char *err, size_t errlen)
     if (parse_url_or_host(arg, "https", &u, err, errlen) < 0)
         return -1;
     if (strcmp(u.scheme, "https") != 0) {
-        snprintf(err, errlen, "the MDM URL must be https:// (devices only talk to their MDM over HTTPS)");
+        snprintf(err, errlen,
+                 "the MDM URL must be https:// (devices only talk to their MDM over HTTPS)");
         pp_url_free(&u);
         return -1;
     }

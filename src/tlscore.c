@@ -208,7 +208,8 @@ pp_tls_step(SSL *ssl, short *events, struct pp_verdict *v, char *msg,
     case SSL_ERROR_SYSCALL:
         if (errno == ECONNRESET) {
             *v = verdict(PP_ST_TLS_FAILED, PP_RS_CONN_RESET);
-            snprintf(msg, msglen, "the connection was reset during the TLS handshake (a filter that blocks by server name does this)");
+            snprintf(msg, msglen, "the connection was reset during the TLS handshake "
+                     "(a filter that blocks by server name does this)");
         } else {
             *v = verdict(PP_ST_TLS_FAILED, PP_RS_TLS_EOF);
             snprintf(msg, msglen, "the server closed the connection during the TLS handshake%s%s",
@@ -231,7 +232,8 @@ pp_tls_step(SSL *ssl, short *events, struct pp_verdict *v, char *msg,
                 reason == SSL_R_UNKNOWN_PROTOCOL || reason == SSL_R_HTTP_REQUEST ||
                 reason == SSL_R_RECORD_LENGTH_MISMATCH)) {
         *v = verdict(PP_ST_UNEXPECTED, PP_RS_NOT_TLS);
-        snprintf(msg, msglen, "the server does not speak TLS on this port (%s): something else answers",
+        snprintf(msg, msglen,
+                 "the server does not speak TLS on this port (%s): something else answers",
                  ERR_reason_error_string(ev));
     } else if (lib == ERR_LIB_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         *v = verdict(PP_ST_TLS_FAILED, PP_RS_TLS_EOF);
@@ -331,7 +333,10 @@ pp_tls_summarize(SSL *ssl, struct pp_tls_info *info)
     SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
     info->alpn[0] = '\0';
     if (alpn != NULL && alpnlen > 0) {
-        unsigned i, n = alpnlen < sizeof(info->alpn) - 1 ? alpnlen : (unsigned)sizeof(info->alpn) - 1;
+        unsigned i, n = alpnlen;
+
+        if (n > sizeof(info->alpn) - 1)
+            n = (unsigned)sizeof(info->alpn) - 1;
         for (i = 0; i < n; i++)
             info->alpn[i] = (alpn[i] >= 0x20 && alpn[i] < 0x7f) ? (char)alpn[i] : '?';
         info->alpn[n] = '\0';
@@ -419,13 +424,16 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
         r = reason_of(e_sys);
         if (r == PP_RS_TLS_OK) {
             info->verified = true;
-            snprintf(msg, msglen, "TLS works and the certificate is trusted (issued by '%s')", issuer);
+            snprintf(msg, msglen, "TLS works and the certificate is trusted (issued by '%s')",
+                     issuer);
             return verdict(PP_ST_OK, r);
         }
         info->verify_error = pp_xstrdup(X509_verify_cert_error_string(e_sys));
         switch (r) {
         case PP_RS_CERT_EXPIRED:
-            snprintf(msg, msglen, "the certificate expired on %s (or this machine's clock is wrong)", info->not_after);
+            snprintf(msg, msglen,
+                     "the certificate expired on %s (or this machine's clock is wrong)",
+                     info->not_after);
             break;
         case PP_RS_CERT_NOT_YET_VALID:
             snprintf(msg, msglen, "the certificate is not valid yet (check this machine's clock)");
@@ -434,7 +442,9 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
             snprintf(msg, msglen, "the certificate is not issued for '%s'", name ? name : "?");
             break;
         default:
-            snprintf(msg, msglen, "the certificate is not trusted (%s; issued by '%s'): install the issuing root CA on the clients, or pass it with --ca-file",
+            snprintf(msg, msglen,
+                     "the certificate is not trusted (%s; issued by '%s'): install the "
+                     "issuing root CA on the clients, or pass it with --ca-file",
                      info->verify_error, issuer);
             break;
         }
@@ -444,27 +454,36 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
     r = reason_of(e_exp);
     if (r == PP_RS_TLS_OK) {
         info->verified = true;
-        snprintf(msg, msglen, "TLS works and the certificate leads to an Apple-trusted root (issued by '%s')", issuer);
+        snprintf(msg, msglen,
+                 "TLS works and the certificate leads to an Apple-trusted root (issued by '%s')",
+                 issuer);
         return verdict(PP_ST_OK, r);
     }
     info->verify_error = pp_xstrdup(X509_verify_cert_error_string(e_exp));
     if (r == PP_RS_CERT_EXPIRED || r == PP_RS_CERT_NOT_YET_VALID) {
-        snprintf(msg, msglen, "the certificate chain leads to Apple's root but is outside its validity (not after %s): check this machine's clock",
+        snprintf(msg, msglen,
+                 "the certificate chain leads to Apple's root but is outside its validity "
+                 "(not after %s): check this machine's clock",
                  info->not_after);
         return verdict(PP_ST_TLS_FAILED, r);
     }
     if (r == PP_RS_NAME_MISMATCH) {
-        snprintf(msg, msglen, "the certificate leads to Apple's root but is not issued for '%s'", name ? name : "?");
+        snprintf(msg, msglen, "the certificate leads to Apple's root but is not issued for '%s'",
+                 name ? name : "?");
         return verdict(PP_ST_TLS_FAILED, r);
     }
     /* The chain does not lead to a root Apple's clients accept: someone
      * between this machine and Apple presents their own certificate. */
     if (e_sys == X509_V_OK) {
-        snprintf(msg, msglen, "TLS is intercepted: the certificate is issued by '%s', a CA this machine trusts but Apple's devices do not; Apple services fail through HTTPS inspection",
+        snprintf(msg, msglen,
+                 "TLS is intercepted: the certificate is issued by '%s', a CA this machine "
+                 "trusts but Apple's devices do not; Apple services fail through HTTPS inspection",
                  issuer);
         return verdict(PP_ST_INTERCEPTED, PP_RS_ISSUER_UNEXPECTED);
     }
-    snprintf(msg, msglen, "TLS is intercepted: the certificate is issued by '%s', an unknown CA, instead of Apple's; Apple services fail through HTTPS inspection",
+    snprintf(msg, msglen,
+             "TLS is intercepted: the certificate is issued by '%s', an unknown CA, instead of "
+             "Apple's; Apple services fail through HTTPS inspection",
              issuer);
     return verdict(PP_ST_INTERCEPTED, PP_RS_CERT_UNTRUSTED);
 }

@@ -52,6 +52,7 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
     size_t i, hw = 4, aw = 7;
     int sv, last = -1;
     struct pp_summary s;
+    const char *word, *scol;
 
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
@@ -87,8 +88,17 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
                 r->target->port, col, pp_state_name(r->state), color ? C_RESET : "",
                 pp_reason_name(r->reason), tm, det);
     }
+    if (strcmp(s.status, "ok") == 0) {
+        word = "OK";
+        scol = C_GREEN;
+    } else if (strcmp(s.status, "failed") == 0) {
+        word = "FAILED";
+        scol = C_RED;
+    } else {
+        word = "DEGRADED";
+        scol = C_YELLOW;
+    }
     fprintf(f, "\n%sSummary: %s%s - %zu checks, %zu ok, %zu failed (%zu required).\n",
-            color ? (strcmp(s.status, "ok") == 0 ? C_GREEN : strcmp(s.status, "failed") == 0 ? C_RED : C_YELLOW) : "",
-            strcmp(s.status, "ok") == 0 ? "OK" : strcmp(s.status, "failed") == 0 ? "FAILED" : "DEGRADED",
-            color ? C_RESET : "", s.checks, s.ok, s.failed, s.required_failed);
+            color ? scol : "", word, color ? C_RESET : "", s.checks, s.ok, s.failed,
+            s.required_failed);
 }
