@@ -161,9 +161,13 @@ static void
 run_timers(struct pp_loop *l)
 {
     int64_t now = pp_now_ms();
+    uint64_t armed_before = l->timers.seq;
     struct pp_timer *t;
 
-    while ((t = pp_heap_top(&l->timers)) != NULL && t->when <= now) {
+    /* Only timers armed before this round: one that re-arms itself for
+     * "now" runs in the next round, after poll(), not in a loop here. */
+    while ((t = pp_heap_top(&l->timers)) != NULL && t->when <= now &&
+           t->seq < armed_before) {
         pp_heap_remove(&l->timers, t);
         t->cb(t->arg);
     }

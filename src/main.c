@@ -153,7 +153,9 @@ main(int argc, char **argv)
     o.parallel = 128;
     pp_plan_init(&plan);
 
-    while ((ch = getopt_long(argc, argv, "46t:P:jhV", longopts, NULL)) != -1) {
+    /* getopt's own messages carry argv[0]'s path: report errors here. */
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":46t:P:jhV", longopts, NULL)) != -1) {
         switch (ch) {
         case '4': only4 = true; break;
         case '6': only6 = true; break;
@@ -194,9 +196,12 @@ main(int argc, char **argv)
         case OPT_LIST: list = true; break;
         case 'h': usage(stdout); return PP_EXIT_OK;
         case 'V': printf("pushprobe %s\n", PACKAGE_VERSION); return PP_EXIT_OK;
+        case ':':
+            die_usage("option '%s' needs a value", argv[optind - 1]);
         default:
-            fputs("Try 'pushprobe --help'.\n", stderr);
-            return PP_EXIT_USAGE;
+            if (optopt != 0)
+                die_usage("unknown option '-%c'", optopt);
+            die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (only4 && only6)
@@ -250,8 +255,6 @@ main(int argc, char **argv)
         color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
                 term != NULL && strcmp(term, "dumb") != 0;
     }
-    if (getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0')
-        color = false;
     if (json)
         pp_report_json(stdout, &rep);
     else

@@ -231,7 +231,7 @@ pp_plan_add_free(struct pp_plan *p, const char *arg, char *err, size_t errlen)
         if (pp_hostport_parse(arg, &host, &port, err, errlen) < 0)
             return -1;
         if (port == 0) {
-            snprintf(err, errlen, "target '%.64s' has no port (write HOST:PORT)", arg);
+            snprintf(err, errlen, "no port (write HOST:PORT)");
             free(host);
             return -1;
         }
@@ -244,7 +244,7 @@ pp_plan_add_free(struct pp_plan *p, const char *arg, char *err, size_t errlen)
         return -1;
     if (strcmp(u.scheme, "tcp") == 0 || strcmp(u.scheme, "tls") == 0) {
         if (u.port == 0) {
-            snprintf(err, errlen, "target '%.64s' has no port", arg);
+            snprintf(err, errlen, "no port (write %s://HOST:PORT)", u.scheme);
             rc = -1;
         } else {
             t = pp_target_new(PP_SV_CUSTOM, u.host, u.port, u.scheme, true);

@@ -150,6 +150,8 @@ pp_hostport_parse(const char *s, char **host, uint16_t *port, char *err,
             return -1;
         }
         *host = pp_xstrdup(s);
+        for (char *p = *host; *p != '\0'; p++)
+            *p = (char)tolower((unsigned char)*p);
         return 0;
     }
     return split_authority(s, strlen(s), host, port, err, errlen);

@@ -1,0 +1,298 @@
+#!/bin/sh
+# The command line: help, version, --list, usage errors, and real runs
+# against 127.0.0.1 only.  This test sends no traffic off the machine:
+# every bad input must fail before probing, and where a wrongly accepted
+# input could reach the network, --list (print the plan, probe nothing) or
+# a loopback-only plan makes sure it does not.
+#
+# Environment: PUSHPROBE (the binary's absolute path), top_srcdir.
+
+if [ -z "$PUSHPROBE" ] || [ ! -x "$PUSHPROBE" ]; then
+    echo "FAIL: PUSHPROBE is not set to the pushprobe binary"
+    exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pp-cli.XXXXXX") || exit 1
+listener_pid=
+cleanup() {
+    if [ -n "$listener_pid" ]; then
+        kill "$listener_pid" 2>/dev/null
+        wait "$listener_pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+failures=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+esc=$(printf '\033')
+# Never hang: a run that has not finished in 60 s is a failure.
+if command -v timeout >/dev/null 2>&1; then
+    tmo="timeout 60"
+else
+    tmo=
+fi
+
+# run ARGS...: the status in $rc, the output in $tmp/out and $tmp/err.
+run() {
+    $tmo "$PUSHPROBE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+
+show() {
+    echo "  command: pushprobe $*"
+    echo "  exit status: $rc"
+    sed 's/^/  stdout: /' "$tmp/out" | head -n 5
+    sed 's/^/  stderr: /' "$tmp/err" | head -n 5
+}
+
+# usage_error WORD ARGS...: exit status exactly 2, nothing on stdout, and
+# on stderr one error line, "pushprobe: ...", that contains WORD (any
+# case).  The only other line allowed is the "Try 'pushprobe --help'."
+# hint.
+usage_error() {
+    word=$1
+    shift
+    run "$@"
+    what="pushprobe $*"
+    if [ "$rc" -ne 2 ]; then
+        fail "$what: exit status $rc, want 2"
+        show "$@"
+        return
+    fi
+    if [ -s "$tmp/out" ]; then
+        fail "$what: wrote to stdout"
+        show "$@"
+        return
+    fi
+    grep -v "^Try 'pushprobe --help'\.\$" "$tmp/err" >"$tmp/errlines"
+    nlines=$(wc -l <"$tmp/errlines" | tr -d ' ')
+    first=$(head -n 1 "$tmp/errlines")
+    case $first in
+    "pushprobe: "*) ;;
+    *)
+        fail "$what: stderr does not start with 'pushprobe: '"
+        show "$@"
+        return
+        ;;
+    esac
+    if [ "$nlines" -ne 1 ]; then
+        fail "$what: $nlines error lines on stderr, want 1"
+        show "$@"
+        return
+    fi
+    if ! printf '%s\n' "$first" | grep -i -F -e "$word" >/dev/null; then
+        fail "$what: the error does not mention '$word': $first"
+        return
+    fi
+    ok "$what -> 2: $first"
+}
+
+# ------------------------------------------------------------ info
+
+run --help
+if [ "$rc" -eq 0 ] && grep -e '--mdm' "$tmp/out" >/dev/null; then
+    ok "--help exits 0 and mentions --mdm"
+else
+    fail "--help: exit $rc, or no --mdm in the text"
+    show --help
+fi
+
+run --version
+if [ "$rc" -eq 0 ] && head -n 1 "$tmp/out" | grep '^pushprobe ' >/dev/null; then
+    ok "--version prints '$(head -n 1 "$tmp/out")'"
+else
+    fail "--version: exit $rc or no 'pushprobe ' line"
+    show --version
+fi
+
+run --list
+if [ "$rc" -eq 0 ] &&
+   grep 'courier\.push\.apple\.com' "$tmp/out" | grep -w 5223 >/dev/null; then
+    ok "--list shows courier.push.apple.com 5223 and exits 0"
+else
+    fail "--list: exit $rc, or courier.push.apple.com 5223 missing"
+    show --list
+fi
+if [ -s "$tmp/err" ]; then
+    fail "--list wrote to stderr"
+fi
+
+run --profile none --list 127.0.0.1:9 'tls://[::1]:443'
+if [ "$rc" -eq 0 ] && grep '127\.0\.0\.1' "$tmp/out" >/dev/null &&
+   ! grep 'apple\.com' "$tmp/out" >/dev/null; then
+    ok "--profile none --list lists only the given targets"
+else
+    fail "--profile none --list: exit $rc or unexpected plan"
+    show --profile none --list 127.0.0.1:9
+fi
+
+# ------------------------------------------------------------ a closed port
+
+# A loopback port nothing listens on: bind to port 0, note it, close.
+closed=
+if command -v python3 >/dev/null 2>&1; then
+    closed=$(python3 -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()')
+fi
+[ -n "$closed" ] || closed=9
+
+# ------------------------------------------------------------ usage errors
+
+# Option errors: --list after them means a wrongly accepted option prints
+# the plan (and fails the check) instead of probing anything.
+usage_error '--bogus' --bogus --list
+usage_error 'x' -x --list
+usage_error 'timeout' --timeout abc --list
+usage_error 'timeout' --timeout 0 --list
+usage_error 'timeout' --timeout -1 --list
+usage_error 'timeout' --timeout 1000 --list
+usage_error 'timeout' --timeout --list
+usage_error 'timeout' --list --timeout
+usage_error 'parallel' --parallel 0 --list
+usage_error 'parallel' --parallel x --list
+usage_error 'resolver' --resolver not-an-ip --list
+usage_error 'resolver' --resolver 1.2.3.4:99999 --list
+usage_error 'color' --color sometimes --list
+usage_error '-6' -4 -6 --list
+usage_error '-6' --ipv4 --ipv6 --list
+
+# Plan errors.
+usage_error 'https' --profile none --mdm http://x --list
+usage_error 'bad host' --profile none --mdm 'https://bad host' --list
+usage_error 'ftp' --profile none --dp ftp://x --list
+usage_error 'smb' --profile none --smb '' --list
+usage_error 'port' --profile none --list 127.0.0.1
+usage_error 'port' --profile none --list 127.0.0.1:70000
+usage_error 'nope' --profile nope --list
+usage_error 'nothing to check' --profile none
+
+# Trust store errors come after the plan: the plan is one closed loopback
+# port, so even a wrongly accepted file probes nothing beyond 127.0.0.1.
+printf 'this is not a certificate\n' >"$tmp/not-pem.txt"
+usage_error '/nonexistent' --profile none --ca-file /nonexistent "127.0.0.1:$closed"
+usage_error '/nonexistent' --profile none --apple-ca /nonexistent "127.0.0.1:$closed"
+usage_error 'not-pem.txt' --profile none --ca-file "$tmp/not-pem.txt" "127.0.0.1:$closed"
+usage_error 'not-pem.txt' --profile none --apple-ca "$tmp/not-pem.txt" "127.0.0.1:$closed"
+
+# ------------------------------------------------------------ real runs
+
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "SKIP: python3 not found, no loopback runs"
+    [ "$failures" -eq 0 ] || exit 1
+    exit 0
+fi
+
+# A listener on a free loopback port; it prints the port, then accepts
+# and closes connections for at most two minutes.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+sys.stdout.write("%d\n" % s.getsockname()[1])
+sys.stdout.flush()
+s.settimeout(0.5)
+end = time.time() + 120
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+        c.close()
+    except socket.timeout:
+        pass
+' >"$tmp/port" &
+listener_pid=$!
+port=
+i=0
+while [ $i -lt 100 ]; do
+    port=$(head -n 1 "$tmp/port" 2>/dev/null)
+    [ -n "$port" ] && break
+    sleep 0.1
+    i=$((i + 1))
+done
+if [ -z "$port" ]; then
+    fail "the loopback listener did not start"
+    exit 1
+fi
+
+run --profile none --json -t 5 "127.0.0.1:$port"
+if [ "$rc" -eq 0 ] && grep '"state": "ok"' "$tmp/out" >/dev/null; then
+    ok "open port 127.0.0.1:$port -> 0, \"state\": \"ok\""
+else
+    fail "open port 127.0.0.1:$port: exit $rc, want 0 and \"state\": \"ok\""
+    show --profile none --json "127.0.0.1:$port"
+fi
+
+run --profile none --json -t 5 "127.0.0.1:$closed"
+if [ "$rc" -eq 1 ] && grep '"closed"' "$tmp/out" >/dev/null; then
+    ok "closed port 127.0.0.1:$closed -> 1, \"closed\""
+else
+    fail "closed port 127.0.0.1:$closed: exit $rc, want 1 and \"closed\""
+    show --profile none --json "127.0.0.1:$closed"
+fi
+
+# Colour: forced on (NO_COLOR unset), and off under NO_COLOR.
+$tmo env -u NO_COLOR "$PUSHPROBE" --profile none "127.0.0.1:$port" --color always \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 0 ] && grep "$esc" "$tmp/out" >/dev/null; then
+    ok "--color always writes escape sequences"
+else
+    fail "--color always: exit $rc, or no escape sequence"
+fi
+
+$tmo env -u NO_COLOR "$PUSHPROBE" --profile none "127.0.0.1:$port" --color never \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep "$esc" "$tmp/out" >/dev/null; then
+    ok "--color never writes no escape sequence"
+else
+    fail "--color never: exit $rc, or escape sequences written"
+fi
+
+$tmo env NO_COLOR=1 "$PUSHPROBE" --profile none "127.0.0.1:$port" --color auto \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep "$esc" "$tmp/out" >/dev/null; then
+    ok "NO_COLOR=1 --color auto writes no escape sequence"
+else
+    fail "NO_COLOR=1 --color auto: exit $rc, or escape sequences written"
+fi
+
+# On a terminal, auto means colour unless NO_COLOR is set.  script(1)
+# gives the run a pseudo-terminal; skipped where it is missing.
+if command -v script >/dev/null 2>&1 &&
+   script -qec true /dev/null >/dev/null 2>&1 </dev/null; then
+    $tmo env -u NO_COLOR TERM=xterm script -qec \
+        "'$PUSHPROBE' --profile none 127.0.0.1:$port --color auto" /dev/null \
+        >"$tmp/out" 2>"$tmp/err" </dev/null
+    if grep "$esc" "$tmp/out" >/dev/null; then
+        ok "--color auto on a terminal writes escape sequences"
+    else
+        fail "--color auto on a terminal: no escape sequence"
+    fi
+    $tmo env NO_COLOR=1 TERM=xterm script -qec \
+        "'$PUSHPROBE' --profile none 127.0.0.1:$port --color auto" /dev/null \
+        >"$tmp/out" 2>"$tmp/err" </dev/null
+    if grep '127\.0\.0\.1' "$tmp/out" >/dev/null && ! grep "$esc" "$tmp/out" >/dev/null; then
+        ok "NO_COLOR=1 --color auto on a terminal writes no escape sequence"
+    else
+        fail "NO_COLOR=1 --color auto on a terminal: escape sequences written"
+    fi
+else
+    echo "SKIP: script(1) unavailable, no terminal colour checks"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+exit 0

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Replay the seed corpora through the fuzz harnesses (make check).  With
+# --enable-fuzzing the harnesses are libFuzzer binaries: -runs=0 makes
+# them replay the directory and exit; the plain driver ignores the flag.
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+
+failed=0
+for name in url target; do
+    bin=$top_builddir/tests/fuzz/fuzz_$name
+    dir=$top_srcdir/tests/fuzz/corpus/$name
+    if [ ! -x "$bin" ]; then
+        echo "FAIL: $bin is not built"
+        failed=1
+        continue
+    fi
+    if [ ! -d "$dir" ]; then
+        echo "FAIL: no corpus $dir"
+        failed=1
+        continue
+    fi
+    out=$("$bin" -runs=0 "$dir" 2>&1)
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        printf '%s\n' "$out"
+        echo "FAIL: fuzz_$name exited $rc on $dir"
+        failed=1
+    else
+        n=$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9]*\) inputs$/\1/p' | tail -n 1)
+        echo "ok: fuzz_$name replayed ${n:-the} corpus/$name inputs"
+    fi
+done
+exit $failed
