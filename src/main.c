@@ -255,6 +255,9 @@ main(int argc, char **argv)
         color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
                 term != NULL && strcmp(term, "dumb") != 0;
     }
+    /* NO_COLOR wins over everything, --color always included. */
+    if (getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0')
+        color = false;
     if (json)
         pp_report_json(stdout, &rep);
     else

@@ -267,6 +267,15 @@ else
     fail "NO_COLOR=1 --color auto: exit $rc, or escape sequences written"
 fi
 
+$tmo env NO_COLOR=1 "$PUSHPROBE" --profile none "127.0.0.1:$port" --color always \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep "$esc" "$tmp/out" >/dev/null; then
+    ok "NO_COLOR=1 wins over --color always"
+else
+    fail "NO_COLOR=1 --color always: exit $rc, or escape sequences written"
+fi
+
 # On a terminal, auto means colour unless NO_COLOR is set.  script(1)
 # gives the run a pseudo-terminal; skipped where it is missing.
 if command -v script >/dev/null 2>&1 &&
