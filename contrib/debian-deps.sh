@@ -6,9 +6,22 @@ export DEBIAN_FRONTEND=noninteractive
 if [ ! -d /var/lib/apt/lists/partial ] || [ -z "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
     apt-get update -qq
 fi
+# The test servers (nginx, samba, chrony) must not start as system
+# services: they would talk to the network.  Debian's policy-rc.d keeps
+# package scripts from starting them; put one in place for the install
+# when the system has none.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    guard=1
+fi
+trap '[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libc-ares-dev libssl-dev libpcap-dev libncurses-dev libnghttp2-dev \
     ca-certificates \
+    libhttp-parser-dev libinih-dev libjansson-dev \
     libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux \
+    nginx samba chrony \
     >/dev/null

@@ -26,6 +26,8 @@ struct pp_probe {
     /* The engine runs a TLS handshake (SNI, ALPN from the target) after
      * the TCP connect, before ready(). */
     bool tls;
+    /* A UDP probe: connect() only sets the peer; ready() sends. */
+    bool udp;
     /* The transport is up.  Set the result (pp_check_set) and return DONE,
      * or ask for events and return MORE.  Required. */
     enum pp_probe_rc (*ready)(struct pp_check *);

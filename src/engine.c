@@ -15,6 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <limits.h>
+
+#include <openssl/err.h>
+
 #include "classify.h"
 #include "dns.h"
 #include "engine.h"
@@ -26,6 +30,12 @@
 #include "util.h"
 
 enum phase { PH_QUEUED, PH_CONNECT, PH_TLS, PH_PROBE, PH_DONE };
+
+#ifdef MSG_NOSIGNAL
+#define MSG_NOSIGNAL_COMPAT MSG_NOSIGNAL
+#else
+#define MSG_NOSIGNAL_COMPAT 0   /* SIGPIPE is ignored in main() */
+#endif
 
 struct pp_engine;
 
@@ -41,6 +51,10 @@ struct pp_check {
     double t_start;
     double t_phase;
     void *probe_data;
+    unsigned char *out;      /* bytes queued by the probe */
+    size_t outlen, outoff;
+    bool read_wants_write;   /* TLS: a read needs the socket writable */
+    bool got_byte;
     struct pp_check *next;   /* the wait queue */
     struct pp_check *all;    /* every check, for cleanup */
 };
@@ -96,6 +110,7 @@ new_result(const struct pp_target *t, unsigned order)
     r->target = t;
     r->order = order;
     r->t_dns = r->t_connect = r->t_tls = r->t_total = -1;
+    r->t_app = r->t_first_byte = -1;
     r->state = PP_ST_PENDING;
     return r;
 }
@@ -138,6 +153,122 @@ SSL *pp_check_ssl(struct pp_check *c) { return c->ssl; }
 int pp_check_fd(struct pp_check *c) { return c->fd; }
 struct pp_tls_ctx *pp_check_tls_ctx(struct pp_check *c) { return c->e->o->tls; }
 void *pp_check_data(struct pp_check *c) { return c->probe_data; }
+const struct pp_engine_opts *pp_check_opts(struct pp_check *c) { return c->e->o; }
+
+double
+pp_check_elapsed(struct pp_check *c)
+{
+    return pp_now_msf() - c->t_phase;
+}
+
+void
+pp_check_extend(struct pp_check *c, double ms)
+{
+    pp_loop_timer(c->e->loop, &c->deadline, pp_now_ms() + (int64_t)ms);
+}
+
+void
+pp_check_send(struct pp_check *c, const void *buf, size_t len)
+{
+    if (c->outoff > 0 && c->outoff == c->outlen)
+        c->outoff = c->outlen = 0;
+    c->out = pp_xrealloc(c->out, c->outlen + len, 1);
+    memcpy(c->out + c->outlen, buf, len);
+    c->outlen += len;
+}
+
+/* Write what is queued.  Returns 0, or -1 with errno on failure. */
+static int
+flush_out(struct pp_check *c)
+{
+    while (c->outoff < c->outlen) {
+        size_t n = c->outlen - c->outoff;
+        ssize_t w;
+
+        if (c->ssl != NULL) {
+            int rc;
+            ERR_clear_error();
+            rc = SSL_write(c->ssl, c->out + c->outoff, n > INT_MAX ? INT_MAX : (int)n);
+            if (rc <= 0) {
+                int e = SSL_get_error(c->ssl, rc);
+                if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+                    return 0;
+                if (errno == 0)
+                    errno = EPIPE;
+                return -1;
+            }
+            w = rc;
+        } else {
+            w = send(c->fd, c->out + c->outoff, n, MSG_NOSIGNAL_COMPAT);
+            if (w < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                    return 0;
+                return -1;
+            }
+        }
+        c->outoff += (size_t)w;
+    }
+    return 0;
+}
+
+ssize_t
+pp_check_recv(struct pp_check *c, void *buf, size_t len)
+{
+    ssize_t n;
+
+    c->read_wants_write = false;
+    if (c->ssl != NULL) {
+        int rc, e;
+        ERR_clear_error();
+        errno = 0;
+        rc = SSL_read(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+        if (rc > 0) {
+            n = rc;
+        } else {
+            e = SSL_get_error(c->ssl, rc);
+            if (e == SSL_ERROR_WANT_READ)
+                return PP_RECV_AGAIN;
+            if (e == SSL_ERROR_WANT_WRITE) {
+                c->read_wants_write = true;
+                return PP_RECV_AGAIN;
+            }
+            if (e == SSL_ERROR_ZERO_RETURN)
+                return 0;
+            if (e == SSL_ERROR_SYSCALL && errno == 0)
+                return 0;   /* EOF without close_notify: many servers */
+            if (e == SSL_ERROR_SSL) {
+                unsigned long ev = ERR_peek_last_error();
+                if (ERR_GET_REASON(ev) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                    return 0;
+                errno = EPROTO;
+            }
+            return PP_RECV_ERROR;
+        }
+    } else {
+        n = recv(c->fd, buf, len, 0);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return PP_RECV_AGAIN;
+            return PP_RECV_ERROR;
+        }
+    }
+    if (n > 0 && !c->got_byte) {
+        c->got_byte = true;
+        c->r->t_first_byte = pp_now_msf() - c->t_phase;
+    }
+    return n;
+}
+
+/* Events the probe phase waits for. */
+static short
+probe_events(struct pp_check *c)
+{
+    short ev = POLLIN;
+
+    if (c->outoff < c->outlen || c->read_wants_write)
+        ev |= POLLOUT;
+    return ev;
+}
 void pp_check_set_data(struct pp_check *c, void *d) { c->probe_data = d; }
 
 void
@@ -168,7 +299,11 @@ check_finish(struct pp_check *c)
         c->r->t_total = (c->r->t_dns > 0 ? c->r->t_dns : 0) + (now - c->t_start);
         e->inflight--;
     }
+    if (c->phase == PH_PROBE && p->io != NULL)
+        c->r->t_app = pp_now_msf() - c->t_phase;
     c->phase = PH_DONE;
+    free(c->out);
+    c->out = NULL;
     pp_loop_cancel(e->loop, &c->deadline);
     if (p->cleanup != NULL)
         p->cleanup(c);
@@ -205,8 +340,17 @@ probe_ready(struct pp_check *c)
 
     c->phase = PH_PROBE;
     c->t_phase = pp_now_msf();
-    if (p->ready(c) == PP_PROBE_DONE)
+    if (p->ready(c) == PP_PROBE_DONE) {
         check_finish(c);
+        return;
+    }
+    if (flush_out(c) < 0) {
+        set(c->r, PP_ST_UNEXPECTED, errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_TLS_EOF,
+            "the connection failed while sending the request: %s", strerror(errno));
+        check_finish(c);
+        return;
+    }
+    pp_loop_events(c->e->loop, c->fd, probe_events(c));
 }
 
 static void
@@ -312,8 +456,17 @@ check_io(int fd, short revents, void *arg)
         return;
     case PH_PROBE:
         p = c->r->target->probe;
-        if (p->io == NULL || p->io(c, revents) == PP_PROBE_DONE)
+        if ((revents & POLLOUT) && flush_out(c) < 0) {
+            set(c->r, PP_ST_UNEXPECTED, errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_TLS_EOF,
+                "the connection failed while sending the request: %s", strerror(errno));
             check_finish(c);
+            return;
+        }
+        if (p->io == NULL || p->io(c, revents) == PP_PROBE_DONE) {
+            check_finish(c);
+            return;
+        }
+        pp_loop_events(c->e->loop, c->fd, probe_events(c));
         return;
     default:
         return;
@@ -372,7 +525,8 @@ check_start(struct pp_check *c)
     struct pp_engine *e = c->e;
     int fd, rc;
 
-    fd = socket(c->sa.ss_family, SOCK_STREAM, 0);
+    fd = socket(c->sa.ss_family,
+                c->r->target->probe->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
     if (fd < 0) {
         int err = errno;
         if (pp_errno_is_local_resource(err) && e->inflight > 0) {

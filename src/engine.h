@@ -6,6 +6,7 @@
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
 
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +24,7 @@ struct pp_engine_opts {
     bool want_v4;
     bool want_v6;
     const char *resolver; /* NULL: the system's */
+    double hold_s;        /* courier hold test, 0: off */
     struct pp_tls_ctx *tls;
 };
 
@@ -43,5 +45,21 @@ void pp_check_set(struct pp_check *, enum pp_state, enum pp_reason,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void *pp_check_data(struct pp_check *);
 void pp_check_set_data(struct pp_check *, void *);
+const struct pp_engine_opts *pp_check_opts(struct pp_check *);
+
+/* Application I/O over the check's connection, plain or TLS.
+ * pp_check_send queues bytes; the engine writes them as the socket allows.
+ * pp_check_recv returns the bytes read (> 0), 0 at the end of the stream,
+ * PP_RECV_AGAIN when nothing is there yet (the probe returns MORE and is
+ * called again on POLLIN), or PP_RECV_ERROR (errno set; ECONNRESET for a
+ * reset). */
+#define PP_RECV_AGAIN (-1)
+#define PP_RECV_ERROR (-2)
+void pp_check_send(struct pp_check *, const void *buf, size_t len);
+ssize_t pp_check_recv(struct pp_check *, void *buf, size_t len);
+/* Move the check's deadline to ms milliseconds from now (a hold test). */
+void pp_check_extend(struct pp_check *, double ms);
+/* Milliseconds since the probe's phase began. */
+double pp_check_elapsed(struct pp_check *);
 
 #endif

@@ -136,6 +136,18 @@ struct pp_tls_info {
     enum pp_trust trust;
 };
 
+/* Probe-specific findings, typed, in the order the probe set them: the
+ * JSON report writes them as the check's "details" object. */
+#define PP_MAX_DETAILS 24
+enum pp_kv_type { PP_KV_STR, PP_KV_INT, PP_KV_BOOL, PP_KV_NUM };
+struct pp_kv {
+    const char *key;   /* a string constant */
+    enum pp_kv_type type;
+    char *s;
+    long long i;
+    double d;
+};
+
 struct pp_result {
     char *id;
     const struct pp_target *target;
@@ -150,8 +162,13 @@ struct pp_result {
     double t_connect;
     double t_tls;
     double t_total;
+    double t_app;        /* the probe's own exchange, after TCP/TLS */
+    double t_first_byte; /* from the request to the first byte back */
     struct pp_tls_info tls;
     char *message;       /* one human sentence */
+    char *summary;       /* a few words for the report, e.g. "HTTP 200" */
+    struct pp_kv details[PP_MAX_DETAILS];
+    size_t ndetails;
     unsigned order;      /* sort key: plan index, family, DNS order */
 };
 
@@ -170,6 +187,15 @@ const char *pp_trust_name(enum pp_trust);
 bool pp_state_is_ok(enum pp_state);
 
 void pp_result_free(struct pp_result *);
+/* Set a detail (replacing one with the same key); strings are copied and
+ * made printable.  Silently ignored past PP_MAX_DETAILS. */
+void pp_detail_str(struct pp_result *, const char *key, const char *val);
+void pp_detail_int(struct pp_result *, const char *key, long long val);
+void pp_detail_bool(struct pp_result *, const char *key, bool val);
+void pp_detail_num(struct pp_result *, const char *key, double val);
+const struct pp_kv *pp_detail_get(const struct pp_result *, const char *key);
+void pp_result_summary(struct pp_result *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void pp_target_free(struct pp_target *);
 
 /* Summary status from results: "ok", "degraded" (only optional checks

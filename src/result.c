@@ -1,9 +1,13 @@
 /* Names of states, reasons and services: one table each. */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pushprobe.h"
+#include "util.h"
 
 static const char *const state_names[PP_ST__COUNT] = {
     [PP_ST_PENDING] = "pending",
@@ -129,7 +133,102 @@ pp_result_free(struct pp_result *r)
     free(r->tls.issuer);
     free(r->tls.issuer_cn);
     free(r->tls.verify_error);
+    free(r->summary);
+    for (size_t i = 0; i < r->ndetails; i++)
+        free(r->details[i].s);
     free(r);
+}
+
+static struct pp_kv *
+detail_slot(struct pp_result *r, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < r->ndetails; i++) {
+        if (strcmp(r->details[i].key, key) == 0) {
+            free(r->details[i].s);
+            r->details[i].s = NULL;
+            return &r->details[i];
+        }
+    }
+    if (r->ndetails == PP_MAX_DETAILS)
+        return NULL;
+    r->details[r->ndetails].key = key;
+    r->details[r->ndetails].s = NULL;
+    return &r->details[r->ndetails++];
+}
+
+void
+pp_detail_str(struct pp_result *r, const char *key, const char *val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+    char *p;
+
+    if (kv == NULL)
+        return;
+    kv->type = PP_KV_STR;
+    kv->s = pp_xstrdup(val ? val : "");
+    /* Bytes from servers end up here: keep them printable. */
+    for (p = kv->s; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
+void
+pp_detail_int(struct pp_result *r, const char *key, long long val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+
+    if (kv != NULL) {
+        kv->type = PP_KV_INT;
+        kv->i = val;
+    }
+}
+
+void
+pp_detail_bool(struct pp_result *r, const char *key, bool val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+
+    if (kv != NULL) {
+        kv->type = PP_KV_BOOL;
+        kv->i = val;
+    }
+}
+
+void
+pp_detail_num(struct pp_result *r, const char *key, double val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+
+    if (kv != NULL) {
+        kv->type = PP_KV_NUM;
+        kv->d = val;
+    }
+}
+
+const struct pp_kv *
+pp_detail_get(const struct pp_result *r, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < r->ndetails; i++)
+        if (strcmp(r->details[i].key, key) == 0)
+            return &r->details[i];
+    return NULL;
+}
+
+void
+pp_result_summary(struct pp_result *r, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    free(r->summary);
+    r->summary = pp_xstrdup(buf);
 }
 
 void

@@ -59,6 +59,26 @@ tls_obj(struct pp_jsonw *w, const struct pp_tls_info *t)
     pp_jw_obj_end(w);
 }
 
+static void
+details_obj(struct pp_jsonw *w, const struct pp_result *r)
+{
+    size_t i;
+
+    pp_jw_key(w, "details");
+    pp_jw_obj(w);
+    for (i = 0; i < r->ndetails; i++) {
+        const struct pp_kv *kv = &r->details[i];
+        pp_jw_key(w, kv->key);
+        switch (kv->type) {
+        case PP_KV_STR: pp_jw_str(w, kv->s); break;
+        case PP_KV_INT: pp_jw_int(w, kv->i); break;
+        case PP_KV_BOOL: pp_jw_bool(w, kv->i != 0); break;
+        case PP_KV_NUM: pp_jw_num(w, kv->d, 3); break;
+        }
+    }
+    pp_jw_obj_end(w);
+}
+
 void
 pp_report_json(FILE *f, const struct pp_report *rep)
 {
@@ -127,11 +147,15 @@ pp_report_json(FILE *f, const struct pp_report *rep)
         ms(&w, "dns", r->t_dns);
         ms(&w, "connect", r->t_connect);
         ms(&w, "tls", r->t_tls);
+        ms(&w, "app", r->t_app);
+        ms(&w, "first_byte", r->t_first_byte);
         ms(&w, "total", r->t_total);
         pp_jw_obj_end(&w);
         tls_obj(&w, &r->tls);
         opt_str(&w, "sni", t->probe->tls ? (t->sni ? t->sni : t->host) : NULL);
         opt_str(&w, "alpn_offered", t->probe->tls ? t->alpn : NULL);
+        opt_str(&w, "summary", r->summary);
+        details_obj(&w, r);
         opt_str(&w, "message", r->message);
         opt_str(&w, "note", t->note);
         pp_jw_obj_end(&w);

@@ -18,15 +18,16 @@ static void
 details(const struct pp_result *r, char *buf, size_t len)
 {
     const struct pp_tls_info *t = &r->tls;
+    const char *sum = r->summary ? r->summary : "";
 
     if (r->state == PP_ST_OK && t->handshake_done) {
-        snprintf(buf, len, "%s%s%s, issued by %s, %d days left%s", t->version,
-                 t->alpn[0] ? " " : "", t->alpn, t->issuer_cn ? t->issuer_cn : "?",
+        snprintf(buf, len, "%s%s%s%s, issued by %s, %d days left%s", sum, *sum ? "; " : "",
+                 t->version, t->alpn[0] ? " " : "", t->issuer_cn ? t->issuer_cn : "?",
                  t->days_left, t->client_cert_requested ? ", client certificate requested" : "");
         return;
     }
     if (r->state == PP_ST_OK) {
-        buf[0] = '\0';
+        snprintf(buf, len, "%s", sum);
         return;
     }
     snprintf(buf, len, "%s%s", r->target->required ? "" : "(optional) ",
