@@ -1,8 +1,9 @@
 /*
  * One struct of callbacks per probe kind (as zmap's probe modules).
  *
- * The engine resolves the name, connects, and when the probe asks for it
- * runs the TLS handshake; then it hands the check to the probe.  A probe
+ * The engine resolves the name, connects, and when the target says so
+ * (target->tls) runs the TLS handshake; then it hands the check to the
+ * probe.  A probe over TLS judges the chain first with pp_tls_judge_check().  A probe
  * file keeps its callbacks static and ends with one designated initializer;
  * probes.c lists them all.
  */
@@ -23,9 +24,6 @@ enum pp_probe_rc {
 struct pp_probe {
     const char *name;
     const char *help;
-    /* The engine runs a TLS handshake (SNI, ALPN from the target) after
-     * the TCP connect, before ready(). */
-    bool tls;
     /* A UDP probe: connect() only sets the peer; ready() sends. */
     bool udp;
     /* The transport is up.  Set the result (pp_check_set) and return DONE,
@@ -42,6 +40,16 @@ struct pp_probe {
 
 extern const struct pp_probe pp_probe_tcp;
 extern const struct pp_probe pp_probe_tls;
+extern const struct pp_probe pp_probe_http;
+extern const struct pp_probe pp_probe_mdm;
+extern const struct pp_probe pp_probe_sus;
+extern const struct pp_probe pp_probe_captive;
+extern const struct pp_probe pp_probe_courier;
+extern const struct pp_probe pp_probe_apns;
+
+/* For probes over TLS: judge the chain (probes/tls.c).  Sets the result
+ * and returns true when the chain is good and the probe may go on. */
+bool pp_tls_judge_check(struct pp_check *);
 
 /* Look a probe up by name; NULL if unknown. */
 const struct pp_probe *pp_probe_find(const char *name);

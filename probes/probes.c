@@ -8,6 +8,12 @@
 const struct pp_probe *const pp_probes[] = {
     &pp_probe_tcp,
     &pp_probe_tls,
+    &pp_probe_http,
+    &pp_probe_mdm,
+    &pp_probe_sus,
+    &pp_probe_captive,
+    &pp_probe_courier,
+    &pp_probe_apns,
     NULL
 };
 

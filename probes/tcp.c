@@ -14,6 +14,5 @@ tcp_ready(struct pp_check *c)
 const struct pp_probe pp_probe_tcp = {
     .name = "tcp",
     .help = "TCP connect: open, closed, filtered, blocked or unreachable",
-    .tls = false,
     .ready = tcp_ready,
 };

@@ -7,8 +7,8 @@
 #include "probe.h"
 #include "tlscore.h"
 
-static enum pp_probe_rc
-tls_ready(struct pp_check *c)
+bool
+pp_tls_judge_check(struct pp_check *c)
 {
     struct pp_result *r = pp_check_result(c);
     const struct pp_target *t = r->target;
@@ -20,12 +20,18 @@ tls_ready(struct pp_check *c)
     v = pp_tls_judge(pp_check_tls_ctx(c), SSL_get_peer_cert_chain(ssl),
                      t->trust, name, time(NULL), &r->tls, msg, sizeof(msg));
     pp_check_set(c, v.state, v.reason, "%s", msg);
+    return v.state == PP_ST_OK;
+}
+
+static enum pp_probe_rc
+tls_ready(struct pp_check *c)
+{
+    pp_tls_judge_check(c);
     return PP_PROBE_DONE;
 }
 
 const struct pp_probe pp_probe_tls = {
     .name = "tls",
     .help = "TLS handshake with SNI and ALPN; chain, name, dates and expected issuer judged",
-    .tls = true,
     .ready = tls_ready,
 };

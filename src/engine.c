@@ -391,7 +391,7 @@ connected(struct pp_check *c)
     const struct pp_target *t = c->r->target;
 
     c->r->t_connect = pp_now_msf() - c->t_phase;
-    if (!t->probe->tls) {
+    if (!t->tls) {
         probe_ready(c);
         return;
     }
@@ -854,7 +854,7 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
      * wave bounded by the per-check timeout, with slack. */
     waves = (plan->n * 2 + e.cap - 1) / e.cap;
     run_s = o->run_timeout_s > 0 ? o->run_timeout_s
-                                 : o->timeout_s * (double)(waves + 2) + 5.0;
+                                 : o->timeout_s * (double)(waves + 2) + 5.0 + o->hold_s;
     pp_timer_init(&e.run_deadline, run_deadline, &e);
     pp_loop_timer(e.loop, &e.run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
 

@@ -37,6 +37,7 @@ enum {
     OPT_COLOR,
     OPT_RUN_TIMEOUT,
     OPT_LIST,
+    OPT_HOLD,
 };
 
 static const struct option longopts[] = {
@@ -57,6 +58,7 @@ static const struct option longopts[] = {
     {"json", no_argument, NULL, 'j'},
     {"color", required_argument, NULL, OPT_COLOR},
     {"list", no_argument, NULL, OPT_LIST},
+    {"hold", required_argument, NULL, OPT_HOLD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -90,6 +92,7 @@ usage(FILE *f)
 "      --resolver IP[:PORT]  ask this DNS server instead of the system's\n"
 "      --ca-file FILE  also trust these PEM roots (your company's CA)\n"
 "      --apple-ca FILE expected roots for Apple hosts (replaces built-in)\n"
+"      --hold S        keep courier connections idle S seconds: do they last?\n"
 "\n"
 "Output:\n"
 "  -j, --json          JSON report (schema 1) instead of text\n"
@@ -194,6 +197,10 @@ main(int argc, char **argv)
             color_opt = optarg;
             break;
         case OPT_LIST: list = true; break;
+        case OPT_HOLD:
+            if (pp_parse_seconds(optarg, 3600, &o.hold_s) < 0)
+                die_usage("--hold: want seconds in (0, 3600], got '%s'", optarg);
+            break;
         case 'h': usage(stdout); return PP_EXIT_OK;
         case 'V': printf("pushprobe %s\n", PACKAGE_VERSION); return PP_EXIT_OK;
         case ':':

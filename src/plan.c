@@ -38,8 +38,12 @@ pp_target_new(enum pp_service sv, const char *host, uint16_t port,
     t->host = pp_xstrdup(host);
     t->port = port;
     t->probe = pp_probe_find(probe);
-    if (t->probe == NULL)
-        t->probe = &pp_probe_tcp;
+    if (t->probe == NULL) {
+        /* A name in our own tables that no probe answers to: a bug. */
+        fprintf(stderr, "pushprobe: internal error: no probe '%s'\n", probe);
+        abort();
+    }
+    t->tls = strcmp(probe, "tls") == 0;
     t->required = required;
     t->trust = PP_TRUST_SYSTEM;
     return t;
@@ -93,9 +97,9 @@ ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Add an http:// or https:// URL as a tcp or tls check. */
+/* Add an http:// or https:// URL checked by the HTTP-based probe named. */
 static int
-add_web(struct pp_plan *p, enum pp_service sv, const struct pp_url *u,
+add_web(struct pp_plan *p, enum pp_service sv, const struct pp_url *u, const char *probe,
         uint16_t default_port, bool required, const char *note, char *err,
         size_t errlen)
 {
@@ -110,8 +114,8 @@ add_web(struct pp_plan *p, enum pp_service sv, const struct pp_url *u,
         snprintf(err, errlen, "unsupported URL scheme '%s' (want http or https)", u->scheme);
         return -1;
     }
-    t = pp_target_new(sv, u->host, u->port ? u->port : default_port,
-                      tls ? "tls" : "tcp", required);
+    t = pp_target_new(sv, u->host, u->port ? u->port : default_port, probe, required);
+    t->tls = tls;
     t->path = pp_xstrdup(u->path);
     if (tls)
         t->alpn = pp_xstrdup("http/1.1");
@@ -137,7 +141,7 @@ pp_plan_add_mdm(struct pp_plan *p, const char *arg, char *err, size_t errlen)
     }
     /* On-premises Jamf Pro listens on 8443; Jamf Cloud on 443. */
     port = ends_with(u.host, ".jamfcloud.com") ? 443 : 8443;
-    rc = add_web(p, PP_SV_MDM, &u, port, true, "the MDM server devices check in with",
+    rc = add_web(p, PP_SV_MDM, &u, "mdm", port, true, "the MDM server devices check in with",
                  err, errlen);
     pp_url_free(&u);
     return rc;
@@ -151,7 +155,7 @@ pp_plan_add_sus(struct pp_plan *p, const char *arg, char *err, size_t errlen)
 
     if (parse_url_or_host(arg, "http", &u, err, errlen) < 0)
         return -1;
-    rc = add_web(p, PP_SV_SUS, &u, 8088, true, "Software Update Server catalog",
+    rc = add_web(p, PP_SV_SUS, &u, "sus", 8088, true, "Software Update Server catalog",
                  err, errlen);
     pp_url_free(&u);
     return rc;
@@ -165,7 +169,7 @@ pp_plan_add_dp(struct pp_plan *p, const char *arg, char *err, size_t errlen)
 
     if (pp_url_parse(arg, &u, err, errlen) < 0)
         return -1;
-    rc = add_web(p, PP_SV_DP, &u, strcmp(u.scheme, "https") == 0 ? 443 : 80,
+    rc = add_web(p, PP_SV_DP, &u, "http", strcmp(u.scheme, "https") == 0 ? 443 : 80,
                  true, "package distribution point", err, errlen);
     pp_url_free(&u);
     return rc;
@@ -251,7 +255,7 @@ pp_plan_add_free(struct pp_plan *p, const char *arg, char *err, size_t errlen)
             pp_plan_add(p, t);
         }
     } else {
-        rc = add_web(p, PP_SV_CUSTOM, &u,
+        rc = add_web(p, PP_SV_CUSTOM, &u, "http",
                      strcmp(u.scheme, "https") == 0 ? 443 : 80, true,
                      "target given on the command line", err, errlen);
     }

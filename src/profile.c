@@ -18,11 +18,13 @@ struct row {
     const char *host;
     uint16_t port;
     const char *probe;
+    bool tls;
     bool required;
     const char *sni;          /* NULL: the host */
     const char *verify_name;  /* NULL: the host */
     const char *alpn;
     enum pp_trust trust;
+    const char *path;
     const char *note;
 };
 
@@ -30,63 +32,68 @@ struct row {
  * SNI courier.push.apple.com (apple-network.md 1.3); the certificate names
  * courier.push.apple.com.  N ranges over 1..50 (0..50 per Intune,
  * unconfirmed): three sample values keep the run short. */
-#define COURIER(h, port, req) \
-    {PP_SV_APNS_DEVICE, h, port, "tls", req, "courier.push.apple.com", \
-     "courier.push.apple.com", "apns-security-v3", PP_TRUST_APPLE_COURIER, \
-     port == 5223 ? "devices keep their push connection here" \
-                  : "fallback when 5223 is blocked"}
+#define COURIER(h, p, why) \
+    {.service = PP_SV_APNS_DEVICE, .host = h, .port = p, .probe = "courier", .tls = true, \
+     .required = true, .sni = "courier.push.apple.com", \
+     .verify_name = "courier.push.apple.com", .alpn = "apns-security-v3", \
+     .trust = PP_TRUST_APPLE_COURIER, .note = why}
+#define PUSH5223 "devices keep their push connection here"
+#define PUSH443 "fallback when 5223 is blocked"
+
+/* An Apple service over HTTPS, held to Apple's public roots. */
+#define APPLE_TLS(sv, h, req, why) \
+    {.service = sv, .host = h, .port = 443, .probe = "tls", .tls = true, .required = req, \
+     .alpn = "http/1.1", .trust = PP_TRUST_APPLE_PUBLIC, .note = why}
+/* A CDN-fronted host: not in Apple's address space, certificate issuer
+ * unconfirmed, so only the TCP path is checked. */
+#define APPLE_TCP(sv, h, p, why) \
+    {.service = sv, .host = h, .port = p, .probe = "tcp", .note = why}
 
 static const struct row apple[] = {
-    COURIER("courier.push.apple.com", 5223, true),
-    COURIER("1-courier.push.apple.com", 5223, true),
-    COURIER("20-courier.push.apple.com", 5223, true),
-    COURIER("40-courier.push.apple.com", 5223, true),
-    COURIER("courier.push.apple.com", 443, true),
-    COURIER("1-courier.push.apple.com", 443, true),
-    {PP_SV_APNS_PROVIDER, "api.push.apple.com", 443, "tls", false, NULL, NULL,
-     "h2", PP_TRUST_APPLE_PUBLIC, "MDM servers send pushes here (HTTP/2)"},
-    {PP_SV_APNS_PROVIDER, "api.push.apple.com", 2197, "tls", false, NULL, NULL,
-     "h2", PP_TRUST_APPLE_PUBLIC, "alternate provider port"},
-    /* Retired on 2021-03-31: informational, never a failure. */
-    {PP_SV_APNS_LEGACY, "gateway.push.apple.com", 2195, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "legacy binary provider API, retired 2021-03-31"},
-    {PP_SV_APNS_LEGACY, "feedback.push.apple.com", 2196, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "legacy feedback service, retired 2021-03-31"},
-    /* Activation and enrollment (101555 "Device setup" and "Device
-     * management"). */
-    {PP_SV_ENROLLMENT, "albert.apple.com", 443, "tls", true, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "device activation"},
-    {PP_SV_ENROLLMENT, "deviceenrollment.apple.com", 443, "tls", true, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "Automated Device Enrollment"},
-    {PP_SV_ENROLLMENT, "iprofiles.apple.com", 443, "tls", true, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "enrollment profiles"},
-    {PP_SV_ENROLLMENT, "mdmenrollment.apple.com", 443, "tls", false, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "MDM servers upload enrollment profiles"},
-    {PP_SV_ENROLLMENT, "identity.apple.com", 443, "tls", false, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "APNs certificate portal"},
-    {PP_SV_ENROLLMENT, "vpp.itunes.apple.com", 443, "tls", false, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "Apps and Books licences (MDM server)"},
+    COURIER("courier.push.apple.com", 5223, PUSH5223),
+    COURIER("1-courier.push.apple.com", 5223, PUSH5223),
+    COURIER("20-courier.push.apple.com", 5223, PUSH5223),
+    COURIER("40-courier.push.apple.com", 5223, PUSH5223),
+    COURIER("courier.push.apple.com", 443, PUSH443),
+    COURIER("1-courier.push.apple.com", 443, PUSH443),
+    {.service = PP_SV_APNS_PROVIDER, .host = "api.push.apple.com", .port = 443,
+     .probe = "apns", .tls = true, .alpn = "h2", .trust = PP_TRUST_APPLE_PUBLIC,
+     .note = "MDM servers send pushes here (HTTP/2)"},
+    {.service = PP_SV_APNS_PROVIDER, .host = "api.push.apple.com", .port = 2197,
+     .probe = "apns", .tls = true, .alpn = "h2", .trust = PP_TRUST_APPLE_PUBLIC,
+     .note = "alternate provider port"},
+    /* Retired on 2021-03-31: a TLS handshake, informational, never a
+     * failure. */
+    {.service = PP_SV_APNS_LEGACY, .host = "gateway.push.apple.com", .port = 2195,
+     .probe = "tls", .tls = true, .trust = PP_TRUST_APPLE_PUBLIC,
+     .note = "legacy binary provider API, retired 2021-03-31"},
+    {.service = PP_SV_APNS_LEGACY, .host = "feedback.push.apple.com", .port = 2196,
+     .probe = "tls", .tls = true, .trust = PP_TRUST_APPLE_PUBLIC,
+     .note = "legacy feedback service, retired 2021-03-31"},
+    /* Activation and enrollment (101555 "Device setup", "Device management"). */
+    APPLE_TLS(PP_SV_ENROLLMENT, "albert.apple.com", true, "device activation"),
+    APPLE_TLS(PP_SV_ENROLLMENT, "deviceenrollment.apple.com", true,
+              "Automated Device Enrollment"),
+    APPLE_TLS(PP_SV_ENROLLMENT, "iprofiles.apple.com", true, "enrollment profiles"),
+    APPLE_TLS(PP_SV_ENROLLMENT, "mdmenrollment.apple.com", false,
+              "MDM servers upload enrollment profiles"),
+    APPLE_TLS(PP_SV_ENROLLMENT, "identity.apple.com", false, "APNs certificate portal"),
+    APPLE_TLS(PP_SV_ENROLLMENT, "vpp.itunes.apple.com", false,
+              "Apps and Books licences (MDM server)"),
     /* Software update. */
-    {PP_SV_SOFTWARE_UPDATE, "gdmf.apple.com", 443, "tls", false, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "managed software update catalog"},
-    {PP_SV_SOFTWARE_UPDATE, "mesu.apple.com", 443, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "software update catalogs (CDN)"},
-    {PP_SV_SOFTWARE_UPDATE, "swscan.apple.com", 443, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "macOS updates"},
-    {PP_SV_SOFTWARE_UPDATE, "swcdn.apple.com", 443, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "macOS update downloads (CDN)"},
-    {PP_SV_SOFTWARE_UPDATE, "updates.cdn-apple.com", 443, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "software update downloads (CDN)"},
+    APPLE_TLS(PP_SV_SOFTWARE_UPDATE, "gdmf.apple.com", false, "managed software update catalog"),
+    APPLE_TCP(PP_SV_SOFTWARE_UPDATE, "mesu.apple.com", 443, "software update catalogs (CDN)"),
+    APPLE_TCP(PP_SV_SOFTWARE_UPDATE, "swscan.apple.com", 443, "macOS updates"),
+    APPLE_TCP(PP_SV_SOFTWARE_UPDATE, "swcdn.apple.com", 443, "macOS update downloads (CDN)"),
+    APPLE_TCP(PP_SV_SOFTWARE_UPDATE, "updates.cdn-apple.com", 443,
+              "software update downloads (CDN)"),
     /* Certificate validation. */
-    {PP_SV_CERT_VALIDATION, "ocsp.apple.com", 80, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "certificate revocation (OCSP)"},
-    {PP_SV_CERT_VALIDATION, "crl.apple.com", 80, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "certificate revocation lists"},
-    {PP_SV_CERT_VALIDATION, "valid.apple.com", 443, "tls", false, NULL, NULL,
-     "http/1.1", PP_TRUST_APPLE_PUBLIC, "certificate validation"},
+    APPLE_TCP(PP_SV_CERT_VALIDATION, "ocsp.apple.com", 80, "certificate revocation (OCSP)"),
+    APPLE_TCP(PP_SV_CERT_VALIDATION, "crl.apple.com", 80, "certificate revocation lists"),
+    APPLE_TLS(PP_SV_CERT_VALIDATION, "valid.apple.com", false, "certificate validation"),
     /* Captive portal detection. */
-    {PP_SV_CAPTIVE, "captive.apple.com", 80, "tcp", false, NULL, NULL,
-     NULL, PP_TRUST_SYSTEM, "captive portal detection"},
+    {.service = PP_SV_CAPTIVE, .host = "captive.apple.com", .port = 80, .probe = "captive",
+     .path = "/hotspot-detect.html", .note = "captive portal detection"},
 };
 
 static void
@@ -107,6 +114,9 @@ add_rows(struct pp_plan *p, const struct row *rows, size_t n)
         t->trust = r->trust;
         if (r->note)
             t->note = pp_xstrdup(r->note);
+        t->tls = r->tls;
+        if (r->path)
+            t->path = pp_xstrdup(r->path);
         pp_plan_add(p, t);
     }
 }

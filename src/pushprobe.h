@@ -69,6 +69,20 @@ enum pp_reason {
     PP_RS_NAME_MISMATCH,
     PP_RS_ISSUER_UNEXPECTED,
     PP_RS_ALPN_MISMATCH,
+    PP_RS_SERVICE_OK,
+    PP_RS_AUTH_REQUIRED,
+    PP_RS_REDIRECT,
+    PP_RS_HTTP_STATUS,
+    PP_RS_BAD_RESPONSE,
+    PP_RS_TOO_LARGE,
+    PP_RS_CAPTIVE_PORTAL,
+    PP_RS_MDM_UNHEALTHY,
+    PP_RS_NOT_PLIST,
+    PP_RS_DNS_OUTSIDE_APPLE,
+    PP_RS_SMB1_ONLY,
+    PP_RS_SERVER_ERROR,
+    PP_RS_CLOCK_SKEW,
+    PP_RS_CONN_LOST,
     PP_RS_LOCAL_RESOURCE,
     PP_RS_RUN_DEADLINE,
     PP_RS_INTERNAL,
@@ -109,6 +123,7 @@ struct pp_target {
     char *host;        /* name or literal address */
     uint16_t port;
     const struct pp_probe *probe;
+    bool tls;          /* TLS handshake after the TCP connect */
     bool required;
     char *sni;         /* TLS server name; NULL: host (if a name) */
     char *verify_name; /* name the certificate must carry; NULL: host */

@@ -152,8 +152,8 @@ pp_report_json(FILE *f, const struct pp_report *rep)
         ms(&w, "total", r->t_total);
         pp_jw_obj_end(&w);
         tls_obj(&w, &r->tls);
-        opt_str(&w, "sni", t->probe->tls ? (t->sni ? t->sni : t->host) : NULL);
-        opt_str(&w, "alpn_offered", t->probe->tls ? t->alpn : NULL);
+        opt_str(&w, "sni", t->tls ? (t->sni ? t->sni : t->host) : NULL);
+        opt_str(&w, "alpn_offered", t->tls ? t->alpn : NULL);
         opt_str(&w, "summary", r->summary);
         details_obj(&w, r);
         opt_str(&w, "message", r->message);

@@ -21,8 +21,8 @@ details(const struct pp_result *r, char *buf, size_t len)
     const char *sum = r->summary ? r->summary : "";
 
     if (r->state == PP_ST_OK && t->handshake_done) {
-        snprintf(buf, len, "%s%s%s%s, issued by %s, %d days left%s", sum, *sum ? "; " : "",
-                 t->version, t->alpn[0] ? " " : "", t->issuer_cn ? t->issuer_cn : "?",
+        snprintf(buf, len, "%s%s%s%s%s, issued by %s, %d days left%s", sum, *sum ? "; " : "",
+                 t->version, t->alpn[0] ? " " : "", t->alpn, t->issuer_cn ? t->issuer_cn : "?",
                  t->days_left, t->client_cert_requested ? ", client certificate requested" : "");
         return;
     }

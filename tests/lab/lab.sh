@@ -230,15 +230,129 @@ lab_servers() {
     lab_bg "$NS_I" openssl s_server -accept 17.57.144.10:443 -cert "$C/courier.crt" \
         -cert_chain "$C/apple-inter.pem" -key "$C/courier.key" -verify 1 -www -quiet
     lab_tls 2620:149:a44::10 443 "$C/courier.pem" "$C/courier.key"
-    for a in 17.253.1.10 2620:149:a44::20; do
-        lab_tls $a 443 "$C/public.pem" "$C/public.key"
-        lab_tls $a 2197 "$C/public.pem" "$C/public.key"
-        lab_tcp $a 80
-    done
+    lab_nginx_apple
+    lab_nginx "$NS_I" "$LAB_TMP/nginx-apple.conf"
     lab_wait_listen "$NS_I" 5223
     lab_wait_listen "$NS_I" 443
     lab_wait_listen "$NS_I" 2197
     lab_wait_listen "$NS_I" 80
+}
+
+# lab_nginx NS CONF: run nginx in a namespace with a config from the lab.
+lab_nginx() {
+    lab_bg "$1" nginx -c "$2" -g 'daemon off;'
+}
+
+# nginx for Apple's other services (17.253.1.10, 2620:149:a44::20):
+# HTTPS with HTTP/2 on 443 and 2197, where POST /3/device/... answers like
+# APNs without credentials; captive.apple.com's hotspot-detect.html on 80.
+lab_nginx_apple() {
+    d=$LAB_TMP/nginx-apple
+    mkdir -p "$d"
+    C=$LAB_TMP/certs
+    cat > "$LAB_TMP/nginx-apple.conf" <<NGX
+user root;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    server {
+        listen 17.253.1.10:443 ssl http2 backlog=256;
+        listen [2620:149:a44::20]:443 ssl http2 backlog=256;
+        listen 17.253.1.10:2197 ssl http2 backlog=256;
+        listen [2620:149:a44::20]:2197 ssl http2 backlog=256;
+        ssl_certificate $C/public.pem;
+        ssl_certificate_key $C/public.key;
+        location /3/device/ {
+            default_type application/json;
+            return 403 '{"reason":"MissingProviderToken"}';
+        }
+        location / { return 200 'ok'; }
+    }
+    server {
+        listen 17.253.1.10:80 backlog=256;
+        listen [2620:149:a44::20]:80 backlog=256;
+        location = /hotspot-detect.html {
+            default_type text/html;
+            return 200 '<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>\n';
+        }
+        location / { return 200 'ok'; }
+    }
+}
+NGX
+}
+
+# nginx for the corp host: Jamf-like MDM on 8443 whose health page is the
+# file $LAB_TMP/www/health.json (tests rewrite it), a distribution point
+# on 443 (/pkgs/ public, /private/ behind credentials), a Software Update
+# Server on 8088 serving $LAB_TMP/www/index.sucatalog.
+lab_nginx_corp() {
+    d=$LAB_TMP/nginx-corp
+    w=$LAB_TMP/www
+    mkdir -p "$d" "$w/pkgs"
+    C=$LAB_TMP/certs
+    printf '[]' > "$w/health.json"
+    head -c 100000 /dev/zero > "$w/pkgs/Tool.pkg"
+    cat > "$w/index.sucatalog" <<'CAT'
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+    <key>CatalogVersion</key><integer>2</integer>
+    <key>Products</key>
+    <dict>
+        <key>001-00001</key><dict><key>PostDate</key><date>2024-01-01T00:00:00Z</date></dict>
+        <key>001-00002</key><dict><key>PostDate</key><date>2024-02-01T00:00:00Z</date></dict>
+        <key>001-00003</key><dict><key>PostDate</key><date>2024-03-01T00:00:00Z</date></dict>
+    </dict>
+</dict>
+</plist>
+CAT
+    cat > "$LAB_TMP/nginx-corp.conf" <<NGX
+user root;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    ssl_certificate $C/corp-server.pem;
+    ssl_certificate_key $C/corp-server.key;
+    server {
+        listen 10.20.0.10:8443 ssl backlog=256;
+        listen [fd00:20::10]:8443 ssl backlog=256;
+        location = /healthCheck.html {
+            default_type application/json;
+            alias $w/health.json;
+        }
+        location / { return 200 'Jamf Pro'; }
+    }
+    server {
+        listen 10.20.0.10:443 ssl backlog=256;
+        listen [fd00:20::10]:443 ssl backlog=256;
+        root $w;
+        location /private/ { return 401; }
+    }
+    server {
+        listen 10.20.0.10:8088 backlog=256;
+        listen [fd00:20::10]:8088 backlog=256;
+        root $w;
+        default_type application/xml;
+    }
+}
+NGX
 }
 
 # Replace the courier's 5223 listeners with ones using CERT/KEY.
@@ -293,16 +407,14 @@ lab_corp() {
     ip -n "$NS_R" neigh replace fd00:20::10 lladdr "$mk0" dev r2 nud permanent
     ip -n "$NS_K" neigh replace 10.20.0.1 lladdr "$mr2" dev k0 nud permanent
     ip -n "$NS_K" neigh replace fd00:20::1 lladdr "$mr2" dev k0 nud permanent
-    C=$LAB_TMP/certs
     for a in 10.20.0.10 fd00:20::10; do
-        case "$a" in *:*) b="[$a]" pf=",pf=ip6" t=TCP6 ;; *) b=$a pf="" t=TCP4 ;; esac
-        for p in 8443 443; do
-            lab_bg "$NS_K" socat "OPENSSL-LISTEN:$p$pf,bind=$b,reuseaddr,fork,backlog=256,cert=$C/corp-server.pem,key=$C/corp-server.key,verify=0" SYSTEM:'sleep 2'
-        done
-        for p in 8088 445 548; do
+        case "$a" in *:*) b="[$a]" t=TCP6 ;; *) b=$a t=TCP4 ;; esac
+        for p in 445 548; do
             lab_bg "$NS_K" socat "$t-LISTEN:$p,bind=$b,reuseaddr,fork,backlog=256" SYSTEM:'sleep 2'
         done
     done
+    lab_nginx_corp
+    lab_nginx "$NS_K" "$LAB_TMP/nginx-corp.conf"
     for p in 8443 443 8088 445 548; do lab_wait_listen "$NS_K" $p; done
 }
 

@@ -1,0 +1,328 @@
+/*
+ * apns: the provider side of Apple push (what an MDM server needs).
+ * TLS to api.push.apple.com on 443 or 2197, ALPN h2, judged against the
+ * public roots Apple uses; then, over HTTP/2 (libnghttp2), one POST to
+ * /3/device/<token> with no credentials.  APNs answers 403
+ * {"reason":"MissingProviderToken"} (apple-network.md 2.1): any APNs
+ * answer with a JSON reason proves the path works end to end.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_NGHTTP2
+#include <jansson.h>
+#include <nghttp2/nghttp2.h>
+#endif
+
+#include "engine.h"
+#include "probe.h"
+#include "util.h"
+
+/* A syntactically valid device token that belongs to nobody. */
+#define APNS_PATH "/3/device/0000000000000000000000000000000000000000000000000000000000000000"
+static const char apns_body[] = "{\"aps\":{}}";
+
+#ifdef HAVE_NGHTTP2
+
+struct apns {
+    nghttp2_session *s;
+    int32_t stream;
+    int status;
+    char body[2048];
+    size_t body_len;
+    size_t body_sent;
+    bool closed;
+    bool goaway;
+    char goaway_text[256];
+};
+
+static ssize_t
+send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int flags, void *user)
+{
+    (void)s;
+    (void)flags;
+    pp_check_send(user, data, len);
+    return (ssize_t)len;
+}
+
+static int
+header_cb(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t nlen,
+          const uint8_t *value, size_t vlen, uint8_t flags, void *user)
+{
+    struct apns *a = pp_check_data(user);
+    char v[8];
+
+    (void)s;
+    (void)flags;
+    if (f->hd.type == NGHTTP2_HEADERS && f->hd.stream_id == a->stream && nlen == 7 &&
+        memcmp(name, ":status", 7) == 0 && vlen == 3) {
+        memcpy(v, value, 3);
+        v[3] = '\0';
+        if (v[0] >= '1' && v[0] <= '5' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' &&
+            v[2] <= '9')
+            a->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+    }
+    return 0;
+}
+
+static int
+data_cb(nghttp2_session *s, uint8_t flags, int32_t sid, const uint8_t *data, size_t len,
+        void *user)
+{
+    struct apns *a = pp_check_data(user);
+    size_t room = sizeof(a->body) - 1 - a->body_len;
+
+    (void)s;
+    (void)flags;
+    if (sid != a->stream)
+        return 0;
+    if (len > room)
+        len = room;
+    memcpy(a->body + a->body_len, data, len);
+    a->body_len += len;
+    a->body[a->body_len] = '\0';
+    return 0;
+}
+
+static int
+close_cb(nghttp2_session *s, int32_t sid, uint32_t code, void *user)
+{
+    struct apns *a = pp_check_data(user);
+
+    (void)s;
+    (void)code;
+    if (sid == a->stream)
+        a->closed = true;
+    return 0;
+}
+
+static int
+frame_cb(nghttp2_session *s, const nghttp2_frame *f, void *user)
+{
+    struct apns *a = pp_check_data(user);
+    size_t n, i;
+
+    (void)s;
+    if (f->hd.type == NGHTTP2_GOAWAY) {
+        a->goaway = true;
+        n = f->goaway.opaque_data_len < sizeof(a->goaway_text) - 1 ? f->goaway.opaque_data_len
+                                                                  : sizeof(a->goaway_text) - 1;
+        for (i = 0; i < n; i++) {
+            uint8_t ch = f->goaway.opaque_data[i];
+            a->goaway_text[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+        }
+        a->goaway_text[n] = '\0';
+    }
+    return 0;
+}
+
+static ssize_t
+read_cb(nghttp2_session *s, int32_t sid, uint8_t *buf, size_t len, uint32_t *flags,
+        nghttp2_data_source *src, void *user)
+{
+    struct apns *a = pp_check_data(user);
+    size_t left = sizeof(apns_body) - 1 - a->body_sent;
+
+    (void)s;
+    (void)sid;
+    (void)src;
+    if (len > left)
+        len = left;
+    memcpy(buf, apns_body + a->body_sent, len);
+    a->body_sent += len;
+    if (a->body_sent == sizeof(apns_body) - 1)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)len;
+}
+
+#define NV(n, v) \
+    {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE}
+
+static enum pp_probe_rc
+judge(struct pp_check *c, struct apns *a)
+{
+    struct pp_result *r = pp_check_result(c);
+    json_t *doc = NULL;
+    const char *reason = NULL;
+    json_error_t jerr;
+
+    if (a->body_len > 0 && (doc = json_loadb(a->body, a->body_len, 0, &jerr)) != NULL)
+        reason = json_string_value(json_object_get(doc, "reason"));
+    if (a->status > 0)
+        pp_detail_int(r, "http_status", a->status);
+    if (reason != NULL)
+        pp_detail_str(r, "apns_reason", reason);
+    if (a->status > 0 && reason != NULL) {
+        pp_result_summary(r, "HTTP/2 %d %s", a->status, reason);
+        if (a->status == 403 && strcmp(reason, "MissingProviderToken") == 0)
+            pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+                         "APNs answers over HTTP/2 (403 MissingProviderToken, as expected with "
+                         "no credentials): an MDM server here can send pushes");
+        else
+            pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+                         "APNs answers over HTTP/2 (%d %s): the path works end to end",
+                         a->status, reason);
+    } else if (a->goaway) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                     "the server ended the HTTP/2 session (GOAWAY%s%s)",
+                     a->goaway_text[0] ? ": " : "", a->goaway_text);
+    } else {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                     "an HTTP/2 server answers (status %d) but not like APNs (no JSON reason)",
+                     a->status);
+    }
+    json_decref(doc);
+    return PP_PROBE_DONE;
+}
+
+static enum pp_probe_rc
+apns_ready(struct pp_check *c)
+{
+    struct pp_result *r = pp_check_result(c);
+    const struct pp_target *t = r->target;
+    nghttp2_session_callbacks *cbs;
+    struct apns *a;
+    nghttp2_data_provider dp;
+    char len[8];
+
+    if (!pp_tls_judge_check(c))
+        return PP_PROBE_DONE;
+    if (strcmp(r->tls.alpn, "h2") != 0) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_ALPN_MISMATCH,
+                     "the server does not speak HTTP/2 (ALPN %s): not APNs, or a proxy in the "
+                     "way", r->tls.alpn[0] ? r->tls.alpn : "none");
+        return PP_PROBE_DONE;
+    }
+    a = pp_xcalloc(1, sizeof(*a));
+    pp_check_set_data(c, a);
+    if (nghttp2_session_callbacks_new(&cbs) != 0)
+        goto fail;
+    nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, header_cb);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, data_cb);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, close_cb);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frame_cb);
+    if (nghttp2_session_client_new(&a->s, cbs, c) != 0) {
+        nghttp2_session_callbacks_del(cbs);
+        goto fail;
+    }
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_submit_settings(a->s, NGHTTP2_FLAG_NONE, NULL, 0);
+    snprintf(len, sizeof(len), "%zu", sizeof(apns_body) - 1);
+    {
+        nghttp2_nv hdrs[] = {
+            NV(":method", "POST"), NV(":scheme", "https"), NV(":authority", t->host),
+            NV(":path", APNS_PATH), NV("content-type", "application/json"),
+            NV("content-length", len), NV("user-agent", "pushprobe/" PACKAGE_VERSION),
+        };
+        memset(&dp, 0, sizeof(dp));
+        dp.read_callback = read_cb;
+        a->stream = nghttp2_submit_request(a->s, NULL, hdrs, sizeof(hdrs) / sizeof(hdrs[0]),
+                                           &dp, NULL);
+    }
+    if (a->stream < 0 || nghttp2_session_send(a->s) != 0)
+        goto fail;
+    pp_detail_str(r, "path", APNS_PATH);
+    return PP_PROBE_MORE;
+fail:
+    pp_check_set(c, PP_ST_ERROR, PP_RS_INTERNAL, "could not start an HTTP/2 session");
+    return PP_PROBE_DONE;
+}
+
+static enum pp_probe_rc
+apns_io(struct pp_check *c, short revents)
+{
+    struct apns *a = pp_check_data(c);
+    uint8_t buf[16384];
+    ssize_t n, rv;
+
+    (void)revents;
+    for (;;) {
+        n = pp_check_recv(c, buf, sizeof(buf));
+        if (n == PP_RECV_AGAIN)
+            break;
+        if (n <= 0) {
+            if (a->status > 0 || a->goaway)
+                return judge(c, a);
+            pp_check_set(c, PP_ST_UNEXPECTED, n == 0 ? PP_RS_TLS_EOF : PP_RS_CONN_RESET,
+                         "the connection ended before an HTTP/2 answer");
+            return PP_PROBE_DONE;
+        }
+        rv = nghttp2_session_mem_recv(a->s, buf, (size_t)n);
+        if (rv < 0) {
+            pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                         "the server's HTTP/2 is malformed: %s", nghttp2_strerror((int)rv));
+            return PP_PROBE_DONE;
+        }
+        if (a->closed)
+            return judge(c, a);
+    }
+    if (nghttp2_session_send(a->s) != 0) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "the HTTP/2 session failed");
+        return PP_PROBE_DONE;
+    }
+    if (a->closed || (a->goaway && !nghttp2_session_want_read(a->s)))
+        return judge(c, a);
+    return PP_PROBE_MORE;
+}
+
+static void
+apns_timeout(struct pp_check *c)
+{
+    struct apns *a = pp_check_data(c);
+
+    if (a != NULL && a->status > 0) {
+        judge(c, a);
+        return;
+    }
+    pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_NO_RESPONSE,
+                 "HTTP/2 is up but no answer to the push request came in time");
+}
+
+static void
+apns_cleanup(struct pp_check *c)
+{
+    struct apns *a = pp_check_data(c);
+
+    if (a != NULL) {
+        nghttp2_session_del(a->s);
+        free(a);
+        pp_check_set_data(c, NULL);
+    }
+}
+
+#else /* without libnghttp2: TLS and ALPN only */
+
+static enum pp_probe_rc
+apns_ready(struct pp_check *c)
+{
+    struct pp_result *r = pp_check_result(c);
+
+    if (!pp_tls_judge_check(c))
+        return PP_PROBE_DONE;
+    if (strcmp(r->tls.alpn, "h2") != 0)
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_ALPN_MISMATCH,
+                     "the server does not speak HTTP/2 (ALPN %s)",
+                     r->tls.alpn[0] ? r->tls.alpn : "none");
+    else
+        pp_check_set(c, PP_ST_OK, PP_RS_TLS_OK,
+                     "TLS and HTTP/2 are offered (built without libnghttp2: no request sent)");
+    return PP_PROBE_DONE;
+}
+
+#define apns_io NULL
+#define apns_timeout NULL
+#define apns_cleanup NULL
+
+#endif
+
+const struct pp_probe pp_probe_apns = {
+    .name = "apns",
+    .help = "APNs provider API: TLS, ALPN h2, an HTTP/2 POST answered by APNs",
+    .ready = apns_ready,
+    .io = apns_io,
+    .timeout = apns_timeout,
+    .cleanup = apns_cleanup,
+};

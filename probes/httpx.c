@@ -1,0 +1,158 @@
+/* The shared HTTP exchange; see httpx.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpx.h"
+#include "util.h"
+
+/* Stop reading an endless body here (bytes); memory stays at body_keep. */
+#define HTTPX_MAX_READ (64LL * 1024 * 1024)
+
+struct httpx {
+    struct pp_http_resp resp;
+    pp_httpx_judge judge;
+    bool headers_only;
+};
+
+enum pp_probe_rc
+pp_httpx_start(struct pp_check *c, const char *method, const char *path, size_t body_keep,
+               bool headers_only, pp_httpx_judge judge)
+{
+    struct pp_result *r = pp_check_result(c);
+    const struct pp_target *t = r->target;
+    struct httpx *x = pp_xcalloc(1, sizeof(*x));
+    char *req;
+
+    pp_http_init(&x->resp, body_keep, strcmp(method, "HEAD") == 0);
+    x->judge = judge;
+    x->headers_only = headers_only;
+    pp_check_set_data(c, x);
+    req = pp_http_request(method, t->host, t->port, t->tls, path);
+    pp_check_send(c, req, strlen(req));
+    free(req);
+    pp_detail_str(r, "method", method);
+    pp_detail_str(r, "path", path);
+    return PP_PROBE_MORE;
+}
+
+void
+pp_httpx_details(struct pp_check *c, const struct pp_http_resp *h)
+{
+    struct pp_result *r = pp_check_result(c);
+
+    if (h->status == 0)
+        return;
+    pp_detail_int(r, "http_status", h->status);
+    if (h->server)
+        pp_detail_str(r, "server", h->server);
+    if (h->content_type)
+        pp_detail_str(r, "content_type", h->content_type);
+    if (h->content_length >= 0)
+        pp_detail_int(r, "content_length", h->content_length);
+    if (h->location)
+        pp_detail_str(r, "location", h->location);
+    pp_detail_int(r, "body_bytes", h->body_total);
+    if (r->t_first_byte >= 0)
+        pp_detail_num(r, "first_byte_ms", r->t_first_byte);
+    pp_result_summary(r, "HTTP %d%s%s", h->status, h->server ? ", " : "",
+                      h->server ? h->server : "");
+}
+
+void
+pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
+{
+    int s = h->status;
+
+    pp_httpx_details(c, h);
+    if (s >= 200 && s < 300)
+        pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK, "the server answers HTTP %d", s);
+    else if (s == 401 || s == 403)
+        pp_check_set(c, PP_ST_OK, PP_RS_AUTH_REQUIRED,
+                     "the server answers and asks for credentials (HTTP %d)", s);
+    else if (s >= 300 && s < 400)
+        pp_check_set(c, PP_ST_OK, PP_RS_REDIRECT, "the server redirects (HTTP %d) to %s", s,
+                     h->location ? h->location : "an unnamed place");
+    else
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                     "the server answers HTTP %d where a success was expected", s);
+}
+
+static enum pp_probe_rc
+judge(struct pp_check *c, struct httpx *x)
+{
+    pp_detail_bool(pp_check_result(c), "complete", x->resp.complete);
+    x->judge(c, &x->resp);
+    return PP_PROBE_DONE;
+}
+
+enum pp_probe_rc
+pp_httpx_io(struct pp_check *c, short revents)
+{
+    struct httpx *x = pp_check_data(c);
+    char buf[16384];
+    ssize_t n;
+    enum pp_http_rc rc;
+
+    (void)revents;
+    for (;;) {
+        n = pp_check_recv(c, buf, sizeof(buf));
+        if (n == PP_RECV_AGAIN)
+            return PP_PROBE_MORE;
+        if (n == PP_RECV_ERROR) {
+            if (x->resp.headers_done)
+                return judge(c, x);
+            pp_check_set(c, PP_ST_UNEXPECTED,
+                         errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_BAD_RESPONSE,
+                         "the connection failed before an HTTP response: %s", strerror(errno));
+            return PP_PROBE_DONE;
+        }
+        rc = pp_http_feed(&x->resp, buf, (size_t)n);
+        if (rc == PP_HTTP_DONE)
+            return judge(c, x);
+        if (rc == PP_HTTP_ERROR) {
+            /* A body cut short by the close still lets the judge decide. */
+            if (n == 0 && x->resp.headers_done)
+                return judge(c, x);
+            pp_httpx_details(c, &x->resp);
+            pp_check_set(c, PP_ST_UNEXPECTED,
+                         x->resp.header_bytes > PP_HTTP_MAX_HEADERS_BYTES ? PP_RS_TOO_LARGE
+                                                                          : PP_RS_BAD_RESPONSE,
+                         "%s", x->resp.error);
+            return PP_PROBE_DONE;
+        }
+        if (x->resp.headers_done &&
+            (x->headers_only || x->resp.body_total > HTTPX_MAX_READ))
+            return judge(c, x);
+    }
+}
+
+void
+pp_httpx_timeout(struct pp_check *c)
+{
+    struct httpx *x = pp_check_data(c);
+
+    if (x != NULL && x->resp.headers_done) {
+        /* A slow or endless body: judge what arrived. */
+        x->judge(c, &x->resp);
+        return;
+    }
+    if (x != NULL)
+        pp_httpx_details(c, &x->resp);
+    pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_NO_RESPONSE,
+                 "the connection is open but no complete HTTP response came in time");
+}
+
+void
+pp_httpx_cleanup(struct pp_check *c)
+{
+    struct httpx *x = pp_check_data(c);
+
+    if (x != NULL) {
+        pp_http_free(&x->resp);
+        free(x);
+        pp_check_set_data(c, NULL);
+    }
+}

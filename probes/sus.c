@@ -1,0 +1,94 @@
+/*
+ * sus: a Software Update Server serves its catalog, an XML property list
+ * (apple-network.md 5).  GET the given path, or /index.sucatalog; count
+ * the products when the catalog fits in what is kept.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "httpx.h"
+
+#define SUS_KEEP (8 * 1024 * 1024)
+
+/* 1: an XML property list; 0: not one. */
+int pp_sus_is_plist(const unsigned char *body, size_t len);
+/* Products in a catalog: each has one PostDate key. */
+long long pp_sus_products(const unsigned char *body, size_t len);
+
+int
+pp_sus_is_plist(const unsigned char *b, size_t len)
+{
+    size_t i = 0;
+    size_t head = len < 4096 ? len : 4096;
+
+    if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+        i = 3;
+    while (i < len && isspace(b[i]))
+        i++;
+    if (len - i < 5 || memcmp(b + i, "<?xml", 5) != 0)
+        return 0;
+    return pp_http_contains(b, head, "<plist") ? 1 : 0;
+}
+
+long long
+pp_sus_products(const unsigned char *b, size_t len)
+{
+    static const char key[] = "<key>PostDate</key>";
+    size_t n = sizeof(key) - 1, i;
+    long long count = 0;
+
+    for (i = 0; i + n <= len; i++)
+        if (b[i] == '<' && memcmp(b + i, key, n) == 0)
+            count++;
+    return count;
+}
+
+static void
+sus_judge(struct pp_check *c, struct pp_http_resp *h)
+{
+    struct pp_result *r = pp_check_result(c);
+
+    pp_httpx_details(c, h);
+    if (h->status != 200) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                     "the Software Update Server answers HTTP %d instead of its catalog%s",
+                     h->status, h->status == 404 ? " (wrong catalog URL?)" : "");
+        return;
+    }
+    if (!pp_sus_is_plist(h->body, h->body_len)) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_NOT_PLIST,
+                     "the server answers, but not with a catalog (no XML property list)");
+        return;
+    }
+    if (h->complete && h->body_total == (long long)h->body_len) {
+        long long n = pp_sus_products(h->body, h->body_len);
+        pp_detail_int(r, "products", n);
+        pp_result_summary(r, "catalog, %lld products, %lld bytes", n, h->body_total);
+    } else {
+        pp_result_summary(r, "catalog, %lld bytes", h->body_total);
+    }
+    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+                 "the Software Update Server serves its catalog (an XML property list)");
+}
+
+static enum pp_probe_rc
+sus_ready(struct pp_check *c)
+{
+    const struct pp_target *t = pp_check_result(c)->target;
+    const char *path = t->path && strcmp(t->path, "/") != 0 ? t->path : "/index.sucatalog";
+
+    if (t->tls && !pp_tls_judge_check(c))
+        return PP_PROBE_DONE;
+    return pp_httpx_start(c, "GET", path, SUS_KEEP, false, sus_judge);
+}
+
+const struct pp_probe pp_probe_sus = {
+    .name = "sus",
+    .help = "Software Update Server: the catalog is an XML property list",
+    .ready = sus_ready,
+    .io = pp_httpx_io,
+    .timeout = pp_httpx_timeout,
+    .cleanup = pp_httpx_cleanup,
+};
