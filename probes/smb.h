@@ -57,8 +57,8 @@ struct pp_smb2_info {
  * header.  Returns 0 with out filled, 1 when the bytes so far are a valid
  * beginning but more are needed, or -1 with out->problem and a sentence in
  * err.  Decides as early as the bytes allow: garbage is refused at its
- * first byte, a lying length at the fourth.  Bytes after the message are
- * ignored. */
+ * first bytes, a lying length once the protocol id is in.  Bytes after the
+ * message are ignored. */
 int pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out,
                             char *err, size_t errlen);
 
@@ -76,5 +76,9 @@ void pp_smb2_guid_format(const uint8_t guid[16], char *buf, size_t len);
 void pp_smb2_caps_format(uint32_t caps, char *buf, size_t len);
 /* The name of a few NTSTATUS values ("STATUS_NOT_SUPPORTED"), or NULL. */
 const char *pp_smb2_status_name(uint32_t status);
+
+/* The probe, for the registry (probes.c). */
+struct pp_probe;
+extern const struct pp_probe pp_probe_smb;
 
 #endif

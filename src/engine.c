@@ -622,6 +622,13 @@ family_word(int family)
     return family == AF_INET6 ? "ipv6" : "ipv4";
 }
 
+/* Several URLs on one host and port stay apart by their path. */
+static const char *
+id_path(const struct pp_target *t)
+{
+    return t->path != NULL && strcmp(t->path, "/") != 0 ? t->path : "";
+}
+
 static void
 make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
            size_t k, double t_dns)
@@ -640,9 +647,10 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
                            : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
     inet_ntop(family, a, r->address, sizeof(r->address));
     if (k == 0)
-        r->id = pp_xasprintf("%s:%u/%s", t->host, t->port, family_word(family));
+        r->id = pp_xasprintf("%s:%u/%s%s", t->host, t->port, family_word(family), id_path(t));
     else
-        r->id = pp_xasprintf("%s:%u/%s/%zu", t->host, t->port, family_word(family), k + 1);
+        r->id = pp_xasprintf("%s:%u/%s/%zu%s", t->host, t->port, family_word(family), k + 1,
+                             id_path(t));
     c = check_new(e, r);
     memcpy(&c->sa, sa, sizeof(*sa));
     if (family == AF_INET6) {
@@ -705,7 +713,7 @@ target_resolved(struct tstate *ts)
                 t = ts->fail[i].elapsed_ms;
         }
         r = new_result(ts->t, (unsigned)(ts->idx * 64));
-        r->id = pp_xasprintf("%s:%u", ts->t->host, ts->t->port);
+        r->id = pp_xasprintf("%s:%u%s", ts->t->host, ts->t->port, id_path(ts->t));
         r->t_dns = t;
         r->t_total = t;
         set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));

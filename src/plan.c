@@ -56,8 +56,9 @@ pp_plan_add(struct pp_plan *p, struct pp_target *t)
 
     for (i = 0; i < p->n; i++) {
         struct pp_target *o = p->t[i];
-        if (o->port == t->port && o->probe == t->probe &&
-            strcmp(o->host, t->host) == 0) {
+        if (o->port == t->port && o->probe == t->probe && o->tls == t->tls &&
+            strcmp(o->host, t->host) == 0 &&
+            strcmp(o->path ? o->path : "/", t->path ? t->path : "/") == 0) {
             /* The same check twice: keep the first, but a required
              * duplicate makes it required. */
             o->required = o->required || t->required;
