@@ -651,6 +651,17 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
     else
         r->id = pp_xasprintf("%s:%u/%s/%zu%s", t->host, t->port, family_word(family), k + 1,
                              id_path(t));
+    ts->nfound++;
+    if (t->apple_space && !pp_addr_in_apple((const struct sockaddr *)sa)) {
+        /* A blocklist's sinkhole (0.0.0.0, ::), a private address, a
+         * hijack: nothing of Apple's to connect to there. */
+        set(r, PP_ST_UNEXPECTED, PP_RS_DNS_OUTSIDE_APPLE,
+            "%s resolves to %s, outside Apple's address space (17.0.0.0/8): a DNS blocklist, "
+            "filter or hijack answers for Apple", t->host, r->address);
+        r->t_total = t_dns;
+        add_result(e, r);
+        return;
+    }
     c = check_new(e, r);
     memcpy(&c->sa, sa, sizeof(*sa));
     if (family == AF_INET6) {
@@ -660,7 +671,6 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
         ((struct sockaddr_in *)&c->sa)->sin_port = htons(t->port);
         c->salen = sizeof(struct sockaddr_in);
     }
-    ts->nfound++;
 }
 
 static int

@@ -34,6 +34,10 @@ int pp_plan_add_afp(struct pp_plan *, const char *arg, char *err, size_t errlen)
 /* HOST:PORT (tcp), tcp://HOST:PORT, tls://HOST:PORT, http(s)://... */
 int pp_plan_add_free(struct pp_plan *, const char *arg, char *err, size_t errlen);
 
+/* Is this address in Apple's address space (profile.c's table)? */
+struct sockaddr;
+bool pp_addr_in_apple(const struct sockaddr *sa);
+
 /* Allocate a target with the common fields set. */
 struct pp_target *pp_target_new(enum pp_service, const char *host,
                                 uint16_t port, const char *probe,

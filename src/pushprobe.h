@@ -129,7 +129,8 @@ struct pp_target {
     char *verify_name; /* name the certificate must carry; NULL: host */
     char *alpn;        /* comma-separated ALPN offer, or NULL */
     enum pp_trust trust;
-    char *path;        /* URL path for later service probes, or NULL */
+    char *path;        /* URL path for HTTP-based probes, or NULL */
+    bool apple_space;  /* the name must resolve into Apple's addresses */
     char *note;        /* why this target is in the plan */
 };
 

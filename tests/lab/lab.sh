@@ -168,7 +168,8 @@ LAB_OTHER_NAMES="api.push.apple.com gateway.push.apple.com feedback.push.apple.c
 
 LAB_CORP_NAMES="mdm.corp.test dp.corp.test sus.corp.test files.corp.test"
 
-# lab_dns [NAME...]: (re)start dnsmasq in inet, without the names given.
+# lab_dns [NAME...]: (re)start dnsmasq in inet, without the names given;
+# LAB_DNS_EXTRA holds more dnsmasq options (e.g. sinkhole records).
 lab_dns() {
     without=" $* "
     [ -n "${LAB_DNS_PID:-}" ] && kill "$LAB_DNS_PID" 2>/dev/null && sleep 0.1
@@ -189,7 +190,7 @@ lab_dns() {
         --no-dhcp-interface=i0 --bind-interfaces --listen-address=203.0.113.53 \
         --local=/apple.com/ --local=/cdn-apple.com/ --local=/corp.test/ \
         --pid-file="$LAB_TMP/dnsmasq.pid" --user=root --log-facility="$LAB_TMP/dnsmasq.log" \
-        "$@" >>"$LAB_TMP/servers.log" 2>&1 &
+        "$@" ${LAB_DNS_EXTRA:-} >>"$LAB_TMP/servers.log" 2>&1 &
     LAB_DNS_PID=$!
     LAB_PIDS="$LAB_PIDS $LAB_DNS_PID"
     lab_wait_listen -u "$NS_I" 53
