@@ -14,6 +14,7 @@ const struct pp_probe *const pp_probes[] = {
     &pp_probe_captive,
     &pp_probe_courier,
     &pp_probe_apns,
+    &pp_probe_time,
     NULL
 };
 

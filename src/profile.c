@@ -147,6 +147,9 @@ static const struct row apple[] = {
     APPLE_TCP(PP_SV_CERT_VALIDATION, "ocsp.apple.com", 80, "certificate revocation (OCSP)"),
     APPLE_TCP(PP_SV_CERT_VALIDATION, "crl.apple.com", 80, "certificate revocation lists"),
     APPLE_TLS(PP_SV_CERT_VALIDATION, "valid.apple.com", false, "certificate validation"),
+    /* Date and time: a clock far off breaks every certificate check. */
+    {.service = PP_SV_TIME, .host = "time.apple.com", .port = 123, .probe = "time",
+     .note = "devices set their clock here (UDP 123)"},
     /* Captive portal detection. */
     {.service = PP_SV_CAPTIVE, .host = "captive.apple.com", .port = 80, .probe = "captive",
      .path = "/hotspot-detect.html", .note = "captive portal detection"},

@@ -99,6 +99,7 @@ enum pp_service {
     PP_SV_SOFTWARE_UPDATE,
     PP_SV_CERT_VALIDATION,
     PP_SV_CAPTIVE,
+    PP_SV_TIME,
     PP_SV_SUS,
     PP_SV_DP,
     PP_SV_SMB,

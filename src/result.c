@@ -87,6 +87,7 @@ static const struct {
     [PP_SV_SOFTWARE_UPDATE] = {"software-update", "Software update"},
     [PP_SV_CERT_VALIDATION] = {"cert-validation", "Certificate validation"},
     [PP_SV_CAPTIVE] = {"captive", "Captive portal detection"},
+    [PP_SV_TIME] = {"time", "Date and time (NTP)"},
     [PP_SV_SUS] = {"sus", "Software Update Server"},
     [PP_SV_DP] = {"dp", "Distribution points"},
     [PP_SV_SMB] = {"smb", "SMB file share"},

@@ -26,7 +26,7 @@ lab_skip() {
 
 lab_require() {
     [ "$(id -u)" = 0 ] || lab_skip "the lab needs root (network namespaces)"
-    for t in ip nft dnsmasq socat openssl python3 ss; do
+    for t in ip nft dnsmasq socat openssl python3 ss nginx chronyd; do
         command -v "$t" >/dev/null 2>&1 || lab_skip "$t is not installed"
     done
     [ -x "$PUSHPROBE" ] || { echo "FAIL: no pushprobe binary at $PUSHPROBE"; exit 1; }
@@ -164,7 +164,7 @@ NFT
 
 # Apple names the lab's DNS knows; every other apple.com name is NXDOMAIN.
 LAB_COURIER_NAMES="courier.push.apple.com 1-courier.push.apple.com 20-courier.push.apple.com 40-courier.push.apple.com"
-LAB_OTHER_NAMES="api.push.apple.com gateway.push.apple.com feedback.push.apple.com albert.apple.com deviceenrollment.apple.com iprofiles.apple.com mdmenrollment.apple.com identity.apple.com vpp.itunes.apple.com gdmf.apple.com valid.apple.com captive.apple.com ocsp.apple.com crl.apple.com mesu.apple.com swscan.apple.com swcdn.apple.com"
+LAB_OTHER_NAMES="time.apple.com api.push.apple.com gateway.push.apple.com feedback.push.apple.com albert.apple.com deviceenrollment.apple.com iprofiles.apple.com mdmenrollment.apple.com identity.apple.com vpp.itunes.apple.com gdmf.apple.com valid.apple.com captive.apple.com ocsp.apple.com crl.apple.com mesu.apple.com swscan.apple.com swcdn.apple.com"
 
 LAB_CORP_NAMES="mdm.corp.test dp.corp.test sus.corp.test files.corp.test"
 
@@ -233,6 +233,22 @@ lab_servers() {
     lab_tls 2620:149:a44::10 443 "$C/courier.pem" "$C/courier.key"
     lab_nginx_apple
     lab_nginx "$NS_I" "$LAB_TMP/nginx-apple.conf"
+    # time.apple.com: chronyd serving its local clock.  -x: it never
+    # touches the host's clock; no server lines: it asks nobody.
+    if command -v chronyd >/dev/null 2>&1; then
+        cat > "$LAB_TMP/chrony.conf" <<CHR
+local stratum 8
+allow all
+bindaddress 17.253.1.10
+bindaddress 2620:149:a44::20
+cmdport 0
+bindcmdaddress $LAB_TMP/chronyd.sock
+pidfile $LAB_TMP/chronyd.pid
+driftfile $LAB_TMP/chrony.drift
+CHR
+        lab_bg "$NS_I" chronyd -d -x -f "$LAB_TMP/chrony.conf"
+        lab_wait_listen -u "$NS_I" 123
+    fi
     lab_wait_listen "$NS_I" 5223
     lab_wait_listen "$NS_I" 443
     lab_wait_listen "$NS_I" 2197
