@@ -824,10 +824,15 @@ fd_budget(void)
             rl = n;
     }
     open_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (long)rl.rlim_cur;
-    /* Count what is already open (inherited descriptors included). */
-    for (fd = 0; fd < open_max && fd < 4096; fd++)
-        if (fcntl((int)fd, F_GETFD) >= 0)
-            in_use++;
+    /* Count what is already open (inherited descriptors included), when
+     * the limit is low enough for that to matter. */
+    if (open_max <= 4096) {
+        for (fd = 0; fd < open_max; fd++)
+            if (fcntl((int)fd, F_GETFD) >= 0)
+                in_use++;
+    } else {
+        in_use = 64;
+    }
     /* Leave room for c-ares, the terminal and later capture; checks that
      * still find the table full wait in the queue (check_start). */
     return open_max - in_use > 8 + 1 ? (size_t)(open_max - in_use - 8) : 1;

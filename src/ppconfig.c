@@ -62,7 +62,8 @@ const struct pp_config_key pp_config_keys[] = {
     {"profile", "built-in profile: apple or none (as --profile)", false},
     {"ipv4", "yes: check IPv4 only (as -4)", false},
     {"ipv6", "yes: check IPv6 only (as -6)", false},
-    {"hold", "seconds to hold the push courier connection open, 0: off", false},
+    {"hold", "keep courier connections idle this many seconds: do they last? (as --hold)",
+     false},
     {"color", "colour the text report: auto, always or never (as --color)", false},
     {NULL, NULL, false},
 };

@@ -1,6 +1,7 @@
 /* TLS handshake state machine and chain judgement; see tlscore.h. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 struct pp_tls_ctx {
     SSL_CTX *ssl;
     X509_STORE *store[PP_TRUST__COUNT];
+    bool system_loaded;   /* the system's roots join store[SYSTEM] on first use */
 };
 
 /* Add every PEM certificate from bio to store; returns how many. */
@@ -70,6 +72,36 @@ load_string(X509_STORE *store, const char *pem)
     return n;
 }
 
+/* The system's roots.  A hashed directory (c_rehash) is looked up lazily,
+ * certificate by certificate; loading the whole bundle file parses every
+ * root at start-up (tens of milliseconds), so it is the fallback. */
+static void
+load_system_roots(X509_STORE *store)
+{
+    const char *env = getenv(X509_get_default_cert_dir_env());
+    const char *dir = env != NULL ? env : X509_get_default_cert_dir();
+    bool hashed = false;
+    DIR *d;
+    struct dirent *de;
+    X509_LOOKUP *lk;
+
+    if ((d = opendir(dir)) != NULL) {
+        while (!hashed && (de = readdir(d)) != NULL) {
+            size_t n = strlen(de->d_name);
+            hashed = n == 10 && de->d_name[8] == '.' && de->d_name[9] == '0';
+        }
+        closedir(d);
+    }
+    if (hashed && getenv(X509_get_default_cert_file_env()) == NULL &&
+        (lk = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir())) != NULL &&
+        X509_LOOKUP_add_dir(lk, dir, X509_FILETYPE_PEM) == 1) {
+        ERR_clear_error();
+        return;
+    }
+    X509_STORE_set_default_paths(store);
+    ERR_clear_error();
+}
+
 static int ex_info_idx = -1;
 
 static int
@@ -96,8 +128,6 @@ pp_tls_ctx_new(const char *ca_file, const char *apple_ca, char *err,
     for (i = 0; i < PP_TRUST__COUNT; i++)
         if ((c->store[i] = X509_STORE_new()) == NULL)
             goto fail_ssl;
-    X509_STORE_set_default_paths(c->store[PP_TRUST_SYSTEM]);
-    ERR_clear_error();
     if (ca_file != NULL && load_file(c->store[PP_TRUST_SYSTEM], ca_file, err, errlen) < 0)
         goto fail;
     if (apple_ca != NULL) {
@@ -352,6 +382,18 @@ pp_tls_summarize(SSL *ssl, struct pp_tls_info *info)
     }
 }
 
+/* The system store, with the system's roots loaded on first use: a run
+ * whose chains all lead to Apple's roots never pays for parsing them. */
+static X509_STORE *
+system_store(struct pp_tls_ctx *c)
+{
+    if (!c->system_loaded) {
+        load_system_roots(c->store[PP_TRUST_SYSTEM]);
+        c->system_loaded = true;
+    }
+    return c->store[PP_TRUST_SYSTEM];
+}
+
 /* Verify chain[0] with chain[1..] as untrusted intermediates. */
 static int
 verify(X509_STORE *store, STACK_OF(X509) *chain, const char *name, time_t now)
@@ -419,8 +461,8 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
     if (!info->have_cert)
         pp_tls_describe_cert(sk_X509_value(chain, 0), now, info);
     issuer = info->issuer_cn ? info->issuer_cn : "?";
-    e_sys = verify(c->store[PP_TRUST_SYSTEM], chain, name, now);
     if (trust == PP_TRUST_SYSTEM) {
+        e_sys = verify(system_store(c), chain, name, now);
         r = reason_of(e_sys);
         if (r == PP_RS_TLS_OK) {
             info->verified = true;
@@ -473,7 +515,10 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
         return verdict(PP_ST_TLS_FAILED, r);
     }
     /* The chain does not lead to a root Apple's clients accept: someone
-     * between this machine and Apple presents their own certificate. */
+     * between this machine and Apple presents their own certificate.
+     * Whether this machine trusts that issuer tells a company's inspection
+     * proxy from an unknown one. */
+    e_sys = verify(system_store(c), chain, name, now);
     if (e_sys == X509_V_OK) {
         snprintf(msg, msglen,
                  "TLS is intercepted: the certificate is issued by '%s', a CA this machine "

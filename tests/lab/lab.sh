@@ -57,6 +57,9 @@ lab_down() {
         [ -n "$pids" ] && kill -9 $pids 2>/dev/null
         ip netns del "$ns" 2>/dev/null
     done
+    # A benchmark may have given the client a resolv.conf (ip netns exec
+    # reads /etc/netns/NAME/): only that directory of ours is removed.
+    [ -d "/etc/netns/$NS_C" ] && rm -rf "/etc/netns/$NS_C"
     [ -n "${LAB_TMP:-}" ] && rm -rf "$LAB_TMP"
 }
 

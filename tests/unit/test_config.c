@@ -818,6 +818,66 @@ test_key_table(void **state)
     }
 }
 
+/* contrib/pushprobe.conf.example: harmless as it is (everything commented
+ * out), and with each "#key = value" uncommented, it sets every key once. */
+static void
+test_example(void **state)
+{
+    const char *path = TEST_DATA "/../../contrib/pushprobe.conf.example";
+    FILE *f = fopen(path, "rb");
+    char text[16384], line[256];
+    size_t o = 0, i, n = 0;
+    struct rec r;
+    bool seen[32] = {false};
+
+    (void)state;
+    if (f == NULL)
+        fail_msg("%s: %s", path, strerror(errno));
+    memset(&r, 0, sizeof(r));
+    while (fgets(line, sizeof(line), f) != NULL) {
+        const char *l = line;
+
+        assert_non_null(strchr(line, '\n'));
+        if (line[0] == '#' && line[1] >= 'a' && line[1] <= 'z')
+            l++;
+        assert_true(o + strlen(l) < sizeof(text));
+        memcpy(text + o, l, strlen(l) + 1);
+        o += strlen(l);
+    }
+    fclose(f);
+    assert_int_equal(pp_config_load(path, false, record, &r, NULL, 0), 0);
+    assert_int_equal(r.n, 0);
+    str_ok(text, &r);
+    while (pp_config_keys[n].key != NULL)
+        n++;
+    assert_true(n <= sizeof(seen) / sizeof(seen[0]));
+    for (i = 0; i < r.n; i++) {
+        size_t k;
+        const char *v = r.c[i].value, *dot;
+
+        for (k = 0; k < n; k++)
+            if (strcmp(r.c[i].key, pp_config_keys[k].key) == 0)
+                break;
+        assert_true(k < n);
+        if (seen[k])
+            fail_msg("the example sets '%s' twice", r.c[i].key);
+        seen[k] = true;
+        /* Host names in the examples are .example or .test ones. */
+        if ((dot = strstr(v, "://")) != NULL || strcmp(r.c[i].key, "smb") == 0 ||
+            strcmp(r.c[i].key, "afp") == 0) {
+            const char *h = dot != NULL ? dot + 3 : v;
+            size_t hl = strcspn(h, ":/");
+
+            if (!(hl > 8 && memcmp(h + hl - 8, ".example", 8) == 0) &&
+                !(hl > 5 && memcmp(h + hl - 5, ".test", 5) == 0))
+                fail_msg("example %s = %s: not a .example or .test host", r.c[i].key, v);
+        }
+    }
+    for (i = 0; i < n; i++)
+        if (!seen[i])
+            fail_msg("the example does not show '%s'", pp_config_keys[i].key);
+}
+
 /* ---------------------------------------------------------- default paths */
 
 static char *saved_xdg, *saved_home;
@@ -931,6 +991,7 @@ main(void)
         cmocka_unit_test(test_no_apply_small_err),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_key_table),
+        cmocka_unit_test(test_example),
         cmocka_unit_test(test_default_paths),
     };
 

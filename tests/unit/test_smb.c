@@ -58,20 +58,22 @@ parse(const uint8_t *buf, size_t len, struct pp_smb2_info *out, char *err, size_
 
 /* Expect -1 with the problem code, and want (if not NULL) in the message. */
 static void
-expect_bad(const uint8_t *buf, size_t len, const char *problem, const char *want)
+expect_bad_at(int line, const uint8_t *buf, size_t len, const char *problem, const char *want)
 {
     struct pp_smb2_info info;
     char err[256] = "";
     int rc = parse(buf, len, &info, err, sizeof(err));
 
     if (rc != -1)
-        fail_msg("expected -1 (%s), got %d", problem, rc);
+        fail_msg("line %d: expected -1 (%s), got %d", line, problem, rc);
     assert_non_null(info.problem);
     assert_string_equal(info.problem, problem);
     assert_true(strlen(err) > 0);
     if (want != NULL && strstr(err, want) == NULL)
-        fail_msg("error '%s' does not mention '%s'", err, want);
+        fail_msg("line %d: error '%s' does not mention '%s'", line, err, want);
 }
+
+#define expect_bad(...) expect_bad_at(__LINE__, __VA_ARGS__)
 
 static void
 put_le16(uint8_t *p, uint16_t v)
