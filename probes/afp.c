@@ -312,8 +312,10 @@ pascal_list(struct cur *c, size_t off, char *list, size_t listlen, unsigned *cou
         if (best != NULL) {
             /* The highest version that parses, else the first listed. */
             int rank = version_rank(item);
-            if (i == 0 || rank > best_rank) {
-                snprintf(best, bestlen, "%s", item);
+            if ((i == 0 || rank > best_rank) && bestlen > 0) {
+                size_t k = strlen(item) < bestlen - 1 ? strlen(item) : bestlen - 1;
+                memcpy(best, item, k);
+                best[k] = '\0';
                 best_rank = rank;
             }
         }
@@ -485,7 +487,7 @@ pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, cha
                     size_t errlen)
 {
     struct cur c = {buf, len, 0};
-    uint8_t flags, command;
+    uint8_t flags = 0, command = 0;
     uint32_t total;
     char what[64];
     int rc;

@@ -260,7 +260,7 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
 {
     struct cur c = {buf, len, 0};
     struct cur m;
-    uint8_t zero, proto[4];
+    uint8_t zero = 0, proto[4];
     uint16_t w, command, ctxcount;
     uint32_t tlen, flags;
     uint16_t sboff, sblen;

@@ -19,6 +19,7 @@
 #include "dns.h"
 #include "engine.h"
 #include "plan.h"
+#include "ppconfig.h"
 #include "probe.h"
 #include "report.h"
 #include "tlscore.h"
@@ -38,6 +39,8 @@ enum {
     OPT_RUN_TIMEOUT,
     OPT_LIST,
     OPT_HOLD,
+    OPT_CONFIG,
+    OPT_NO_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -59,6 +62,8 @@ static const struct option longopts[] = {
     {"color", required_argument, NULL, OPT_COLOR},
     {"list", no_argument, NULL, OPT_LIST},
     {"hold", required_argument, NULL, OPT_HOLD},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -82,6 +87,8 @@ usage(FILE *f)
 "  TARGET              HOST:PORT, [IPv6]:PORT, tcp://, tls://, http(s):// URL\n"
 "  --profile NAME      built-in profile: apple (default) or none\n"
 "  --list              print the plan and exit without probing\n"
+"  --config FILE       read settings from FILE (INI; see pushprobe(1))\n"
+"  --no-config         skip /etc/pushprobe.conf and the user's file\n"
 "\n"
 "Probing:\n"
 "  -4, -6              IPv4 or IPv6 only (default: both, separately)\n"
@@ -127,145 +134,337 @@ list_plan(const struct pp_plan *p)
 
     for (i = 0; i < p->n; i++) {
         const struct pp_target *t = p->t[i];
-        printf("%-16s %-34s %5u %-4s %-8s %s\n", pp_service_name(t->service), t->host,
+        printf("%-16s %-34s %5u %-7s %-8s %s\n", pp_service_name(t->service), t->host,
                t->port, t->probe->name, t->required ? "required" : "optional",
                t->note ? t->note : "");
+    }
+}
+
+/* Every setting, from a configuration file or the command line. */
+struct settings {
+    struct pp_engine_opts o;
+    const char *profile;
+    char *ca_file;
+    char *apple_ca;
+    char *resolver;
+    char *color;
+    bool json;
+    bool list;
+    bool only4, only6;
+    /* User systems and targets, added after the profile in order. */
+    struct { char *key; char *arg; } *user;
+    size_t nuser;
+};
+
+static void
+replace(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = pp_xstrdup(v);
+}
+
+static int
+yes_no(const char *v, bool *out, char *err, size_t errlen)
+{
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else {
+        snprintf(err, errlen, "want yes or no, got '%.64s'", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* Apply one setting by its long name; the value is checked here, so a
+ * configuration file and the command line are held to the same rules. */
+static int
+apply_setting(void *ctx, const char *key, const char *v, char *err, size_t errlen)
+{
+    struct settings *st = ctx;
+    long lv;
+    bool b;
+
+    if (strcmp(key, "timeout") == 0) {
+        if (pp_parse_seconds(v, 300, &st->o.timeout_s) < 0)
+            goto bad_seconds_300;
+    } else if (strcmp(key, "run-timeout") == 0) {
+        if (pp_parse_seconds(v, 86400, &st->o.run_timeout_s) < 0) {
+            snprintf(err, errlen, "want seconds in (0, 86400], got '%.64s'", v);
+            return -1;
+        }
+    } else if (strcmp(key, "parallel") == 0) {
+        if (pp_parse_long(v, 1, 65536, &lv) < 0) {
+            snprintf(err, errlen, "want a number from 1 to 65536, got '%.64s'", v);
+            return -1;
+        }
+        st->o.parallel = (int)lv;
+    } else if (strcmp(key, "hold") == 0) {
+        if (pp_parse_seconds(v, 3600, &st->o.hold_s) < 0) {
+            snprintf(err, errlen, "want seconds in (0, 3600], got '%.64s'", v);
+            return -1;
+        }
+    } else if (strcmp(key, "resolver") == 0) {
+        if (pp_dns_resolver_check(v, err, errlen) < 0)
+            return -1;
+        replace(&st->resolver, v);
+    } else if (strcmp(key, "ca-file") == 0) {
+        replace(&st->ca_file, v);
+    } else if (strcmp(key, "apple-ca") == 0) {
+        replace(&st->apple_ca, v);
+    } else if (strcmp(key, "profile") == 0) {
+        if (strcmp(v, "apple") != 0 && strcmp(v, "none") != 0) {
+            snprintf(err, errlen, "unknown profile '%.64s' (want apple or none)", v);
+            return -1;
+        }
+        st->profile = strcmp(v, "apple") == 0 ? "apple" : "none";
+    } else if (strcmp(key, "color") == 0) {
+        if (strcmp(v, "auto") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
+            snprintf(err, errlen, "want auto, always or never, got '%.64s'", v);
+            return -1;
+        }
+        replace(&st->color, v);
+    } else if (strcmp(key, "ipv4") == 0 || strcmp(key, "ipv6") == 0) {
+        if (yes_no(v, &b, err, errlen) < 0)
+            return -1;
+        /* The last word wins: -4 after ipv6 = yes means IPv4 only. */
+        if (key[3] == '4') {
+            st->only4 = b;
+            if (b)
+                st->only6 = false;
+        } else {
+            st->only6 = b;
+            if (b)
+                st->only4 = false;
+        }
+    } else if (strcmp(key, "mdm") == 0 || strcmp(key, "sus") == 0 ||
+               strcmp(key, "dp") == 0 || strcmp(key, "smb") == 0 ||
+               strcmp(key, "afp") == 0 || strcmp(key, "target") == 0) {
+        struct pp_plan scratch;
+        int rc = 0;
+
+        /* Check the value now, so the error points at its line. */
+        pp_plan_init(&scratch);
+        if (strcmp(key, "mdm") == 0)
+            rc = pp_plan_add_mdm(&scratch, v, err, errlen);
+        else if (strcmp(key, "sus") == 0)
+            rc = pp_plan_add_sus(&scratch, v, err, errlen);
+        else if (strcmp(key, "dp") == 0)
+            rc = pp_plan_add_dp(&scratch, v, err, errlen);
+        else if (strcmp(key, "smb") == 0)
+            rc = pp_plan_add_smb(&scratch, v, err, errlen);
+        else if (strcmp(key, "afp") == 0)
+            rc = pp_plan_add_afp(&scratch, v, err, errlen);
+        else
+            rc = pp_plan_add_free(&scratch, v, err, errlen);
+        pp_plan_free(&scratch);
+        if (rc < 0)
+            return -1;
+        st->user = pp_xrealloc(st->user, st->nuser + 1, sizeof(*st->user));
+        st->user[st->nuser].key = pp_xstrdup(key);
+        st->user[st->nuser].arg = pp_xstrdup(v);
+        st->nuser++;
+    } else {
+        snprintf(err, errlen, "unknown setting");
+        return -1;
+    }
+    return 0;
+bad_seconds_300:
+    snprintf(err, errlen, "want seconds in (0, 300], got '%.64s'", v);
+    return -1;
+}
+
+/* Long options that are settings, by getopt code. */
+static const char *
+setting_name(int ch)
+{
+    size_t i;
+
+    if (ch == 't')
+        return "timeout";
+    if (ch == 'P')
+        return "parallel";
+    for (i = 0; longopts[i].name != NULL; i++)
+        if (longopts[i].val == ch && ch >= OPT_RESOLVER)
+            return longopts[i].name;
+    return NULL;
+}
+
+static void
+free_settings(struct settings *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->nuser; i++) {
+        free(st->user[i].key);
+        free(st->user[i].arg);
+    }
+    free(st->user);
+    free(st->ca_file);
+    free(st->apple_ca);
+    free(st->resolver);
+    free(st->color);
+}
+
+/* Configuration files before the command line: /etc, then the user's,
+ * then --config.  Returns only when all were read; errors exit 2. */
+static void
+read_configs(struct settings *st, int argc, char **argv)
+{
+    char err[600], *paths[4];
+    const char *explicit_path = NULL;
+    bool defaults = true;
+    size_t n, i;
+    int k;
+
+    /* --config and --no-config are looked for first: they decide what is
+     * read before everything else. */
+    for (k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "--") == 0)
+            break;
+        if (strcmp(argv[k], "--no-config") == 0)
+            defaults = false;
+        else if (strcmp(argv[k], "--config") == 0 && k + 1 < argc)
+            explicit_path = argv[++k];
+        else if (strncmp(argv[k], "--config=", 9) == 0)
+            explicit_path = argv[k] + 9;
+    }
+    if (defaults) {
+        n = pp_config_default_paths(paths, 4);
+        for (i = 0; i < n; i++) {
+            if (pp_config_load(paths[i], true, apply_setting, st, err, sizeof(err)) < 0) {
+                fprintf(stderr, "pushprobe: %s\n", err);
+                exit(PP_EXIT_USAGE);
+            }
+            free(paths[i]);
+        }
+    }
+    if (explicit_path != NULL &&
+        pp_config_load(explicit_path, false, apply_setting, st, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pushprobe: %s\n", err);
+        exit(PP_EXIT_USAGE);
     }
 }
 
 int
 main(int argc, char **argv)
 {
-    struct pp_engine_opts o;
+    struct settings st;
     struct pp_plan plan;
     struct pp_report rep;
-    const char *profile = "apple", *ca_file = NULL, *apple_ca = NULL;
-    const char *color_opt = "auto";
-    bool json = false, only4 = false, only6 = false, list = false, color;
-    char err[512];
+    char err[600];
     struct pp_summary s;
+    const char *name, *nc;
+    bool color, cli4 = false, cli6 = false;
     int ch, i, rc;
-    long lv;
-    /* User systems are added after the profile, in the order given. */
-    struct { int opt; const char *arg; } *user = NULL;
-    size_t nuser = 0;
+    size_t k;
 
     signal(SIGPIPE, SIG_IGN);
-    memset(&o, 0, sizeof(o));
-    o.timeout_s = 5.0;
-    o.parallel = 128;
+    memset(&st, 0, sizeof(st));
+    st.o.timeout_s = 5.0;
+    st.o.parallel = 128;
+    st.profile = "apple";
     pp_plan_init(&plan);
+    read_configs(&st, argc, argv);
 
     /* getopt's own messages carry argv[0]'s path: report errors here. */
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":46t:P:jhV", longopts, NULL)) != -1) {
         switch (ch) {
-        case '4': only4 = true; break;
-        case '6': only6 = true; break;
-        case 't':
-            if (pp_parse_seconds(optarg, 300, &o.timeout_s) < 0)
-                die_usage("--timeout: want seconds in (0, 300], got '%s'", optarg);
+        case '4':
+            cli4 = true;
+            apply_setting(&st, "ipv4", "yes", err, sizeof(err));
             break;
-        case OPT_RUN_TIMEOUT:
-            if (pp_parse_seconds(optarg, 86400, &o.run_timeout_s) < 0)
-                die_usage("--run-timeout: want seconds in (0, 86400], got '%s'", optarg);
+        case '6':
+            cli6 = true;
+            apply_setting(&st, "ipv6", "yes", err, sizeof(err));
             break;
-        case 'P':
-            if (pp_parse_long(optarg, 1, 65536, &lv) < 0)
-                die_usage("--parallel: want a number from 1 to 65536, got '%s'", optarg);
-            o.parallel = (int)lv;
-            break;
-        case OPT_RESOLVER:
-            if (pp_dns_resolver_check(optarg, err, sizeof(err)) < 0)
-                die_usage("--resolver: %s", err);
-            o.resolver = optarg;
-            break;
-        case OPT_CA_FILE: ca_file = optarg; break;
-        case OPT_APPLE_CA: apple_ca = optarg; break;
-        case OPT_MDM: case OPT_SUS: case OPT_DP: case OPT_SMB: case OPT_AFP:
-            user = pp_xrealloc(user, nuser + 1, sizeof(*user));
-            user[nuser].opt = ch;
-            user[nuser].arg = optarg;
-            nuser++;
-            break;
-        case OPT_PROFILE: profile = optarg; break;
-        case 'j': json = true; break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "always") != 0 &&
-                strcmp(optarg, "never") != 0)
-                die_usage("--color: want auto, always or never, got '%s'", optarg);
-            color_opt = optarg;
-            break;
-        case OPT_LIST: list = true; break;
-        case OPT_HOLD:
-            if (pp_parse_seconds(optarg, 3600, &o.hold_s) < 0)
-                die_usage("--hold: want seconds in (0, 3600], got '%s'", optarg);
-            break;
-        case 'h': usage(stdout); return PP_EXIT_OK;
-        case 'V': printf("pushprobe %s\n", PACKAGE_VERSION); return PP_EXIT_OK;
+        case 'j': st.json = true; break;
+        case OPT_LIST: st.list = true; break;
+        case OPT_CONFIG: case OPT_NO_CONFIG: break;   /* read_configs() did it */
+        case 'h': usage(stdout); free_settings(&st); return PP_EXIT_OK;
+        case 'V':
+            printf("pushprobe %s\n", PACKAGE_VERSION);
+            free_settings(&st);
+            return PP_EXIT_OK;
         case ':':
             die_usage("option '%s' needs a value", argv[optind - 1]);
-        default:
+        case '?':
             if (optopt != 0)
                 die_usage("unknown option '-%c'", optopt);
             die_usage("unknown option '%s'", argv[optind - 1]);
+        default:
+            name = setting_name(ch);
+            if (name == NULL)
+                die_usage("unknown option '%s'", argv[optind - 1]);
+            if (apply_setting(&st, name, optarg, err, sizeof(err)) < 0)
+                die_usage("--%s %s: %s", name, optarg, err);
+            break;
         }
     }
-    if (only4 && only6)
+    if (cli4 && cli6)
         die_usage("-4 and -6 exclude each other");
-    o.want_v4 = !only6;
-    o.want_v6 = !only4;
+    st.o.want_v4 = !st.only6;
+    st.o.want_v6 = !st.only4;
+    st.o.resolver = st.resolver;
 
-    if (strcmp(profile, "none") != 0 && pp_plan_add_profile(&plan, profile) < 0)
-        die_usage("--profile: unknown profile '%s' (want apple or none)", profile);
-    for (size_t k = 0; k < nuser; k++) {
-        static const struct { int opt; const char *name;
-            int (*add)(struct pp_plan *, const char *, char *, size_t); } adders[] = {
-            {OPT_MDM, "--mdm", pp_plan_add_mdm}, {OPT_SUS, "--sus", pp_plan_add_sus},
-            {OPT_DP, "--dp", pp_plan_add_dp}, {OPT_SMB, "--smb", pp_plan_add_smb},
-            {OPT_AFP, "--afp", pp_plan_add_afp},
-        };
-        for (size_t a = 0; a < sizeof(adders) / sizeof(adders[0]); a++)
-            if (adders[a].opt == user[k].opt &&
-                adders[a].add(&plan, user[k].arg, err, sizeof(err)) < 0)
-                die_usage("%s %s: %s", adders[a].name, user[k].arg, err);
+    if (strcmp(st.profile, "none") != 0 && pp_plan_add_profile(&plan, st.profile) < 0)
+        die_usage("unknown profile '%s'", st.profile);
+    for (k = 0; k < st.nuser; k++) {
+        const char *key = st.user[k].key, *arg = st.user[k].arg;
+        /* Checked when given: cannot fail here. */
+        if (strcmp(key, "mdm") == 0)
+            rc = pp_plan_add_mdm(&plan, arg, err, sizeof(err));
+        else if (strcmp(key, "sus") == 0)
+            rc = pp_plan_add_sus(&plan, arg, err, sizeof(err));
+        else if (strcmp(key, "dp") == 0)
+            rc = pp_plan_add_dp(&plan, arg, err, sizeof(err));
+        else if (strcmp(key, "smb") == 0)
+            rc = pp_plan_add_smb(&plan, arg, err, sizeof(err));
+        else if (strcmp(key, "afp") == 0)
+            rc = pp_plan_add_afp(&plan, arg, err, sizeof(err));
+        else
+            rc = pp_plan_add_free(&plan, arg, err, sizeof(err));
+        if (rc < 0)
+            die_usage("%s %s: %s", key, arg, err);
     }
-    free(user);
     for (i = optind; i < argc; i++)
         if (pp_plan_add_free(&plan, argv[i], err, sizeof(err)) < 0)
             die_usage("target '%s': %s", argv[i], err);
     if (plan.n == 0)
         die_usage("nothing to check: give targets or use the apple profile");
-    if (list) {
+    if (st.list) {
         list_plan(&plan);
         pp_plan_free(&plan);
+        free_settings(&st);
         return PP_EXIT_OK;
     }
 
-    o.tls = pp_tls_ctx_new(ca_file, apple_ca, err, sizeof(err));
-    if (o.tls == NULL)
+    st.o.tls = pp_tls_ctx_new(st.ca_file, st.apple_ca, err, sizeof(err));
+    if (st.o.tls == NULL)
         die_usage("%s", err);
 
-    if (pp_engine_run(&plan, &o, &rep, err, sizeof(err)) < 0) {
+    if (pp_engine_run(&plan, &st.o, &rep, err, sizeof(err)) < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
-        pp_tls_ctx_free(o.tls);
+        pp_tls_ctx_free(st.o.tls);
         pp_plan_free(&plan);
+        free_settings(&st);
         return PP_EXIT_INTERNAL;
     }
-    if (strcmp(color_opt, "always") == 0)
+    if (st.color != NULL && strcmp(st.color, "always") == 0)
         color = true;
-    else if (strcmp(color_opt, "never") == 0)
+    else if (st.color != NULL && strcmp(st.color, "never") == 0)
         color = false;
     else {
         const char *term = getenv("TERM");
-        const char *nc = getenv("NO_COLOR");
-        color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
-                term != NULL && strcmp(term, "dumb") != 0;
+        color = isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
     }
     /* NO_COLOR wins over everything, --color always included. */
-    if (getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0')
+    nc = getenv("NO_COLOR");
+    if (nc != NULL && *nc != '\0')
         color = false;
-    if (json)
+    if (st.json)
         pp_report_json(stdout, &rep);
     else
         pp_report_text(stdout, &rep, color);
@@ -276,7 +475,8 @@ main(int argc, char **argv)
         rc = PP_EXIT_INTERNAL;
     }
     pp_report_free(&rep);
-    pp_tls_ctx_free(o.tls);
+    pp_tls_ctx_free(st.o.tls);
     pp_plan_free(&plan);
+    free_settings(&st);
     return rc;
 }

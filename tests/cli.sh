@@ -300,6 +300,45 @@ else
     echo "SKIP: script(1) unavailable, no terminal colour checks"
 fi
 
+# Configuration files: --config, the user's XDG file, --no-config, and
+# errors that name the file and the line.  --list only: nothing is sent.
+cfg=$tmp/xdg/pushprobe
+mkdir -p "$cfg"
+printf '[pushprobe]\nmdm = https://jss.corp.test\ndp = https://dp.corp.test/a\ndp = http://dp.corp.test/b ; two of them\nprofile = none\n' > "$tmp/site.conf"
+run --no-config --config "$tmp/site.conf" --list
+if [ "$rc" -eq 0 ] && grep -q 'jss.corp.test  *8443 mdm' "$tmp/out" && [ "$(grep -c '^dp ' "$tmp/out")" -eq 2 ] && ! grep -q courier "$tmp/out"; then
+    ok "--config: settings applied (MDM, two DPs, profile none)"
+else
+    fail "--config: settings not applied"; show --config site.conf --list
+fi
+printf 'sus = sus.corp.test\nprofile = none\n' > "$cfg/pushprobe.conf"
+$tmo env XDG_CONFIG_HOME="$tmp/xdg" "$PUSHPROBE" --list >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q 'sus.corp.test' "$tmp/out"; then
+    ok "the user's file under XDG_CONFIG_HOME is read"
+else
+    fail "the XDG file was not read"; show --list
+fi
+$tmo env XDG_CONFIG_HOME="$tmp/xdg" "$PUSHPROBE" --no-config --list >"$tmp/out" 2>"$tmp/err" </dev/null
+if grep -q 'sus.corp.test' "$tmp/out"; then
+    fail "--no-config still read the XDG file"
+else
+    ok "--no-config skips the default files"
+fi
+$tmo env XDG_CONFIG_HOME="$tmp/xdg" "$PUSHPROBE" --profile apple --list >"$tmp/out" 2>"$tmp/err" </dev/null
+if grep -q 'courier.push.apple.com' "$tmp/out" && grep -q 'sus.corp.test' "$tmp/out"; then
+    ok "the command line overrides the file (profile), lists add up"
+else
+    fail "command line did not override the file"
+fi
+printf '[pushprobe]\ntimeout = 3\nproxy = x\n' > "$tmp/bad.conf"
+usage_error "bad.conf:3: unknown key 'proxy'" --no-config --config "$tmp/bad.conf" --list
+printf 'timeout = soon\n' > "$tmp/bad2.conf"
+usage_error "bad2.conf:1: key 'timeout'" --no-config --config "$tmp/bad2.conf" --list
+printf 'mdm = http://jss.corp.test\n' > "$tmp/bad3.conf"
+usage_error "bad3.conf:1: key 'mdm'" --no-config --config "$tmp/bad3.conf" --list
+usage_error "nonexistent.conf" --no-config --config "$tmp/nonexistent.conf" --list
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed"
     exit 1

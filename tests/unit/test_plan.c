@@ -101,18 +101,18 @@ test_profile_apple(void **state)
     assert_int_equal(pp_plan_add_profile(&p, "apple"), 0);
     assert_true(p.n >= 10);
 
-    t = find(&p, "courier.push.apple.com", 5223, "tls");
+    t = find(&p, "courier.push.apple.com", 5223, "courier");
     assert_non_null(t);
     assert_true(t->required);
     assert_int_equal(t->service, PP_SV_APNS_DEVICE);
-    assert_true(t->probe == &pp_probe_tls);
-    assert_true(t->probe->tls);
+    assert_true(t->probe == &pp_probe_courier);
+    assert_true(t->tls);
     assert_string_equal(t->alpn, "apns-security-v3");
     assert_int_equal(t->trust, PP_TRUST_APPLE_COURIER);
     assert_string_equal(t->sni, "courier.push.apple.com");
     assert_non_null(t->note);
 
-    t = find(&p, "courier.push.apple.com", 443, "tls");
+    t = find(&p, "courier.push.apple.com", 443, "courier");
     assert_non_null(t);
     assert_true(t->required);
     assert_string_equal(t->alpn, "apns-security-v3");
@@ -125,15 +125,15 @@ test_profile_apple(void **state)
         if (strstr(c->host, "courier.push.apple.com") != NULL) {
             assert_string_equal(c->sni, "courier.push.apple.com");
             assert_int_equal(c->trust, PP_TRUST_APPLE_COURIER);
-            assert_string_equal(c->probe->name, "tls");
+            assert_string_equal(c->probe->name, "courier");
         }
     }
 
-    t = find(&p, "api.push.apple.com", 443, "tls");
+    t = find(&p, "api.push.apple.com", 443, "apns");
     assert_non_null(t);
     assert_string_equal(t->alpn, "h2");
     assert_int_equal(t->service, PP_SV_APNS_PROVIDER);
-    t = find(&p, "api.push.apple.com", 2197, "tls");
+    t = find(&p, "api.push.apple.com", 2197, "apns");
     assert_non_null(t);
     assert_string_equal(t->alpn, "h2");
 
@@ -206,7 +206,7 @@ test_mdm(void **state)
     assert_string_equal(t->host, "jss.corp.test");
     assert_int_equal(t->port, 8443);
     assert_int_equal(t->service, PP_SV_MDM);
-    assert_string_equal(t->probe->name, "tls");
+    assert_string_equal(t->probe->name, "mdm");
     assert_true(t->required);
     assert_string_equal(t->path, "/");
     pp_plan_free(&p);
@@ -214,7 +214,7 @@ test_mdm(void **state)
     t = add_one(&p, pp_plan_add_mdm, "https://acme.jamfcloud.com");
     assert_string_equal(t->host, "acme.jamfcloud.com");
     assert_int_equal(t->port, 443);
-    assert_string_equal(t->probe->name, "tls");
+    assert_string_equal(t->probe->name, "mdm");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_mdm, "https://ACME.JamfCloud.com/");
@@ -224,7 +224,7 @@ test_mdm(void **state)
     t = add_one(&p, pp_plan_add_mdm, "jss.corp.test:9443");
     assert_string_equal(t->host, "jss.corp.test");
     assert_int_equal(t->port, 9443);
-    assert_string_equal(t->probe->name, "tls");
+    assert_string_equal(t->probe->name, "mdm");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_mdm, "jss.corp.test");
@@ -270,7 +270,7 @@ test_sus(void **state)
     t = add_one(&p, pp_plan_add_sus, "sus.corp.test");
     assert_string_equal(t->host, "sus.corp.test");
     assert_int_equal(t->port, 8088);
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "sus");
     assert_int_equal(t->service, PP_SV_SUS);
     assert_string_equal(t->path, "/");
     pp_plan_free(&p);
@@ -278,7 +278,7 @@ test_sus(void **state)
     t = add_one(&p, pp_plan_add_sus, "http://sus.corp.test:8088/index.sucatalog");
     assert_int_equal(t->port, 8088);
     assert_string_equal(t->path, "/index.sucatalog");
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "sus");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_sus, "http://sus.corp.test:80/content/catalogs/index.sucatalog");
@@ -302,19 +302,19 @@ test_dp(void **state)
     (void)state;
     t = add_one(&p, pp_plan_add_dp, "https://dp.corp.test/CasperShare");
     assert_int_equal(t->port, 443);
-    assert_string_equal(t->probe->name, "tls");
+    assert_string_equal(t->probe->name, "http");
     assert_int_equal(t->service, PP_SV_DP);
     assert_string_equal(t->path, "/CasperShare");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_dp, "http://dp.corp.test");
     assert_int_equal(t->port, 80);
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "http");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_dp, "HTTP://dp.corp.test:8080/x");
     assert_int_equal(t->port, 8080);
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "http");
     pp_plan_free(&p);
 
     add_bad(pp_plan_add_dp, "ftp://x", NULL);
@@ -429,12 +429,12 @@ test_free_target(void **state)
 
     t = add_one(&p, pp_plan_add_free, "https://h");
     assert_int_equal(t->port, 443);
-    assert_string_equal(t->probe->name, "tls");
+    assert_string_equal(t->probe->name, "http");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_free, "http://h/x");
     assert_int_equal(t->port, 80);
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "http");
     assert_string_equal(t->path, "/x");
     pp_plan_free(&p);
 }
@@ -512,10 +512,10 @@ test_duplicates(void **state)
     assert_int_equal(pp_plan_add_profile(&p, "apple"), 0);
     {
         size_t n = p.n;
-        const struct pp_target *g = find(&p, "gateway.push.apple.com", 2195, "tcp");
+        const struct pp_target *g = find(&p, "ocsp.apple.com", 80, "tcp");
         assert_non_null(g);
         assert_false(g->required);
-        assert_int_equal(pp_plan_add_free(&p, "gateway.push.apple.com:2195", err,
+        assert_int_equal(pp_plan_add_free(&p, "ocsp.apple.com:80", err,
                                           sizeof(err)), 0);
         assert_int_equal(p.n, n);
         assert_true(g->required);
