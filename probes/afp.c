@@ -248,10 +248,10 @@ dsi_error_name(uint32_t code)
     case 0xfbd4: return "DSIERR_NOSESS";
     case 0xfbd3: return "DSIERR_NOSERV";
     case 0xfbd2: return "DSIERR_PARM";
-    case 0xfbd1: return "DSIERR_SERVBUSY (the server is busy)";
+    case 0xfbd1: return "DSIERR_SERVBUSY";
     case 0xfbd0: return "DSIERR_SESSCLOS";
     case 0xfbcf: return "DSIERR_SIZERR";
-    case 0xfbce: return "DSIERR_TOOMANY (too many sessions)";
+    case 0xfbce: return "DSIERR_TOOMANY";
     case 0xfbcd: return "DSIERR_NOACK";
     default: return NULL;
     }
@@ -524,9 +524,10 @@ pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, cha
     (void)cur_be32(&c, &out->error_code);
     if (out->error_code != 0) {
         const char *name = dsi_error_name(out->error_code);
-        return bad(out, "dsi-error", err, errlen, "the server answered GetStatus with error %s%s"
-                   "0x%08lx%s", name ? name : "", name ? " (" : "code ",
-                   (unsigned long)out->error_code, name ? ")" : "");
+        return bad(out, "dsi-error", err, errlen,
+                   "the server answered GetStatus with DSI error %s%s0x%08lx%s",
+                   name ? name : "", name ? " (" : "", (unsigned long)out->error_code,
+                   name ? ")" : "");
     }
     if (len < 12)
         return 1;
@@ -598,6 +599,8 @@ fail(struct pp_check *c, enum pp_reason rs, const char *problem, const char *sum
 {
     struct pp_result *r = pp_check_result(c);
 
+    if (rs == PP_RS_NONE)
+        rs = pp_problem_reason(problem);
     pp_check_set(c, PP_ST_UNEXPECTED, rs, "%s (%s)", cause, DEPRECATED);
     pp_detail_str(r, "problem", problem);
     pp_detail_bool(r, "deprecated", true);
@@ -634,7 +637,7 @@ report(struct pp_check *c, const struct pp_afp_info *in)
         pp_detail_str(r, "addresses", in->addresses);
     pp_detail_bool(r, "guest", guest);
     pp_detail_bool(r, "deprecated", true);
-    pp_check_set(c, PP_ST_OK, PP_RS_NONE,
+    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
                  "AFP server '%s' (%s) answers: versions %s; login methods %s%s. %s",
                  name, in->machine_type, in->versions, in->uams[0] ? in->uams : "none",
                  guest ? " (guest access offered)" : "", DEPRECATED);
@@ -700,6 +703,8 @@ afp_io(struct pp_check *c, short revents)
         }
         if (rc < 0) {
             fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
+            if (strcmp(info.problem, "dsi-error") == 0)
+                pp_detail_int(pp_check_result(c), "dsi_error", (int32_t)info.error_code);
             return PP_PROBE_DONE;
         }
     }

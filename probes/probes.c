@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "afp.h"
 #include "probe.h"
+#include "smb.h"
 
 const struct pp_probe *const pp_probes[] = {
     &pp_probe_tcp,
@@ -15,6 +17,8 @@ const struct pp_probe *const pp_probes[] = {
     &pp_probe_courier,
     &pp_probe_apns,
     &pp_probe_time,
+    &pp_probe_smb,
+    &pp_probe_afp,
     NULL
 };
 

@@ -409,6 +409,8 @@ fail(struct pp_check *c, enum pp_reason rs, const char *problem, const char *sum
 {
     struct pp_result *r = pp_check_result(c);
 
+    if (rs == PP_RS_NONE)
+        rs = pp_problem_reason(problem);
     pp_check_set(c, PP_ST_UNEXPECTED, rs, "%s", msg);
     pp_detail_str(r, "problem", problem);
     pp_result_summary(r, "%s", summary);
@@ -450,20 +452,20 @@ report(struct pp_check *c, const struct pp_smb2_info *in)
     if (in->dialect == PP_SMB2_DIALECT_311) {
         /* Never offered: a server that picks it is broken. */
         pp_detail_str(r, "problem", "dialect");
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_NONE,
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
                      "the server chose SMB 3.1.1, which was not offered (2.0.2 to 3.0.2)");
         pp_result_summary(r, "SMB dialect not offered");
         return;
     }
     if (in->dialect == PP_SMB2_DIALECT_WILDCARD) {
         pp_detail_bool(r, "dialect_wildcard", true);
-        pp_check_set(c, PP_ST_OK, PP_RS_NONE,
+        pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
                      "SMB2 answered with the wildcard dialect 0x02FF (as to an SMB1 "
                      "multi-protocol negotiate), %s; server GUID %s", signing, guid);
         pp_result_summary(r, "SMB 2.x, %s", signing);
         return;
     }
-    pp_check_set(c, PP_ST_OK, PP_RS_NONE,
+    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
                  "SMB %s negotiated, %s; server GUID %s; capabilities %s", dialect, signing,
                  guid, caps[0] ? caps : "none");
     pp_result_summary(r, "SMB %s, %s", dialect, signing);
@@ -536,6 +538,11 @@ smb_io(struct pp_check *c, short revents)
         }
         if (rc < 0) {
             fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
+            if (strcmp(info.problem, "status") == 0) {
+                char hex[16];
+                snprintf(hex, sizeof(hex), "0x%08lX", (unsigned long)info.status);
+                pp_detail_str(pp_check_result(c), "ntstatus", hex);
+            }
             return PP_PROBE_DONE;
         }
     }

@@ -201,7 +201,7 @@ add_share(struct pp_plan *p, enum pp_service sv, const char *arg,
     } else if (pp_hostport_parse(arg, &host, &port, err, errlen) < 0) {
         return -1;
     }
-    t = pp_target_new(sv, host, port ? port : default_port, "tcp", required);
+    t = pp_target_new(sv, host, port ? port : default_port, scheme, required);
     t->note = pp_xstrdup(note);
     free(host);
     pp_plan_add(p, t);

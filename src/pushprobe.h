@@ -211,6 +211,8 @@ void pp_detail_int(struct pp_result *, const char *key, long long val);
 void pp_detail_bool(struct pp_result *, const char *key, bool val);
 void pp_detail_num(struct pp_result *, const char *key, double val);
 const struct pp_kv *pp_detail_get(const struct pp_result *, const char *key);
+/* The reason code for a probe's "problem" word (smb1-only, truncated, ...). */
+enum pp_reason pp_problem_reason(const char *problem);
 void pp_result_summary(struct pp_result *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pp_target_free(struct pp_target *);

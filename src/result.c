@@ -233,6 +233,30 @@ pp_detail_get(const struct pp_result *r, const char *key)
     return NULL;
 }
 
+enum pp_reason
+pp_problem_reason(const char *problem)
+{
+    static const struct {
+        const char *problem;
+        enum pp_reason reason;
+    } map[] = {
+        {"smb1-only", PP_RS_SMB1_ONLY},
+        {"status", PP_RS_SERVER_ERROR},
+        {"dsi-error", PP_RS_SERVER_ERROR},
+        {"too-long", PP_RS_TOO_LARGE},
+        {"closed", PP_RS_CONN_LOST},
+        {"truncated", PP_RS_CONN_LOST},
+        {"reset", PP_RS_CONN_RESET},
+        {"timeout", PP_RS_NO_RESPONSE},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].problem, problem) == 0)
+            return map[i].reason;
+    return PP_RS_BAD_RESPONSE;   /* not-smb, not-dsi, malformed, dialect, ... */
+}
+
 void
 pp_result_summary(struct pp_result *r, const char *fmt, ...)
 {

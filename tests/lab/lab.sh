@@ -26,7 +26,8 @@ lab_skip() {
 
 lab_require() {
     [ "$(id -u)" = 0 ] || lab_skip "the lab needs root (network namespaces)"
-    for t in ip nft dnsmasq socat openssl python3 ss nginx chronyd; do
+    command -v smbd >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
+    for t in ip nft dnsmasq socat openssl python3 ss nginx chronyd smbd; do
         command -v "$t" >/dev/null 2>&1 || lab_skip "$t is not installed"
     done
     [ -x "$PUSHPROBE" ] || { echo "FAIL: no pushprobe binary at $PUSHPROBE"; exit 1; }
@@ -427,15 +428,58 @@ lab_corp() {
     ip -n "$NS_R" neigh replace fd00:20::10 lladdr "$mk0" dev r2 nud permanent
     ip -n "$NS_K" neigh replace 10.20.0.1 lladdr "$mr2" dev k0 nud permanent
     ip -n "$NS_K" neigh replace fd00:20::1 lladdr "$mr2" dev k0 nud permanent
+    # SMB: Samba's smbd.  AFP: Debian has no netatalk, so a fixture server
+    # answers DSIGetStatus with netatalk's reply (tests/data/afp).
+    lab_smbd corp 445 SMB2_02 SMB3 auto
+    printf '#!/bin/sh\nhead -c 16 >/dev/null\ncat %s\n' \
+        "$LAB_DIR_SRC/../data/afp/getstatus-netatalk.bin" > "$LAB_TMP/afp-fixture.sh"
+    chmod +x "$LAB_TMP/afp-fixture.sh"
     for a in 10.20.0.10 fd00:20::10; do
         case "$a" in *:*) b="[$a]" t=TCP6 ;; *) b=$a t=TCP4 ;; esac
-        for p in 445 548; do
-            lab_bg "$NS_K" socat "$t-LISTEN:$p,bind=$b,reuseaddr,fork,backlog=256" SYSTEM:'sleep 2'
-        done
+        lab_bg "$NS_K" socat "$t-LISTEN:548,bind=$b,reuseaddr,fork,backlog=256" \
+            EXEC:"$LAB_TMP/afp-fixture.sh"
     done
     lab_nginx_corp
     lab_nginx "$NS_K" "$LAB_TMP/nginx-corp.conf"
     for p in 8443 443 8088 445 548; do lab_wait_listen "$NS_K" $p; done
+}
+
+# lab_smbd NAME PORT MIN MAX SIGNING: an smbd of its own on the corp host,
+# every file it writes under $LAB_TMP/smbd-NAME.  It runs under setsid:
+# with --no-process-group smbd signals its process group when it ends.
+lab_smbd() {
+    d=$LAB_TMP/smbd-$1
+    mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc" "$d/share"
+    cat > "$d/smb.conf" <<SMB
+[global]
+    workgroup = CORP
+    netbios name = FILES
+    server role = standalone server
+    private dir = $d/private
+    lock directory = $d/lock
+    state directory = $d/state
+    cache directory = $d/cache
+    pid directory = $d/pid
+    ncalrpc dir = $d/ncalrpc
+    log file = $d/log.smbd
+    passdb backend = tdbsam:$d/private/passdb.tdb
+    interfaces = 10.20.0.10/24 fd00:20::10/64
+    bind interfaces only = yes
+    smb ports = $2
+    disable netbios = yes
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    disable spoolss = yes
+    server min protocol = $3
+    server max protocol = $4
+    server signing = $5
+[packages]
+    path = $d/share
+    read only = yes
+    guest ok = yes
+SMB
+    lab_bg "$NS_K" setsid smbd --foreground --no-process-group -s "$d/smb.conf"
 }
 
 # Add one rule to the router's forward chain.

@@ -15,7 +15,8 @@ expect_rc 1
 jcheck "$J" 'all(k["state"] == "tls-failed" and k["reason"] == "cert-untrusted" for k in cs(service="mdm") + cs(service="dp"))' "internal CA unknown: MDM and DP untrusted"
 jcheck "$J" 'len(cs(service="mdm")) == 2 and c("mdm.corp.test", 8443)["port"] == 8443' "MDM on Jamf's default port 8443, both families"
 jcheck "$J" '"--ca-file" in c("dp.corp.test", 443)["message"] and c("dp.corp.test", 443)["tls"]["issuer_cn"] == "Corp Internal Root CA"' "the message names the fix and the issuer"
-jcheck "$J" 'all(k["state"] == "ok" for k in cs(service="sus") + cs(service="smb") + cs(service="afp"))' "SUS 8088, SMB 445, AFP 548 open"
+jcheck "$J" 'all(k["state"] == "ok" for k in cs(service="sus") + cs(service="smb") + cs(service="afp"))' "SUS 8088, SMB 445 (Samba), AFP 548 answer"
+jcheck "$J" 'all(k["details"]["dialect"].startswith("3.") for k in cs(service="smb")) and all(k["details"]["server_name"] for k in cs(service="afp"))' "SMB dialect and AFP server name reported"
 jcheck "$J" 'c("files.corp.test", 548)["required"] is False and c("files.corp.test", 445)["required"] is True' "AFP is never required"
 
 J=$LAB_TMP/corp-ca.json

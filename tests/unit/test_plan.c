@@ -335,7 +335,7 @@ test_smb(void **state)
     t = add_one(&p, pp_plan_add_smb, "files.corp.test");
     assert_string_equal(t->host, "files.corp.test");
     assert_int_equal(t->port, 445);
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "smb");
     assert_int_equal(t->service, PP_SV_SMB);
     assert_true(t->required);
     pp_plan_free(&p);
@@ -377,7 +377,7 @@ test_afp(void **state)
     assert_int_equal(t->port, 548);
     assert_false(t->required);
     assert_int_equal(t->service, PP_SV_AFP);
-    assert_string_equal(t->probe->name, "tcp");
+    assert_string_equal(t->probe->name, "afp");
     pp_plan_free(&p);
 
     t = add_one(&p, pp_plan_add_afp, "afp://files.corp.test");
@@ -487,14 +487,18 @@ test_duplicates(void **state)
     kept = pp_plan_add(&p, t);
     assert_ptr_equal(kept, t);
     assert_false(p.t[0]->required);
-    assert_int_equal(pp_plan_add_smb(&p, "files.corp.test", err, sizeof(err)), 0);
+    assert_int_equal(pp_plan_add_free(&p, "files.corp.test:445", err, sizeof(err)), 0);
     assert_int_equal(p.n, 1);
     assert_true(p.t[0]->required);
     assert_ptr_equal(p.t[0], t);
     /* And an optional duplicate does not make it optional again. */
-    assert_int_equal(pp_plan_add_afp(&p, "files.corp.test:445", err, sizeof(err)), 0);
+    t = pp_target_new(PP_SV_CUSTOM, "files.corp.test", 445, "tcp", false);
+    assert_ptr_equal(pp_plan_add(&p, t), p.t[0]);
     assert_int_equal(p.n, 1);
     assert_true(p.t[0]->required);
+    /* The SMB probe on the same port is another check. */
+    assert_int_equal(pp_plan_add_smb(&p, "files.corp.test", err, sizeof(err)), 0);
+    assert_int_equal(p.n, 2);
     pp_plan_free(&p);
 
     /* pp_plan_add returns the target kept, and frees the duplicate. */
