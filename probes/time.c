@@ -29,7 +29,8 @@ wall_now(void)
 void
 pp_ntp_stamp(double unix_s, uint8_t out[8])
 {
-    double ntp = unix_s + NTP_EPOCH_OFFSET;
+    /* NTP seconds wrap every 2^32 s (era 1 starts in 2036). */
+    double ntp = fmod(unix_s + NTP_EPOCH_OFFSET, 4294967296.0);
     uint32_t sec = (uint32_t)ntp;
     uint32_t frac = (uint32_t)((ntp - floor(ntp)) * 4294967296.0);
     int i;

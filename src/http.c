@@ -37,6 +37,10 @@ keep_header(struct pp_http_resp *h)
 
     if (f == NULL || h->cur_value == NULL)
         goto out;
+    /* http-parser leaves trailing white space in values: drop it. */
+    while (h->cur_value_len > 0 && (h->cur_value[h->cur_value_len - 1] == ' ' ||
+                                    h->cur_value[h->cur_value_len - 1] == '\t'))
+        h->cur_value[--h->cur_value_len] = '\0';
     if (strcasecmp(f, "server") == 0)
         slot = &h->server;
     else if (strcasecmp(f, "content-type") == 0)
@@ -116,6 +120,12 @@ on_headers_complete(http_parser *p)
 
     if (h->last_cb == CB_VALUE)
         keep_header(h);
+    h->last_cb = CB_NONE;
+    if (p->status_code < 100 || p->status_code > 999) {
+        snprintf(h->error, sizeof(h->error), "an HTTP status line with status %u",
+                 p->status_code);
+        return -1;
+    }
     h->status = (int)p->status_code;
     h->headers_done = true;
     /* 1 tells http-parser that no body follows (HEAD). */
@@ -142,6 +152,19 @@ on_complete(http_parser *p)
 {
     struct pp_http_resp *h = p->data;
 
+    if (h->status >= 100 && h->status < 200 && h->status != 101) {
+        /* An interim answer (100 Continue, 103 Early Hints): the real one
+         * follows on the same connection. */
+        h->status = 0;
+        h->headers_done = false;
+        h->content_length = -1;
+        free(h->server);
+        free(h->content_type);
+        free(h->location);
+        h->server = h->content_type = h->location = NULL;
+        h->header_bytes = 0;
+        return 0;
+    }
     h->complete = true;
     /* Stop: one response is all we asked for. */
     http_parser_pause(p, 1);
@@ -198,17 +221,17 @@ pp_http_feed(struct pp_http_resp *h, const char *buf, size_t len)
     e = HTTP_PARSER_ERRNO(p);
     if (h->complete)
         return PP_HTTP_DONE;
-    if (e != HPE_OK) {
-        if (h->error[0] == '\0')
-            snprintf(h->error, sizeof(h->error), "malformed HTTP response (%s)",
-                     http_errno_description(e));
-        return PP_HTTP_ERROR;
-    }
-    if (len == 0) {
+    if (len == 0 && (e == HPE_OK || e == HPE_INVALID_EOF_STATE)) {
         /* Closed before the response was complete. */
         snprintf(h->error, sizeof(h->error), "%s",
                  h->status ? "the connection closed in the middle of the response body"
                            : "the connection closed before a complete HTTP response");
+        return PP_HTTP_ERROR;
+    }
+    if (e != HPE_OK) {
+        if (h->error[0] == '\0')
+            snprintf(h->error, sizeof(h->error), "malformed HTTP response (%s)",
+                     http_errno_description(e));
         return PP_HTTP_ERROR;
     }
     return PP_HTTP_MORE;
@@ -262,10 +285,10 @@ pp_http_title(const unsigned char *body, size_t len)
     e = find_ci(a, len - (size_t)(a - body), "</title");
     if (e == NULL)
         return NULL;
-    while (a < e && isspace(*a))
+    while (a < e && (isspace(*a) || *a < 0x20))
         a++;
     b = e;
-    while (b > a && isspace(b[-1]))
+    while (b > a && (isspace(b[-1]) || b[-1] < 0x20))
         b--;
     n = (size_t)(b - a);
     if (n > 80)
@@ -273,6 +296,8 @@ pp_http_title(const unsigned char *body, size_t len)
     t = pp_xmalloc(n + 1);
     for (i = 0; i < n; i++)
         t[k++] = (a[i] >= 0x20 && a[i] < 0x7f) ? (char)a[i] : (a[i] < 0x80 ? ' ' : '?');
+    while (k > 0 && t[k - 1] == ' ')
+        k--;
     t[k] = '\0';
     return t;
 }

@@ -176,7 +176,8 @@ test_capture_200_length(void **state)
     /* Content-Length says where it ends: DONE without waiting for EOF. */
     assert_int_equal(pp_http_feed(&h, buf, len), PP_HTTP_DONE);
     assert_int_equal(h.status, 200);
-    assert_string_equal(h.server, "nginx/1.22.1");
+    assert_non_null(h.server);
+    assert_int_equal(strncmp(h.server, "nginx/", 6), 0);
     assert_string_equal(h.content_type, "text/html");
     assert_null(h.location);
     assert_true(h.content_length == 4000);
@@ -248,7 +249,8 @@ test_capture_chunked(void **state)
     pp_http_init(&h, 1 << 16, false);
     assert_int_equal(pp_http_feed(&h, buf, len), PP_HTTP_DONE);
     assert_int_equal(h.status, 200);
-    assert_string_equal(h.server, "nginx/1.22.1");
+    assert_non_null(h.server);
+    assert_int_equal(strncmp(h.server, "nginx/", 6), 0);
     assert_string_equal(h.content_type, "text/html");
     assert_true(h.content_length == -1);
     assert_true(h.complete);
@@ -308,7 +310,8 @@ test_capture_302(void **state)
     (void)state;
     parse_capture(&h, "302-location.bin", 4096, false);
     assert_int_equal(h.status, 302);
-    assert_string_equal(h.server, "nginx/1.22.1");
+    assert_non_null(h.server);
+    assert_int_equal(strncmp(h.server, "nginx/", 6), 0);
     assert_string_equal(h.content_type, "text/html");
     assert_non_null(h.location);
     /* capture.sh picks a free port: check around it. */
@@ -316,9 +319,10 @@ test_capture_302(void **state)
     n = strlen(h.location);
     assert_true(n > 28);
     assert_string_equal(h.location + n - 11, "/elsewhere/");
-    assert_true(h.content_length == 145);
-    assert_true(h.body_total == 145);
-    assert_int_equal(h.body_len, 145);
+    /* nginx's own error page: 145 bytes from 1.22.1. */
+    assert_true(h.content_length > 100);
+    assert_true(h.body_total == h.content_length);
+    assert_true((long long)h.body_len == h.content_length);
     title = pp_http_title(h.body, h.body_len);
     assert_non_null(title);
     assert_string_equal(title, "302 Found");
@@ -336,8 +340,9 @@ test_capture_404(void **state)
     parse_capture(&h, "404-title.bin", 4096, false);
     assert_int_equal(h.status, 404);
     assert_null(h.location);
-    assert_true(h.content_length == 153);
-    assert_true(h.body_total == 153);
+    /* nginx's own error page: 153 bytes from 1.22.1. */
+    assert_true(h.content_length > 100);
+    assert_true(h.body_total == h.content_length);
     title = pp_http_title(h.body, h.body_len);
     assert_non_null(title);
     assert_string_equal(title, "404 Not Found");
@@ -355,11 +360,13 @@ test_capture_401(void **state)
     (void)state;
     parse_capture(&h, "401-auth.bin", 4096, false);
     assert_int_equal(h.status, 401);
-    assert_string_equal(h.server, "nginx/1.22.1");
+    assert_non_null(h.server);
+    assert_int_equal(strncmp(h.server, "nginx/", 6), 0);
     assert_string_equal(h.content_type, "text/html");
     assert_null(h.location);
-    assert_true(h.content_length == 179);
-    assert_true(h.body_total == 179);
+    /* nginx's own error page: 179 bytes from 1.22.1. */
+    assert_true(h.content_length > 100);
+    assert_true(h.body_total == h.content_length);
     title = pp_http_title(h.body, h.body_len);
     assert_non_null(title);
     assert_string_equal(title, "401 Authorization Required");
@@ -379,7 +386,8 @@ test_capture_head(void **state)
     pp_http_init(&h, 4096, true);
     assert_int_equal(pp_http_feed(&h, buf, len), PP_HTTP_DONE);
     assert_int_equal(h.status, 200);
-    assert_string_equal(h.server, "nginx/1.22.1");
+    assert_non_null(h.server);
+    assert_int_equal(strncmp(h.server, "nginx/", 6), 0);
     /* The length of the body a GET would get; none follows. */
     assert_true(h.content_length == 4000);
     assert_true(h.body_total == 0);
@@ -615,7 +623,8 @@ static void
 test_no_length_eof(void **state)
 {
     struct pp_http_resp h;
-    static const char r[] = "HTTP/1.1 200 OK\r\nServer: tiny\r\nContent-Type: text/plain\r\n\r\nhello";
+    static const char r[] = "HTTP/1.1 200 OK\r\nServer: tiny\r\nContent-Type: text/plain\r\n"
+        "\r\nhello";
 
     (void)state;
     pp_http_init(&h, 64, false);
@@ -727,6 +736,37 @@ test_interim_1xx(void **state)
             fail_msg("103 then 200 (step %zu): rc %d, status %d, body '%s'", step, (int)rc,
                      status, body);
     }
+}
+
+/* A status code is three digits, 100 to 599 defined (RFC 7231 6); status
+ * 0 means "no status line" to the probes (httpx.c drops every detail), so
+ * "HTTP/1.1 000" or "HTTP/1.1 99" cannot be a complete response. */
+static void
+test_status_range(void **state)
+{
+    static const char *const bad[] = {
+        "HTTP/1.1 000 Zero\r\nServer: x\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 0 Zero\r\nServer: x\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 99 Low\r\nServer: x\r\nContent-Length: 2\r\n\r\nok",
+    };
+    struct pp_http_resp h;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        enum pp_http_rc rc = parse_str(&h, bad[i], 64);
+        int status = h.status;
+
+        pp_http_free(&h);
+        if (rc != PP_HTTP_ERROR && status < 100)
+            fail_msg("'%.16s...': rc %d (DONE is %d) with status %d", bad[i], (int)rc,
+                     (int)PP_HTTP_DONE, status);
+    }
+    /* Unknown but well-formed codes are the server's business. */
+    assert_int_equal(parse_str(&h, "HTTP/1.1 599 Odd\r\nContent-Length: 0\r\n\r\n", 64),
+                     PP_HTTP_DONE);
+    assert_int_equal(h.status, 599);
+    pp_http_free(&h);
 }
 
 /* ---------------------------------------------------------- title */
@@ -875,6 +915,7 @@ main(void)
         cmocka_unit_test(test_header_values),
         cmocka_unit_test(test_header_ows),
         cmocka_unit_test(test_interim_1xx),
+        cmocka_unit_test(test_status_range),
         cmocka_unit_test(test_title),
         cmocka_unit_test(test_contains),
         cmocka_unit_test(test_request),

@@ -20,7 +20,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 mkdir -p "$tmp/html" "$tmp/temp"
 
 # index.html: 4000 bytes, served with Content-Length.
@@ -37,8 +40,15 @@ assert len(body) == 4000
 open(sys.argv[1], "wb").write(body)
 PY
 # ssi.shtml: SSI includes make the length unknown, so HTTP/1.1 gets chunks.
-printf '<html><head><title>Portal</title></head><body>\n<!--#include virtual="/part.html" -->\n<p>middle</p>\n<!--#include virtual="/part.html" -->\n</body></html>\n' > "$tmp/html/ssi.shtml"
-python3 -c 'import sys; sys.stdout.write("<div>" + "part " * 400 + "</div>\n")' > "$tmp/html/part.html"
+cat > "$tmp/html/ssi.shtml" <<'HTML'
+<html><head><title>Portal</title></head><body>
+<!--#include virtual="/part.html" -->
+<p>middle</p>
+<!--#include virtual="/part.html" -->
+</body></html>
+HTML
+python3 -c 'import sys; sys.stdout.write("<div>" + "part " * 400 + "</div>\n")' \
+    > "$tmp/html/part.html"
 : > "$tmp/htpasswd"
 
 cat > "$tmp/nginx.conf" <<CONF

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of fuzz_http and fuzz_ntp.
+
+corpus/http: the nginx captures of tests/data/http/ (see capture.sh there),
+mutations of them, chunked bodies (extensions, trailers, huge and bad
+sizes), oversized and odd headers, interim responses and garbage.  Each
+input starts with fuzz_http.c's control byte and split sizes.
+
+corpus/ntp: SNTP answers to a request sent at fuzz_ntp.c's T1, built field
+by field (RFC 4330), plus chronyd's real answer from tests/data/ntp/.
+
+Usage: mkcorpus.py   (writes next to this script; removes nothing)
+"""
+import math
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+HTTP_DATA = os.path.join(TOP, "tests", "data", "http")
+NTP_DATA = os.path.join(TOP, "tests", "data", "ntp")
+
+# fuzz_http.c: keeps[] = {0, 1, 7, 64, 512, 4096, 65536, 1 << 20}
+KEEP = {0: 0, 1: 1, 7: 2, 64: 3, 512: 4, 4096: 5, 65536: 6, 1 << 20: 7}
+
+
+def ctl(keep=4096, head=False, sizes=()):
+    assert len(sizes) < 16
+    return bytes([KEEP[keep] << 5 | (16 if head else 0) | len(sizes)]) + bytes(
+        s - 1 for s in sizes)
+
+
+def write(sub, name, data):
+    d = os.path.join(HERE, "corpus", sub)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def http_seeds():
+    seeds = {}
+    caps = {}
+    for fn in sorted(os.listdir(HTTP_DATA)):
+        if fn.endswith(".bin"):
+            caps[fn[:-4]] = open(os.path.join(HTTP_DATA, fn), "rb").read()
+    for name, data in caps.items():
+        head = name.startswith("head")
+        seeds["cap_" + name] = ctl(4096, head) + data
+        seeds["cap_" + name + "_bytes"] = ctl(64, head, [1]) + data
+        seeds["cap_" + name + "_split"] = ctl(7, head, [3, 17, 200, 1]) + data
+        # Mutations: cut in half, LF only, pipelined twice, trailing garbage.
+        seeds["mut_" + name + "_half"] = ctl(512, head) + data[:len(data) // 2]
+        seeds["mut_" + name + "_lf"] = ctl(512, head, [5]) + data.replace(b"\r\n", b"\n")
+        seeds["mut_" + name + "_twice"] = ctl(65536, head) + data + data
+        seeds["mut_" + name + "_junk"] = ctl(1, head) + data + b"\x00\xff junk\r\n\r\n"
+    base = caps["200-length"]
+    seeds["mut_length_short"] = ctl(4096) + base.replace(b"Content-Length: 4000",
+                                                         b"Content-Length: 3999")
+    seeds["mut_length_long"] = ctl(4096) + base.replace(b"Content-Length: 4000",
+                                                        b"Content-Length: 4001")
+    seeds["mut_length_neg"] = ctl() + base.replace(b"Content-Length: 4000",
+                                                   b"Content-Length: -4000")
+    seeds["mut_length_huge"] = ctl() + base.replace(
+        b"Content-Length: 4000", b"Content-Length: 99999999999999999999")
+    seeds["mut_length_ows"] = ctl() + base.replace(b"Content-Length: 4000",
+                                                   b"Content-Length: 4000  ")
+    seeds["mut_status_99"] = ctl() + base.replace(b"200 OK", b"99 OK", 1)
+    seeds["mut_status_1000"] = ctl() + base.replace(b"200 OK", b"1000 OK", 1)
+    seeds["mut_server_ctrl"] = ctl() + base.replace(b"nginx/1.22.1", b"ngi\tnx\x80\xff\xfe")
+    seeds["mut_http10"] = ctl() + base.replace(b"HTTP/1.1", b"HTTP/1.0", 1)
+    seeds["mut_http2"] = ctl() + base.replace(b"HTTP/1.1", b"HTTP/2.0", 1)
+    seeds["mut_http9"] = ctl() + base.replace(b"HTTP/1.1", b"HTTP/9.9", 1)
+
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n"
+    seeds["chunk_simple"] = ctl(7, False, [1]) + chunked + (
+        b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+    seeds["chunk_ext"] = ctl(64) + chunked + (
+        b"5;name=value;other\r\nhello\r\n6 ; q=\"x\"\r\n world\r\n0;last\r\n\r\n")
+    seeds["chunk_trailer"] = ctl(64) + chunked + (
+        b"5\r\nhello\r\n0\r\nX-Trailer: yes\r\nServer: late\r\n\r\n")
+    seeds["chunk_upper_hex"] = ctl(64) + chunked + b"A\r\n0123456789\r\n0\r\n\r\n"
+    seeds["chunk_huge_64"] = ctl(64) + chunked + b"ffffffffffffffff\r\nabc"
+    seeds["chunk_huge_63"] = ctl(64) + chunked + b"7fffffffffffffff\r\nabc\r\n0\r\n\r\n"
+    seeds["chunk_overflow"] = ctl(64) + chunked + b"10000000000000000\r\nabc\r\n0\r\n\r\n"
+    seeds["chunk_many_zeros"] = ctl(64) + chunked + b"0" * 100 + b"5\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_negative"] = ctl(64) + chunked + b"-5\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_0x"] = ctl(64) + chunked + b"0x5\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_ext_ctrl"] = ctl(64) + chunked + b"5;\x01\x7f\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_ext_unterminated"] = ctl(64) + chunked + b"5;name=\"abc\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_ext_bare_semicolon"] = ctl(64) + chunked + b"5;\r\nhello\r\n0;;\r\n\r\n"
+    seeds["chunk_ext_long"] = ctl(64) + chunked + b"5;" + b"x" * 20000 + b"\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_no_crlf"] = ctl(64) + chunked + b"5\r\nhelloXX6\r\n world\r\n0\r\n\r\n"
+    seeds["chunk_too_long"] = ctl(64) + chunked + b"2\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_lf_only"] = ctl(64) + chunked + b"5\nhello\n0\n\n"
+    seeds["chunk_empty_size"] = ctl(64) + chunked + b"\r\nhello\r\n0\r\n\r\n"
+    seeds["chunk_and_length"] = ctl(64) + (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\n")
+    seeds["chunk_te_gzip"] = ctl(64) + (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    seeds["chunk_te_identity"] = ctl(64) + (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nhello")
+    seeds["chunk_split_everywhere"] = ctl(1 << 20, False, [1, 2, 3, 5, 8, 13]) + chunked + (
+        b"1\r\na\r\n2\r\nbc\r\n3\r\ndef\r\n0\r\n\r\n")
+
+    big = b"HTTP/1.1 200 OK\r\n" + b"".join(
+        b"X-Filler-%03d: %s\r\n" % (i, b"0" * 88) for i in range(200)) + b"\r\n"
+    seeds["hdr_over_16k"] = ctl(64) + big
+    seeds["hdr_over_16k_bytes"] = ctl(64, False, [255]) + big
+    seeds["hdr_one_value_17k"] = ctl(64) + b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 17000 + (
+        b"\r\n\r\n")
+    seeds["hdr_long_name"] = ctl(64) + b"HTTP/1.1 200 OK\r\n" + b"S" * 200 + (
+        b": x\r\nServer" + b"x" * 100 + b": y\r\nContent-Length: 0\r\n\r\n")
+    seeds["hdr_long_server"] = ctl(64) + b"HTTP/1.1 200 OK\r\nServer: " + b"v" * 3000 + (
+        b"\r\nContent-Length: 0\r\n\r\n")
+    seeds["hdr_long_reason"] = ctl(64) + b"HTTP/1.1 200 " + b"O" * 17000 + b"\r\n\r\n"
+    seeds["hdr_empty_values"] = ctl(64) + (
+        b"HTTP/1.1 302 Found\r\nServer:\r\nLocation:\r\nContent-Type:\r\n"
+        b"Content-Length:\r\n\r\n")
+    seeds["hdr_obs_fold"] = ctl(64) + (
+        b"HTTP/1.1 200 OK\r\nServer: a\r\n  b\r\n\tc\r\nContent-Length: 0\r\n\r\n")
+    seeds["hdr_dup"] = ctl(64) + (
+        b"HTTP/1.1 200 OK\r\nServer: one\r\nServer: two\r\nLocation: /a\r\nLocation: /b\r\n"
+        b"Content-Length: 2\r\nContent-Length: 2\r\n\r\nok")
+    seeds["hdr_no_colon"] = ctl(64) + b"HTTP/1.1 200 OK\r\nServer nginx\r\n\r\n"
+    seeds["hdr_space_before_colon"] = ctl(64) + b"HTTP/1.1 200 OK\r\nServer : x\r\n\r\n"
+    seeds["hdr_nul"] = ctl(64) + b"HTTP/1.1 200 OK\r\nServer: a\x00b\r\n\r\n"
+    seeds["status_103_then_200"] = ctl(64) + (
+        b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    seeds["status_100_head"] = ctl(64, True) + (
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    seeds["status_101_upgrade"] = ctl(64) + (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"\r\n\x81\x05hello")
+    seeds["status_204"] = ctl(64) + b"HTTP/1.1 204 No Content\r\n\r\n"
+    seeds["status_304_length"] = ctl(64) + (
+        b"HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n")
+    seeds["status_no_reason"] = ctl(64) + b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"
+    seeds["status_999"] = ctl(64) + b"HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n"
+    seeds["eof_body"] = ctl(7) + b"HTTP/1.0 200 OK\r\nServer: old\r\n\r\n" + b"body " * 100
+
+    titles = [
+        b"<html><TITLE> Guest  WiFi </title>",
+        b"<title>" + b"T" * 200 + b"</title>",
+        b"<title lang=\"en\">\n\t Portal \r\n</TITLE>",
+        b"<title>unterminated",
+        b"<title",
+        b"<title>\x01\x02\xc3\xa9\x7f</title>",
+        b"</title><title>",
+        b"<title></title>",
+        b"<title>   </title>",
+    ]
+    for i, t in enumerate(titles):
+        seeds["title_%d" % i] = ctl(65536) + (
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(t)) + t
+        seeds["title_raw_%d" % i] = t
+
+    seeds["garbage_ssh"] = ctl(64) + b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
+    seeds["garbage_tls"] = ctl(64) + bytes.fromhex("160301020001" + "00" * 40)
+    seeds["garbage_request"] = ctl(64) + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    seeds["garbage_html"] = ctl(64) + b"<html><body>It works!</body></html>\n"
+    seeds["garbage_h2"] = ctl(64) + b"\x00\x00\x12\x04\x00\x00\x00\x00\x00" + b"\x00" * 18
+    seeds["empty"] = b""
+    seeds["ctl_only"] = ctl(64, True, [1, 2])
+    for name, data in seeds.items():
+        write("http", name, data)
+    return len(seeds)
+
+
+NTP_EPOCH_OFFSET = 2208988800
+T1 = 1795000400.25
+T4 = T1 + 0.03125
+
+
+def stamp(t):
+    ntp = t + NTP_EPOCH_OFFSET
+    sec = int(math.floor(ntp))
+    return struct.pack(">II", sec & 0xffffffff, int((ntp - math.floor(ntp)) * 2 ** 32))
+
+
+def ntp(leap=0, version=4, mode=4, stratum=2, refid=bytes([192, 0, 2, 123]), t1=T1,
+        t2=T1 + 0.010, t3=T1 + 0.011, extra=b""):
+    b = bytes([leap << 6 | version << 3 | mode, stratum, 6, 0xe9])
+    b += struct.pack(">II", 0x20, 0x40) + refid + stamp(t2 - 30)
+    b += stamp(t1) + stamp(t2) + stamp(t3)
+    assert len(b) == 48
+    return b + extra
+
+
+def ntp_seeds():
+    seeds = {
+        "good": ntp(),
+        "skew_plus_400": ntp(t2=T1 + 400.010, t3=T1 + 400.012),
+        "skew_minus_3600": ntp(t2=T1 - 3599.95, t3=T1 - 3599.949),
+        "stratum1_gps": ntp(stratum=1, refid=b"GPS\x00"),
+        "stratum1_ctrl": ntp(stratum=1, refid=b"\x01\xffP\x00"),
+        "stratum16": ntp(stratum=16),
+        "kod_rate": ntp(stratum=0, refid=b"RATE"),
+        "kod_deny_leap3": ntp(stratum=0, leap=3, refid=b"DENY"),
+        "leap3": ntp(leap=3),
+        "leap1": ntp(leap=1),
+        "mode3": ntp(mode=3),
+        "mode5": ntp(mode=5),
+        "version3": ntp(version=3),
+        "version0": ntp(version=0),
+        "other_request": ntp(t1=T1 + 1.0 / 1024),
+        "zero_stamps": ntp()[:32] + bytes(16),
+        "era1_stamps": ntp()[:32] + bytes(4) + b"\x80" + bytes(3) + bytes(4) + b"\x80" + bytes(3),
+        "ones": b"\xff" * 48,
+        "zeros": bytes(48),
+        "short_47": ntp()[:47],
+        "short_1": b"\x24",
+        "mac_68": ntp(extra=bytes([0, 0, 0, 1]) + b"\xaa" * 16),
+        "extension_96": ntp(extra=b"\x00\x04\x00\x30" + bytes(44)),
+        "empty": b"",
+    }
+    reply = os.path.join(NTP_DATA, "chrony-reply.bin")
+    if os.path.exists(reply):
+        seeds["chrony_reply"] = open(reply, "rb").read()
+    for name, data in seeds.items():
+        write("ntp", name, data)
+    return len(seeds)
+
+
+if __name__ == "__main__":
+    print("http: %d seeds, ntp: %d seeds" % (http_seeds(), ntp_seeds()))
