@@ -200,15 +200,17 @@ lab_dns() {
     lab_wait_listen -u "$NS_I" 53
 }
 
-# lab_tls ADDR PORT CERT KEY: a TLS listener (socat, one process per
-# connection).  Prints nothing; remembers the pid in LAB_LAST.
+# lab_tls ADDR PORT CERT KEY [SECONDS]: a TLS listener (socat, one process
+# per connection) that hangs up SECONDS (default 2) after the handshake.
+# Prints nothing; remembers the pid in LAB_LAST.
 lab_tls() {
-    addr=$1 port=$2 cert=$3 key=$4
+    addr=$1 port=$2 cert=$3 key=$4 hold=${5:-2}
     case "$addr" in
     *:*) spec="OPENSSL-LISTEN:$port,pf=ip6,bind=[$addr]" ;;
     *) spec="OPENSSL-LISTEN:$port,bind=$addr" ;;
     esac
-    lab_bg "$NS_I" socat "$spec,reuseaddr,fork,backlog=256,cert=$cert,key=$key,verify=0" SYSTEM:'sleep 2'
+    lab_bg "$NS_I" socat "$spec,reuseaddr,fork,backlog=256,cert=$cert,key=$key,verify=0" \
+        SYSTEM:"sleep $hold"
     LAB_LAST=$!
 }
 
@@ -234,6 +236,7 @@ lab_servers() {
     # certificate (openssl s_server -verify: asked for, not required).
     lab_bg "$NS_I" openssl s_server -accept 17.57.144.10:443 -cert "$C/courier.crt" \
         -cert_chain "$C/apple-inter.pem" -key "$C/courier.key" -verify 1 -www -quiet
+    LAB_COURIER443_PID=$!
     lab_tls 2620:149:a44::10 443 "$C/courier.pem" "$C/courier.key"
     lab_nginx_apple
     lab_nginx "$NS_I" "$LAB_TMP/nginx-apple.conf"
