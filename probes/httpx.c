@@ -72,9 +72,19 @@ pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
     else if (s == 401 || s == 403)
         pp_check_set(c, PP_ST_OK, PP_RS_AUTH_REQUIRED,
                      "the server answers and asks for credentials (HTTP %d)", s);
-    else if (s >= 300 && s < 400)
-        pp_check_set(c, PP_ST_OK, PP_RS_REDIRECT, "the server redirects (HTTP %d) to %s", s,
-                     h->location ? h->location : "an unnamed place");
+    else if (s >= 300 && s < 400 && h->location != NULL) {
+        char err[160];
+
+        if (pp_check_follow(c, h->location, err, sizeof(err)) == 0)
+            pp_check_set(c, PP_ST_OK, PP_RS_REDIRECT,
+                         "the server redirects (HTTP %d) to %s, checked next", s, h->location);
+        else
+            pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_REDIRECT,
+                         "the server redirects (HTTP %d) to %s, not followed: %s", s,
+                         h->location, err);
+    } else if (s >= 300 && s < 400)
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                     "the server redirects (HTTP %d) without saying where", s);
     else
         pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
                      "the server answers HTTP %d where a success was expected", s);

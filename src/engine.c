@@ -63,6 +63,7 @@ struct tstate {
     struct pp_engine *e;
     const struct pp_target *t;
     size_t idx;
+    uint64_t base;            /* sort key of the target's results */
     int lookups;              /* outstanding */
     int nfound;               /* checks created */
     struct pp_dns_answer fail[2];
@@ -84,6 +85,9 @@ struct pp_engine {
     struct pp_timer run_deadline;
     struct pp_result **res;
     size_t nres, capres;
+    struct pp_target **extra;          /* targets added by redirects */
+    struct tstate **extra_ts;
+    size_t nextra;
     bool over;
 };
 
@@ -103,7 +107,7 @@ add_result(struct pp_engine *e, struct pp_result *r)
 }
 
 static struct pp_result *
-new_result(const struct pp_target *t, unsigned order)
+new_result(const struct pp_target *t, uint64_t order)
 {
     struct pp_result *r = pp_xcalloc(1, sizeof(*r));
 
@@ -635,8 +639,7 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
 {
     struct pp_engine *e = ts->e;
     const struct pp_target *t = ts->t;
-    struct pp_result *r = new_result(t, (unsigned)(ts->idx * 64 +
-                                     (family == AF_INET6 ? 32 : 0) + k));
+    struct pp_result *r = new_result(t, ts->base + (family == AF_INET6 ? 32 : 0) + k);
     struct pp_check *c;
     const void *a;
 
@@ -722,7 +725,7 @@ target_resolved(struct tstate *ts)
             if (ts->fail[i].elapsed_ms > t)
                 t = ts->fail[i].elapsed_ms;
         }
-        r = new_result(ts->t, (unsigned)(ts->idx * 64));
+        r = new_result(ts->t, ts->base);
         r->id = pp_xasprintf("%s:%u%s", ts->t->host, ts->t->port, id_path(ts->t));
         r->t_dns = t;
         r->t_total = t;
@@ -784,6 +787,83 @@ start_target(struct pp_engine *e, struct tstate *ts)
         pp_dns_lookup(e->dns, t->host, AF_INET, on_dns, ts);
     if (e->o->want_v6)
         pp_dns_lookup(e->dns, t->host, AF_INET6, on_dns, ts);
+}
+
+/* ------------------------------------------------------------ redirects */
+
+#define MAX_HOPS 5
+
+int
+pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errlen)
+{
+    struct pp_engine *e = c->e;
+    const struct pp_target *from = c->r->target;
+    struct pp_target *t;
+    struct tstate *ts;
+    struct pp_url u;
+    char *abs = NULL;
+    const char *scheme = from->tls ? "https" : "http";
+    size_t i;
+
+    if (from->hops >= MAX_HOPS) {
+        snprintf(err, errlen, "more than %d redirects", MAX_HOPS);
+        return -1;
+    }
+    if (e->over) {
+        snprintf(err, errlen, "the run is ending");
+        return -1;
+    }
+    /* A relative Location stays on this server. */
+    if (strstr(location, "://") == NULL) {
+        const char *dir = from->path ? from->path : "/";
+        size_t n = strlen(dir);
+
+        while (n > 0 && dir[n - 1] != '/')
+            n--;
+        if (location[0] == '/')
+            abs = pp_xasprintf("%s://%s%s%s:%u%s", scheme,
+                               pp_host_literal(from->host) == 6 ? "[" : "", from->host,
+                               pp_host_literal(from->host) == 6 ? "]" : "", from->port,
+                               location);
+        else
+            abs = pp_xasprintf("%s://%s%s%s:%u%.*s%s", scheme,
+                               pp_host_literal(from->host) == 6 ? "[" : "", from->host,
+                               pp_host_literal(from->host) == 6 ? "]" : "", from->port,
+                               (int)n, dir, location);
+    }
+    if (pp_url_parse(abs ? abs : location, &u, err, errlen) < 0) {
+        free(abs);
+        return -1;
+    }
+    free(abs);
+    if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0) {
+        snprintf(err, errlen, "a redirect to a %s:// URL", u.scheme);
+        pp_url_free(&u);
+        return -1;
+    }
+    t = pp_target_new(from->service, u.host,
+                      u.port ? u.port : strcmp(u.scheme, "https") == 0 ? 443 : 80,
+                      from->probe->name, from->required);
+    t->tls = strcmp(u.scheme, "https") == 0;
+    t->path = u.path;
+    u.path = NULL;
+    if (t->tls)
+        t->alpn = pp_xstrdup("http/1.1");
+    t->hops = from->hops + 1;
+    t->note = pp_xasprintf("redirected from %s", c->r->id);
+    pp_url_free(&u);
+
+    i = e->nextra++;
+    e->extra = pp_xrealloc(e->extra, e->nextra, sizeof(*e->extra));
+    e->extra_ts = pp_xrealloc(e->extra_ts, e->nextra, sizeof(*e->extra_ts));
+    e->extra[i] = t;
+    ts = e->extra_ts[i] = pp_xcalloc(1, sizeof(*ts));
+    ts->e = e;
+    ts->t = t;
+    /* Sorted right after the check it comes from. */
+    ts->base = (c->r->order & ~(uint64_t)0xfff) + ((uint64_t)t->hops << 12) + (i << 6 & 0xfc0);
+    start_target(e, ts);
+    return 0;
 }
 
 /* ------------------------------------------------------------- the run */
@@ -885,6 +965,7 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
         e.ts[i].e = &e;
         e.ts[i].t = plan->t[i];
         e.ts[i].idx = i;
+        e.ts[i].base = (uint64_t)i << 20;
         start_target(&e, &e.ts[i]);
     }
     pump(&e);
@@ -904,6 +985,11 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
     qsort(e.res, e.nres, sizeof(*e.res), cmp_result);
     rep->results = e.res;
     rep->n = e.nres;
+    rep->extra = e.extra;
+    rep->nextra = e.nextra;
+    for (i = 0; i < e.nextra; i++)
+        free(e.extra_ts[i]);
+    free(e.extra_ts);
     pp_dns_free(e.dns);
     pp_loop_free(e.loop);
     free(e.ts);
@@ -920,4 +1006,9 @@ pp_report_free(struct pp_report *rep)
     free(rep->results);
     rep->results = NULL;
     rep->n = 0;
+    for (i = 0; i < rep->nextra; i++)
+        pp_target_free(rep->extra[i]);
+    free(rep->extra);
+    rep->extra = NULL;
+    rep->nextra = 0;
 }

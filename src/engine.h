@@ -57,6 +57,10 @@ const struct pp_engine_opts *pp_check_opts(struct pp_check *);
 #define PP_RECV_ERROR (-2)
 void pp_check_send(struct pp_check *, const void *buf, size_t len);
 ssize_t pp_check_recv(struct pp_check *, void *buf, size_t len);
+/* Follow an HTTP redirect: check the Location (absolute or relative to
+ * the check's URL) as a check of its own, after this one.  Returns 0, or
+ * -1 with a sentence in err (too many hops, not http(s), malformed). */
+int pp_check_follow(struct pp_check *, const char *location, char *err, size_t errlen);
 /* Move the check's deadline to ms milliseconds from now (a hold test). */
 void pp_check_extend(struct pp_check *, double ms);
 /* Milliseconds since the probe's phase began. */

@@ -132,6 +132,7 @@ struct pp_target {
     enum pp_trust trust;
     char *path;        /* URL path for HTTP-based probes, or NULL */
     bool apple_space;  /* the name must resolve into Apple's addresses */
+    int hops;          /* redirects followed to get here (0: from the plan) */
     char *note;        /* why this target is in the plan */
 };
 
@@ -186,7 +187,7 @@ struct pp_result {
     char *summary;       /* a few words for the report, e.g. "HTTP 200" */
     struct pp_kv details[PP_MAX_DETAILS];
     size_t ndetails;
-    unsigned order;      /* sort key: plan index, family, DNS order */
+    uint64_t order;      /* sort key: plan index, redirect hop, family, DNS order */
 };
 
 struct pp_report {
@@ -194,6 +195,8 @@ struct pp_report {
     double duration_ms;
     struct pp_result **results;
     size_t n;
+    struct pp_target **extra;   /* targets the run added (redirects) */
+    size_t nextra;
 };
 
 const char *pp_state_name(enum pp_state);

@@ -368,6 +368,8 @@ http {
         listen [fd00:20::10]:443 ssl backlog=256;
         root $w;
         location /private/ { return 401; }
+        location /old/ { return 301 /pkgs/Tool.pkg; }
+        location /loop { return 302 /loop; }
     }
     server {
         listen 10.20.0.10:8088 backlog=256;

@@ -53,6 +53,16 @@ jcheck "$J" '[k for k in checks if k["details"].get("path") == "/pkgs/Tool.pkg"]
 jcheck "$J" '[k for k in checks if k["details"].get("path") == "/private/x.pkg"][0]["reason"] == "auth-required"' "DP behind credentials: auth-required, reported as such"
 jcheck "$J" '[k for k in checks if k["details"].get("path") == "/pkgs/missing.pkg"][0]["state"] == "unexpected"' "DP missing package: unexpected"
 
+# Redirects are followed, each hop a check of its own; a loop stops.
+J=$LAB_TMP/redirect.json
+pp_run "$J" --timeout 3 -4 $SYS --dp https://dp.corp.test/old/
+jcheck "$J" 'len(checks) == 2 and checks[0]["reason"] == "redirect" and checks[1]["details"]["path"] == "/pkgs/Tool.pkg" and checks[1]["state"] == "ok" and checks[1]["details"]["content_length"] == 100000' "a redirect is followed to the package"
+jcheck "$J" '"redirected from" in checks[1]["note"]' "the followed check says where it came from"
+J=$LAB_TMP/loop.json
+pp_run "$J" --timeout 3 -4 $SYS --dp https://dp.corp.test/loop
+expect_rc 1
+jcheck "$J" 'len(checks) == 6 and checks[-1]["state"] == "unexpected" and "more than 5 redirects" in checks[-1]["message"]' "a redirect loop stops after 5 hops"
+
 # A captive portal on the router: web traffic to port 80 is redirected to
 # the router's own login page (DNAT), as hotel and guest networks do.
 mkdir -p "$LAB_TMP/portal"
