@@ -10,7 +10,11 @@ for i in $(seq 100); do
     sleep 0.05
 done
 lab_tls 17.57.144.10 443 "$LAB_TMP/certs/courier.pem" "$LAB_TMP/certs/courier.key" 30
-lab_wait_listen "$NS_I" 443
+# (nginx listens on 443 too, on another address: wait for this one.)
+for i in $(seq 100); do
+    lab_i ss -lnHt "sport = :443" | grep -q 17.57.144.10 && break
+    sleep 0.05
+done
 
 J=$LAB_TMP/hold.json
 pp_run "$J" --timeout 3 --hold 4 -4
