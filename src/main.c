@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "dns.h"
 #include "engine.h"
 #include "plan.h"
@@ -353,6 +354,7 @@ main(int argc, char **argv)
     struct settings st;
     struct pp_plan plan;
     struct pp_report rep;
+    struct pp_diagnosis diag;
     char err[600];
     struct pp_summary s;
     const char *name, *nc;
@@ -452,6 +454,8 @@ main(int argc, char **argv)
         free_settings(&st);
         return PP_EXIT_INTERNAL;
     }
+    pp_diagnose(&rep, &diag);
+    rep.diag = &diag;
     if (st.color != NULL && strcmp(st.color, "always") == 0)
         color = true;
     else if (st.color != NULL && strcmp(st.color, "never") == 0)
@@ -474,6 +478,7 @@ main(int argc, char **argv)
         fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
         rc = PP_EXIT_INTERNAL;
     }
+    pp_diagnosis_free(&diag);
     pp_report_free(&rep);
     pp_tls_ctx_free(st.o.tls);
     pp_plan_free(&plan);

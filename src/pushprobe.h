@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
+#define PP_JSON_SCHEMA_MINOR 1   /* 1: verdicts, findings, context */
 
 /* Exit statuses (documented in pushprobe.1). */
 #define PP_EXIT_OK 0
@@ -190,6 +191,9 @@ struct pp_result {
     uint64_t order;      /* sort key: plan index, redirect hop, family, DNS order */
 };
 
+struct pp_diagnosis;
+struct pp_context;
+
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
     double duration_ms;
@@ -197,6 +201,8 @@ struct pp_report {
     size_t n;
     struct pp_target **extra;   /* targets the run added (redirects) */
     size_t nextra;
+    const struct pp_diagnosis *diag;     /* findings and verdicts, or NULL */
+    const struct pp_context *context;    /* this machine, or NULL */
 };
 
 const char *pp_state_name(enum pp_state);

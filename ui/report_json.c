@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <stdio.h>
 
+#include "diagnose.h"
 #include "jsonw.h"
 #include "probe.h"
 #include "report.h"
@@ -79,6 +80,48 @@ details_obj(struct pp_jsonw *w, const struct pp_result *r)
     pp_jw_obj_end(w);
 }
 
+static void
+diagnosis(struct pp_jsonw *w, const struct pp_diagnosis *d)
+{
+    size_t i, k;
+
+    pp_jw_key(w, "verdicts");
+    pp_jw_obj(w);
+    for (i = 0; i < PP_AREA__COUNT; i++) {
+        pp_jw_key(w, pp_area_name((enum pp_area)i));
+        pp_jw_str(w, pp_verdict_name(d->verdict[i]));
+    }
+    pp_jw_obj_end(w);
+    pp_jw_key(w, "findings");
+    pp_jw_arr(w);
+    for (i = 0; i < d->n; i++) {
+        const struct pp_finding *f = &d->f[i];
+        pp_jw_obj(w);
+        pp_jw_key(w, "code");
+        pp_jw_str(w, f->code);
+        pp_jw_key(w, "severity");
+        pp_jw_str(w, pp_severity_name(f->severity));
+        pp_jw_key(w, "title");
+        pp_jw_str(w, f->title);
+        pp_jw_key(w, "detail");
+        pp_jw_str(w, f->detail);
+        pp_jw_key(w, "advice");
+        pp_jw_obj(w);
+        pp_jw_key(w, "user");
+        pp_jw_str(w, f->advice_user);
+        pp_jw_key(w, "admin");
+        pp_jw_str(w, f->advice_admin);
+        pp_jw_obj_end(w);
+        pp_jw_key(w, "checks");
+        pp_jw_arr(w);
+        for (k = 0; k < f->nchecks; k++)
+            pp_jw_str(w, f->checks[k]);
+        pp_jw_arr_end(w);
+        pp_jw_obj_end(w);
+    }
+    pp_jw_arr_end(w);
+}
+
 void
 pp_report_json(FILE *f, const struct pp_report *rep)
 {
@@ -95,6 +138,8 @@ pp_report_json(FILE *f, const struct pp_report *rep)
     pp_jw_str(&w, PACKAGE_VERSION);
     pp_jw_key(&w, "schema");
     pp_jw_int(&w, PP_JSON_SCHEMA);
+    pp_jw_key(&w, "schema_minor");
+    pp_jw_int(&w, PP_JSON_SCHEMA_MINOR);
     pp_jw_key(&w, "started_at");
     pp_jw_str(&w, rep->started_at);
     pp_jw_key(&w, "duration_ms");
@@ -112,6 +157,8 @@ pp_report_json(FILE *f, const struct pp_report *rep)
     pp_jw_key(&w, "required_failed");
     pp_jw_int(&w, (long long)s.required_failed);
     pp_jw_obj_end(&w);
+    if (rep->diag != NULL)
+        diagnosis(&w, rep->diag);
     pp_jw_key(&w, "checks");
     pp_jw_arr(&w);
     for (i = 0; i < rep->n; i++) {

@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "probe.h"
 #include "report.h"
 
@@ -47,6 +49,90 @@ fmt_ms(double ms, char *buf, size_t len)
         snprintf(buf, len, "%.1f s", ms / 1000.0);
 }
 
+static const char *
+verdict_color(enum pp_verdict_v v)
+{
+    switch (v) {
+    case PP_V_OK: return C_GREEN;
+    case PP_V_DEGRADED: return C_YELLOW;
+    case PP_V_BLOCKED: return C_RED;
+    default: return C_DIM;
+    }
+}
+
+/* Print s wrapped at 76 columns, each line indented by ind spaces. */
+static void
+wrap(FILE *f, int ind, const char *s)
+{
+    int col = ind;
+    const char *p = s;
+
+    fprintf(f, "%*s", ind, "");
+    while (*p != '\0') {
+        size_t w = strcspn(p, " ");
+        if (col > ind && col + 1 + (int)w > 78) {
+            fprintf(f, "\n%*s", ind, "");
+            col = ind;
+        } else if (col > ind) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, w, f);
+        col += (int)w;
+        p += w;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
+static void
+diagnosis_text(FILE *f, const struct pp_diagnosis *d, bool color)
+{
+    size_t i, k;
+
+    fprintf(f, "\n%sVerdicts%s\n", color ? C_BOLD : "", color ? C_RESET : "");
+    for (i = 0; i < PP_AREA__COUNT; i++)
+        fprintf(f, "  %-16s %s%s%s\n", pp_area_title((enum pp_area)i),
+                color ? verdict_color(d->verdict[i]) : "", pp_verdict_name(d->verdict[i]),
+                color ? C_RESET : "");
+    if (d->n == 0)
+        return;
+    fprintf(f, "\n%sFindings%s\n", color ? C_BOLD : "", color ? C_RESET : "");
+    for (i = 0; i < d->n; i++) {
+        const struct pp_finding *x = &d->f[i];
+        const char *col = x->severity == PP_SEV_CRITICAL ? C_RED :
+                          x->severity == PP_SEV_WARNING ? C_YELLOW : C_GREEN;
+        char line[1024];
+
+        fprintf(f, "  %s%-8s%s %s: %s\n", color ? col : "", pp_severity_name(x->severity),
+                color ? C_RESET : "", x->code, x->title);
+        wrap(f, 4, x->detail);
+        snprintf(line, sizeof(line), "For the user: %s", x->advice_user);
+        wrap(f, 4, line);
+        snprintf(line, sizeof(line), "For the network or server admin: %s", x->advice_admin);
+        wrap(f, 4, line);
+        if (x->nchecks > 0) {
+            struct { char *s; size_t n, cap; } b = {NULL, 0, 0};
+            for (k = 0; k < x->nchecks && k < 12; k++) {
+                size_t need = strlen(x->checks[k]) + 3;
+                if (b.n + need + 1 > b.cap) {
+                    b.cap = (b.n + need + 1) * 2;
+                    b.s = realloc(b.s, b.cap);
+                    if (b.s == NULL)
+                        return;
+                }
+                b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, "%s%s", k ? ", " : "",
+                                        x->checks[k]);
+            }
+            snprintf(line, sizeof(line), "Checks: %s%s", b.s ? b.s : "",
+                     x->nchecks > 12 ? ", ..." : "");
+            free(b.s);
+            wrap(f, 4, line);
+        }
+    }
+}
+
 void
 pp_report_text(FILE *f, const struct pp_report *rep, bool color)
 {
@@ -67,6 +153,8 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
     fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s\n", color ? C_BOLD : "",
             PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, rep->n,
             rep->duration_ms / 1000.0);
+    if (rep->diag != NULL)
+        diagnosis_text(f, rep->diag, color);
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
         char det[1200], tm[32];

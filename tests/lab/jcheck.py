@@ -6,6 +6,9 @@ The expression is Python and sees:
   checks  doc["checks"]
   c(host, port, fam="ipv4")        the one matching check (fails if not one)
   cs(host=None, port=None, fam=None, service=None)  matching checks
+  codes   the finding codes, in order
+  f(code) the finding with that code, or None
+  v(area) the verdict of an area ("push", "mdm", ...)
 Exit 0 when the expression is true; otherwise print why and exit 1.
 """
 import json
@@ -35,8 +38,19 @@ def main():
             raise AssertionError(f"{len(m)} checks match {host}:{port}/{fam}")
         return m[0]
 
+    findings = doc.get("findings", [])
+    codes = [x["code"] for x in findings]
+
+    def f(code):
+        m = [x for x in findings if x["code"] == code]
+        return m[0] if m else None
+
+    def v(area):
+        return doc.get("verdicts", {}).get(area)
+
     try:
-        ok = eval(expr, {"doc": doc, "checks": checks, "c": c, "cs": cs})
+        ok = eval(expr, {"doc": doc, "checks": checks, "c": c, "cs": cs, "codes": codes,
+                         "f": f, "v": v})
     except Exception as e:
         print(f"  {expr}: {type(e).__name__}: {e}")
         return 1

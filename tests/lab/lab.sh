@@ -168,7 +168,7 @@ NFT
 
 # Apple names the lab's DNS knows; every other apple.com name is NXDOMAIN.
 LAB_COURIER_NAMES="courier.push.apple.com 1-courier.push.apple.com 20-courier.push.apple.com 40-courier.push.apple.com"
-LAB_OTHER_NAMES="time.apple.com api.push.apple.com gateway.push.apple.com feedback.push.apple.com albert.apple.com deviceenrollment.apple.com iprofiles.apple.com mdmenrollment.apple.com identity.apple.com vpp.itunes.apple.com gdmf.apple.com valid.apple.com captive.apple.com ocsp.apple.com crl.apple.com mesu.apple.com swscan.apple.com swcdn.apple.com"
+LAB_OTHER_NAMES="time.apple.com api.push.apple.com gateway.push.apple.com feedback.push.apple.com albert.apple.com deviceenrollment.apple.com iprofiles.apple.com mdmenrollment.apple.com identity.apple.com vpp.itunes.apple.com gdmf.apple.com valid.apple.com captive.apple.com ocsp.apple.com crl.apple.com mesu.apple.com swscan.apple.com swcdn.apple.com updates.cdn-apple.com"
 
 LAB_CORP_NAMES="mdm.corp.test dp.corp.test sus.corp.test files.corp.test"
 
@@ -361,6 +361,13 @@ http {
             default_type application/json;
             alias $w/health.json;
         }
+        location / { return 200 'Jamf Pro'; }
+    }
+    server {
+        listen 10.20.0.10:8444 ssl backlog=256;
+        listen [fd00:20::10]:8444 ssl backlog=256;
+        ssl_certificate $C/corp-expired.pem;
+        ssl_certificate_key $C/corp-expired.key;
         location / { return 200 'Jamf Pro'; }
     }
     server {

@@ -11,6 +11,7 @@
 #   corp-root.pem         "Corp Internal Root CA" (a company's own CA)
 #   corp-server.pem/.key  mdm.corp.test, dp.corp.test
 #   expired.pem/.key      courier.push.apple.com, expired in 2020, Apple chain
+#   corp-expired.pem/.key mdm.corp.test from the corp CA, expired in 2020
 #   selfsigned.pem/.key   a self-signed courier.push.apple.com
 set -eu
 out=$1
@@ -91,6 +92,13 @@ openssl ca -batch -config ca.cnf -cert apple-inter.pem -keyfile apple-inter.key 
     -in expired.csr -out expired.crt -notext 2>/dev/null
 cat expired.crt apple-inter.pem > expired.pem
 rm -f expired.csr
+
+key corp-expired.key
+openssl req -new -key corp-expired.key -subj "/CN=mdm.corp.test" -out corp-expired.csr 2>/dev/null
+openssl ca -batch -config ca.cnf -cert corp-root.pem -keyfile corp-root.key \
+    -startdate 20190101000000Z -enddate 20200101000000Z -extfile corp.ext \
+    -in corp-expired.csr -out corp-expired.pem -notext 2>/dev/null
+rm -f corp-expired.csr
 
 key selfsigned.key
 openssl req -x509 -new -key selfsigned.key -sha256 -days "$days" \

@@ -1,0 +1,94 @@
+/*
+ * What the user's machine looks like from the inside, for the ticket
+ * report: host name, OS, default routes, DNS servers, local addresses,
+ * VPN interfaces and proxies.
+ *
+ * pp_context_collect() never fails: what cannot be found stays NULL or
+ * empty.  On Linux it reads /proc and /etc and runs no program; on macOS
+ * it runs /sbin/route and /usr/sbin/scutil (fixed paths, output capped).
+ * Every text it reads goes through one of the pure parsers below, which
+ * the unit tests and fuzzers run on fixed text on any system.
+ */
+#ifndef PP_CONTEXT_H
+#define PP_CONTEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct pp_jsonw;
+
+struct pp_proxy {
+    char *name;     /* "https_proxy", "system_pac_url", ... */
+    char *value;    /* a password in a proxy URL is masked as "***" */
+};
+
+struct pp_context {
+    char *hostname;     /* gethostname */
+    char *os;           /* uname: "Linux 6.1.0 x86_64", "Darwin 23.4.0 arm64" */
+    char *username;     /* for redaction: the effective user (or $SUDO_USER for root) */
+    char *default_if;   /* interface of the IPv4 default route, or NULL */
+    char *default_gw;   /* its gateway, or NULL (none, or a route on the link) */
+    char *default_if6;  /* the same for IPv6 */
+    char *default_gw6;
+    char **dns_servers;
+    size_t ndns;
+    char **local_addrs; /* addresses of up, non-loopback interfaces */
+    size_t nlocal;
+    char **vpn_ifs;     /* up tunnel interfaces that carry an address */
+    size_t nvpn;
+    struct pp_proxy *proxies;
+    size_t nproxies;
+};
+
+/* Fill *c (all of it: no need to clear it first).  Never fails. */
+void pp_context_collect(struct pp_context *c);
+/* Free everything and clear *c; safe on a cleared or freed context. */
+void pp_context_free(struct pp_context *c);
+
+/* One JSON object: hostname, os, default_route {interface, gateway},
+ * default_route6 (both null when there is none), dns_servers [],
+ * vpn_interfaces [], proxies {name: value}, local_addresses []. */
+void pp_context_json(const struct pp_context *c, struct pp_jsonw *w);
+/* A few lines indented by two spaces ("  Host: ...", "  Route: ..."). */
+void pp_context_text(const struct pp_context *c, FILE *f);
+
+/*
+ * Pure parsers.  Each returns 0 when it found something and -1 when not,
+ * in which case its outputs are NULL (or empty).  Malformed lines are
+ * skipped; text may be anything (NULL included).
+ */
+
+/* resolv.conf: the address of every "nameserver" line (IPv4, or IPv6 with
+ * an optional %zone), in order, without duplicates. */
+int pp_context_parse_resolv(const char *text, char ***out, size_t *n);
+/* /proc/net/route: among the default routes (destination and mask
+ * 00000000, up, not a reject route) the one of the lowest metric, the
+ * first of equals.  The gateway is the kernel's little-endian hex as a
+ * dotted quad, NULL when 00000000. */
+int pp_context_parse_linux_route(const char *text, char **ifname, char **gw);
+/* /proc/net/ipv6_route: the same for ::/0 (source prefix ::/0 as well);
+ * the gateway NULL when ::. */
+int pp_context_parse_linux_route6(const char *text, char **ifname, char **gw);
+/* macOS `route -n get default`: the "interface:" and "gateway:" lines
+ * (a gateway that is not an address literal is left out). */
+int pp_context_parse_route_get(const char *text, char **ifname, char **gw);
+/* macOS `scutil --proxy`: the enabled system proxies of the top-level
+ * dictionary, APPENDED to *out / *n as system_http_proxy,
+ * system_https_proxy, system_socks_proxy (HOST:PORT), system_pac_url,
+ * system_auto_discovery ("on") and, when any of those is there,
+ * system_no_proxy (ExceptionsList, comma-separated).  The per-interface
+ * copies under __SCOPED__ are ignored. */
+int pp_context_parse_scutil(const char *text, struct pp_proxy **out, size_t *n);
+/* The proxy variables of envp ("NAME=value" strings, NULL-terminated):
+ * http_proxy, https_proxy, all_proxy, no_proxy, each in lower then upper
+ * case, those not empty, APPENDED to *out / *n with passwords masked. */
+int pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_t *n);
+
+/* 1 when an interface of that name is a tunnel (utun*, tun*, tap*, wg*,
+ * ppp*, ipsec*, gif*: the prefix then the end, a digit, '-' or '_'). */
+int pp_context_is_vpn_name(const char *ifname);
+/* A copy of a proxy setting with the password of "scheme://user:pw@host"
+ * (or "user:pw@host") replaced by "***". */
+char *pp_context_mask_proxy(const char *value);
+
+#endif
