@@ -21,7 +21,9 @@ jcheck "$J" 'c("api.push.apple.com", 2197)["state"] == "ok" and c("api.push.appl
 jcheck "$J" 'c("gateway.push.apple.com", 2195)["state"] == "closed" and c("gateway.push.apple.com", 2195)["reason"] == "conn-refused" and c("gateway.push.apple.com", 2195)["required"] is False' "legacy 2195 closed, optional"
 jcheck "$J" 'all(k["timings_ms"]["dns"] is not None and k["timings_ms"]["dns"] >= 0 for k in checks if k["address"])' "DNS time measured"
 jcheck "$J" 'all(k["timings_ms"]["connect"] is not None for k in checks if k["state"] == "ok")' "connect time measured"
-jcheck "$J" 'c("updates.cdn-apple.com", 443, None)["state"] == "dns-failed" and c("updates.cdn-apple.com", 443, None)["address"] is None and c("updates.cdn-apple.com", 443, None)["reason"] == "nxdomain"' "a name the DNS does not know: one check, no address"
+J2=$LAB_TMP/open-nx.json
+pp_run "$J2" --timeout 3 --profile none nosuch.apple.com:443
+jcheck "$J2" 'c("nosuch.apple.com", 443, None)["state"] == "dns-failed" and c("nosuch.apple.com", 443, None)["address"] is None and c("nosuch.apple.com", 443, None)["reason"] == "nxdomain"' "a name the DNS does not know: one check, no address"
 
 # The text report of the same run.
 lab_c "$PUSHPROBE" --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" --timeout 3 > "$LAB_TMP/open.txt" || true
