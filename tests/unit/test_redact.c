@@ -1,0 +1,377 @@
+/* Masking for reports a user emails (src/redact.h): placeholders and
+ * their numbering, longest first, case, whole words for names and
+ * addresses, JSON text, many and huge. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "redact.h"
+
+/* ---------------------------------------------------------- helpers */
+
+static void
+redacts(const struct pp_redact *r, const char *in, const char *want)
+{
+    char *got = pp_redact_apply(r, in);
+
+    assert_non_null(got);
+    if (strcmp(got, want) != 0) {
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "redact(\"%s\")\n   = \"%s\"\n want \"%s\"", in, got, want);
+        free(got);
+        fail_msg("%s", msg);
+    }
+    free(got);
+}
+
+/* A table of the usual report secrets. */
+static struct pp_redact *
+corp_table(void)
+{
+    struct pp_redact *r = pp_redact_new();
+
+    pp_redact_add(r, "corp-host", "corp.test");
+    pp_redact_add(r, "host", "jss.corp.test");
+    pp_redact_add(r, "host", "mac-042.local");
+    pp_redact_add(r, "addr", "10.0.0.1");
+    pp_redact_add(r, "addr", "fd00::1");
+    pp_redact_add_unique(r, "user", "jdoe");
+    return r;
+}
+
+static size_t
+count_of(const char *hay, const char *needle)
+{
+    size_t n = 0, nl = strlen(needle);
+    const char *p = hay;
+
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p += nl;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------- placeholders */
+
+static void
+test_numbering(void **state)
+{
+    struct pp_redact *r = pp_redact_new();
+
+    (void)state;
+    pp_redact_add(r, "corp-host", "jss.corp.test");
+    pp_redact_add(r, "addr", "10.0.0.1");
+    pp_redact_add(r, "corp-host", "sus.corp.test");
+    pp_redact_add(r, "addr", "10.0.0.2");
+    pp_redact_add(r, "host", "mdm.vendor.test");
+    pp_redact_add_unique(r, "user", "jdoe");
+    pp_redact_add_unique(r, "serial", "C02XK0AAJGH5");
+    /* Duplicates (in any case) keep the first placeholder, use no number. */
+    pp_redact_add(r, "corp-host", "JSS.CORP.TEST");
+    pp_redact_add(r, "host", "sus.corp.test");
+    pp_redact_add_unique(r, "user", "10.0.0.1");
+    pp_redact_add(r, "corp-host", "dp.corp.test");
+    /* Too short, empty, missing. */
+    pp_redact_add(r, "host", "x");
+    pp_redact_add(r, "host", "");
+    pp_redact_add(r, "host", NULL);
+    pp_redact_add(NULL, "host", "ignored.test");
+    assert_int_equal(pp_redact_count(r), 8);
+
+    redacts(r, "jss.corp.test sus.corp.test dp.corp.test mdm.vendor.test",
+            "<corp-host-1> <corp-host-2> <corp-host-3> <host-1>");
+    redacts(r, "10.0.0.1 10.0.0.2 jdoe C02XK0AAJGH5",
+            "<addr-1> <addr-2> <user> <serial>");
+    redacts(r, "x", "x");
+    redacts(r, "", "");
+    assert_null(pp_redact_apply(r, NULL));
+    pp_redact_free(r);
+    pp_redact_free(NULL);
+}
+
+static void
+test_kind_words(void **state)
+{
+    struct pp_redact *r = pp_redact_new();
+
+    (void)state;
+    pp_redact_add(r, NULL, "aa.test");
+    pp_redact_add(r, "", "bb.test");
+    pp_redact_add(r, "my kind<>", "cc.test");
+    pp_redact_add_unique(r, "site_id", "dd.test");
+    redacts(r, "aa.test bb.test cc.test dd.test",
+            "<secret-1> <secret-2> <my-kind---1> <site_id>");
+    pp_redact_free(r);
+}
+
+static void
+test_no_secrets(void **state)
+{
+    static const char text[] = "jss.corp.test 10.0.0.1 \"quoted\" <addr-1>\n\ttabs\xff";
+    struct pp_redact *r = pp_redact_new();
+    char *got;
+
+    (void)state;
+    got = pp_redact_apply(r, text);
+    assert_non_null(got);
+    assert_true(got != text);
+    assert_string_equal(got, text);
+    free(got);
+    got = pp_redact_apply(NULL, text);
+    assert_string_equal(got, text);
+    free(got);
+    /* Only ignored secrets. */
+    pp_redact_add(r, "host", "j");
+    got = pp_redact_apply(r, text);
+    assert_string_equal(got, text);
+    free(got);
+    pp_redact_free(r);
+}
+
+/* ------------------------------------------------------------ matching */
+
+static void
+test_longest_first(void **state)
+{
+    struct pp_redact *r = corp_table();
+
+    (void)state;
+    redacts(r, "https://jss.corp.test:8443/ on corp.test",
+            "https://<host-1>:8443/ on <corp-host-1>");
+
+    /* Registered short first, long second: the long one still wins. */
+    pp_redact_free(r);
+    r = pp_redact_new();
+    pp_redact_add_unique(r, "user", "jdoe");
+    pp_redact_add_unique(r, "home", "/Users/jdoe");
+    pp_redact_add(r, "host", "corp");
+    pp_redact_add(r, "host", "corp.test");
+    redacts(r, "/Users/jdoe/Library and jdoe@corp.test, corp",
+            "<home>/Library and <user>@<host-2>, <host-1>");
+    pp_redact_free(r);
+}
+
+static void
+test_case(void **state)
+{
+    struct pp_redact *r = corp_table();
+
+    (void)state;
+    redacts(r, "JSS.Corp.Test Corp.TEST JDoe FD00::1 Mac-042.LOCAL",
+            "<host-1> <corp-host-1> <user> <addr-2> <host-2>");
+    pp_redact_free(r);
+}
+
+static void
+test_name_boundaries(void **state)
+{
+    struct pp_redact *r = corp_table();
+
+    (void)state;
+    /* Left alone: inside longer names and words. */
+    redacts(r, "mycorp.testing", "mycorp.testing");
+    redacts(r, "mycorp.test", "mycorp.test");
+    redacts(r, "corp.testing", "corp.testing");
+    redacts(r, "x.corp.test", "x.corp.test");
+    redacts(r, "corp.test.example", "corp.test.example");
+    redacts(r, "corp.test-lab", "corp.test-lab");
+    redacts(r, "lab-corp.test", "lab-corp.test");
+    redacts(r, "jdoe2 ajdoe jdoe-x", "jdoe2 ajdoe jdoe-x");
+    /* Replaced: around punctuation, at the ends, in URLs. */
+    redacts(r, "corp.test", "<corp-host-1>");
+    redacts(r, "*.corp.test", "*.<corp-host-1>");
+    redacts(r, "no_proxy=.corp.test,localhost", "no_proxy=.<corp-host-1>,localhost");
+    redacts(r, "jdoe@corp.test", "<user>@<corp-host-1>");
+    redacts(r, "Resolved corp.test.", "Resolved <corp-host-1>.");
+    redacts(r, "(jss.corp.test)", "(<host-1>)");
+    redacts(r, "https://jss.corp.test/x", "https://<host-1>/x");
+    redacts(r, "jss.corp.test:443", "<host-1>:443");
+    redacts(r, "/Users/jdoe/Library", "/Users/<user>/Library");
+    redacts(r, "jdoe's Mac", "<user>'s Mac");
+    redacts(r, "corp.test corp.testcorp.test", "<corp-host-1> corp.testcorp.test");
+    pp_redact_free(r);
+}
+
+static void
+test_ipv4_boundaries(void **state)
+{
+    struct pp_redact *r = corp_table();
+
+    (void)state;
+    /* Other addresses. */
+    redacts(r, "10.0.0.10", "10.0.0.10");
+    redacts(r, "110.0.0.1", "110.0.0.1");
+    redacts(r, "10.0.0.100", "10.0.0.100");
+    redacts(r, "10.0.0.1.5", "10.0.0.1.5");
+    redacts(r, "1.10.0.0.1", "1.10.0.0.1");
+    redacts(r, "a10.0.0.1 10.0.0.1f", "a10.0.0.1 10.0.0.1f");
+    /* The address itself. */
+    redacts(r, "10.0.0.1", "<addr-1>");
+    redacts(r, "connect 10.0.0.1:443 failed", "connect <addr-1>:443 failed");
+    redacts(r, "gateway 10.0.0.1.", "gateway <addr-1>.");
+    redacts(r, "(10.0.0.1),[10.0.0.1]", "(<addr-1>),[<addr-1>]");
+    redacts(r, "::ffff:10.0.0.1", "::ffff:<addr-1>");
+    redacts(r, "10.0.0.1/32 via 10.0.0.1", "<addr-1>/32 via <addr-1>");
+    redacts(r, "10.0.0.10 and 10.0.0.1", "10.0.0.10 and <addr-1>");
+    pp_redact_free(r);
+}
+
+static void
+test_ipv6(void **state)
+{
+    struct pp_redact *r = corp_table();
+
+    (void)state;
+    pp_redact_add(r, "addr", "2001:db8:0:1::7");
+    pp_redact_add(r, "addr", "fe80::1c2b:3aff:fe4d:5e6f");
+    /* Other addresses. */
+    redacts(r, "fd00::10", "fd00::10");
+    redacts(r, "fd00::1:2", "fd00::1:2");
+    redacts(r, "fd00::1a", "fd00::1a");
+    redacts(r, "afd00::1", "afd00::1");
+    redacts(r, "1:fd00::1", "1:fd00::1");
+    redacts(r, "2001:db8:0:1::70", "2001:db8:0:1::70");
+    /* The addresses, however written around. */
+    redacts(r, "fd00::1", "<addr-2>");
+    redacts(r, "[fd00::1]:443", "[<addr-2>]:443");
+    redacts(r, "fd00::1%en0", "<addr-2>%en0");
+    redacts(r, "via fd00::1: unreachable", "via <addr-2>: unreachable");
+    redacts(r, "fd00::1/64", "<addr-2>/64");
+    redacts(r, "2001:DB8:0:1::7 fe80::1c2b:3aff:fe4d:5e6f%utun3",
+            "<addr-3> <addr-4>%utun3");
+    pp_redact_free(r);
+}
+
+static void
+test_json_text(void **state)
+{
+    struct pp_redact *r = corp_table();
+
+    (void)state;
+    pp_redact_add_unique(r, "account", "CORP\\jdoe");
+    pp_redact_add(r, "host", "say\"hi\".test");
+    redacts(r,
+            "{\"hostname\":\"mac-042.local\",\"default_route\":{\"interface\":\"en0\","
+            "\"gateway\":\"10.0.0.1\"},\"dns_servers\":[\"10.0.0.10\",\"fd00::1\"],"
+            "\"target\":\"https://jss.corp.test:8443/\",\"user\":\"jdoe\"}",
+            "{\"hostname\":\"<host-2>\",\"default_route\":{\"interface\":\"en0\","
+            "\"gateway\":\"<addr-1>\"},\"dns_servers\":[\"10.0.0.10\",\"<addr-2>\"],"
+            "\"target\":\"https://<host-1>:8443/\",\"user\":\"<user>\"}");
+    /* Secrets with JSON-escaped characters: raw and escaped forms. */
+    redacts(r, "login CORP\\jdoe; {\"account\":\"CORP\\\\jdoe\"}",
+            "login <account>; {\"account\":\"<account>\"}");
+    redacts(r, "say\"hi\".test {\"h\":\"say\\\"hi\\\".test\"}",
+            "<host-3> {\"h\":\"<host-3>\"}");
+    /* The escaped form is not a secret of its own. */
+    assert_int_equal(pp_redact_count(r), 8);
+    pp_redact_free(r);
+}
+
+/* A placeholder is never matched again, even by a secret that looks like
+ * one. */
+static void
+test_single_pass(void **state)
+{
+    struct pp_redact *r = pp_redact_new();
+
+    (void)state;
+    pp_redact_add(r, "host", "a.b.test");
+    pp_redact_add(r, "x", "host-1");
+    pp_redact_add(r, "y", "<x-1>");
+    redacts(r, "a.b.test host-1 <x-1>", "<host-1> <x-1> <y-1>");
+    pp_redact_free(r);
+}
+
+static void
+test_many_times(void **state)
+{
+    struct pp_redact *r = corp_table();
+    size_t reps = 5000, i;
+    char *in, *out;
+    static const char unit[] = "jss.corp.test,10.0.0.1;jdoe ";
+
+    (void)state;
+    in = malloc(reps * (sizeof(unit) - 1) + 1);
+    assert_non_null(in);
+    for (i = 0; i < reps; i++)
+        memcpy(in + i * (sizeof(unit) - 1), unit, sizeof(unit) - 1);
+    in[reps * (sizeof(unit) - 1)] = '\0';
+    out = pp_redact_apply(r, in);
+    assert_non_null(out);
+    assert_int_equal(count_of(out, "<host-1>,<addr-1>;<user> "), reps);
+    assert_int_equal(strlen(out), reps * strlen("<host-1>,<addr-1>;<user> "));
+    assert_null(strstr(out, "jss"));
+    free(in);
+    free(out);
+    pp_redact_free(r);
+}
+
+/* 16 MiB of report lines and their expected redaction, built together. */
+static void
+test_huge(void **state)
+{
+    struct pp_redact *r = corp_table();
+    size_t cap = 16u << 20, n = 0, m = 0, line = 0;
+    char *in = malloc(cap + 256), *want = malloc(cap + 256), *out;
+
+    (void)state;
+    assert_non_null(in);
+    assert_non_null(want);
+    /* Many other secrets that share first bytes with the text. */
+    {
+        unsigned i;
+        char buf[64];
+        for (i = 2; i < 200; i++) {
+            snprintf(buf, sizeof(buf), "10.0.%u.%u", i, i);
+            pp_redact_add(r, "addr", buf);
+        }
+    }
+    while (n < cap) {
+        int a, b;
+
+        line++;
+        a = snprintf(in + n, 256, "%zu ok jss.corp.test 10.0.0.1 10.0.0.10 mycorp.test JDOE\n",
+                     line);
+        b = snprintf(want + m, 256, "%zu ok <host-1> <addr-1> 10.0.0.10 mycorp.test <user>\n",
+                     line);
+        n += (size_t)a;
+        m += (size_t)b;
+    }
+    out = pp_redact_apply(r, in);
+    assert_non_null(out);
+    assert_int_equal(strlen(out), m);
+    assert_true(memcmp(out, want, m) == 0);
+    free(out);
+    free(in);
+    free(want);
+    pp_redact_free(r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbering),
+        cmocka_unit_test(test_kind_words),
+        cmocka_unit_test(test_no_secrets),
+        cmocka_unit_test(test_longest_first),
+        cmocka_unit_test(test_case),
+        cmocka_unit_test(test_name_boundaries),
+        cmocka_unit_test(test_ipv4_boundaries),
+        cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_json_text),
+        cmocka_unit_test(test_single_pass),
+        cmocka_unit_test(test_many_times),
+        cmocka_unit_test(test_huge),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
