@@ -1001,11 +1001,7 @@ pp_report_free(struct pp_report *rep)
 {
     size_t i;
 
-    for (i = 0; i < rep->n; i++)
-        pp_result_free(rep->results[i]);
-    free(rep->results);
-    rep->results = NULL;
-    rep->n = 0;
+    pp_report_free_results(rep);
     for (i = 0; i < rep->nextra; i++)
         pp_target_free(rep->extra[i]);
     free(rep->extra);

@@ -236,5 +236,8 @@ struct pp_summary {
     const char *status;
 };
 void pp_summarize(const struct pp_report *, struct pp_summary *);
+/* Free the results of a report (pp_report_free also frees its extra
+ * targets). */
+void pp_report_free_results(struct pp_report *);
 
 #endif

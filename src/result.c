@@ -285,6 +285,18 @@ pp_target_free(struct pp_target *t)
 }
 
 void
+pp_report_free_results(struct pp_report *rep)
+{
+    size_t i;
+
+    for (i = 0; i < rep->n; i++)
+        pp_result_free(rep->results[i]);
+    free(rep->results);
+    rep->results = NULL;
+    rep->n = 0;
+}
+
+void
 pp_summarize(const struct pp_report *rep, struct pp_summary *s)
 {
     size_t i;

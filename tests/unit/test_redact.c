@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -355,6 +356,125 @@ test_huge(void **state)
     pp_redact_free(r);
 }
 
+/* ---------------------------------------------- against a reference */
+
+static bool
+ref_word(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-';
+}
+
+static char
+ref_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The rules of redact.h for names, the slow way: at each position the
+ * longest secret that matches and stands alone. */
+static char *
+ref_apply(char *const *sec, size_t nsec, const char *t)
+{
+    size_t len = strlen(t), i = 0, o = 0;
+    char *out = malloc(len * 8 + 1);
+
+    assert_non_null(out);
+    while (i < len) {
+        size_t best = nsec, k;
+
+        for (k = 0; k < nsec; k++) {
+            size_t sl = strlen(sec[k]), j;
+            char b, bb, a, aa;
+
+            if (sl > len - i || (best < nsec && sl <= strlen(sec[best])))
+                continue;
+            for (j = 0; j < sl && ref_lower(t[i + j]) == ref_lower(sec[k][j]); j++)
+                ;
+            if (j < sl)
+                continue;
+            b = i > 0 ? t[i - 1] : '\0';
+            bb = i > 1 ? t[i - 2] : '\0';
+            a = t[i + sl];
+            aa = a != '\0' ? t[i + sl + 1] : '\0';
+            if (ref_word(sec[k][0]) && (ref_word(b) || (b == '.' && ref_word(bb))))
+                continue;
+            if (ref_word(sec[k][sl - 1]) && (ref_word(a) || (a == '.' && ref_word(aa))))
+                continue;
+            best = k;
+        }
+        if (best == nsec) {
+            out[o++] = t[i++];
+            continue;
+        }
+        o += (size_t)snprintf(out + o, 16, "<k%zu>", best);
+        i += strlen(sec[best]);
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Random secrets over a small alphabet, so that they overlap, share
+ * prefixes and extend each other; random texts of the same letters. */
+static void
+test_against_reference(void **state)
+{
+    static const char alpha[] = "abAB.-x ";
+    unsigned seed = 12345;
+    int round;
+
+    (void)state;
+    for (round = 0; round < 3000; round++) {
+        struct pp_redact *r = pp_redact_new();
+        char *sec[12], text[200], kind[32], *got, *want;
+        size_t nsec = 0, k, tl, i;
+
+        while (nsec < 1 + (size_t)(round % 12)) {
+            size_t sl = 2 + (seed = seed * 1103515245u + 12345u) / 65536 % 5;
+            char buf[8];
+
+            for (i = 0; i < sl; i++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[i] = alpha[seed / 65536 % 6];   /* no 'x', no space */
+            }
+            buf[sl] = '\0';
+            for (k = 0; k < nsec; k++) {
+                size_t j;
+                for (j = 0; buf[j] && ref_lower(buf[j]) == ref_lower(sec[k][j]); j++)
+                    ;
+                if (buf[j] == '\0' && sec[k][j] == '\0')
+                    break;
+            }
+            if (k < nsec)
+                continue;   /* a duplicate: it would keep the first name */
+            sec[nsec] = strdup(buf);
+            snprintf(kind, sizeof(kind), "k%zu", nsec);
+            pp_redact_add_unique(r, kind, sec[nsec]);
+            nsec++;
+        }
+        seed = seed * 1103515245u + 12345u;
+        tl = seed / 65536 % sizeof(text);
+        for (i = 0; i < tl; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alpha[seed / 65536 % (sizeof(alpha) - 1)];
+        }
+        text[tl] = '\0';
+        got = pp_redact_apply(r, text);
+        want = ref_apply(sec, nsec, text);
+        if (strcmp(got, want) != 0) {
+            char msg[1024];
+            snprintf(msg, sizeof(msg), "round %d: \"%s\"\n   got  \"%s\"\n   want \"%s\"",
+                     round, text, got, want);
+            fail_msg("%s", msg);
+        }
+        free(got);
+        free(want);
+        for (k = 0; k < nsec; k++)
+            free(sec[k]);
+        pp_redact_free(r);
+    }
+}
+
 int
 main(void)
 {
@@ -371,6 +491,7 @@ main(void)
         cmocka_unit_test(test_single_pass),
         cmocka_unit_test(test_many_times),
         cmocka_unit_test(test_huge),
+        cmocka_unit_test(test_against_reference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,244 @@
+/* The diagnosis rules on synthetic results: codes, severities, one
+ * finding per root cause, verdicts. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "diagnose.h"
+#include "plan.h"
+#include "util.h"
+
+struct world {
+    struct pp_plan plan;
+    struct pp_report rep;
+    struct pp_diagnosis d;
+};
+
+static struct pp_target *
+target(struct world *w, enum pp_service sv, const char *host, uint16_t port, bool req)
+{
+    struct pp_target *t = pp_target_new(sv, host, port, "tcp", req);
+
+    return pp_plan_add(&w->plan, t);
+}
+
+static struct pp_result *
+result(struct world *w, const struct pp_target *t, int family, enum pp_state st,
+       enum pp_reason rs)
+{
+    struct pp_result *r = pp_xcalloc(1, sizeof(*r));
+
+    r->target = t;
+    r->family = family;
+    r->has_address = family != 0;
+    r->state = st;
+    r->reason = rs;
+    r->id = pp_xasprintf("%s:%u/%s", t->host, t->port, family == AF_INET6 ? "ipv6" : "ipv4");
+    r->message = pp_xstrdup("m");
+    snprintf(r->address, sizeof(r->address), "%s",
+             family == AF_INET6 ? "2620:149::1" : "17.1.1.1");
+    w->rep.results = pp_xrealloc(w->rep.results, w->rep.n + 1, sizeof(*w->rep.results));
+    w->rep.results[w->rep.n++] = r;
+    return r;
+}
+
+static void
+setup_world(struct world *w)
+{
+    memset(w, 0, sizeof(*w));
+    pp_plan_init(&w->plan);
+}
+
+static void
+done(struct world *w)
+{
+    pp_diagnosis_free(&w->d);
+    pp_report_free_results(&w->rep);
+    pp_plan_free(&w->plan);
+}
+
+/* The courier on 5223 and 443, both families, in the given states. */
+static void
+courier(struct world *w, enum pp_state s5223, enum pp_reason r5223, enum pp_state s443)
+{
+    struct pp_target *a = target(w, PP_SV_APNS_DEVICE, "courier.push.apple.com", 5223, true);
+    struct pp_target *b = target(w, PP_SV_APNS_DEVICE, "courier.push.apple.com", 443, true);
+
+    result(w, a, AF_INET, s5223, r5223);
+    result(w, a, AF_INET6, s5223, r5223);
+    result(w, b, AF_INET, s443, s443 == PP_ST_OK ? PP_RS_TLS_OK : PP_RS_NO_RESPONSE);
+    result(w, b, AF_INET6, s443, s443 == PP_ST_OK ? PP_RS_TLS_OK : PP_RS_NO_RESPONSE);
+}
+
+static void
+test_network_ok(void **state)
+{
+    struct world w;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "APNS_OK"));
+    assert_non_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_OK);
+    assert_int_equal(w.d.verdict[PP_AREA_MDM], PP_V_NOT_CHECKED);
+    done(&w);
+}
+
+static void
+test_fallback_and_blocked(void **state)
+{
+    struct world w;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_WARNING);
+    assert_int_equal(f->nchecks, 2);
+    assert_non_null(strstr(f->detail, "dropped"));
+    assert_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_DEGRADED);
+    done(&w);
+
+    setup_world(&w);
+    courier(&w, PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED, PP_ST_FILTERED);
+    snprintf(w.rep.results[0]->icmp_from, sizeof(w.rep.results[0]->icmp_from), "192.0.2.1");
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_BLOCKED");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_non_null(strstr(f->detail, "192.0.2.1"));
+    assert_int_equal(f->nchecks, 4);
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_BLOCKED);
+    assert_string_equal(w.d.f[0].code, "APNS_BLOCKED");
+    done(&w);
+}
+
+static void
+test_dns_one_root_cause(void **state)
+{
+    struct world w;
+    size_t i;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_DNS_FAILED, PP_RS_DNS_TIMEOUT, PP_ST_DNS_FAILED);
+    for (i = 0; i < w.rep.n; i++) {
+        w.rep.results[i]->state = PP_ST_DNS_FAILED;
+        w.rep.results[i]->reason = PP_RS_DNS_TIMEOUT;
+    }
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), 0, PP_ST_DNS_FAILED,
+           PP_RS_DNS_TIMEOUT);
+    pp_diagnose(&w.rep, &w.d);
+    assert_int_equal(w.d.n, 1);
+    assert_string_equal(w.d.f[0].code, "DNS_FAILED");
+    assert_int_equal(w.d.f[0].severity, PP_SEV_CRITICAL);
+    assert_int_equal(w.d.f[0].nchecks, 5);
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_BLOCKED);
+    assert_int_equal(w.d.verdict[PP_AREA_MDM], PP_V_BLOCKED);
+    done(&w);
+}
+
+static void
+test_interception_explains_push(void **state)
+{
+    struct world w;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_INTERCEPTED, PP_RS_CERT_UNTRUSTED, PP_ST_OK);
+    w.rep.results[0]->tls.issuer_cn = pp_xstrdup("Shield Root");
+    w.rep.results[1]->tls.issuer_cn = pp_xstrdup("Shield Root");
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "TLS_INTERCEPTED");
+    assert_non_null(f);
+    assert_non_null(strstr(f->title, "Shield Root"));
+    assert_null(pp_diagnosis_find(&w.d, "APNS_FALLBACK_443"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_DEGRADED);
+    done(&w);
+}
+
+static void
+test_ipv6_broken(void **state)
+{
+    struct world w;
+    struct pp_target *t;
+
+    (void)state;
+    setup_world(&w);
+    t = target(&w, PP_SV_ENROLLMENT, "albert.apple.com", 443, true);
+    result(&w, t, AF_INET, PP_ST_OK, PP_RS_TLS_OK);
+    result(&w, t, AF_INET6, PP_ST_FILTERED, PP_RS_NO_RESPONSE);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "IPV6_BROKEN"));
+    assert_null(pp_diagnosis_find(&w.d, "ENROLLMENT_BLOCKED"));
+    /* Works on one address: degraded, not blocked. */
+    assert_int_equal(w.d.verdict[PP_AREA_ENROLLMENT], PP_V_DEGRADED);
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_NOT_CHECKED);
+    done(&w);
+}
+
+static void
+test_mdm_and_dp(void **state)
+{
+    struct world w;
+    struct pp_result *r;
+
+    (void)state;
+    setup_world(&w);
+    r = result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), AF_INET,
+               PP_ST_UNEXPECTED, PP_RS_MDM_UNHEALTHY);
+    pp_detail_str(r, "health", "Initializing");
+    result(&w, target(&w, PP_SV_DP, "dp.corp.test", 443, true), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_CERT_UNTRUSTED);
+    result(&w, target(&w, PP_SV_AFP, "files.corp.test", 548, false), AF_INET, PP_ST_OK,
+           PP_RS_SERVICE_OK);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(strstr(pp_diagnosis_find(&w.d, "MDM_UNHEALTHY")->title, "Initializing"));
+    assert_non_null(pp_diagnosis_find(&w.d, "DP_CERT_UNTRUSTED"));
+    assert_null(pp_diagnosis_find(&w.d, "DP_PROBLEM"));
+    assert_non_null(pp_diagnosis_find(&w.d, "AFP_DEPRECATED"));
+    assert_int_equal(w.d.verdict[PP_AREA_CONTENT], PP_V_BLOCKED);
+    assert_int_equal(w.d.verdict[PP_AREA_FILE_SHARING], PP_V_OK);
+    done(&w);
+}
+
+static void
+test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(pp_area_name(PP_AREA_SOFTWARE_UPDATE), "software_update");
+    assert_string_equal(pp_area_name(PP_AREA_FILE_SHARING), "file_sharing");
+    assert_string_equal(pp_verdict_name(PP_V_NOT_CHECKED), "not-checked");
+    assert_string_equal(pp_severity_name(PP_SEV_CRITICAL), "critical");
+    assert_string_equal(pp_area_name(PP_AREA__COUNT), "?");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_network_ok),
+        cmocka_unit_test(test_fallback_and_blocked),
+        cmocka_unit_test(test_dns_one_root_cause),
+        cmocka_unit_test(test_interception_explains_push),
+        cmocka_unit_test(test_ipv6_broken),
+        cmocka_unit_test(test_mdm_and_dp),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
