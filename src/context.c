@@ -254,12 +254,15 @@ push_unique(char ***v, size_t *n, char *s)
     (*v)[(*n)++] = s;
 }
 
+/* Append name=value (value taken over), its password masked whatever the
+ * source: a PAC URL or a system proxy can hold one as well. */
 static void
 push_proxy(struct pp_proxy **v, size_t *n, const char *name, char *value)
 {
     *v = pp_xrealloc(*v, *n + 1, sizeof(**v));
     (*v)[*n].name = pp_xstrdup(name);
-    (*v)[*n].value = value;
+    (*v)[*n].value = pp_context_mask_proxy(value);
+    free(value);
     (*n)++;
 }
 
@@ -628,7 +631,7 @@ pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_t *n
         for (j = 0; envp[j] != NULL; j++) {
             if (strncmp(envp[j], names[i], nl) == 0 && envp[j][nl] == '=') {
                 if (envp[j][nl + 1] != '\0')
-                    push_proxy(out, n, names[i], pp_context_mask_proxy(envp[j] + nl + 1));
+                    push_proxy(out, n, names[i], pp_xstrdup(envp[j] + nl + 1));
                 break;
             }
         }

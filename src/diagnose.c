@@ -486,10 +486,24 @@ rule_apns_device(struct ctx *c)
     }
     if (ok5223 > 0) {
         *v = nf > 0 ? PP_V_DEGRADED : PP_V_OK;
-        f = emit(c, "APNS_OK", PP_SEV_INFO);
+        f = emit(c, "APNS_OK", unexplained > 0 ? PP_SEV_WARNING : PP_SEV_INFO);
         f->title = pp_xstrdup("Apple push works: devices reach the push service on port 5223");
-        f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
-                                 "succeed, with Apple's certificate.", ok5223, n5223);
+        if (unexplained > 0) {
+            /* Some addresses fail for no reason found above: say how. */
+            size_t uidx[MAXSEL], nu = 0;
+            for (i = 0; i < nf; i++)
+                if (!c->explained[fidx[i]])
+                    uidx[nu++] = fidx[i];
+            mode = how(c, uidx, nu);
+            f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
+                                     "succeed, with Apple's certificate; %zu are %s.",
+                                     ok5223, n5223, nu, mode);
+            free(mode);
+            claim(c, f, uidx, nu);
+        } else {
+            f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
+                                     "succeed, with Apple's certificate.", ok5223, n5223);
+        }
         f->advice_user = pp_xstrdup("Nothing to do for push notifications on this network.");
         f->advice_admin = pp_xstrdup("Nothing to do.");
         for (i = 0; i < c->rep->n; i++)

@@ -16,12 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "diagnose.h"
 #include "dns.h"
 #include "engine.h"
 #include "plan.h"
 #include "ppconfig.h"
 #include "probe.h"
+#include "redact.h"
 #include "report.h"
 #include "tlscore.h"
 #include "util.h"
@@ -42,6 +44,8 @@ enum {
     OPT_HOLD,
     OPT_CONFIG,
     OPT_NO_CONFIG,
+    OPT_SAVE,
+    OPT_REDACT,
 };
 
 static const struct option longopts[] = {
@@ -65,6 +69,8 @@ static const struct option longopts[] = {
     {"hold", required_argument, NULL, OPT_HOLD},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"save", required_argument, NULL, OPT_SAVE},
+    {"redact", no_argument, NULL, OPT_REDACT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -104,6 +110,9 @@ usage(FILE *f)
 "\n"
 "Output:\n"
 "  -j, --json          JSON report (schema 1) instead of text\n"
+"      --save FILE     also write FILE.txt and FILE.json, for a ticket\n"
+"      --redact        mask this machine's name, user, addresses and the\n"
+"                      company's host names in every report\n"
 "      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 "  -h, --help          this help\n"
 "  -V, --version       version\n"
@@ -151,6 +160,8 @@ struct settings {
     char *color;
     bool json;
     bool list;
+    bool redact;
+    const char *save;
     bool only4, only6;
     /* User systems and targets, added after the profile in order. */
     struct { char *key; char *arg; } *user;
@@ -308,6 +319,83 @@ free_settings(struct settings *st)
     free(st->color);
 }
 
+/* A report rendered to a string, then masked when asked. */
+static char *
+render(const struct pp_report *rep, bool json, bool color, const struct pp_redact *rd)
+{
+    char *buf = NULL, *out;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+
+    if (m == NULL) {
+        fprintf(stderr, "pushprobe: out of memory\n");
+        exit(PP_EXIT_INTERNAL);
+    }
+    if (json)
+        pp_report_json(m, rep);
+    else
+        pp_report_text(m, rep, color);
+    if (fclose(m) != 0 || buf == NULL) {
+        fprintf(stderr, "pushprobe: out of memory\n");
+        exit(PP_EXIT_INTERNAL);
+    }
+    if (rd == NULL)
+        return buf;
+    out = pp_redact_apply(rd, buf);
+    free(buf);
+    return out;
+}
+
+/* What --redact masks: this machine, its user, its addresses and those of
+ * its network, and the company's own systems (never Apple's). */
+static struct pp_redact *
+redactions(const struct pp_report *rep, const struct pp_context *cx)
+{
+    struct pp_redact *rd = pp_redact_new();
+    size_t i;
+
+    if (cx->hostname)
+        pp_redact_add_unique(rd, "hostname", cx->hostname);
+    /* A system account's name is an ordinary word ("root"): not secret. */
+    if (cx->username && strcmp(cx->username, "root") != 0 &&
+        strcmp(cx->username, "nobody") != 0 && strcmp(cx->username, "admin") != 0)
+        pp_redact_add_unique(rd, "user", cx->username);
+    for (i = 0; i < cx->nlocal; i++)
+        pp_redact_add(rd, "local-addr", cx->local_addrs[i]);
+    if (cx->default_gw)
+        pp_redact_add(rd, "local-addr", cx->default_gw);
+    if (cx->default_gw6)
+        pp_redact_add(rd, "local-addr", cx->default_gw6);
+    for (i = 0; i < cx->ndns; i++)
+        pp_redact_add(rd, "local-addr", cx->dns_servers[i]);
+    for (i = 0; i < cx->nproxies; i++)
+        pp_redact_add(rd, "proxy", cx->proxies[i].value);
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        enum pp_service sv = r->target->service;
+        if (r->icmp_from[0])
+            pp_redact_add(rd, "local-addr", r->icmp_from);
+        if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
+            sv == PP_SV_AFP || sv == PP_SV_CUSTOM) {
+            pp_redact_add(rd, "corp-host", r->target->host);
+            if (r->has_address)
+                pp_redact_add(rd, "corp-addr", r->address);
+        }
+    }
+    return rd;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
+        fprintf(stderr, "pushprobe: writing %s: %s\n", path, strerror(errno));
+        exit(PP_EXIT_INTERNAL);
+    }
+}
+
 /* Configuration files before the command line: /etc, then the user's,
  * then --config.  Returns only when all were read; errors exit 2. */
 static void
@@ -355,7 +443,9 @@ main(int argc, char **argv)
     struct pp_plan plan;
     struct pp_report rep;
     struct pp_diagnosis diag;
-    char err[600];
+    struct pp_context cx;
+    struct pp_redact *rd = NULL;
+    char err[600], *out;
     struct pp_summary s;
     const char *name, *nc;
     bool color, cli4 = false, cli6 = false;
@@ -384,6 +474,8 @@ main(int argc, char **argv)
             break;
         case 'j': st.json = true; break;
         case OPT_LIST: st.list = true; break;
+        case OPT_SAVE: st.save = optarg; break;
+        case OPT_REDACT: st.redact = true; break;
         case OPT_CONFIG: case OPT_NO_CONFIG: break;   /* read_configs() did it */
         case 'h': usage(stdout); free_settings(&st); return PP_EXIT_OK;
         case 'V':
@@ -443,6 +535,17 @@ main(int argc, char **argv)
         return PP_EXIT_OK;
     }
 
+    if (st.save != NULL) {
+        /* Fail before probing when the report could not be saved. */
+        char *paths[2] = {pp_xasprintf("%s.txt", st.save), pp_xasprintf("%s.json", st.save)};
+        for (k = 0; k < 2; k++) {
+            FILE *f = fopen(paths[k], "a");
+            if (f == NULL)
+                die_usage("--save: cannot write %s: %s", paths[k], strerror(errno));
+            fclose(f);
+            free(paths[k]);
+        }
+    }
     st.o.tls = pp_tls_ctx_new(st.ca_file, st.apple_ca, err, sizeof(err));
     if (st.o.tls == NULL)
         die_usage("%s", err);
@@ -456,6 +559,18 @@ main(int argc, char **argv)
     }
     pp_diagnose(&rep, &diag);
     rep.diag = &diag;
+    pp_context_collect(&cx);
+    if (st.resolver != NULL) {
+        /* The DNS server in use is the one asked for. */
+        for (k = 0; k < cx.ndns; k++)
+            free(cx.dns_servers[k]);
+        cx.dns_servers = pp_xrealloc(cx.dns_servers, 1, sizeof(*cx.dns_servers));
+        cx.dns_servers[0] = pp_xstrdup(st.resolver);
+        cx.ndns = 1;
+    }
+    rep.context = &cx;
+    if (st.redact)
+        rd = redactions(&rep, &cx);
     if (st.color != NULL && strcmp(st.color, "always") == 0)
         color = true;
     else if (st.color != NULL && strcmp(st.color, "never") == 0)
@@ -468,16 +583,31 @@ main(int argc, char **argv)
     nc = getenv("NO_COLOR");
     if (nc != NULL && *nc != '\0')
         color = false;
-    if (st.json)
-        pp_report_json(stdout, &rep);
-    else
-        pp_report_text(stdout, &rep, color);
+    out = render(&rep, st.json, color, rd);
+    fputs(out, stdout);
+    free(out);
+    if (st.save != NULL) {
+        char *path;
+
+        out = render(&rep, false, false, rd);
+        path = pp_xasprintf("%s.txt", st.save);
+        write_file(path, out);
+        free(path);
+        free(out);
+        out = render(&rep, true, false, rd);
+        path = pp_xasprintf("%s.json", st.save);
+        write_file(path, out);
+        free(path);
+        free(out);
+    }
     pp_summarize(&rep, &s);
     rc = s.required_failed > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
         rc = PP_EXIT_INTERNAL;
     }
+    pp_redact_free(rd);
+    pp_context_free(&cx);
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
     pp_tls_ctx_free(st.o.tls);

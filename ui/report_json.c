@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <stdio.h>
 
+#include "context.h"
 #include "diagnose.h"
 #include "jsonw.h"
 #include "probe.h"
@@ -159,6 +160,10 @@ pp_report_json(FILE *f, const struct pp_report *rep)
     pp_jw_obj_end(&w);
     if (rep->diag != NULL)
         diagnosis(&w, rep->diag);
+    if (rep->context != NULL) {
+        pp_jw_key(&w, "context");
+        pp_context_json(rep->context, &w);
+    }
     pp_jw_key(&w, "checks");
     pp_jw_arr(&w);
     for (i = 0; i < rep->n; i++) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "diagnose.h"
 #include "probe.h"
 #include "report.h"
@@ -155,6 +156,10 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
             rep->duration_ms / 1000.0);
     if (rep->diag != NULL)
         diagnosis_text(f, rep->diag, color);
+    if (rep->context != NULL) {
+        fprintf(f, "\n%sThis machine%s\n", color ? C_BOLD : "", color ? C_RESET : "");
+        pp_context_text(rep->context, f);
+    }
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
         char det[1200], tm[32];

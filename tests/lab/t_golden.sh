@@ -14,7 +14,9 @@ mask() {
         -e 's/ +[0-9]+(\.[0-9]+)? (ms|s)  / <t>  /g' \
         -e 's/-?[0-9]+ days left/<n> days left/g' \
         -e 's/clock offset [-+]?[0-9.]+ s/clock offset <o> s/g' \
-        -e 's/nginx\/[0-9.]+/nginx\/<v>/g'
+        -e 's/nginx\/[0-9.]+/nginx\/<v>/g' \
+        -e 's/^  Host: .*/  Host: <this machine>/' \
+        -e 's/^  Proxy: .*/  Proxy: <environment>/'
 }
 
 run_text() { # NAME ARGS...
