@@ -47,6 +47,7 @@ extern const struct pp_probe pp_probe_captive;
 extern const struct pp_probe pp_probe_courier;
 extern const struct pp_probe pp_probe_apns;
 extern const struct pp_probe pp_probe_time;
+extern const struct pp_probe pp_probe_publicip;
 
 /* For probes over TLS: judge the chain (probes/tls.c).  Sets the result
  * and returns true when the chain is good and the probe may go on. */

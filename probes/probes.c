@@ -17,6 +17,7 @@ const struct pp_probe *const pp_probes[] = {
     &pp_probe_courier,
     &pp_probe_apns,
     &pp_probe_time,
+    &pp_probe_publicip,
     &pp_probe_smb,
     &pp_probe_afp,
     NULL

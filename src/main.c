@@ -46,6 +46,7 @@ enum {
     OPT_NO_CONFIG,
     OPT_SAVE,
     OPT_REDACT,
+    OPT_PUBLIC_IP,
 };
 
 static const struct option longopts[] = {
@@ -71,6 +72,7 @@ static const struct option longopts[] = {
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"save", required_argument, NULL, OPT_SAVE},
     {"redact", no_argument, NULL, OPT_REDACT},
+    {"public-ip", required_argument, NULL, OPT_PUBLIC_IP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -113,6 +115,8 @@ usage(FILE *f)
 "      --save FILE     also write FILE.txt and FILE.json, for a ticket\n"
 "      --redact        mask this machine's name, user, addresses and the\n"
 "                      company's host names in every report\n"
+"      --public-ip URL also ask this service for the public address (off\n"
+"                      by default: nothing is contacted unless asked)\n"
 "      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 "  -h, --help          this help\n"
 "  -V, --version       version\n"
@@ -252,7 +256,8 @@ apply_setting(void *ctx, const char *key, const char *v, char *err, size_t errle
         }
     } else if (strcmp(key, "mdm") == 0 || strcmp(key, "sus") == 0 ||
                strcmp(key, "dp") == 0 || strcmp(key, "smb") == 0 ||
-               strcmp(key, "afp") == 0 || strcmp(key, "target") == 0) {
+               strcmp(key, "afp") == 0 || strcmp(key, "target") == 0 ||
+               strcmp(key, "public-ip") == 0) {
         struct pp_plan scratch;
         int rc = 0;
 
@@ -268,6 +273,8 @@ apply_setting(void *ctx, const char *key, const char *v, char *err, size_t errle
             rc = pp_plan_add_smb(&scratch, v, err, errlen);
         else if (strcmp(key, "afp") == 0)
             rc = pp_plan_add_afp(&scratch, v, err, errlen);
+        else if (strcmp(key, "public-ip") == 0)
+            rc = pp_plan_add_publicip(&scratch, v, err, errlen);
         else
             rc = pp_plan_add_free(&scratch, v, err, errlen);
         pp_plan_free(&scratch);
@@ -373,6 +380,9 @@ redactions(const struct pp_report *rep, const struct pp_context *cx)
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
         enum pp_service sv = r->target->service;
+        const struct pp_kv *pub = pp_detail_get(r, "public_address");
+        if (pub != NULL)
+            pp_redact_add_unique(rd, "public-addr", pub->s);
         if (r->icmp_from[0])
             pp_redact_add(rd, "local-addr", r->icmp_from);
         if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
@@ -518,6 +528,8 @@ main(int argc, char **argv)
             rc = pp_plan_add_smb(&plan, arg, err, sizeof(err));
         else if (strcmp(key, "afp") == 0)
             rc = pp_plan_add_afp(&plan, arg, err, sizeof(err));
+        else if (strcmp(key, "public-ip") == 0)
+            rc = pp_plan_add_publicip(&plan, arg, err, sizeof(err));
         else
             rc = pp_plan_add_free(&plan, arg, err, sizeof(err));
         if (rc < 0)

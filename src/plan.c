@@ -224,6 +224,20 @@ pp_plan_add_afp(struct pp_plan *p, const char *arg, char *err, size_t errlen)
 }
 
 int
+pp_plan_add_publicip(struct pp_plan *p, const char *arg, char *err, size_t errlen)
+{
+    struct pp_url u;
+    int rc;
+
+    if (pp_url_parse(arg, &u, err, errlen) < 0)
+        return -1;
+    rc = add_web(p, PP_SV_CUSTOM, &u, "publicip", strcmp(u.scheme, "https") == 0 ? 443 : 80,
+                 false, "public address service (--public-ip)", err, errlen);
+    pp_url_free(&u);
+    return rc;
+}
+
+int
 pp_plan_add_free(struct pp_plan *p, const char *arg, char *err, size_t errlen)
 {
     struct pp_url u;

@@ -31,6 +31,8 @@ int pp_plan_add_sus(struct pp_plan *, const char *arg, char *err, size_t errlen)
 int pp_plan_add_dp(struct pp_plan *, const char *arg, char *err, size_t errlen);
 int pp_plan_add_smb(struct pp_plan *, const char *arg, char *err, size_t errlen);
 int pp_plan_add_afp(struct pp_plan *, const char *arg, char *err, size_t errlen);
+/* --public-ip URL: this network's public address from that service. */
+int pp_plan_add_publicip(struct pp_plan *, const char *arg, char *err, size_t errlen);
 /* HOST:PORT (tcp), tcp://HOST:PORT, tls://HOST:PORT, http(s)://... */
 int pp_plan_add_free(struct pp_plan *, const char *arg, char *err, size_t errlen);
 

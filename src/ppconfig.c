@@ -65,6 +65,8 @@ const struct pp_config_key pp_config_keys[] = {
     {"hold", "keep courier connections idle this many seconds: do they last? (as --hold)",
      false},
     {"color", "colour the text report: auto, always or never (as --color)", false},
+    {"public-ip", "a service that answers this network's public address (as --public-ip)",
+     false},
     {NULL, NULL, false},
 };
 

@@ -36,4 +36,37 @@ else
 fi
 jcheck "$R.json" '"<corp-host-1>" in [k["host"] for k in checks] and c("courier.push.apple.com", 5223)["address"] == "17.57.144.10"' "placeholders for the company; Apple's names and addresses stay"
 jcheck "$R.json" 'doc["context"]["hostname"] == "<hostname>" and "<local-addr" in f("APNS_FALLBACK_443")["detail"]' "the router in a finding is masked too"
+# --public-ip: only when asked, from the service named; masked by --redact.
+mkdir -p "$LAB_TMP/myip"
+cat > "$LAB_TMP/myip.conf" <<NGX
+user root;
+worker_processes 1;
+pid $LAB_TMP/myip/nginx.pid;
+error_log $LAB_TMP/myip/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $LAB_TMP/myip/body;
+    proxy_temp_path $LAB_TMP/myip/proxy;
+    fastcgi_temp_path $LAB_TMP/myip/fastcgi;
+    uwsgi_temp_path $LAB_TMP/myip/uwsgi;
+    scgi_temp_path $LAB_TMP/myip/scgi;
+    server {
+        listen 203.0.113.2:8080;
+        location / { default_type text/plain; return 200 "198.51.100.7\n"; }
+    }
+}
+NGX
+lab_nginx "$NS_I" "$LAB_TMP/myip.conf"
+lab_wait_listen "$NS_I" 8080
+J=$LAB_TMP/pub.json
+pp_run "$J" --timeout 2 --profile none --public-ip http://203.0.113.2:8080/
+jcheck "$J" 'checks[0]["probe"] == "publicip" and checks[0]["details"]["public_address"] == "198.51.100.7" and checks[0]["required"] is False' "--public-ip: the address from the service"
+J=$LAB_TMP/pub-red.json
+pp_run "$J" --timeout 2 --profile none --public-ip http://203.0.113.2:8080/ --redact
+if grep -q '198.51.100.7' "$J"; then
+    echo "FAIL: --redact left the public address"; LAB_FAILS=$((LAB_FAILS + 1))
+else
+    echo "ok: --redact masks the public address"
+fi
 lab_finish

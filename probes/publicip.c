@@ -1,0 +1,61 @@
+/*
+ * publicip: this network's public address, only when asked for
+ * (--public-ip URL): a GET to a "what is my address" service of the
+ * user's choice, whose body is the address in plain text.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "httpx.h"
+#include "url.h"
+
+static void
+publicip_judge(struct pp_check *c, struct pp_http_resp *h)
+{
+    struct pp_result *r = pp_check_result(c);
+    char addr[64];
+    size_t a = 0, b = h->body_len, n;
+
+    pp_httpx_details(c, h);
+    while (a < b && isspace(h->body[a]))
+        a++;
+    while (b > a && isspace(h->body[b - 1]))
+        b--;
+    n = b - a;
+    if (h->status != 200 || n == 0 || n >= sizeof(addr)) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                     "the address service did not answer with an address (HTTP %d)", h->status);
+        return;
+    }
+    memcpy(addr, h->body + a, n);
+    addr[n] = '\0';
+    if (pp_host_literal(addr) == 0) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                     "the address service answered something that is not an address");
+        return;
+    }
+    pp_detail_str(r, "public_address", addr);
+    pp_result_summary(r, "public address %s", addr);
+    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK, "this network's public address is %s", addr);
+}
+
+static enum pp_probe_rc
+publicip_ready(struct pp_check *c)
+{
+    const struct pp_target *t = pp_check_result(c)->target;
+
+    if (t->tls && !pp_tls_judge_check(c))
+        return PP_PROBE_DONE;
+    return pp_httpx_start(c, "GET", t->path ? t->path : "/", 1024, false, publicip_judge);
+}
+
+const struct pp_probe pp_probe_publicip = {
+    .name = "publicip",
+    .help = "--public-ip URL: the public address, from a service of the user's choice",
+    .ready = publicip_ready,
+    .io = pp_httpx_io,
+    .timeout = pp_httpx_timeout,
+    .cleanup = pp_httpx_cleanup,
+};
