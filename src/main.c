@@ -361,8 +361,17 @@ redactions(const struct pp_report *rep, const struct pp_context *cx)
     struct pp_redact *rd = pp_redact_new();
     size_t i;
 
-    if (cx->hostname)
+    if (cx->hostname) {
+        /* "Name.local" on macOS: its short form is the same name. */
+        size_t n = strcspn(cx->hostname, ".");
         pp_redact_add_unique(rd, "hostname", cx->hostname);
+        if (n >= 4 && cx->hostname[n] == '.') {
+            char *shortname = pp_xstrdup(cx->hostname);
+            shortname[n] = '\0';
+            pp_redact_add_unique(rd, "hostname", shortname);
+            free(shortname);
+        }
+    }
     /* A system account's name is an ordinary word ("root"): not secret. */
     if (cx->username && strcmp(cx->username, "root") != 0 &&
         strcmp(cx->username, "nobody") != 0 && strcmp(cx->username, "admin") != 0)
@@ -375,8 +384,25 @@ redactions(const struct pp_report *rep, const struct pp_context *cx)
         pp_redact_add(rd, "local-addr", cx->default_gw6);
     for (i = 0; i < cx->ndns; i++)
         pp_redact_add(rd, "local-addr", cx->dns_servers[i]);
-    for (i = 0; i < cx->nproxies; i++)
-        pp_redact_add(rd, "proxy", cx->proxies[i].value);
+    for (i = 0; i < cx->nproxies; i++) {
+        /* The proxy's host (from a URL or host:port), not words like "on". */
+        const char *v = cx->proxies[i].value, *h = strstr(v, "://");
+        char host[256];
+        size_t n;
+
+        if (strstr(cx->proxies[i].name, "no_proxy") != NULL ||
+            strstr(cx->proxies[i].name, "NO_PROXY") != NULL)
+            continue;
+        h = h ? h + 3 : v;
+        if (strchr(h, '@') != NULL)
+            h = strchr(h, '@') + 1;
+        n = strcspn(h, ":/");
+        if (n < 3 || n >= sizeof(host) || strchr(h, '.') == NULL)
+            continue;
+        memcpy(host, h, n);
+        host[n] = '\0';
+        pp_redact_add(rd, "proxy", host);
+    }
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
         enum pp_service sv = r->target->service;

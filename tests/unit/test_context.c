@@ -436,11 +436,13 @@ test_scutil(void **state)
     assert_int_equal(pp_context_parse_scutil(
         "<dictionary> {\n  HTTPEnable : 1\n  HTTPProxy : fd00::3128\n  HTTPPort : 3128\n"
         "  SOCKSEnable : 1\n  SOCKSProxy : socks.corp.test\n  SOCKSPort : 99999\n"
-        "  ProxyAutoDiscoveryEnable : 1\n}\n", &p, &n), 0);
+        "  ProxyAutoDiscoveryEnable : 1\n  ProxyAutoConfigEnable : 1\n"
+        "  ProxyAutoConfigURLString : https://svc:hunter2@pac.corp.test/p.pac\n}\n", &p, &n), 0);
     proxies_are(p, n, (const char *const[]){
         "https_proxy=http://envproxy:8080",
         "system_http_proxy=[fd00::3128]:3128",
         "system_socks_proxy=socks.corp.test",
+        "system_pac_url=https://svc:***@pac.corp.test/p.pac",
         "system_auto_discovery=on",
         NULL});
     free_proxies(p, n);
