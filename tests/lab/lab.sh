@@ -388,6 +388,41 @@ http {
 NGX
 }
 
+# lab_portal: a captive portal on the router: web traffic to port 80 is
+# redirected to the router's own login page (DNAT), as hotel and guest
+# networks do.  lab_portal_off removes the redirection.
+lab_portal() {
+    mkdir -p "$LAB_TMP/portal"
+    cat > "$LAB_TMP/portal.conf" <<NGX
+user root;
+worker_processes 1;
+pid $LAB_TMP/portal/nginx.pid;
+error_log $LAB_TMP/portal/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $LAB_TMP/portal/body;
+    proxy_temp_path $LAB_TMP/portal/proxy;
+    fastcgi_temp_path $LAB_TMP/portal/fastcgi;
+    uwsgi_temp_path $LAB_TMP/portal/uwsgi;
+    scgi_temp_path $LAB_TMP/portal/scgi;
+    server {
+        listen 10.10.0.1:8080;
+        location / { return 302 http://login.guest.test/portal?orig=apple; }
+    }
+}
+NGX
+    lab_nginx "$NS_R" "$LAB_TMP/portal.conf"
+    lab_wait_listen "$NS_R" 8080
+    lab_r nft add table ip portal
+    lab_r nft add chain ip portal pre '{ type nat hook prerouting priority -100; }'
+    lab_r nft add rule ip portal pre iifname r0 tcp dport 80 dnat to 10.10.0.1:8080
+}
+
+lab_portal_off() {
+    lab_r nft delete table ip portal
+}
+
 # Replace the courier's 5223 listeners with ones using CERT/KEY.
 lab_courier_cert() {
     for p in $LAB_COURIER_PIDS; do

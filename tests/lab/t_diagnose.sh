@@ -44,6 +44,14 @@ jcheck "$J" 'f("TLS_INTERCEPTED")["severity"] == "critical" and "Evil Web Shield
 jcheck "$J" 'f("APNS_BLOCKED") is None and f("APNS_FALLBACK_443") is None and v("push") == "degraded"' "one root cause: no separate push finding"
 lab_courier_cert "$C/courier.pem" "$C/courier.key"
 
+# A captive portal: one finding, naming where it sends the browser.
+lab_portal
+J=$LAB_TMP/captive.json
+pp_run "$J" --timeout 2
+jcheck "$J" 'f("CAPTIVE_PORTAL")["severity"] == "critical" and "login.guest.test" in f("CAPTIVE_PORTAL")["detail"] and "sign in" in f("CAPTIVE_PORTAL")["advice"]["user"]' "captive portal: CAPTIVE_PORTAL names the login page"
+jcheck "$J" 'f("NETWORK_OK") is None and f("TARGET_FAILED") is None' "and nothing else is blamed"
+lab_portal_off
+
 # A DNS sinkhole answering 0.0.0.0 for the courier.
 LAB_DNS_EXTRA="--host-record=courier.push.apple.com,0.0.0.0,::"
 lab_dns courier.push.apple.com

@@ -63,37 +63,12 @@ pp_run "$J" --timeout 3 -4 $SYS --dp https://dp.corp.test/loop
 expect_rc 1
 jcheck "$J" 'len(checks) == 6 and checks[-1]["state"] == "unexpected" and "more than 5 redirects" in checks[-1]["message"]' "a redirect loop stops after 5 hops"
 
-# A captive portal on the router: web traffic to port 80 is redirected to
-# the router's own login page (DNAT), as hotel and guest networks do.
-mkdir -p "$LAB_TMP/portal"
-cat > "$LAB_TMP/portal.conf" <<NGX
-user root;
-worker_processes 1;
-pid $LAB_TMP/portal/nginx.pid;
-error_log $LAB_TMP/portal/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $LAB_TMP/portal/body;
-    proxy_temp_path $LAB_TMP/portal/proxy;
-    fastcgi_temp_path $LAB_TMP/portal/fastcgi;
-    uwsgi_temp_path $LAB_TMP/portal/uwsgi;
-    scgi_temp_path $LAB_TMP/portal/scgi;
-    server {
-        listen 10.10.0.1:8080;
-        location / { return 302 http://login.guest.test/portal?orig=apple; }
-    }
-}
-NGX
-lab_nginx "$NS_R" "$LAB_TMP/portal.conf"
-lab_wait_listen "$NS_R" 8080
-lab_r nft add table ip portal
-lab_r nft add chain ip portal pre '{ type nat hook prerouting priority -100; }'
-lab_r nft add rule ip portal pre iifname r0 tcp dport 80 dnat to 10.10.0.1:8080
+# A captive portal on the router (lab_portal in lab.sh).
+lab_portal
 J=$LAB_TMP/captive.json
 pp_run "$J" --timeout 3 -4
 jcheck "$J" 'c("captive.apple.com", 80)["state"] == "unexpected" and c("captive.apple.com", 80)["reason"] == "captive-portal" and "login.guest.test" in c("captive.apple.com", 80)["message"]' "captive portal: redirect named"
-lab_r nft delete table ip portal
+lab_portal_off
 
 # Something that is not APNs on 2197: TLS without HTTP/2.
 lab_bg "$NS_R" socat "OPENSSL-LISTEN:9443,bind=10.10.0.1,reuseaddr,fork,cert=$C/public.pem,key=$C/public.key,verify=0" SYSTEM:'sleep 2'

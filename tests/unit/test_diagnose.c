@@ -218,6 +218,41 @@ test_mdm_and_dp(void **state)
 }
 
 static void
+test_clock_and_portal(void **state)
+{
+    struct world w;
+    struct pp_result *r;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    r = result(&w, target(&w, PP_SV_TIME, "time.apple.com", 123, false), AF_INET,
+               PP_ST_UNEXPECTED, PP_RS_CLOCK_SKEW);
+    pp_detail_num(r, "offset_s", -86400.0);
+    result(&w, target(&w, PP_SV_ENROLLMENT, "albert.apple.com", 443, true), AF_INET,
+           PP_ST_TLS_FAILED, PP_RS_CERT_EXPIRED);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "CLOCK_SKEW");
+    assert_non_null(f);
+    assert_non_null(strstr(f->detail, "86400"));
+    /* The expired-looking certificate is the clock's symptom. */
+    assert_int_equal(f->nchecks, 2);
+    assert_null(pp_diagnosis_find(&w.d, "ENROLLMENT_BLOCKED"));
+    done(&w);
+
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_CAPTIVE, "captive.apple.com", 80, false), AF_INET,
+           PP_ST_UNEXPECTED, PP_RS_CAPTIVE_PORTAL);
+    courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_FILTERED);
+    pp_diagnose(&w.rep, &w.d);
+    assert_string_equal(w.d.f[0].code, "CAPTIVE_PORTAL");
+    assert_int_equal(w.d.n, 1);
+    assert_int_equal(w.d.f[0].nchecks, 5);
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_BLOCKED);
+    done(&w);
+}
+
+static void
 test_names(void **state)
 {
     (void)state;
@@ -238,6 +273,7 @@ main(void)
         cmocka_unit_test(test_interception_explains_push),
         cmocka_unit_test(test_ipv6_broken),
         cmocka_unit_test(test_mdm_and_dp),
+        cmocka_unit_test(test_clock_and_portal),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
