@@ -11,92 +11,13 @@
 #include <string.h>
 
 #include "afp.h"
+#include "cursor.h"
 #include "engine.h"
 #include "probe.h"
 #include "util.h"
 
 #define DEPRECATED "AFP is deprecated on current macOS: plan the move to SMB"
 
-/* ------------------------------------------------------------ cursor */
-
-/* A read-only cursor over the status block: every read is bounds-checked
- * and a failed read leaves the cursor where it was. */
-struct cur {
-    const uint8_t *p;
-    size_t len;
-    size_t off;
-};
-
-static bool
-cur_at(struct cur *c, size_t off)
-{
-    if (off > c->len)
-        return false;
-    c->off = off;
-    return true;
-}
-
-static bool
-cur_has(const struct cur *c, size_t n)
-{
-    return c->off <= c->len && c->len - c->off >= n;
-}
-
-static bool
-cur_u8(struct cur *c, uint8_t *v)
-{
-    if (!cur_has(c, 1))
-        return false;
-    *v = c->p[c->off++];
-    return true;
-}
-
-static bool
-cur_be16(struct cur *c, uint16_t *v)
-{
-    if (!cur_has(c, 2))
-        return false;
-    *v = (uint16_t)(c->p[c->off] << 8 | c->p[c->off + 1]);
-    c->off += 2;
-    return true;
-}
-
-static bool
-cur_be32(struct cur *c, uint32_t *v)
-{
-    if (!cur_has(c, 4))
-        return false;
-    *v = (uint32_t)c->p[c->off] << 24 | (uint32_t)c->p[c->off + 1] << 16 |
-         (uint32_t)c->p[c->off + 2] << 8 | (uint32_t)c->p[c->off + 3];
-    c->off += 4;
-    return true;
-}
-
-/* Point *s at n bytes at the cursor and step over them. */
-static bool
-cur_span(struct cur *c, size_t n, const uint8_t **s)
-{
-    if (!cur_has(c, n))
-        return false;
-    *s = c->p + c->off;
-    c->off += n;
-    return true;
-}
-
-/* A Pascal string: a length byte, then that many bytes. */
-static bool
-cur_pascal(struct cur *c, const uint8_t **s, size_t *n)
-{
-    size_t save = c->off;
-    uint8_t l;
-
-    if (!cur_u8(c, &l) || !cur_span(c, l, s)) {
-        c->off = save;
-        return false;
-    }
-    *n = l;
-    return true;
-}
 
 /* ----------------------------------------------------------- strings */
 
@@ -291,20 +212,20 @@ offset_ok(size_t off, size_t plen)
 /* A count byte and that many Pascal strings at off; the strings are added
  * to list (when not NULL).  Returns false if any of it lies outside. */
 static bool
-pascal_list(struct cur *c, size_t off, char *list, size_t listlen, unsigned *count,
+pascal_list(struct pp_cur *c, size_t off, char *list, size_t listlen, unsigned *count,
             char *best, size_t bestlen)
 {
     uint8_t n;
     unsigned i;
     int best_rank = -1;
 
-    if (!cur_at(c, off) || !cur_u8(c, &n))
+    if (!pp_cur_seek(c, off) || !pp_cur_u8(c, &n))
         return false;
     for (i = 0; i < n; i++) {
         const uint8_t *s;
         size_t l;
         char item[256];
-        if (!cur_pascal(c, &s, &l))
+        if (!pp_cur_pascal(c, &s, &l))
             return false;
         copy_mac(item, sizeof(item), s, l);
         if (list != NULL)
@@ -328,12 +249,12 @@ pascal_list(struct cur *c, size_t off, char *list, size_t listlen, unsigned *cou
 /* The network address list: a count byte, then entries of a length byte
  * (counting itself), a type byte and the address. */
 static bool
-address_list(struct cur *c, size_t off, struct pp_afp_info *out)
+address_list(struct pp_cur *c, size_t off, struct pp_afp_info *out)
 {
     uint8_t n, l, type;
     unsigned i;
 
-    if (!cur_at(c, off) || !cur_u8(c, &n))
+    if (!pp_cur_seek(c, off) || !pp_cur_u8(c, &n))
         return false;
     for (i = 0; i < n; i++) {
         const uint8_t *a;
@@ -341,7 +262,7 @@ address_list(struct cur *c, size_t off, struct pp_afp_info *out)
         char item[300], ip[INET6_ADDRSTRLEN], name[256];
         uint8_t raw[16];
 
-        if (!cur_u8(c, &l) || l < 2 || !cur_u8(c, &type) || !cur_span(c, (size_t)l - 2, &a))
+        if (!pp_cur_u8(c, &l) || l < 2 || !pp_cur_u8(c, &type) || !pp_cur_span(c, (size_t)l - 2, &a))
             return false;
         alen = (size_t)l - 2;
         switch (type) {
@@ -390,13 +311,13 @@ address_list(struct cur *c, size_t off, struct pp_afp_info *out)
 static int
 parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, size_t errlen)
 {
-    struct cur c = {p, plen, 0};
+    struct pp_cur c = {p, plen, 0};
     uint16_t machoff, versoff, uamoff, iconoff, off;
     const uint8_t *s;
     size_t l, post;
 
-    if (!cur_be16(&c, &machoff) || !cur_be16(&c, &versoff) || !cur_be16(&c, &uamoff) ||
-        !cur_be16(&c, &iconoff) || !cur_be16(&c, &out->flags) || !cur_pascal(&c, &s, &l))
+    if (!pp_cur_be16(&c, &machoff) || !pp_cur_be16(&c, &versoff) || !pp_cur_be16(&c, &uamoff) ||
+        !pp_cur_be16(&c, &iconoff) || !pp_cur_be16(&c, &out->flags) || !pp_cur_pascal(&c, &s, &l))
         return bad(out, "malformed", err, errlen,
                    "the status block (%zu bytes) is too short for its fixed fields and the "
                    "server name", plen);
@@ -404,7 +325,7 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
     /* The name and its length byte are padded to an even length. */
     post = c.off + (c.off & 1);
 
-    if (!offset_ok(machoff, plen) || !cur_at(&c, machoff) || !cur_pascal(&c, &s, &l))
+    if (!offset_ok(machoff, plen) || !pp_cur_seek(&c, machoff) || !pp_cur_pascal(&c, &s, &l))
         return bad(out, "malformed", err, errlen,
                    "the machine type (offset %u) lies outside the %zu-byte status block",
                    machoff, plen);
@@ -432,11 +353,11 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
      * the directory names and the UTF-8 name, each meaningful only when
      * its flag is set. */
     if (out->flags & PP_AFP_FLAG_SIGNATURE) {
-        if (!cur_at(&c, post) || !cur_be16(&c, &off))
+        if (!pp_cur_seek(&c, post) || !pp_cur_be16(&c, &off))
             return bad(out, "malformed", err, errlen,
                        "the server signature's offset is missing from the status block");
         if (off != 0) {
-            if (!offset_ok(off, plen) || !cur_at(&c, off) || !cur_span(&c, 16, &s))
+            if (!offset_ok(off, plen) || !pp_cur_seek(&c, off) || !pp_cur_span(&c, 16, &s))
                 return bad(out, "malformed", err, errlen,
                            "the server signature (offset %u) lies outside the %zu-byte "
                            "status block", off, plen);
@@ -445,7 +366,7 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
         }
     }
     if (out->flags & PP_AFP_FLAG_TCPIP) {
-        if (!cur_at(&c, post + 2) || !cur_be16(&c, &off))
+        if (!pp_cur_seek(&c, post + 2) || !pp_cur_be16(&c, &off))
             return bad(out, "malformed", err, errlen,
                        "the network address list's offset is missing from the status block");
         if (off != 0 && (!offset_ok(off, plen) || !address_list(&c, off, out)))
@@ -454,7 +375,7 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
                        "the %zu-byte status block", off, plen);
     }
     if (out->flags & PP_AFP_FLAG_DIRECTORY) {
-        if (!cur_at(&c, post + 4) || !cur_be16(&c, &off))
+        if (!pp_cur_seek(&c, post + 4) || !pp_cur_be16(&c, &off))
             return bad(out, "malformed", err, errlen,
                        "the directory names' offset is missing from the status block");
         if (off != 0 && (!offset_ok(off, plen) || !pascal_list(&c, off, NULL, 0, NULL,
@@ -465,13 +386,13 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
     }
     if (out->flags & PP_AFP_FLAG_UTF8_NAME) {
         uint16_t n;
-        if (!cur_at(&c, post + 6) || !cur_be16(&c, &off))
+        if (!pp_cur_seek(&c, post + 6) || !pp_cur_be16(&c, &off))
             return bad(out, "malformed", err, errlen,
                        "the UTF-8 server name's offset is missing from the status block");
         /* netatalk sends offset 0 when it could not convert the name. */
         if (off != 0) {
-            if (!offset_ok(off, plen) || !cur_at(&c, off) || !cur_be16(&c, &n) ||
-                !cur_span(&c, n, &s))
+            if (!offset_ok(off, plen) || !pp_cur_seek(&c, off) || !pp_cur_be16(&c, &n) ||
+                !pp_cur_span(&c, n, &s))
                 return bad(out, "malformed", err, errlen,
                            "the UTF-8 server name (offset %u) lies outside the %zu-byte "
                            "status block", off, plen);
@@ -486,9 +407,9 @@ int
 pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, char *err,
                     size_t errlen)
 {
-    struct cur c = {buf, len, 0};
+    struct pp_cur c = {buf, len, 0};
     uint8_t flags = 0, command = 0;
-    uint32_t total;
+    uint32_t total = 0;
     char what[64];
     int rc;
 
@@ -497,7 +418,7 @@ pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, cha
         err[0] = '\0';
     if (len == 0)
         return 1;
-    (void)cur_u8(&c, &flags);
+    (void)pp_cur_u8(&c, &flags);
     if (flags != 0x01) {
         if (flags == 0x00 && len >= 2 && buf[1] == PP_DSI_GETSTATUS)
             return bad(out, "not-dsi", err, errlen,
@@ -509,7 +430,7 @@ pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, cha
     }
     if (len < 2)
         return 1;
-    (void)cur_u8(&c, &command);
+    (void)pp_cur_u8(&c, &command);
     if (command != PP_DSI_GETSTATUS) {
         if (command >= 1 && command <= 8)
             return bad(out, "not-dsi", err, errlen,
@@ -520,8 +441,8 @@ pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, cha
     }
     if (len < 8)
         return 1;
-    (void)cur_be16(&c, &out->request_id);
-    (void)cur_be32(&c, &out->error_code);
+    (void)pp_cur_be16(&c, &out->request_id);
+    (void)pp_cur_be32(&c, &out->error_code);
     if (out->error_code != 0) {
         const char *name = dsi_error_name(out->error_code);
         return bad(out, "dsi-error", err, errlen,
@@ -531,7 +452,7 @@ pp_afp_parse_status(const uint8_t *buf, size_t len, struct pp_afp_info *out, cha
     }
     if (len < 12)
         return 1;
-    (void)cur_be32(&c, &total);
+    (void)pp_cur_be32(&c, &total);
     if (total > PP_AFP_REPLY_MAX - PP_DSI_HEADER_LEN)
         return bad(out, "too-long", err, errlen,
                    "the reply announces %lu bytes of status, more than the %u a status "

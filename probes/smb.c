@@ -10,84 +10,11 @@
 
 #include <openssl/rand.h>
 
+#include "cursor.h"
 #include "engine.h"
 #include "probe.h"
 #include "smb.h"
 #include "util.h"
-
-/* ------------------------------------------------------------ cursor */
-
-/* A read-only cursor over received bytes: every read is bounds-checked
- * and a failed read leaves the cursor where it was. */
-struct cur {
-    const uint8_t *p;
-    size_t len;
-    size_t off;
-};
-
-static bool
-cur_seek(struct cur *c, size_t off)
-{
-    if (off > c->len)
-        return false;
-    c->off = off;
-    return true;
-}
-
-static bool
-cur_has(const struct cur *c, size_t n)
-{
-    return c->off <= c->len && c->len - c->off >= n;
-}
-
-static bool
-cur_u8(struct cur *c, uint8_t *v)
-{
-    if (!cur_has(c, 1))
-        return false;
-    *v = c->p[c->off++];
-    return true;
-}
-
-static bool
-cur_le16(struct cur *c, uint16_t *v)
-{
-    if (!cur_has(c, 2))
-        return false;
-    *v = (uint16_t)(c->p[c->off] | (c->p[c->off + 1] << 8));
-    c->off += 2;
-    return true;
-}
-
-static bool
-cur_le32(struct cur *c, uint32_t *v)
-{
-    if (!cur_has(c, 4))
-        return false;
-    *v = (uint32_t)c->p[c->off] | (uint32_t)c->p[c->off + 1] << 8 |
-         (uint32_t)c->p[c->off + 2] << 16 | (uint32_t)c->p[c->off + 3] << 24;
-    c->off += 4;
-    return true;
-}
-
-static bool
-cur_bytes(struct cur *c, uint8_t *dst, size_t n)
-{
-    if (!cur_has(c, n))
-        return false;
-    memcpy(dst, c->p + c->off, n);
-    c->off += n;
-    return true;
-}
-
-static bool
-cur_skip(struct cur *c, size_t n)
-{
-    if (!cur_has(c, n))
-        return false;
-    c->off += n;
-    return true;
-}
 
 /* ------------------------------------------------------------- names */
 
@@ -258,10 +185,10 @@ int
 pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out,
                         char *err, size_t errlen)
 {
-    struct cur c = {buf, len, 0};
-    struct cur m;
+    struct pp_cur c = {buf, len, 0};
+    struct pp_cur m;
     uint8_t zero = 0, proto[4];
-    uint16_t w, command, ctxcount;
+    uint16_t w = 0, command = 0, ctxcount = 0;
     uint32_t tlen, flags;
     uint16_t sboff, sblen;
     uint32_t ctxoff;
@@ -274,7 +201,7 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
         return 1;
 
     /* Direct TCP transport header: 0x00 and a 24-bit big-endian length. */
-    (void)cur_u8(&c, &zero);
+    (void)pp_cur_u8(&c, &zero);
     if (zero != 0) {
         describe_start(buf, len, what, sizeof(what));
         return bad(out, "not-smb", err, errlen,
@@ -297,7 +224,7 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
         if (i == len)
             return 1;
     }
-    if (!cur_bytes(&c, proto, 4) || memcmp(proto + 1, "SMB", 3) != 0 ||
+    if (!pp_cur_bytes(&c, proto, 4) || memcmp(proto + 1, "SMB", 3) != 0 ||
         (proto[0] != 0xfe && proto[0] != 0xff && proto[0] != 0xfd && proto[0] != 0xfc)) {
         describe_start(buf + 4, len - 4, what, sizeof(what));
         return bad(out, "not-smb", err, errlen,
@@ -324,15 +251,15 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
     /* The 64-byte SMB2 header. */
     if (len < 4 + 64)
         return 1;
-    (void)cur_le16(&c, &w);
+    (void)pp_cur_le16(&c, &w);
     if (w != 64)
         return bad(out, "malformed", err, errlen,
                    "the SMB2 header's StructureSize is %u, not 64", w);
-    (void)cur_skip(&c, 2);                      /* CreditCharge */
-    (void)cur_le32(&c, &out->status);
-    (void)cur_le16(&c, &command);
-    (void)cur_skip(&c, 2);                      /* CreditResponse */
-    (void)cur_le32(&c, &flags);
+    (void)pp_cur_skip(&c, 2);                      /* CreditCharge */
+    (void)pp_cur_le32(&c, &out->status);
+    (void)pp_cur_le16(&c, &command);
+    (void)pp_cur_skip(&c, 2);                      /* CreditResponse */
+    (void)pp_cur_le32(&c, &flags);
     if (command != 0)
         return bad(out, "malformed", err, errlen,
                    "the server answered with SMB2 command 0x%04x, not NEGOTIATE", command);
@@ -360,28 +287,28 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
     m.p = buf + 4;
     m.len = tlen;
     m.off = 64;
-    (void)cur_le16(&m, &w);
+    (void)pp_cur_le16(&m, &w);
     if (w != 65)
         return bad(out, "malformed", err, errlen,
                    "the NEGOTIATE response's StructureSize is %u, not 65", w);
-    (void)cur_le16(&m, &out->security_mode);
-    (void)cur_le16(&m, &out->dialect);
-    (void)cur_le16(&m, &ctxcount);   /* NegotiateContextCount */
-    (void)cur_bytes(&m, out->server_guid, 16);
-    (void)cur_le32(&m, &out->capabilities);
-    (void)cur_le32(&m, &out->max_transact);
-    (void)cur_le32(&m, &out->max_read);
-    (void)cur_le32(&m, &out->max_write);
-    (void)cur_skip(&m, 16);                     /* SystemTime, ServerStartTime */
-    (void)cur_le16(&m, &sboff);
-    (void)cur_le16(&m, &sblen);
-    if (!cur_le32(&m, &ctxoff))                 /* NegotiateContextOffset */
+    (void)pp_cur_le16(&m, &out->security_mode);
+    (void)pp_cur_le16(&m, &out->dialect);
+    (void)pp_cur_le16(&m, &ctxcount);   /* NegotiateContextCount */
+    (void)pp_cur_bytes(&m, out->server_guid, 16);
+    (void)pp_cur_le32(&m, &out->capabilities);
+    (void)pp_cur_le32(&m, &out->max_transact);
+    (void)pp_cur_le32(&m, &out->max_read);
+    (void)pp_cur_le32(&m, &out->max_write);
+    (void)pp_cur_skip(&m, 16);                     /* SystemTime, ServerStartTime */
+    (void)pp_cur_le16(&m, &sboff);
+    (void)pp_cur_le16(&m, &sblen);
+    if (!pp_cur_le32(&m, &ctxoff))                 /* NegotiateContextOffset */
         return bad(out, "malformed", err, errlen, "the NEGOTIATE response is cut short");
     if (pp_smb2_dialect_name(out->dialect) == NULL)
         return bad(out, "malformed", err, errlen,
                    "the server chose dialect 0x%04x, which does not exist", out->dialect);
     /* The security buffer (a GSS token) must lie inside the message. */
-    if (sblen > 0 && (sboff < 128 || !cur_seek(&m, sboff) || !cur_skip(&m, sblen)))
+    if (sblen > 0 && (sboff < 128 || !pp_cur_seek(&m, sboff) || !pp_cur_skip(&m, sblen)))
         return bad(out, "malformed", err, errlen,
                    "the security buffer (offset %u, %u bytes) lies outside the %lu-byte "
                    "message", sboff, sblen, (unsigned long)tlen);
