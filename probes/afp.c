@@ -262,7 +262,8 @@ address_list(struct pp_cur *c, size_t off, struct pp_afp_info *out)
         char item[300], ip[INET6_ADDRSTRLEN], name[256];
         uint8_t raw[16];
 
-        if (!pp_cur_u8(c, &l) || l < 2 || !pp_cur_u8(c, &type) || !pp_cur_span(c, (size_t)l - 2, &a))
+        if (!pp_cur_u8(c, &l) || l < 2 || !pp_cur_u8(c, &type) ||
+            !pp_cur_span(c, (size_t)l - 2, &a))
             return false;
         alen = (size_t)l - 2;
         switch (type) {

@@ -56,7 +56,7 @@ struct pp_check {
     bool read_wants_write;   /* TLS: a read needs the socket writable */
     bool got_byte;
     struct pp_check *next;   /* the wait queue */
-    struct pp_check *all;    /* every check, for cleanup */
+    struct pp_check *all_prev, *all_next;  /* checks not yet freed */
 };
 
 struct tstate {
@@ -77,7 +77,7 @@ struct pp_engine {
     struct tstate *ts;
     size_t nts;
     struct pp_check *qhead, *qtail;    /* waiting for a slot */
-    struct pp_check *all;              /* every check, newest first */
+    struct pp_check *all;              /* checks not yet freed */
     size_t inflight;
     size_t cap;                        /* concurrency cap now */
     size_t checks_open;                /* not yet done */
@@ -89,9 +89,17 @@ struct pp_engine {
     struct tstate **extra_ts;
     size_t nextra;
     bool over;
+    bool feed_done;
+    uint64_t fed;                      /* checks pulled from the feed */
+    size_t done;                       /* checks finished */
+    double tokens;                     /* rate limit: connections allowed now */
+    double tokens_at;
+    struct pp_timer rate_timer;
+    struct pp_timer progress_timer;
+    double started;
 };
 
-static void check_start(struct pp_check *c);
+static bool check_start(struct pp_check *c);
 static void pump(struct pp_engine *e);
 
 /* ------------------------------------------------------------ results */
@@ -321,6 +329,15 @@ check_finish(struct pp_check *c)
         c->fd = -1;
     }
     e->checks_open--;
+    e->done++;
+    /* Unlink and free: memory follows the checks in flight. */
+    if (c->all_prev != NULL)
+        c->all_prev->all_next = c->all_next;
+    else
+        e->all = c->all_next;
+    if (c->all_next != NULL)
+        c->all_next->all_prev = c->all_prev;
+    free(c);
     pump(e);
     maybe_over(e);
 }
@@ -328,7 +345,8 @@ check_finish(struct pp_check *c)
 static void
 maybe_over(struct pp_engine *e)
 {
-    if (e->checks_open == 0 && e->dns_open == 0 && !e->over) {
+    if (e->checks_open == 0 && e->dns_open == 0 && !e->over &&
+        (e->o->feed == NULL || e->feed_done)) {
         e->over = true;
         pp_loop_stop(e->loop);
     }
@@ -523,7 +541,9 @@ requeue_front(struct pp_engine *e, struct pp_check *c)
         e->qtail = c;
 }
 
-static void
+/* Start a check.  Returns false when it went back to the queue for lack
+ * of descriptors (then the caller waits for a slot). */
+static bool
 check_start(struct pp_check *c)
 {
     struct pp_engine *e = c->e;
@@ -538,7 +558,7 @@ check_start(struct pp_check *c)
              * run fewer at once from now on. */
             e->cap = e->inflight;
             requeue_front(e, c);
-            return;
+            return false;
         }
         e->inflight++;
         c->phase = PH_CONNECT;
@@ -553,7 +573,7 @@ check_start(struct pp_check *c)
                 "could not open a socket: %s", strerror(err));
         }
         check_finish(c);
-        return;
+        return true;
     }
     c->fd = fd;
     e->inflight++;
@@ -566,32 +586,97 @@ check_start(struct pp_check *c)
         set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not set up the socket: %s",
             strerror(errno));
         check_finish(c);
-        return;
+        return true;
     }
     pp_netx_prepare(fd, c->sa.ss_family);
     rc = connect(fd, (struct sockaddr *)&c->sa, c->salen);
     if (rc == 0) {
         connected(c);
-        return;
+        return true;
     }
     if (errno != EINPROGRESS && errno != EINTR)
         connect_failed(c, errno, true);
+    return true;
+}
+
+static struct pp_check *check_new(struct pp_engine *e, struct pp_result *r);
+static void make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
+                       size_t k, double t_dns);
+
+static void
+pump_later(void *arg)
+{
+    pump(arg);
+    maybe_over(arg);
+}
+
+/* Rate limit: may one more connection start now?  A token bucket holding
+ * at most one second's worth. */
+static bool
+rate_allows(struct pp_engine *e)
+{
+    double now, wait_ms;
+
+    if (e->o->rate <= 0)
+        return true;
+    now = pp_now_msf();
+    e->tokens += (now - e->tokens_at) / 1000.0 * e->o->rate;
+    e->tokens_at = now;
+    if (e->tokens > e->o->rate)
+        e->tokens = e->o->rate;
+    if (e->tokens >= 1.0) {
+        e->tokens -= 1.0;
+        return true;
+    }
+    wait_ms = (1.0 - e->tokens) / e->o->rate * 1000.0;
+    pp_loop_timer(e->loop, &e->rate_timer, pp_now_ms() + (int64_t)wait_ms + 1);
+    return false;
+}
+
+/* Pull one check from the feed onto the queue; false when it is empty. */
+static bool
+feed_one(struct pp_engine *e)
+{
+    struct pp_feed *f = e->o->feed;
+    const struct pp_target *t;
+    struct sockaddr_storage sa;
+    struct tstate ts;
+
+    if (f == NULL || e->feed_done)
+        return false;
+    memset(&sa, 0, sizeof(sa));
+    if (!f->next(f->ctx, &t, &sa)) {
+        e->feed_done = true;
+        return false;
+    }
+    memset(&ts, 0, sizeof(ts));
+    ts.e = e;
+    ts.t = t;
+    ts.base = ((uint64_t)(e->nts + 1) << 20) + (e->fed << 6);
+    e->fed++;
+    make_check(&ts, &sa, sa.ss_family, 0, -1);
+    return true;
 }
 
 static void
 pump(struct pp_engine *e)
 {
-    while (e->qhead != NULL && e->inflight < e->cap && !e->over) {
-        struct pp_check *c = e->qhead;
-        size_t before = e->inflight;
+    while (e->inflight < e->cap && !e->over) {
+        struct pp_check *c;
 
+        if (e->qhead == NULL && !feed_one(e))
+            break;
+        if (e->qhead == NULL)
+            continue;   /* the feed gave a result without a check */
+        if (!rate_allows(e))
+            break;
+        c = e->qhead;
         e->qhead = c->next;
         if (e->qhead == NULL)
             e->qtail = NULL;
         c->next = NULL;
-        check_start(c);
         /* Requeued for lack of descriptors: wait for a slot. */
-        if (e->qhead == c && e->inflight == before)
+        if (!check_start(c))
             break;
     }
 }
@@ -608,7 +693,9 @@ check_new(struct pp_engine *e, struct pp_result *r)
     pp_timer_init(&c->deadline, check_deadline, c);
     add_result(e, r);
     e->checks_open++;
-    c->all = e->all;
+    c->all_next = e->all;
+    if (e->all != NULL)
+        e->all->all_prev = c;
     e->all = c;
     if (e->qtail != NULL)
         e->qtail->next = c;
@@ -886,6 +973,23 @@ run_deadline(void *arg)
     pp_loop_stop(e->loop);
 }
 
+/* A progress line on standard error, every half second. */
+static void
+progress(void *arg)
+{
+    struct pp_engine *e = arg;
+    double secs = (pp_now_msf() - e->started) / 1000.0;
+    uint64_t total = e->nres + (e->o->feed ? e->o->feed->total - e->fed : 0);
+    double rate = secs > 0 ? (double)e->done / secs : 0;
+
+    if (rate > 0 && total > e->done)
+        fprintf(stderr, "\r%zu/%llu checks, %.0f/s, about %.0f s left   ", e->done,
+                (unsigned long long)total, rate, (double)(total - e->done) / rate);
+    else
+        fprintf(stderr, "\r%zu/%llu checks   ", e->done, (unsigned long long)total);
+    pp_loop_timer(e->loop, &e->progress_timer, pp_now_ms() + 500);
+}
+
 static size_t
 fd_budget(void)
 {
@@ -936,7 +1040,7 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
     double run_s;
     time_t t0 = time(NULL);
     double m0 = pp_now_msf();
-    struct pp_check *c, *next;
+    struct pp_check *c;
 
     memset(&e, 0, sizeof(e));
     memset(rep, 0, sizeof(*rep));
@@ -955,9 +1059,18 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
     e.ts = pp_xcalloc(plan->n, sizeof(*e.ts));
     /* The run's limit: DNS, then the checks in waves of the cap, each
      * wave bounded by the per-check timeout, with slack. */
-    waves = (plan->n * 2 + e.cap - 1) / e.cap;
+    waves = (plan->n * 2 + (o->feed ? (size_t)o->feed->total : 0) + e.cap - 1) / e.cap;
     run_s = o->run_timeout_s > 0 ? o->run_timeout_s
                                  : o->timeout_s * (double)(waves + 2) + 5.0 + o->hold_s;
+    if (o->rate > 0 && o->feed != NULL)
+        run_s += (double)o->feed->total / o->rate;
+    e.started = pp_now_msf();
+    e.tokens = 1.0;
+    e.tokens_at = e.started;
+    pp_timer_init(&e.rate_timer, pump_later, &e);
+    pp_timer_init(&e.progress_timer, progress, &e);
+    if (o->progress)
+        pp_loop_timer(e.loop, &e.progress_timer, pp_now_ms() + 500);
     pp_timer_init(&e.run_deadline, run_deadline, &e);
     pp_loop_timer(e.loop, &e.run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
 
@@ -973,13 +1086,14 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
     if (!e.over && pp_loop_run(e.loop) < 0)
         snprintf(err, errlen, "poll: %s", strerror(errno));
 
-    /* Release checks the run deadline cut short, then free them all. */
-    for (c = e.all; c != NULL; c = next) {
-        next = c->all;
-        if (c->phase != PH_DONE)
-            check_finish(c);
-        free(c);
-    }
+    /* Release the checks the run deadline cut short (finishing frees). */
+    while ((c = e.all) != NULL)
+        check_finish(c);
+    pp_loop_cancel(e.loop, &e.rate_timer);
+    pp_loop_cancel(e.loop, &e.progress_timer);
+    if (o->progress)
+        fprintf(stderr, "\r%zu checks done in %.1f s%20s\n", e.done,
+                (pp_now_msf() - e.started) / 1000.0, "");
     rep->duration_ms = pp_now_msf() - m0;
     pp_rfc3339(t0, rep->started_at, sizeof(rep->started_at));
     qsort(e.res, e.nres, sizeof(*e.res), cmp_result);

@@ -7,6 +7,7 @@
 #define PP_ENGINE_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +18,16 @@
 
 struct pp_tls_ctx;
 
+/* A lazy source of checks, for ranges too large to plan one by one (the
+ * audit mode): the engine pulls the next (target, address) whenever it has
+ * a free slot, so memory follows the concurrency, not the range. */
+struct pp_feed {
+    /* Give the next check; false when there are no more. */
+    bool (*next)(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa);
+    void *ctx;
+    uint64_t total;       /* how many next() will give, for progress */
+};
+
 struct pp_engine_opts {
     double timeout_s;     /* per check (DNS and connect+TLS each) */
     double run_timeout_s; /* whole run; 0: derived from timeout and size */
@@ -25,6 +36,9 @@ struct pp_engine_opts {
     bool want_v6;
     const char *resolver; /* NULL: the system's */
     double hold_s;        /* courier hold test, 0: off */
+    struct pp_feed *feed; /* more checks, pulled lazily; or NULL */
+    double rate;          /* new connections per second at most; 0: no limit */
+    bool progress;        /* progress lines on standard error */
     struct pp_tls_ctx *tls;
 };
 

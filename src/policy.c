@@ -1,0 +1,410 @@
+/* The expectations file of the firewall-audit mode; see policy.h. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy.h"
+#include "util.h"
+
+/* ------------------------------------------------------ built-in sets */
+
+/* What an Apple device needs (apple-network.md 1 and 3; Apple KB 102266
+ * and 101555).  One rule a line: a changed Apple fact is a one-line edit.
+ * Addresses: only Apple's 17.0.0.0/8 and the APNs IPv6 /48s of 102266. */
+static const char builtin_device[] =
+    "# APNs, device side: the courier on 5223, and 443 as the fallback.\n"
+    "open tcp courier.push.apple.com 5223,443\n"
+    "# Apple's whole block: APNs addresses are load-balanced inside it.\n"
+    "open tcp 17.0.0.0/8 5223\n"
+    "open tcp 2620:149:a44::/48 5223\n"
+    "open tcp 2403:300:a42::/48 5223\n"
+    "open tcp 2403:300:a51::/48 5223\n"
+    "open tcp 2a01:b740:a42::/48 5223\n"
+    "# Activation and Automated Device Enrollment.  Apple fails any connection\n"
+    "# through HTTPS interception, so the chain must verify (tls implies open).\n"
+    "tls tcp albert.apple.com 443\n"
+    "tls tcp deviceenrollment.apple.com 443\n"
+    "tls tcp iprofiles.apple.com 443\n";
+
+/* What an MDM server needs (apple-network.md 2 and 3.2). */
+static const char builtin_mdm_server[] =
+    "# APNs, provider side: HTTP/2 on 443, or 2197 for firewalls.\n"
+    "open tcp api.push.apple.com 443,2197\n"
+    "# Enrollment profiles, Apps and Books, APNs certificates, updates.\n"
+    "open tcp mdmenrollment.apple.com 443\n"
+    "open tcp vpp.itunes.apple.com 443\n"
+    "open tcp identity.apple.com 443\n"
+    "open tcp gdmf.apple.com 443\n";
+
+static const struct {
+    const char *name;
+    const char *text;
+} builtins[] = {
+    {"apple-device", builtin_device},
+    {"apple-mdm-server", builtin_mdm_server},
+};
+#define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+
+static long
+builtin_index(const char *set_name)
+{
+    size_t i;
+
+    if (set_name == NULL)
+        return -1;
+    for (i = 0; i < NBUILTINS; i++) {
+        if (strcmp(builtins[i].name, set_name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+const char *
+pp_policy_builtin(const char *set_name)
+{
+    long i = builtin_index(set_name);
+
+    return i < 0 ? NULL : builtins[i].text;
+}
+
+const char *
+pp_expect_name(enum pp_expect e)
+{
+    switch (e) {
+    case PP_EXPECT_OPEN:
+        return "open";
+    case PP_EXPECT_CLOSED:
+        return "closed";
+    case PP_EXPECT_TLS:
+        return "tls";
+    }
+    return "?";
+}
+
+/* ------------------------------------------------------------- parser */
+
+#define MAX_WORDS 5             /* verb proto target ports, and one too many */
+#define QUOTE_MAX 64            /* bytes of a word quoted in a message */
+
+struct parser {
+    struct pp_policy *out;
+    size_t cap;
+    bool included[NBUILTINS];   /* ever included */
+    bool active[NBUILTINS];     /* being included now */
+    char *err;
+    size_t errlen;
+};
+
+static void
+perr(struct parser *ps, const char *name, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "NAME:LINE: why" into the caller's buffer. */
+static void
+perr(struct parser *ps, const char *name, unsigned long line, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+
+    if (ps->err == NULL || ps->errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    snprintf(ps->err, ps->errlen, "%s:%lu: %s", name, line, why);
+}
+
+/* A word for a message: at most QUOTE_MAX bytes, then "...". */
+static void
+quote(char *buf, size_t len, const char *w)
+{
+    if (strlen(w) > QUOTE_MAX)
+        snprintf(buf, len, "%.*s...", QUOTE_MAX, w);
+    else
+        snprintf(buf, len, "%s", w);
+}
+
+static bool
+is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int parse_text(struct parser *ps, const char *name, const char *text, size_t len);
+
+/* "include SET": parse the built-in set in place. */
+static int
+do_include(struct parser *ps, const char *name, unsigned long lineno, char **w, size_t nw)
+{
+    char q[QUOTE_MAX + 4];
+    long i;
+
+    if (nw < 2) {
+        perr(ps, name, lineno, "missing set name after 'include' "
+             "(apple-device or apple-mdm-server)");
+        return -1;
+    }
+    if (nw > 2) {
+        quote(q, sizeof(q), w[2]);
+        perr(ps, name, lineno, "unexpected '%s' after the set name", q);
+        return -1;
+    }
+    quote(q, sizeof(q), w[1]);
+    if ((i = builtin_index(w[1])) < 0) {
+        perr(ps, name, lineno, "unknown rule set '%s' (known: apple-device, apple-mdm-server)",
+             q);
+        return -1;
+    }
+    if (ps->active[i]) {
+        perr(ps, name, lineno, "rule set '%s' includes itself", q);
+        return -1;
+    }
+    if (ps->included[i]) {
+        perr(ps, name, lineno, "rule set '%s' is already included", q);
+        return -1;
+    }
+    ps->included[i] = true;
+    ps->active[i] = true;
+    if (parse_text(ps, builtins[i].name, builtins[i].text, strlen(builtins[i].text)) < 0)
+        return -1;
+    ps->active[i] = false;
+    return 0;
+}
+
+/* "VERB tcp TARGET PORTS": append a rule. */
+static int
+do_rule(struct parser *ps, const char *name, unsigned long lineno, enum pp_expect want,
+        char **w, size_t nw, const char *text)
+{
+    struct pp_rule r;
+    char q[QUOTE_MAX + 4], why[256];
+
+    if (nw < 2) {
+        quote(q, sizeof(q), w[0]);
+        perr(ps, name, lineno, "missing protocol after '%s' (e.g. '%s tcp 192.0.2.1 443')",
+             q, q);
+        return -1;
+    }
+    if (strcasecmp(w[1], "tcp") != 0) {
+        quote(q, sizeof(q), w[1]);
+        perr(ps, name, lineno, "protocol '%s' is not supported (only tcp is supported)", q);
+        return -1;
+    }
+    if (nw < 3) {
+        perr(ps, name, lineno, "missing target after '%s' (a host name, address or CIDR)",
+             w[1]);
+        return -1;
+    }
+    if (nw < 4) {
+        quote(q, sizeof(q), w[2]);
+        perr(ps, name, lineno, "missing ports after '%s' (e.g. 443 or 443,8000-8010)", q);
+        return -1;
+    }
+    if (nw > 4) {
+        quote(q, sizeof(q), w[4]);
+        perr(ps, name, lineno, "unexpected '%s' after the ports", q);
+        return -1;
+    }
+    memset(&r, 0, sizeof(r));
+    r.want = want;
+    why[0] = '\0';
+    if (pp_tspec_parse(w[2], &r.spec, why, sizeof(why)) != 0) {
+        quote(q, sizeof(q), w[2]);
+        perr(ps, name, lineno, "bad target '%s': %s", q, why[0] ? why : "invalid");
+        return -1;
+    }
+    why[0] = '\0';
+    if (pp_ports_parse(w[3], &r.ports, why, sizeof(why)) != 0) {
+        quote(q, sizeof(q), w[3]);
+        perr(ps, name, lineno, "bad ports '%s': %s", q, why[0] ? why : "invalid");
+        pp_tspec_free(&r.spec);
+        return -1;
+    }
+    r.source = pp_xasprintf("%s:%lu", name, lineno);
+    r.text = pp_xstrdup(text);
+    if (ps->out->n == ps->cap) {
+        ps->cap = ps->cap ? ps->cap * 2 : 16;
+        ps->out->r = pp_xrealloc(ps->out->r, ps->cap, sizeof(*ps->out->r));
+    }
+    ps->out->r[ps->out->n++] = r;
+    return 0;
+}
+
+/* One line (without its line end) of at most PP_POLICY_LINE_MAX bytes. */
+static int
+parse_line(struct parser *ps, const char *name, unsigned long lineno, const char *s, size_t len)
+{
+    char line[PP_POLICY_LINE_MAX + 1], text[PP_POLICY_LINE_MAX + 1], q[QUOTE_MAX + 4];
+    char *w[MAX_WORDS], *p, *end;
+    size_t i, nw = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\0') {
+            perr(ps, name, lineno, "NUL byte in line");
+            return -1;
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            perr(ps, name, lineno, "control character 0x%02x in line", c);
+            return -1;
+        }
+    }
+    memcpy(line, s, len);
+    line[len] = '\0';
+    /* A comment starts at '#' at the start or after white space. */
+    for (i = 0; i < len; i++) {
+        if (line[i] == '#' && (i == 0 || is_blank(line[i - 1]))) {
+            line[i] = '\0';
+            break;
+        }
+    }
+    p = line;
+    while (is_blank(*p))
+        p++;
+    end = p + strlen(p);
+    while (end > p && is_blank(end[-1]))
+        end--;
+    *end = '\0';
+    if (*p == '\0')
+        return 0;
+    memcpy(text, p, (size_t)(end - p) + 1);
+
+    /* Split into words, in place. */
+    while (*p != '\0' && nw < MAX_WORDS) {
+        w[nw++] = p;
+        while (*p != '\0' && !is_blank(*p))
+            p++;
+        if (*p != '\0')
+            *p++ = '\0';
+        while (is_blank(*p))
+            p++;
+    }
+
+    if (strcasecmp(w[0], "include") == 0)
+        return do_include(ps, name, lineno, w, nw);
+    if (strcasecmp(w[0], "open") == 0)
+        return do_rule(ps, name, lineno, PP_EXPECT_OPEN, w, nw, text);
+    if (strcasecmp(w[0], "closed") == 0)
+        return do_rule(ps, name, lineno, PP_EXPECT_CLOSED, w, nw, text);
+    if (strcasecmp(w[0], "tls") == 0)
+        return do_rule(ps, name, lineno, PP_EXPECT_TLS, w, nw, text);
+    quote(q, sizeof(q), w[0]);
+    perr(ps, name, lineno, "unknown verb '%s' (expected open, closed, tls or include)", q);
+    return -1;
+}
+
+static int
+parse_text(struct parser *ps, const char *name, const char *text, size_t len)
+{
+    size_t pos = 0;
+    unsigned long lineno = 0;
+
+    /* A UTF-8 byte order mark, as some editors write, is not content. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    while (pos < len) {
+        const char *s = text + pos;
+        const char *nl = memchr(s, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+        lineno++;
+        pos += n + (nl ? 1 : 0);
+        if (n > 0 && s[n - 1] == '\r')
+            n--;
+        if (n > PP_POLICY_LINE_MAX) {
+            perr(ps, name, lineno, "line longer than %d bytes", PP_POLICY_LINE_MAX);
+            return -1;
+        }
+        if (parse_line(ps, name, lineno, s, n) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+pp_policy_parse(const char *name, const char *text, size_t len, struct pp_policy *out,
+                char *err, size_t errlen)
+{
+    struct parser ps;
+
+    memset(&ps, 0, sizeof(ps));
+    out->r = NULL;
+    out->n = 0;
+    ps.out = out;
+    ps.err = err;
+    ps.errlen = errlen;
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (name == NULL)
+        name = "-";
+    if (text == NULL && len > 0) {
+        perr(&ps, name, 0, "no text");
+        return -1;
+    }
+    if (len > 0 && parse_text(&ps, name, text, len) < 0) {
+        pp_policy_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void
+pp_policy_free(struct pp_policy *p)
+{
+    size_t i;
+
+    if (p == NULL)
+        return;
+    for (i = 0; i < p->n; i++) {
+        pp_tspec_free(&p->r[i].spec);
+        pp_ports_free(&p->r[i].ports);
+        free(p->r[i].source);
+        free(p->r[i].text);
+    }
+    free(p->r);
+    p->r = NULL;
+    p->n = 0;
+}
+
+/* ------------------------------------------------------------ matching */
+
+/* Host names equal but for case and one trailing dot. */
+static bool
+name_eq(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la > 0 && a[la - 1] == '.')
+        la--;
+    if (lb > 0 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
+}
+
+long
+pp_policy_match(const struct pp_policy *p, const char *host, const struct sockaddr *sa,
+                uint16_t port)
+{
+    size_t i;
+
+    if (p == NULL)
+        return -1;
+    for (i = p->n; i-- > 0;) {
+        const struct pp_rule *r = &p->r[i];
+
+        if (!pp_ports_has(&r->ports, port))
+            continue;
+        if (r->spec.kind == PP_TS_NAME) {
+            if (host != NULL && r->spec.name != NULL && name_eq(host, r->spec.name))
+                return (long)i;
+        } else if (sa != NULL && pp_tspec_contains(&r->spec, sa)) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
