@@ -736,7 +736,9 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
     a = family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
                            : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
     inet_ntop(family, a, r->address, sizeof(r->address));
-    if (k == 0)
+    if (t->by_address)
+        r->id = pp_xasprintf(family == AF_INET6 ? "[%s]:%u" : "%s:%u", r->address, t->port);
+    else if (k == 0)
         r->id = pp_xasprintf("%s:%u/%s%s", t->host, t->port, family_word(family), id_path(t));
     else
         r->id = pp_xasprintf("%s:%u/%s/%zu%s", t->host, t->port, family_word(family), k + 1,

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "context.h"
 #include "diagnose.h"
 #include "dns.h"
@@ -47,6 +49,12 @@ enum {
     OPT_SAVE,
     OPT_REDACT,
     OPT_PUBLIC_IP,
+    OPT_AUDIT,
+    OPT_TARGETS,
+    OPT_EXPECT,
+    OPT_CSV,
+    OPT_SHUFFLE,
+    OPT_RATE,
 };
 
 static const struct option longopts[] = {
@@ -73,6 +81,13 @@ static const struct option longopts[] = {
     {"save", required_argument, NULL, OPT_SAVE},
     {"redact", no_argument, NULL, OPT_REDACT},
     {"public-ip", required_argument, NULL, OPT_PUBLIC_IP},
+    {"audit", no_argument, NULL, OPT_AUDIT},
+    {"ports", required_argument, NULL, 'p'},
+    {"targets", required_argument, NULL, OPT_TARGETS},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"csv", no_argument, NULL, OPT_CSV},
+    {"shuffle", no_argument, NULL, OPT_SHUFFLE},
+    {"rate", required_argument, NULL, OPT_RATE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -98,6 +113,17 @@ usage(FILE *f)
 "  --list              print the plan and exit without probing\n"
 "  --config FILE       read settings from FILE (INI; see pushprobe(1))\n"
 "  --no-config         skip /etc/pushprobe.conf and the user's file\n"
+"\n"
+"Firewall audit:\n"
+"  --audit             check TARGETs (names, addresses, CIDR blocks) x ports\n"
+"                      against expectations instead of the Apple profile\n"
+"  -p, --ports LIST    ports to check, e.g. 443,5223,8000-8010\n"
+"      --targets FILE  more targets, one a line (optionally with ports)\n"
+"      --expect FILE   expectations: open/closed/tls tcp TARGET PORTS,\n"
+"                      include apple-device | apple-mdm-server\n"
+"      --csv           one CSV row per check instead of the text report\n"
+"      --shuffle       check in random order\n"
+"      --rate N        open at most N new connections per second\n"
 "\n"
 "Probing:\n"
 "  -4, -6              IPv4 or IPv6 only (default: both, separately)\n"
@@ -166,6 +192,12 @@ struct settings {
     bool list;
     bool redact;
     const char *save;
+    bool audit;
+    bool csv;
+    bool shuffle;
+    const char *ports;
+    const char *targets_file;
+    const char *expect_file;
     bool only4, only6;
     /* User systems and targets, added after the profile in order. */
     struct { char *key; char *arg; } *user;
@@ -432,6 +464,31 @@ write_file(const char *path, const char *text)
     }
 }
 
+/* The audit's report: CSV, JSON or text; exit 1 when anything deviates. */
+static int
+audit_output(const struct pp_report *rep, const struct settings *st, const struct pp_audit *a,
+             const struct pp_audit_result *ar)
+{
+    const char *nc = getenv("NO_COLOR");
+    bool color = st->color != NULL ? strcmp(st->color, "always") == 0
+                                   : isatty(STDOUT_FILENO) && getenv("TERM") != NULL &&
+                                         strcmp(getenv("TERM"), "dumb") != 0;
+
+    if (nc != NULL && *nc != '\0')
+        color = false;
+    if (st->csv)
+        pp_audit_csv(stdout, a, ar);
+    else if (st->json)
+        pp_report_json(stdout, rep);
+    else
+        pp_audit_text(stdout, rep, a, ar, color);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
+        return PP_EXIT_INTERNAL;
+    }
+    return ar->deviations > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+}
+
 /* Configuration files before the command line: /etc, then the user's,
  * then --config.  Returns only when all were read; errors exit 2. */
 static void
@@ -479,6 +536,8 @@ main(int argc, char **argv)
     struct pp_plan plan;
     struct pp_report rep;
     struct pp_diagnosis diag;
+    struct pp_audit audit;
+    struct pp_audit_result ares;
     struct pp_context cx;
     struct pp_redact *rd = NULL;
     char err[600], *out;
@@ -498,7 +557,7 @@ main(int argc, char **argv)
 
     /* getopt's own messages carry argv[0]'s path: report errors here. */
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":46t:P:jhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":46t:P:p:jhV", longopts, NULL)) != -1) {
         switch (ch) {
         case '4':
             cli4 = true;
@@ -511,6 +570,17 @@ main(int argc, char **argv)
         case 'j': st.json = true; break;
         case OPT_LIST: st.list = true; break;
         case OPT_SAVE: st.save = optarg; break;
+        case OPT_AUDIT: st.audit = true; break;
+        case 'p': st.ports = optarg; break;
+        case OPT_TARGETS: st.targets_file = optarg; break;
+        case OPT_EXPECT: st.expect_file = optarg; break;
+        case OPT_CSV: st.csv = true; break;
+        case OPT_SHUFFLE: st.shuffle = true; break;
+        case OPT_RATE:
+            if (pp_parse_seconds(optarg, 1e6, &st.o.rate) < 0)
+                die_usage("--rate: want connections per second in (0, 1000000], got '%s'",
+                          optarg);
+            break;
         case OPT_REDACT: st.redact = true; break;
         case OPT_CONFIG: case OPT_NO_CONFIG: break;   /* read_configs() did it */
         case 'h': usage(stdout); free_settings(&st); return PP_EXIT_OK;
@@ -539,7 +609,32 @@ main(int argc, char **argv)
     st.o.want_v6 = !st.only4;
     st.o.resolver = st.resolver;
 
-    if (strcmp(st.profile, "none") != 0 && pp_plan_add_profile(&plan, st.profile) < 0)
+    pp_audit_init(&audit);
+    if (st.audit) {
+        if (st.ports != NULL && pp_audit_set_ports(&audit, st.ports, err, sizeof(err)) < 0)
+            die_usage("--ports: %s", err);
+        for (i = optind; i < argc; i++)
+            if (pp_audit_add(&audit, argv[i], err, sizeof(err)) < 0)
+                die_usage("target '%s': %s", argv[i], err);
+        if (st.targets_file != NULL &&
+            pp_audit_add_file(&audit, st.targets_file, err, sizeof(err)) < 0)
+            die_usage("--targets: %s", err);
+        if (st.expect_file != NULL &&
+            pp_audit_set_policy(&audit, st.expect_file, err, sizeof(err)) < 0)
+            die_usage("--expect: %s", err);
+        audit.shuffle = st.shuffle;
+        audit.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
+        if (pp_audit_prepare(&audit, &plan, err, sizeof(err)) < 0)
+            die_usage("%s", err);
+        st.o.feed = &audit.feed;
+        st.o.progress = !st.list && isatty(STDERR_FILENO);
+        optind = argc;   /* the targets were audit specs */
+    } else if (st.ports != NULL || st.targets_file != NULL || st.expect_file != NULL ||
+               st.csv) {
+        die_usage("-p, --targets, --expect and --csv go with --audit");
+    }
+    if (!st.audit && strcmp(st.profile, "none") != 0 &&
+        pp_plan_add_profile(&plan, st.profile) < 0)
         die_usage("unknown profile '%s'", st.profile);
     for (k = 0; k < st.nuser; k++) {
         const char *key = st.user[k].key, *arg = st.user[k].arg;
@@ -564,7 +659,7 @@ main(int argc, char **argv)
     for (i = optind; i < argc; i++)
         if (pp_plan_add_free(&plan, argv[i], err, sizeof(err)) < 0)
             die_usage("target '%s': %s", argv[i], err);
-    if (plan.n == 0)
+    if (plan.n == 0 && (st.o.feed == NULL || st.o.feed->total == 0))
         die_usage("nothing to check: give targets or use the apple profile");
     if (st.list) {
         list_plan(&plan);
@@ -594,6 +689,19 @@ main(int argc, char **argv)
         pp_plan_free(&plan);
         free_settings(&st);
         return PP_EXIT_INTERNAL;
+    }
+    if (st.audit) {
+        pp_audit_evaluate(&audit, &rep, &ares);
+        rep.audit = &audit;
+        rep.audit_result = &ares;
+        rc = audit_output(&rep, &st, &audit, &ares);
+        pp_audit_result_free(&ares);
+        pp_report_free(&rep);
+        pp_audit_free(&audit);
+        pp_tls_ctx_free(st.o.tls);
+        pp_plan_free(&plan);
+        free_settings(&st);
+        return rc;
     }
     pp_diagnose(&rep, &diag);
     rep.diag = &diag;

@@ -1,6 +1,7 @@
 /* The expectations file of the firewall-audit mode; see policy.h. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,7 +89,6 @@ pp_expect_name(enum pp_expect e)
 
 /* ------------------------------------------------------------- parser */
 
-#define MAX_WORDS 5             /* verb proto target ports, and one too many */
 #define QUOTE_MAX 64            /* bytes of a word quoted in a message */
 
 struct parser {
@@ -137,25 +137,48 @@ is_blank(char c)
 
 static int parse_text(struct parser *ps, const char *name, const char *text, size_t len);
 
-/* "include SET": parse the built-in set in place. */
+/* The next blank-separated word of *p (NUL-terminated in place), or NULL;
+ * *p moves past the word and the blanks after it. */
+static char *
+next_word(char **p)
+{
+    char *w = *p, *e;
+
+    if (*w == '\0')
+        return NULL;
+    e = w;
+    while (*e != '\0' && !is_blank(*e))
+        e++;
+    if (*e != '\0') {
+        *e++ = '\0';
+        while (is_blank(*e))
+            e++;
+    }
+    *p = e;
+    return w;
+}
+
+/* "include SET" (rest is what follows the verb): the built-in set, in
+ * place. */
 static int
-do_include(struct parser *ps, const char *name, unsigned long lineno, char **w, size_t nw)
+do_include(struct parser *ps, const char *name, unsigned long lineno, char *rest)
 {
     char q[QUOTE_MAX + 4];
+    char *set = next_word(&rest);
     long i;
 
-    if (nw < 2) {
+    if (set == NULL) {
         perr(ps, name, lineno, "missing set name after 'include' "
              "(apple-device or apple-mdm-server)");
         return -1;
     }
-    if (nw > 2) {
-        quote(q, sizeof(q), w[2]);
+    if (*rest != '\0') {
+        quote(q, sizeof(q), next_word(&rest));
         perr(ps, name, lineno, "unexpected '%s' after the set name", q);
         return -1;
     }
-    quote(q, sizeof(q), w[1]);
-    if ((i = builtin_index(w[1])) < 0) {
+    quote(q, sizeof(q), set);
+    if ((i = builtin_index(set)) < 0) {
         perr(ps, name, lineno, "unknown rule set '%s' (known: apple-device, apple-mdm-server)",
              q);
         return -1;
@@ -176,52 +199,115 @@ do_include(struct parser *ps, const char *name, unsigned long lineno, char **w, 
     return 0;
 }
 
-/* "VERB tcp TARGET PORTS": append a rule. */
+/* "ADDR/P" wider than targets.c accepts (it bounds blocks it may have to
+ * enumerate): parse "ADDR/32" or "ADDR/128" instead, then widen.  A rule
+ * only matches addresses, so any width is fine; count saturates.
+ * Returns 0, or -1 leaving *t empty. */
+static int
+wide_block(const char *s, struct pp_tspec *t)
+{
+    static const int bits[2] = {32, 128};
+    const char *slash = strrchr(s, '/');
+    char buf[PP_POLICY_LINE_MAX + 8];
+    size_t alen;
+    long prefix;
+    int k, i;
+
+    if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) > 3 ||
+        strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+        pp_parse_long(slash + 1, 0, 128, &prefix) != 0)
+        return -1;
+    alen = (size_t)(slash - s);
+    for (k = 0; k < 2; k++) {
+        char text[INET6_ADDRSTRLEN];
+
+        if (prefix > bits[k])
+            continue;
+        snprintf(buf, sizeof(buf), "%.*s/%d", (int)alen, s, bits[k]);
+        if (pp_tspec_parse(buf, t, NULL, 0) != 0)
+            continue;
+        if (t->prefix != bits[k] ||
+            t->family != (bits[k] == 32 ? AF_INET : AF_INET6)) {
+            pp_tspec_free(t);
+            continue;
+        }
+        t->prefix = (int)prefix;
+        for (i = 0; i < bits[k] / 8; i++) {
+            int b = i * 8;
+            if (b >= prefix)
+                t->addr[i] = 0;
+            else if (b + 8 > prefix)
+                t->addr[i] &= (uint8_t)(0xff << (8 - (prefix - b)));
+        }
+        t->count = bits[k] - prefix >= 64 ? UINT64_MAX
+                                          : (uint64_t)1 << (bits[k] - prefix);
+        if (inet_ntop(t->family, t->addr, text, sizeof(text)) == NULL) {
+            pp_tspec_free(t);
+            return -1;
+        }
+        free(t->name);
+        t->name = pp_xasprintf("%s/%ld", text, prefix);
+        return 0;
+    }
+    return -1;
+}
+
+/* "VERB tcp TARGET PORTS" (rest is what follows the verb): append a rule.
+ * The ports are the rest of the line, white space allowed next to commas
+ * only ("443, 5223"). */
 static int
 do_rule(struct parser *ps, const char *name, unsigned long lineno, enum pp_expect want,
-        char **w, size_t nw, const char *text)
+        const char *verb, char *rest, const char *text)
 {
     struct pp_rule r;
     char q[QUOTE_MAX + 4], why[256];
+    char *proto, *target, *e;
 
-    if (nw < 2) {
-        quote(q, sizeof(q), w[0]);
+    proto = next_word(&rest);
+    if (proto == NULL) {
         perr(ps, name, lineno, "missing protocol after '%s' (e.g. '%s tcp 192.0.2.1 443')",
-             q, q);
+             verb, verb);
         return -1;
     }
-    if (strcasecmp(w[1], "tcp") != 0) {
-        quote(q, sizeof(q), w[1]);
+    if (strcasecmp(proto, "tcp") != 0) {
+        quote(q, sizeof(q), proto);
         perr(ps, name, lineno, "protocol '%s' is not supported (only tcp is supported)", q);
         return -1;
     }
-    if (nw < 3) {
-        perr(ps, name, lineno, "missing target after '%s' (a host name, address or CIDR)",
-             w[1]);
+    target = next_word(&rest);
+    if (target == NULL) {
+        perr(ps, name, lineno, "missing target after '%s' (a host name, address or CIDR block)",
+             proto);
         return -1;
     }
-    if (nw < 4) {
-        quote(q, sizeof(q), w[2]);
+    if (*rest == '\0') {
+        quote(q, sizeof(q), target);
         perr(ps, name, lineno, "missing ports after '%s' (e.g. 443 or 443,8000-8010)", q);
         return -1;
     }
-    if (nw > 4) {
-        quote(q, sizeof(q), w[4]);
-        perr(ps, name, lineno, "unexpected '%s' after the ports", q);
-        return -1;
+    for (e = rest; *e != '\0'; e++) {
+        if (is_blank(*e) && e[-1] != ',' && !is_blank(e[-1])) {
+            char *w = e;
+            while (is_blank(*w))
+                w++;
+            if (*w != ',') {
+                quote(q, sizeof(q), next_word(&w));
+                perr(ps, name, lineno, "unexpected '%s' after the ports", q);
+                return -1;
+            }
+        }
     }
     memset(&r, 0, sizeof(r));
     r.want = want;
     why[0] = '\0';
-    if (pp_tspec_parse(w[2], &r.spec, why, sizeof(why)) != 0) {
-        quote(q, sizeof(q), w[2]);
-        perr(ps, name, lineno, "bad target '%s': %s", q, why[0] ? why : "invalid");
+    if (pp_tspec_parse(target, &r.spec, why, sizeof(why)) != 0 &&
+        wide_block(target, &r.spec) != 0) {
+        perr(ps, name, lineno, "%s", why[0] ? why : "bad target");
         return -1;
     }
     why[0] = '\0';
-    if (pp_ports_parse(w[3], &r.ports, why, sizeof(why)) != 0) {
-        quote(q, sizeof(q), w[3]);
-        perr(ps, name, lineno, "bad ports '%s': %s", q, why[0] ? why : "invalid");
+    if (pp_ports_parse(rest, &r.ports, why, sizeof(why)) != 0) {
+        perr(ps, name, lineno, "%s", why[0] ? why : "bad ports");
         pp_tspec_free(&r.spec);
         return -1;
     }
@@ -240,17 +326,17 @@ static int
 parse_line(struct parser *ps, const char *name, unsigned long lineno, const char *s, size_t len)
 {
     char line[PP_POLICY_LINE_MAX + 1], text[PP_POLICY_LINE_MAX + 1], q[QUOTE_MAX + 4];
-    char *w[MAX_WORDS], *p, *end;
-    size_t i, nw = 0;
+    char *p, *end, *verb;
+    size_t i;
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\0') {
-            perr(ps, name, lineno, "NUL byte in line");
+            perr(ps, name, lineno, "NUL byte in the line");
             return -1;
         }
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            perr(ps, name, lineno, "control character 0x%02x in line", c);
+            perr(ps, name, lineno, "control character 0x%02x in the line", c);
             return -1;
         }
     }
@@ -274,26 +360,16 @@ parse_line(struct parser *ps, const char *name, unsigned long lineno, const char
         return 0;
     memcpy(text, p, (size_t)(end - p) + 1);
 
-    /* Split into words, in place. */
-    while (*p != '\0' && nw < MAX_WORDS) {
-        w[nw++] = p;
-        while (*p != '\0' && !is_blank(*p))
-            p++;
-        if (*p != '\0')
-            *p++ = '\0';
-        while (is_blank(*p))
-            p++;
-    }
-
-    if (strcasecmp(w[0], "include") == 0)
-        return do_include(ps, name, lineno, w, nw);
-    if (strcasecmp(w[0], "open") == 0)
-        return do_rule(ps, name, lineno, PP_EXPECT_OPEN, w, nw, text);
-    if (strcasecmp(w[0], "closed") == 0)
-        return do_rule(ps, name, lineno, PP_EXPECT_CLOSED, w, nw, text);
-    if (strcasecmp(w[0], "tls") == 0)
-        return do_rule(ps, name, lineno, PP_EXPECT_TLS, w, nw, text);
-    quote(q, sizeof(q), w[0]);
+    verb = next_word(&p);
+    if (strcasecmp(verb, "include") == 0)
+        return do_include(ps, name, lineno, p);
+    if (strcasecmp(verb, "open") == 0)
+        return do_rule(ps, name, lineno, PP_EXPECT_OPEN, verb, p, text);
+    if (strcasecmp(verb, "closed") == 0)
+        return do_rule(ps, name, lineno, PP_EXPECT_CLOSED, verb, p, text);
+    if (strcasecmp(verb, "tls") == 0)
+        return do_rule(ps, name, lineno, PP_EXPECT_TLS, verb, p, text);
+    quote(q, sizeof(q), verb);
     perr(ps, name, lineno, "unknown verb '%s' (expected open, closed, tls or include)", q);
     return -1;
 }

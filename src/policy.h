@@ -41,7 +41,12 @@ struct pp_policy {
  * with "NAME:LINE: why" in err (naming the offending word) and returns -1,
  * leaving *out empty; returns 0 on success.  Lines over
  * PP_POLICY_LINE_MAX bytes, NUL and other control bytes, unknown verbs or
- * sets, and including a set twice are errors. */
+ * sets, and including a set twice are errors.  Targets and ports are those
+ * of targets.h (the ports are the rest of the line: "443, 5223" is one
+ * list), except that a rule's CIDR block may be of any width
+ * ("2620:149:a44::/48", "0.0.0.0/0"): a rule only matches addresses, and
+ * its spec.count saturates at UINT64_MAX, so a caller that probes a rule's
+ * addresses must bound them itself. */
 int pp_policy_parse(const char *name, const char *text, size_t len, struct pp_policy *out,
                     char *err, size_t errlen);
 /* Frees the rules and empties *p; safe to call twice. */

@@ -134,6 +134,7 @@ struct pp_target {
     char *path;        /* URL path for HTTP-based probes, or NULL */
     bool apple_space;  /* the name must resolve into Apple's addresses */
     int hops;          /* redirects followed to get here (0: from the plan) */
+    bool by_address;   /* a block of addresses: checks are named by address */
     char *note;        /* why this target is in the plan */
 };
 
@@ -193,6 +194,8 @@ struct pp_result {
 
 struct pp_diagnosis;
 struct pp_context;
+struct pp_audit;
+struct pp_audit_result;
 
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
@@ -203,6 +206,8 @@ struct pp_report {
     size_t nextra;
     const struct pp_diagnosis *diag;     /* findings and verdicts, or NULL */
     const struct pp_context *context;    /* this machine, or NULL */
+    const struct pp_audit *audit;        /* the audit and its result, or NULL */
+    const struct pp_audit_result *audit_result;
 };
 
 const char *pp_state_name(enum pp_state);

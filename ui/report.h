@@ -13,4 +13,12 @@
 void pp_report_text(FILE *, const struct pp_report *, bool color);
 void pp_report_json(FILE *, const struct pp_report *);
 
+struct pp_audit;
+struct pp_audit_result;
+struct pp_jsonw;
+void pp_audit_text(FILE *, const struct pp_report *, const struct pp_audit *,
+                   const struct pp_audit_result *, bool color);
+void pp_audit_json(struct pp_jsonw *, const struct pp_audit *, const struct pp_audit_result *);
+void pp_audit_csv(FILE *, const struct pp_audit *, const struct pp_audit_result *);
+
 #endif

@@ -164,6 +164,8 @@ pp_report_json(FILE *f, const struct pp_report *rep)
         pp_jw_key(&w, "context");
         pp_context_json(rep->context, &w);
     }
+    if (rep->audit != NULL && rep->audit_result != NULL)
+        pp_audit_json(&w, rep->audit, rep->audit_result);
     pp_jw_key(&w, "checks");
     pp_jw_arr(&w);
     for (i = 0; i < rep->n; i++) {

@@ -529,6 +529,32 @@ SMB
     lab_bg "$NS_K" setsid smbd --foreground --no-process-group -s "$d/smb.conf"
 }
 
+# lab_audit_net: 254 hosts for the firewall audit, 10.30.0.1-254 on a dummy
+# interface in the corp namespace (lab_corp first), behind the router.
+# Every host accepts on 443, 5223 and 8443 (socat listens on the wildcard
+# address); other ports answer with a reset.  The router then makes a known
+# mix on 10.30.0.0/24:
+#   8000-8001  dropped on .1-.127          (filtered)
+#   8002       rejected admin-prohibited on .128-.191 (blocked, from 10.10.0.1)
+#   8003       reset by the router everywhere        (closed)
+#   5223       dropped on .200-.254                   (filtered)
+lab_audit_net() {
+    ip -n "$NS_K" link add au0 type dummy
+    ip -n "$NS_K" link set au0 up
+    for n in $(seq 1 254); do
+        echo "address add 10.30.0.$n/32 dev au0"
+    done | ip -n "$NS_K" -batch -
+    ip -n "$NS_R" route add 10.30.0.0/24 via 10.20.0.10
+    for p in 443 5223 8443; do
+        lab_bg "$NS_K" socat TCP4-LISTEN:$p,reuseaddr,fork,backlog=1024 SYSTEM:'sleep 1'
+    done
+    for p in 443 5223 8443; do lab_wait_listen "$NS_K" $p; done
+    lab_fw ip daddr 10.30.0.1-10.30.0.127 tcp dport 8000-8001 drop
+    lab_fw ip daddr 10.30.0.128-10.30.0.191 tcp dport 8002 reject with icmp type admin-prohibited
+    lab_fw ip daddr 10.30.0.0/24 tcp dport 8003 reject with tcp reset
+    lab_fw ip daddr 10.30.0.200-10.30.0.254 tcp dport 5223 drop
+}
+
 # Add one rule to the router's forward chain.
 lab_fw() {
     lab_r nft add rule inet lab forward "$@"
