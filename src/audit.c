@@ -288,15 +288,20 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
     size_t i, k, n0;
     uint32_t j;
 
-    /* Every rule is also something to check. */
+    /* Without targets of its own, the audit checks what the rules name;
+     * with them, the rules only judge. */
     n0 = a->nitems;
-    for (i = 0; a->have_policy && i < a->policy.n; i++) {
+    for (i = 0; a->have_policy && n0 == 0 && i < a->policy.n; i++) {
         const struct pp_rule *r = &a->policy.r[i];
         struct pp_audit_item tmp;
 
         memset(&tmp, 0, sizeof(tmp));
-        if (pp_tspec_parse(r->spec.name, &tmp.spec, err, errlen) < 0)
+        if (pp_tspec_parse(r->spec.name, &tmp.spec, NULL, 0) < 0) {
+            snprintf(err, errlen, "the rule at %s covers too many addresses to check them all: "
+                     "give the targets to check (on the command line or with --targets)",
+                     r->source);
             return -1;
+        }
         copy_ports(&tmp.ports, &r->ports);
         for (k = 0; k < a->nitems; k++)
             if (covers(a, &a->items[k], &tmp))
@@ -307,7 +312,6 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
         }
         *new_item(a) = tmp;
     }
-    (void)n0;
     if (a->nitems == 0) {
         snprintf(err, errlen, "nothing to audit: give targets, --targets or --expect");
         return -1;

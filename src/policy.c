@@ -123,6 +123,8 @@ perr(struct parser *ps, const char *name, unsigned long line, const char *fmt, .
 static void
 quote(char *buf, size_t len, const char *w)
 {
+    if (w == NULL)
+        w = "";
     if (strlen(w) > QUOTE_MAX)
         snprintf(buf, len, "%.*s...", QUOTE_MAX, w);
     else
@@ -360,7 +362,8 @@ parse_line(struct parser *ps, const char *name, unsigned long lineno, const char
         return 0;
     memcpy(text, p, (size_t)(end - p) + 1);
 
-    verb = next_word(&p);
+    if ((verb = next_word(&p)) == NULL)
+        return 0;
     if (strcasecmp(verb, "include") == 0)
         return do_include(ps, name, lineno, p);
     if (strcasecmp(verb, "open") == 0)

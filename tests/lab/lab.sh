@@ -39,6 +39,7 @@ NS_C=ppc$LAB_ID
 NS_R=ppr$LAB_ID
 NS_I=ppi$LAB_ID
 NS_K=ppk$LAB_ID
+NS_A=ppa$LAB_ID
 LAB_PIDS=""
 LAB_FAILS=0
 
@@ -48,12 +49,12 @@ lab_i() { ip netns exec "$NS_I" "$@"; }
 
 lab_down() {
     for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
-    for ns in "$NS_C" "$NS_R" "$NS_I" "$NS_K"; do
+    for ns in "$NS_C" "$NS_R" "$NS_I" "$NS_K" "$NS_A"; do
         pids=$(ip netns pids "$ns" 2>/dev/null)
         [ -n "$pids" ] && kill $pids 2>/dev/null
     done
     sleep 0.1
-    for ns in "$NS_C" "$NS_R" "$NS_I" "$NS_K"; do
+    for ns in "$NS_C" "$NS_R" "$NS_I" "$NS_K" "$NS_A"; do
         pids=$(ip netns pids "$ns" 2>/dev/null)
         [ -n "$pids" ] && kill -9 $pids 2>/dev/null
         ip netns del "$ns" 2>/dev/null
@@ -529,26 +530,36 @@ SMB
     lab_bg "$NS_K" setsid smbd --foreground --no-process-group -s "$d/smb.conf"
 }
 
-# lab_audit_net: 254 hosts for the firewall audit, 10.30.0.1-254 on a dummy
-# interface in the corp namespace (lab_corp first), behind the router.
-# Every host accepts on 443, 5223 and 8443 (socat listens on the wildcard
-# address); other ports answer with a reset.  The router then makes a known
-# mix on 10.30.0.0/24:
-#   8000-8001  dropped on .1-.127          (filtered)
-#   8002       rejected admin-prohibited on .128-.191 (blocked, from 10.10.0.1)
-#   8003       reset by the router everywhere        (closed)
-#   5223       dropped on .200-.254                   (filtered)
+# lab_audit_net: 254 hosts for the firewall audit, 10.30.0.1-254 on the
+# loopback interface of a namespace of their own, behind the router (10.30.255.0/30
+# link).  Every host accepts on 443, 5223 and 8443; other ports answer
+# with a reset.  The router makes a known mix on 10.30.0.0/24:
+#   8000-8001  dropped on .1-.127                      (filtered)
+#   8002       rejected admin-prohibited on .128-.191  (blocked, from 10.10.0.1)
+#   8003       reset by the router everywhere          (closed)
+#   5223       dropped on .200-.254                    (filtered)
 lab_audit_net() {
-    ip -n "$NS_K" link add au0 type dummy
-    ip -n "$NS_K" link set au0 up
+    NS_A=ppa$LAB_ID
+    ip netns add "$NS_A"
+    ip -n "$NS_A" link set lo up
+    ip link add r3 netns "$NS_R" type veth peer name a0 netns "$NS_A"
+    ip -n "$NS_R" addr add 10.30.255.1/30 dev r3
+    ip -n "$NS_R" link set r3 up
+    ip -n "$NS_A" addr add 10.30.255.2/30 dev a0
+    ip -n "$NS_A" link set a0 up
+    ip -n "$NS_A" route add default via 10.30.255.1
+    mr3=$(ip -n "$NS_R" -br link show dev r3 | awk '{print $3}')
+    ma0=$(ip -n "$NS_A" -br link show dev a0 | awk '{print $3}')
+    ip -n "$NS_R" neigh replace 10.30.255.2 lladdr "$ma0" dev r3 nud permanent
+    ip -n "$NS_A" neigh replace 10.30.255.1 lladdr "$mr3" dev a0 nud permanent
     for n in $(seq 1 254); do
-        echo "address add 10.30.0.$n/32 dev au0"
-    done | ip -n "$NS_K" -batch -
-    ip -n "$NS_R" route add 10.30.0.0/24 via 10.20.0.10
+        echo "address add 10.30.0.$n/32 dev lo"
+    done | ip -n "$NS_A" -batch -
+    ip -n "$NS_R" route add 10.30.0.0/24 via 10.30.255.2
     for p in 443 5223 8443; do
-        lab_bg "$NS_K" socat TCP4-LISTEN:$p,reuseaddr,fork,backlog=1024 SYSTEM:'sleep 1'
+        lab_bg "$NS_A" socat TCP4-LISTEN:$p,reuseaddr,fork,backlog=1024 SYSTEM:'sleep 1'
     done
-    for p in 443 5223 8443; do lab_wait_listen "$NS_K" $p; done
+    for p in 443 5223 8443; do lab_wait_listen "$NS_A" $p; done
     lab_fw ip daddr 10.30.0.1-10.30.0.127 tcp dport 8000-8001 drop
     lab_fw ip daddr 10.30.0.128-10.30.0.191 tcp dport 8002 reject with icmp type admin-prohibited
     lab_fw ip daddr 10.30.0.0/24 tcp dport 8003 reject with tcp reset
