@@ -26,6 +26,7 @@ item_free(struct pp_audit_item *it)
 {
     pp_tspec_free(&it->spec);
     pp_ports_free(&it->ports);
+    free(it->cache);   /* the targets themselves are in a->targets */
 }
 
 void
@@ -188,22 +189,22 @@ make_target(struct pp_audit *a, const char *host, uint16_t port, bool tls, bool 
 }
 
 /* The target of an (item, port) pair for addresses, made on first use and
- * kept for the report.  A small linear cache: audits list few items. */
+ * kept for the report (the results point at it). */
 static const struct pp_target *
-addr_target(struct pp_audit *a, const struct pp_audit_item *it, uint16_t port, bool tls)
+addr_target(struct pp_audit *a, struct pp_audit_item *it, uint32_t pi, uint16_t port, bool tls)
 {
-    size_t i;
-    struct pp_target *t;
+    struct pp_target **slot;
 
-    for (i = a->ntargets; i-- > 0;) {
-        t = a->targets[i];
-        if (t->port == port && t->tls == tls && strcmp(t->host, it->spec.name) == 0)
-            return t;
+    if (it->cache == NULL)
+        it->cache = pp_xcalloc((size_t)ports_of(a, it)->count * 2, sizeof(*it->cache));
+    slot = &it->cache[(size_t)pi * 2 + (tls ? 1 : 0)];
+    if (*slot == NULL) {
+        *slot = make_target(a, it->spec.name, port, tls, true);
+        if (a->ntargets % 64 == 0)
+            a->targets = pp_xrealloc(a->targets, a->ntargets + 64, sizeof(*a->targets));
+        a->targets[a->ntargets++] = *slot;
     }
-    t = make_target(a, it->spec.name, port, tls, true);
-    a->targets = pp_xrealloc(a->targets, a->ntargets + 1, sizeof(*a->targets));
-    a->targets[a->ntargets++] = t;
-    return t;
+    return *slot;
 }
 
 /* Shuffle: a bijection on [0, mask] (multiply by an odd number, add,
@@ -232,7 +233,7 @@ feed_next(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa)
     idx = a->shuffle ? permute(a, a->next) : a->next;
     a->next++;
     for (i = 0; i < a->nitems; i++) {
-        const struct pp_audit_item *it = &a->items[i];
+        struct pp_audit_item *it = &a->items[i];
         const struct pp_ports *p;
 
         if (it->spec.kind == PP_TS_NAME)
@@ -240,9 +241,10 @@ feed_next(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa)
         p = ports_of(a, it);
         span = it->spec.count * p->count;
         if (idx < span) {
-            uint16_t port = pp_ports_at(p, (uint32_t)(idx % p->count));
+            uint32_t pi = (uint32_t)(idx % p->count);
+            uint16_t port = pp_ports_at(p, pi);
             pp_tspec_addr(&it->spec, idx / p->count, port, sa, &len);
-            *t = addr_target(a, it, port,
+            *t = addr_target(a, it, pi, port,
                              wants_tls(a, NULL, (const struct sockaddr *)sa, port));
             return true;
         }

@@ -20,6 +20,7 @@
 struct pp_audit_item {
     struct pp_tspec spec;
     struct pp_ports ports;   /* its own ports, or none (count 0): the default */
+    struct pp_target **cache; /* per port index and TCP/TLS, made on first use */
 };
 
 struct pp_audit {
