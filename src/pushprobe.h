@@ -187,7 +187,7 @@ struct pp_result {
     struct pp_tls_info tls;
     char *message;       /* one human sentence */
     char *summary;       /* a few words for the report, e.g. "HTTP 200" */
-    struct pp_kv details[PP_MAX_DETAILS];
+    struct pp_kv *details;   /* allocated when a probe sets one */
     size_t ndetails;
     uint64_t order;      /* sort key: plan index, redirect hop, family, DNS order */
 };

@@ -151,6 +151,7 @@ pp_result_free(struct pp_result *r)
     free(r->summary);
     for (size_t i = 0; i < r->ndetails; i++)
         free(r->details[i].s);
+    free(r->details);
     free(r);
 }
 
@@ -168,6 +169,8 @@ detail_slot(struct pp_result *r, const char *key)
     }
     if (r->ndetails == PP_MAX_DETAILS)
         return NULL;
+    if (r->details == NULL)
+        r->details = pp_xcalloc(PP_MAX_DETAILS, sizeof(*r->details));
     r->details[r->ndetails].key = key;
     r->details[r->ndetails].s = NULL;
     return &r->details[r->ndetails++];
