@@ -50,8 +50,9 @@ int pp_audit_add_file(struct pp_audit *, const char *path, char *err, size_t err
 int pp_audit_set_ports(struct pp_audit *, const char *ports, char *err, size_t errlen);
 int pp_audit_set_policy(struct pp_audit *, const char *path, char *err, size_t errlen);
 /* Turn the items into plan targets (names) and the lazy feed (addresses);
- * with no items, the policy's rules are the items.  Returns 0, or -1 with
- * err (no ports, nothing to audit, ...). */
+ * with no items, the policy's rules are the items (blocks wider than 256
+ * addresses only judge).  Returns 0, or -1 with err (no ports, nothing to
+ * audit, ...). */
 int pp_audit_prepare(struct pp_audit *, struct pp_plan *plan, char *err, size_t errlen);
 
 enum pp_audit_verdict { PP_AUDIT_PASS, PP_AUDIT_DEVIATION, PP_AUDIT_NO_RULE };

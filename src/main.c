@@ -663,6 +663,10 @@ main(int argc, char **argv)
         die_usage("nothing to check: give targets or use the apple profile");
     if (st.list) {
         list_plan(&plan);
+        if (st.o.feed != NULL && st.o.feed->total > 0)
+            printf("and %llu checks of addresses and blocks\n",
+                   (unsigned long long)st.o.feed->total);
+        pp_audit_free(&audit);
         pp_plan_free(&plan);
         free_settings(&st);
         return PP_EXIT_OK;
