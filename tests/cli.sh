@@ -339,6 +339,23 @@ printf 'mdm = http://jss.corp.test\n' > "$tmp/bad3.conf"
 usage_error "bad3.conf:1: key 'mdm'" --no-config --config "$tmp/bad3.conf" --list
 usage_error "nonexistent.conf" --no-config --config "$tmp/nonexistent.conf" --list
 
+# The audit's command line: errors before anything is sent.
+usage_error 'audit' --audit --list
+usage_error 'ports' --audit -p 0 192.0.2.0/30 --list
+usage_error 'ports' --audit -p 443-80 192.0.2.0/30 --list
+usage_error 'wide' --audit -p 443 10.0.0.0/7 --list
+usage_error 'go with --audit' -p 443 --list
+usage_error 'no ports' --audit 192.0.2.1 --list
+printf 'open tcp 192.0.2.0/24 443\nsometimes tcp 192.0.2.1 80\n' > "$tmp/bad.policy"
+usage_error 'bad.policy:2' --audit -p 443 192.0.2.0/30 --expect "$tmp/bad.policy" --list
+printf '192.0.2.0/30 443\n# comment\n198.51.100.7\n' > "$tmp/targets.txt"
+run --no-config --audit -p 80 --targets "$tmp/targets.txt" --list
+if [ "$rc" -eq 0 ] && grep -q 'and 5 checks of addresses' "$tmp/out"; then
+    ok "--targets: blocks with their own ports and the default ports (5 checks)"
+else
+    fail "--targets: wrong plan"; show --audit --targets --list
+fi
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed"
     exit 1
