@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 if [ ! -d /var/lib/apt/lists/partial ] || [ -z "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
     apt-get update -qq
 fi
-# The test servers (nginx, samba, chrony) must not start as system
+# The test servers (nginx, samba, chrony, prometheus) must not start as system
 # services: they would talk to the network.  Debian's policy-rc.d keeps
 # package scripts from starting them; put one in place for the install
 # when the system has none.
@@ -23,5 +23,5 @@ apt-get install -y -qq --no-install-recommends \
     ca-certificates \
     libhttp-parser-dev libinih-dev libjansson-dev \
     libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux \
-    nginx samba chrony \
+    nginx samba chrony prometheus \
     >/dev/null

@@ -1098,6 +1098,7 @@ pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
                 (pp_now_msf() - e.started) / 1000.0, "");
     rep->duration_ms = pp_now_msf() - m0;
     pp_rfc3339(t0, rep->started_at, sizeof(rep->started_at));
+    rep->ended_at = (int64_t)time(NULL);
     qsort(e.res, e.nres, sizeof(*e.res), cmp_result);
     rep->results = e.res;
     rep->n = e.nres;

@@ -55,6 +55,11 @@ enum {
     OPT_CSV,
     OPT_SHUFFLE,
     OPT_RATE,
+    OPT_FORMAT,
+    OPT_ONCE,
+    OPT_NAGIOS,
+    OPT_WARNING,
+    OPT_CRITICAL,
 };
 
 static const struct option longopts[] = {
@@ -88,6 +93,11 @@ static const struct option longopts[] = {
     {"csv", no_argument, NULL, OPT_CSV},
     {"shuffle", no_argument, NULL, OPT_SHUFFLE},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"nagios", no_argument, NULL, OPT_NAGIOS},
+    {"warning", required_argument, NULL, OPT_WARNING},
+    {"critical", required_argument, NULL, OPT_CRITICAL},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -138,6 +148,11 @@ usage(FILE *f)
 "\n"
 "Output:\n"
 "  -j, --json          JSON report (schema 1) instead of text\n"
+"      --format F      text, json or prometheus (the exposition format, for\n"
+"                      node_exporter's textfile collector; with --once)\n"
+"      --nagios        one monitoring-plugin line; exit 0/1/2/3 for\n"
+"                      ok/warning/critical/unknown\n"
+"      --warning MS, --critical MS  with --nagios: slowest check thresholds\n"
 "      --save FILE     also write FILE.txt and FILE.json, for a ticket\n"
 "      --redact        mask this machine's name, user, addresses and the\n"
 "                      company's host names in every report\n"
@@ -192,6 +207,9 @@ struct settings {
     bool list;
     bool redact;
     const char *save;
+    bool prometheus;
+    bool nagios;
+    double warn_ms, crit_ms;
     bool audit;
     bool csv;
     bool shuffle;
@@ -358,9 +376,11 @@ free_settings(struct settings *st)
     free(st->color);
 }
 
+enum fmt { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
+
 /* A report rendered to a string, then masked when asked. */
 static char *
-render(const struct pp_report *rep, bool json, bool color, const struct pp_redact *rd)
+render(const struct pp_report *rep, enum fmt fmt, bool color, const struct pp_redact *rd)
 {
     char *buf = NULL, *out;
     size_t len = 0;
@@ -370,8 +390,10 @@ render(const struct pp_report *rep, bool json, bool color, const struct pp_redac
         fprintf(stderr, "pushprobe: out of memory\n");
         exit(PP_EXIT_INTERNAL);
     }
-    if (json)
+    if (fmt == FMT_JSON)
         pp_report_json(m, rep);
+    else if (fmt == FMT_PROMETHEUS)
+        pp_report_prometheus(m, rep);
     else
         pp_report_text(m, rep, color);
     if (fclose(m) != 0 || buf == NULL) {
@@ -489,6 +511,42 @@ audit_output(const struct pp_report *rep, const struct settings *st, const struc
     return ar->deviations > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
 
+/* One line in the monitoring-plugins convention; returns 0 (OK), 1
+ * (WARNING) or 2 (CRITICAL). */
+static int
+nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double warn_ms,
+       double crit_ms)
+{
+    static const char *const words[] = {"OK", "WARNING", "CRITICAL"};
+    int level = 0;
+    size_t i;
+    double slowest = 0;
+    struct pp_summary s;
+    const struct pp_finding *top = NULL;
+
+    pp_summarize(rep, &s);
+    for (i = 0; i < d->n; i++) {
+        int l = d->f[i].severity == PP_SEV_CRITICAL ? 2 : d->f[i].severity == PP_SEV_WARNING;
+        if (l > level || (l == level && top == NULL && l > 0)) {
+            level = l;
+            top = &d->f[i];
+        }
+    }
+    for (i = 0; i < rep->n; i++)
+        if (rep->results[i]->t_total > slowest)
+            slowest = rep->results[i]->t_total;
+    if (crit_ms > 0 && slowest > crit_ms && level < 2)
+        level = 2;
+    else if (warn_ms > 0 && slowest > warn_ms && level < 1)
+        level = 1;
+    printf("PUSHPROBE %s - push %s, mdm %s; %s | checks=%zu ok=%zu failed=%zu "
+           "slowest=%.1fms;%.0f;%.0f duration=%.3fs\n", words[level],
+           pp_verdict_name(d->verdict[PP_AREA_PUSH]), pp_verdict_name(d->verdict[PP_AREA_MDM]),
+           top ? top->title : (s.failed ? "optional checks failed" : "network ok"), s.checks,
+           s.ok, s.failed, slowest, warn_ms, crit_ms, rep->duration_ms / 1e3);
+    return level;
+}
+
 /* Configuration files before the command line: /etc, then the user's,
  * then --config.  Returns only when all were read; errors exit 2. */
 static void
@@ -544,7 +602,7 @@ main(int argc, char **argv)
     struct pp_summary s;
     const char *name, *nc;
     bool color, cli4 = false, cli6 = false;
-    int ch, i, rc;
+    int ch, i, rc = PP_EXIT_OK;
     size_t k;
 
     signal(SIGPIPE, SIG_IGN);
@@ -570,6 +628,27 @@ main(int argc, char **argv)
         case 'j': st.json = true; break;
         case OPT_LIST: st.list = true; break;
         case OPT_SAVE: st.save = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                st.json = true;
+            else if (strcmp(optarg, "prometheus") == 0)
+                st.prometheus = true;
+            else if (strcmp(optarg, "text") != 0)
+                die_usage("--format: want text, json or prometheus, got '%s'", optarg);
+            break;
+        case OPT_ONCE: break;   /* one run is what happens without --serve */
+        case OPT_NAGIOS: st.nagios = true; break;
+        case OPT_WARNING: case OPT_CRITICAL: {
+            double v;
+            if (pp_parse_seconds(optarg, 3600000, &v) < 0)
+                die_usage("--%s: want milliseconds, got '%s'",
+                          ch == OPT_WARNING ? "warning" : "critical", optarg);
+            if (ch == OPT_WARNING)
+                st.warn_ms = v;
+            else
+                st.crit_ms = v;
+            break;
+        }
         case OPT_AUDIT: st.audit = true; break;
         case 'p': st.ports = optarg; break;
         case OPT_TARGETS: st.targets_file = optarg; break;
@@ -733,25 +812,31 @@ main(int argc, char **argv)
     nc = getenv("NO_COLOR");
     if (nc != NULL && *nc != '\0')
         color = false;
-    out = render(&rep, st.json, color, rd);
-    fputs(out, stdout);
-    free(out);
+    if (st.nagios) {
+        rc = nagios(&rep, &diag, st.warn_ms, st.crit_ms);
+    } else {
+        out = render(&rep, st.prometheus ? FMT_PROMETHEUS : st.json ? FMT_JSON : FMT_TEXT,
+                     color, rd);
+        fputs(out, stdout);
+        free(out);
+    }
     if (st.save != NULL) {
         char *path;
 
-        out = render(&rep, false, false, rd);
+        out = render(&rep, FMT_TEXT, false, rd);
         path = pp_xasprintf("%s.txt", st.save);
         write_file(path, out);
         free(path);
         free(out);
-        out = render(&rep, true, false, rd);
+        out = render(&rep, FMT_JSON, false, rd);
         path = pp_xasprintf("%s.json", st.save);
         write_file(path, out);
         free(path);
         free(out);
     }
     pp_summarize(&rep, &s);
-    rc = s.required_failed > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    if (!st.nagios)
+        rc = s.required_failed > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
         rc = PP_EXIT_INTERNAL;

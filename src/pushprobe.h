@@ -148,6 +148,7 @@ struct pp_tls_info {
     char *issuer;
     char *issuer_cn;
     char not_after[32];  /* RFC 3339, UTC */
+    int64_t not_after_unix; /* the same, in seconds since 1970 */
     int days_left;
     bool have_cert;
     bool verified;
@@ -199,6 +200,7 @@ struct pp_audit_result;
 
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
+    int64_t ended_at;    /* seconds since 1970 */
     double duration_ms;
     struct pp_result **results;
     size_t n;

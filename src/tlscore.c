@@ -344,8 +344,10 @@ pp_tls_describe_cert(X509 *leaf, time_t now, struct pp_tls_info *info)
     if (na != NULL && ASN1_TIME_to_tm(na, &tm) == 1)
         strftime(info->not_after, sizeof(info->not_after), "%Y-%m-%dT%H:%M:%SZ", &tm);
     t_now = ASN1_TIME_set(NULL, now);
-    if (t_now != NULL && na != NULL && ASN1_TIME_diff(&days, &secs, t_now, na) == 1)
+    if (t_now != NULL && na != NULL && ASN1_TIME_diff(&days, &secs, t_now, na) == 1) {
         info->days_left = days - (secs < 0 ? 1 : 0);
+        info->not_after_unix = (int64_t)now + (int64_t)days * 86400 + secs;
+    }
     ASN1_TIME_free(t_now);
     ERR_clear_error();
 }

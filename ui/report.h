@@ -12,6 +12,9 @@
 
 void pp_report_text(FILE *, const struct pp_report *, bool color);
 void pp_report_json(FILE *, const struct pp_report *);
+/* The Prometheus text exposition (blackbox_exporter's names where they
+ * mean the same). */
+void pp_report_prometheus(FILE *, const struct pp_report *);
 
 struct pp_audit;
 struct pp_audit_result;

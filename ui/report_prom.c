@@ -1,0 +1,152 @@
+/*
+ * The Prometheus text exposition of a report.  Metric names follow
+ * blackbox_exporter's where they mean the same (probe_success,
+ * probe_duration_seconds, probe_dns_lookup_time_seconds,
+ * probe_ssl_earliest_cert_expiry, probe_tls_version_info,
+ * probe_http_status_code), so existing dashboards work; pushprobe's own
+ * are prefixed pushprobe_.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "diagnose.h"
+#include "probe.h"
+#include "report.h"
+
+/* A label value as the format wants it: \\, \" and \n escaped. */
+static void
+label(FILE *f, const char *name, const char *v, bool first)
+{
+    fprintf(f, "%s%s=\"", first ? "" : ",", name);
+    for (; v != NULL && *v != '\0'; v++) {
+        if (*v == '\\' || *v == '"')
+            fprintf(f, "\\%c", *v);
+        else if (*v == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*v, f);
+    }
+    fputc('"', f);
+}
+
+static void
+check_labels(FILE *f, const struct pp_result *r)
+{
+    char port[8];
+
+    snprintf(port, sizeof(port), "%u", r->target->port);
+    label(f, "service", pp_service_name(r->target->service), true);
+    label(f, "host", r->target->host, false);
+    label(f, "address", r->has_address ? r->address : "", false);
+    label(f, "family", r->has_address ? (r->family == AF_INET6 ? "ipv6" : "ipv4") : "", false);
+    label(f, "port", port, false);
+}
+
+static void
+head(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* TLSv1.3 -> "TLS 1.3", as blackbox_exporter labels it. */
+static void
+tls_version(const char *v, char *out, size_t len)
+{
+    if (strncmp(v, "TLSv", 4) == 0)
+        snprintf(out, len, "TLS %s", v + 4);
+    else
+        snprintf(out, len, "%s", v);
+}
+
+void
+pp_report_prometheus(FILE *f, const struct pp_report *rep)
+{
+    size_t i;
+    int a;
+
+    head(f, "probe_success", "gauge", "Whether the check succeeded (1) or not (0).");
+    for (i = 0; i < rep->n; i++) {
+        fputs("probe_success{", f);
+        check_labels(f, rep->results[i]);
+        fprintf(f, "} %d\n", rep->results[i]->state == PP_ST_OK);
+    }
+    head(f, "probe_duration_seconds", "gauge", "How long the check took, DNS included.");
+    for (i = 0; i < rep->n; i++) {
+        fputs("probe_duration_seconds{", f);
+        check_labels(f, rep->results[i]);
+        fprintf(f, "} %.6f\n", rep->results[i]->t_total > 0 ? rep->results[i]->t_total / 1e3 : 0);
+    }
+    head(f, "probe_dns_lookup_time_seconds", "gauge", "How long the name took to resolve.");
+    for (i = 0; i < rep->n; i++) {
+        if (rep->results[i]->t_dns < 0)
+            continue;
+        fputs("probe_dns_lookup_time_seconds{", f);
+        check_labels(f, rep->results[i]);
+        fprintf(f, "} %.6f\n", rep->results[i]->t_dns / 1e3);
+    }
+    head(f, "probe_ssl_earliest_cert_expiry", "gauge",
+         "When the server's certificate expires, in seconds since 1970.");
+    for (i = 0; i < rep->n; i++) {
+        if (!rep->results[i]->tls.have_cert)
+            continue;
+        fputs("probe_ssl_earliest_cert_expiry{", f);
+        check_labels(f, rep->results[i]);
+        fprintf(f, "} %lld\n", (long long)rep->results[i]->tls.not_after_unix);
+    }
+    head(f, "probe_tls_version_info", "gauge", "The TLS version negotiated.");
+    for (i = 0; i < rep->n; i++) {
+        char v[32];
+        if (!rep->results[i]->tls.handshake_done)
+            continue;
+        tls_version(rep->results[i]->tls.version, v, sizeof(v));
+        fputs("probe_tls_version_info{", f);
+        check_labels(f, rep->results[i]);
+        label(f, "version", v, false);
+        fputs("} 1\n", f);
+    }
+    head(f, "probe_http_status_code", "gauge", "The HTTP status of the answer.");
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_kv *kv = pp_detail_get(rep->results[i], "http_status");
+        if (kv == NULL || kv->type != PP_KV_INT)
+            continue;
+        fputs("probe_http_status_code{", f);
+        check_labels(f, rep->results[i]);
+        fprintf(f, "} %lld\n", kv->i);
+    }
+    head(f, "pushprobe_check_state", "gauge", "The state and reason of each check (always 1).");
+    for (i = 0; i < rep->n; i++) {
+        fputs("pushprobe_check_state{", f);
+        check_labels(f, rep->results[i]);
+        label(f, "state", pp_state_name(rep->results[i]->state), false);
+        label(f, "reason", pp_reason_name(rep->results[i]->reason), false);
+        fputs("} 1\n", f);
+    }
+    if (rep->diag != NULL) {
+        head(f, "pushprobe_finding", "gauge", "The findings of the diagnosis (always 1).");
+        for (i = 0; i < rep->diag->n; i++) {
+            fputs("pushprobe_finding{", f);
+            label(f, "code", rep->diag->f[i].code, true);
+            label(f, "severity", pp_severity_name(rep->diag->f[i].severity), false);
+            fputs("} 1\n", f);
+        }
+        head(f, "pushprobe_verdict", "gauge",
+             "The verdict of each area: 1 for the verdict it has, 0 for the others.");
+        for (a = 0; a < PP_AREA__COUNT; a++) {
+            int v;
+            for (v = PP_V_NOT_CHECKED; v <= PP_V_BLOCKED; v++) {
+                fputs("pushprobe_verdict{", f);
+                label(f, "area", pp_area_name((enum pp_area)a), true);
+                label(f, "verdict", pp_verdict_name((enum pp_verdict_v)v), false);
+                fprintf(f, "} %d\n", rep->diag->verdict[a] == (enum pp_verdict_v)v);
+            }
+        }
+    }
+    head(f, "pushprobe_last_run_timestamp_seconds", "gauge", "When the last run ended.");
+    fprintf(f, "pushprobe_last_run_timestamp_seconds %lld\n", (long long)rep->ended_at);
+    head(f, "pushprobe_run_duration_seconds", "gauge", "How long the last run took.");
+    fprintf(f, "pushprobe_run_duration_seconds %.6f\n", rep->duration_ms / 1e3);
+}
