@@ -351,6 +351,7 @@ pp_dns_free(struct pp_dns *d)
         return;
     ares_destroy(d->ch);  /* runs outstanding callbacks with EDESTRUCTION */
     pp_loop_cancel(d->loop, &d->timer);
+    pp_loop_unprepare(d->loop, prepare, d);
     for (lk = d->lookups; lk != NULL; lk = next) {
         struct waiter *w, *wn;
         next = lk->next;

@@ -89,6 +89,9 @@ struct pp_engine {
     struct tstate **extra_ts;
     size_t nextra;
     bool over;
+    void (*done_cb)(void *);           /* the run is over */
+    void *done_arg;
+    time_t t0;
     bool feed_done;
     uint64_t fed;                      /* checks pulled from the feed */
     size_t done;                       /* checks finished */
@@ -348,7 +351,7 @@ maybe_over(struct pp_engine *e)
     if (e->checks_open == 0 && e->dns_open == 0 && !e->over &&
         (e->o->feed == NULL || e->feed_done)) {
         e->over = true;
-        pp_loop_stop(e->loop);
+        e->done_cb(e->done_arg);
     }
 }
 
@@ -972,7 +975,7 @@ run_deadline(void *arg)
             set(r, PP_ST_ERROR, PP_RS_RUN_DEADLINE,
                 "not finished when the run's time limit passed (--run-timeout)");
     }
-    pp_loop_stop(e->loop);
+    e->done_cb(e->done_arg);
 }
 
 /* A progress line on standard error, every half second. */
@@ -1033,84 +1036,126 @@ cmp_result(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-int
-pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
-              struct pp_report *rep, char *err, size_t errlen)
+struct pp_engine *
+pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
+                const struct pp_engine_opts *o, void (*done)(void *), void *arg, char *err,
+                size_t errlen)
 {
-    struct pp_engine e;
+    struct pp_engine *e = pp_xcalloc(1, sizeof(*e));
     size_t i, waves;
     double run_s;
-    time_t t0 = time(NULL);
-    double m0 = pp_now_msf();
-    struct pp_check *c;
 
-    memset(&e, 0, sizeof(e));
-    memset(rep, 0, sizeof(*rep));
-    e.o = o;
-    e.loop = pp_loop_new();
-    e.dns = pp_dns_new(e.loop, o->resolver, (int)(o->timeout_s * 1000.0), err, errlen);
-    if (e.dns == NULL) {
-        pp_loop_free(e.loop);
-        return -1;
+    e->o = o;
+    e->loop = loop;
+    e->done_cb = done;
+    e->done_arg = arg;
+    e->t0 = time(NULL);
+    e->dns = pp_dns_new(loop, o->resolver, (int)(o->timeout_s * 1000.0), err, errlen);
+    if (e->dns == NULL) {
+        free(e);
+        return NULL;
     }
-    e.cap = (size_t)(o->parallel > 0 ? o->parallel : 1);
+    e->cap = (size_t)(o->parallel > 0 ? o->parallel : 1);
     i = fd_budget();
-    if (e.cap > i)
-        e.cap = i;
-    e.nts = plan->n;
-    e.ts = pp_xcalloc(plan->n, sizeof(*e.ts));
+    if (e->cap > i)
+        e->cap = i;
+    e->nts = plan->n;
+    e->ts = pp_xcalloc(plan->n, sizeof(*e->ts));
     /* The run's limit: DNS, then the checks in waves of the cap, each
      * wave bounded by the per-check timeout, with slack. */
-    waves = (plan->n * 2 + (o->feed ? (size_t)o->feed->total : 0) + e.cap - 1) / e.cap;
+    waves = (plan->n * 2 + (o->feed ? (size_t)o->feed->total : 0) + e->cap - 1) / e->cap;
     run_s = o->run_timeout_s > 0 ? o->run_timeout_s
                                  : o->timeout_s * (double)(waves + 2) + 5.0 + o->hold_s;
     if (o->rate > 0 && o->feed != NULL)
         run_s += (double)o->feed->total / o->rate;
-    e.started = pp_now_msf();
-    e.tokens = 1.0;
-    e.tokens_at = e.started;
-    pp_timer_init(&e.rate_timer, pump_later, &e);
-    pp_timer_init(&e.progress_timer, progress, &e);
+    e->started = pp_now_msf();
+    e->tokens = 1.0;
+    e->tokens_at = e->started;
+    pp_timer_init(&e->rate_timer, pump_later, e);
+    pp_timer_init(&e->progress_timer, progress, e);
     if (o->progress)
-        pp_loop_timer(e.loop, &e.progress_timer, pp_now_ms() + 500);
-    pp_timer_init(&e.run_deadline, run_deadline, &e);
-    pp_loop_timer(e.loop, &e.run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
+        pp_loop_timer(loop, &e->progress_timer, pp_now_ms() + 500);
+    pp_timer_init(&e->run_deadline, run_deadline, e);
+    pp_loop_timer(loop, &e->run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
 
     for (i = 0; i < plan->n; i++) {
-        e.ts[i].e = &e;
-        e.ts[i].t = plan->t[i];
-        e.ts[i].idx = i;
-        e.ts[i].base = (uint64_t)i << 20;
-        start_target(&e, &e.ts[i]);
+        e->ts[i].e = e;
+        e->ts[i].t = plan->t[i];
+        e->ts[i].idx = i;
+        e->ts[i].base = (uint64_t)i << 20;
+        start_target(e, &e->ts[i]);
     }
-    pump(&e);
-    maybe_over(&e);
-    if (!e.over && pp_loop_run(e.loop) < 0)
-        snprintf(err, errlen, "poll: %s", strerror(errno));
+    pump(e);
+    maybe_over(e);
+    return e;
+}
 
+bool
+pp_engine_done(const struct pp_engine *e)
+{
+    return e->over;
+}
+
+void
+pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
+{
+    struct pp_check *c;
+    size_t i;
+
+    memset(rep, 0, sizeof(*rep));
+    e->over = true;
+    pp_dns_cancel(e->dns);
     /* Release the checks the run deadline cut short (finishing frees). */
-    while ((c = e.all) != NULL)
+    while ((c = e->all) != NULL)
         check_finish(c);
-    pp_loop_cancel(e.loop, &e.rate_timer);
-    pp_loop_cancel(e.loop, &e.progress_timer);
-    if (o->progress)
-        fprintf(stderr, "\r%zu checks done in %.1f s%20s\n", e.done,
-                (pp_now_msf() - e.started) / 1000.0, "");
-    rep->duration_ms = pp_now_msf() - m0;
-    pp_rfc3339(t0, rep->started_at, sizeof(rep->started_at));
+    pp_loop_cancel(e->loop, &e->rate_timer);
+    pp_loop_cancel(e->loop, &e->progress_timer);
+    pp_loop_cancel(e->loop, &e->run_deadline);
+    if (e->o->progress)
+        fprintf(stderr, "\r%zu checks done in %.1f s%20s\n", e->done,
+                (pp_now_msf() - e->started) / 1000.0, "");
+    rep->duration_ms = pp_now_msf() - e->started;
+    pp_rfc3339(e->t0, rep->started_at, sizeof(rep->started_at));
     rep->ended_at = (int64_t)time(NULL);
-    qsort(e.res, e.nres, sizeof(*e.res), cmp_result);
-    rep->results = e.res;
-    rep->n = e.nres;
-    rep->extra = e.extra;
-    rep->nextra = e.nextra;
-    for (i = 0; i < e.nextra; i++)
-        free(e.extra_ts[i]);
-    free(e.extra_ts);
-    pp_dns_free(e.dns);
-    pp_loop_free(e.loop);
-    free(e.ts);
-    return 0;
+    qsort(e->res, e->nres, sizeof(*e->res), cmp_result);
+    rep->results = e->res;
+    rep->n = e->nres;
+    rep->extra = e->extra;
+    rep->nextra = e->nextra;
+    for (i = 0; i < e->nextra; i++)
+        free(e->extra_ts[i]);
+    free(e->extra_ts);
+    pp_dns_free(e->dns);
+    free(e->ts);
+    free(e);
+}
+
+static void
+stop_loop(void *arg)
+{
+    pp_loop_stop(arg);
+}
+
+int
+pp_engine_run(const struct pp_plan *plan, const struct pp_engine_opts *o,
+              struct pp_report *rep, char *err, size_t errlen)
+{
+    struct pp_loop *loop = pp_loop_new();
+    struct pp_engine *e = pp_engine_start(loop, plan, o, stop_loop, loop, err, errlen);
+    int rc = 0;
+
+    memset(rep, 0, sizeof(*rep));
+    if (e == NULL) {
+        pp_loop_free(loop);
+        return -1;
+    }
+    if (!pp_engine_done(e) && pp_loop_run(loop) < 0) {
+        snprintf(err, errlen, "poll: %s", strerror(errno));
+        rc = -1;
+    }
+    pp_engine_finish(e, rep);
+    pp_loop_free(loop);
+    return rc;
 }
 
 void

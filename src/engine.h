@@ -42,8 +42,22 @@ struct pp_engine_opts {
     struct pp_tls_ctx *tls;
 };
 
-/* Run the plan; fills rep (sorted in plan order).  Returns 0, or -1 with
- * err set on an internal failure. */
+struct pp_loop;
+struct pp_engine;
+
+/* Start running the plan on a caller's loop; done(arg) runs (from inside
+ * the loop) when the run is over.  NULL with err set on failure.  The
+ * plan and the options must outlive the run. */
+struct pp_engine *pp_engine_start(struct pp_loop *, const struct pp_plan *,
+                                  const struct pp_engine_opts *, void (*done)(void *),
+                                  void *arg, char *err, size_t errlen);
+bool pp_engine_done(const struct pp_engine *);
+/* End the run (whatever still runs is cut short) and take its report;
+ * frees the engine.  Not from inside done(): from a later turn of the loop. */
+void pp_engine_finish(struct pp_engine *, struct pp_report *rep);
+
+/* Run the plan on a loop of its own; fills rep (sorted in plan order).
+ * Returns 0, or -1 with err set on an internal failure. */
 int pp_engine_run(const struct pp_plan *, const struct pp_engine_opts *,
                   struct pp_report *rep, char *err, size_t errlen);
 void pp_report_free(struct pp_report *);

@@ -134,6 +134,19 @@ pp_loop_prepare(struct pp_loop *l, void (*cb)(void *), void *arg)
     }
 }
 
+void
+pp_loop_unprepare(struct pp_loop *l, void (*cb)(void *), void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < l->nprep; i++) {
+        if (l->prep[i].cb == cb && l->prep[i].arg == arg) {
+            l->prep[i] = l->prep[--l->nprep];
+            return;
+        }
+    }
+}
+
 static size_t
 rebuild(struct pp_loop *l)
 {

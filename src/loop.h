@@ -33,6 +33,7 @@ void pp_loop_cancel(struct pp_loop *, struct pp_timer *);
 
 /* cb runs before every wait, e.g. to re-arm c-ares' timer. */
 void pp_loop_prepare(struct pp_loop *, void (*cb)(void *), void *arg);
+void pp_loop_unprepare(struct pp_loop *, void (*cb)(void *), void *arg);
 
 /* Wait at most max_wait ms (-1: until the next timer), dispatch what is
  * ready and what is due.  Returns -1 on a poll() failure. */
