@@ -21,7 +21,7 @@ apt-get install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libc-ares-dev libssl-dev libpcap-dev libncurses-dev libnghttp2-dev \
     ca-certificates \
-    libhttp-parser-dev libinih-dev libjansson-dev \
+    libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev \
     libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux \
     nginx samba chrony prometheus \
     >/dev/null

@@ -195,6 +195,8 @@ pp_loop_run_once(struct pp_loop *l, int max_wait)
 
     for (i = 0; i < l->nprep; i++)
         l->prep[i].cb(l->prep[i].arg);
+    if (l->stop)
+        return 0;   /* a prepare hook ended the loop: do not wait */
     if ((t = pp_heap_top(&l->timers)) != NULL) {
         int64_t d = t->when - pp_now_ms();
         if (d < 0)

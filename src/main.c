@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "audit.h"
 #include "context.h"
 #include "diagnose.h"
@@ -60,6 +61,9 @@ enum {
     OPT_NAGIOS,
     OPT_WARNING,
     OPT_CRITICAL,
+    OPT_SERVE,
+    OPT_INTERVAL,
+    OPT_SERVE_TOKEN,
 };
 
 static const struct option longopts[] = {
@@ -98,6 +102,9 @@ static const struct option longopts[] = {
     {"nagios", no_argument, NULL, OPT_NAGIOS},
     {"warning", required_argument, NULL, OPT_WARNING},
     {"critical", required_argument, NULL, OPT_CRITICAL},
+    {"serve", required_argument, NULL, OPT_SERVE},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"serve-token", required_argument, NULL, OPT_SERVE_TOKEN},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -134,6 +141,12 @@ usage(FILE *f)
 "      --csv           one CSV row per check instead of the text report\n"
 "      --shuffle       check in random order\n"
 "      --rate N        open at most N new connections per second\n"
+"\n"
+"Agent:\n"
+"      --serve [ADDR:]PORT  run every --interval and serve /metrics (Prometheus),\n"
+"                      /report.json and /healthz (default address 127.0.0.1)\n"
+"      --interval S    seconds between runs (default 60)\n"
+"      --serve-token FILE  require 'Authorization: Bearer <the file's token>'\n"
 "\n"
 "Probing:\n"
 "  -4, -6              IPv4 or IPv6 only (default: both, separately)\n"
@@ -209,6 +222,8 @@ struct settings {
     const char *save;
     bool prometheus;
     bool nagios;
+    bool serve;
+    struct pp_agent_opts agent;
     double warn_ms, crit_ms;
     bool audit;
     bool csv;
@@ -637,6 +652,17 @@ main(int argc, char **argv)
                 die_usage("--format: want text, json or prometheus, got '%s'", optarg);
             break;
         case OPT_ONCE: break;   /* one run is what happens without --serve */
+        case OPT_SERVE:
+            if (pp_agent_parse_listen(optarg, &st.agent, err, sizeof(err)) < 0)
+                die_usage("--serve: %s", err);
+            st.serve = true;
+            break;
+        case OPT_INTERVAL:
+            if (pp_parse_seconds(optarg, 86400, &st.agent.interval_s) < 0 ||
+                st.agent.interval_s < 1)
+                die_usage("--interval: want seconds in [1, 86400], got '%s'", optarg);
+            break;
+        case OPT_SERVE_TOKEN: st.agent.token_file = optarg; break;
         case OPT_NAGIOS: st.nagios = true; break;
         case OPT_WARNING: case OPT_CRITICAL: {
             double v;
@@ -766,6 +792,18 @@ main(int argc, char **argv)
     if (st.o.tls == NULL)
         die_usage("%s", err);
 
+    if (st.serve) {
+        if (st.agent.interval_s <= 0)
+            st.agent.interval_s = 60;
+        rc = pp_agent_run(&st.agent, &plan, &st.o, err, sizeof(err));
+        if (rc < 0)
+            fprintf(stderr, "pushprobe: %s\n", err);
+        pp_audit_free(&audit);
+        pp_tls_ctx_free(st.o.tls);
+        pp_plan_free(&plan);
+        free_settings(&st);
+        return rc < 0 ? PP_EXIT_USAGE : PP_EXIT_OK;
+    }
     if (pp_engine_run(&plan, &st.o, &rep, err, sizeof(err)) < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
         pp_tls_ctx_free(st.o.tls);
