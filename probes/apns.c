@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,7 +247,9 @@ apns_io(struct pp_check *c, short revents)
         if (n <= 0) {
             if (a->status > 0 || a->goaway)
                 return judge(c, a);
-            pp_check_set(c, PP_ST_UNEXPECTED, n == 0 ? PP_RS_TLS_EOF : PP_RS_CONN_RESET,
+            pp_check_set(c, PP_ST_UNEXPECTED,
+                         n == 0 ? PP_RS_TLS_EOF
+                                : errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_BAD_RESPONSE,
                          "the connection ended before an HTTP/2 answer");
             return PP_PROBE_DONE;
         }

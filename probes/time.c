@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine.h"
 #include "ntp.h"
 #include "probe.h"
+#include "util.h"
 
 #define NTP_EPOCH_OFFSET 2208988800.0  /* 1900-01-01 to 1970-01-01 */
 
@@ -119,9 +121,13 @@ time_ready(struct pp_check *c)
     uint8_t req[PP_NTP_LEN];
     double t1 = wall_now();
 
+    double *sent = pp_xmalloc(sizeof(*sent));
+
     pp_ntp_request(t1, req);
     pp_check_send(c, req, sizeof(req));
-    /* The transmit time is kept as a detail: the reply must echo it. */
+    /* The reply must echo the transmit time: keep it. */
+    *sent = t1;
+    pp_check_set_data(c, sent);
     pp_detail_num(pp_check_result(c), "sent_at", t1);
     return PP_PROBE_MORE;
 }
@@ -134,7 +140,7 @@ time_io(struct pp_check *c, short revents)
     ssize_t n;
     struct pp_ntp_info info;
     char err[160];
-    const struct pp_kv *sent = pp_detail_get(r, "sent_at");
+    const double *sent = pp_check_data(c);
     double t4;
 
     (void)revents;
@@ -151,7 +157,7 @@ time_io(struct pp_check *c, short revents)
         return PP_PROBE_DONE;
     }
     t4 = wall_now();
-    if (pp_ntp_parse(buf, (size_t)n, sent->d, t4, &info, err, sizeof(err)) < 0) {
+    if (pp_ntp_parse(buf, (size_t)n, *sent, t4, &info, err, sizeof(err)) < 0) {
         pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "%s", err);
         return PP_PROBE_DONE;
     }
@@ -179,6 +185,13 @@ time_timeout(struct pp_check *c)
                  "no NTP answer before the deadline: UDP 123 is blocked or nothing answers");
 }
 
+static void
+time_cleanup(struct pp_check *c)
+{
+    free(pp_check_data(c));
+    pp_check_set_data(c, NULL);
+}
+
 const struct pp_probe pp_probe_time = {
     .name = "time",
     .help = "SNTP query (UDP 123): the clock offset; a large skew breaks TLS",
@@ -186,4 +199,5 @@ const struct pp_probe pp_probe_time = {
     .ready = time_ready,
     .io = time_io,
     .timeout = time_timeout,
+    .cleanup = time_cleanup,
 };

@@ -401,6 +401,7 @@ pp_audit_evaluate(const struct pp_audit *a, const struct pp_report *rep,
     size_t i;
 
     memset(out, 0, sizeof(*out));
+    out->not_run = rep->not_run;
     out->rows = pp_xcalloc(rep->n ? rep->n : 1, sizeof(*out->rows));
     out->n = rep->n;
     for (i = 0; i < rep->n; i++) {

@@ -68,6 +68,7 @@ struct pp_audit_result {
     struct pp_audit_row *rows;   /* one per check, deviations first */
     size_t n;
     size_t deviations, passes, unmatched;
+    uint64_t not_run;            /* never started: the run's deadline passed */
 };
 
 void pp_audit_evaluate(const struct pp_audit *, const struct pp_report *,

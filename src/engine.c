@@ -93,6 +93,7 @@ struct pp_engine {
     void *done_arg;
     time_t t0;
     bool feed_done;
+    bool in_pump, pump_again;
     uint64_t fed;                      /* checks pulled from the feed */
     size_t done;                       /* checks finished */
     double tokens;                     /* rate limit: connections allowed now */
@@ -603,6 +604,7 @@ check_start(struct pp_check *c)
 }
 
 static struct pp_check *check_new(struct pp_engine *e, struct pp_result *r);
+static void pump_once(struct pp_engine *e);
 static void make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
                        size_t k, double t_dns);
 
@@ -625,8 +627,8 @@ rate_allows(struct pp_engine *e)
     now = pp_now_msf();
     e->tokens += (now - e->tokens_at) / 1000.0 * e->o->rate;
     e->tokens_at = now;
-    if (e->tokens > e->o->rate)
-        e->tokens = e->o->rate;
+    if (e->tokens > (e->o->rate > 1.0 ? e->o->rate : 1.0))
+        e->tokens = e->o->rate > 1.0 ? e->o->rate : 1.0;
     if (e->tokens >= 1.0) {
         e->tokens -= 1.0;
         return true;
@@ -663,6 +665,23 @@ feed_one(struct pp_engine *e)
 
 static void
 pump(struct pp_engine *e)
+{
+    /* Not re-entered: a check that ends at once (check_start ->
+     * check_finish -> pump) would otherwise recurse once per check. */
+    if (e->in_pump) {
+        e->pump_again = true;
+        return;
+    }
+    e->in_pump = true;
+    do {
+        e->pump_again = false;
+        pump_once(e);
+    } while (e->pump_again && !e->over);
+    e->in_pump = false;
+}
+
+static void
+pump_once(struct pp_engine *e)
 {
     while (e->inflight < e->cap && !e->over) {
         struct pp_check *c;
@@ -884,6 +903,7 @@ start_target(struct pp_engine *e, struct tstate *ts)
 /* ------------------------------------------------------------ redirects */
 
 #define MAX_HOPS 5
+#define MAX_EXTRA 64   /* redirected URLs per run: a hostile server gets no more */
 
 int
 pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errlen)
@@ -899,6 +919,10 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
 
     if (from->hops >= MAX_HOPS) {
         snprintf(err, errlen, "more than %d redirects", MAX_HOPS);
+        return -1;
+    }
+    if (e->nextra >= MAX_EXTRA) {
+        snprintf(err, errlen, "more than %d redirected URLs in this run", MAX_EXTRA);
         return -1;
     }
     if (e->over) {
@@ -944,6 +968,15 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     t->hops = from->hops + 1;
     t->note = pp_xasprintf("redirected from %s", c->r->id);
     pp_url_free(&u);
+    /* Every address of a target follows the same Location: check it once. */
+    for (i = 0; i < e->nextra; i++) {
+        const struct pp_target *o = e->extra[i];
+        if (o->port == t->port && o->tls == t->tls && strcmp(o->host, t->host) == 0 &&
+            strcmp(o->path ? o->path : "/", t->path ? t->path : "/") == 0) {
+            pp_target_free(t);
+            return 0;
+        }
+    }
 
     i = e->nextra++;
     e->extra = pp_xrealloc(e->extra, e->nextra, sizeof(*e->extra));
@@ -1007,6 +1040,11 @@ fd_budget(void)
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max &&
         rl.rlim_cur < 65536) {
         rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+#if defined(__APPLE__) && defined(OPEN_MAX)
+        /* macOS refuses a soft limit above OPEN_MAX. */
+        if (want > OPEN_MAX)
+            want = OPEN_MAX;
+#endif
         struct rlimit n = rl;
         n.rlim_cur = want;
         if (setrlimit(RLIMIT_NOFILE, &n) == 0)
@@ -1066,7 +1104,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     waves = (plan->n * 2 + (o->feed ? (size_t)o->feed->total : 0) + e->cap - 1) / e->cap;
     run_s = o->run_timeout_s > 0 ? o->run_timeout_s
                                  : o->timeout_s * (double)(waves + 2) + 5.0 + o->hold_s;
-    if (o->rate > 0 && o->feed != NULL)
+    if (o->run_timeout_s <= 0 && o->rate > 0 && o->feed != NULL)
         run_s += (double)o->feed->total / o->rate;
     e->started = pp_now_msf();
     e->tokens = 1.0;
@@ -1122,10 +1160,13 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
     rep->n = e->nres;
     rep->extra = e->extra;
     rep->nextra = e->nextra;
+    /* Checks the feed still held when the run was cut short. */
+    if (e->o->feed != NULL && e->o->feed->total > e->fed)
+        rep->not_run = e->o->feed->total - e->fed;
+    pp_dns_free(e->dns);   /* before the target states its callbacks use */
     for (i = 0; i < e->nextra; i++)
         free(e->extra_ts[i]);
     free(e->extra_ts);
-    pp_dns_free(e->dns);
     free(e->ts);
     free(e);
 }

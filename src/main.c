@@ -523,7 +523,10 @@ audit_output(const struct pp_report *rep, const struct settings *st, const struc
         fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
         return PP_EXIT_INTERNAL;
     }
-    return ar->deviations > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    if (ar->not_run > 0)
+        fprintf(stderr, "pushprobe: %llu checks were not run: the run's time limit passed\n",
+                (unsigned long long)ar->not_run);
+    return ar->deviations > 0 || ar->not_run > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
 
 /* One line in the monitoring-plugins convention; returns 0 (OK), 1
@@ -806,6 +809,8 @@ main(int argc, char **argv)
     }
     if (pp_engine_run(&plan, &st.o, &rep, err, sizeof(err)) < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
+        pp_report_free(&rep);
+        pp_audit_free(&audit);
         pp_tls_ctx_free(st.o.tls);
         pp_plan_free(&plan);
         free_settings(&st);

@@ -206,6 +206,7 @@ struct pp_report {
     size_t n;
     struct pp_target **extra;   /* targets the run added (redirects) */
     size_t nextra;
+    uint64_t not_run;           /* checks the run's deadline left unstarted (audit) */
     const struct pp_diagnosis *diag;     /* findings and verdicts, or NULL */
     const struct pp_context *context;    /* this machine, or NULL */
     const struct pp_audit *audit;        /* the audit and its result, or NULL */

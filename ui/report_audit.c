@@ -40,6 +40,9 @@ pp_audit_text(FILE *f, const struct pp_report *rep, const struct pp_audit *a,
             rep->n, rep->duration_ms / 1000.0);
     fprintf(f, "\n%zu deviations, %zu as expected, %zu without a rule\n", ar->deviations,
             ar->passes, ar->unmatched);
+    if (ar->not_run > 0)
+        fprintf(f, "%llu checks NOT RUN: the run's time limit passed first (--run-timeout)\n",
+                (unsigned long long)ar->not_run);
     if (ar->deviations > 0) {
         fprintf(f, "\nDeviations\n  %-24s %-5s %-8s %-8s %-12s %-16s %-16s %s\n", "ADDRESS", "PORT",
                 "EXPECTED", "OBSERVED", "STATE", "REASON", "ICMP FROM", "RULE");
@@ -74,7 +77,8 @@ pp_audit_text(FILE *f, const struct pp_report *rep, const struct pp_audit *a,
                     a->policy.r[k].source);
         }
     }
-    fprintf(f, "\nSummary: %s\n", ar->deviations ? "DEVIATIONS FOUND" : "as expected");
+    fprintf(f, "\nSummary: %s\n", ar->deviations ? "DEVIATIONS FOUND" :
+            ar->not_run ? "INCOMPLETE" : "as expected");
 }
 
 void
@@ -92,6 +96,8 @@ pp_audit_json(struct pp_jsonw *w, const struct pp_audit *a, const struct pp_audi
     pp_jw_int(w, (long long)ar->passes);
     pp_jw_key(w, "unmatched");
     pp_jw_int(w, (long long)ar->unmatched);
+    pp_jw_key(w, "not_run");
+    pp_jw_int(w, (long long)ar->not_run);
     pp_jw_key(w, "rules");
     pp_jw_arr(w);
     for (k = 0; a->have_policy && k < a->policy.n; k++) {
