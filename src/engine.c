@@ -905,6 +905,13 @@ start_target(struct pp_engine *e, struct tstate *ts)
 #define MAX_HOPS 5
 #define MAX_EXTRA 64   /* redirected URLs per run: a hostile server gets no more */
 
+static bool
+same_url(const struct pp_target *a, const struct pp_target *b)
+{
+    return a->port == b->port && a->tls == b->tls && strcmp(a->host, b->host) == 0 &&
+           strcmp(a->path ? a->path : "/", b->path ? b->path : "/") == 0;
+}
+
 int
 pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errlen)
 {
@@ -968,13 +975,23 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     t->hops = from->hops + 1;
     t->note = pp_xasprintf("redirected from %s", c->r->id);
     pp_url_free(&u);
-    /* Every address of a target follows the same Location: check it once. */
+    /* Back to where it came from: a loop. */
+    if (same_url(t, from)) {
+        snprintf(err, errlen, "a redirect loop (back to the same URL)");
+        pp_target_free(t);
+        return -1;
+    }
+    /* Every address of a target follows the same Location: check it once.
+     * Found higher up the chain instead, it is a loop. */
     for (i = 0; i < e->nextra; i++) {
         const struct pp_target *o = e->extra[i];
-        if (o->port == t->port && o->tls == t->tls && strcmp(o->host, t->host) == 0 &&
-            strcmp(o->path ? o->path : "/", t->path ? t->path : "/") == 0) {
+        if (same_url(o, t)) {
+            bool sibling = o->hops == t->hops;
             pp_target_free(t);
-            return 0;
+            if (sibling)
+                return 0;
+            snprintf(err, errlen, "a redirect loop (back to a URL already followed)");
+            return -1;
         }
     }
 

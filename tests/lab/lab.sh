@@ -378,6 +378,13 @@ http {
         location /private/ { return 401; }
         location /old/ { return 301 /pkgs/Tool.pkg; }
         location /loop { return 302 /loop; }
+        location /h1 { return 302 /h2; }
+        location /h2 { return 302 /h3; }
+        location /h3 { return 302 /h4; }
+        location /h4 { return 302 /h5; }
+        location /h5 { return 302 /h6; }
+        location /h6 { return 302 /h7; }
+        location /h7 { return 302 /pkgs/Tool.pkg; }
     }
     server {
         listen 10.20.0.10:8088 backlog=256;

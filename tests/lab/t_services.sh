@@ -61,7 +61,13 @@ jcheck "$J" '"redirected from" in checks[1]["note"]' "the followed check says wh
 J=$LAB_TMP/loop.json
 pp_run "$J" --timeout 3 -4 $SYS --dp https://dp.corp.test/loop
 expect_rc 1
-jcheck "$J" 'len(checks) == 6 and checks[-1]["state"] == "unexpected" and "more than 5 redirects" in checks[-1]["message"]' "a redirect loop stops after 5 hops"
+jcheck "$J" 'len(checks) == 1 and checks[0]["state"] == "unexpected" and "loop" in checks[0]["message"]' "a redirect loop is named as one"
+J=$LAB_TMP/hops.json
+pp_run "$J" --timeout 3 -4 $SYS --dp https://dp.corp.test/h1
+jcheck "$J" 'len(checks) == 6 and checks[-1]["state"] == "unexpected" and "more than 5 redirects" in checks[-1]["message"]' "a chain of redirects stops after 5 hops"
+J=$LAB_TMP/fanout.json
+pp_run "$J" --timeout 3 $SYS --dp https://dp.corp.test/old/
+jcheck "$J" 'len(checks) == 4 and len([k for k in checks if k["details"].get("path") == "/pkgs/Tool.pkg"]) == 2' "both families redirect to one URL, checked once (on both of its addresses)"
 
 # A captive portal on the router (lab_portal in lab.sh).
 lab_portal
