@@ -662,8 +662,8 @@ main(int argc, char **argv)
             break;
         case OPT_INTERVAL:
             if (pp_parse_seconds(optarg, 86400, &st.agent.interval_s) < 0 ||
-                st.agent.interval_s < 1)
-                die_usage("--interval: want seconds in [1, 86400], got '%s'", optarg);
+                st.agent.interval_s < 0.01)
+                die_usage("--interval: want seconds in [0.01, 86400], got '%s'", optarg);
             break;
         case OPT_SERVE_TOKEN: st.agent.token_file = optarg; break;
         case OPT_NAGIOS: st.nagios = true; break;
