@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,40 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
 #include "loop.h"
 #include "report.h"
 
+/* A rendered body shared by the responses that send it: counted, so a new
+ * run can replace it while slow clients still read the old one, and no
+ * request copies it. */
+struct blob {
+    unsigned refs;
+    size_t len;
+    char data[];
+};
+
+static struct blob *
+blob_new(char *text, size_t len)
+{
+    struct blob *b = pp_xmalloc(sizeof(*b) + len + 1);
+
+    b->refs = 1;
+    b->len = len;
+    memcpy(b->data, text, len + 1);
+    free(text);
+    return b;
+}
+
+static void
+blob_unref(struct blob *b)
+{
+    if (b != NULL && --b->refs == 0)
+        free(b);
+}
+
+static void
+blob_release(void *data)
+{
+    blob_unref((struct blob *)(void *)((char *)data - offsetof(struct blob, data)));
+}
+
 struct agent {
     const struct pp_agent_opts *ao;
     const struct pp_plan *plan;
@@ -82,10 +117,8 @@ struct agent {
     struct pp_timer cycle_timer;
     struct pp_timer finish_timer;
     struct pp_engine *engine;
-    char *metrics;     /* the last run, rendered once per run */
-    size_t metrics_len;
-    char *json;
-    size_t json_len;
+    struct blob *metrics;  /* the last run, rendered once per run */
+    struct blob *json;
     unsigned long runs;
     char *token;
 };
@@ -135,20 +168,28 @@ finish_cycle(void *arg)
     a->engine = NULL;
     pp_diagnose(&rep, &diag);
     rep.diag = &diag;
+    a->runs++;
     m = render(&rep, true, &ml);
+    if (m != NULL) {
+        /* The agent's own counter, after the run's metrics. */
+        char line[160];
+        int n = snprintf(line, sizeof(line), "# HELP pushprobe_runs_total Runs since the agent "
+                         "started.\n# TYPE pushprobe_runs_total counter\n"
+                         "pushprobe_runs_total %lu\n", a->runs);
+        m = pp_xrealloc(m, ml + (size_t)n + 1, 1);
+        memcpy(m + ml, line, (size_t)n + 1);
+        ml += (size_t)n;
+    }
     j = render(&rep, false, &jl);
     if (m != NULL && j != NULL) {
-        free(a->metrics);
-        free(a->json);
-        a->metrics = m;
-        a->metrics_len = ml;
-        a->json = j;
-        a->json_len = jl;
+        blob_unref(a->metrics);
+        blob_unref(a->json);
+        a->metrics = blob_new(m, ml);
+        a->json = blob_new(j, jl);
     } else {
         free(m);
         free(j);
     }
-    a->runs++;
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
     pp_loop_timer(a->loop, &a->cycle_timer,
@@ -197,6 +238,25 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type, const char
     return rc;
 }
 
+/* A 200 with a shared body (no copy). */
+static enum MHD_Result
+reply_blob(struct MHD_Connection *conn, const char *type, struct blob *b)
+{
+    struct MHD_Response *r;
+    enum MHD_Result rc;
+
+    b->refs++;
+    r = MHD_create_response_from_buffer_with_free_callback(b->len, b->data, blob_release);
+    if (r == NULL) {
+        blob_unref(b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
        const char *version, const char *upload_data, size_t *upload_size, void **state)
@@ -226,10 +286,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
         if (a->metrics == NULL)
             return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, text,
                          "the first run has not finished yet\n", 35, "Retry-After", "5");
-        return prom ? reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                            a->metrics, a->metrics_len, NULL, NULL)
-                    : reply(conn, MHD_HTTP_OK, "application/json", a->json, a->json_len, NULL,
-                            NULL);
+        return prom ? reply_blob(conn, "text/plain; version=0.0.4; charset=utf-8", a->metrics)
+                    : reply_blob(conn, "application/json", a->json);
     }
     return reply(conn, MHD_HTTP_NOT_FOUND, text, "not found: /metrics, /report.json, /healthz\n",
                  44, NULL, NULL);
@@ -335,7 +393,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     a.mhd = MHD_start_daemon(0, 0, NULL, NULL, handle, &a,
                              MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ao->addr,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)32,
+                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
                              MHD_OPTION_END);
@@ -366,10 +424,10 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         pp_engine_finish(a.engine, &rep);
         pp_report_free(&rep);
     }
-    MHD_stop_daemon(a.mhd);
+    MHD_stop_daemon(a.mhd);   /* releases the responses still queued */
     pp_loop_free(a.loop);
-    free(a.metrics);
-    free(a.json);
+    blob_unref(a.metrics);
+    blob_unref(a.json);
     free(a.token);
     return rc;
 }
