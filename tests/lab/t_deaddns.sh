@@ -17,7 +17,10 @@ sleep 0.2
 J=$LAB_TMP/dead.json
 pp_run "$J" --timeout 2
 expect_rc 1
-jcheck "$J" 'len(checks) >= 25 and all(k["state"] == "dns-failed" and k["reason"] == "dns-unreachable" for k in checks)' "no DNS server: dns-unreachable everywhere"
+# The ICMP port unreachable comes back at once; under load c-ares may still
+# reach its own timeout on a retry first, so both reasons are accepted,
+# but the refusal must be seen.
+jcheck "$J" 'len(checks) >= 25 and all(k["state"] == "dns-failed" and k["reason"] in ("dns-unreachable", "dns-timeout") for k in checks) and any(k["reason"] == "dns-unreachable" for k in checks)' "no DNS server: dns-unreachable (or its timeout) everywhere"
 
 lab_fw udp dport 53 drop
 lab_fw tcp dport 53 drop
