@@ -113,6 +113,7 @@ struct agent {
     struct pp_loop *loop;
     struct MHD_Daemon *mhd;
     short watched[FD_SETSIZE];
+    int top;               /* highest descriptor watched for libmicrohttpd */
     struct pp_timer mhd_timer;
     struct pp_timer cycle_timer;
     struct pp_timer finish_timer;
@@ -329,7 +330,8 @@ prepare(void *arg)
     FD_ZERO(&es);
     if (MHD_get_fdset2(a->mhd, &rs, &ws, &es, &max, FD_SETSIZE) != MHD_YES)
         max = 0;
-    for (fd = 0; fd < FD_SETSIZE; fd++) {
+    /* Only up to the highest descriptor either side knows of. */
+    for (fd = 0; fd <= (max > a->top ? (int)max : a->top) && fd < FD_SETSIZE; fd++) {
         short ev = 0;
         if (fd <= max) {
             if (FD_ISSET(fd, &rs))
@@ -345,6 +347,7 @@ prepare(void *arg)
             pp_loop_watch(a->loop, fd, ev, mhd_io, a);
         a->watched[fd] = ev;
     }
+    a->top = (int)max;
     if (MHD_get_timeout(a->mhd, &to) == MHD_YES)
         pp_loop_timer(a->loop, &a->mhd_timer, pp_now_ms() + (int64_t)to);
     else
