@@ -159,7 +159,7 @@ usage_error 'timeout' --list --timeout
 usage_error 'parallel' --parallel 0 --list
 usage_error 'parallel' --parallel x --list
 usage_error 'resolver' --resolver not-an-ip --list
-usage_error 'resolver' --resolver 1.2.3.4:99999 --list
+usage_error 'resolver' --resolver 192.0.2.4:99999 --list
 usage_error 'color' --color sometimes --list
 usage_error '-6' -4 -6 --list
 usage_error '-6' --ipv4 --ipv6 --list

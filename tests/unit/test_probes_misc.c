@@ -231,7 +231,7 @@ test_apple_v4(void **state)
     apple_is("0.0.0.0", false);
     apple_is("255.255.255.255", false);
     apple_is("127.0.0.1", false);
-    apple_is("1.0.0.17", false);
+    apple_is("203.0.113.17", false);
 }
 
 static void

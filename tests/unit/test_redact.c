@@ -212,7 +212,7 @@ test_ipv4_boundaries(void **state)
     redacts(r, "110.0.0.1", "110.0.0.1");
     redacts(r, "10.0.0.100", "10.0.0.100");
     redacts(r, "10.0.0.1.5", "10.0.0.1.5");
-    redacts(r, "1.10.0.0.1", "1.10.0.0.1");
+    redacts(r, "10.1.0.0.1", "10.1.0.0.1");
     redacts(r, "a10.0.0.1 10.0.0.1f", "a10.0.0.1 10.0.0.1f");
     /* The address itself. */
     redacts(r, "10.0.0.1", "<addr-1>");

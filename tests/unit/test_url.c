@@ -351,7 +351,7 @@ test_hostport_bad(void **state)
     hp_bad("[]");
     hp_bad("[]:1");
     hp_bad("[example.com]:443");
-    hp_bad("[1.2.3.4]:443");
+    hp_bad("[192.0.2.4]:443");
     hp_bad("bad host:1");
     hp_bad("bad host");
     hp_bad("-bad.example:1");
@@ -444,8 +444,8 @@ test_host_valid_bad(void **state)
     assert_false(pp_host_valid("-"));
     assert_false(pp_host_valid("1.2.3"));
     assert_false(pp_host_valid("999.1.1.1"));
-    assert_false(pp_host_valid("1.2.3.4.5"));
-    assert_false(pp_host_valid("1.2.3.4."));
+    assert_false(pp_host_valid("192.0.2.4.5"));
+    assert_false(pp_host_valid("192.0.2.4."));
     assert_false(pp_host_valid("12345"));
     assert_false(pp_host_valid("a b"));
     assert_false(pp_host_valid("a:b"));
@@ -465,14 +465,14 @@ static void
 test_host_valid_literals(void **state)
 {
     (void)state;
-    assert_true(pp_host_valid("1.2.3.4"));
+    assert_true(pp_host_valid("192.0.2.4"));
     assert_true(pp_host_valid("127.0.0.1"));
     assert_true(pp_host_valid("255.255.255.255"));
     assert_true(pp_host_valid("::1"));
     assert_true(pp_host_valid("::"));
     assert_true(pp_host_valid("2620:149:a44::10"));
     assert_true(pp_host_valid("2001:DB8::1"));
-    assert_true(pp_host_valid("::ffff:1.2.3.4"));
+    assert_true(pp_host_valid("::ffff:192.0.2.4"));
     assert_false(pp_host_valid("256.1.1.1"));
     assert_false(pp_host_valid("1::2::3"));
 }
@@ -483,24 +483,24 @@ static void
 test_host_literal(void **state)
 {
     (void)state;
-    assert_int_equal(pp_host_literal("1.2.3.4"), 4);
+    assert_int_equal(pp_host_literal("192.0.2.4"), 4);
     assert_int_equal(pp_host_literal("0.0.0.0"), 4);
     assert_int_equal(pp_host_literal("127.0.0.1"), 4);
     assert_int_equal(pp_host_literal("::1"), 6);
     assert_int_equal(pp_host_literal("::"), 6);
     assert_int_equal(pp_host_literal("2620:149:a44::10"), 6);
     assert_int_equal(pp_host_literal("2001:DB8::1"), 6);
-    assert_int_equal(pp_host_literal("::ffff:1.2.3.4"), 6);
+    assert_int_equal(pp_host_literal("::ffff:192.0.2.4"), 6);
     assert_int_equal(pp_host_literal("example.com"), 0);
     assert_int_equal(pp_host_literal("courier.push.apple.com"), 0);
     assert_int_equal(pp_host_literal(""), 0);
     assert_int_equal(pp_host_literal("1.2.3"), 0);
     assert_int_equal(pp_host_literal("999.1.1.1"), 0);
-    assert_int_equal(pp_host_literal("1.2.3.4.5"), 0);
+    assert_int_equal(pp_host_literal("192.0.2.4.5"), 0);
     assert_int_equal(pp_host_literal("[::1]"), 0);
     assert_int_equal(pp_host_literal("1:2:3"), 0);
-    assert_int_equal(pp_host_literal("1.2.3.4:80"), 0);
-    assert_int_equal(pp_host_literal(" 1.2.3.4"), 0);
+    assert_int_equal(pp_host_literal("192.0.2.4:80"), 0);
+    assert_int_equal(pp_host_literal(" 192.0.2.4"), 0);
 }
 
 int
