@@ -664,25 +664,34 @@ pp_context_is_vpn_name(const char *ifname)
 
 /* ------------------------------------------------------------ collecting */
 
-/* A file's text (at most READ_CAP bytes), or NULL. */
+/* At most READ_CAP bytes from an open stream, NUL-terminated. */
 static char *
-read_text(const char *path)
+read_stream(FILE *f)
 {
-    FILE *f = fopen(path, "r");
-    char *buf;
+    char *buf = pp_xmalloc(READ_CAP + 1);
     size_t n = 0;
 
-    if (f == NULL)
-        return NULL;
-    buf = pp_xmalloc(READ_CAP + 1);
     while (n < READ_CAP) {
         size_t got = fread(buf + n, 1, READ_CAP - n, f);
         if (got == 0)
             break;
         n += got;
     }
-    fclose(f);
     buf[n] = '\0';
+    return buf;
+}
+
+/* A file's text (at most READ_CAP bytes), or NULL. */
+static char *
+read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+
+    if (f == NULL)
+        return NULL;
+    buf = read_stream(f);
+    fclose(f);
     return buf;
 }
 
@@ -694,20 +703,12 @@ run_text(const char *cmd)
 {
     FILE *f = popen(cmd, "r");
     char *buf;
-    size_t n = 0;
 
     if (f == NULL)
         return NULL;
-    buf = pp_xmalloc(READ_CAP + 1);
-    while (n < READ_CAP) {
-        size_t got = fread(buf + n, 1, READ_CAP - n, f);
-        if (got == 0)
-            break;
-        n += got;
-    }
+    buf = read_stream(f);
     /* Past the cap the command gets EPIPE once the pipe is closed. */
     pclose(f);
-    buf[n] = '\0';
     return buf;
 }
 
