@@ -3,7 +3,6 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "cursor.h"
 #include "engine.h"
 #include "probe.h"
+#include "reply.h"
 #include "util.h"
 
 #define DEPRECATED "AFP is deprecated on current macOS: plan the move to SMB"
@@ -577,75 +577,48 @@ afp_ready(struct pp_check *c)
     return PP_PROBE_MORE;
 }
 
+static const struct pp_reply_words afp_words = {
+    .proto = "AFP",
+    .reply = "AFP status",
+    .whole = "AFP status",
+    .request = "DSIGetStatus",
+    .bad = "bad AFP reply",
+    .too_long = "the reply exceeds the 64 KiB a status block can need",
+    .closed = "the server closed the connection without answering DSIGetStatus",
+};
+
+static int
+afp_parse(struct pp_check *c, const uint8_t *buf, size_t len)
+{
+    struct pp_afp_info info;
+    char err[256];
+    int rc = pp_afp_parse_status(buf, len, &info, err, sizeof(err));
+
+    if (rc == 0)
+        report(c, &info);
+    else if (rc < 0) {
+        fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
+        if (strcmp(info.problem, "dsi-error") == 0)
+            pp_detail_int(pp_check_result(c), "dsi_error", (int32_t)info.error_code);
+    }
+    return rc;
+}
+
 static enum pp_probe_rc
 afp_io(struct pp_check *c, short revents)
 {
     struct afp_state *st = pp_check_data(c);
-    struct pp_afp_info info;
-    char err[256], msg[512];
-    ssize_t n;
-    int rc;
 
     (void)revents;
-    for (;;) {
-        if (st->len == sizeof(st->buf)) {
-            /* The parser refuses longer lengths first; kept as a guard. */
-            fail(c, PP_RS_NONE, "too-long", "bad AFP reply",
-                 "the reply exceeds the 64 KiB a status block can need");
-            return PP_PROBE_DONE;
-        }
-        n = pp_check_recv(c, st->buf + st->len, sizeof(st->buf) - st->len);
-        if (n == PP_RECV_AGAIN)
-            return PP_PROBE_MORE;
-        if (n == PP_RECV_ERROR) {
-            int e = errno;
-            snprintf(msg, sizeof(msg), "the connection failed %s: %s",
-                     st->len ? "in the middle of the AFP status" : "before any AFP status",
-                     strerror(e));
-            fail(c, e == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_NONE,
-                 e == ECONNRESET ? "reset" : "error", "AFP connection lost", msg);
-            return PP_PROBE_DONE;
-        }
-        if (n == 0) {
-            if (st->len == 0) {
-                fail(c, PP_RS_NONE, "closed", "AFP closed without answering",
-                     "the server closed the connection without answering DSIGetStatus");
-            } else {
-                snprintf(msg, sizeof(msg), "the server closed the connection after %zu "
-                         "bytes, before a complete AFP status", st->len);
-                fail(c, PP_RS_NONE, "truncated", "AFP reply cut short", msg);
-            }
-            return PP_PROBE_DONE;
-        }
-        st->len += (size_t)n;
-        rc = pp_afp_parse_status(st->buf, st->len, &info, err, sizeof(err));
-        if (rc == 0) {
-            report(c, &info);
-            return PP_PROBE_DONE;
-        }
-        if (rc < 0) {
-            fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
-            if (strcmp(info.problem, "dsi-error") == 0)
-                pp_detail_int(pp_check_result(c), "dsi_error", (int32_t)info.error_code);
-            return PP_PROBE_DONE;
-        }
-    }
+    return pp_reply_io(c, st->buf, sizeof(st->buf), &st->len, &afp_words, fail, afp_parse);
 }
 
 static void
 afp_timeout(struct pp_check *c)
 {
     struct afp_state *st = pp_check_data(c);
-    char msg[256];
 
-    if (st == NULL || st->len == 0) {
-        fail(c, PP_RS_NO_RESPONSE, "timeout", "no AFP answer",
-             "the port accepts connections but nothing answered DSIGetStatus in time");
-        return;
-    }
-    snprintf(msg, sizeof(msg), "the server sent %zu bytes of an AFP status, then nothing "
-             "more before the deadline", st->len);
-    fail(c, PP_RS_NONE, "truncated", "AFP reply cut short", msg);
+    pp_reply_timeout(c, st ? st->len : 0, &afp_words, fail);
 }
 
 static void

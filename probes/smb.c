@@ -1,7 +1,6 @@
 /* smb: an SMB2 NEGOTIATE, and what the server answers (see smb.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "cursor.h"
 #include "engine.h"
 #include "probe.h"
+#include "reply.h"
 #include "smb.h"
 #include "util.h"
 
@@ -415,80 +415,53 @@ smb_ready(struct pp_check *c)
     return PP_PROBE_MORE;
 }
 
+static const struct pp_reply_words smb_words = {
+    .proto = "SMB",
+    .reply = "SMB2 reply",
+    .whole = "SMB2 NEGOTIATE response",
+    .request = "the SMB2 NEGOTIATE",
+    .bad = "bad SMB2 reply",
+    .too_long = "the reply exceeds the 64 KiB a NEGOTIATE response can need",
+    .closed = "the server closed the connection without answering the SMB2 NEGOTIATE: "
+              "an SMB1-only server, or a firewall that ends SMB sessions, does this",
+};
+
+static int
+smb_parse(struct pp_check *c, const uint8_t *buf, size_t len)
+{
+    struct pp_smb2_info info;
+    char err[256];
+    int rc = pp_smb2_parse_negotiate(buf, len, &info, err, sizeof(err));
+
+    if (rc == 0)
+        report(c, &info);
+    else if (rc < 0) {
+        fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
+        if (strcmp(info.problem, "status") == 0) {
+            char hex[16];
+
+            snprintf(hex, sizeof(hex), "0x%08lX", (unsigned long)info.status);
+            pp_detail_str(pp_check_result(c), "ntstatus", hex);
+        }
+    }
+    return rc;
+}
+
 static enum pp_probe_rc
 smb_io(struct pp_check *c, short revents)
 {
     struct smb_state *st = pp_check_data(c);
-    struct pp_smb2_info info;
-    char err[256], msg[512];
-    ssize_t n;
-    int rc;
 
     (void)revents;
-    for (;;) {
-        if (st->len == sizeof(st->buf)) {
-            /* The parser refuses longer lengths first; kept as a guard. */
-            fail(c, PP_RS_NONE, "too-long", "bad SMB2 reply",
-                 "the reply exceeds the 64 KiB a NEGOTIATE response can need");
-            return PP_PROBE_DONE;
-        }
-        n = pp_check_recv(c, st->buf + st->len, sizeof(st->buf) - st->len);
-        if (n == PP_RECV_AGAIN)
-            return PP_PROBE_MORE;
-        if (n == PP_RECV_ERROR) {
-            int e = errno;
-            snprintf(msg, sizeof(msg), "the connection failed %s: %s",
-                     st->len ? "in the middle of the SMB2 reply" : "before any SMB2 reply",
-                     strerror(e));
-            fail(c, e == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_NONE,
-                 e == ECONNRESET ? "reset" : "error", "SMB connection lost", msg);
-            return PP_PROBE_DONE;
-        }
-        if (n == 0) {
-            if (st->len == 0)
-                fail(c, PP_RS_NONE, "closed", "SMB closed without answering",
-                     "the server closed the connection without answering the SMB2 "
-                     "NEGOTIATE: an SMB1-only server, or a firewall that ends SMB "
-                     "sessions, does this");
-            else {
-                snprintf(msg, sizeof(msg), "the server closed the connection after %zu "
-                         "bytes, before a complete SMB2 NEGOTIATE response", st->len);
-                fail(c, PP_RS_NONE, "truncated", "SMB reply cut short", msg);
-            }
-            return PP_PROBE_DONE;
-        }
-        st->len += (size_t)n;
-        rc = pp_smb2_parse_negotiate(st->buf, st->len, &info, err, sizeof(err));
-        if (rc == 0) {
-            report(c, &info);
-            return PP_PROBE_DONE;
-        }
-        if (rc < 0) {
-            fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
-            if (strcmp(info.problem, "status") == 0) {
-                char hex[16];
-                snprintf(hex, sizeof(hex), "0x%08lX", (unsigned long)info.status);
-                pp_detail_str(pp_check_result(c), "ntstatus", hex);
-            }
-            return PP_PROBE_DONE;
-        }
-    }
+    return pp_reply_io(c, st->buf, sizeof(st->buf), &st->len, &smb_words, fail, smb_parse);
 }
 
 static void
 smb_timeout(struct pp_check *c)
 {
     struct smb_state *st = pp_check_data(c);
-    char msg[256];
 
-    if (st == NULL || st->len == 0) {
-        fail(c, PP_RS_NO_RESPONSE, "timeout", "no SMB answer",
-             "the port accepts connections but nothing answered the SMB2 NEGOTIATE in time");
-        return;
-    }
-    snprintf(msg, sizeof(msg), "the server sent %zu bytes of an SMB2 reply, then nothing "
-             "more before the deadline", st->len);
-    fail(c, PP_RS_NONE, "truncated", "SMB reply cut short", msg);
+    pp_reply_timeout(c, st ? st->len : 0, &smb_words, fail);
 }
 
 static void

@@ -1,0 +1,39 @@
+/*
+ * The binary request/reply exchange that the file-share probes share (smb,
+ * afp): read one reply into a fixed buffer until its parser accepts or
+ * refuses it, and classify a reset, a close, an overflow or a deadline
+ * in the same words for each protocol.
+ */
+#ifndef PP_REPLY_H
+#define PP_REPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "engine.h"
+#include "probe.h"
+
+/* How a protocol names its exchange in the messages below. */
+struct pp_reply_words {
+    const char *proto;    /* "SMB": "SMB connection lost", "no SMB answer" */
+    const char *reply;    /* "SMB2 reply": "before any SMB2 reply" */
+    const char *whole;    /* "SMB2 NEGOTIATE response": "before a complete ..." */
+    const char *request;  /* "the SMB2 NEGOTIATE": "nothing answered ... in time" */
+    const char *bad;      /* summary of a malformed reply: "bad SMB2 reply" */
+    const char *too_long; /* cause when the reply outgrows the buffer */
+    const char *closed;   /* cause when the server closes before a byte */
+};
+
+/* The probe's own failure recorder: status, reason, problem detail. */
+typedef void (*pp_reply_fail)(struct pp_check *, enum pp_reason, const char *problem,
+                              const char *summary, const char *cause);
+
+/* Parse buf[0..len): 1 when more bytes are needed, 0 or -1 once the
+ * probe has recorded its result (accepted or refused). */
+typedef int (*pp_reply_parse)(struct pp_check *, const uint8_t *buf, size_t len);
+
+enum pp_probe_rc pp_reply_io(struct pp_check *, uint8_t *buf, size_t cap, size_t *len,
+                             const struct pp_reply_words *, pp_reply_fail, pp_reply_parse);
+void pp_reply_timeout(struct pp_check *, size_t len, const struct pp_reply_words *,
+                      pp_reply_fail);
+
+#endif
