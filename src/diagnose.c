@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "capture.h"
 #include "diagnose.h"
 #include "util.h"
 
@@ -816,6 +817,8 @@ rule_network_ok(struct ctx *c)
     size_t i;
     struct pp_finding *f;
 
+    if (c->rep->n == 0)
+        return;   /* a capture alone says nothing of "every check" */
     for (i = 0; i < c->out->n; i++)
         if (c->out->f[i].severity != PP_SEV_INFO)
             return;
@@ -831,6 +834,245 @@ rule_network_ok(struct ctx *c)
                                  "a wrong push topic on the MDM server, a device that lost "
                                  "its enrollment (failed check-out, wipe), a stale push "
                                  "token, or a push sent right after enrollment.");
+}
+
+/* ----------------------------------------------------------- capture */
+
+/* The flows a capture finding is about: Apple's, the MDM's and the file
+ * and content servers', not DNS or the rest of the network. */
+static bool
+flow_matters(const struct pp_flow *f)
+{
+    return f->svc != PP_FS_OTHER && f->svc != PP_FS_DNS;
+}
+
+static void
+flow_line(struct sbuf *b, const struct pp_flow *f)
+{
+    char cl[48], sv[48];
+
+    pp_pkt_addr_str(f->family, f->client, cl, sizeof(cl));
+    pp_pkt_addr_str(f->family, f->server, sv, sizeof(sv));
+    sb_add(b, "%s%s %s -> %s:%u", b->len ? "; " : "", pp_flow_svc_name(f->svc), cl, sv,
+           f->sport);
+}
+
+static void
+rule_capture_push(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_push_device *d;
+    size_t n, i, stuck = 0, holding = 0, on5223 = 0, on443 = 0;
+    struct sbuf b = {0};
+    struct pp_finding *f;
+    char a[48];
+
+    d = pp_flows_devices(fl, &n);
+    for (i = 0; i < n; i++) {
+        if (d[i].established > 0) {
+            holding++;
+            on5223 += d[i].on_5223;
+            on443 += d[i].on_443;
+        } else if (d[i].unanswered > 0) {
+            stuck++;
+            if (stuck <= 5) {
+                pp_pkt_addr_str(d[i].family, d[i].addr, a, sizeof(a));
+                sb_add(&b, "%s%s sent %u SYNs in %u connections to the courier, none answered",
+                       b.len ? "; " : "", a, d[i].syns_unanswered, d[i].unanswered);
+            }
+        }
+    }
+    if (stuck > 0) {
+        f = emit(c, "PUSH_RETRIES_UNANSWERED", PP_SEV_CRITICAL);
+        f->title = pp_xasprintf("%zu device%s on this network retr%s the push connection "
+                                "without an answer", stuck, stuck == 1 ? "" : "s",
+                                stuck == 1 ? "ies" : "y");
+        f->detail = sb_take(&b);
+        f->advice_user = pp_xstrdup("Pushes cannot reach these devices from this network; "
+                                    "try another network to confirm.");
+        f->advice_admin = pp_xstrdup("Something between these devices and Apple drops their "
+                                     "connections silently: allow outgoing TCP 5223 (and 443) "
+                                     "to 17.0.0.0/8.");
+        if (c->out->verdict[PP_AREA_PUSH] == PP_V_NOT_CHECKED)
+            c->out->verdict[PP_AREA_PUSH] = holding > 0 ? PP_V_DEGRADED : PP_V_BLOCKED;
+    }
+    free(b.s);
+    if (holding > 0) {
+        f = emit(c, "PUSH_CONNECTED", PP_SEV_INFO);
+        f->title = pp_xasprintf("%zu device%s hold%s a push connection (%zu on 5223, %zu on "
+                                "443)", holding, holding == 1 ? "" : "s",
+                                holding == 1 ? "s" : "", on5223, on443);
+        f->detail = pp_xstrdup("Seen in the capture: TLS connections to Apple's push couriers "
+                               "that completed their handshake.");
+        if (c->out->verdict[PP_AREA_PUSH] == PP_V_NOT_CHECKED)
+            c->out->verdict[PP_AREA_PUSH] = PP_V_OK;
+    }
+}
+
+static void
+rule_capture_flows(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_flow *const *v;
+    struct sbuf mb = {0}, ib = {0}, tb = {0}, rb = {0};
+    size_t n, i, nm = 0, ni = 0, nt = 0, nr = 0;
+    bool crit_icmp = false, crit_alert = false;
+    struct pp_finding *f;
+
+    v = pp_flows_list(fl, &n);
+    for (i = 0; i < n; i++) {
+        const struct pp_flow *x = v[i];
+        if (!flow_matters(x))
+            continue;
+        if (x->outcome == PP_FO_RESET_MIDDLEBOX) {
+            if (nm++ < 4) {
+                flow_line(&mb, x);
+                sb_add(&mb, ": RST with TTL %u while the server's packets arrive with TTL %u",
+                       x->rst_ttl, x->server_ttl);
+            }
+        } else if (x->outcome == PP_FO_ICMP) {
+            char r[48];
+            pp_pkt_addr_str(x->icmp_family, x->icmp_from, r, sizeof(r));
+            if (ni++ < 4) {
+                flow_line(&ib, x);
+                sb_add(&ib, ": ICMP%s type %u code %u from %s", x->icmp_family == 6 ? "v6" : "",
+                       x->icmp_type, x->icmp_code, r);
+            }
+            crit_icmp |= x->svc == PP_FS_COURIER || x->svc == PP_FS_PROVIDER ||
+                         x->svc == PP_FS_MDM;
+        } else if (x->outcome == PP_FO_TLS_ALERT) {
+            const char *an = pp_tls_alert_name(x->alert_desc);
+            if (nt++ < 4) {
+                flow_line(&tb, x);
+                sb_add(&tb, ": alert %s from the %s", an != NULL ? an : "?",
+                       x->alert_dir == PP_DIR_C2S ? "device" : "server");
+            }
+            /* A device refusing the server's certificate: someone else's
+             * certificate on the path. */
+            crit_alert |= x->alert_dir == PP_DIR_C2S &&
+                          (x->alert_desc == 48 || x->alert_desc == 42 || x->alert_desc == 46);
+        } else if (x->outcome == PP_FO_REFUSED) {
+            if (nr++ < 4) {
+                flow_line(&rb, x);
+                sb_add(&rb, ": RST in answer to the SYN");
+            }
+        }
+    }
+    if (nm > 0) {
+        f = emit(c, "RESET_BY_MIDDLEBOX", PP_SEV_CRITICAL);
+        f->title = pp_xasprintf("%zu connection%s reset by a device on the path, not by the "
+                                "server", nm, nm == 1 ? "" : "s");
+        f->detail = sb_take(&mb);
+        f->advice_user = pp_xstrdup("A firewall or filter on this network cuts these "
+                                    "connections.");
+        f->advice_admin = pp_xstrdup("The resets come from fewer hops than the server: look "
+                                     "for a firewall, IPS or web filter that injects TCP resets "
+                                     "for these hosts and ports.");
+    }
+    if (ni > 0) {
+        f = emit(c, "CAPTURE_ICMP_REJECTED", crit_icmp ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+        f->title = pp_xasprintf("%zu connection%s rejected by ICMP errors", ni,
+                                ni == 1 ? "" : "s");
+        f->detail = sb_take(&ib);
+        f->advice_user = pp_xstrdup("This network refuses these connections.");
+        f->advice_admin = pp_xstrdup("The router named in the detail rejects the traffic "
+                                     "(code 13: administratively prohibited): change its "
+                                     "rules.");
+    }
+    if (nt > 0) {
+        f = emit(c, "CAPTURE_TLS_ALERT", crit_alert ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+        f->title = pp_xasprintf("%zu TLS connection%s ended by an alert", nt, nt == 1 ? "" : "s");
+        f->detail = sb_take(&tb);
+        f->advice_user = pp_xstrdup("Secure connections fail on this network.");
+        f->advice_admin = pp_xstrdup(crit_alert ?
+            "Devices reject the certificate they are shown: TLS interception on the path. "
+            "Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) and the MDM from inspection." :
+            "See the alert names: a server or a middlebox ends the handshake.");
+    }
+    if (nr > 0) {
+        f = emit(c, "CAPTURE_REFUSED", PP_SEV_WARNING);
+        f->title = pp_xasprintf("%zu connection%s refused", nr, nr == 1 ? "" : "s");
+        f->detail = sb_take(&rb);
+        f->advice_user = pp_xstrdup("A service this device needs is not answering.");
+        f->advice_admin = pp_xstrdup("Nothing listens on that port, or a firewall resets the "
+                                     "connection with the server's TTL.");
+    }
+    free(mb.s);
+    free(ib.s);
+    free(tb.s);
+    free(rb.s);
+}
+
+static void
+rule_capture_dns(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_dns_obs *d;
+    struct sbuf ob = {0}, fb = {0};
+    size_t n, i, no = 0, nf = 0;
+    struct pp_finding *f;
+    char a[48];
+
+    d = pp_flows_dns(fl, &n);
+    for (i = 0; i < n; i++) {
+        if (d[i].outside_apple > 0 && no++ < 5) {
+            pp_pkt_addr_str(d[i].bad_family, d[i].bad_addr, a, sizeof(a));
+            sb_add(&ob, "%s%s -> %s", ob.len ? "; " : "", d[i].name, a);
+        }
+        if (d[i].answers > 0 && d[i].last_rcode != 0 && nf++ < 5)
+            sb_add(&fb, "%s%s: %s", fb.len ? "; " : "", d[i].name,
+                   d[i].last_rcode == 3 ? "NXDOMAIN" : d[i].last_rcode == 2 ? "SERVFAIL" :
+                   d[i].last_rcode == 5 ? "REFUSED" : "error");
+    }
+    if (no > 0) {
+        f = emit(c, "CAPTURE_DNS_OUTSIDE_APPLE", PP_SEV_CRITICAL);
+        f->title = pp_xstrdup("The network's DNS answers for Apple's names with addresses "
+                              "outside Apple");
+        f->detail = sb_take(&ob);
+        f->advice_user = pp_xstrdup("A DNS filter on this network blocks Apple's services.");
+        f->advice_admin = pp_xstrdup("Remove Apple's names from the DNS blocklist or sinkhole "
+                                     "(*.push.apple.com, *.apple.com).");
+    }
+    if (nf > 0) {
+        f = emit(c, "CAPTURE_DNS_FAILED", PP_SEV_WARNING);
+        f->title = pp_xstrdup("DNS lookups of Apple's or the MDM's names fail on this "
+                              "network");
+        f->detail = sb_take(&fb);
+        f->advice_user = pp_xstrdup("Names do not resolve on this network.");
+        f->advice_admin = pp_xstrdup("Check the resolver the devices get (DHCP) and its "
+                                     "forwarders.");
+    }
+    free(ob.s);
+    free(fb.s);
+}
+
+static void
+rule_capture(struct ctx *c)
+{
+    const struct pp_flows_stats *st;
+    struct pp_flows *fl;
+    struct pp_finding *f;
+
+    if (c->rep->capture == NULL)
+        return;
+    fl = pp_capture_flows(c->rep->capture);
+    rule_capture_push(c, fl);
+    rule_capture_flows(c, fl);
+    rule_capture_dns(c, fl);
+    st = pp_flows_stats(fl);
+    if (st->evicted > 0) {
+        f = emit(c, "CAPTURE_EVICTED", PP_SEV_INFO);
+        f->title = pp_xasprintf("%llu flows were dropped from the table to bound memory",
+                                (unsigned long long)st->evicted);
+        f->detail = pp_xstrdup("Their outcomes are in the totals; raise --flows-max to keep "
+                               "each one.");
+    }
+    if (st->flows_total == 0) {
+        f = emit(c, "CAPTURE_NO_TRAFFIC", PP_SEV_INFO);
+        f->title = pp_xstrdup("The capture holds no traffic to Apple or the configured "
+                              "servers");
+        f->detail = pp_xasprintf("%llu packets read from %s with the filter '%s'.",
+                                 (unsigned long long)st->frames,
+                                 pp_capture_source(c->rep->capture),
+                                 pp_capture_filter(c->rep->capture));
+    }
 }
 
 /* The rules, root causes first. */
@@ -856,6 +1098,7 @@ static const struct {
     {"fileshare", rule_fileshare},
     {"afp", rule_afp},
     {"other", rule_other},
+    {"capture", rule_capture},
     {"network-ok", rule_network_ok},
 };
 

@@ -101,6 +101,7 @@ struct pp_engine {
     struct pp_timer rate_timer;
     struct pp_timer progress_timer;
     double started;
+    uint64_t generation;               /* bumped on every visible change */
 };
 
 static bool check_start(struct pp_check *c);
@@ -116,6 +117,7 @@ add_result(struct pp_engine *e, struct pp_result *r)
         e->res = pp_xrealloc(e->res, e->capres, sizeof(*e->res));
     }
     e->res[e->nres++] = r;
+    e->generation++;
 }
 
 static struct pp_result *
@@ -334,6 +336,7 @@ check_finish(struct pp_check *c)
     }
     e->checks_open--;
     e->done++;
+    e->generation++;
     /* Unlink and free: memory follows the checks in flight. */
     if (c->all_prev != NULL)
         c->all_prev->all_next = c->all_next;
@@ -1149,6 +1152,15 @@ bool
 pp_engine_done(const struct pp_engine *e)
 {
     return e->over;
+}
+
+const struct pp_result *const *
+pp_engine_results(const struct pp_engine *e, size_t *n, uint64_t *generation)
+{
+    *n = e->nres;
+    if (generation != NULL)
+        *generation = e->generation;
+    return (const struct pp_result *const *)e->res;
 }
 
 void

@@ -52,6 +52,11 @@ struct pp_engine *pp_engine_start(struct pp_loop *, const struct pp_plan *,
                                   const struct pp_engine_opts *, void (*done)(void *),
                                   void *arg, char *err, size_t errlen);
 bool pp_engine_done(const struct pp_engine *);
+/* The results so far, in the order they appeared (pending ones included),
+ * for a live view; valid until the next turn of the loop.  generation
+ * changes whenever a result appears or a check finishes. */
+const struct pp_result *const *pp_engine_results(const struct pp_engine *, size_t *n,
+                                                 uint64_t *generation);
 /* End the run (whatever still runs is cut short) and take its report;
  * frees the engine.  Not from inside done(): from a later turn of the loop. */
 void pp_engine_finish(struct pp_engine *, struct pp_report *rep);

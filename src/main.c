@@ -19,10 +19,13 @@
 
 #include "agent.h"
 #include "audit.h"
+#include "capture.h"
 #include "context.h"
 #include "diagnose.h"
 #include "dns.h"
 #include "engine.h"
+#include "live.h"
+#include "loop.h"
 #include "plan.h"
 #include "ppconfig.h"
 #include "probe.h"
@@ -64,6 +67,14 @@ enum {
     OPT_SERVE,
     OPT_INTERVAL,
     OPT_SERVE_TOKEN,
+    OPT_NO_TUI,
+    OPT_SNIFF,
+    OPT_SNIFF_ONLY,
+    OPT_READ,
+    OPT_FILTER,
+    OPT_DURATION,
+    OPT_USER,
+    OPT_FLOWS_MAX,
 };
 
 static const struct option longopts[] = {
@@ -105,6 +116,14 @@ static const struct option longopts[] = {
     {"serve", required_argument, NULL, OPT_SERVE},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"serve-token", required_argument, NULL, OPT_SERVE_TOKEN},
+    {"no-tui", no_argument, NULL, OPT_NO_TUI},
+    {"sniff", required_argument, NULL, OPT_SNIFF},
+    {"sniff-only", no_argument, NULL, OPT_SNIFF_ONLY},
+    {"read", required_argument, NULL, OPT_READ},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"user", required_argument, NULL, OPT_USER},
+    {"flows-max", required_argument, NULL, OPT_FLOWS_MAX},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -141,6 +160,20 @@ usage(FILE *f)
 "      --csv           one CSV row per check instead of the text report\n"
 "      --shuffle       check in random order\n"
 "      --rate N        open at most N new connections per second\n"
+"\n"
+"Dashboard (on a terminal; text and JSON otherwise):\n"
+"      --no-tui        print the report instead of the live dashboard\n"
+"      --interval S    seconds between runs (dashboard default 10)\n"
+"\n"
+"Capture (what the devices on this network actually do):\n"
+"      --sniff IFACE   capture on IFACE beside the checks (root or CAP_NET_RAW)\n"
+"      --sniff-only    only watch: no checks (with --sniff)\n"
+"      --duration S    stop capturing after S seconds\n"
+"      --read FILE     analyse a saved capture (pcap, pcapng); no network\n"
+"      --filter EXPR   BPF filter instead of the default (Apple, DNS, ICMP,\n"
+"                      the services' ports and hosts)\n"
+"  -Z, --user USER     drop root for USER after opening (default nobody)\n"
+"      --flows-max N   flows kept at most (default 65536; oldest idle go)\n"
 "\n"
 "Agent:\n"
 "      --serve [ADDR:]PORT  run every --interval and serve /metrics (Prometheus),\n"
@@ -232,6 +265,16 @@ struct settings {
     const char *targets_file;
     const char *expect_file;
     bool only4, only6;
+    bool no_tui;
+    char *sniff;
+    bool sniff_only;
+    const char *read_file;
+    char *filter;
+    double duration_s;
+    char *run_as;
+    long flows_max;
+    FILE *save_f[2];         /* FILE.txt and FILE.json, opened before any drop of root */
+    const struct pp_context *cx;   /* for redacting saved reports */
     /* User systems and targets, added after the profile in order. */
     struct { char *key; char *arg; } *user;
     size_t nuser;
@@ -290,6 +333,25 @@ apply_setting(void *ctx, const char *key, const char *v, char *err, size_t errle
         if (pp_dns_resolver_check(v, err, errlen) < 0)
             return -1;
         replace(&st->resolver, v);
+    } else if (strcmp(key, "sniff") == 0) {
+        if (*v == '\0' || strlen(v) > 64) {
+            snprintf(err, errlen, "want an interface name, got '%.64s'", v);
+            return -1;
+        }
+        replace(&st->sniff, v);
+    } else if (strcmp(key, "filter") == 0) {
+        replace(&st->filter, v);
+    } else if (strcmp(key, "user") == 0) {
+        if (*v == '\0') {
+            snprintf(err, errlen, "want a user name");
+            return -1;
+        }
+        replace(&st->run_as, v);
+    } else if (strcmp(key, "flows-max") == 0) {
+        if (pp_parse_long(v, 16, 10000000, &st->flows_max) < 0) {
+            snprintf(err, errlen, "want a number from 16 to 10000000, got '%.64s'", v);
+            return -1;
+        }
     } else if (strcmp(key, "ca-file") == 0) {
         replace(&st->ca_file, v);
     } else if (strcmp(key, "apple-ca") == 0) {
@@ -369,6 +431,8 @@ setting_name(int ch)
         return "timeout";
     if (ch == 'P')
         return "parallel";
+    if (ch == 'Z')
+        return "user";
     for (i = 0; longopts[i].name != NULL; i++)
         if (longopts[i].val == ch && ch >= OPT_RESOLVER)
             return longopts[i].name;
@@ -389,6 +453,9 @@ free_settings(struct settings *st)
     free(st->apple_ca);
     free(st->resolver);
     free(st->color);
+    free(st->sniff);
+    free(st->filter);
+    free(st->run_as);
 }
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
@@ -490,15 +557,155 @@ redactions(const struct pp_report *rep, const struct pp_context *cx)
     return rd;
 }
 
-static void
-write_file(const char *path, const char *text)
+/* Write the report as FILE.txt and FILE.json (--save, or the dashboard's
+ * s key: without --save, pushprobe-DATE-TIME in the current directory). */
+static int
+save_report(const struct pp_report *rep, void *arg, char *msg, size_t msglen)
 {
-    FILE *f = fopen(path, "w");
+    struct settings *st = arg;
+    struct pp_redact *rd = st->redact && st->cx != NULL ? redactions(rep, st->cx) : NULL;
+    bool own = st->save_f[0] == NULL;
+    char *text[2], *base, stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    int k, rc = 0;
 
-    if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
-        fprintf(stderr, "pushprobe: writing %s: %s\n", path, strerror(errno));
-        exit(PP_EXIT_INTERNAL);
+    text[0] = render(rep, FMT_TEXT, false, rd);
+    text[1] = render(rep, FMT_JSON, false, rd);
+    pp_redact_free(rd);
+    if (own) {
+        localtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+        base = pp_xasprintf("pushprobe-%s", stamp);
+    } else {
+        base = pp_xstrdup(st->save);
     }
+    for (k = 0; k < 2; k++) {
+        char *path = pp_xasprintf(k == 0 ? "%s.txt" : "%s.json", base);
+        FILE *f = own ? fopen(path, "w") : st->save_f[k];
+
+        if (f != NULL && !own) {
+            rewind(f);
+            if (ftruncate(fileno(f), 0) < 0)
+                f = NULL;
+        }
+        if (f == NULL || fputs(text[k], f) == EOF || fflush(f) != 0) {
+            if (rc == 0)
+                snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
+            rc = -1;
+        }
+        if (own && f != NULL && fclose(f) != 0 && rc == 0) {
+            snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
+            rc = -1;
+        }
+        free(path);
+        free(text[k]);
+    }
+    if (rc == 0)
+        snprintf(msg, msglen, "saved %s.txt and %s.json", base, base);
+    free(base);
+    return rc;
+}
+
+/* 1 when a required check failed or the capture shows a critical problem. */
+static int
+exit_status(const struct pp_report *rep, const struct pp_diagnosis *d)
+{
+    struct pp_summary s;
+    size_t i;
+
+    pp_summarize(rep, &s);
+    if (s.required_failed > 0)
+        return PP_EXIT_FAILED;
+    for (i = 0; rep->capture != NULL && i < d->n; i++)
+        if (d->f[i].severity == PP_SEV_CRITICAL)
+            return PP_EXIT_FAILED;
+    return PP_EXIT_OK;
+}
+
+/* --sniff without the dashboard: capture beside one run of the checks
+ * (plan NULL: --sniff-only), until the run is over and --duration has
+ * passed, or until Ctrl-C. */
+static volatile sig_atomic_t stop_watch;
+
+static void
+on_stop(int sig)
+{
+    (void)sig;
+    stop_watch = 1;
+}
+
+struct watch_state {
+    bool engine_done;
+    bool duration_over;
+};
+
+static void
+watch_engine_done(void *arg)
+{
+    ((struct watch_state *)arg)->engine_done = true;
+}
+
+static void
+watch_duration_over(void *arg)
+{
+    ((struct watch_state *)arg)->duration_over = true;
+}
+
+static int
+watch(struct pp_capture *cap, const struct pp_plan *plan, const struct pp_engine_opts *eo,
+      double duration_s, struct pp_report *rep, char *err, size_t errlen)
+{
+    struct pp_loop *loop = pp_loop_new();
+    struct pp_engine *e = NULL;
+    struct watch_state ws = {false, false};
+    struct sigaction sa, old_int, old_term;
+    time_t t0 = time(NULL);
+    double started = pp_now_msf();
+
+    memset(rep, 0, sizeof(*rep));
+    if (pp_capture_attach(cap, loop, watch_duration_over, &ws, err, errlen) < 0) {
+        pp_loop_free(loop);
+        return -1;
+    }
+    if (plan != NULL) {
+        e = pp_engine_start(loop, plan, eo, watch_engine_done, &ws, err, errlen);
+        if (e == NULL) {
+            pp_capture_detach(cap);
+            pp_loop_free(loop);
+            return -1;
+        }
+    } else {
+        ws.engine_done = true;
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "pushprobe: capturing on %s%s; Ctrl-C ends it\n",
+                    pp_capture_source(cap), duration_s > 0 ? " for --duration" : "");
+    }
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    stop_watch = 0;
+    while (!stop_watch) {
+        if (ws.engine_done && (ws.duration_over || (plan != NULL && duration_s <= 0)))
+            break;
+        if (pp_loop_run_once(loop, 250) < 0 && errno != EINTR)
+            break;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (e != NULL)
+        pp_engine_finish(e, rep);
+    else {
+        pp_rfc3339(t0, rep->started_at, sizeof(rep->started_at));
+        rep->ended_at = (int64_t)time(NULL);
+        rep->duration_ms = pp_now_msf() - started;
+    }
+    pp_capture_detach(cap);
+    pp_capture_settle(cap, false);
+    pp_loop_free(loop);
+    return 0;
 }
 
 /* The audit's report: CSV, JSON or text; exit 1 when anything deviates. */
@@ -616,10 +823,10 @@ main(int argc, char **argv)
     struct pp_audit_result ares;
     struct pp_context cx;
     struct pp_redact *rd = NULL;
+    struct pp_capture *cap = NULL;
     char err[600], *out;
-    struct pp_summary s;
     const char *name, *nc;
-    bool color, cli4 = false, cli6 = false;
+    bool color, cli4 = false, cli6 = false, watch_only, cli_user = false;
     int ch, i, rc = PP_EXIT_OK;
     size_t k;
 
@@ -633,7 +840,7 @@ main(int argc, char **argv)
 
     /* getopt's own messages carry argv[0]'s path: report errors here. */
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":46t:P:p:jhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":46t:P:p:Z:jhV", longopts, NULL)) != -1) {
         switch (ch) {
         case '4':
             cli4 = true;
@@ -679,6 +886,13 @@ main(int argc, char **argv)
             break;
         }
         case OPT_AUDIT: st.audit = true; break;
+        case OPT_NO_TUI: st.no_tui = true; break;
+        case OPT_SNIFF_ONLY: st.sniff_only = true; break;
+        case OPT_READ: st.read_file = optarg; break;
+        case OPT_DURATION:
+            if (pp_parse_seconds(optarg, 31536000, &st.duration_s) < 0)
+                die_usage("--duration: want seconds, got '%s'", optarg);
+            break;
         case 'p': st.ports = optarg; break;
         case OPT_TARGETS: st.targets_file = optarg; break;
         case OPT_EXPECT: st.expect_file = optarg; break;
@@ -703,6 +917,8 @@ main(int argc, char **argv)
                 die_usage("unknown option '-%c'", optopt);
             die_usage("unknown option '%s'", argv[optind - 1]);
         default:
+            if (ch == 'Z' || ch == OPT_USER)
+                cli_user = true;
             name = setting_name(ch);
             if (name == NULL)
                 die_usage("unknown option '%s'", argv[optind - 1]);
@@ -767,7 +983,18 @@ main(int argc, char **argv)
     for (i = optind; i < argc; i++)
         if (pp_plan_add_free(&plan, argv[i], err, sizeof(err)) < 0)
             die_usage("target '%s': %s", argv[i], err);
-    if (plan.n == 0 && (st.o.feed == NULL || st.o.feed->total == 0))
+    if (st.read_file != NULL && st.sniff != NULL)
+        die_usage("--read and --sniff exclude each other");
+    if (st.sniff_only && st.sniff == NULL)
+        die_usage("--sniff-only needs --sniff IFACE");
+    if (st.duration_s > 0 && st.sniff == NULL)
+        die_usage("--duration goes with --sniff");
+    if ((st.read_file != NULL || st.sniff != NULL) && (st.audit || st.serve))
+        die_usage("--sniff and --read do not go with --audit or --serve");
+    if (cli_user && st.read_file == NULL && st.sniff == NULL)
+        die_usage("-Z goes with --sniff or --read");
+    watch_only = st.read_file != NULL || st.sniff_only;
+    if (!watch_only && plan.n == 0 && (st.o.feed == NULL || st.o.feed->total == 0))
         die_usage("nothing to check: give targets or use the apple profile");
     if (st.list) {
         list_plan(&plan);
@@ -781,19 +1008,57 @@ main(int argc, char **argv)
     }
 
     if (st.save != NULL) {
-        /* Fail before probing when the report could not be saved. */
-        char *paths[2] = {pp_xasprintf("%s.txt", st.save), pp_xasprintf("%s.json", st.save)};
+        /* Fail before probing when the report could not be saved; the
+         * files stay open, so saving works after root is dropped. */
         for (k = 0; k < 2; k++) {
-            FILE *f = fopen(paths[k], "a");
-            if (f == NULL)
-                die_usage("--save: cannot write %s: %s", paths[k], strerror(errno));
-            fclose(f);
-            free(paths[k]);
+            char *path = pp_xasprintf(k == 0 ? "%s.txt" : "%s.json", st.save);
+            st.save_f[k] = fopen(path, "w");
+            if (st.save_f[k] == NULL)
+                die_usage("--save: cannot write %s: %s", path, strerror(errno));
+            free(path);
         }
     }
     st.o.tls = pp_tls_ctx_new(st.ca_file, st.apple_ca, err, sizeof(err));
     if (st.o.tls == NULL)
         die_usage("%s", err);
+    if (st.color != NULL && strcmp(st.color, "always") == 0)
+        color = true;
+    else if (st.color != NULL && strcmp(st.color, "never") == 0)
+        color = false;
+    else {
+        const char *term = getenv("TERM");
+        color = isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
+    }
+    /* NO_COLOR wins over everything, --color always included. */
+    nc = getenv("NO_COLOR");
+    if (nc != NULL && *nc != '\0')
+        color = false;
+
+    if (st.read_file != NULL || st.sniff != NULL) {
+        /* The one privileged step, then root goes before any packet. */
+        struct pp_capture_opts co;
+        char *deflt = st.filter == NULL ? pp_capture_default_filter(&plan) : NULL;
+
+        memset(&co, 0, sizeof(co));
+        co.iface = st.sniff;
+        co.file = st.read_file;
+        co.filter = st.filter != NULL ? st.filter : deflt;
+        co.max_flows = (size_t)st.flows_max;
+        co.duration_s = st.duration_s;
+        cap = pp_capture_open(&co, err, sizeof(err));
+        free(deflt);
+        if (cap == NULL) {
+            fprintf(stderr, "pushprobe: %s\n", err);
+            rc = PP_EXIT_USAGE;
+            goto out;
+        }
+        pp_capture_learn_plan(cap, &plan);
+        if (pp_drop_privileges(st.run_as, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pushprobe: %s\n", err);
+            rc = PP_EXIT_INTERNAL;
+            goto out;
+        }
+    }
 
     if (st.serve) {
         if (st.agent.interval_s <= 0)
@@ -807,7 +1072,57 @@ main(int argc, char **argv)
         free_settings(&st);
         return rc < 0 ? PP_EXIT_USAGE : PP_EXIT_OK;
     }
-    if (pp_engine_run(&plan, &st.o, &rep, err, sizeof(err)) < 0) {
+
+    memset(&cx, 0, sizeof(cx));
+    memset(&diag, 0, sizeof(diag));
+    if (!st.no_tui && !st.json && !st.prometheus && !st.nagios && !st.audit &&
+        st.read_file == NULL && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+        getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0) {
+        struct pp_live_opts lo;
+        struct pp_plan none;
+
+        pp_plan_init(&none);
+        memset(&lo, 0, sizeof(lo));
+        lo.plan = st.sniff_only ? &none : &plan;
+        lo.eo = &st.o;
+        lo.interval_s = st.agent.interval_s > 0 ? st.agent.interval_s : 10;
+        lo.color = color;
+        lo.save = save_report;
+        lo.save_arg = &st;
+        lo.capture = cap;
+        st.cx = &cx;
+        if (pp_live_run(&lo, &rep, &diag, &cx, err, sizeof(err)) == 0) {
+            /* The terminal keeps the last verdict. */
+            if (rep.n > 0 || cap != NULL) {
+                out = render(&rep, FMT_TEXT, color, NULL);
+                fputs(out, stdout);
+                free(out);
+            }
+            rc = exit_status(&rep, &diag);
+            goto done;
+        }
+        /* No dashboard here (no curses in this build): the report instead. */
+        fprintf(stderr, "pushprobe: %s\n", err);
+    }
+
+    if (st.read_file != NULL) {
+        if (pp_capture_read_all(cap, err, sizeof(err)) < 0)
+            fprintf(stderr, "pushprobe: %s (the packets before it are analysed)\n", err);
+        pp_capture_settle(cap, true);
+        memset(&rep, 0, sizeof(rep));
+    } else if (cap != NULL) {
+        if (watch(cap, st.sniff_only ? NULL : &plan, &st.o, st.duration_s, &rep, err,
+                  sizeof(err)) < 0) {
+            fprintf(stderr, "pushprobe: %s\n", err);
+            pp_capture_free(cap);
+            pp_report_free(&rep);
+            pp_audit_free(&audit);
+            pp_tls_ctx_free(st.o.tls);
+            pp_plan_free(&plan);
+            free_settings(&st);
+            return PP_EXIT_INTERNAL;
+        }
+    } else if (pp_engine_run(&plan, &st.o, &rep, err, sizeof(err)) < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
         pp_report_free(&rep);
         pp_audit_free(&audit);
@@ -829,32 +1144,27 @@ main(int argc, char **argv)
         free_settings(&st);
         return rc;
     }
+    rep.capture = cap;
+    if (cap != NULL)
+        pp_capture_learn_report(cap, &rep);
     pp_diagnose(&rep, &diag);
     rep.diag = &diag;
-    pp_context_collect(&cx);
-    if (st.resolver != NULL) {
-        /* The DNS server in use is the one asked for. */
-        for (k = 0; k < cx.ndns; k++)
-            free(cx.dns_servers[k]);
-        cx.dns_servers = pp_xrealloc(cx.dns_servers, 1, sizeof(*cx.dns_servers));
-        cx.dns_servers[0] = pp_xstrdup(st.resolver);
-        cx.ndns = 1;
+    /* A saved capture comes from another machine: this one is no context. */
+    if (st.read_file == NULL) {
+        pp_context_collect(&cx);
+        if (st.resolver != NULL) {
+            /* The DNS server in use is the one asked for. */
+            for (k = 0; k < cx.ndns; k++)
+                free(cx.dns_servers[k]);
+            cx.dns_servers = pp_xrealloc(cx.dns_servers, 1, sizeof(*cx.dns_servers));
+            cx.dns_servers[0] = pp_xstrdup(st.resolver);
+            cx.ndns = 1;
+        }
+        rep.context = &cx;
     }
-    rep.context = &cx;
+    st.cx = &cx;
     if (st.redact)
         rd = redactions(&rep, &cx);
-    if (st.color != NULL && strcmp(st.color, "always") == 0)
-        color = true;
-    else if (st.color != NULL && strcmp(st.color, "never") == 0)
-        color = false;
-    else {
-        const char *term = getenv("TERM");
-        color = isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
-    }
-    /* NO_COLOR wins over everything, --color always included. */
-    nc = getenv("NO_COLOR");
-    if (nc != NULL && *nc != '\0')
-        color = false;
     if (st.nagios) {
         rc = nagios(&rep, &diag, st.warn_ms, st.crit_ms);
     } else {
@@ -864,22 +1174,15 @@ main(int argc, char **argv)
         free(out);
     }
     if (st.save != NULL) {
-        char *path;
-
-        out = render(&rep, FMT_TEXT, false, rd);
-        path = pp_xasprintf("%s.txt", st.save);
-        write_file(path, out);
-        free(path);
-        free(out);
-        out = render(&rep, FMT_JSON, false, rd);
-        path = pp_xasprintf("%s.json", st.save);
-        write_file(path, out);
-        free(path);
-        free(out);
+        char msg[300];
+        if (save_report(&rep, &st, msg, sizeof(msg)) < 0) {
+            fprintf(stderr, "pushprobe: %s\n", msg);
+            exit(PP_EXIT_INTERNAL);
+        }
     }
-    pp_summarize(&rep, &s);
     if (!st.nagios)
-        rc = s.required_failed > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+        rc = exit_status(&rep, &diag);
+done:
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
         rc = PP_EXIT_INTERNAL;
@@ -888,6 +1191,12 @@ main(int argc, char **argv)
     pp_context_free(&cx);
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
+out:
+    for (k = 0; k < 2; k++)
+        if (st.save_f[k] != NULL)
+            fclose(st.save_f[k]);
+    pp_capture_free(cap);
+    pp_audit_free(&audit);
     pp_tls_ctx_free(st.o.tls);
     pp_plan_free(&plan);
     free_settings(&st);

@@ -39,6 +39,9 @@ int pp_plan_add_free(struct pp_plan *, const char *arg, char *err, size_t errlen
 /* Is this address in Apple's address space (profile.c's table)? */
 struct sockaddr;
 bool pp_addr_in_apple(const struct sockaddr *sa);
+/* Apple's address blocks one by one (for the capture filter); false past
+ * the last. */
+bool pp_apple_space_entry(size_t i, int *family, const uint8_t **prefix, int *bits);
 
 /* Allocate a target with the common fields set. */
 struct pp_target *pp_target_new(enum pp_service, const char *host,

@@ -84,6 +84,17 @@ pp_addr_in_apple(const struct sockaddr *sa)
     return false;
 }
 
+bool
+pp_apple_space_entry(size_t i, int *family, const uint8_t **prefix, int *bits)
+{
+    if (i >= sizeof(apple_space) / sizeof(apple_space[0]))
+        return false;
+    *family = apple_space[i].family;
+    *prefix = apple_space[i].prefix;
+    *bits = apple_space[i].bits;
+    return true;
+}
+
 /* The courier: clients connect to N-courier.push.apple.com but send the
  * SNI courier.push.apple.com (apple-network.md 1.3); the certificate names
  * courier.push.apple.com.  N ranges over 1..50 (0..50 per Intune,

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 1   /* 1: verdicts, findings, context */
+#define PP_JSON_SCHEMA_MINOR 2   /* 1: verdicts, findings, context; 2: capture, flows */
 
 /* Exit statuses (documented in pushprobe.1). */
 #define PP_EXIT_OK 0
@@ -197,6 +197,7 @@ struct pp_diagnosis;
 struct pp_context;
 struct pp_audit;
 struct pp_audit_result;
+struct pp_capture;
 
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
@@ -211,6 +212,7 @@ struct pp_report {
     const struct pp_context *context;    /* this machine, or NULL */
     const struct pp_audit *audit;        /* the audit and its result, or NULL */
     const struct pp_audit_result *audit_result;
+    const struct pp_capture *capture;   /* what the network showed, or NULL */
 };
 
 const char *pp_state_name(enum pp_state);

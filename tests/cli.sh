@@ -156,6 +156,17 @@ usage_error 'timeout' --timeout -1 --list
 usage_error 'timeout' --timeout 1000 --list
 usage_error 'timeout' --timeout --list
 usage_error 'timeout' --list --timeout
+usage_error 'sniff' --sniff-only --list
+usage_error 'duration' --duration 5 --list
+usage_error 'duration' --sniff lo --duration abc --list
+usage_error 'exclude' --read x.pcap --sniff lo --list
+usage_error '-Z' -Z nobody --list
+usage_error 'user' --read x.pcap -Z '' --list
+usage_error 'flows-max' --flows-max 3 --list
+usage_error 'interface' --sniff '' --list
+usage_error 'No such file' --read "$tmp/none.pcap"
+printf 'not a capture at all\n' > "$tmp/garbage.pcap"
+usage_error 'garbage.pcap' --read "$tmp/garbage.pcap"
 usage_error 'parallel' --parallel 0 --list
 usage_error 'parallel' --parallel x --list
 usage_error 'resolver' --resolver not-an-ip --list
@@ -281,7 +292,7 @@ fi
 if command -v script >/dev/null 2>&1 &&
    script -qec true /dev/null >/dev/null 2>&1 </dev/null; then
     $tmo env -u NO_COLOR TERM=xterm script -qec \
-        "'$PUSHPROBE' --profile none 127.0.0.1:$port --color auto" /dev/null \
+        "'$PUSHPROBE' --no-tui --profile none 127.0.0.1:$port --color auto" /dev/null \
         >"$tmp/out" 2>"$tmp/err" </dev/null
     if grep "$esc" "$tmp/out" >/dev/null; then
         ok "--color auto on a terminal writes escape sequences"
@@ -289,7 +300,7 @@ if command -v script >/dev/null 2>&1 &&
         fail "--color auto on a terminal: no escape sequence"
     fi
     $tmo env NO_COLOR=1 TERM=xterm script -qec \
-        "'$PUSHPROBE' --profile none 127.0.0.1:$port --color auto" /dev/null \
+        "'$PUSHPROBE' --no-tui --profile none 127.0.0.1:$port --color auto" /dev/null \
         >"$tmp/out" 2>"$tmp/err" </dev/null
     if grep '127\.0\.0\.1' "$tmp/out" >/dev/null && ! grep "$esc" "$tmp/out" >/dev/null; then
         ok "NO_COLOR=1 --color auto on a terminal writes no escape sequence"

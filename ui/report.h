@@ -24,4 +24,9 @@ void pp_audit_text(FILE *, const struct pp_report *, const struct pp_audit *,
 void pp_audit_json(struct pp_jsonw *, const struct pp_audit *, const struct pp_audit_result *);
 void pp_audit_csv(FILE *, const struct pp_audit *, const struct pp_audit_result *);
 
+/* The capture's section and JSON members ("capture", "flows"). */
+struct pp_capture;
+void pp_capture_text(FILE *, const struct pp_capture *, bool color);
+void pp_capture_json(struct pp_jsonw *, const struct pp_capture *);
+
 #endif

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <stdio.h>
 
+#include "capture.h"
 #include "context.h"
 #include "diagnose.h"
 #include "jsonw.h"
@@ -166,6 +167,8 @@ pp_report_json(FILE *f, const struct pp_report *rep)
     }
     if (rep->audit != NULL && rep->audit_result != NULL)
         pp_audit_json(&w, rep->audit, rep->audit_result);
+    if (rep->capture != NULL)
+        pp_capture_json(&w, rep->capture);
     pp_jw_key(&w, "checks");
     pp_jw_arr(&w);
     for (i = 0; i < rep->n; i++) {
@@ -212,6 +215,13 @@ pp_report_json(FILE *f, const struct pp_report *rep)
         details_obj(&w, r);
         opt_str(&w, "message", r->message);
         opt_str(&w, "note", t->note);
+        if (rep->capture != NULL) {
+            char ev[256] = "";
+            if (r->has_address)
+                pp_capture_evidence(rep->capture, r->family, r->address, t->port, ev,
+                                    sizeof(ev));
+            opt_str(&w, "capture_evidence", ev);
+        }
         pp_jw_obj_end(&w);
     }
     pp_jw_arr_end(&w);

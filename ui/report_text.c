@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "context.h"
 #include "diagnose.h"
 #include "probe.h"
@@ -174,6 +175,13 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
             last = sv;
         }
         details(r, det, sizeof(det));
+        if (rep->capture != NULL && r->has_address) {
+            char ev[256];
+            size_t l = strlen(det);
+            if (pp_capture_evidence(rep->capture, r->family, r->address, r->target->port, ev,
+                                    sizeof(ev)))
+                snprintf(det + l, sizeof(det) - l, "%scapture: %s", l ? "; " : "", ev);
+        }
         fmt_ms(r->t_total, tm, sizeof(tm));
         if (color)
             col = r->state == PP_ST_OK ? C_GREEN : r->target->required ? C_RED : C_YELLOW;
@@ -182,6 +190,8 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
                 r->target->port, col, pp_state_name(r->state), color ? C_RESET : "",
                 pp_reason_name(r->reason), tm, det);
     }
+    if (rep->capture != NULL)
+        pp_capture_text(f, rep->capture, color);
     if (strcmp(s.status, "ok") == 0) {
         word = "OK";
         scol = C_GREEN;

@@ -1,0 +1,195 @@
+#!/bin/sh
+# The dashboard, driven for real in tmux inside the lab's client namespace:
+# the router rejects the courier (ICMP admin-prohibited), so the push badge
+# says BLOCKED and the courier rows carry the reason.  Keys (move, details,
+# filter, family, re-run, pause, save, help), resizes, and the terminal
+# given back as it was on q, Ctrl-C and SIGTERM.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
+command -v tmux >/dev/null 2>&1 || lab_skip "tmux is not installed"
+lab_up
+lab_fw ip daddr 17.57.144.10 tcp dport '{ 443, 5223 }' reject with icmp type admin-prohibited
+lab_fw ip6 daddr 2620:149:a44::10 tcp dport '{ 443, 5223 }' reject with icmpv6 type admin-prohibited
+
+SOCK=pptui$LAB_ID
+T="tmux -L $SOCK"
+trap '$T kill-server 2>/dev/null; lab_down' EXIT INT TERM
+
+ok() { echo "ok: $1"; }
+bad() { echo "FAIL: $1"; LAB_FAILS=$((LAB_FAILS + 1)); }
+screen() { $T capture-pane -p -t "$1"; }
+# wait_for SESSION REGEX SECONDS: poll the screen until it matches.
+wait_for() {
+    i=0
+    while [ $i -lt $(($3 * 10)) ]; do
+        screen "$1" | grep -Eq "$2" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# check SESSION REGEX WHAT [SECONDS]
+check() {
+    if wait_for "$1" "$2" "${4:-5}"; then ok "$3"; else bad "$3"; screen "$1" | sed 's/^/  | /'; fi
+}
+# check_not SESSION REGEX WHAT: the screen stops matching within 3 s.
+check_not() {
+    i=0
+    while [ $i -lt 30 ] && screen "$1" | grep -Eq "$2"; do sleep 0.1; i=$((i + 1)); done
+    if screen "$1" | grep -Eq "$2"; then bad "$3"; screen "$1" | sed 's/^/  | /'; else ok "$3"; fi
+}
+
+# start NAME [ENV...]: the dashboard in a 100x30 pane; the pane's shell
+# records the terminal settings before and after, and the exit status.
+start() {
+    name=$1; shift
+    cat > "$LAB_TMP/$name.sh" <<EOF
+cd "$LAB_TMP"
+trap 'true' INT
+stty -g > "$LAB_TMP/$name.before"
+sh -c 'echo \$\$ > "$LAB_TMP/$name.pid"; exec env TERM=xterm-256color $* "$PUSHPROBE" \
+    --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" --timeout 2 \
+    --interval 30'
+echo "EXITED rc=\$?" > "$LAB_TMP/$name.rc"
+stty -g > "$LAB_TMP/$name.after"
+clear
+echo "SHELL BACK"
+sleep 600
+EOF
+    lab_c $T new-session -d -s "$name" -x 100 -y 30 "sh $LAB_TMP/$name.sh"
+}
+
+# tty_restored NAME WHAT: the settings after equal those before.
+tty_restored() {
+    i=0
+    while [ ! -s "$LAB_TMP/$1.after" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if [ -s "$LAB_TMP/$1.after" ] && cmp -s "$LAB_TMP/$1.before" "$LAB_TMP/$1.after"; then
+        ok "$2: terminal settings as before ($(cut -c1-40 "$LAB_TMP/$1.after")...)"
+    else
+        bad "$2: terminal settings differ or pushprobe did not end"
+        cat "$LAB_TMP/$1.before" "$LAB_TMP/$1.after" 2>/dev/null
+    fi
+}
+
+start main
+S=main
+check $S 'STATE +HOST' "first frame: the checks table" 3
+check $S 'Push:BLOCKED' "push badge BLOCKED after the first run" 20
+check $S 'MDM:-' "areas not checked show a dash"
+check $S 'FAILED' "overall status FAILED"
+check $S 'blocked +courier\.push\.apple\.com .*5223 +admin-prohibited' "a blocked courier row with its reason"
+check $S 'APNS_BLOCKED' "findings pane names APNS_BLOCKED"
+check $S 'runs 1 ' "one run so far"
+check $S 'Apple push, device side' "rows grouped under a service title"
+
+# Details of the selected (first) row, then move down and see them follow.
+$T send-keys -t $S Enter
+check $S 'DETAILS courier\.push\.apple\.com:5223/ipv4' "Enter: details of the first row"
+check $S 'timings: dns [0-9.]+ ms' "details: phase timings"
+check $S 'ICMP error sent by 10\.10\.0\.1' "details: the router that rejected it"
+$T send-keys -t $S j
+check $S 'DETAILS courier\.push\.apple\.com:5223/ipv6' "j: the selection moves to the next row"
+$T send-keys -t $S Down Down
+check $S 'DETAILS 1-courier\.push\.apple\.com:5223/ipv6|DETAILS [^ ]+:5223/ipv6' "arrows move too"
+$T send-keys -t $S Escape
+check $S 'FINDINGS' "Esc: back to the findings"
+
+# Filters: failing only, then IPv4 only.
+$T send-keys -t $S f
+check $S 'view failing' "f: failing checks only"
+check_not $S '^ok +' "no ok rows under the failing filter"
+$T send-keys -t $S f
+check $S 'view service ' "f again: one service"
+n=0
+while [ $n -lt 20 ] && ! screen $S | grep -q 'view all'; do
+    $T send-keys -t $S f
+    sleep 0.3
+    n=$((n + 1))
+done
+check $S 'view all' "f cycles through the services back to all"
+$T send-keys -t $S 4
+check $S 'family IPv4' "4: IPv4 only"
+check_not $S '2620:149' "no IPv6 addresses shown"
+$T send-keys -t $S 4
+check $S 'family both' "4 again: both families"
+
+# Re-run now, pause, help, save.
+$T send-keys -t $S r
+check $S 'runs 2 ' "r: a second run" 20
+check $S '(x|[^ ]x)' "history strip shows the failed runs"
+$T send-keys -t $S p
+check $S 'paused' "p: paused"
+$T send-keys -t $S p
+check_not $S 'paused: no new runs' "p again: resumed"
+$T send-keys -t $S '?'
+check $S 'Any key closes this help' "?: help"
+$T send-keys -t $S x
+check_not $S 'Any key closes this help' "a key closes the help"
+$T send-keys -t $S s
+check $S 'saved pushprobe-[0-9-]+\.txt' "s: report saved"
+f=$(ls "$LAB_TMP"/pushprobe-*.json 2>/dev/null | head -n 1)
+if [ -n "$f" ] && python3 -c "import json,sys; d=json.load(open('$f')); sys.exit(0 if any(x['code']=='APNS_BLOCKED' for x in d['findings']) else 1)"; then
+    ok "the saved JSON holds the findings"
+else
+    bad "the saved JSON holds the findings"
+fi
+
+# Resizes: 80x24 keeps every essential column; narrower drops the extras.
+$T resize-window -t $S -x 80 -y 24
+check $S 'STATE +HOST.*PORT' "80x24: the table header"
+check $S 'Push:BLOCKED' "80x24: the badges"
+check_not $S 'MIN/AVG/MAX' "80x24: the statistics column dropped"
+$T resize-window -t $S -x 60 -y 20
+check $S 'STATE +HOST' "60x20: still a table"
+check_not $S 'ADDRESS' "60x20: the address column dropped"
+$T resize-window -t $S -x 120 -y 40
+check $S 'MIN/AVG/MAX' "120x40: every column back"
+screen $S > "$LAB_TMP/screen.txt"
+
+# Quit with q: the terminal comes back as it was, the verdict stays.
+$T send-keys -t $S q
+check $S 'SHELL BACK' "q: the dashboard ends"
+tty_restored main "q"
+grep -q 'EXITED rc=1' "$LAB_TMP/main.rc" && ok "exit status 1 (a required check failed)" || bad "exit status after q: $(cat "$LAB_TMP/main.rc")"
+
+# SIGTERM and Ctrl-C restore the terminal too.
+start term
+check term 'Push:BLOCKED' "second dashboard up" 20
+kill -TERM "$(cat "$LAB_TMP/term.pid")"
+check term 'SHELL BACK' "SIGTERM: the dashboard ends"
+tty_restored term "SIGTERM"
+start intr NO_COLOR=1
+check intr 'STATE +HOST' "third dashboard up" 5
+if $T capture-pane -e -p -t intr | grep -q "$(printf '\033')\[3[1-3]m"; then
+    bad "NO_COLOR: no colours"
+else
+    ok "NO_COLOR: no colours, states still words"
+fi
+$T send-keys -t intr C-c
+check intr 'SHELL BACK' "Ctrl-C: the dashboard ends"
+tty_restored intr "Ctrl-C"
+
+# Colour by default on a colour terminal.
+start colour
+check colour 'Push:BLOCKED' "fourth dashboard up" 20
+if $T capture-pane -e -p -t colour | grep -q "$(printf '\033')\[3[1-3]m"; then
+    ok "colours on a colour terminal"
+else
+    bad "colours on a colour terminal"
+fi
+$T send-keys -t colour q
+tty_restored colour "q after colours"
+
+# The terminal goes away under it (the window closed): it ends, no spin.
+start hup
+check hup 'STATE +HOST' "fifth dashboard up" 5
+pid=$(cat "$LAB_TMP/hup.pid")
+$T kill-session -t hup
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+    bad "the terminal closed: pushprobe still runs"
+    kill -9 "$pid"
+else
+    ok "the terminal closed: pushprobe ended"
+fi
+lab_finish

@@ -1,0 +1,281 @@
+/*
+ * The capture in the reports: a section of the text report and the
+ * "capture" object of the JSON (flows, push devices, DNS, counters).  A
+ * leaf like the other reports: it reads the flow table, nothing else.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "capture.h"
+#include "jsonw.h"
+#include "report.h"
+
+static void
+jaddr(struct pp_jsonw *w, const char *key, uint8_t family, const uint8_t *a)
+{
+    char buf[48];
+
+    pp_jw_key(w, key);
+    if (family == 0) {
+        pp_jw_null(w);
+        return;
+    }
+    pp_pkt_addr_str(family, a, buf, sizeof(buf));
+    pp_jw_str(w, buf);
+}
+
+static void
+jsecs(struct pp_jsonw *w, const char *key, int64_t us)
+{
+    pp_jw_key(w, key);
+    pp_jw_num(w, (double)us / 1e6, 6);
+}
+
+static void
+flow_json(struct pp_jsonw *w, const struct pp_flow *f)
+{
+    pp_jw_obj(w);
+    pp_jw_key(w, "service");
+    pp_jw_str(w, pp_flow_svc_name(f->svc));
+    pp_jw_key(w, "proto");
+    pp_jw_str(w, f->proto == 6 ? "tcp" : "udp");
+    pp_jw_key(w, "family");
+    pp_jw_str(w, f->family == 6 ? "ipv6" : "ipv4");
+    jaddr(w, "client", f->family, f->client);
+    pp_jw_key(w, "client_port");
+    pp_jw_int(w, f->cport);
+    jaddr(w, "server", f->family, f->server);
+    pp_jw_key(w, "server_port");
+    pp_jw_int(w, f->sport);
+    pp_jw_key(w, "outcome");
+    pp_jw_str(w, pp_flow_outcome_name(f->outcome));
+    jsecs(w, "first_seen", f->first_us);
+    jsecs(w, "last_seen", f->last_us);
+    pp_jw_key(w, "packets");
+    pp_jw_arr(w);
+    pp_jw_int(w, (long long)f->pkts[PP_DIR_C2S]);
+    pp_jw_int(w, (long long)f->pkts[PP_DIR_S2C]);
+    pp_jw_arr_end(w);
+    pp_jw_key(w, "bytes");
+    pp_jw_arr(w);
+    pp_jw_int(w, (long long)f->bytes[PP_DIR_C2S]);
+    pp_jw_int(w, (long long)f->bytes[PP_DIR_S2C]);
+    pp_jw_arr_end(w);
+    pp_jw_key(w, "syns");
+    pp_jw_int(w, f->syns);
+    pp_jw_key(w, "midstream");
+    pp_jw_bool(w, f->midstream);
+    pp_jw_key(w, "server_ttl");
+    if (f->server_ttl)
+        pp_jw_int(w, f->server_ttl);
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "rst_ttl");
+    if (f->rst_ttl)
+        pp_jw_int(w, f->rst_ttl);
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "icmp");
+    if (f->icmp_family != 0) {
+        pp_jw_obj(w);
+        jaddr(w, "from", f->icmp_family, f->icmp_from);
+        pp_jw_key(w, "type");
+        pp_jw_int(w, f->icmp_type);
+        pp_jw_key(w, "code");
+        pp_jw_int(w, f->icmp_code);
+        pp_jw_obj_end(w);
+    } else {
+        pp_jw_null(w);
+    }
+    pp_jw_key(w, "sni");
+    pp_jw_str(w, f->sni[0] ? f->sni : NULL);
+    pp_jw_key(w, "alpn");
+    pp_jw_str(w, f->alpn[0] ? f->alpn : NULL);
+    pp_jw_key(w, "tls_alert");
+    if (f->alert_seen) {
+        pp_jw_obj(w);
+        pp_jw_key(w, "from");
+        pp_jw_str(w, f->alert_dir == PP_DIR_C2S ? "client" : "server");
+        pp_jw_key(w, "level");
+        pp_jw_int(w, f->alert_level);
+        pp_jw_key(w, "description");
+        pp_jw_str(w, pp_tls_alert_name(f->alert_desc));
+        pp_jw_obj_end(w);
+    } else {
+        pp_jw_null(w);
+    }
+    pp_jw_obj_end(w);
+}
+
+void
+pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
+{
+    struct pp_flows *fl = pp_capture_flows(c);
+    const struct pp_flows_stats *st = pp_flows_stats(fl);
+    const struct pp_flow *const *v;
+    const struct pp_push_device *d;
+    const struct pp_dns_obs *dn;
+    size_t n, i;
+    int s, o;
+
+    pp_jw_key(w, "capture");
+    pp_jw_obj(w);
+    pp_jw_key(w, "source");
+    pp_jw_str(w, pp_capture_source(c));
+    pp_jw_key(w, "live");
+    pp_jw_bool(w, pp_capture_live(c));
+    pp_jw_key(w, "link");
+    pp_jw_str(w, pp_capture_link_name(c));
+    pp_jw_key(w, "filter");
+    pp_jw_str(w, pp_capture_filter(c));
+    pp_jw_key(w, "packets");
+    pp_jw_int(w, (long long)st->frames);
+    pp_jw_key(w, "decode");
+    pp_jw_obj(w);
+    for (s = 0; s < PP_PKT__COUNT; s++) {
+        pp_jw_key(w, pp_pkt_status_name((enum pp_pkt_status)s));
+        pp_jw_int(w, (long long)st->by_status[s]);
+    }
+    pp_jw_key(w, "truncated");
+    pp_jw_int(w, (long long)st->truncated);
+    pp_jw_obj_end(w);
+    pp_jw_key(w, "kernel_drops");
+    pp_jw_int(w, (long long)pp_capture_kernel_drops(c));
+    pp_jw_key(w, "flows_total");
+    pp_jw_int(w, (long long)st->flows_total);
+    pp_jw_key(w, "flows_evicted");
+    pp_jw_int(w, (long long)st->evicted);
+    pp_jw_key(w, "icmp_unmatched");
+    pp_jw_int(w, (long long)st->icmp_unmatched);
+    /* Every flow ever seen, evicted ones included, by service and outcome. */
+    pp_jw_key(w, "outcomes");
+    pp_jw_obj(w);
+    for (s = 0; s < PP_FS__COUNT; s++) {
+        bool any = false;
+        for (o = 0; o < PP_FO__COUNT; o++)
+            any |= st->outcomes[s][o] > 0;
+        if (!any)
+            continue;
+        pp_jw_key(w, pp_flow_svc_name((enum pp_flow_svc)s));
+        pp_jw_obj(w);
+        for (o = 0; o < PP_FO__COUNT; o++)
+            if (st->outcomes[s][o] > 0) {
+                pp_jw_key(w, pp_flow_outcome_name((enum pp_flow_outcome)o));
+                pp_jw_int(w, (long long)st->outcomes[s][o]);
+            }
+        pp_jw_obj_end(w);
+    }
+    pp_jw_obj_end(w);
+    pp_jw_key(w, "push_devices");
+    pp_jw_arr(w);
+    d = pp_flows_devices(fl, &n);
+    for (i = 0; i < n; i++) {
+        pp_jw_obj(w);
+        jaddr(w, "address", d[i].family, d[i].addr);
+        pp_jw_key(w, "connections");
+        pp_jw_int(w, d[i].flows);
+        pp_jw_key(w, "established");
+        pp_jw_int(w, d[i].established);
+        pp_jw_key(w, "unanswered");
+        pp_jw_int(w, d[i].unanswered);
+        pp_jw_key(w, "failed");
+        pp_jw_int(w, d[i].failed);
+        pp_jw_key(w, "syns_unanswered");
+        pp_jw_int(w, d[i].syns_unanswered);
+        pp_jw_key(w, "on_5223");
+        pp_jw_bool(w, d[i].on_5223);
+        pp_jw_key(w, "on_443");
+        pp_jw_bool(w, d[i].on_443);
+        pp_jw_key(w, "holding");
+        pp_jw_bool(w, d[i].holding);
+        pp_jw_key(w, "longest_s");
+        pp_jw_num(w, d[i].held_s, 3);
+        pp_jw_obj_end(w);
+    }
+    pp_jw_arr_end(w);
+    pp_jw_key(w, "dns");
+    pp_jw_arr(w);
+    dn = pp_flows_dns(fl, &n);
+    for (i = 0; i < n; i++) {
+        pp_jw_obj(w);
+        pp_jw_key(w, "name");
+        pp_jw_str(w, dn[i].name);
+        pp_jw_key(w, "queries");
+        pp_jw_int(w, dn[i].queries);
+        pp_jw_key(w, "answers");
+        pp_jw_int(w, dn[i].answers);
+        pp_jw_key(w, "rcode");
+        pp_jw_int(w, dn[i].last_rcode);
+        pp_jw_key(w, "outside_apple");
+        pp_jw_int(w, dn[i].outside_apple);
+        jaddr(w, "outside_address", dn[i].bad_family, dn[i].bad_addr);
+        pp_jw_obj_end(w);
+    }
+    pp_jw_arr_end(w);
+    pp_jw_obj_end(w);
+    pp_jw_key(w, "flows");
+    pp_jw_arr(w);
+    v = pp_flows_list(fl, &n);
+    for (i = 0; i < n; i++)
+        flow_json(w, v[i]);
+    pp_jw_arr_end(w);
+}
+
+void
+pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
+{
+    struct pp_flows *fl = pp_capture_flows(c);
+    const struct pp_flows_stats *st = pp_flows_stats(fl);
+    const struct pp_flow *const *v;
+    const struct pp_push_device *d;
+    size_t n, i, other = 0;
+    char cl[48], sv[48];
+
+    fprintf(f, "\n%sCapture%s  %s (%s): %llu packets, %llu flows", color ? "\033[1m" : "",
+            color ? "\033[0m" : "", pp_capture_source(c), pp_capture_link_name(c),
+            (unsigned long long)st->frames, (unsigned long long)st->flows_total);
+    if (st->evicted > 0)
+        fprintf(f, " (%llu evicted)", (unsigned long long)st->evicted);
+    if (pp_capture_kernel_drops(c) > 0)
+        fprintf(f, ", %llu dropped by the kernel",
+                (unsigned long long)pp_capture_kernel_drops(c));
+    fprintf(f, "\n");
+    d = pp_flows_devices(fl, &n);
+    for (i = 0; i < n; i++) {
+        pp_pkt_addr_str(d[i].family, d[i].addr, cl, sizeof(cl));
+        fprintf(f, "  push device %s: %u connection%s, %u established%s%s, %u unanswered "
+                "(%u SYNs), longest %.0f s%s\n", cl, d[i].flows, d[i].flows == 1 ? "" : "s",
+                d[i].established, d[i].on_5223 ? " on 5223" : "",
+                d[i].on_443 ? (d[i].on_5223 ? " and 443" : " on 443") : "", d[i].unanswered,
+                d[i].syns_unanswered, d[i].held_s, d[i].holding ? ", holding now" : "");
+    }
+    v = pp_flows_list(fl, &n);
+    if (n > 0)
+        fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", "SERVICE", "PROTO", "CLIENT -> SERVER",
+                "OUTCOME", "PACKETS", "DETAILS");
+    for (i = 0; i < n; i++) {
+        const struct pp_flow *x = v[i];
+        char ends[128], pk[48], det[320] = "";
+        if (x->svc == PP_FS_OTHER) {
+            other++;
+            continue;
+        }
+        pp_pkt_addr_str(x->family, x->client, cl, sizeof(cl));
+        pp_pkt_addr_str(x->family, x->server, sv, sizeof(sv));
+        snprintf(ends, sizeof(ends), "%s -> %s%s%s:%u", cl, x->family == 6 ? "[" : "", sv,
+                 x->family == 6 ? "]" : "", x->sport);
+        snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)x->pkts[PP_DIR_C2S],
+                 (unsigned long long)x->pkts[PP_DIR_S2C]);
+        pp_flows_evidence(fl, x->family, x->server, x->sport, det, sizeof(det));
+        if (x->sni[0] != '\0') {
+            size_t l = strlen(det);
+            snprintf(det + l, sizeof(det) - l, "%sSNI %s", l ? "; " : "", x->sni);
+        }
+        fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
+                x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk, det);
+    }
+    if (other > 0)
+        fprintf(f, "  and %zu other flow%s (in the JSON report)\n", other, other == 1 ? "" : "s");
+}
