@@ -34,7 +34,7 @@ flow_svc(enum pp_service s)
     switch (s) {
     case PP_SV_APNS_DEVICE: return PP_FS_COURIER;
     case PP_SV_APNS_PROVIDER: return PP_FS_PROVIDER;
-    case PP_SV_MDM: case PP_SV_ENROLLMENT: return PP_FS_MDM;
+    case PP_SV_MDM: return PP_FS_MDM;
     case PP_SV_SUS: return PP_FS_SUS;
     case PP_SV_DP: return PP_FS_DP;
     case PP_SV_SMB: return PP_FS_SMB;
@@ -392,7 +392,7 @@ pp_capture_kernel_drops(const struct pp_capture *c)
 
     if (!c->live || pcap_stats(c->p, &st) < 0)
         return 0;
-    return (uint64_t)st.ps_drop + (uint64_t)st.ps_ifdrop;
+    return (uint64_t)st.ps_drop;   /* ps_ifdrop: the interface's, not ours */
 }
 
 const char *
@@ -487,7 +487,8 @@ pp_capture_learn_plan(struct pp_capture *c, const struct pp_plan *plan)
         uint8_t a[16] = {0};
         int lit = pp_host_literal(t->host);
 
-        if (s == PP_FS_OTHER || s == PP_FS_COURIER || s == PP_FS_PROVIDER || s == PP_FS_APPLE)
+        if (s != PP_FS_MDM && s != PP_FS_SUS && s != PP_FS_DP && s != PP_FS_SMB &&
+            s != PP_FS_AFP)
             continue;   /* Apple's own are known by range and name */
         if (lit == 4 && inet_pton(AF_INET, t->host, a) == 1)
             pp_flows_add_server(c->flows, 4, a, t->port, s);
@@ -508,7 +509,8 @@ pp_capture_learn_report(struct pp_capture *c, const struct pp_report *rep)
         enum pp_flow_svc s = flow_svc(r->target->service);
         uint8_t a[16] = {0};
 
-        if (!r->has_address || s == PP_FS_OTHER || s == PP_FS_APPLE)
+        if (!r->has_address || (s != PP_FS_MDM && s != PP_FS_SUS && s != PP_FS_DP &&
+                                s != PP_FS_SMB && s != PP_FS_AFP))
             continue;
         if (inet_pton(r->family, r->address, a) == 1)
             pp_flows_add_server(c->flows, r->family == AF_INET6 ? 6 : 4, a, r->target->port, s);

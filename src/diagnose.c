@@ -861,9 +861,10 @@ static void
 rule_capture_push(struct ctx *c, struct pp_flows *fl)
 {
     const struct pp_push_device *d;
-    size_t n, i, stuck = 0, holding = 0, on5223 = 0, on443 = 0;
+    size_t n, i, stuck = 0, retrying = 0, holding = 0, on5223 = 0, on443 = 0, failing = 0;
     struct sbuf b = {0};
     struct pp_finding *f;
+    enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
     char a[48];
 
     d = pp_flows_devices(fl, &n);
@@ -872,28 +873,32 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
             holding++;
             on5223 += d[i].on_5223;
             on443 += d[i].on_443;
-        } else if (d[i].unanswered > 0) {
-            stuck++;
-            if (stuck <= 5) {
+        }
+        if (d[i].unanswered + d[i].failed > 0)
+            failing++;
+        if (d[i].unanswered > 0) {
+            retrying++;
+            stuck += d[i].established == 0;
+            if (retrying <= 5) {
                 pp_pkt_addr_str(d[i].family, d[i].addr, a, sizeof(a));
-                sb_add(&b, "%s%s sent %u SYNs in %u connections to the courier, none answered",
-                       b.len ? "; " : "", a, d[i].syns_unanswered, d[i].unanswered);
+                sb_add(&b, "%s%s sent %u SYNs in %u connections to the courier, none answered%s",
+                       b.len ? "; " : "", a, d[i].syns_unanswered, d[i].unanswered,
+                       d[i].established > 0 ? " (its 443 fallback works)" : "");
             }
         }
     }
-    if (stuck > 0) {
-        f = emit(c, "PUSH_RETRIES_UNANSWERED", PP_SEV_CRITICAL);
+    if (retrying > 0) {
+        f = emit(c, "PUSH_RETRIES_UNANSWERED", stuck > 0 ? PP_SEV_CRITICAL : PP_SEV_WARNING);
         f->title = pp_xasprintf("%zu device%s on this network retr%s the push connection "
-                                "without an answer", stuck, stuck == 1 ? "" : "s",
-                                stuck == 1 ? "ies" : "y");
+                                "without an answer", retrying, retrying == 1 ? "" : "s",
+                                retrying == 1 ? "ies" : "y");
         f->detail = sb_take(&b);
-        f->advice_user = pp_xstrdup("Pushes cannot reach these devices from this network; "
-                                    "try another network to confirm.");
+        f->advice_user = pp_xstrdup(stuck > 0 ?
+            "Pushes cannot reach these devices from this network; try another network to "
+            "confirm." : "Pushes still arrive over the slower 443 fallback.");
         f->advice_admin = pp_xstrdup("Something between these devices and Apple drops their "
                                      "connections silently: allow outgoing TCP 5223 (and 443) "
                                      "to 17.0.0.0/8.");
-        if (c->out->verdict[PP_AREA_PUSH] == PP_V_NOT_CHECKED)
-            c->out->verdict[PP_AREA_PUSH] = holding > 0 ? PP_V_DEGRADED : PP_V_BLOCKED;
     }
     free(b.s);
     if (holding > 0) {
@@ -903,9 +908,12 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
                                 holding == 1 ? "s" : "", on5223, on443);
         f->detail = pp_xstrdup("Seen in the capture: TLS connections to Apple's push couriers "
                                "that completed their handshake.");
-        if (c->out->verdict[PP_AREA_PUSH] == PP_V_NOT_CHECKED)
-            c->out->verdict[PP_AREA_PUSH] = PP_V_OK;
+        f->advice_user = pp_xstrdup("Nothing to do: these devices can receive pushes.");
+        f->advice_admin = pp_xstrdup("Nothing to do.");
     }
+    /* Without active checks the capture gives the push verdict. */
+    if (*v == PP_V_NOT_CHECKED && n > 0)
+        *v = failing == 0 ? PP_V_OK : holding == 0 ? PP_V_BLOCKED : PP_V_DEGRADED;
 }
 
 static void
@@ -924,9 +932,10 @@ rule_capture_flows(struct ctx *c, struct pp_flows *fl)
             continue;
         if (x->outcome == PP_FO_RESET_MIDDLEBOX) {
             if (nm++ < 4) {
+                char why[256];
+                pp_flows_describe(fl, x, why, sizeof(why));
                 flow_line(&mb, x);
-                sb_add(&mb, ": RST with TTL %u while the server's packets arrive with TTL %u",
-                       x->rst_ttl, x->server_ttl);
+                sb_add(&mb, ": %s", why);
             }
         } else if (x->outcome == PP_FO_ICMP) {
             char r[48];
@@ -949,7 +958,8 @@ rule_capture_flows(struct ctx *c, struct pp_flows *fl)
              * certificate on the path. */
             crit_alert |= x->alert_dir == PP_DIR_C2S &&
                           (x->alert_desc == 48 || x->alert_desc == 42 || x->alert_desc == 46);
-        } else if (x->outcome == PP_FO_REFUSED) {
+        } else if (x->outcome == PP_FO_REFUSED && x->svc != PP_FS_APPLE) {
+            /* (Apple's other ports, legacy 2195/2196 among them, may well be closed.) */
             if (nr++ < 4) {
                 flow_line(&rb, x);
                 sb_add(&rb, ": RST in answer to the SYN");
@@ -1063,6 +1073,8 @@ rule_capture(struct ctx *c)
                                 (unsigned long long)st->evicted);
         f->detail = pp_xstrdup("Their outcomes are in the totals; raise --flows-max to keep "
                                "each one.");
+        f->advice_user = pp_xstrdup("Nothing to do.");
+        f->advice_admin = pp_xstrdup("Raise --flows-max to keep every flow in the report.");
     }
     if (st->flows_total == 0) {
         f = emit(c, "CAPTURE_NO_TRAFFIC", PP_SEV_INFO);
@@ -1072,6 +1084,10 @@ rule_capture(struct ctx *c)
                                  (unsigned long long)st->frames,
                                  pp_capture_source(c->rep->capture),
                                  pp_capture_filter(c->rep->capture));
+        f->advice_user = pp_xstrdup("Use the device (open an app, check for updates) while the "
+                                    "capture runs.");
+        f->advice_admin = pp_xstrdup("Capture where the devices' traffic passes (a mirror port, "
+                                     "the Wi-Fi interface), or widen --filter.");
     }
 }
 

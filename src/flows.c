@@ -3,8 +3,8 @@
  *
  * Flows live in slabs of FLOW_SLAB, allocated as the table fills and never
  * more than max_flows in all.  A full table evicts the least recently seen
- * flow (the tail of a doubly linked LRU list) and reuses its memory, so a
- * packet allocates nothing.  Lookup is a chained hash over the 5-tuple with
+ * flow (the tail of a doubly linked LRU list) and reuses its memory, so no
+ * packet allocates a flow.  Lookup is a chained hash over the 5-tuple with
  * its two endpoints put in a canonical order, so both directions of a flow
  * hash alike; the bucket array is a power of two sized from max_flows and
  * the mix is seeded per table.
@@ -70,7 +70,7 @@ struct flow {
     uint8_t ref_ttl;            /* the server TTL a reset was judged by */
     bool waiting;               /* on a waiting list */
     bool up;                    /* handshake completed or data both ways */
-    bool ended;                 /* FIN, RST, fatal alert or ICMP seen */
+    bool ended;                 /* FIN, RST, fatal alert or ICMP error seen */
     bool answered;              /* the server side sent something */
     bool hello_tried;           /* first client payload looked at */
     bool data[2];               /* payload seen, by direction */
@@ -862,6 +862,10 @@ sender_is_client(const struct pp_flows *t, const struct pp_pkt *p)
     from_srv = srv_find(t, p->family, p->src, p->sport) >= 0;
     if (to_srv != from_srv)
         return to_srv;
+    to_srv = in_apple(p->family, p->dst);
+    from_srv = in_apple(p->family, p->src);
+    if (to_srv != from_srv)
+        return to_srv;
     to_port = service_port(p->dport);
     from_port = service_port(p->sport);
     if (to_port != from_port)
@@ -909,16 +913,25 @@ lru_touch(struct pp_flows *t, struct flow *fl)
     lru_push(t, fl);
 }
 
+/* Out of its hash chain, if in one. */
 static void
-unlink_all(struct pp_flows *t, struct flow *fl)
+hash_unlink(struct flow *fl)
 {
-    wait_remove(t, fl);
-    lru_unlink(t, fl);
+    if (fl->hprev == NULL)
+        return;
     *fl->hprev = fl->hnext;
     if (fl->hnext != NULL)
         fl->hnext->hprev = fl->hprev;
     fl->hnext = NULL;
     fl->hprev = NULL;
+}
+
+static void
+unlink_all(struct pp_flows *t, struct flow *fl)
+{
+    wait_remove(t, fl);
+    lru_unlink(t, fl);
+    hash_unlink(fl);
 }
 
 static struct flow *
@@ -1073,6 +1086,8 @@ mark_up(struct pp_flows *t, struct flow *fl, int64_t ts)
     fl->up_us = fl->f.midstream ? fl->f.first_us : ts;
     if (o == PP_FO_PENDING || o == PP_FO_UNANSWERED || o == PP_FO_ICMP)
         fl->f.outcome = PP_FO_ESTABLISHED;
+    if (o == PP_FO_ICMP)
+        fl->ended = false;      /* the error was for an earlier try */
     account(t, fl, 1);
     if (fl->f.outcome != PP_FO_PENDING)
         wait_remove(t, fl);
@@ -1150,7 +1165,11 @@ tcp_payload(struct pp_flows *t, struct flow *fl, enum pp_flow_dir dir, int64_t t
                 set_svc(t, fl, (enum pp_flow_svc)s);
         }
     }
-    if (d[0] == 21 && pp_tls_parse_alert(d, n, &level, &desc) == 1) {
+    /* Only a plaintext alert is two bytes long: an encrypted one (TLS 1.2
+     * after ChangeCipherSpec, e.g. every close_notify) is longer and its
+     * bytes say nothing. */
+    if (n >= 7 && d[0] == 21 && d[3] == 0 && d[4] == 2 &&
+        pp_tls_parse_alert(d, n, &level, &desc) == 1 && (level == 1 || level == 2)) {
         enum pp_flow_outcome o = fl->f.outcome;
         if (!fl->f.alert_seen || (level == 2 && fl->f.alert_level != 2)) {
             fl->f.alert_seen = true;
@@ -1305,7 +1324,7 @@ udp_packet(struct pp_flows *t, struct flow *fl, enum pp_flow_dir dir, int64_t ts
 /* ------------------------------------------------------------ ICMP */
 
 static void
-icmp_error(struct pp_flows *t, const struct pp_pkt *p)
+icmp_error(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
 {
     const struct pp_pkt_quoted *q = &p->quoted;
     struct flow *fl = NULL;
@@ -1336,6 +1355,7 @@ icmp_error(struct pp_flows *t, const struct pp_pkt *p)
     memcpy(fl->f.icmp_from, p->src, 16);
     fl->f.icmp_type = p->icmp_type;
     fl->f.icmp_code = p->icmp_code;
+    end_flow(fl, ts);
     set_outcome(t, fl, PP_FO_ICMP);
 }
 
@@ -1367,7 +1387,7 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
         return;
     if (p->proto == 1 || p->proto == 58) {
         if (pp_pkt_icmp_is_error(p))
-            icmp_error(t, p);
+            icmp_error(t, ts, p);
         return;
     }
     if ((p->proto != IP_TCP && p->proto != IP_UDP) || p->fragment)
@@ -1376,14 +1396,14 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
     fl = flow_find(t, h, p->family, p->proto, p->src, p->sport, p->dst, p->dport, &dir);
     if (fl == NULL || (p->proto == IP_TCP && tcp_restarts(fl, p, dir))) {
         bool client_sends = sender_is_client(t, p);
+        /* An old connection on this tuple is over: settled and out of
+         * the hash, it stays listed until evicted; the new one takes
+         * every later packet. */
         if (fl != NULL) {
-            /* The old connection on this tuple is over: settle it (it
-             * stays counted) and reuse its memory for the new one. */
             finalize(t, fl);
-            unlink_all(t, fl);
-        } else {
-            fl = flow_take(t);
+            hash_unlink(fl);
         }
+        fl = flow_take(t);
         flow_start(t, fl, h, ts, p, client_sends);
         dir = client_sends ? PP_DIR_C2S : PP_DIR_S2C;
     } else {
@@ -1545,10 +1565,6 @@ pp_flows_evidence(const struct pp_flows *t, uint8_t family, const uint8_t addr[1
                   uint16_t port, char *buf, size_t len)
 {
     const struct flow *fl, *best = NULL;
-    const struct pp_flow *f;
-    char a[64];
-    const char *name;
-    size_t at = 0;
 
     if (buf == NULL || len == 0)
         return false;
@@ -1563,7 +1579,23 @@ pp_flows_evidence(const struct pp_flows *t, uint8_t family, const uint8_t addr[1
     }
     if (best == NULL)
         return false;
-    f = &best->f;
+    pp_flows_describe(t, &best->f, buf, len);
+    return true;
+}
+
+void
+pp_flows_describe(const struct pp_flows *t, const struct pp_flow *f, char *buf, size_t len)
+{
+    const struct flow *best = (const struct flow *)(const void *)
+        ((const char *)f - offsetof(struct flow, f));
+    char a[64];
+    const char *name;
+    size_t at = 0;
+
+    (void)t;
+    if (buf == NULL || len == 0)
+        return;
+    buf[0] = '\0';
     switch (f->outcome) {
     case PP_FO_PENDING:
         if (f->proto == IP_UDP)
@@ -1617,5 +1649,4 @@ pp_flows_evidence(const struct pp_flows *t, uint8_t family, const uint8_t addr[1
     default:
         break;
     }
-    return true;
 }

@@ -187,6 +187,9 @@ const struct pp_flows_stats *pp_flows_stats(const struct pp_flows *);
 bool pp_flows_evidence(const struct pp_flows *, uint8_t family, const uint8_t addr[16],
                        uint16_t port, char *buf, size_t len);
 
+/* The same sentence for one flow of the table (from pp_flows_list). */
+void pp_flows_describe(const struct pp_flows *, const struct pp_flow *, char *buf, size_t len);
+
 /* Guess of the hop count behind a received TTL: the distance to the next
  * common initial TTL (64, 128, 255) at or above it. */
 int pp_ttl_hops(uint8_t ttl);

@@ -593,7 +593,7 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     pp_tui_close(l->tui);
     if (o->capture != NULL) {
         pp_capture_detach(o->capture);
-        pp_capture_settle(o->capture, false);
+        pp_capture_settle(o->capture, true);
     }
     restore_signals();
     if (l->engine != NULL) {

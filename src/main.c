@@ -703,7 +703,7 @@ watch(struct pp_capture *cap, const struct pp_plan *plan, const struct pp_engine
         rep->duration_ms = pp_now_msf() - started;
     }
     pp_capture_detach(cap);
-    pp_capture_settle(cap, false);
+    pp_capture_settle(cap, true);
     pp_loop_free(loop);
     return 0;
 }
@@ -1110,6 +1110,16 @@ main(int argc, char **argv)
             fprintf(stderr, "pushprobe: %s (the packets before it are analysed)\n", err);
         pp_capture_settle(cap, true);
         memset(&rep, 0, sizeof(rep));
+        {
+            /* The report's time is the capture's. */
+            const struct pp_flows_stats *fs = pp_flows_stats(pp_capture_flows(cap));
+            if (fs->frames > 0) {
+                pp_rfc3339((time_t)(fs->first_us / 1000000), rep.started_at,
+                           sizeof(rep.started_at));
+                rep.duration_ms = (double)(fs->last_us - fs->first_us) / 1000.0;
+                rep.ended_at = fs->last_us / 1000000;
+            }
+        }
     } else if (cap != NULL) {
         if (watch(cap, st.sniff_only ? NULL : &plan, &st.o, st.duration_s, &rep, err,
                   sizeof(err)) < 0) {

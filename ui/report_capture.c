@@ -12,6 +12,8 @@
 #include "jsonw.h"
 #include "report.h"
 
+#define TEXT_FLOWS 200
+
 static void
 jaddr(struct pp_jsonw *w, const char *key, uint8_t family, const uint8_t *a)
 {
@@ -230,7 +232,7 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
     const struct pp_flows_stats *st = pp_flows_stats(fl);
     const struct pp_flow *const *v;
     const struct pp_push_device *d;
-    size_t n, i, other = 0;
+    size_t n, i, pass, other = 0, shown = 0;
     char cl[48], sv[48];
 
     fprintf(f, "\n%sCapture%s  %s (%s): %llu packets, %llu flows", color ? "\033[1m" : "",
@@ -255,27 +257,34 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
     if (n > 0)
         fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", "SERVICE", "PROTO", "CLIENT -> SERVER",
                 "OUTCOME", "PACKETS", "DETAILS");
-    for (i = 0; i < n; i++) {
-        const struct pp_flow *x = v[i];
-        char ends[128], pk[48], det[320] = "";
-        if (x->svc == PP_FS_OTHER) {
-            other++;
-            continue;
+    /* The failed flows first; at most TEXT_FLOWS lines (all are in the JSON). */
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < n; i++) {
+            const struct pp_flow *x = v[i];
+            char ends[128], pk[48], det[320] = "";
+            if (x->svc == PP_FS_OTHER || pp_flow_outcome_bad(x->outcome) != (pass == 0)) {
+                other += pass == 0 && x->svc == PP_FS_OTHER;
+                continue;
+            }
+            if (shown++ >= TEXT_FLOWS) {
+                other++;
+                continue;
+            }
+            pp_pkt_addr_str(x->family, x->client, cl, sizeof(cl));
+            pp_pkt_addr_str(x->family, x->server, sv, sizeof(sv));
+            snprintf(ends, sizeof(ends), "%s -> %s%s%s:%u", cl, x->family == 6 ? "[" : "", sv,
+                     x->family == 6 ? "]" : "", x->sport);
+            snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)x->pkts[PP_DIR_C2S],
+                     (unsigned long long)x->pkts[PP_DIR_S2C]);
+            pp_flows_describe(fl, x, det, sizeof(det));
+            if (x->sni[0] != '\0') {
+                size_t l = strlen(det);
+                snprintf(det + l, sizeof(det) - l, "%sSNI %s", l ? "; " : "", x->sni);
+            }
+            fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
+                    x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk,
+                    det);
         }
-        pp_pkt_addr_str(x->family, x->client, cl, sizeof(cl));
-        pp_pkt_addr_str(x->family, x->server, sv, sizeof(sv));
-        snprintf(ends, sizeof(ends), "%s -> %s%s%s:%u", cl, x->family == 6 ? "[" : "", sv,
-                 x->family == 6 ? "]" : "", x->sport);
-        snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)x->pkts[PP_DIR_C2S],
-                 (unsigned long long)x->pkts[PP_DIR_S2C]);
-        pp_flows_evidence(fl, x->family, x->server, x->sport, det, sizeof(det));
-        if (x->sni[0] != '\0') {
-            size_t l = strlen(det);
-            snprintf(det + l, sizeof(det) - l, "%sSNI %s", l ? "; " : "", x->sni);
-        }
-        fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
-                x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk, det);
-    }
     if (other > 0)
         fprintf(f, "  and %zu other flow%s (in the JSON report)\n", other, other == 1 ? "" : "s");
 }

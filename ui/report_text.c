@@ -202,6 +202,19 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         word = "DEGRADED";
         scol = C_YELLOW;
     }
+    if (rep->n == 0 && rep->capture != NULL && rep->diag != NULL) {
+        /* A capture alone: the verdict is its findings. */
+        size_t crit = 0, warn = 0;
+        for (i = 0; i < rep->diag->n; i++) {
+            crit += rep->diag->f[i].severity == PP_SEV_CRITICAL;
+            warn += rep->diag->f[i].severity == PP_SEV_WARNING;
+        }
+        word = crit > 0 ? "FAILED" : warn > 0 ? "DEGRADED" : "OK";
+        scol = crit > 0 ? C_RED : warn > 0 ? C_YELLOW : C_GREEN;
+        fprintf(f, "\n%sSummary: %s%s - the capture shows %zu critical and %zu other "
+                "problems.\n", color ? scol : "", word, color ? C_RESET : "", crit, warn);
+        return;
+    }
     fprintf(f, "\n%sSummary: %s%s - %zu checks, %zu ok, %zu failed (%zu required).\n",
             color ? scol : "", word, color ? C_RESET : "", s.checks, s.ok, s.failed,
             s.required_failed);

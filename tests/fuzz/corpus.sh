@@ -6,7 +6,7 @@
 : "${top_srcdir:=.}"
 
 failed=0
-for name in url target config smb afp http ntp context redact targets policy pkt; do
+for name in url target config smb afp http ntp context redact targets policy pkt pcap; do
     bin=$top_builddir/tests/fuzz/fuzz_$name
     dir=$top_srcdir/tests/fuzz/corpus/$name
     if [ ! -x "$bin" ]; then

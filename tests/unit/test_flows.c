@@ -116,6 +116,18 @@ handshake(struct pp_flows *t, int64_t t0, const char *client, uint16_t cport,
     tcp(t, t0 + MS(21), client, cport, server, sport, PP_TCP_ACK, 64);
 }
 
+static size_t
+count(struct pp_flows *t, uint16_t cport, uint16_t sport)
+{
+    size_t n, i, c = 0;
+    const struct pp_flow *const *l = pp_flows_list(t, &n);
+
+    for (i = 0; i < n; i++)
+        c += l[i]->cport == cport && l[i]->sport == sport;
+    return c;
+}
+
+/* The flow between these ports (the newest when a port was reused). */
 static const struct pp_flow *
 find(struct pp_flows *t, uint16_t cport, uint16_t sport)
 {
@@ -124,10 +136,9 @@ find(struct pp_flows *t, uint16_t cport, uint16_t sport)
     const struct pp_flow *hit = NULL;
 
     for (i = 0; i < n; i++)
-        if (l[i]->cport == cport && l[i]->sport == sport) {
-            assert_null(hit);
+        if (l[i]->cport == cport && l[i]->sport == sport &&
+            (hit == NULL || l[i]->first_us >= hit->first_us))
             hit = l[i];
-        }
     return hit;
 }
 
@@ -727,6 +738,12 @@ test_tls(void **state)
     f = find(t, 50061, 443);
     assert_int_equal(f->svc, PP_FS_OTHER);
     assert_true(f->alert_seen);
+    /* An encrypted alert (TLS 1.2, longer than 2 bytes) says nothing. */
+    {
+        static const uint8_t sealed[] = {21, 3, 3, 0, 26, 2, 40, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+                                         9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+        tcp_data(t, S(1.35), "203.0.113.5", 443, DEV, 50061, 52, sealed, sizeof(sealed));
+    }
     assert_int_equal(f->alert_level, 1);
     assert_int_equal(f->outcome, PP_FO_ESTABLISHED);
     tcp(t, S(1.4), DEV, 50061, "203.0.113.5", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
@@ -819,6 +836,16 @@ test_midstream(void **state)
     tcp(t, S(1), DEV, 51000, "203.0.113.5", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
     assert_int_equal(f->outcome, PP_FO_CLOSED);
 
+    /* Both on high ports: Apple's side is the server. */
+    tcp_data(t, S(1.5), "17.57.144.10", 50001, DEV, 60000, 52, data, 6);
+    f = find(t, 60000, 50001);
+    assert_non_null(f);
+    assert_int_equal(f->pkts[PP_DIR_S2C], 1);
+    assert_int_equal(f->svc, PP_FS_APPLE);
+    /* Neither: the higher port is the client. */
+    tcp_data(t, S(1.6), DEV, 20000, "203.0.113.5", 30000, 64, data, 6);
+    assert_non_null(find(t, 30000, 20000));
+
     /* One side only, to the end: it was up before the capture. */
     tcp_data(t, S(2), DEV, 51001, "203.0.113.5", 443, 64, data, 6);
     pp_flows_settle(t, S(100));
@@ -827,16 +854,21 @@ test_midstream(void **state)
     assert_int_equal(find(t, 51001, 443)->outcome, PP_FO_ESTABLISHED);
 
     /* Port reuse: a SYN with a new sequence number after a close starts a
-     * new flow; the old one stays counted. */
+     * new flow, which takes the later packets; the old one stays. */
     handshake(t, S(10), DEV, 51002, "203.0.113.5", 443, 52);
     tcp(t, S(11), DEV, 51002, "203.0.113.5", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
     tcp_seq(t, S(12), DEV, 51002, "203.0.113.5", 443, PP_TCP_SYN, 64, 777);
+    assert_int_equal(count(t, 51002, 443), 2);
     f = find(t, 51002, 443);
     assert_int_equal(f->first_us, S(12));
     assert_int_equal(f->outcome, PP_FO_PENDING);
+    tcp(t, S(12.1), "203.0.113.5", 443, DEV, 51002, PP_TCP_RST | PP_TCP_ACK, 52);
+    assert_int_equal(f->outcome, PP_FO_REFUSED);
     assert_int_equal(pp_flows_stats(t)->outcomes[PP_FS_OTHER][PP_FO_CLOSED], 2);
-    assert_int_equal(pp_flows_stats(t)->flows_total, 4);
+    assert_int_equal(pp_flows_stats(t)->outcomes[PP_FS_OTHER][PP_FO_REFUSED], 1);
+    assert_int_equal(pp_flows_stats(t)->flows_total, 6);
     assert_int_equal(pp_flows_stats(t)->evicted, 0);
+    evidence_is(t, "203.0.113.5", 443, "RST in answer to the SYN (TTL 52)");
     /* ... but a retransmitted SYN of a refused attempt is the same flow. */
     tcp_seq(t, S(20), DEV, 51003, "203.0.113.5", 443, PP_TCP_SYN, 64, 5);
     tcp(t, S(20.1), "203.0.113.5", 443, DEV, 51003, PP_TCP_RST | PP_TCP_ACK, 52);
@@ -905,10 +937,15 @@ test_flood(void **state)
     struct pp_flows *t = pp_flows_new(&o);
     const struct pp_flows_stats *st = pp_flows_stats(t);
     uint64_t x = 0x9e3779b97f4a7c15ULL;
+    uint8_t junk[512];
     size_t n, i;
     int k;
 
     (void)state;
+    for (i = 0; i < sizeof(junk); i++)
+        junk[i] = (uint8_t)(i * 7 + (i >> 3));
+    junk[3] = 0;
+    junk[4] = 2;
     for (k = 0; k < 200000; k++) {
         struct pp_pkt p;
         char a[32], b[32];
@@ -923,6 +960,16 @@ test_flood(void **state)
                 (uint8_t)(x >> 50));
         p.tcp_flags = (uint8_t)(x >> 56);
         p.seq = (uint32_t)(x >> 3) & 3;
+        if ((x >> 60) & 1) {
+            /* Random bytes, sometimes dressed as DNS or a TLS alert. */
+            size_t off = (size_t)(x >> 4) % 200;
+            junk[off] = (x >> 61) & 1 ? 21 : junk[off];
+            p.payload = junk + off;
+            p.payload_len = (size_t)(x >> 12) % (sizeof(junk) - off);
+            p.payload_wire_len = (uint32_t)p.payload_len;
+            if ((x >> 62) & 1)
+                p.dport = 53;
+        }
         /* Time jumps around, including backwards and to the extremes. */
         pp_flows_packet(t, k % 1000 == 0 ? INT64_MIN + k : (int64_t)(x % 1000000000) - k,
                         &p);
@@ -939,6 +986,37 @@ test_flood(void **state)
     assert_int_equal(outcome_total(t), st->flows_total);
     for (i = 0; i < PP_FS__COUNT; i++)
         assert_int_equal(st->outcomes[i][PP_FO_PENDING], 0);
+    check_totals(t);
+    pp_flows_free(t);
+}
+
+/* One tuple reset over and over, each time with a new SYN: every attempt
+ * is a flow, the table stays at its cap, lookups stay short. */
+static void
+test_rst_storm(void **state)
+{
+    struct pp_flows_opts o = {.max_flows = 16};
+    struct pp_flows *t = pp_flows_new(&o);
+    const struct pp_flows_stats *st = pp_flows_stats(t);
+    size_t n;
+    uint32_t k;
+
+    (void)state;
+    handshake(t, S(0), "192.168.1.77", 50600, COURIER_IP, 5223, 52);
+    for (k = 1; k <= 5000; k++) {
+        tcp_seq(t, S(1) + k, DEV, 50601, COURIER_IP, 5223, PP_TCP_SYN, 64, k);
+        tcp(t, S(1) + k, COURIER_IP, 5223, DEV, 50601, PP_TCP_RST | PP_TCP_ACK, 63);
+        tcp(t, S(1) + k, COURIER_IP, 5223, DEV, 50601, PP_TCP_RST, 52);
+    }
+    pp_flows_list(t, &n);
+    assert_int_equal(n, 16);
+    assert_int_equal(st->flows_total, 5001);
+    assert_int_equal(st->evicted, 5001 - 16);
+    assert_int_equal(st->outcomes[PP_FS_COURIER][PP_FO_RESET_MIDDLEBOX], 5000);
+    assert_int_equal(device(t, DEV)->flows, 5000);
+    assert_int_equal(device(t, DEV)->failed, 5000);
+    evidence_is(t, COURIER_IP, 5223,
+                "RST with TTL 63 while the server's SYN-ACKs arrive with TTL 52");
     check_totals(t);
     pp_flows_free(t);
 }
@@ -1438,6 +1516,7 @@ main(void)
         cmocka_unit_test(test_midstream),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_flood),
+        cmocka_unit_test(test_rst_storm),
         cmocka_unit_test(test_push_holding),
         cmocka_unit_test(test_push_retry),
         cmocka_unit_test(test_dns),

@@ -1,0 +1,94 @@
+#!/bin/sh
+# Live capture in the lab's client namespace: --sniff beside the checks
+# with 5223 dropped (the capture is evidence for each check), --sniff-only
+# with --duration (root dropped to nobody before the first packet), a
+# missing privilege named as such, and the dashboard's capture pane.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
+"$PUSHPROBE" --no-config --read /dev/null 2>&1 | grep -q 'without libpcap' &&
+    lab_skip "this pushprobe has no capture support"
+lab_up
+lab_fw tcp dport 5223 drop
+
+ok() { echo "ok: $1"; }
+bad() { echo "FAIL: $1"; LAB_FAILS=$((LAB_FAILS + 1)); }
+
+# 1. --sniff beside a run: each 5223 check carries the capture's evidence.
+J=$LAB_TMP/sniff.json
+pp_run "$J" --sniff c0 --timeout 4 -4
+expect_rc 1
+jcheck "$J" 'doc["capture"]["live"] is True and doc["capture"]["source"] == "c0" and doc["capture"]["packets"] > 50' "a live capture on c0"
+jcheck "$J" 'all(k["capture_evidence"] is not None and k["capture_evidence"].startswith("SYN sent") and "no answer" in k["capture_evidence"] for k in cs(port=5223))' "every 5223 check: SYN sent N times, no answer"
+jcheck "$J" 'all("handshake completed" in (k["capture_evidence"] or "") for k in cs(port=443, service="apns-device"))' "443 courier checks: the handshake seen"
+jcheck "$J" 'any(x["service"] == "courier" and x["outcome"] == "unanswered" for x in doc["flows"]) and f("PUSH_RETRIES_UNANSWERED") is not None' "the flows and PUSH_RETRIES_UNANSWERED in the report"
+jcheck "$J" 'f("APNS_FALLBACK_443") is not None' "the active diagnosis still there"
+
+# 2. --sniff-only: no checks, root dropped to nobody while capturing.
+lab_c "$PUSHPROBE" --no-config --sniff c0 --sniff-only --duration 4 --json \
+    > "$LAB_TMP/only.json" 2> "$LAB_TMP/only.err" &
+ppid=$!
+sleep 1.5
+pid=$(pgrep -P "$ppid" pushprobe || echo "$ppid")
+uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status" 2>/dev/null)
+nobody=$(id -u nobody)
+[ "$uid" = "$nobody $nobody $nobody $nobody" ] && ok "capturing as nobody (uids $uid)" || bad "capturing as uids '$uid', want nobody"
+# Traffic for it to see: a device retrying 5223 into the void.
+lab_c python3 -c '
+import socket
+for i in range(2):
+    s = socket.socket(); s.settimeout(1.5)
+    try: s.connect(("17.57.144.10", 5223))
+    except Exception: pass
+    s.close()'
+wait $ppid
+rc=$?
+[ $rc = 1 ] && ok "--sniff-only ends at --duration with exit 1 (a problem seen)" || bad "--sniff-only exit $rc"
+jcheck "$LAB_TMP/only.json" 'doc["checks"] == [] and doc["capture"]["live"] is True' "no checks, only the capture"
+jcheck "$LAB_TMP/only.json" 'f("PUSH_RETRIES_UNANSWERED")["severity"] == "critical" and "10.10.0.2" in f("PUSH_RETRIES_UNANSWERED")["detail"] and v("push") == "blocked"' "the device retrying 5223: PUSH_RETRIES_UNANSWERED, push blocked"
+
+# 3. Without the privilege: the message says what is missing.
+lab_c setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+    "$PUSHPROBE" --no-config --sniff c0 --sniff-only --duration 1 > /dev/null 2> "$LAB_TMP/perm.err"
+rc=$?
+if [ $rc = 2 ] && grep -q 'needs root or the CAP_NET_RAW capability' "$LAB_TMP/perm.err" &&
+    grep -q 'setcap cap_net_raw,cap_net_admin=eip' "$LAB_TMP/perm.err"; then
+    ok "no privilege: exit 2, CAP_NET_RAW and setcap named"
+else
+    bad "no privilege: rc $rc"; cat "$LAB_TMP/perm.err"
+fi
+lab_c "$PUSHPROBE" --no-config --sniff nosuch0 --sniff-only --duration 1 > /dev/null 2> "$LAB_TMP/dev.err"
+rc=$?
+[ $rc = 2 ] && grep -q "no interface named 'nosuch0'" "$LAB_TMP/dev.err" && ok "an unknown interface: named" || { bad "unknown interface rc $rc"; cat "$LAB_TMP/dev.err"; }
+lab_c "$PUSHPROBE" --no-config --sniff c0 --sniff-only --duration 1 -Z nosuchuser > /dev/null 2> "$LAB_TMP/z.err"
+rc=$?
+[ $rc = 3 ] && grep -q "no user 'nosuchuser'" "$LAB_TMP/z.err" && ok "-Z with an unknown user: refused before capturing" || { bad "-Z unknown user rc $rc"; cat "$LAB_TMP/z.err"; }
+
+# 4. The dashboard with --sniff: the capture pane.
+if command -v tmux >/dev/null 2>&1; then
+    T="tmux -L ppcap$LAB_ID"
+    lab_c $T new-session -d -s cap -x 110 -y 32 "env TERM=xterm-256color $PUSHPROBE --no-config -4 --resolver 203.0.113.53 --apple-ca $LAB_TMP/certs/apple-root.pem --timeout 3 --interval 60 --sniff c0; sleep 30"
+    i=0
+    while [ $i -lt 100 ] && ! $T capture-pane -p -t cap | grep -q 'runs 1 '; do sleep 0.1; i=$((i + 1)); done
+    $T send-keys -t cap c
+    # Pending SYNs turn unanswered after 3 s without an answer.
+    i=0
+    while [ $i -lt 60 ] && ! $T capture-pane -p -t cap | grep -q 'unanswered'; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if $T capture-pane -p -t cap | grep -q 'CAPTURE c0: [0-9]* packets' &&
+        $T capture-pane -p -t cap | grep -Eq 'unanswered +courier +10\.10\.0\.2 -> 17\.57\.144\.10:5223'; then
+        ok "dashboard: the capture pane lists the unanswered courier flows"
+    else
+        bad "dashboard: capture pane"; $T capture-pane -p -t cap | sed 's/^/  | /'
+    fi
+    $T send-keys -t cap Enter
+    sleep 0.5
+    if $T capture-pane -p -t cap | grep -q 'SYN sent [0-9] times, no answer'; then
+        ok "dashboard: the details show the capture's evidence"
+    else
+        bad "dashboard: evidence in details"; $T capture-pane -p -t cap | sed 's/^/  | /'
+    fi
+    $T send-keys -t cap q
+    $T kill-server 2>/dev/null
+fi
+lab_finish
