@@ -60,6 +60,7 @@ pp_hist_add(struct pp_hist *h, const struct pp_result *r)
 #include "tui.h"
 
 #define PP_REDRAW_MS 100
+#define PP_MESSAGE_MS 5000
 
 struct live {
     const struct pp_live_opts *o;
@@ -84,7 +85,7 @@ struct live {
     bool paused, quit, draw_armed;
     time_t last_end, next_run;
     size_t done, total;
-    struct pp_timer cycle_timer, finish_timer, draw_timer;
+    struct pp_timer cycle_timer, finish_timer, draw_timer, message_timer;
     int64_t last_draw;
     uint64_t seen_gen;
     uint64_t seen_cap;
@@ -487,6 +488,20 @@ act(struct live *l, enum pp_ui_action a)
         pp_loop_stop(l->loop);
         return;
     }
+    /* A message stays for a few seconds, then the keys come back. */
+    if (l->message[0] != '\0')
+        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+    mark_dirty(l);
+}
+
+static void
+clear_message(void *arg)
+{
+    struct live *l = arg;
+
+    if (l->paused)
+        return;   /* "paused" stays while it is true */
+    l->message[0] = '\0';
     mark_dirty(l);
 }
 
@@ -579,6 +594,7 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     pp_timer_init(&l->cycle_timer, start_cycle, l);
     pp_timer_init(&l->finish_timer, finish_cycle, l);
     pp_timer_init(&l->draw_timer, draw_now, l);
+    pp_timer_init(&l->message_timer, clear_message, l);
     pp_loop_watch(l->loop, STDIN_FILENO, POLLIN, on_tty, l);
     pp_loop_watch(l->loop, sigfd[0], POLLIN, on_sigpipe, l);
     pp_loop_prepare(l->loop, prepare, l);
@@ -605,6 +621,7 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     pp_loop_cancel(l->loop, &l->cycle_timer);
     pp_loop_cancel(l->loop, &l->finish_timer);
     pp_loop_cancel(l->loop, &l->draw_timer);
+    pp_loop_cancel(l->loop, &l->message_timer);
     pp_loop_unwatch(l->loop, STDIN_FILENO);
     pp_loop_unwatch(l->loop, sigfd[0]);
     close(sigfd[0]);

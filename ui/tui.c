@@ -429,8 +429,6 @@ sparkline(struct pp_tui *t, const struct pp_hist *h, int y, int x, int w)
         float v = h->lat[(h->head + i) % PP_HIST_LEN];
         if (v < 0)
             continue;
-        if (!any || v < lo)
-            lo = v;
         if (!any || v > hi)
             hi = v;
         any = true;
@@ -445,7 +443,8 @@ sparkline(struct pp_tui *t, const struct pp_hist *h, int y, int x, int w)
             attroff(attr_for(t, CP_BAD, true));
             continue;
         }
-        level = hi > lo ? (int)((v - lo) / (hi - lo) * 7.0 + 0.5) : 0;
+        /* Bars from zero: a strip of equal times stays flat and low. */
+        level = hi > lo ? (int)(v / hi * 7.0 + 0.5) : 0;
         if (level < 0)
             level = 0;
         if (level > 7)
