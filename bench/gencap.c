@@ -2,7 +2,9 @@
  * bench/gencap: the synthetic capture for bench/capture.sh.  Writes N
  * packets of classic pcap (magic 0xa1b2c3d4, version 2.4, snaplen 262144,
  * Ethernet) that look like a site's uplink: many TCP flows at once, each
- * with its handshake, a TLS ClientHello, data both ways and a FIN close,
+ * with its handshake, a TLS ClientHello, data both ways and a FIN close
+ * (most of them web traffic from 10.1.0.0/16 and 2001:db8:1::/64 to
+ * 198.18.0.0/15 and 2001:db8:ff::/48, TLS on 443 and plain HTTP on 80),
  * and among them the things pushprobe looks for:
  *   - courier flows to 17.57.144.0/22 on 5223 and 443 (IPv4) and to
  *     2620:149:a44::/48 on 5223 (IPv6), ClientHello with SNI
@@ -11,7 +13,7 @@
  *   - SYNs to 5223 sent 3 times (at 0, 1 s and 3 s) with no answer;
  *   - SYNs answered by RST/ACK (refused);
  *   - resets mid-flow: from a middlebox to courier flows (TTL 63 where the
- *     server's packets arrive with 46..55), and from the web server itself;
+ *     server's packets arrive with 47..56), and from the web server itself;
  *   - ICMP type 3 code 13 from the router, quoting the SYN it stopped;
  *   - TLS alerts (handshake_failure) on courier 443 flows;
  *   - DNS over UDP 53: A queries for N-courier.push.apple.com, answered by
@@ -330,7 +332,7 @@ script(struct flow *f)
     }
 }
 
-/* The TTL the server's packets arrive with: 8 to 17 hops from a 64. */
+/* The TTL the server's packets arrive with: 8 to 17 hops from 64. */
 static uint8_t
 server_ttl(const uint8_t a[16])
 {
@@ -535,13 +537,13 @@ http(uint8_t *p, const struct flow *f, const struct step *s)
         n = 0;
     if (n < 0)
         n = 0;
-    if (s->dir == D_C2S || (size_t)n > s->len) {
-        memcpy(p, h, (size_t)n);
-        return (size_t)n;
-    }
     memcpy(p, h, (size_t)n);
+    if (s->dir == D_C2S || (size_t)n >= s->len)
+        return (size_t)n;
     fill(p + n, s->len - (size_t)n);
-    p[0] |= (uint8_t)(n == 0 ? 0x80 : 0);
+    /* Body bytes: never a 0x15 first, which would start a TLS alert. */
+    if (n == 0)
+        p[0] |= 0x80;
     return s->len;
 }
 
@@ -896,7 +898,7 @@ summary(const struct gen *g, const char *file)
     for (k = 0; k < K__COUNT; k++)
         flows += g->count[k];
     fprintf(stderr, "gencap: %llu packets (%llu bytes) to %s, %.3f s of traffic\n",
-            (unsigned long long)g->done, (unsigned long long)g->bytes, file, g->now / 1e6);
+            (unsigned long long)g->done, (unsigned long long)g->bytes, file, (double)g->now / 1e6);
     fprintf(stderr, "gencap: %llu flows, at most %u open at once; %llu ARP at the end\n",
             (unsigned long long)flows, g->max_open, (unsigned long long)g->arp);
     for (k = 0; k < K__COUNT; k++)

@@ -22,6 +22,6 @@ apt-get install -y -qq --no-install-recommends \
     libc-ares-dev libssl-dev libpcap-dev libncurses-dev libnghttp2-dev \
     ca-certificates \
     libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev \
-    libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux \
+    libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin \
     nginx samba chrony prometheus \
     >/dev/null

@@ -67,6 +67,7 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
 
 #include <microhttpd.h>
 
+#include "capture.h"
 #include "diagnose.h"
 #include "engine.h"
 #include "loop.h"
@@ -167,6 +168,11 @@ finish_cycle(void *arg)
 
     pp_engine_finish(a->engine, &rep);
     a->engine = NULL;
+    if (a->ao->capture != NULL) {
+        pp_capture_settle(a->ao->capture, false);
+        pp_capture_learn_report(a->ao->capture, &rep);
+        rep.capture = a->ao->capture;
+    }
     pp_diagnose(&rep, &diag);
     rep.diag = &diag;
     a->runs++;
@@ -415,6 +421,13 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     pp_timer_init(&a.cycle_timer, start_cycle, &a);
     pp_timer_init(&a.finish_timer, finish_cycle, &a);
     pp_loop_prepare(a.loop, prepare, &a);
+    if (ao->capture != NULL &&
+        pp_capture_attach(ao->capture, a.loop, NULL, NULL, err, errlen) < 0) {
+        MHD_stop_daemon(a.mhd);
+        pp_loop_free(a.loop);
+        free(a.token);
+        return -1;
+    }
     fprintf(stderr, "pushprobe: serving /metrics, /report.json and /healthz on %s, "
             "a run every %.0f s\n", ao->where, ao->interval_s);
     start_cycle(&a);
@@ -427,6 +440,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         pp_engine_finish(a.engine, &rep);
         pp_report_free(&rep);
     }
+    pp_capture_detach(ao->capture);
     MHD_stop_daemon(a.mhd);   /* releases the responses still queued */
     pp_loop_free(a.loop);
     blob_unref(a.metrics);

@@ -9,11 +9,14 @@
 #include "engine.h"
 #include "plan.h"
 
+struct pp_capture;
+
 struct pp_agent_opts {
     struct sockaddr_storage addr;  /* where to listen (127.0.0.1 by default) */
     char where[80];                /* the same, as text */
     double interval_s;
     const char *token_file;        /* NULL: no token */
+    struct pp_capture *capture;    /* --sniff beside the runs, or NULL */
 };
 
 /* Parse [ADDR:]PORT ("9898", "127.0.0.1:9898", "[::1]:9898"). */

@@ -88,6 +88,45 @@ pp_capture_default_filter(const struct pp_plan *plan)
     return f;
 }
 
+#if defined(__linux__)
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+/* Not root but holding capabilities (setcap, or systemd's
+ * AmbientCapabilities=CAP_NET_RAW): give them all up once the capture is
+ * open, and check that none is left. */
+static int
+drop_capabilities(char *err, size_t errlen)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+
+    memset(d, 0, sizeof(d));
+#ifdef PR_CAP_AMBIENT
+    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+#endif
+    if (syscall(SYS_capset, &h, d) < 0) {
+        snprintf(err, errlen, "dropping capabilities: %s", strerror(errno));
+        return -1;
+    }
+    if (syscall(SYS_capget, &h, d) < 0 || d[0].effective != 0 || d[0].permitted != 0 ||
+        d[1].effective != 0 || d[1].permitted != 0) {
+        snprintf(err, errlen, "dropping capabilities did not hold");
+        return -1;
+    }
+    return 0;
+}
+#else
+static int
+drop_capabilities(char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return 0;
+}
+#endif
+
 int
 pp_drop_privileges(const char *user, char *err, size_t errlen)
 {
@@ -96,7 +135,7 @@ pp_drop_privileges(const char *user, char *err, size_t errlen)
     gid_t gid;
 
     if (geteuid() != 0 && getuid() != 0)
-        return 0;
+        return drop_capabilities(err, errlen);
     if (user == NULL)
         user = "nobody";
     errno = 0;

@@ -989,8 +989,10 @@ main(int argc, char **argv)
         die_usage("--sniff-only needs --sniff IFACE");
     if (st.duration_s > 0 && st.sniff == NULL)
         die_usage("--duration goes with --sniff");
-    if ((st.read_file != NULL || st.sniff != NULL) && (st.audit || st.serve))
-        die_usage("--sniff and --read do not go with --audit or --serve");
+    if ((st.read_file != NULL || st.sniff != NULL) && st.audit)
+        die_usage("--sniff and --read do not go with --audit");
+    if ((st.read_file != NULL || st.sniff_only) && st.serve)
+        die_usage("--read and --sniff-only do not go with --serve (--sniff does)");
     if (cli_user && st.read_file == NULL && st.sniff == NULL)
         die_usage("-Z goes with --sniff or --read");
     watch_only = st.read_file != NULL || st.sniff_only;
@@ -1063,9 +1065,11 @@ main(int argc, char **argv)
     if (st.serve) {
         if (st.agent.interval_s <= 0)
             st.agent.interval_s = 60;
+        st.agent.capture = cap;
         rc = pp_agent_run(&st.agent, &plan, &st.o, err, sizeof(err));
         if (rc < 0)
             fprintf(stderr, "pushprobe: %s\n", err);
+        pp_capture_free(cap);
         pp_audit_free(&audit);
         pp_tls_ctx_free(st.o.tls);
         pp_plan_free(&plan);

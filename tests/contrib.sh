@@ -31,6 +31,24 @@ if grep -q '^DynamicUser=yes' "$top/contrib/systemd/pushprobe.service" &&
 else
     echo "FAIL: contrib/systemd/pushprobe.service"; fail=1
 fi
+u=$top/contrib/systemd/pushprobe-sniff.service
+if grep -q '^DynamicUser=yes' "$u" && grep -q '^NoNewPrivileges=yes' "$u" &&
+   grep -q '^CapabilityBoundingSet=CAP_NET_RAW$' "$u" && grep -q '^AmbientCapabilities=CAP_NET_RAW$' "$u" &&
+   grep -q 'AF_PACKET' "$u" && grep -q -- '--sniff ' "$u" &&
+   ! grep -q '^CapabilityBoundingSet=$' "$u"; then
+    echo "ok: the sniffing unit holds CAP_NET_RAW and nothing else"
+else
+    echo "FAIL: contrib/systemd/pushprobe-sniff.service"; fail=1
+fi
+if command -v systemd-analyze >/dev/null 2>&1; then
+    for f in pushprobe.service pushprobe-sniff.service; do
+        if systemd-analyze verify "$top/contrib/systemd/$f" 2>&1 | grep -v 'pushprobe: No such file\|Command .* is not executable\|not found' | grep -qi 'unknown\|invalid\|failed to parse'; then
+            echo "FAIL: systemd-analyze verify $f"; fail=1
+        else
+            echo "ok: systemd-analyze verify $f"
+        fi
+    done
+fi
 if [ -n "${PUSHPROBE:-}" ] && "$PUSHPROBE" --no-config --config "$top/contrib/pushprobe.conf.example" --list >/dev/null 2>&1; then
     echo "ok: pushprobe accepts contrib/pushprobe.conf.example"
 else

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "capture.h"
 #include "diagnose.h"
 #include "probe.h"
 #include "report.h"
@@ -60,6 +61,49 @@ tls_version(const char *v, char *out, size_t len)
         snprintf(out, len, "TLS %s", v + 4);
     else
         snprintf(out, len, "%s", v);
+}
+
+/* The capture beside the checks (--sniff): counters since it started. */
+static void
+capture_metrics(FILE *f, const struct pp_capture *c)
+{
+    struct pp_flows *fl = pp_capture_flows(c);
+    const struct pp_flows_stats *st = pp_flows_stats(fl);
+    const struct pp_push_device *d;
+    size_t n, i, holding = 0, retrying = 0;
+    int s, o;
+
+    head(f, "pushprobe_capture_packets_total", "counter", "Packets the capture read.");
+    fprintf(f, "pushprobe_capture_packets_total %llu\n", (unsigned long long)st->frames);
+    head(f, "pushprobe_capture_kernel_drops_total", "counter",
+         "Packets the kernel dropped before the capture read them.");
+    fprintf(f, "pushprobe_capture_kernel_drops_total %llu\n",
+            (unsigned long long)pp_capture_kernel_drops(c));
+    head(f, "pushprobe_capture_flows_evicted_total", "counter",
+         "Flows that left the table for --flows-max.");
+    fprintf(f, "pushprobe_capture_flows_evicted_total %llu\n", (unsigned long long)st->evicted);
+    head(f, "pushprobe_capture_flows_total", "counter",
+         "Flows seen, by service and by their outcome so far.");
+    for (s = 0; s < PP_FS__COUNT; s++)
+        for (o = 0; o < PP_FO__COUNT; o++) {
+            if (st->outcomes[s][o] == 0)
+                continue;
+            fputs("pushprobe_capture_flows_total{", f);
+            label(f, "service", pp_flow_svc_name((enum pp_flow_svc)s), true);
+            label(f, "outcome", pp_flow_outcome_name((enum pp_flow_outcome)o), false);
+            fprintf(f, "} %llu\n", (unsigned long long)st->outcomes[s][o]);
+        }
+    d = pp_flows_devices(fl, &n);
+    for (i = 0; i < n; i++) {
+        holding += d[i].holding;
+        retrying += d[i].unanswered > 0;
+    }
+    head(f, "pushprobe_capture_push_devices", "gauge",
+         "Devices seen talking to the push courier: all, holding a connection now, retrying "
+         "without an answer.");
+    fprintf(f, "pushprobe_capture_push_devices{state=\"seen\"} %zu\n", n);
+    fprintf(f, "pushprobe_capture_push_devices{state=\"holding\"} %zu\n", holding);
+    fprintf(f, "pushprobe_capture_push_devices{state=\"retrying\"} %zu\n", retrying);
 }
 
 void
@@ -145,6 +189,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
             }
         }
     }
+    if (rep->capture != NULL)
+        capture_metrics(f, rep->capture);
     head(f, "pushprobe_last_run_timestamp_seconds", "gauge", "When the last run ended.");
     fprintf(f, "pushprobe_last_run_timestamp_seconds %lld\n", (long long)rep->ended_at);
     head(f, "pushprobe_run_duration_seconds", "gauge", "How long the last run took.");

@@ -62,7 +62,56 @@ lab_c "$PUSHPROBE" --no-config --sniff c0 --sniff-only --duration 1 -Z nosuchuse
 rc=$?
 [ $rc = 3 ] && grep -q "no user 'nosuchuser'" "$LAB_TMP/z.err" && ok "-Z with an unknown user: refused before capturing" || { bad "-Z unknown user rc $rc"; cat "$LAB_TMP/z.err"; }
 
-# 4. The dashboard with --sniff: the capture pane.
+# 4. setcap instead of sudo: an ordinary user captures, then holds no
+#    capability while it reads packets.
+if command -v setcap >/dev/null 2>&1; then
+    chmod 755 "$LAB_TMP"
+    cp "$PUSHPROBE" "$LAB_TMP/pp-caps"
+    setcap cap_net_raw,cap_net_admin=eip "$LAB_TMP/pp-caps"
+    lab_c setpriv --reuid=nobody --regid=nogroup --clear-groups "$LAB_TMP/pp-caps" --no-config \
+        --sniff c0 --sniff-only --duration 3 --json > "$LAB_TMP/caps.json" 2> "$LAB_TMP/caps.err" &
+    cpid=$!
+    sleep 1.5
+    pid=$(pgrep -f "pp-caps --no-config" | head -n 1)
+    capeff=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    capprm=$(awk '/^CapPrm:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    wait "$cpid"
+    if [ "$capeff" = 0000000000000000 ] && [ "$capprm" = 0000000000000000 ]; then
+        ok "setcap: capturing with no capability left (CapEff $capeff)"
+    else
+        bad "setcap: CapEff '$capeff' CapPrm '$capprm' while capturing"; cat "$LAB_TMP/caps.err"
+    fi
+    jcheck "$LAB_TMP/caps.json" 'doc["capture"]["live"] is True and doc["capture"]["source"] == "c0"' "setcap: the capture worked as nobody"
+fi
+
+# 5. The agent with --sniff: the capture's metrics on /metrics.
+PORT=9$((LAB_ID % 900 + 100))
+lab_c "$PUSHPROBE" --no-config -4 --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" \
+    --timeout 3 --serve "127.0.0.1:$PORT" --interval 2 --sniff c0 2> "$LAB_TMP/agent.err" &
+apid=$!
+i=0
+while [ $i -lt 150 ] && ! lab_c curl -s -m 2 "http://127.0.0.1:$PORT/metrics" 2>/dev/null |
+        grep -q 'pushprobe_capture_flows_total{service="courier",outcome="unanswered"}'; do
+    sleep 0.1
+    i=$((i + 1))
+done
+lab_c curl -s -m 2 "http://127.0.0.1:$PORT/metrics" > "$LAB_TMP/agent.prom"
+kill "$apid" 2>/dev/null
+wait "$apid" 2>/dev/null
+if grep -q 'pushprobe_capture_flows_total{service="courier",outcome="unanswered"} [1-9]' "$LAB_TMP/agent.prom" &&
+    grep -q 'pushprobe_capture_push_devices{state="retrying"} 1' "$LAB_TMP/agent.prom" &&
+    grep -q 'pushprobe_finding{code="PUSH_RETRIES_UNANSWERED"' "$LAB_TMP/agent.prom"; then
+    ok "agent with --sniff: capture metrics and findings on /metrics"
+else
+    bad "agent with --sniff"; head -c 3000 "$LAB_TMP/agent.prom"; cat "$LAB_TMP/agent.err"
+fi
+if command -v promtool >/dev/null 2>&1; then
+    promtool check metrics < "$LAB_TMP/agent.prom" > "$LAB_TMP/promtool.out" 2>&1 &&
+        ok "promtool check metrics passes with the capture metrics" ||
+        { bad "promtool check metrics"; cat "$LAB_TMP/promtool.out"; }
+fi
+
+# 6. The dashboard with --sniff: the capture pane.
 if command -v tmux >/dev/null 2>&1; then
     T="tmux -L ppcap$LAB_ID"
     lab_c $T new-session -d -s cap -x 110 -y 32 "env TERM=xterm-256color $PUSHPROBE --no-config -4 --resolver 203.0.113.53 --apple-ca $LAB_TMP/certs/apple-root.pem --timeout 3 --interval 60 --sniff c0; sleep 30"
