@@ -27,20 +27,19 @@
 # Usage: sh bench/capture.sh BUILD_DIR [PACKETS]     (KEEP=1 keeps the files)
 set -e
 here=$(cd "$(dirname "$0")/.." && pwd)
-B=${1:?usage: sh bench/capture.sh BUILD_DIR [PACKETS]}
-B=$(cd "$B" && pwd)
-N=${2:-2000000}
-H=$((N / 2))
-PP=$B/pushprobe
-
 die() {
     echo "capture.sh: $*" >&2
     exit 1
 }
+[ $# -ge 1 ] || die "usage: sh bench/capture.sh BUILD_DIR [PACKETS]"
+B=$(cd "$1" 2>/dev/null && pwd) || die "no build directory $1"
+N=${2:-2000000}
 case $N in
     ''|*[!0-9]*) die "PACKETS: want a number, got '$N'" ;;
 esac
 [ "$N" -ge 1000 ] || die "PACKETS: at least 1000"
+H=$((N / 2))
+PP=$B/pushprobe
 for t in cc tcpdump tshark python3; do
     command -v $t >/dev/null || die "needs $t"
 done

@@ -329,6 +329,18 @@ span_s(int64_t a, int64_t b)
 }
 
 /* Lower-case copy; false when it does not fit. */
+/* Copy a string, cut to fit. */
+static void
+copy_cut(char *dst, size_t len, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= len)
+        n = len - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static bool
 lower_name(const char *s, char out[PP_DNS_MAX_NAME])
 {
@@ -1158,9 +1170,10 @@ tcp_payload(struct pp_flows *t, struct flow *fl, enum pp_flow_dir dir, int64_t t
             int s;
             hello.sni[sizeof(hello.sni) - 1] = '\0';
             hello.alpn[sizeof(hello.alpn) - 1] = '\0';
-            memcpy(fl->f.sni, hello.sni, sizeof(fl->f.sni));
-            memcpy(fl->f.alpn, hello.alpn, sizeof(fl->f.alpn));
-            s = fl->fixed_svc ? -1 : svc_of_sni(t, fl->f.sni);
+            /* Kept shorter than the wire allows; judged on the whole name. */
+            copy_cut(fl->f.sni, sizeof(fl->f.sni), hello.sni);
+            copy_cut(fl->f.alpn, sizeof(fl->f.alpn), hello.alpn);
+            s = fl->fixed_svc ? -1 : svc_of_sni(t, hello.sni);
             if (s >= 0)
                 set_svc(t, fl, (enum pp_flow_svc)s);
         }

@@ -87,8 +87,8 @@ struct pp_flow {
     uint8_t icmp_type;
     uint8_t icmp_code;
     /* TLS, from the first client payload and any alert. */
-    char sni[PP_DNS_MAX_NAME];
-    char alpn[128];
+    char sni[128];           /* cut short past 127 bytes (classified on the whole) */
+    char alpn[48];
     bool alert_seen;
     enum pp_flow_dir alert_dir;
     uint8_t alert_level;

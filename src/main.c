@@ -460,6 +460,17 @@ free_settings(struct settings *st)
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
 
+static void
+write_report(FILE *f, const struct pp_report *rep, enum fmt fmt, bool color)
+{
+    if (fmt == FMT_JSON)
+        pp_report_json(f, rep);
+    else if (fmt == FMT_PROMETHEUS)
+        pp_report_prometheus(f, rep);
+    else
+        pp_report_text(f, rep, color);
+}
+
 /* A report rendered to a string, then masked when asked. */
 static char *
 render(const struct pp_report *rep, enum fmt fmt, bool color, const struct pp_redact *rd)
@@ -472,12 +483,7 @@ render(const struct pp_report *rep, enum fmt fmt, bool color, const struct pp_re
         fprintf(stderr, "pushprobe: out of memory\n");
         exit(PP_EXIT_INTERNAL);
     }
-    if (fmt == FMT_JSON)
-        pp_report_json(m, rep);
-    else if (fmt == FMT_PROMETHEUS)
-        pp_report_prometheus(m, rep);
-    else
-        pp_report_text(m, rep, color);
+    write_report(m, rep, fmt, color);
     if (fclose(m) != 0 || buf == NULL) {
         fprintf(stderr, "pushprobe: out of memory\n");
         exit(PP_EXIT_INTERNAL);
@@ -1181,6 +1187,10 @@ main(int argc, char **argv)
         rd = redactions(&rep, &cx);
     if (st.nagios) {
         rc = nagios(&rep, &diag, st.warn_ms, st.crit_ms);
+    } else if (rd == NULL) {
+        /* Straight out: a capture's report can be large. */
+        write_report(stdout, &rep, st.prometheus ? FMT_PROMETHEUS : st.json ? FMT_JSON : FMT_TEXT,
+                     color);
     } else {
         out = render(&rep, st.prometheus ? FMT_PROMETHEUS : st.json ? FMT_JSON : FMT_TEXT,
                      color, rd);

@@ -107,33 +107,42 @@ utf8_len(const unsigned char *s)
 void
 pp_jw_escape(FILE *f, const char *str)
 {
-    const unsigned char *s = (const unsigned char *)str;
+    const unsigned char *s = (const unsigned char *)str, *run = s;
 
     fputc('"', f);
-    while (*s != '\0') {
+    /* Plain printable ASCII goes out in runs, one fwrite each. */
+    for (;;) {
         size_t n;
 
+        while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+            s++;
+        if (s > run)
+            fwrite(run, 1, (size_t)(s - run), f);
+        if (*s == '\0')
+            break;
         switch (*s) {
-        case '"': fputs("\\\"", f); s++; continue;
-        case '\\': fputs("\\\\", f); s++; continue;
-        case '\n': fputs("\\n", f); s++; continue;
-        case '\r': fputs("\\r", f); s++; continue;
-        case '\t': fputs("\\t", f); s++; continue;
+        case '"': fputs("\\\"", f); s++; run = s; continue;
+        case '\\': fputs("\\\\", f); s++; run = s; continue;
+        case '\n': fputs("\\n", f); s++; run = s; continue;
+        case '\r': fputs("\\r", f); s++; run = s; continue;
+        case '\t': fputs("\\t", f); s++; run = s; continue;
         default: break;
         }
         if (*s < 0x20 || *s == 0x7f) {
             fprintf(f, "\\u%04x", *s);
             s++;
+            run = s;
             continue;
         }
         n = utf8_len(s);
         if (n == 0) {
             fputs("\\ufffd", f);
             s++;
-            continue;
+        } else {
+            fwrite(s, 1, n, f);
+            s += n;
         }
-        fwrite(s, 1, n, f);
-        s += n;
+        run = s;
     }
     fputc('"', f);
 }
