@@ -127,6 +127,9 @@ struct pp_flows {
     struct waitq wait[2];       /* 0: TCP, 1: UDP */
     const struct pp_flow **list;
     size_t list_cap;
+    size_t list_n;
+    uint64_t changes;           /* bumped by every packet and settle */
+    uint64_t list_at;           /* changes when the list was sorted, + 1 */
 
     struct pp_push_device *dev;
     unsigned *dev_open;         /* established courier flows still open */
@@ -1395,6 +1398,7 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
     enum pp_flow_dir dir = PP_DIR_C2S;
     uint64_t h;
 
+    t->changes++;
     note_time(t, ts);
     if (p->family != 4 && p->family != 6)
         return;
@@ -1467,6 +1471,7 @@ pp_flows_settle(struct pp_flows *t, int64_t now)
     struct flow *fl;
     int k;
 
+    t->changes++;
     if (now == INT64_MAX) {
         for (fl = t->lru_head; fl != NULL; fl = fl->lru_next)
             finalize(t, fl);
@@ -1514,6 +1519,11 @@ pp_flows_list(struct pp_flows *t, size_t *n)
     const struct flow *fl;
     size_t i = 0;
 
+    /* Sorted once for all the readers of one report. */
+    if (t->list != NULL && t->list_at == t->changes + 1) {
+        *n = t->list_n;
+        return t->list;
+    }
     if (t->list_cap < t->used || t->list == NULL) {
         t->list_cap = t->used ? t->used : 1;
         t->list = pp_xrealloc(t->list, t->list_cap, sizeof(*t->list));
@@ -1521,7 +1531,8 @@ pp_flows_list(struct pp_flows *t, size_t *n)
     for (fl = t->lru_head; fl != NULL && i < t->list_cap; fl = fl->lru_next)
         t->list[i++] = &fl->f;
     qsort(t->list, i, sizeof(*t->list), by_report_order);
-    *n = i;
+    *n = t->list_n = i;
+    t->list_at = t->changes + 1;
     return t->list;
 }
 

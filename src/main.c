@@ -16,6 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_STDIO_EXT_H
+#include <stdio_ext.h>
+#endif
 
 #include "agent.h"
 #include "audit.h"
@@ -836,7 +839,14 @@ main(int argc, char **argv)
     int ch, i, rc = PP_EXIT_OK;
     size_t k;
 
+    memset(&rep, 0, sizeof(rep));
+    memset(&cx, 0, sizeof(cx));
+    memset(&diag, 0, sizeof(diag));
     signal(SIGPIPE, SIG_IGN);
+#ifdef HAVE_STDIO_EXT_H
+    /* One thread: stdout needs no lock per character of a large report. */
+    __fsetlocking(stdout, FSETLOCKING_BYCALLER);
+#endif
     memset(&st, 0, sizeof(st));
     st.o.timeout_s = 5.0;
     st.o.parallel = 128;
@@ -1083,8 +1093,6 @@ main(int argc, char **argv)
         return rc < 0 ? PP_EXIT_USAGE : PP_EXIT_OK;
     }
 
-    memset(&cx, 0, sizeof(cx));
-    memset(&diag, 0, sizeof(diag));
     if (!st.no_tui && !st.json && !st.prometheus && !st.nagios && !st.audit &&
         st.read_file == NULL && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
         getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0) {
@@ -1134,22 +1142,13 @@ main(int argc, char **argv)
         if (watch(cap, st.sniff_only ? NULL : &plan, &st.o, st.duration_s, &rep, err,
                   sizeof(err)) < 0) {
             fprintf(stderr, "pushprobe: %s\n", err);
-            pp_capture_free(cap);
-            pp_report_free(&rep);
-            pp_audit_free(&audit);
-            pp_tls_ctx_free(st.o.tls);
-            pp_plan_free(&plan);
-            free_settings(&st);
-            return PP_EXIT_INTERNAL;
+            rc = PP_EXIT_INTERNAL;
+            goto out;
         }
     } else if (pp_engine_run(&plan, &st.o, &rep, err, sizeof(err)) < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
-        pp_report_free(&rep);
-        pp_audit_free(&audit);
-        pp_tls_ctx_free(st.o.tls);
-        pp_plan_free(&plan);
-        free_settings(&st);
-        return PP_EXIT_INTERNAL;
+        rc = PP_EXIT_INTERNAL;
+        goto out;
     }
     if (st.audit) {
         pp_audit_evaluate(&audit, &rep, &ares);
@@ -1212,10 +1211,10 @@ done:
         rc = PP_EXIT_INTERNAL;
     }
     pp_redact_free(rd);
+out:
     pp_context_free(&cx);
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
-out:
     for (k = 0; k < 2; k++)
         if (st.save_f[k] != NULL)
             fclose(st.save_f[k]);

@@ -17,13 +17,12 @@ pp_jw_init(struct pp_jsonw *w, FILE *f, bool pretty)
 static void
 indent(struct pp_jsonw *w)
 {
-    int i;
+    static const char pad[2 * PP_JSONW_DEPTH + 2] = "\n" "                                "
+                                                    "                                ";
 
     if (!w->pretty)
         return;
-    fputc('\n', w->f);
-    for (i = 0; i < w->depth; i++)
-        fputs("  ", w->f);
+    fwrite(pad, 1, 1 + 2 * (size_t)w->depth, w->f);
 }
 
 /* Before a value or a key: the comma and the newline. */
@@ -170,8 +169,18 @@ pp_jw_str(struct pp_jsonw *w, const char *s)
 void
 pp_jw_int(struct pp_jsonw *w, long long v)
 {
+    char buf[24], *p = buf + sizeof(buf);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
     sep(w);
-    fprintf(w->f, "%lld", v);
+    /* By hand: a capture's report writes hundreds of thousands of them. */
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
 }
 
 void

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include "http.h"
 
 /* Every capture, and what framing nginx gave it. */
@@ -39,25 +41,7 @@ static const struct {
 static char *
 load(const char *name, size_t *len)
 {
-    char path[512];
-    FILE *f;
-    long n;
-    char *buf;
-
-    snprintf(path, sizeof(path), "%s/http/%s", TEST_DATA, name);
-    f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return (char *)pp_test_load("http", name, len);
 }
 
 /* Where the body starts: just past the first blank line. */

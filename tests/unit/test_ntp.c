@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include "ntp.h"
 
 /* 2026-11-18 02:13:20.25 UTC: exact in a double and in an NTP stamp. */
@@ -107,26 +109,7 @@ near(double got, double want, double tol, const char *what)
 static uint8_t *
 load(const char *name, size_t *len)
 {
-    char path[512];
-    FILE *f;
-    long n;
-    uint8_t *buf;
-
-    snprintf(path, sizeof(path), "%s/ntp/%s", TEST_DATA, name);
-    f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return pp_test_load("ntp", name, len);
 }
 
 /* "name value" from chrony-times.txt. */

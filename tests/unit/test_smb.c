@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +22,7 @@
 static uint8_t *
 load(const char *name, size_t *len)
 {
-    char path[512];
-    FILE *f;
-    uint8_t *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/smb/%s", TEST_DATA, name);
-    f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return pp_test_load("smb", name, len);
 }
 
 /* Parse an exactly-sized copy, so that ASan sees any read past the end. */
