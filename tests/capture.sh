@@ -60,6 +60,15 @@ for s in rejected reset5223 sinkhole; do
 done
 [ "$(cat "$tmp/healthy.rc")" = 0 ] && ok "healthy: exit status 0" || bad "healthy: exit status $(cat "$tmp/healthy.rc")"
 
+# pcapng (the same capture rewritten by editcap -F pcapng): the same JSON
+# but for the file's name.
+"$PUSHPROBE" --no-config --read "$D/reset5223.pcapng" --json > "$tmp/ng.json"
+if sed 's/reset5223\.pcapng/reset5223.pcap/' "$tmp/ng.json" | cmp -s - "$tmp/reset5223.json"; then
+    ok "pcapng: the same report as the pcap"
+else
+    bad "pcapng: the report differs"; diff "$tmp/reset5223.json" "$tmp/ng.json" | head
+fi
+
 # A capture cut in the middle of a packet: what was read is analysed and
 # the cut is said.
 size=$(wc -c < "$D/healthy.pcap")

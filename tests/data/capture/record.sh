@@ -51,4 +51,6 @@ lab_r nft flush chain inet lab forward
 LAB_DNS_EXTRA="--host-record=courier.push.apple.com,0.0.0.0,::"
 lab_dns courier.push.apple.com
 record sinkhole --timeout 2 $COURIER
+# One in pcapng too (editcap comes with Wireshark/tshark).
+editcap -F pcapng "$OUT/reset5223.pcap" "$OUT/reset5223.pcapng"
 lab_finish
