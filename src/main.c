@@ -1110,11 +1110,19 @@ main(int argc, char **argv)
         lo.capture = cap;
         st.cx = &cx;
         if (pp_live_run(&lo, &rep, &diag, &cx, err, sizeof(err)) == 0) {
-            /* The terminal keeps the last verdict. */
+            /* The terminal keeps the last verdict; --save gets it too. */
             if (rep.n > 0 || cap != NULL) {
-                out = render(&rep, FMT_TEXT, color, NULL);
+                char msg[300];
+                if (st.redact)
+                    rd = redactions(&rep, &cx);
+                out = render(&rep, FMT_TEXT, color, rd);
                 fputs(out, stdout);
                 free(out);
+                if (st.save != NULL && save_report(&rep, &st, msg, sizeof(msg)) < 0) {
+                    fprintf(stderr, "pushprobe: %s\n", msg);
+                    rc = PP_EXIT_INTERNAL;
+                    goto done;
+                }
             }
             rc = exit_status(&rep, &diag);
             goto done;

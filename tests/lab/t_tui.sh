@@ -48,7 +48,7 @@ trap 'true' INT
 stty -g > "$LAB_TMP/$name.before"
 sh -c 'echo \$\$ > "$LAB_TMP/$name.pid"; exec env TERM=xterm-256color $* "$PUSHPROBE" \
     --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" --timeout 2 \
-    --interval 30'
+    --interval 30 ${PP_EXTRA:-}'
 echo "EXITED rc=\$?" > "$LAB_TMP/$name.rc"
 stty -g > "$LAB_TMP/$name.after"
 clear
@@ -168,8 +168,10 @@ $T send-keys -t intr C-c
 check intr 'SHELL BACK' "Ctrl-C: the dashboard ends"
 tty_restored intr "Ctrl-C"
 
-# Colour by default on a colour terminal.
+# Colour by default on a colour terminal; --save gets the last run on q.
+PP_EXTRA="--save $LAB_TMP/onexit"
 start colour
+PP_EXTRA=""
 check colour 'Push:BLOCKED' "fourth dashboard up" 20
 if $T capture-pane -e -p -t colour | grep -q "$(printf '\033')\[3[1-3]m"; then
     ok "colours on a colour terminal"
@@ -178,6 +180,12 @@ else
 fi
 $T send-keys -t colour q
 tty_restored colour "q after colours"
+if python3 -c "import json,sys; d=json.load(open('$LAB_TMP/onexit.json')); sys.exit(0 if d['checks'] else 1)" &&
+    grep -q '^Summary: FAILED' "$LAB_TMP/onexit.txt"; then
+    ok "--save: the last run written on q"
+else
+    bad "--save with the dashboard"
+fi
 
 # The terminal goes away under it (the window closed): it ends, no spin.
 start hup
