@@ -424,14 +424,46 @@ cycle_done(void *arg)
     pp_loop_timer(l->loop, &l->finish_timer, pp_now_ms());
 }
 
+/* --sniff-only: no checks; every interval the capture alone is diagnosed,
+ * for the findings and the push badge. */
+static void
+watch_cycle(struct live *l)
+{
+    if (l->o->capture == NULL)
+        return;
+    if (l->have_last) {
+        pp_diagnosis_free(&l->diag);
+        pp_report_free(&l->last);
+    }
+    memset(&l->last, 0, sizeof(l->last));
+    l->last.capture = l->o->capture;
+    pp_capture_settle(l->o->capture, false);
+    pp_diagnose(&l->last, &l->diag);
+    l->last.diag = &l->diag;
+    l->last.context = l->have_cx ? l->cx : NULL;
+    pp_rfc3339(time(NULL), l->last.started_at, sizeof(l->last.started_at));
+    l->last.ended_at = (int64_t)time(NULL);
+    l->have_last = true;
+    l->nlastbyid = 0;
+    l->runs++;
+    l->last_end = time(NULL);
+    if (!l->quit)
+        schedule(l, l->o->interval_s);
+    mark_dirty(l);
+}
+
 static void
 start_cycle(void *arg)
 {
     struct live *l = arg;
     char err[256];
 
-    if (l->engine != NULL || l->quit || l->o->plan->n == 0)
+    if (l->engine != NULL || l->quit)
         return;
+    if (l->o->plan->n == 0) {
+        watch_cycle(l);
+        return;
+    }
     l->next_run = 0;
     l->seen_gen = 0;
     l->engine = pp_engine_start(l->loop, l->o->plan, l->o->eo, cycle_done, l, err, sizeof(err));
@@ -610,6 +642,8 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     if (o->capture != NULL) {
         pp_capture_detach(o->capture);
         pp_capture_settle(o->capture, true);
+        if (o->plan->n == 0)
+            watch_cycle(l);   /* the report printed on quit: the capture to the end */
     }
     restore_signals();
     if (l->engine != NULL) {

@@ -272,10 +272,10 @@ static void
 draw_header(struct pp_tui *t, const struct pp_live_view *v)
 {
     char buf[256], a[16], b[16];
-    const char *status = "starting";
+    const char *status = v->nrows == 0 && v->capture != NULL ? "watching" : "starting";
     int x, i;
 
-    if (v->last != NULL) {
+    if (v->last != NULL && v->last->n > 0) {
         struct pp_summary s;
         pp_summarize(v->last, &s);
         status = s.status;
@@ -320,14 +320,13 @@ draw_header(struct pp_tui *t, const struct pp_live_view *v)
     }
     attrset(A_NORMAL);
 
-    snprintf(buf, sizeof(buf), " via %s  resolver %s  view %s%s%s  family %s",
+    snprintf(buf, sizeof(buf), " via %s  resolver %s  view %s%s  family %s",
              v->cx != NULL && v->cx->default_if != NULL ? v->cx->default_if :
              v->cx != NULL && v->cx->default_if6 != NULL ? v->cx->default_if6 : "-",
              v->resolver != NULL ? v->resolver :
              v->cx != NULL && v->cx->ndns > 0 ? v->cx->dns_servers[0] : "system",
              t->filter == F_ALL ? "all" : t->filter == F_FAILING ? "failing" : "service ",
              t->filter == F_SERVICE ? pp_service_name(t->fsvc) : "",
-             v->message != NULL ? "" : "",
              t->family == 0 ? "both" : t->family == 4 ? "IPv4" : "IPv6");
     attrset(attr_for(t, CP_DIM, false));
     put(2, 0, COLS, buf, true);
@@ -824,13 +823,18 @@ pp_tui_draw(struct pp_tui *t, const struct pp_live_view *v)
     }
     draw_header(t, v);
     bottom = LINES - 1;
-    if (pane == PANE_FINDINGS && v->nrows == 0 && v->capture != NULL)
-        pane = PANE_CAPTURE;   /* --sniff-only: the capture is the news */
-    pane_h = pane == PANE_FINDINGS ? LINES / 4 : v->nrows == 0 ? LINES - 5 : LINES * 2 / 5;
+    pane_h = pane == PANE_FINDINGS ? LINES / 4 : LINES * 2 / 5;
     if (pane_h < 4)
         pane_h = 4;
     table_end = bottom - pane_h;
-    draw_table(t, 3, table_end);
+    if (v->nrows == 0 && v->capture != NULL) {
+        /* --sniff-only: the capture where the checks would be. */
+        draw_capture(t, v, 3, table_end);
+        if (pane == PANE_CAPTURE || pane == PANE_DETAILS)
+            pane = PANE_FINDINGS;
+    } else {
+        draw_table(t, 3, table_end);
+    }
     if (pane == PANE_DETAILS)
         draw_details(t, v, table_end, bottom);
     else if (pane == PANE_CAPTURE)

@@ -138,6 +138,29 @@ if command -v tmux >/dev/null 2>&1; then
         bad "dashboard: evidence in details"; $T capture-pane -p -t cap | sed 's/^/  | /'
     fi
     $T send-keys -t cap q
+    sleep 0.5
+    $T kill-session -t cap 2>/dev/null
+    # --sniff-only: the capture where the checks would be, findings below.
+    lab_c $T new-session -d -s only -x 110 -y 32 "env TERM=xterm-256color $PUSHPROBE --no-config --interval 1 --sniff c0 --sniff-only; sleep 30"
+    sleep 1
+    lab_c python3 -c '
+import socket
+s = socket.socket(); s.settimeout(3.5)
+try: s.connect(("17.57.144.10", 5223))
+except Exception: pass'
+    i=0
+    while [ $i -lt 60 ] && ! $T capture-pane -p -t only | grep -q 'PUSH_RETRIES_UNANSWERED'; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if $T capture-pane -p -t only | grep -q 'WATCHING' &&
+        $T capture-pane -p -t only | grep -Eq 'unanswered +courier +10\.10\.0\.2 -> 17\.57\.144\.10:5223' &&
+        $T capture-pane -p -t only | grep -Eq 'Push:(BLOCKED|DEGRADED)' &&
+        $T capture-pane -p -t only | grep -q 'PUSH_RETRIES_UNANSWERED'; then
+        ok "dashboard --sniff-only: the flows, the push badge and the finding"
+    else
+        bad "dashboard --sniff-only"; $T capture-pane -p -t only | sed 's/^/  | /'
+    fi
     $T kill-server 2>/dev/null
 fi
 lab_finish
