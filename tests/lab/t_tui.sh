@@ -168,6 +168,14 @@ $T send-keys -t intr C-c
 check intr 'SHELL BACK' "Ctrl-C: the dashboard ends"
 tty_restored intr "Ctrl-C"
 
+# A fatal error (abort(): SIGABRT) still gives the terminal back.
+start abrt
+check abrt 'STATE +HOST' "sixth dashboard up" 5
+kill -ABRT "$(cat "$LAB_TMP/abrt.pid")"
+check abrt 'SHELL BACK' "SIGABRT: the dashboard ends"
+tty_restored abrt "SIGABRT (a crash)"
+grep -q 'EXITED rc=134' "$LAB_TMP/abrt.rc" && ok "it still dies of the signal (rc 134)" || bad "after SIGABRT: $(cat "$LAB_TMP/abrt.rc")"
+
 # Colour by default on a colour terminal; --save gets the last run on q.
 PP_EXTRA="--save $LAB_TMP/onexit"
 start colour
