@@ -75,6 +75,11 @@ struct flow {
     bool hello_tried;           /* first client payload looked at */
     bool data[2];               /* payload seen, by direction */
     bool fixed_svc;             /* service from a configured server */
+    bool on_rq;                 /* a candidate for retirement */
+    uint8_t rq;                 /* on which retirement queue */
+    struct flow *rprev;         /* the retirement queue */
+    struct flow *rnext;
+    int64_t r_key;              /* its time on that queue */
 };
 
 /* An index of entry numbers: slots hold entry + 1, 0 is empty.  Sized
@@ -125,6 +130,10 @@ struct pp_flows {
     struct flow *lru_head;      /* most recently seen */
     struct flow *lru_tail;
     struct waitq wait[2];       /* 0: TCP, 1: UDP */
+    struct waitq rq[2];         /* flows that ended well, oldest first: 0 other
+                                 * traffic and DNS, 1 the services' */
+    struct flow *free_list;     /* retired flows' memory, for reuse */
+    int64_t next_retire;        /* when retire_due() runs next */
     const struct pp_flow **list;
     size_t list_cap;
     size_t list_n;
@@ -757,6 +766,58 @@ wait_touch(struct pp_flows *t, struct flow *fl, int64_t key)
     fl->waiting = true;
 }
 
+/* Retirement: a flow that ended well (closed, or UDP answered) leaves the
+ * table some time after its last packet, counted in the totals: other
+ * traffic and DNS after RETIRE_OTHER_US, the services' flows after
+ * RETIRE_SVC_US, failures never (only eviction takes them).  So memory
+ * follows the live flows and the ones worth reporting, not every
+ * connection the network ever made; and when the table is full, flows
+ * that ended well go before the others. */
+#define RETIRE_OTHER_US 2000000
+#define RETIRE_SVC_US 30000000
+
+static int
+rq_of(const struct flow *fl)
+{
+    return fl->f.svc == PP_FS_OTHER || fl->f.svc == PP_FS_DNS ? 0 : 1;
+}
+
+static void
+rq_remove(struct pp_flows *t, struct flow *fl)
+{
+    struct waitq *q = &t->rq[fl->rq];
+
+    if (!fl->on_rq)
+        return;
+    if (fl->rprev != NULL)
+        fl->rprev->rnext = fl->rnext;
+    else
+        q->head = fl->rnext;
+    if (fl->rnext != NULL)
+        fl->rnext->rprev = fl->rprev;
+    else
+        q->tail = fl->rprev;
+    fl->rprev = fl->rnext = NULL;
+    fl->on_rq = false;
+}
+
+static void
+rq_push(struct pp_flows *t, struct flow *fl, int64_t key)
+{
+    struct waitq *q = &t->rq[rq_of(fl)];
+
+    fl->rq = (uint8_t)rq_of(fl);
+    fl->r_key = key;
+    fl->rnext = NULL;
+    fl->rprev = q->tail;
+    if (q->tail != NULL)
+        q->tail->rnext = fl;
+    else
+        q->head = fl;
+    q->tail = fl;
+    fl->on_rq = true;
+}
+
 static void
 set_outcome(struct pp_flows *t, struct flow *fl, enum pp_flow_outcome o)
 {
@@ -945,6 +1006,7 @@ static void
 unlink_all(struct pp_flows *t, struct flow *fl)
 {
     wait_remove(t, fl);
+    rq_remove(t, fl);
     lru_unlink(t, fl);
     hash_unlink(fl);
 }
@@ -974,13 +1036,23 @@ flow_find(const struct pp_flows *t, uint64_t h, uint8_t family, uint8_t proto,
     return NULL;
 }
 
-/* A flow's memory: a fresh one while there is room, else the least
- * recently seen flow, settled and counted as evicted. */
+static bool ended_well(const struct flow *fl);
+static void retire(struct pp_flows *t, struct flow *fl);
+
+/* A flow's memory: a retired one, a fresh one while there is room, a
+ * flow that ended well (retired early), else the least recently seen
+ * flow, settled and counted as evicted. */
 static struct flow *
 flow_take(struct pp_flows *t)
 {
     struct flow *fl;
+    int q;
 
+    if (t->free_list != NULL) {
+        fl = t->free_list;
+        t->free_list = fl->hnext;
+        return fl;
+    }
     if (t->used < t->max_flows) {
         size_t k = t->used / FLOW_SLAB;
         if (t->slab[k] == NULL) {
@@ -994,6 +1066,18 @@ flow_take(struct pp_flows *t)
         }
         return &t->slab[k][t->used++ % FLOW_SLAB];
     }
+    /* Full: a flow that ended well goes first (it is only retired early),
+     * then the least recently seen. */
+    for (q = 0; q < 2; q++)
+        while ((fl = t->rq[q].head) != NULL) {
+            rq_remove(t, fl);
+            if (ended_well(fl)) {
+                retire(t, fl);
+                fl = t->free_list;
+                t->free_list = fl->hnext;
+                return fl;
+            }
+        }
     fl = t->lru_tail;
     finalize(t, fl);
     unlink_all(t, fl);
@@ -1391,6 +1475,48 @@ note_time(struct pp_flows *t, int64_t ts)
         t->stats.last_us = ts;
 }
 
+/* Ended well: closed after its handshake, or UDP with an answer. */
+static bool
+ended_well(const struct flow *fl)
+{
+    if (fl->f.proto == IP_UDP)
+        return fl->answered && fl->f.outcome != PP_FO_UDP_UNANSWERED;
+    return fl->ended && fl->f.outcome == PP_FO_CLOSED;
+}
+
+static void
+retire(struct pp_flows *t, struct flow *fl)
+{
+    finalize(t, fl);
+    unlink_all(t, fl);
+    fl->hnext = t->free_list;
+    t->free_list = fl;
+    t->stats.retired++;
+}
+
+/* Retire the queued flows whose last packet is old enough. */
+static void
+retire_due(struct pp_flows *t, int64_t now)
+{
+    int k;
+
+    for (k = 0; k < 2; k++) {
+        int64_t grace = k == 0 ? RETIRE_OTHER_US : RETIRE_SVC_US;
+        int64_t cut = now < INT64_MIN + grace ? INT64_MIN : now - grace;
+        struct flow *fl;
+
+        while ((fl = t->rq[k].head) != NULL && fl->r_key <= cut) {
+            rq_remove(t, fl);
+            if (fl->f.last_us > cut) {
+                rq_push(t, fl, fl->f.last_us);   /* still talking: later */
+                continue;
+            }
+            if (ended_well(fl) && rq_of(fl) == k)
+                retire(t, fl);
+        }
+    }
+}
+
 void
 pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
 {
@@ -1400,6 +1526,10 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
 
     t->changes++;
     note_time(t, ts);
+    if (ts >= t->next_retire) {
+        retire_due(t, ts);
+        t->next_retire = ts > INT64_MAX - 1000000 ? INT64_MAX : ts + 1000000;
+    }
     if (p->family != 4 && p->family != 6)
         return;
     if (p->proto == 1 || p->proto == 58) {
@@ -1443,6 +1573,8 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
         udp_packet(t, fl, dir, ts, p);
     if (fl->f.svc == PP_FS_COURIER)
         dev_touch(t, fl);
+    if (!fl->on_rq && ended_well(fl))
+        rq_push(t, fl, fl->f.last_us);
 }
 
 void
@@ -1477,6 +1609,7 @@ pp_flows_settle(struct pp_flows *t, int64_t now)
             finalize(t, fl);
         return;
     }
+    retire_due(t, now);
     for (k = 0; k < 2; k++) {
         uint64_t to = k == 0 ? t->syn_to_us : t->udp_to_us;
         while ((fl = t->wait[k].head) != NULL) {

@@ -134,6 +134,9 @@ struct pp_flows_stats {
     uint64_t icmp_unmatched;             /* ICMP errors quoting no known flow */
     uint64_t flows_total;                /* flows ever created */
     uint64_t evicted;
+    uint64_t retired;                    /* unremarkable flows (other traffic, DNS) that
+                                          * ended well, out of the table 10 s after
+                                          * their last packet */
     uint64_t dns_evicted;                /* DNS observations dropped for the cap */
     /* Outcomes of every flow (evicted ones included; settled ones by their
      * final outcome), by service. */

@@ -23,9 +23,11 @@ bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
 J() { python3 "$top_srcdir/tests/lab/jcheck.py" "$tmp/$1.json" "$2" && ok "$1: $3" || bad "$1: $3"; }
 
 for s in healthy dropped5223 rejected reset5223 sinkhole; do
-    "$PUSHPROBE" --no-config --read "$D/$s.pcap" > "$tmp/$s.txt" 2> "$tmp/$s.err"
+    # From the data directory: the file's name in the report, not a path.
+    (cd "$D" && "$PUSHPROBE" --no-config --read "$s.pcap") > "$tmp/$s.txt" 2> "$tmp/$s.err"
     echo $? > "$tmp/$s.rc"
-    "$PUSHPROBE" --no-config --read "$D/$s.pcap" --json > "$tmp/$s.json" 2>> "$tmp/$s.err"
+    (cd "$D" && "$PUSHPROBE" --no-config --read "$s.pcap" --json) > "$tmp/$s.json" \
+        2>> "$tmp/$s.err"
     if [ -n "$UPDATE_GOLDEN" ]; then
         cp "$tmp/$s.txt" "$D/$s.golden.txt"
         cp "$tmp/$s.json" "$D/$s.golden.json"
@@ -62,7 +64,7 @@ done
 
 # pcapng (the same capture rewritten by editcap -F pcapng): the same JSON
 # but for the file's name.
-"$PUSHPROBE" --no-config --read "$D/reset5223.pcapng" --json > "$tmp/ng.json"
+(cd "$D" && "$PUSHPROBE" --no-config --read reset5223.pcapng --json) > "$tmp/ng.json"
 if sed 's/reset5223\.pcapng/reset5223.pcap/' "$tmp/ng.json" | cmp -s - "$tmp/reset5223.json"; then
     ok "pcapng: the same report as the pcap"
 else

@@ -149,6 +149,8 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     pp_jw_int(w, (long long)st->flows_total);
     pp_jw_key(w, "flows_evicted");
     pp_jw_int(w, (long long)st->evicted);
+    pp_jw_key(w, "flows_retired");
+    pp_jw_int(w, (long long)st->retired);
     pp_jw_key(w, "icmp_unmatched");
     pp_jw_int(w, (long long)st->icmp_unmatched);
     /* Every flow ever seen, evicted ones included, by service and outcome. */
@@ -240,6 +242,8 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
             (unsigned long long)st->frames, (unsigned long long)st->flows_total);
     if (st->evicted > 0)
         fprintf(f, " (%llu evicted)", (unsigned long long)st->evicted);
+    if (st->retired > 0)
+        fprintf(f, " (%llu that ended well retired)", (unsigned long long)st->retired);
     if (pp_capture_kernel_drops(c) > 0)
         fprintf(f, ", %llu dropped by the kernel",
                 (unsigned long long)pp_capture_kernel_drops(c));

@@ -890,40 +890,105 @@ test_eviction(void **state)
     int i;
 
     (void)state;
-    /* 10 flows: even ones answered and closed, odd ones unanswered. */
+    /* 10 flows within a second: even ones answered and closed, odd ones
+     * unanswered.  A full table lets the closed ones go first (retired:
+     * nothing of them is lost), then the least recently seen. */
     for (i = 0; i < 10; i++) {
         uint16_t port = (uint16_t)(52000 + i);
-        tcp(t, S(i), DEV, port, "203.0.113.5", 443, PP_TCP_SYN, 64);
+        tcp(t, S(i) / 20, DEV, port, "203.0.113.5", 443, PP_TCP_SYN, 64);
         if (i % 2 == 0) {
-            tcp(t, S(i) + 100, "203.0.113.5", 443, DEV, port, PP_TCP_SYN | PP_TCP_ACK, 52);
-            tcp(t, S(i) + 200, DEV, port, "203.0.113.5", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
+            tcp(t, S(i) / 20 + 100, "203.0.113.5", 443, DEV, port, PP_TCP_SYN | PP_TCP_ACK,
+                52);
+            tcp(t, S(i) / 20 + 200, DEV, port, "203.0.113.5", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
         }
         pp_flows_list(t, &n);
         assert_true(n <= 4);
         check_totals(t);
     }
     assert_int_equal(st->flows_total, 10);
-    assert_int_equal(st->evicted, 6);
+    assert_int_equal(st->retired, 5);
+    assert_int_equal(st->evicted, 1);
     pp_flows_list(t, &n);
     assert_int_equal(n, 4);
-    /* Flows 6..9 are left; 0..5 were evicted, the odd ones settled as
-     * unanswered on the way out. */
-    assert_null(find(t, 52005, 443));
-    assert_non_null(find(t, 52006, 443));
+    /* Left: the unanswered 3, 5, 7, 9; 1 was the least recently seen. */
+    assert_null(find(t, 52001, 443));
+    assert_non_null(find(t, 52003, 443));
+    assert_non_null(find(t, 52009, 443));
+    assert_null(find(t, 52008, 443));
     assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_CLOSED], 5);
-    assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_UNANSWERED], 3);
-    assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_PENDING], 2);
+    assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_UNANSWERED], 1);
+    assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_PENDING], 4);
     pp_flows_settle(t, INT64_MAX);
     assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_UNANSWERED], 5);
     assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_PENDING], 0);
     assert_int_equal(outcome_total(t), 10);
-    /* The least recently seen goes, not the oldest: touching flow 6 keeps
-     * it over flow 7. */
-    tcp(t, S(20), DEV, 52006, "203.0.113.5", 443, PP_TCP_ACK, 64);
-    tcp(t, S(21), DEV, 53000, "203.0.113.5", 443, PP_TCP_SYN, 64);
-    assert_non_null(find(t, 52006, 443));
-    assert_null(find(t, 52007, 443));
-    assert_int_equal(st->evicted, 7);
+    /* With nothing that ended well, the least recently seen goes, not the
+     * oldest: touching flow 3 keeps it over flow 5. */
+    tcp(t, S(0.6), DEV, 52003, "203.0.113.5", 443, PP_TCP_SYN, 64);
+    tcp(t, S(0.7), DEV, 53000, "203.0.113.5", 443, PP_TCP_SYN, 64);
+    assert_non_null(find(t, 52003, 443));
+    assert_null(find(t, 52005, 443));
+    assert_int_equal(st->evicted, 2);
+    check_totals(t);
+    pp_flows_free(t);
+}
+
+/* Retirement: other traffic that ended well leaves the table 10 s after
+ * its last packet (counted in the totals); courier flows and failures
+ * stay to be reported; a flow still talking stays. */
+static void
+test_retire(void **state)
+{
+    struct pp_flows *t = pp_flows_new(NULL);
+    const struct pp_flows_stats *st = pp_flows_stats(t);
+    size_t n;
+
+    (void)state;
+    /* Other traffic, closed well. */
+    tcp(t, S(1), DEV, 50001, "203.0.113.5", 443, PP_TCP_SYN, 64);
+    tcp(t, S(1.01), "203.0.113.5", 443, DEV, 50001, PP_TCP_SYN | PP_TCP_ACK, 52);
+    tcp(t, S(1.02), DEV, 50001, "203.0.113.5", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
+    /* Other traffic, refused: a failure, kept. */
+    tcp(t, S(1), DEV, 50002, "203.0.113.6", 443, PP_TCP_SYN, 64);
+    tcp(t, S(1.01), "203.0.113.6", 443, DEV, 50002, PP_TCP_RST | PP_TCP_ACK, 52);
+    /* A courier connection, closed well: kept longer (30 s). */
+    tcp(t, S(1), DEV, 50003, "17.57.144.10", 5223, PP_TCP_SYN, 64);
+    tcp(t, S(1.01), "17.57.144.10", 5223, DEV, 50003, PP_TCP_SYN | PP_TCP_ACK, 52);
+    tcp(t, S(1.02), DEV, 50003, "17.57.144.10", 5223, PP_TCP_FIN | PP_TCP_ACK, 64);
+    /* Other traffic, ended, its last packet later. */
+    tcp(t, S(1), DEV, 50004, "203.0.113.7", 443, PP_TCP_SYN, 64);
+    tcp(t, S(1.01), "203.0.113.7", 443, DEV, 50004, PP_TCP_SYN | PP_TCP_ACK, 52);
+    tcp(t, S(1.02), DEV, 50004, "203.0.113.7", 443, PP_TCP_FIN | PP_TCP_ACK, 64);
+    tcp(t, S(2.5), "203.0.113.7", 443, DEV, 50004, PP_TCP_ACK, 52);
+    pp_flows_list(t, &n);
+    assert_int_equal(n, 4);
+    /* 2 s after: the first has been quiet for 2 s, the last not yet. */
+    pp_flows_settle(t, S(3.1));
+    assert_int_equal(st->retired, 1);
+    assert_null(find(t, 50001, 443));
+    assert_non_null(find(t, 50002, 443));
+    assert_non_null(find(t, 50003, 5223));
+    assert_non_null(find(t, 50004, 443));
+    pp_flows_settle(t, S(4.6));
+    assert_int_equal(st->retired, 2);
+    assert_null(find(t, 50004, 443));
+    /* The courier's after 30 s; the failure stays. */
+    pp_flows_settle(t, S(30));
+    assert_non_null(find(t, 50003, 5223));
+    pp_flows_settle(t, S(31.1));
+    assert_int_equal(st->retired, 3);
+    assert_null(find(t, 50003, 5223));
+    assert_non_null(find(t, 50002, 443));
+    /* Counted all the same, once each, and the device keeps its count. */
+    assert_int_equal(st->flows_total, 4);
+    assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_CLOSED], 2);
+    assert_int_equal(st->outcomes[PP_FS_OTHER][PP_FO_REFUSED], 1);
+    assert_int_equal(st->outcomes[PP_FS_COURIER][PP_FO_CLOSED], 1);
+    assert_int_equal(device(t, DEV)->established, 1);
+    assert_int_equal(outcome_total(t), 4);
+    /* The memory is used again. */
+    tcp(t, S(40), DEV, 50005, "203.0.113.5", 443, PP_TCP_SYN, 64);
+    assert_non_null(find(t, 50005, 443));
     check_totals(t);
     pp_flows_free(t);
 }
@@ -977,8 +1042,8 @@ test_flood(void **state)
             pp_flows_settle(t, (int64_t)(x % 2000000000));
     }
     pp_flows_list(t, &n);
-    assert_int_equal(n, 64);
-    assert_int_equal(st->evicted, st->flows_total - 64);
+    assert_true(n <= 64);
+    assert_int_equal(st->evicted + st->retired, st->flows_total - n);
     assert_int_equal(outcome_total(t), st->flows_total);
     pp_flows_devices(t, &n);
     assert_true(n <= 8);
@@ -1515,6 +1580,7 @@ main(void)
         cmocka_unit_test(test_udp),
         cmocka_unit_test(test_midstream),
         cmocka_unit_test(test_eviction),
+        cmocka_unit_test(test_retire),
         cmocka_unit_test(test_flood),
         cmocka_unit_test(test_rst_storm),
         cmocka_unit_test(test_push_holding),
