@@ -130,6 +130,7 @@ measure pp_cap16k_half "pushprobe --json --flows-max 16384, $H" 1 /dev/null 1 \
     "$PP" --no-config --read "$G" --filter '' --json --flows-max 16384
 rc=0
 "$PP" --no-config --read "$F" --filter '' --json > "$T/pp.json" 2>/dev/null || rc=$?
+"$PP" --no-config --read "$G" --filter '' --json > "$T/pp_half.json" 2>/dev/null || true
 [ $rc -le 1 ] || die "pushprobe --json: exit status $rc"
 
 python3 - "$T" "$N" "$H" <<'PY'
@@ -175,8 +176,13 @@ wh, wn = gencap(h, r".*at most (\d+) open"), gencap(n, r".*at most (\d+) open")
 print(f"pushprobe peak RSS: {hr:.1f} MB at {h:,} packets, {fig['pp'][2]:.1f} MB at {n:,} "
       f"(x{fig['pp'][2] / hr:.2f} for x{n / h:.0f} packets); "
       f"best wall {hw:.2f} s at {h:,} ({h / hw:,.0f} packets/s)")
-print(f"  flows kept (the table keeps ended flows up to --flows-max, 65536 by default): "
-      f"{min(fh, 65536):,} of {fh:,} at {h:,}, {min(fn, 65536):,} of {fn:,} at {n:,}; "
+kept = {}
+for k, f in ((h, "pp_half.json"), (n, "pp.json")):
+    doc = json.load(open(f"{d}/{f}"))
+    kept[k] = (len(doc["flows"]), doc["capture"]["flows_retired"], doc["capture"]["flows_evicted"])
+print(f"  flows in the table at the end (flows that ended well retire; --flows-max 65536): "
+      f"{kept[h][0]:,} of {fh:,} at {h:,} ({kept[h][1]:,} retired, {kept[h][2]:,} evicted), "
+      f"{kept[n][0]:,} of {fn:,} at {n:,} ({kept[n][1]:,} retired, {kept[n][2]:,} evicted); "
       f"at most {wh:,} and {wn:,} open at once")
 full = "the table full at both sizes" if fh >= 16384 else "too few flows to fill the table"
 print(f"  with --flows-max 16384 ({full}): {c1:.1f} MB at {h:,}, "

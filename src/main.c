@@ -176,7 +176,7 @@ usage(FILE *f)
 "      --filter EXPR   BPF filter instead of the default (Apple, DNS, ICMP,\n"
 "                      the services' ports and hosts)\n"
 "  -Z, --user USER     drop root for USER after opening (default nobody)\n"
-"      --flows-max N   flows kept at most (default 65536; oldest idle go)\n"
+"      --flows-max N   flows kept at most (default 65536)\n"
 "\n"
 "Agent:\n"
 "      --serve [ADDR:]PORT  run every --interval and serve /metrics (Prometheus),\n"
