@@ -67,6 +67,10 @@ const struct pp_config_key pp_config_keys[] = {
     {"color", "colour the text report: auto, always or never (as --color)", false},
     {"public-ip", "a service that answers this network's public address (as --public-ip)",
      false},
+    {"sniff", "capture on this interface beside the checks (as --sniff)", false},
+    {"filter", "the capture's BPF filter instead of the default (as --filter)", false},
+    {"user", "the user to run as once the capture is open (as -Z)", false},
+    {"flows-max", "flows the capture's table keeps at most (as --flows-max)", false},
     {NULL, NULL, false},
 };
 

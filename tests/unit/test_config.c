@@ -787,7 +787,7 @@ test_key_table(void **state)
     static const char *const want[] = {
         "mdm", "sus", "dp", "smb", "afp", "target", "timeout", "run-timeout", "parallel",
         "resolver", "ca-file", "apple-ca", "profile", "ipv4", "ipv6", "hold", "color",
-        "public-ip",
+        "public-ip", "sniff", "filter", "user", "flows-max",
     };
     size_t i, j, n = 0;
 
