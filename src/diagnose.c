@@ -838,6 +838,20 @@ rule_network_ok(struct ctx *c)
 
 /* ----------------------------------------------------------- capture */
 
+/* A finding in one call: title and detail are taken (allocated), the
+ * advice copied. */
+static void
+found(struct ctx *c, const char *code, enum pp_severity sev, char *title, char *detail,
+      const char *user, const char *admin)
+{
+    struct pp_finding *f = emit(c, code, sev);
+
+    f->title = title;
+    f->detail = detail;
+    f->advice_user = pp_xstrdup(user);
+    f->advice_admin = pp_xstrdup(admin);
+}
+
 /* The flows a capture finding is about: Apple's, the MDM's and the file
  * and content servers', not DNS or the rest of the network. */
 static bool
@@ -863,7 +877,6 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
     const struct pp_push_device *d;
     size_t n, i, stuck = 0, retrying = 0, holding = 0, on5223 = 0, on443 = 0, failing = 0;
     struct sbuf b = {0};
-    struct pp_finding *f;
     enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
     char a[48];
 
@@ -888,28 +901,27 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
         }
     }
     if (retrying > 0) {
-        f = emit(c, "PUSH_RETRIES_UNANSWERED", stuck > 0 ? PP_SEV_CRITICAL : PP_SEV_WARNING);
-        f->title = pp_xasprintf("%zu device%s on this network retr%s the push connection "
-                                "without an answer", retrying, retrying == 1 ? "" : "s",
-                                retrying == 1 ? "ies" : "y");
-        f->detail = sb_take(&b);
-        f->advice_user = pp_xstrdup(stuck > 0 ?
-            "Pushes cannot reach these devices from this network; try another network to "
-            "confirm." : "Pushes still arrive over the slower 443 fallback.");
-        f->advice_admin = pp_xstrdup("Something between these devices and Apple drops their "
-                                     "connections silently: allow outgoing TCP 5223 (and 443) "
-                                     "to 17.0.0.0/8.");
+        found(c, "PUSH_RETRIES_UNANSWERED", stuck > 0 ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu device%s on this network retr%s the push connection without "
+                           "an answer", retrying, retrying == 1 ? "" : "s",
+                           retrying == 1 ? "ies" : "y"),
+              sb_take(&b),
+              stuck > 0 ? "Pushes cannot reach these devices from this network; try another "
+                          "network to confirm."
+                        : "Pushes still arrive over the slower 443 fallback.",
+              "Something between these devices and Apple drops their connections silently: "
+              "allow outgoing TCP 5223 (and 443) to 17.0.0.0/8.");
     }
     free(b.s);
     if (holding > 0) {
-        f = emit(c, "PUSH_CONNECTED", PP_SEV_INFO);
-        f->title = pp_xasprintf("%zu device%s hold%s a push connection (%zu on 5223, %zu on "
-                                "443)", holding, holding == 1 ? "" : "s",
-                                holding == 1 ? "s" : "", on5223, on443);
-        f->detail = pp_xstrdup("Seen in the capture: TLS connections to Apple's push couriers "
-                               "that completed their handshake.");
-        f->advice_user = pp_xstrdup("Nothing to do: these devices can receive pushes.");
-        f->advice_admin = pp_xstrdup("Nothing to do.");
+        found(c, "PUSH_CONNECTED", PP_SEV_INFO,
+              pp_xasprintf("%zu device%s hold%s a push connection (%zu on 5223, %zu on 443)",
+                           holding, holding == 1 ? "" : "s", holding == 1 ? "s" : "", on5223,
+                           on443),
+              pp_xstrdup("Seen in the capture: TLS connections to Apple's push couriers that "
+                         "completed their handshake."),
+              "Nothing to do: these devices can receive pushes.",
+              "Nothing to do.");
     }
     /* Without active checks the capture gives the push verdict. */
     if (*v == PP_V_NOT_CHECKED && n > 0)
@@ -923,7 +935,6 @@ rule_capture_flows(struct ctx *c, struct pp_flows *fl)
     struct sbuf mb = {0}, ib = {0}, tb = {0}, rb = {0};
     size_t n, i, nm = 0, ni = 0, nt = 0, nr = 0;
     bool crit_icmp = false, crit_alert = false;
-    struct pp_finding *f;
 
     v = pp_flows_list(fl, &n);
     for (i = 0; i < n; i++) {
@@ -967,43 +978,39 @@ rule_capture_flows(struct ctx *c, struct pp_flows *fl)
         }
     }
     if (nm > 0) {
-        f = emit(c, "RESET_BY_MIDDLEBOX", PP_SEV_CRITICAL);
-        f->title = pp_xasprintf("%zu connection%s reset by a device on the path, not by the "
-                                "server", nm, nm == 1 ? "" : "s");
-        f->detail = sb_take(&mb);
-        f->advice_user = pp_xstrdup("A firewall or filter on this network cuts these "
-                                    "connections.");
-        f->advice_admin = pp_xstrdup("The resets come from fewer hops than the server: look "
-                                     "for a firewall, IPS or web filter that injects TCP resets "
-                                     "for these hosts and ports.");
+        found(c, "RESET_BY_MIDDLEBOX", PP_SEV_CRITICAL,
+              pp_xasprintf("%zu connection%s reset by a device on the path, not by the "
+                           "server", nm, nm == 1 ? "" : "s"),
+              sb_take(&mb),
+              "A firewall or filter on this network cuts these connections.",
+              "The resets come from fewer hops than the server: look for a firewall, IPS or "
+              "web filter that injects TCP resets for these hosts and ports.");
     }
     if (ni > 0) {
-        f = emit(c, "CAPTURE_ICMP_REJECTED", crit_icmp ? PP_SEV_CRITICAL : PP_SEV_WARNING);
-        f->title = pp_xasprintf("%zu connection%s rejected by ICMP errors", ni,
-                                ni == 1 ? "" : "s");
-        f->detail = sb_take(&ib);
-        f->advice_user = pp_xstrdup("This network refuses these connections.");
-        f->advice_admin = pp_xstrdup("The router named in the detail rejects the traffic "
-                                     "(code 13: administratively prohibited): change its "
-                                     "rules.");
+        found(c, "CAPTURE_ICMP_REJECTED", crit_icmp ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu connection%s rejected by ICMP errors", ni, ni == 1 ? "" : "s"),
+              sb_take(&ib),
+              "This network refuses these connections.",
+              "The router named in the detail rejects the traffic (code 13: administratively "
+              "prohibited): change its rules.");
     }
     if (nt > 0) {
-        f = emit(c, "CAPTURE_TLS_ALERT", crit_alert ? PP_SEV_CRITICAL : PP_SEV_WARNING);
-        f->title = pp_xasprintf("%zu TLS connection%s ended by an alert", nt, nt == 1 ? "" : "s");
-        f->detail = sb_take(&tb);
-        f->advice_user = pp_xstrdup("Secure connections fail on this network.");
-        f->advice_admin = pp_xstrdup(crit_alert ?
-            "Devices reject the certificate they are shown: TLS interception on the path. "
-            "Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) and the MDM from inspection." :
-            "See the alert names: a server or a middlebox ends the handshake.");
+        found(c, "CAPTURE_TLS_ALERT", crit_alert ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu TLS connection%s ended by an alert", nt, nt == 1 ? "" : "s"),
+              sb_take(&tb),
+              "Secure connections fail on this network.",
+              crit_alert ? "Devices reject the certificate they are shown: TLS interception "
+                           "on the path.  Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) and "
+                           "the MDM from inspection."
+                         : "See the alert names: a server or a middlebox ends the handshake.");
     }
     if (nr > 0) {
-        f = emit(c, "CAPTURE_REFUSED", PP_SEV_WARNING);
-        f->title = pp_xasprintf("%zu connection%s refused", nr, nr == 1 ? "" : "s");
-        f->detail = sb_take(&rb);
-        f->advice_user = pp_xstrdup("A service this device needs is not answering.");
-        f->advice_admin = pp_xstrdup("Nothing listens on that port, or a firewall resets the "
-                                     "connection with the server's TTL.");
+        found(c, "CAPTURE_REFUSED", PP_SEV_WARNING,
+              pp_xasprintf("%zu connection%s refused", nr, nr == 1 ? "" : "s"),
+              sb_take(&rb),
+              "A service this device needs is not answering.",
+              "Nothing listens on that port, or a firewall resets the connection with the "
+              "server's TTL.");
     }
     free(mb.s);
     free(ib.s);
@@ -1017,7 +1024,6 @@ rule_capture_dns(struct ctx *c, struct pp_flows *fl)
     const struct pp_dns_obs *d;
     struct sbuf ob = {0}, fb = {0};
     size_t n, i, no = 0, nf = 0;
-    struct pp_finding *f;
     char a[48];
 
     d = pp_flows_dns(fl, &n);
@@ -1032,22 +1038,20 @@ rule_capture_dns(struct ctx *c, struct pp_flows *fl)
                    d[i].last_rcode == 5 ? "REFUSED" : "error");
     }
     if (no > 0) {
-        f = emit(c, "CAPTURE_DNS_OUTSIDE_APPLE", PP_SEV_CRITICAL);
-        f->title = pp_xstrdup("The network's DNS answers for Apple's names with addresses "
-                              "outside Apple");
-        f->detail = sb_take(&ob);
-        f->advice_user = pp_xstrdup("A DNS filter on this network blocks Apple's services.");
-        f->advice_admin = pp_xstrdup("Remove Apple's names from the DNS blocklist or sinkhole "
-                                     "(*.push.apple.com, *.apple.com).");
+        found(c, "CAPTURE_DNS_OUTSIDE_APPLE", PP_SEV_CRITICAL,
+              pp_xstrdup("The network's DNS answers for Apple's names with addresses outside "
+                         "Apple"),
+              sb_take(&ob),
+              "A DNS filter on this network blocks Apple's services.",
+              "Remove Apple's names from the DNS blocklist or sinkhole (*.push.apple.com, "
+              "*.apple.com).");
     }
     if (nf > 0) {
-        f = emit(c, "CAPTURE_DNS_FAILED", PP_SEV_WARNING);
-        f->title = pp_xstrdup("DNS lookups of Apple's or the MDM's names fail on this "
-                              "network");
-        f->detail = sb_take(&fb);
-        f->advice_user = pp_xstrdup("Names do not resolve on this network.");
-        f->advice_admin = pp_xstrdup("Check the resolver the devices get (DHCP) and its "
-                                     "forwarders.");
+        found(c, "CAPTURE_DNS_FAILED", PP_SEV_WARNING,
+              pp_xstrdup("DNS lookups of Apple's or the MDM's names fail on this network"),
+              sb_take(&fb),
+              "Names do not resolve on this network.",
+              "Check the resolver the devices get (DHCP) and its forwarders.");
     }
     free(ob.s);
     free(fb.s);
@@ -1058,7 +1062,6 @@ rule_capture(struct ctx *c)
 {
     const struct pp_flows_stats *st;
     struct pp_flows *fl;
-    struct pp_finding *f;
 
     if (c->rep->capture == NULL)
         return;
@@ -1068,26 +1071,23 @@ rule_capture(struct ctx *c)
     rule_capture_dns(c, fl);
     st = pp_flows_stats(fl);
     if (st->evicted > 0) {
-        f = emit(c, "CAPTURE_EVICTED", PP_SEV_INFO);
-        f->title = pp_xasprintf("%llu flows were dropped from the table to bound memory",
-                                (unsigned long long)st->evicted);
-        f->detail = pp_xstrdup("Their outcomes are in the totals; raise --flows-max to keep "
-                               "each one.");
-        f->advice_user = pp_xstrdup("Nothing to do.");
-        f->advice_admin = pp_xstrdup("Raise --flows-max to keep every flow in the report.");
+        found(c, "CAPTURE_EVICTED", PP_SEV_INFO,
+              pp_xasprintf("%llu flows were dropped from the table to bound memory",
+                           (unsigned long long)st->evicted),
+              pp_xstrdup("Their outcomes are in the totals; raise --flows-max to keep each "
+                         "one."),
+              "Nothing to do.",
+              "Raise --flows-max to keep every flow in the report.");
     }
     if (st->flows_total == 0) {
-        f = emit(c, "CAPTURE_NO_TRAFFIC", PP_SEV_INFO);
-        f->title = pp_xstrdup("The capture holds no traffic to Apple or the configured "
-                              "servers");
-        f->detail = pp_xasprintf("%llu packets read from %s with the filter '%s'.",
-                                 (unsigned long long)st->frames,
-                                 pp_capture_source(c->rep->capture),
-                                 pp_capture_filter(c->rep->capture));
-        f->advice_user = pp_xstrdup("Use the device (open an app, check for updates) while the "
-                                    "capture runs.");
-        f->advice_admin = pp_xstrdup("Capture where the devices' traffic passes (a mirror port, "
-                                     "the Wi-Fi interface), or widen --filter.");
+        found(c, "CAPTURE_NO_TRAFFIC", PP_SEV_INFO,
+              pp_xstrdup("The capture holds no traffic to Apple or the configured servers"),
+              pp_xasprintf("%llu packets read from %s with the filter '%s'.",
+                           (unsigned long long)st->frames, pp_capture_source(c->rep->capture),
+                           pp_capture_filter(c->rep->capture)),
+              "Use the device (open an app, check for updates) while the capture runs.",
+              "Capture where the devices' traffic passes (a mirror port, the Wi-Fi "
+              "interface), or widen --filter.");
     }
 }
 
