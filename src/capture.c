@@ -187,6 +187,7 @@ struct pp_capture {
     void *done_arg;
     int64_t last_us;
     uint64_t generation;
+    char *error;             /* why a live capture stopped, or NULL */
 };
 
 static void
@@ -305,6 +306,7 @@ pp_capture_free(struct pp_capture *c)
     if (c == NULL)
         return;
     pp_capture_detach(c);
+    free(c->error);
     if (c->p != NULL)
         pcap_close(c->p);
     pp_flows_free(c->flows);
@@ -317,13 +319,21 @@ static void
 on_readable(int fd, short revents, void *arg)
 {
     struct pp_capture *c = arg;
-    int n, budget = 64;
+    int n = 0, budget = 64;
 
     (void)fd;
     (void)revents;
     /* A bounded batch per turn, so probes and the screen get their turn. */
     while (budget-- > 0 && (n = pcap_dispatch(c->p, 256, frame, (u_char *)c)) > 0)
         c->generation++;
+    if (n < 0 && c->error == NULL && c->loop != NULL) {
+        /* The interface went away (or down): stop watching, say why. */
+        c->error = pp_xasprintf("the capture on %s stopped: %s", c->source,
+                                n == PCAP_ERROR ? pcap_geterr(c->p) : "interrupted");
+        pp_loop_unwatch(c->loop, c->fd);
+        c->fd = -1;
+        c->generation++;
+    }
 }
 
 static int64_t
@@ -395,8 +405,11 @@ pp_capture_detach(struct pp_capture *c)
     if (c == NULL || c->loop == NULL)
         return;
     /* What the kernel still holds for us. */
-    on_readable(c->fd, POLLIN, c);
-    pp_loop_unwatch(c->loop, c->fd);
+    if (c->fd >= 0) {
+        on_readable(c->fd, POLLIN, c);
+        if (c->fd >= 0)
+            pp_loop_unwatch(c->loop, c->fd);
+    }
     pp_loop_cancel(c->loop, &c->settle_timer);
     pp_loop_cancel(c->loop, &c->duration_timer);
     c->loop = NULL;
@@ -432,6 +445,12 @@ pp_capture_kernel_drops(const struct pp_capture *c)
     if (!c->live || pcap_stats(c->p, &st) < 0)
         return 0;
     return (uint64_t)st.ps_drop;   /* ps_ifdrop: the interface's, not ours */
+}
+
+const char *
+pp_capture_error(const struct pp_capture *c)
+{
+    return c->error;
 }
 
 const char *
@@ -511,6 +530,13 @@ pp_capture_link_name(const struct pp_capture *c)
 {
     (void)c;
     return "none";
+}
+
+const char *
+pp_capture_error(const struct pp_capture *c)
+{
+    (void)c;
+    return NULL;
 }
 
 #endif /* HAVE_PCAP */

@@ -65,6 +65,8 @@ const char *pp_capture_source(const struct pp_capture *);
 bool pp_capture_live(const struct pp_capture *);
 const char *pp_capture_filter(const struct pp_capture *);
 const char *pp_capture_link_name(const struct pp_capture *);
+/* Why a live capture stopped early (the interface went away), or NULL. */
+const char *pp_capture_error(const struct pp_capture *);
 /* Packets the kernel dropped (live), or 0. */
 uint64_t pp_capture_kernel_drops(const struct pp_capture *);
 /* Generation: changes whenever packets were read (for redraws). */

@@ -143,6 +143,8 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     pp_jw_key(w, "truncated");
     pp_jw_int(w, (long long)st->truncated);
     pp_jw_obj_end(w);
+    pp_jw_key(w, "error");
+    pp_jw_str(w, pp_capture_error(c));
     pp_jw_key(w, "kernel_drops");
     pp_jw_int(w, (long long)pp_capture_kernel_drops(c));
     pp_jw_key(w, "flows_total");
@@ -248,6 +250,8 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
         fprintf(f, ", %llu dropped by the kernel",
                 (unsigned long long)pp_capture_kernel_drops(c));
     fprintf(f, "\n");
+    if (pp_capture_error(c) != NULL)
+        fprintf(f, "  %s\n", pp_capture_error(c));
     d = pp_flows_devices(fl, &n);
     for (i = 0; i < n; i++) {
         pp_pkt_addr_str(d[i].family, d[i].addr, cl, sizeof(cl));

@@ -45,6 +45,28 @@ rc=$?
 jcheck "$LAB_TMP/only.json" 'doc["checks"] == [] and doc["capture"]["live"] is True' "no checks, only the capture"
 jcheck "$LAB_TMP/only.json" 'f("PUSH_RETRIES_UNANSWERED")["severity"] == "critical" and "10.10.0.2" in f("PUSH_RETRIES_UNANSWERED")["detail"] and v("push") == "blocked"' "the device retrying 5223: PUSH_RETRIES_UNANSWERED, push blocked"
 
+# The interface disappears mid-capture: the capture stops and says so,
+# the process does not spin, the report still comes.
+# (a veth pair inside the client namespace, its two ends linked only to each other)
+ip -n "$NS_C" link add vgone0 type veth peer name vgone1
+ip -n "$NS_C" link set vgone0 up
+ip -n "$NS_C" link set vgone1 up
+lab_c "$PUSHPROBE" --no-config --sniff vgone0 --sniff-only --duration 4 --json \
+    > "$LAB_TMP/gone.json" 2> "$LAB_TMP/gone.err" &
+gpid=$!
+sleep 1
+ip -n "$NS_C" link del vgone0
+sleep 1.5
+pid=$(pgrep -P "$gpid" pushprobe || echo "$gpid")
+ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+wait "$gpid"
+if [ -n "$ticks" ] && [ "$ticks" -lt 60 ]; then
+    ok "interface gone: no spinning ($ticks ticks of CPU)"
+else
+    bad "interface gone: $ticks ticks of CPU"
+fi
+jcheck "$LAB_TMP/gone.json" 'doc["capture"]["error"] is not None and "stopped" in doc["capture"]["error"]' "interface gone: the report says the capture stopped"
+
 # 3. Without the privilege: the message says what is missing.
 lab_c setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
     "$PUSHPROBE" --no-config --sniff c0 --sniff-only --duration 1 > /dev/null 2> "$LAB_TMP/perm.err"
