@@ -66,6 +66,7 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
 #include <sys/select.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "capture.h"
 #include "diagnose.h"
@@ -282,7 +283,9 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
     if (a->token != NULL) {
         const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                     MHD_HTTP_HEADER_AUTHORIZATION);
-        if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strcmp(h + 7, a->token) != 0)
+        /* Compared in constant time: no timing tells how much of it matched. */
+        if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != strlen(a->token) ||
+            CRYPTO_memcmp(h + 7, a->token, strlen(a->token)) != 0)
             return reply(conn, MHD_HTTP_UNAUTHORIZED, text, "a bearer token is needed\n", 25,
                          MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     }

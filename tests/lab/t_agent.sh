@@ -90,4 +90,21 @@ else
     echo "FAIL: no run during the abuse (started $t0, last run $last)"; LAB_FAILS=$((LAB_FAILS + 1))
 fi
 [ "$(code http://$A/healthz)" = 200 ] && echo "ok: the server answers again once they are gone" || { echo "FAIL: /healthz after the abuse"; LAB_FAILS=$((LAB_FAILS + 1)); }
+
+# --serve-token: a bearer token, compared whole; a short token is refused.
+B=127.0.0.1:9897
+printf 'a-long-enough-token-1234\n' > "$LAB_TMP/token"
+lab_bg "$NS_C" "$PUSHPROBE" --no-config --profile none 127.0.0.1:9898 --serve $B --interval 60 \
+    --serve-token "$LAB_TMP/token"
+lab_wait_listen "$NS_C" 9897
+[ "$(code http://$B/healthz)" = 401 ] && echo "ok: --serve-token: no token, 401" || { echo "FAIL: --serve-token without a token"; LAB_FAILS=$((LAB_FAILS + 1)); }
+get -D - -o /dev/null http://$B/metrics | grep -qi '^WWW-Authenticate: Bearer' && echo "ok: --serve-token: WWW-Authenticate: Bearer" || { echo "FAIL: WWW-Authenticate"; LAB_FAILS=$((LAB_FAILS + 1)); }
+[ "$(code -H 'Authorization: Bearer a-long-enough-token-123' http://$B/healthz)" = 401 ] && echo "ok: --serve-token: a prefix of the token, 401" || { echo "FAIL: --serve-token prefix"; LAB_FAILS=$((LAB_FAILS + 1)); }
+[ "$(code -H 'Authorization: Bearer a-long-enough-token-12345' http://$B/healthz)" = 401 ] && echo "ok: --serve-token: a longer token, 401" || { echo "FAIL: --serve-token longer"; LAB_FAILS=$((LAB_FAILS + 1)); }
+[ "$(code -H 'Authorization: Bearer a-long-enough-token-1234' http://$B/healthz)" = 200 ] && echo "ok: --serve-token: the token, 200" || { echo "FAIL: --serve-token with the token"; LAB_FAILS=$((LAB_FAILS + 1)); }
+printf 'short\n' > "$LAB_TMP/short"
+lab_c "$PUSHPROBE" --no-config --profile none 127.0.0.1:9898 --serve 127.0.0.1:9896 \
+    --serve-token "$LAB_TMP/short" > /dev/null 2> "$LAB_TMP/short.err"
+rc=$?
+[ $rc = 2 ] && grep -q 'at least 16 characters' "$LAB_TMP/short.err" && echo "ok: --serve-token: a short token refused (exit 2)" || { echo "FAIL: short token rc $rc"; LAB_FAILS=$((LAB_FAILS + 1)); }
 lab_finish
