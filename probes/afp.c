@@ -621,13 +621,6 @@ afp_timeout(struct pp_check *c)
     pp_reply_timeout(c, st ? st->len : 0, &afp_words, fail);
 }
 
-static void
-afp_cleanup(struct pp_check *c)
-{
-    free(pp_check_data(c));
-    pp_check_set_data(c, NULL);
-}
-
 const struct pp_probe pp_probe_afp = {
     .name = "afp",
     .help = "AFP DSIGetStatus: server name, machine type, AFP versions, login methods "
@@ -635,5 +628,5 @@ const struct pp_probe pp_probe_afp = {
     .ready = afp_ready,
     .io = afp_io,
     .timeout = afp_timeout,
-    .cleanup = afp_cleanup,
+    .cleanup = pp_probe_free_data,
 };

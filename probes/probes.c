@@ -1,9 +1,11 @@
 /* The probe registry: add a new probe's line here. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "afp.h"
+#include "engine.h"
 #include "probe.h"
 #include "smb.h"
 
@@ -22,6 +24,13 @@ const struct pp_probe *const pp_probes[] = {
     &pp_probe_afp,
     NULL
 };
+
+void
+pp_probe_free_data(struct pp_check *c)
+{
+    free(pp_check_data(c));
+    pp_check_set_data(c, NULL);
+}
 
 const struct pp_probe *
 pp_probe_find(const char *name)

@@ -464,18 +464,11 @@ smb_timeout(struct pp_check *c)
     pp_reply_timeout(c, st ? st->len : 0, &smb_words, fail);
 }
 
-static void
-smb_cleanup(struct pp_check *c)
-{
-    free(pp_check_data(c));
-    pp_check_set_data(c, NULL);
-}
-
 const struct pp_probe pp_probe_smb = {
     .name = "smb",
     .help = "SMB2 NEGOTIATE: dialect, signing, server GUID and capabilities",
     .ready = smb_ready,
     .io = smb_io,
     .timeout = smb_timeout,
-    .cleanup = smb_cleanup,
+    .cleanup = pp_probe_free_data,
 };

@@ -185,13 +185,6 @@ time_timeout(struct pp_check *c)
                  "no NTP answer before the deadline: UDP 123 is blocked or nothing answers");
 }
 
-static void
-time_cleanup(struct pp_check *c)
-{
-    free(pp_check_data(c));
-    pp_check_set_data(c, NULL);
-}
-
 const struct pp_probe pp_probe_time = {
     .name = "time",
     .help = "SNTP query (UDP 123): the clock offset; a large skew breaks TLS",
@@ -199,5 +192,5 @@ const struct pp_probe pp_probe_time = {
     .ready = time_ready,
     .io = time_io,
     .timeout = time_timeout,
-    .cleanup = time_cleanup,
+    .cleanup = pp_probe_free_data,
 };

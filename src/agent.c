@@ -118,7 +118,6 @@ struct agent {
     int top;               /* highest descriptor watched for libmicrohttpd */
     struct pp_timer mhd_timer;
     struct pp_timer cycle_timer;
-    struct pp_timer finish_timer;
     struct pp_engine *engine;
     struct blob *metrics;  /* the last run, rendered once per run */
     struct blob *json;
@@ -156,7 +155,7 @@ render(const struct pp_report *rep, bool prom, size_t *len)
 
 static void start_cycle(void *arg);
 
-/* From a later turn of the loop than the engine's done(): take the report,
+/* The engine's done(): take the report,
  * diagnose it and render what scrapes will be served. */
 static void
 finish_cycle(void *arg)
@@ -205,14 +204,6 @@ finish_cycle(void *arg)
 }
 
 static void
-cycle_done(void *arg)
-{
-    struct agent *a = arg;
-
-    pp_loop_timer(a->loop, &a->finish_timer, pp_now_ms());
-}
-
-static void
 start_cycle(void *arg)
 {
     struct agent *a = arg;
@@ -220,7 +211,7 @@ start_cycle(void *arg)
 
     if (a->engine != NULL)
         return;
-    a->engine = pp_engine_start(a->loop, a->plan, a->eo, cycle_done, a, err, sizeof(err));
+    a->engine = pp_engine_start(a->loop, a->plan, a->eo, finish_cycle, a, err, sizeof(err));
     if (a->engine == NULL) {
         fprintf(stderr, "pushprobe: %s; trying again in %.0f s\n", err, a->ao->interval_s);
         pp_loop_timer(a->loop, &a->cycle_timer,
@@ -422,7 +413,6 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     sigaction(SIGTERM, &sa, NULL);
     pp_timer_init(&a.mhd_timer, mhd_run, &a);
     pp_timer_init(&a.cycle_timer, start_cycle, &a);
-    pp_timer_init(&a.finish_timer, finish_cycle, &a);
     pp_loop_prepare(a.loop, prepare, &a);
     if (ao->capture != NULL &&
         pp_capture_attach(ao->capture, a.loop, NULL, NULL, err, errlen) < 0) {

@@ -102,6 +102,7 @@ struct pp_engine {
     struct pp_timer progress_timer;
     double started;
     uint64_t generation;               /* bumped on every visible change */
+    struct pp_timer done_timer;        /* done() runs from a turn of its own */
 };
 
 static bool check_start(struct pp_check *c);
@@ -350,12 +351,22 @@ check_finish(struct pp_check *c)
 }
 
 static void
+call_done(void *arg)
+{
+    struct pp_engine *e = arg;
+
+    e->done_cb(e->done_arg);
+}
+
+/* The run is over: done() runs from a later turn of the loop, outside any
+ * of the engine's callbacks, so it may finish the engine at once. */
+static void
 maybe_over(struct pp_engine *e)
 {
     if (e->checks_open == 0 && e->dns_open == 0 && !e->over &&
         (e->o->feed == NULL || e->feed_done)) {
         e->over = true;
-        e->done_cb(e->done_arg);
+        pp_loop_timer(e->loop, &e->done_timer, pp_now_ms());
     }
 }
 
@@ -1028,7 +1039,7 @@ run_deadline(void *arg)
             set(r, PP_ST_ERROR, PP_RS_RUN_DEADLINE,
                 "not finished when the run's time limit passed (--run-timeout)");
     }
-    e->done_cb(e->done_arg);
+    pp_loop_timer(e->loop, &e->done_timer, pp_now_ms());
 }
 
 /* A progress line on standard error, every half second. */
@@ -1107,6 +1118,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     e->loop = loop;
     e->done_cb = done;
     e->done_arg = arg;
+    pp_timer_init(&e->done_timer, call_done, e);
     e->t0 = time(NULL);
     e->dns = pp_dns_new(loop, o->resolver, (int)(o->timeout_s * 1000.0), err, errlen);
     if (e->dns == NULL) {
@@ -1178,6 +1190,7 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
     pp_loop_cancel(e->loop, &e->rate_timer);
     pp_loop_cancel(e->loop, &e->progress_timer);
     pp_loop_cancel(e->loop, &e->run_deadline);
+    pp_loop_cancel(e->loop, &e->done_timer);
     if (e->o->progress)
         fprintf(stderr, "\r%zu checks done in %.1f s%20s\n", e->done,
                 (pp_now_msf() - e->started) / 1000.0, "");

@@ -45,9 +45,10 @@ struct pp_engine_opts {
 struct pp_loop;
 struct pp_engine;
 
-/* Start running the plan on a caller's loop; done(arg) runs (from inside
- * the loop) when the run is over.  NULL with err set on failure.  The
- * plan and the options must outlive the run. */
+/* Start running the plan on a caller's loop; done(arg) runs when the run
+ * is over, from a turn of the loop of its own (it may call
+ * pp_engine_finish).  NULL with err set on failure.  The plan and the
+ * options must outlive the run. */
 struct pp_engine *pp_engine_start(struct pp_loop *, const struct pp_plan *,
                                   const struct pp_engine_opts *, void (*done)(void *),
                                   void *arg, char *err, size_t errlen);
@@ -58,7 +59,7 @@ bool pp_engine_done(const struct pp_engine *);
 const struct pp_result *const *pp_engine_results(const struct pp_engine *, size_t *n,
                                                  uint64_t *generation);
 /* End the run (whatever still runs is cut short) and take its report;
- * frees the engine.  Not from inside done(): from a later turn of the loop. */
+ * frees the engine.  done() may call it. */
 void pp_engine_finish(struct pp_engine *, struct pp_report *rep);
 
 /* Run the plan on a loop of its own; fills rep (sorted in plan order).

@@ -51,6 +51,15 @@
 
 /* The hash chain link, the hash and the 5-tuple open the flow, so that a
  * lookup reads one cache line per flow it passes. */
+/* A flow's place on one of its queues (oldest first). */
+enum { QL_WAIT, QL_RETIRE };
+struct flow;
+struct qlink {
+    struct flow *prev;
+    struct flow *next;
+    bool on;
+};
+
 struct flow {
     _Alignas(64) struct flow *hnext; /* hash chain */
     uint64_t hash;
@@ -58,8 +67,7 @@ struct flow {
     struct flow **hprev;
     struct flow *lru_prev;      /* toward the most recently seen */
     struct flow *lru_next;
-    struct flow *wprev;         /* waiting list (oldest first) */
-    struct flow *wnext;
+    struct qlink ql[2];         /* on the waiting list and the retirement queue */
     uint64_t seq;               /* creation order: the list's tie-break */
     int64_t wait_us;            /* last SYN, or last client datagram */
     int64_t client_us;          /* last packet from the client */
@@ -68,17 +76,13 @@ struct flow {
     uint32_t syn_seq;           /* sequence number of the last SYN */
     int32_t dev;                /* push device, or -1 */
     uint8_t ref_ttl;            /* the server TTL a reset was judged by */
-    bool waiting;               /* on a waiting list */
     bool up;                    /* handshake completed or data both ways */
     bool ended;                 /* FIN, RST, fatal alert or ICMP error seen */
     bool answered;              /* the server side sent something */
     bool hello_tried;           /* first client payload looked at */
     bool data[2];               /* payload seen, by direction */
     bool fixed_svc;             /* service from a configured server */
-    bool on_rq;                 /* a candidate for retirement */
     uint8_t rq;                 /* on which retirement queue */
-    struct flow *rprev;         /* the retirement queue */
-    struct flow *rnext;
     int64_t r_key;              /* its time on that queue */
 };
 
@@ -731,39 +735,52 @@ account(struct pp_flows *t, const struct flow *fl, int sign)
 }
 
 static void
+q_remove(struct waitq *q, struct flow *fl, int k)
+{
+    struct qlink *l = &fl->ql[k];
+
+    if (!l->on)
+        return;
+    if (l->prev != NULL)
+        l->prev->ql[k].next = l->next;
+    else
+        q->head = l->next;
+    if (l->next != NULL)
+        l->next->ql[k].prev = l->prev;
+    else
+        q->tail = l->prev;
+    l->prev = l->next = NULL;
+    l->on = false;
+}
+
+static void
+q_push(struct waitq *q, struct flow *fl, int k)
+{
+    struct qlink *l = &fl->ql[k];
+
+    l->next = NULL;
+    l->prev = q->tail;
+    if (q->tail != NULL)
+        q->tail->ql[k].next = fl;
+    else
+        q->head = fl;
+    q->tail = fl;
+    l->on = true;
+}
+
+static void
 wait_remove(struct pp_flows *t, struct flow *fl)
 {
-    struct waitq *q = &t->wait[fl->f.proto == IP_UDP];
-
-    if (!fl->waiting)
-        return;
-    if (fl->wprev != NULL)
-        fl->wprev->wnext = fl->wnext;
-    else
-        q->head = fl->wnext;
-    if (fl->wnext != NULL)
-        fl->wnext->wprev = fl->wprev;
-    else
-        q->tail = fl->wprev;
-    fl->wprev = fl->wnext = NULL;
-    fl->waiting = false;
+    q_remove(&t->wait[fl->f.proto == IP_UDP], fl, QL_WAIT);
 }
 
 /* (Re)start the flow's timeout from key: to the end of its list. */
 static void
 wait_touch(struct pp_flows *t, struct flow *fl, int64_t key)
 {
-    struct waitq *q = &t->wait[fl->f.proto == IP_UDP];
-
     wait_remove(t, fl);
     fl->wait_us = key;
-    fl->wprev = q->tail;
-    if (q->tail != NULL)
-        q->tail->wnext = fl;
-    else
-        q->head = fl;
-    q->tail = fl;
-    fl->waiting = true;
+    q_push(&t->wait[fl->f.proto == IP_UDP], fl, QL_WAIT);
 }
 
 /* Retirement: a flow that ended well (closed, or UDP answered) leaves the
@@ -785,37 +802,15 @@ rq_of(const struct flow *fl)
 static void
 rq_remove(struct pp_flows *t, struct flow *fl)
 {
-    struct waitq *q = &t->rq[fl->rq];
-
-    if (!fl->on_rq)
-        return;
-    if (fl->rprev != NULL)
-        fl->rprev->rnext = fl->rnext;
-    else
-        q->head = fl->rnext;
-    if (fl->rnext != NULL)
-        fl->rnext->rprev = fl->rprev;
-    else
-        q->tail = fl->rprev;
-    fl->rprev = fl->rnext = NULL;
-    fl->on_rq = false;
+    q_remove(&t->rq[fl->rq], fl, QL_RETIRE);
 }
 
 static void
 rq_push(struct pp_flows *t, struct flow *fl, int64_t key)
 {
-    struct waitq *q = &t->rq[rq_of(fl)];
-
     fl->rq = (uint8_t)rq_of(fl);
     fl->r_key = key;
-    fl->rnext = NULL;
-    fl->rprev = q->tail;
-    if (q->tail != NULL)
-        q->tail->rnext = fl;
-    else
-        q->head = fl;
-    q->tail = fl;
-    fl->on_rq = true;
+    q_push(&t->rq[fl->rq], fl, QL_RETIRE);
 }
 
 static void
@@ -1573,7 +1568,7 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
         udp_packet(t, fl, dir, ts, p);
     if (fl->f.svc == PP_FS_COURIER)
         dev_touch(t, fl);
-    if (!fl->on_rq && ended_well(fl))
+    if (!fl->ql[QL_RETIRE].on && ended_well(fl))
         rq_push(t, fl, fl->f.last_us);
 }
 

@@ -85,7 +85,7 @@ struct live {
     bool paused, quit, draw_armed;
     time_t last_end, next_run;
     size_t done, total;
-    struct pp_timer cycle_timer, finish_timer, draw_timer, message_timer;
+    struct pp_timer cycle_timer, draw_timer, message_timer;
     int64_t last_draw;
     uint64_t seen_gen;
     uint64_t seen_cap;
@@ -416,14 +416,6 @@ finish_cycle(void *arg)
     mark_dirty(l);
 }
 
-static void
-cycle_done(void *arg)
-{
-    struct live *l = arg;
-
-    pp_loop_timer(l->loop, &l->finish_timer, pp_now_ms());
-}
-
 /* --sniff-only: no checks; every interval the capture alone is diagnosed,
  * for the findings and the push badge. */
 static void
@@ -466,7 +458,7 @@ start_cycle(void *arg)
     }
     l->next_run = 0;
     l->seen_gen = 0;
-    l->engine = pp_engine_start(l->loop, l->o->plan, l->o->eo, cycle_done, l, err, sizeof(err));
+    l->engine = pp_engine_start(l->loop, l->o->plan, l->o->eo, finish_cycle, l, err, sizeof(err));
     if (l->engine == NULL) {
         snprintf(l->message, sizeof(l->message), "cannot start a run: %s", err);
         schedule(l, l->o->interval_s);
@@ -624,7 +616,6 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     }
     install_signals();
     pp_timer_init(&l->cycle_timer, start_cycle, l);
-    pp_timer_init(&l->finish_timer, finish_cycle, l);
     pp_timer_init(&l->draw_timer, draw_now, l);
     pp_timer_init(&l->message_timer, clear_message, l);
     pp_loop_watch(l->loop, STDIN_FILENO, POLLIN, on_tty, l);
@@ -653,7 +644,6 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     }
     pp_loop_unprepare(l->loop, prepare, l);
     pp_loop_cancel(l->loop, &l->cycle_timer);
-    pp_loop_cancel(l->loop, &l->finish_timer);
     pp_loop_cancel(l->loop, &l->draw_timer);
     pp_loop_cancel(l->loop, &l->message_timer);
     pp_loop_unwatch(l->loop, STDIN_FILENO);

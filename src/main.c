@@ -717,18 +717,37 @@ watch(struct pp_capture *cap, const struct pp_plan *plan, const struct pp_engine
     return 0;
 }
 
+/* Standard output is a terminal that can take escape sequences. */
+static bool
+smart_terminal(void)
+{
+    const char *term = getenv("TERM");
+
+    return isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
+}
+
+/* --color auto (the default), always or never; NO_COLOR wins over all. */
+static bool
+want_color(const struct settings *st)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    if (nc != NULL && *nc != '\0')
+        return false;
+    if (st->color != NULL && strcmp(st->color, "always") == 0)
+        return true;
+    if (st->color != NULL && strcmp(st->color, "never") == 0)
+        return false;
+    return smart_terminal();
+}
+
 /* The audit's report: CSV, JSON or text; exit 1 when anything deviates. */
 static int
 audit_output(const struct pp_report *rep, const struct settings *st, const struct pp_audit *a,
              const struct pp_audit_result *ar)
 {
-    const char *nc = getenv("NO_COLOR");
-    bool color = st->color != NULL ? strcmp(st->color, "always") == 0
-                                   : isatty(STDOUT_FILENO) && getenv("TERM") != NULL &&
-                                         strcmp(getenv("TERM"), "dumb") != 0;
+    bool color = want_color(st);
 
-    if (nc != NULL && *nc != '\0')
-        color = false;
     if (st->csv)
         pp_audit_csv(stdout, a, ar);
     else if (st->json)
@@ -834,7 +853,7 @@ main(int argc, char **argv)
     struct pp_redact *rd = NULL;
     struct pp_capture *cap = NULL;
     char err[600], *out;
-    const char *name, *nc;
+    const char *name;
     bool color, cli4 = false, cli6 = false, watch_only, cli_user = false;
     int ch, i, rc = PP_EXIT_OK;
     size_t k;
@@ -1039,18 +1058,7 @@ main(int argc, char **argv)
     st.o.tls = pp_tls_ctx_new(st.ca_file, st.apple_ca, err, sizeof(err));
     if (st.o.tls == NULL)
         die_usage("%s", err);
-    if (st.color != NULL && strcmp(st.color, "always") == 0)
-        color = true;
-    else if (st.color != NULL && strcmp(st.color, "never") == 0)
-        color = false;
-    else {
-        const char *term = getenv("TERM");
-        color = isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
-    }
-    /* NO_COLOR wins over everything, --color always included. */
-    nc = getenv("NO_COLOR");
-    if (nc != NULL && *nc != '\0')
-        color = false;
+    color = want_color(&st);
 
     if (st.read_file != NULL || st.sniff != NULL) {
         /* The one privileged step, then root goes before any packet. */
@@ -1094,8 +1102,7 @@ main(int argc, char **argv)
     }
 
     if (!st.no_tui && !st.json && !st.prometheus && !st.nagios && !st.audit &&
-        st.read_file == NULL && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
-        getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0) {
+        st.read_file == NULL && isatty(STDIN_FILENO) && smart_terminal()) {
         struct pp_live_opts lo;
         struct pp_plan none;
 

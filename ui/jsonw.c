@@ -207,3 +207,24 @@ pp_jw_null(struct pp_jsonw *w)
     sep(w);
     fputs("null", w->f);
 }
+
+void
+pp_jw_kstr(struct pp_jsonw *w, const char *key, const char *s)
+{
+    pp_jw_key(w, key);
+    pp_jw_str(w, s);
+}
+
+void
+pp_jw_kint(struct pp_jsonw *w, const char *key, long long v)
+{
+    pp_jw_key(w, key);
+    pp_jw_int(w, v);
+}
+
+void
+pp_jw_kbool(struct pp_jsonw *w, const char *key, bool v)
+{
+    pp_jw_key(w, key);
+    pp_jw_bool(w, v);
+}

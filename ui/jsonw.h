@@ -31,6 +31,10 @@ void pp_jw_int(struct pp_jsonw *, long long v);
 void pp_jw_num(struct pp_jsonw *, double v, int decimals); /* NaN/inf: null */
 void pp_jw_bool(struct pp_jsonw *, bool v);
 void pp_jw_null(struct pp_jsonw *);
+/* A key and its value in one call. */
+void pp_jw_kstr(struct pp_jsonw *, const char *key, const char *s);
+void pp_jw_kint(struct pp_jsonw *, const char *key, long long v);
+void pp_jw_kbool(struct pp_jsonw *, const char *key, bool v);
 /* Write s as a JSON string literal (quotes included). */
 void pp_jw_escape(FILE *f, const char *s);
 

@@ -39,20 +39,14 @@ static void
 flow_json(struct pp_jsonw *w, const struct pp_flow *f)
 {
     pp_jw_obj(w);
-    pp_jw_key(w, "service");
-    pp_jw_str(w, pp_flow_svc_name(f->svc));
-    pp_jw_key(w, "proto");
-    pp_jw_str(w, f->proto == 6 ? "tcp" : "udp");
-    pp_jw_key(w, "family");
-    pp_jw_str(w, f->family == 6 ? "ipv6" : "ipv4");
+    pp_jw_kstr(w, "service", pp_flow_svc_name(f->svc));
+    pp_jw_kstr(w, "proto", f->proto == 6 ? "tcp" : "udp");
+    pp_jw_kstr(w, "family", f->family == 6 ? "ipv6" : "ipv4");
     jaddr(w, "client", f->family, f->client);
-    pp_jw_key(w, "client_port");
-    pp_jw_int(w, f->cport);
+    pp_jw_kint(w, "client_port", f->cport);
     jaddr(w, "server", f->family, f->server);
-    pp_jw_key(w, "server_port");
-    pp_jw_int(w, f->sport);
-    pp_jw_key(w, "outcome");
-    pp_jw_str(w, pp_flow_outcome_name(f->outcome));
+    pp_jw_kint(w, "server_port", f->sport);
+    pp_jw_kstr(w, "outcome", pp_flow_outcome_name(f->outcome));
     jsecs(w, "first_seen", f->first_us);
     jsecs(w, "last_seen", f->last_us);
     pp_jw_key(w, "packets");
@@ -65,10 +59,8 @@ flow_json(struct pp_jsonw *w, const struct pp_flow *f)
     pp_jw_int(w, (long long)f->bytes[PP_DIR_C2S]);
     pp_jw_int(w, (long long)f->bytes[PP_DIR_S2C]);
     pp_jw_arr_end(w);
-    pp_jw_key(w, "syns");
-    pp_jw_int(w, f->syns);
-    pp_jw_key(w, "midstream");
-    pp_jw_bool(w, f->midstream);
+    pp_jw_kint(w, "syns", f->syns);
+    pp_jw_kbool(w, "midstream", f->midstream);
     pp_jw_key(w, "server_ttl");
     if (f->server_ttl)
         pp_jw_int(w, f->server_ttl);
@@ -83,27 +75,20 @@ flow_json(struct pp_jsonw *w, const struct pp_flow *f)
     if (f->icmp_family != 0) {
         pp_jw_obj(w);
         jaddr(w, "from", f->icmp_family, f->icmp_from);
-        pp_jw_key(w, "type");
-        pp_jw_int(w, f->icmp_type);
-        pp_jw_key(w, "code");
-        pp_jw_int(w, f->icmp_code);
+        pp_jw_kint(w, "type", f->icmp_type);
+        pp_jw_kint(w, "code", f->icmp_code);
         pp_jw_obj_end(w);
     } else {
         pp_jw_null(w);
     }
-    pp_jw_key(w, "sni");
-    pp_jw_str(w, f->sni[0] ? f->sni : NULL);
-    pp_jw_key(w, "alpn");
-    pp_jw_str(w, f->alpn[0] ? f->alpn : NULL);
+    pp_jw_kstr(w, "sni", f->sni[0] ? f->sni : NULL);
+    pp_jw_kstr(w, "alpn", f->alpn[0] ? f->alpn : NULL);
     pp_jw_key(w, "tls_alert");
     if (f->alert_seen) {
         pp_jw_obj(w);
-        pp_jw_key(w, "from");
-        pp_jw_str(w, f->alert_dir == PP_DIR_C2S ? "client" : "server");
-        pp_jw_key(w, "level");
-        pp_jw_int(w, f->alert_level);
-        pp_jw_key(w, "description");
-        pp_jw_str(w, pp_tls_alert_name(f->alert_desc));
+        pp_jw_kstr(w, "from", f->alert_dir == PP_DIR_C2S ? "client" : "server");
+        pp_jw_kint(w, "level", f->alert_level);
+        pp_jw_kstr(w, "description", pp_tls_alert_name(f->alert_desc));
         pp_jw_obj_end(w);
     } else {
         pp_jw_null(w);
@@ -124,37 +109,25 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
 
     pp_jw_key(w, "capture");
     pp_jw_obj(w);
-    pp_jw_key(w, "source");
-    pp_jw_str(w, pp_capture_source(c));
-    pp_jw_key(w, "live");
-    pp_jw_bool(w, pp_capture_live(c));
-    pp_jw_key(w, "link");
-    pp_jw_str(w, pp_capture_link_name(c));
-    pp_jw_key(w, "filter");
-    pp_jw_str(w, pp_capture_filter(c));
-    pp_jw_key(w, "packets");
-    pp_jw_int(w, (long long)st->frames);
+    pp_jw_kstr(w, "source", pp_capture_source(c));
+    pp_jw_kbool(w, "live", pp_capture_live(c));
+    pp_jw_kstr(w, "link", pp_capture_link_name(c));
+    pp_jw_kstr(w, "filter", pp_capture_filter(c));
+    pp_jw_kint(w, "packets", (long long)st->frames);
     pp_jw_key(w, "decode");
     pp_jw_obj(w);
     for (s = 0; s < PP_PKT__COUNT; s++) {
         pp_jw_key(w, pp_pkt_status_name((enum pp_pkt_status)s));
         pp_jw_int(w, (long long)st->by_status[s]);
     }
-    pp_jw_key(w, "truncated");
-    pp_jw_int(w, (long long)st->truncated);
+    pp_jw_kint(w, "truncated", (long long)st->truncated);
     pp_jw_obj_end(w);
-    pp_jw_key(w, "error");
-    pp_jw_str(w, pp_capture_error(c));
-    pp_jw_key(w, "kernel_drops");
-    pp_jw_int(w, (long long)pp_capture_kernel_drops(c));
-    pp_jw_key(w, "flows_total");
-    pp_jw_int(w, (long long)st->flows_total);
-    pp_jw_key(w, "flows_evicted");
-    pp_jw_int(w, (long long)st->evicted);
-    pp_jw_key(w, "flows_retired");
-    pp_jw_int(w, (long long)st->retired);
-    pp_jw_key(w, "icmp_unmatched");
-    pp_jw_int(w, (long long)st->icmp_unmatched);
+    pp_jw_kstr(w, "error", pp_capture_error(c));
+    pp_jw_kint(w, "kernel_drops", (long long)pp_capture_kernel_drops(c));
+    pp_jw_kint(w, "flows_total", (long long)st->flows_total);
+    pp_jw_kint(w, "flows_evicted", (long long)st->evicted);
+    pp_jw_kint(w, "flows_retired", (long long)st->retired);
+    pp_jw_kint(w, "icmp_unmatched", (long long)st->icmp_unmatched);
     /* Every flow ever seen, evicted ones included, by service and outcome. */
     pp_jw_key(w, "outcomes");
     pp_jw_obj(w);
@@ -180,22 +153,14 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     for (i = 0; i < n; i++) {
         pp_jw_obj(w);
         jaddr(w, "address", d[i].family, d[i].addr);
-        pp_jw_key(w, "connections");
-        pp_jw_int(w, d[i].flows);
-        pp_jw_key(w, "established");
-        pp_jw_int(w, d[i].established);
-        pp_jw_key(w, "unanswered");
-        pp_jw_int(w, d[i].unanswered);
-        pp_jw_key(w, "failed");
-        pp_jw_int(w, d[i].failed);
-        pp_jw_key(w, "syns_unanswered");
-        pp_jw_int(w, d[i].syns_unanswered);
-        pp_jw_key(w, "on_5223");
-        pp_jw_bool(w, d[i].on_5223);
-        pp_jw_key(w, "on_443");
-        pp_jw_bool(w, d[i].on_443);
-        pp_jw_key(w, "holding");
-        pp_jw_bool(w, d[i].holding);
+        pp_jw_kint(w, "connections", d[i].flows);
+        pp_jw_kint(w, "established", d[i].established);
+        pp_jw_kint(w, "unanswered", d[i].unanswered);
+        pp_jw_kint(w, "failed", d[i].failed);
+        pp_jw_kint(w, "syns_unanswered", d[i].syns_unanswered);
+        pp_jw_kbool(w, "on_5223", d[i].on_5223);
+        pp_jw_kbool(w, "on_443", d[i].on_443);
+        pp_jw_kbool(w, "holding", d[i].holding);
         pp_jw_key(w, "longest_s");
         pp_jw_num(w, d[i].held_s, 3);
         pp_jw_obj_end(w);
@@ -206,16 +171,11 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     dn = pp_flows_dns(fl, &n);
     for (i = 0; i < n; i++) {
         pp_jw_obj(w);
-        pp_jw_key(w, "name");
-        pp_jw_str(w, dn[i].name);
-        pp_jw_key(w, "queries");
-        pp_jw_int(w, dn[i].queries);
-        pp_jw_key(w, "answers");
-        pp_jw_int(w, dn[i].answers);
-        pp_jw_key(w, "rcode");
-        pp_jw_int(w, dn[i].last_rcode);
-        pp_jw_key(w, "outside_apple");
-        pp_jw_int(w, dn[i].outside_apple);
+        pp_jw_kstr(w, "name", dn[i].name);
+        pp_jw_kint(w, "queries", dn[i].queries);
+        pp_jw_kint(w, "answers", dn[i].answers);
+        pp_jw_kint(w, "rcode", dn[i].last_rcode);
+        pp_jw_kint(w, "outside_apple", dn[i].outside_apple);
         jaddr(w, "outside_address", dn[i].bad_family, dn[i].bad_addr);
         pp_jw_obj_end(w);
     }
