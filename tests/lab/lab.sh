@@ -72,14 +72,16 @@ lab_bg() {
     LAB_PIDS="$LAB_PIDS $!"
 }
 
-# Wait until something listens on a TCP port (or UDP with -u) in inet.
+# lab_wait_listen [-u] NS PORT [N]: wait until N sockets (default 1) listen on
+# a TCP port (or UDP with -u) in NS.
 lab_wait_listen() {
     proto=-t
     [ "$1" = -u ] && { proto=-u; shift; }
-    ns=$1 port=$2
+    ns=$1 port=$2 want=${3:-1}
     i=0
     while [ $i -lt 100 ]; do
-        ip netns exec "$ns" ss -lnH $proto "sport = :$port" | grep -q . && return 0
+        [ "$(ip netns exec "$ns" ss -lnH $proto "sport = :$port" | grep -c .)" -ge "$want" ] &&
+            return 0
         sleep 0.05
         i=$((i + 1))
     done
@@ -447,7 +449,7 @@ lab_courier_cert() {
         lab_tls $a 5223 "$1" "$2"
         LAB_COURIER_PIDS="$LAB_COURIER_PIDS $LAB_LAST"
     done
-    lab_wait_listen "$NS_I" 5223
+    lab_wait_listen "$NS_I" 5223 2   # both families, or a run may start with one
 }
 
 lab_up() {
