@@ -62,6 +62,11 @@ expect 'pushprobe_finding{code="APNS_FALLBACK_443"}' 1 "pushprobe_finding APNS_F
 # Bad requests.
 code() { get -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code -X POST http://$A/metrics)" = 405 ] && echo "ok: POST gets 405" || { echo "FAIL: POST"; LAB_FAILS=$((LAB_FAILS + 1)); }
+[ "$(code -X GET --data-binary x http://$A/metrics)" = 400 ] && echo "ok: GET with a body gets 400" || { echo "FAIL: GET with a body"; LAB_FAILS=$((LAB_FAILS + 1)); }
+# Keep-alive: the second scrape reuses the first one's connection (a new
+# connection per scrape halved the requests per second).
+[ "$(get -o /dev/null -o /dev/null -w '%{num_connects}' http://$A/metrics http://$A/healthz)" = 10 ] \
+    && echo "ok: connections are kept alive" || { echo "FAIL: keep-alive"; LAB_FAILS=$((LAB_FAILS + 1)); }
 [ "$(code "http://$A/probe?target=example.com")" = 404 ] && echo "ok: no /probe endpoint (404)" || { echo "FAIL: /probe"; LAB_FAILS=$((LAB_FAILS + 1)); }
 [ "$(code -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" http://$A/metrics)" = 431 ] && echo "ok: huge headers get 431" || { echo "FAIL: huge headers"; LAB_FAILS=$((LAB_FAILS + 1)); }
 t0=$(date +%s)
