@@ -1,0 +1,61 @@
+#!/bin/sh
+# The man page documents every flag, configuration key, finding code, JSON
+# field and Prometheus metric: each name the sources define is looked up in
+# doc/pushprobe.1.  A new flag or field without its documentation fails here.
+top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed"; exit 77; }
+exec python3 - "$top" <<'PY'
+import glob, os, re, sys
+
+top = sys.argv[1]
+
+def read(path):
+    with open(os.path.join(top, path), encoding="utf-8") as f:
+        return f.read()
+
+def sources(*patterns):
+    for p in patterns:
+        for f in sorted(glob.glob(os.path.join(top, p))):
+            with open(f, encoding="utf-8") as h:
+                yield h.read()
+
+man = read("doc/pushprobe.1")
+for roff, text in (("\\-", "-"), ("\\&", ""), ("\\fB", ""), ("\\fI", ""), ("\\fR", ""),
+                   ("\\fP", "")):
+    man = man.replace(roff, text)
+
+names = {}   # kind -> set of names
+
+main = read("src/main.c")
+opts = main[main.index("longopts[]"):]
+opts = opts[:opts.index("};")]
+names["flag"] = {"--" + m for m in re.findall(r'\{"([a-z0-9-]+)",', opts)}
+names["configuration key"] = set(re.findall(r'(?m)^\s*\{"([a-z0-9-]+)", "', read("src/ppconfig.c")))
+names["finding code"] = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', read("src/diagnose.c")))
+fields = set()
+for text in sources("ui/*.c", "src/*.c", "probes/*.c"):
+    fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*\w+,\s*"([a-z0-9_]+)"', text))
+    fields.update(re.findall(r'pp_detail_(?:str|int|bool|num)\(\s*[\w>-]+,\s*"([a-z0-9_]+)"',
+                             text))
+names["JSON field"] = fields
+metrics = set()
+for text in sources("ui/report_prom.c", "src/agent.c"):
+    metrics.update(re.findall(r'"((?:pushprobe|probe)_[a-z0-9_]+)', text))
+names["metric"] = metrics
+
+fails = 0
+for kind in sorted(names):
+    found = names[kind]
+    if not found:
+        print(f"FAIL: no {kind} found in the sources (has the code moved?)")
+        fails += 1
+        continue
+    missing = [n for n in sorted(found)
+               if not re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", man)]
+    for name in missing:
+        print(f"FAIL: the man page does not mention the {kind} {name}")
+    fails += len(missing)
+    if not missing:
+        print(f"ok: the man page mentions all {len(found)} {kind}s")
+sys.exit(1 if fails else 0)
+PY
