@@ -209,9 +209,16 @@ activate_error(struct pp_capture *c, int rc, const char *iface, char *err, size_
 
     switch (rc) {
     case PCAP_ERROR_PERM_DENIED:
+#ifdef __linux__
         snprintf(err, errlen, "capturing on %s needs root or the CAP_NET_RAW capability: run "
                  "with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip pushprobe "
                  "(libpcap: %s)", iface, why);
+#else
+        /* macOS and the BSDs: the right to read the /dev/bpf devices. */
+        snprintf(err, errlen, "capturing on %s needs root or read access to /dev/bpf*: run "
+                 "with sudo, or give your group access to the BPF devices (on macOS, "
+                 "Wireshark's ChmodBPF does) (libpcap: %s)", iface, why);
+#endif
         break;
     case PCAP_ERROR_NO_SUCH_DEVICE:
         snprintf(err, errlen, "no interface named '%s' to capture on (libpcap: %s)", iface,
