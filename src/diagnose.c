@@ -67,6 +67,14 @@ failed(const struct pp_result *r)
     return r->state != PP_ST_OK;
 }
 
+/* A small-segment retry (engine.c, tls_stalled) is evidence for the check
+ * it repeats, not a check of its own: only rule_mtu reads it. */
+static bool
+counted(const struct pp_result *r)
+{
+    return r->retry_of == NULL;
+}
+
 static bool
 is_service(const struct pp_result *r, enum pp_service s)
 {
@@ -105,7 +113,7 @@ select_failed(struct ctx *c, pick_fn pick, size_t *idx, size_t max)
 
     for (i = 0; i < c->rep->n && n < max; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (!c->explained[i] && failed(r) && pick(r))
+        if (!c->explained[i] && failed(r) && counted(r) && pick(r))
             idx[n++] = i;
     }
     return n;
@@ -404,6 +412,62 @@ rule_intercepted(struct ctx *c)
     claim(c, f, idx, n);
 }
 
+static const struct pp_result *
+retry_of(struct ctx *c, const struct pp_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *q = c->rep->results[i];
+        if (q->retry_of != NULL && strcmp(q->retry_of, r->id) == 0)
+            return q;
+    }
+    return NULL;
+}
+
+static bool
+pick_stalled(const struct pp_result *r)
+{
+    return r->reason == PP_RS_TLS_TIMEOUT && counted(r);
+}
+
+/* The handshake got nothing back with full-size packets and finished with
+ * small ones: large packets are dropped on the way, and no ICMP "too big"
+ * comes back to make the sender shrink them. */
+static void
+rule_mtu(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_stalled, idx, MAXSEL), m = 0, i;
+    struct pp_finding *f;
+    char *h;
+
+    for (i = 0; i < n; i++) {
+        const struct pp_result *q = retry_of(c, c->rep->results[idx[i]]);
+        if (q != NULL && q->tls.handshake_done)
+            idx[m++] = idx[i];
+    }
+    if (m == 0)
+        return;
+    f = emit(c, "PATH_MTU_BLACKHOLE", any_required(c, idx, m) ? PP_SEV_CRITICAL
+                                                              : PP_SEV_WARNING);
+    h = hosts(c, idx, m, true);
+    f->title = pp_xstrdup("Large packets are lost on the way (a path MTU black hole)");
+    f->detail = pp_xasprintf("The TLS handshake with %s stalls with full-size packets "
+                             "and finishes when tried again with %d-byte segments: "
+                             "a link on the path has a smaller MTU and drops larger packets "
+                             "without the ICMP \"fragmentation needed\" / \"packet too big\" "
+                             "message that would make the sender shrink them.  Connections "
+                             "open, then hang.", h, PP_SMALL_MSS);
+    free(h);
+    f->advice_user = pp_xstrdup("Try another network; if a VPN is on, try without it.  "
+                                "Whoever runs this network should check its MTU.");
+    f->advice_admin = pp_xstrdup("Find the link with the smaller MTU (VPN, PPPoE, GRE/IPsec "
+                                 "tunnels) and clamp the TCP MSS there (e.g. nftables "
+                                 "'tcp flags syn tcp option maxseg size set rt mtu'), or let "
+                                 "ICMP type 3 code 4 and ICMPv6 type 2 through.");
+    claim(c, f, idx, m);
+}
+
 /* A target's results in the report, by family. */
 static bool
 target_ok_family(struct ctx *c, const struct pp_target *t, int family)
@@ -412,7 +476,7 @@ target_ok_family(struct ctx *c, const struct pp_target *t, int family)
 
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (r->target == t && r->family == family && r->state == PP_ST_OK)
+        if (r->target == t && r->family == family && r->state == PP_ST_OK && counted(r))
             return true;
     }
     return false;
@@ -427,7 +491,7 @@ rule_ipv6(struct ctx *c)
 
     for (i = 0; i < c->rep->n && n < MAXSEL; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (c->explained[i] || r->state == PP_ST_OK || r->family != AF_INET6)
+        if (c->explained[i] || r->state == PP_ST_OK || r->family != AF_INET6 || !counted(r))
             continue;
         if (r->state != PP_ST_FILTERED && r->state != PP_ST_UNREACHABLE &&
             r->state != PP_ST_BLOCKED && r->state != PP_ST_CLOSED)
@@ -469,6 +533,8 @@ rule_apns_device(struct ctx *c)
 
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
+        if (!counted(r))
+            continue;
         if (is_courier_port(r, 5223)) {
             n5223++;
             ok5223 += r->state == PP_ST_OK;
@@ -509,7 +575,7 @@ rule_apns_device(struct ctx *c)
         f->advice_admin = pp_xstrdup("Nothing to do.");
         for (i = 0; i < c->rep->n; i++)
             if (is_courier_port(c->rep->results[i], 5223) &&
-                c->rep->results[i]->state == PP_ST_OK)
+                c->rep->results[i]->state == PP_ST_OK && counted(c->rep->results[i]))
                 add_check(f, c->rep->results[i]);
         return;
     }
@@ -545,7 +611,7 @@ rule_apns_device(struct ctx *c)
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
         if (r->target->service == PP_SV_APNS_DEVICE && r->target->port != 5223 &&
-            failed(r) && !c->explained[i]) {
+            failed(r) && !c->explained[i] && counted(r)) {
             add_check(f, r);
             c->explained[i] = true;
         }
@@ -562,7 +628,7 @@ rule_apns_provider(struct ctx *c)
     char *mode;
 
     for (i = 0; i < c->rep->n; i++)
-        total += pick_provider(c->rep->results[i]);
+        total += pick_provider(c->rep->results[i]) && counted(c->rep->results[i]);
     n = select_failed(c, pick_provider, idx, MAXSEL);
     if (n == 0 || n < total)
         return;   /* one of 443 and 2197 works: the provider API is reachable */
@@ -823,7 +889,8 @@ rule_network_ok(struct ctx *c)
         if (c->out->f[i].severity != PP_SEV_INFO)
             return;
     for (i = 0; i < c->rep->n; i++)
-        if (failed(c->rep->results[i]) && c->rep->results[i]->target->required)
+        if (failed(c->rep->results[i]) && c->rep->results[i]->target->required &&
+            counted(c->rep->results[i]))
             return;
     f = emit(c, "NETWORK_OK", PP_SEV_INFO);
     f->title = pp_xstrdup("The network is fine: every required check passed");
@@ -1101,6 +1168,7 @@ static const struct {
     {"clock", rule_clock},
     {"captive", rule_captive},
     {"interception", rule_intercepted},
+    {"mtu", rule_mtu},
     {"ipv6", rule_ipv6},
     {"apns-device", rule_apns_device},
     {"apns-provider", rule_apns_provider},
@@ -1134,13 +1202,14 @@ area_verdict(const struct pp_report *rep, const enum pp_service *sv, size_t nsv)
 
         for (k = 0; k < nsv; k++)
             in = in || r->target->service == sv[k];
-        if (!in)
+        if (!in || !counted(r))
             continue;
         seen++;
         if (r->state == PP_ST_OK)
             continue;
         for (k = 0; k < rep->n; k++)
-            if (rep->results[k]->target == r->target && rep->results[k]->state == PP_ST_OK)
+            if (rep->results[k]->target == r->target && rep->results[k]->state == PP_ST_OK &&
+                counted(rep->results[k]))
                 target_ok = true;
         if (!target_ok && r->target->required)
             blocked = true;

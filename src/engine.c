@@ -55,6 +55,7 @@ struct pp_check {
     size_t outlen, outoff;
     bool read_wants_write;   /* TLS: a read needs the socket writable */
     bool got_byte;
+    int mss;                 /* TCP_MAXSEG before the connect, or 0 */
     struct pp_check *next;   /* the wait queue */
     struct pp_check *all_prev, *all_next;  /* checks not yet freed */
 };
@@ -256,9 +257,11 @@ pp_check_recv(struct pp_check *c, void *buf, size_t len)
             if (e == SSL_ERROR_SYSCALL && errno == 0)
                 return 0;   /* EOF without close_notify: many servers */
             if (e == SSL_ERROR_SSL) {
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING   /* OpenSSL 3 */
                 unsigned long ev = ERR_peek_last_error();
                 if (ERR_GET_REASON(ev) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
                     return 0;
+#endif
                 errno = EPROTO;
             }
             return PP_RECV_ERROR;
@@ -519,6 +522,45 @@ pp_check_want(struct pp_check *c, short events)
     pp_loop_events(c->e->loop, c->fd, events);
 }
 
+static struct pp_check *check_new(struct pp_engine *e, struct pp_result *r);
+
+/* The handshake did not finish in time.  The same check runs again, once,
+ * with small segments (TCP_MAXSEG): if it then finishes, large packets are
+ * lost on the way and no ICMP "too big" comes back, a path MTU black hole
+ * (see PATH_MTU_BLACKHOLE).  Typically the server's first small records
+ * (ServerHello) arrive and its full-size certificate flight does not. */
+static void
+tls_stalled(struct pp_check *c, double now)
+{
+    struct pp_engine *e = c->e;
+    unsigned long got = c->ssl ? BIO_number_read(SSL_get_rbio(c->ssl)) : 0;
+    struct pp_result *r;
+    struct pp_check *again;
+
+    c->r->t_tls = now - c->t_phase;
+    pp_detail_int(c->r, "tls_bytes_received", (long long)got);
+    if (c->mss != 0 || !e->o->mss_retry || e->over) {
+        set(c->r, PP_ST_TLS_FAILED, PP_RS_TLS_TIMEOUT, "the port accepts connections but the "
+            "TLS handshake did not finish in time (%lu bytes came back)", got);
+        return;
+    }
+    set(c->r, PP_ST_TLS_FAILED, PP_RS_TLS_TIMEOUT, "the port accepts connections but the "
+        "TLS handshake did not finish in time (%lu bytes came back); tried again with "
+        "%d-byte segments", got, PP_SMALL_MSS);
+    r = new_result(c->r->target, c->r->order);
+    r->has_address = true;
+    r->family = c->r->family;
+    r->t_dns = c->r->t_dns;
+    memcpy(r->address, c->r->address, sizeof(r->address));
+    r->id = pp_xasprintf("%s/mss%d", c->r->id, PP_SMALL_MSS);
+    r->retry_of = pp_xstrdup(c->r->id);
+    pp_detail_int(r, "mss", PP_SMALL_MSS);
+    again = check_new(e, r);
+    memcpy(&again->sa, &c->sa, sizeof(c->sa));
+    again->salen = c->salen;
+    again->mss = PP_SMALL_MSS;
+}
+
 static void
 check_deadline(void *arg)
 {
@@ -533,9 +575,7 @@ check_deadline(void *arg)
             pp_reason_sentence(PP_RS_NO_RESPONSE));
         break;
     case PH_TLS:
-        c->r->t_tls = now - c->t_phase;
-        set(c->r, PP_ST_TLS_FAILED, PP_RS_TLS_TIMEOUT,
-            "the port accepts connections but the TLS handshake did not finish in time");
+        tls_stalled(c, now);
         break;
     case PH_PROBE:
         if (p->timeout != NULL)
@@ -607,6 +647,12 @@ check_start(struct pp_check *c)
         return true;
     }
     pp_netx_prepare(fd, c->sa.ss_family);
+    if (c->mss != 0 && !pp_netx_small_segments(fd, c->mss)) {
+        set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not ask for %d-byte segments: %s",
+            c->mss, strerror(errno));
+        check_finish(c);
+        return true;
+    }
     rc = connect(fd, (struct sockaddr *)&c->sa, c->salen);
     if (rc == 0) {
         connected(c);
@@ -617,7 +663,6 @@ check_start(struct pp_check *c)
     return true;
 }
 
-static struct pp_check *check_new(struct pp_engine *e, struct pp_result *r);
 static void pump_once(struct pp_engine *e);
 static void make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
                        size_t k, double t_dns);
@@ -1102,7 +1147,10 @@ cmp_result(const void *a, const void *b)
     const struct pp_result *x = *(struct pp_result *const *)a;
     const struct pp_result *y = *(struct pp_result *const *)b;
 
-    return x->order < y->order ? -1 : x->order > y->order;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    /* A small-segment retry right after the check it repeats. */
+    return (x->retry_of != NULL) - (y->retry_of != NULL);
 }
 
 struct pp_engine *

@@ -39,6 +39,8 @@ struct pp_engine_opts {
     struct pp_feed *feed; /* more checks, pulled lazily; or NULL */
     double rate;          /* new connections per second at most; 0: no limit */
     bool progress;        /* progress lines on standard error */
+    bool mss_retry;       /* a TLS handshake that stalls runs again with small
+                           * segments (PATH_MTU_BLACKHOLE) */
     struct pp_tls_ctx *tls;
 };
 

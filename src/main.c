@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "live.h"
 #include "loop.h"
+#include "netx.h"
 #include "plan.h"
 #include "ppconfig.h"
 #include "probe.h"
@@ -967,6 +968,9 @@ main(int argc, char **argv)
     st.o.want_v4 = !st.only6;
     st.o.want_v6 = !st.only4;
     st.o.resolver = st.resolver;
+    /* The audit judges each check as it is; the retry is a diagnosis, and
+     * only where the system can ask for small segments (Linux). */
+    st.o.mss_retry = !st.audit && pp_netx_can_shrink_segments();
 
     pp_audit_init(&audit);
     if (st.audit) {

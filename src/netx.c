@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <string.h>
@@ -25,6 +26,34 @@ pp_netx_nonblock(int fd)
     if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
         return -1;
     return 0;
+}
+
+/*
+ * Linux sends the TCP_MAXSEG set before the connect as the SYN's MSS, so
+ * the server's segments shrink.  macOS and the BSDs take the SYN's MSS from
+ * the interface and refuse values above their 512-byte default there: no
+ * small-segment retry on them.
+ */
+bool
+pp_netx_small_segments(int fd, int mss)
+{
+#if defined(__linux__) && defined(TCP_MAXSEG)
+    return setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) == 0;
+#else
+    (void)fd;
+    (void)mss;
+    return false;
+#endif
+}
+
+bool
+pp_netx_can_shrink_segments(void)
+{
+#if defined(__linux__) && defined(TCP_MAXSEG)
+    return true;
+#else
+    return false;
+#endif
 }
 
 #if defined(HAVE_LINUX_ERRQUEUE_H) && defined(IP_RECVERR)

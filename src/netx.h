@@ -27,5 +27,9 @@ void pp_netx_prepare(int fd, int family);
 bool pp_netx_icmp(int fd, struct pp_icmp *out);
 /* Make fd non-blocking and close-on-exec; -1 on failure. */
 int pp_netx_nonblock(int fd);
+/* Before the connect: ask the server for segments of at most mss bytes.
+ * False where the system cannot (then do not rely on it). */
+bool pp_netx_small_segments(int fd, int mss);
+bool pp_netx_can_shrink_segments(void);
 
 #endif

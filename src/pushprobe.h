@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 2   /* 1: verdicts, findings, context; 2: capture, flows */
+#define PP_JSON_SCHEMA_MINOR 3   /* 1: verdicts, findings, context; 2: capture, flows;
+                                  * 3: retry_of */
 
 /* Exit statuses (documented in pushprobe.1). */
 #define PP_EXIT_OK 0
@@ -191,7 +192,13 @@ struct pp_result {
     struct pp_kv *details;   /* allocated when a probe sets one */
     size_t ndetails;
     uint64_t order;      /* sort key: plan index, redirect hop, family, DNS order */
+    char *retry_of;      /* the id of the check this one repeats with small TCP
+                          * segments, or NULL */
 };
+
+/* The segment size of the path-MTU retry: IPv4's minimum datagram (576)
+ * less the IP and TCP headers. */
+#define PP_SMALL_MSS 536
 
 struct pp_diagnosis;
 struct pp_context;

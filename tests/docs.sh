@@ -35,6 +35,8 @@ names["finding code"] = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', rea
 fields = set()
 for text in sources("ui/*.c", "src/*.c", "probes/*.c"):
     fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*\w+,\s*"([a-z0-9_]+)"', text))
+    # the reports' own key+value helpers (string or null, milliseconds, address, seconds)
+    fields.update(re.findall(r'\b(?:opt_str|ms|jaddr|jsecs)\(\s*&?\w+,\s*"([a-z0-9_]+)"', text))
     fields.update(re.findall(r'pp_detail_(?:str|int|bool|num)\(\s*[\w>-]+,\s*"([a-z0-9_]+)"',
                              text))
 names["JSON field"] = fields

@@ -215,6 +215,7 @@ pp_report_json(FILE *f, const struct pp_report *rep)
         details_obj(&w, r);
         opt_str(&w, "message", r->message);
         opt_str(&w, "note", t->note);
+        opt_str(&w, "retry_of", r->retry_of);
         if (rep->capture != NULL) {
             char ev[256] = "";
             if (r->has_address)

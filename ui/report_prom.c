@@ -45,6 +45,17 @@ check_labels(FILE *f, const struct pp_result *r)
     label(f, "address", r->has_address ? r->address : "", false);
     label(f, "family", r->has_address ? (r->family == AF_INET6 ? "ipv6" : "ipv4") : "", false);
     label(f, "port", port, false);
+    /* Two URLs on one server stay apart. */
+    if (r->target->path != NULL && strcmp(r->target->path, "/") != 0)
+        label(f, "path", r->target->path, false);
+}
+
+/* A small-segment retry is the diagnosis' evidence (PATH_MTU_BLACKHOLE):
+ * as a series it would repeat its check's labels. */
+static bool
+exported(const struct pp_result *r)
+{
+    return r->retry_of == NULL;
 }
 
 static void
@@ -114,18 +125,24 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
 
     head(f, "probe_success", "gauge", "Whether the check succeeded (1) or not (0).");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         fputs("probe_success{", f);
         check_labels(f, rep->results[i]);
         fprintf(f, "} %d\n", rep->results[i]->state == PP_ST_OK);
     }
     head(f, "probe_duration_seconds", "gauge", "How long the check took, DNS included.");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         fputs("probe_duration_seconds{", f);
         check_labels(f, rep->results[i]);
         fprintf(f, "} %.6f\n", rep->results[i]->t_total > 0 ? rep->results[i]->t_total / 1e3 : 0);
     }
     head(f, "probe_dns_lookup_time_seconds", "gauge", "How long the name took to resolve.");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         if (rep->results[i]->t_dns < 0)
             continue;
         fputs("probe_dns_lookup_time_seconds{", f);
@@ -135,6 +152,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     head(f, "probe_ssl_earliest_cert_expiry", "gauge",
          "When the server's certificate expires, in seconds since 1970.");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         if (!rep->results[i]->tls.have_cert)
             continue;
         fputs("probe_ssl_earliest_cert_expiry{", f);
@@ -143,6 +162,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_tls_version_info", "gauge", "The TLS version negotiated.");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         char v[32];
         if (!rep->results[i]->tls.handshake_done)
             continue;
@@ -154,6 +175,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_http_status_code", "gauge", "The HTTP status of the answer.");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         const struct pp_kv *kv = pp_detail_get(rep->results[i], "http_status");
         if (kv == NULL || kv->type != PP_KV_INT)
             continue;
@@ -163,6 +186,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "pushprobe_check_state", "gauge", "The state and reason of each check (always 1).");
     for (i = 0; i < rep->n; i++) {
+        if (!exported(rep->results[i]))
+            continue;
         fputs("pushprobe_check_state{", f);
         check_labels(f, rep->results[i]);
         label(f, "state", pp_state_name(rep->results[i]->state), false);

@@ -153,7 +153,7 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
     }
     pp_summarize(rep, &s);
     fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s\n", color ? C_BOLD : "",
-            PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, rep->n,
+            PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, s.checks,
             rep->duration_ms / 1000.0);
     if (rep->diag != NULL)
         diagnosis_text(f, rep->diag, color);
@@ -174,7 +174,13 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
                     (int)aw, "ADDRESS", "PORT", "STATE", "REASON", "TIME", "DETAILS");
             last = sv;
         }
-        details(r, det, sizeof(det));
+        if (r->retry_of != NULL) {
+            /* The path-MTU retry of the row above. */
+            size_t l = (size_t)snprintf(det, sizeof(det), "retried with small segments: ");
+            details(r, det + l, sizeof(det) - l);
+        } else {
+            details(r, det, sizeof(det));
+        }
         if (rep->capture != NULL && r->has_address) {
             char ev[256];
             size_t l = strlen(det);

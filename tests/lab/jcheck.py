@@ -3,7 +3,8 @@
 
 The expression is Python and sees:
   doc     the whole report
-  checks  doc["checks"]
+  checks  doc["checks"] but the small-segment retries (see retry_of)
+  retries those retries
   c(host, port, fam="ipv4")        the one matching check (fails if not one)
   cs(host=None, port=None, fam=None, service=None)  matching checks
   codes   the finding codes, in order
@@ -23,7 +24,8 @@ def main():
     except Exception as e:  # a broken report is a failure, not a crash
         print(f"  cannot read JSON from {path}: {e}")
         return 1
-    checks = doc.get("checks", [])
+    checks = [k for k in doc.get("checks", []) if not k.get("retry_of")]
+    retries = [k for k in doc.get("checks", []) if k.get("retry_of")]
 
     def cs(host=None, port=None, fam=None, service=None):
         return [k for k in checks
@@ -49,8 +51,8 @@ def main():
         return doc.get("verdicts", {}).get(area)
 
     try:
-        ok = eval(expr, {"doc": doc, "checks": checks, "c": c, "cs": cs, "codes": codes,
-                         "f": f, "v": v})
+        ok = eval(expr, {"doc": doc, "checks": checks, "retries": retries, "c": c, "cs": cs,
+                         "codes": codes, "f": f, "v": v})
     except Exception as e:
         print(f"  {expr}: {type(e).__name__}: {e}")
         return 1

@@ -32,4 +32,7 @@ jcheck "$J" 'c("17.253.1.10", 6003)["state"] == "tls-failed" and c("17.253.1.10"
 jcheck "$J" 'c("17.253.1.10", 6004)["state"] == "tls-failed" and c("17.253.1.10", 6004)["reason"] == "tls-timeout"' "a slow drip of a record header: tls-timeout at the deadline"
 jcheck "$J" 'c("17.253.1.10", 6005)["state"] == "tls-failed" and c("17.253.1.10", 6005)["tls"]["client_cert_requested"] is True' "client certificate required: the request is recorded"
 jcheck "$J" 'all(k["timings_ms"]["total"] < 2600 for k in checks)' "every check ends by its deadline"
+if [ "$(uname -s)" = Linux ]; then
+    jcheck "$J" 'sorted(r["port"] for r in retries) == [6002, 6004] and all(r["reason"] == "tls-timeout" for r in retries) and "PATH_MTU_BLACKHOLE" not in codes' "the stalls are tried again with small segments, stall again: no MTU black hole"
+fi
 lab_finish

@@ -43,6 +43,14 @@ check "$M" 'get("probe_ssl_earliest_cert_expiry", host="api.push.apple.com", por
 check "$M" 'get("probe_http_status_code", host="api.push.apple.com", port="2197", family="ipv4") == [403.0]' "probe_http_status_code of APNs' answer"
 check "$M" 'get("probe_tls_version_info", host="courier.push.apple.com", port="5223", family="ipv4", version="TLS 1.3") == [1.0]' "probe_tls_version_info labelled like blackbox_exporter"
 check "$M" 'get("pushprobe_finding", code="NETWORK_OK", severity="info") == [1.0]' "pushprobe_finding NETWORK_OK"
+# Two URLs on one server: apart by their path label, no repeated series.
+D=$LAB_TMP/dps.prom
+prom "$D" --format prometheus --profile none --ca-file "$LAB_TMP/certs/corp-root.pem" \
+    --dp https://dp.corp.test/pkgs/Tool.pkg --dp https://dp.corp.test/pkgs/Other.pkg
+lint "$D" "two URLs on one server"
+check "$D" 'len(get("probe_success", host="dp.corp.test", path="/pkgs/Tool.pkg", family="ipv4")) == 1 and len(get("probe_success", host="dp.corp.test", path="/pkgs/Other.pkg", family="ipv4")) == 1' "a path label for each URL"
+if [ "$(grep -v '^#' "$D" | sed 's/ [^ ]*$//' | sort | uniq -d | wc -l)" = 0 ]; then echo "ok: no repeated series"; else
+    echo "FAIL: repeated series"; LAB_FAILS=$((LAB_FAILS + 1)); fi
 N=$LAB_TMP/healthy.nagios
 prom "$N" --nagios
 if grep -q '^PUSHPROBE OK - push ok' "$N" && grep -q '|' "$N"; then echo "ok: --nagios: OK line with perfdata"; else echo "FAIL: --nagios OK"; cat "$N"; LAB_FAILS=$((LAB_FAILS + 1)); fi

@@ -127,6 +127,61 @@ test_fallback_and_blocked(void **state)
     done(&w);
 }
 
+/* A retry with small segments, as the engine adds it after a stall. */
+static struct pp_result *
+retry(struct world *w, const struct pp_result *of, enum pp_state st, bool done_tls)
+{
+    struct pp_result *r = result(w, of->target, of->family, st,
+                                 st == PP_ST_OK ? PP_RS_TLS_OK : PP_RS_TLS_TIMEOUT);
+
+    free(r->id);
+    r->id = pp_xasprintf("%s/mss536", of->id);
+    r->retry_of = pp_xstrdup(of->id);
+    r->tls.handshake_done = done_tls;
+    return r;
+}
+
+static void
+test_mtu_blackhole(void **state)
+{
+    struct world w;
+    const struct pp_finding *f;
+    struct pp_summary s;
+
+    (void)state;
+    /* 5223 stalls, the retries finish: the black hole, not a blocked port;
+     * the retries count nowhere else. */
+    setup_world(&w);
+    courier(&w, PP_ST_TLS_FAILED, PP_RS_TLS_TIMEOUT, PP_ST_OK);
+    retry(&w, w.rep.results[0], PP_ST_OK, true);
+    retry(&w, w.rep.results[1], PP_ST_OK, true);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "PATH_MTU_BLACKHOLE");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_int_equal(f->nchecks, 2);
+    assert_string_equal(f->checks[0], "courier.push.apple.com:5223/ipv4");
+    assert_null(pp_diagnosis_find(&w.d, "APNS_FALLBACK_443"));
+    assert_null(pp_diagnosis_find(&w.d, "APNS_OK"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_DEGRADED);
+    pp_summarize(&w.rep, &s);
+    assert_int_equal(s.checks, 4);
+    assert_int_equal(s.failed, 2);
+    done(&w);
+
+    /* The retries stall too: not the MTU; the port's own finding stands. */
+    setup_world(&w);
+    courier(&w, PP_ST_TLS_FAILED, PP_RS_TLS_TIMEOUT, PP_ST_OK);
+    retry(&w, w.rep.results[0], PP_ST_TLS_FAILED, false);
+    retry(&w, w.rep.results[1], PP_ST_TLS_FAILED, false);
+    pp_diagnose(&w.rep, &w.d);
+    assert_null(pp_diagnosis_find(&w.d, "PATH_MTU_BLACKHOLE"));
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_non_null(f);
+    assert_int_equal(f->nchecks, 2);
+    done(&w);
+}
+
 static void
 test_dns_one_root_cause(void **state)
 {
@@ -269,6 +324,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_network_ok),
         cmocka_unit_test(test_fallback_and_blocked),
+        cmocka_unit_test(test_mtu_blackhole),
         cmocka_unit_test(test_dns_one_root_cause),
         cmocka_unit_test(test_interception_explains_push),
         cmocka_unit_test(test_ipv6_broken),
