@@ -23,9 +23,10 @@
 
 /* A syntactically valid device token that belongs to nobody. */
 #define APNS_PATH "/3/device/0000000000000000000000000000000000000000000000000000000000000000"
-static const char apns_body[] = "{\"aps\":{}}";
 
 #ifdef HAVE_NGHTTP2
+
+static const char apns_body[] = "{\"aps\":{}}";
 
 struct apns {
     nghttp2_session *s;

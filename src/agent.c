@@ -113,6 +113,7 @@ struct agent {
     const struct pp_agent_opts *ao;
     const struct pp_plan *plan;
     const struct pp_engine_opts *eo;
+    struct pp_engine_opts eo_own;  /* the caller's, maybe with a lower --parallel */
     struct pp_loop *loop;
     struct MHD_Daemon *mhd;
     short watched[FD_SETSIZE];
@@ -401,11 +402,18 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     struct agent a;
     struct sigaction sa;
     int rc = 0;
+    bool epoll;
 
     memset(&a, 0, sizeof(a));
     a.ao = ao;
     a.plan = plan;
-    a.eo = eo;
+    a.eo_own = *eo;
+    a.eo = &a.eo_own;
+    epoll = MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES;
+    /* Without epoll libmicrohttpd selects, and drops connections whose
+     * descriptor is FD_SETSIZE or above: leave it room below that. */
+    if (!epoll && a.eo_own.parallel > FD_SETSIZE - 128)
+        a.eo_own.parallel = FD_SETSIZE - 128;
     if (ao->token_file != NULL && (a.token = read_token(ao->token_file, err, errlen)) == NULL)
         return -1;
     a.loop = pp_loop_new();
@@ -413,8 +421,8 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     /* Where libmicrohttpd has epoll (Linux), it hands us one descriptor for
      * all its connections and reads optimistically (turbo); elsewhere we
      * watch each of its descriptors. */
-    a.mhd = MHD_start_daemon(MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
-                             MHD_USE_EPOLL | MHD_USE_TURBO : 0, 0, NULL, NULL, handle, &a,
+    a.mhd = MHD_start_daemon(epoll ? MHD_USE_EPOLL | MHD_USE_TURBO : 0, 0, NULL, NULL, handle,
+                             &a,
                              MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ao->addr,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,

@@ -78,6 +78,9 @@ pp_classify_connect(int err, bool immediate, const struct pp_icmp *icmp)
         /* Failing inside connect() means this host has no route. */
         return v(PP_ST_UNREACHABLE, immediate ? PP_RS_NO_ROUTE : PP_RS_NET_UNREACH);
     case EHOSTUNREACH:
+        /* Inside connect(): this host's routing refused (an "unreachable"
+         * route; macOS and the BSDs say this with no route at all). */
+        return v(PP_ST_UNREACHABLE, immediate ? PP_RS_NO_ROUTE : PP_RS_HOST_UNREACH);
     case EHOSTDOWN:
         return v(PP_ST_UNREACHABLE, PP_RS_HOST_UNREACH);
     case EADDRNOTAVAIL:
@@ -104,8 +107,15 @@ pp_reason_sentence(enum pp_reason r)
     switch (r) {
     case PP_RS_SYN_ACK: return "the port accepted the connection";
     case PP_RS_CONN_REFUSED:
+#ifdef __linux__
         return "the connection was refused (TCP reset): nothing listens there, "
                "or a firewall resets it";
+#else
+        /* The BSD stacks turn an ICMP reject into the same error, and
+         * tell nothing of who sent it. */
+        return "the connection was refused (a TCP reset or an ICMP reject): nothing "
+               "listens there, or a firewall refuses it";
+#endif
     case PP_RS_CONN_RESET: return "the connection was reset";
     case PP_RS_NO_RESPONSE:
         return "no answer before the deadline: packets are silently dropped on the way";

@@ -102,6 +102,45 @@ load_system_roots(X509_STORE *store)
     ERR_clear_error();
 }
 
+#ifdef __APPLE__
+/* macOS keeps the roots it trusts in keychains, not in OpenSSL's bundle:
+ * the ones an MDM profile installs (a company CA for the MDM, the
+ * distribution points, an inspecting proxy) are in the System keychain.
+ * Read them with security(1), as PEM.  Trust settings are not consulted:
+ * a certificate there counts as a root. */
+static void
+load_keychain_roots(X509_STORE *store)
+{
+    FILE *f = popen("/usr/bin/security find-certificate -a -p "
+                    "/Library/Keychains/System.keychain "
+                    "/System/Library/Keychains/SystemRootCertificates.keychain 2>/dev/null",
+                    "r");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (f == NULL)
+        return;
+    for (;;) {
+        if (cap - len < 65536) {
+            if (cap >= (size_t)16 << 20)
+                break;   /* more than 16 MiB of certificates: enough */
+            cap = cap ? cap * 2 : 262144;
+            buf = pp_xrealloc(buf, cap + 1, 1);
+        }
+        if ((n = fread(buf + len, 1, cap - len, f)) == 0)
+            break;
+        len += n;
+    }
+    pclose(f);
+    if (buf != NULL) {
+        buf[len] = '\0';
+        (void)load_string(store, buf);
+        free(buf);
+    }
+    ERR_clear_error();
+}
+#endif
+
 static int ex_info_idx = -1;
 
 static int
@@ -265,9 +304,11 @@ pp_tls_step(SSL *ssl, short *events, struct pp_verdict *v, char *msg,
         snprintf(msg, msglen,
                  "the server does not speak TLS on this port (%s): something else answers",
                  ERR_reason_error_string(ev));
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING   /* OpenSSL 3; 1.1.1 gives SSL_ERROR_SYSCALL */
     } else if (lib == ERR_LIB_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         *v = verdict(PP_ST_TLS_FAILED, PP_RS_TLS_EOF);
         snprintf(msg, msglen, "the server closed the connection during the TLS handshake");
+#endif
     } else {
         const char *s = ev ? ERR_reason_error_string(ev) : NULL;
         *v = verdict(PP_ST_TLS_FAILED, PP_RS_TLS_HANDSHAKE);
@@ -391,6 +432,9 @@ system_store(struct pp_tls_ctx *c)
 {
     if (!c->system_loaded) {
         load_system_roots(c->store[PP_TRUST_SYSTEM]);
+#ifdef __APPLE__
+        load_keychain_roots(c->store[PP_TRUST_SYSTEM]);
+#endif
         c->system_loaded = true;
     }
     return c->store[PP_TRUST_SYSTEM];

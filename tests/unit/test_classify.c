@@ -49,6 +49,9 @@ test_connect_errno(void **state)
                    PP_ST_UNREACHABLE, PP_RS_NET_UNREACH);
     expect_verdict(pp_classify_connect(EHOSTUNREACH, false, NULL),
                    PP_ST_UNREACHABLE, PP_RS_HOST_UNREACH);
+    /* Refused inside connect(): the local routing, not a router. */
+    expect_verdict(pp_classify_connect(EHOSTUNREACH, true, NULL),
+                   PP_ST_UNREACHABLE, PP_RS_NO_ROUTE);
     expect_verdict(pp_classify_connect(EACCES, false, NULL),
                    PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED);
     expect_verdict(pp_classify_connect(EPERM, false, NULL),
