@@ -1,7 +1,10 @@
 #!/bin/sh
 # Install what pushprobe needs to build and to run its tests on Debian 12
-# (bookworm) or Ubuntu.  Run as root (or with sudo).
+# (bookworm) or Ubuntu.  Run as root (or with sudo).  With --bench, also the
+# tools the benchmarks compare against (bench/).
 set -e
+bench=""
+[ "${1:-}" = "--bench" ] && bench="time netcat-openbsd curl nmap wrk prometheus-blackbox-exporter tcpdump tshark"
 export DEBIAN_FRONTEND=noninteractive
 if [ ! -d /var/lib/apt/lists/partial ] || [ -z "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
     apt-get update -qq
@@ -23,5 +26,5 @@ apt-get install -y -qq --no-install-recommends \
     ca-certificates \
     libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev \
     libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin \
-    nginx samba chrony prometheus \
+    nginx samba chrony prometheus $bench \
     >/dev/null
