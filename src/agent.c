@@ -1,10 +1,9 @@
 /*
  * The agent (--serve): run the plan every --interval seconds and serve the
  * last run over HTTP for Prometheus and friends.  libmicrohttpd runs inside
- * our one poll() loop (external-select mode: its descriptors, or on Linux
- * its one epoll descriptor, are watched like any other, and MHD_run()
- * handles what is ready), so a slow scraper never stalls probing and
- * probing never stalls a scrape.
+ * our one poll() loop (external-select mode: its descriptors are watched
+ * like any other, and MHD_run() handles what is ready), so a slow scraper
+ * never stalls probing and probing never stalls a scrape.
  *
  * Only GET; targets come from the command line and the configuration
  * file, never from a request (no /probe?target=: that is an open proxy).
@@ -402,27 +401,24 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     struct agent a;
     struct sigaction sa;
     int rc = 0;
-    bool epoll;
 
     memset(&a, 0, sizeof(a));
     a.ao = ao;
     a.plan = plan;
     a.eo_own = *eo;
     a.eo = &a.eo_own;
-    epoll = MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES;
-    /* Without epoll libmicrohttpd selects, and drops connections whose
-     * descriptor is FD_SETSIZE or above: leave it room below that. */
-    if (!epoll && a.eo_own.parallel > FD_SETSIZE - 128)
+    /* libmicrohttpd selects, and drops connections whose descriptor is
+     * FD_SETSIZE or above: leave it room below that. */
+    if (a.eo_own.parallel > FD_SETSIZE - 128)
         a.eo_own.parallel = FD_SETSIZE - 128;
     if (ao->token_file != NULL && (a.token = read_token(ao->token_file, err, errlen)) == NULL)
         return -1;
     a.loop = pp_loop_new();
-    /* No error log: malformed requests are expected from the network. */
-    /* Where libmicrohttpd has epoll (Linux), it hands us one descriptor for
-     * all its connections and reads optimistically (turbo); elsewhere we
-     * watch each of its descriptors. */
-    a.mhd = MHD_start_daemon(epoll ? MHD_USE_EPOLL | MHD_USE_TURBO : 0, 0, NULL, NULL, handle,
-                             &a,
+    /* No error log: malformed requests are expected from the network.
+     * Not MHD_USE_EPOLL: in external mode (0.9.75) its listening socket
+     * could stay out of the epoll set after the connection limit or EMFILE
+     * was hit, and the agent never accepted again (t_agent.sh). */
+    a.mhd = MHD_start_daemon(0, 0, NULL, NULL, handle, &a,
                              MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ao->addr,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,

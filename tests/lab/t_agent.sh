@@ -96,6 +96,42 @@ else
 fi
 [ "$(code http://$A/healthz)" = 200 ] && echo "ok: the server answers again once they are gone" || { echo "FAIL: /healthz after the abuse"; LAB_FAILS=$((LAB_FAILS + 1)); }
 
+# Out of descriptors: a low limit, runs holding silent connections, and
+# more idle clients than the limit allows; once they are gone the agent must
+# accept again (with libmicrohttpd's epoll mode it never did).
+C=127.0.0.1:9895
+lab_bg "$NS_C" python3 -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9894))
+s.listen(512)
+held = []
+while True:                               # accept, and never answer
+    held.append(s.accept()[0])'
+lab_wait_listen "$NS_C" 9894
+silent=""
+for i in $(seq 1 20); do silent="$silent 127.0.0.1:9894 http://127.0.0.1:9894/p$i"; done
+lab_bg "$NS_C" sh -c "ulimit -n 16; exec \"$PUSHPROBE\" --no-config --profile none --serve $C \
+    --interval 1 --timeout 2 $silent"
+lab_wait_listen "$NS_C" 9895
+ok=yes
+for round in 1 2 3; do   # it did not fail every time
+    ip netns exec "$NS_C" python3 - <<'PY'
+import socket, time
+conns = []
+for i in range(14):
+    try:
+        conns.append(socket.create_connection(("127.0.0.1", 9895), timeout=2))
+    except OSError:
+        pass
+time.sleep(6)
+PY
+    sleep 2
+    [ "$(code http://$C/healthz)" = 200 ] || ok=no
+done
+[ $ok = yes ] && echo "ok: out of descriptors and flooded, the agent accepts again afterwards" || { echo "FAIL: the agent stopped accepting after a flood at its descriptor limit"; LAB_FAILS=$((LAB_FAILS + 1)); }
+
 # --serve-token: a bearer token, compared whole; a short token is refused.
 B=127.0.0.1:9897
 printf 'a-long-enough-token-1234\n' > "$LAB_TMP/token"
