@@ -1196,6 +1196,10 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     pp_timer_init(&e->run_deadline, run_deadline, e);
     pp_loop_timer(loop, &e->run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
 
+    /* Counted as a lookup of its own while the targets start: a literal of
+     * a family not asked for resolves at once to nothing, and must not end
+     * the run before the targets after it are started. */
+    e->dns_open++;
     for (i = 0; i < plan->n; i++) {
         e->ts[i].e = e;
         e->ts[i].t = plan->t[i];
@@ -1203,6 +1207,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
         e->ts[i].base = (uint64_t)i << 20;
         start_target(e, &e->ts[i]);
     }
+    e->dns_open--;
     pump(e);
     maybe_over(e);
     return e;

@@ -259,6 +259,7 @@ struct settings {
     const char *save;
     bool prometheus;
     bool nagios;
+    bool once;
     bool serve;
     struct pp_agent_opts agent;
     double warn_ms, crit_ms;
@@ -886,18 +887,22 @@ main(int argc, char **argv)
             cli6 = true;
             apply_setting(&st, "ipv6", "yes", err, sizeof(err));
             break;
-        case 'j': st.json = true; break;
+        case 'j':
+            st.json = true;
+            st.prometheus = false;
+            break;
         case OPT_LIST: st.list = true; break;
         case OPT_SAVE: st.save = optarg; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                st.json = true;
-            else if (strcmp(optarg, "prometheus") == 0)
-                st.prometheus = true;
-            else if (strcmp(optarg, "text") != 0)
+        case OPT_FORMAT:   /* the last of --format and --json wins */
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "prometheus") != 0 &&
+                strcmp(optarg, "text") != 0)
                 die_usage("--format: want text, json or prometheus, got '%s'", optarg);
+            st.json = strcmp(optarg, "json") == 0;
+            st.prometheus = strcmp(optarg, "prometheus") == 0;
             break;
-        case OPT_ONCE: break;   /* one run is what happens without --serve */
+        case OPT_ONCE:   /* one run is what happens without --serve */
+            st.once = true;
+            break;
         case OPT_SERVE:
             if (pp_agent_parse_listen(optarg, &st.agent, err, sizeof(err)) < 0)
                 die_usage("--serve: %s", err);
@@ -1032,6 +1037,12 @@ main(int argc, char **argv)
         die_usage("--sniff and --read do not go with --audit");
     if ((st.read_file != NULL || st.sniff_only) && st.serve)
         die_usage("--read and --sniff-only do not go with --serve (--sniff does)");
+    if (st.serve && (st.audit || st.once || st.nagios))
+        die_usage("--serve runs again and again: not with --audit, --once or --nagios");
+    if (st.nagios && (st.json || st.prometheus || st.audit))
+        die_usage("--nagios prints one line: not with --json, --format or --audit");
+    if (st.audit && st.prometheus)
+        die_usage("the audit reports in text, JSON (--json) or CSV (--csv), not prometheus");
     if (cli_user && st.read_file == NULL && st.sniff == NULL)
         die_usage("-Z goes with --sniff or --read");
     watch_only = st.read_file != NULL || st.sniff_only;

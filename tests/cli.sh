@@ -158,6 +158,11 @@ usage_error 'timeout' --timeout --list
 usage_error 'timeout' --list --timeout
 usage_error 'sniff' --sniff-only --list
 usage_error 'duration' --duration 5 --list
+usage_error 'serve' --profile none --audit --serve 9999 -p 9 127.0.0.1 --list
+usage_error 'serve' --profile none --serve 9999 --once 127.0.0.1:9 --list
+usage_error 'nagios' --profile none --nagios --json 127.0.0.1:9 --list
+usage_error 'nagios' --profile none --nagios --audit -p 9 127.0.0.1 --list
+usage_error 'prometheus' --profile none --audit --format prometheus -p 9 127.0.0.1 --list
 usage_error 'duration' --sniff lo --duration abc --list
 usage_error 'exclude' --read x.pcap --sniff lo --list
 usage_error '-Z' -Z nobody --list
@@ -240,6 +245,17 @@ if [ "$rc" -eq 0 ] && grep '"state": "ok"' "$tmp/out" >/dev/null; then
 else
     fail "open port 127.0.0.1:$port: exit $rc, want 0 and \"state\": \"ok\""
     show --profile none --json "127.0.0.1:$port"
+fi
+
+# -4 with an IPv6 literal first: it has no address of the family asked for,
+# and the checks after it still run (they used to stay "pending").
+run --profile none --json -t 5 -4 "[::1]:$closed" "127.0.0.1:$closed" "127.0.0.2:$closed"
+if [ "$rc" -eq 1 ] && ! grep '"pending"' "$tmp/out" >/dev/null &&
+   [ "$(grep -c '"state": "closed"' "$tmp/out")" = 2 ] && grep -q '"no-address"' "$tmp/out"; then
+    ok "-4 with an IPv6 literal first: no-address for it, the others run"
+else
+    fail "-4 with an IPv6 literal first: exit $rc, or checks left pending"
+    show --profile none --json -4 "[::1]:$closed" "127.0.0.1:$closed" "127.0.0.2:$closed"
 fi
 
 run --profile none --json -t 5 "127.0.0.1:$closed"
