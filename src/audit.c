@@ -37,6 +37,7 @@ pp_audit_free(struct pp_audit *a)
     for (i = 0; i < a->nitems; i++)
         item_free(&a->items[i]);
     free(a->items);
+    free(a->addr_items);
     for (i = 0; i < a->ntargets; i++)
         pp_target_free(a->targets[i]);
     free(a->targets);
@@ -49,7 +50,10 @@ pp_audit_free(struct pp_audit *a)
 static struct pp_audit_item *
 new_item(struct pp_audit *a)
 {
-    a->items = pp_xrealloc(a->items, a->nitems + 1, sizeof(*a->items));
+    if (a->nitems == a->capitems) {   /* doubling: 100,000 lines read in linear time */
+        a->capitems = a->capitems ? a->capitems * 2 : 16;
+        a->items = pp_xrealloc(a->items, a->capitems, sizeof(*a->items));
+    }
     memset(&a->items[a->nitems], 0, sizeof(a->items[0]));
     return &a->items[a->nitems++];
 }
@@ -225,32 +229,41 @@ feed_next(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa)
 {
     struct pp_audit *a = ctx;
     uint64_t idx, span;
-    size_t i;
+    size_t lo, hi;
     socklen_t len;
+    struct pp_audit_item *it;
+    const struct pp_ports *p;
+    uint32_t pi;
+    uint16_t port;
 
     if (a->next >= a->total)
         return false;
     idx = a->shuffle ? permute(a, a->next) : a->next;
     a->next++;
-    for (i = 0; i < a->nitems; i++) {
-        struct pp_audit_item *it = &a->items[i];
-        const struct pp_ports *p;
-
-        if (it->spec.kind == PP_TS_NAME)
-            continue;
-        p = ports_of(a, it);
-        span = it->spec.count * p->count;
-        if (idx < span) {
-            uint32_t pi = (uint32_t)(idx % p->count);
-            uint16_t port = pp_ports_at(p, pi);
-            pp_tspec_addr(&it->spec, idx / p->count, port, sa, &len);
-            *t = addr_target(a, it, pi, port,
-                             wants_tls(a, NULL, (const struct sockaddr *)sa, port));
-            return true;
-        }
-        idx -= span;
+    /* The last address item that starts at or before idx (binary search:
+     * a --targets file of 100,000 lines makes 100,000 items). */
+    lo = 0;
+    hi = a->naddr_items;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->items[a->addr_items[mid]].first <= idx)
+            lo = mid;
+        else
+            hi = mid;
     }
-    return false;
+    if (a->naddr_items == 0)
+        return false;
+    it = &a->items[a->addr_items[lo]];
+    p = ports_of(a, it);
+    idx -= it->first;
+    span = it->spec.count * p->count;
+    if (idx >= span)
+        return false;
+    pi = (uint32_t)(idx % p->count);
+    port = pp_ports_at(p, pi);
+    pp_tspec_addr(&it->spec, idx / p->count, port, sa, &len);
+    *t = addr_target(a, it, pi, port, wants_tls(a, NULL, (const struct sockaddr *)sa, port));
+    return true;
 }
 
 static bool
@@ -305,7 +318,9 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
         if (pp_tspec_parse(r->spec.name, &tmp.spec, err, errlen) < 0)
             return -1;
         copy_ports(&tmp.ports, &r->ports);
-        for (k = 0; k < a->nitems; k++)
+        /* Quadratic: with a very long rule file only the latest items are
+         * compared (a repeat further back is checked twice, no harm). */
+        for (k = a->nitems > 4096 ? a->nitems - 4096 : 0; k < a->nitems; k++)
             if (covers(a, &a->items[k], &tmp))
                 break;
         if (k < a->nitems) {
@@ -319,6 +334,9 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
         return -1;
     }
     a->total = 0;
+    free(a->addr_items);
+    a->addr_items = pp_xcalloc(a->nitems, sizeof(*a->addr_items));
+    a->naddr_items = 0;
     for (i = 0; i < a->nitems; i++) {
         const struct pp_audit_item *it = &a->items[i];
         const struct pp_ports *p = ports_of(a, it);
@@ -340,6 +358,8 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
             snprintf(err, errlen, "too many checks");
             return -1;
         }
+        a->items[i].first = a->total;
+        a->addr_items[a->naddr_items++] = i;
         a->total += it->spec.count * p->count;
     }
     if (a->shuffle && a->total > 1) {

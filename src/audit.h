@@ -21,11 +21,14 @@ struct pp_audit_item {
     struct pp_tspec spec;
     struct pp_ports ports;   /* its own ports, or none (count 0): the default */
     struct pp_target **cache; /* per port index and TCP/TLS, made on first use */
+    uint64_t first;          /* feed index of its first check (address items) */
 };
 
 struct pp_audit {
     struct pp_audit_item *items;
-    size_t nitems;
+    size_t nitems, capitems;
+    size_t *addr_items;      /* the address items, by first feed index */
+    size_t naddr_items;
     struct pp_ports default_ports;
     bool have_default_ports;
     struct pp_policy policy;

@@ -95,6 +95,7 @@ struct pp_engine {
     time_t t0;
     bool feed_done;
     bool in_pump, pump_again;
+    unsigned burst;                    /* checks started by this turn of pump() */
     uint64_t fed;                      /* checks pulled from the feed */
     size_t done;                       /* checks finished */
     double tokens;                     /* rate limit: connections allowed now */
@@ -667,6 +668,8 @@ static void pump_once(struct pp_engine *e);
 static void make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
                        size_t k, double t_dns);
 
+#define PUMP_BURST 512   /* checks started before the loop gets a turn */
+
 static void
 pump_later(void *arg)
 {
@@ -732,10 +735,11 @@ pump(struct pp_engine *e)
         return;
     }
     e->in_pump = true;
+    e->burst = 0;
     do {
         e->pump_again = false;
         pump_once(e);
-    } while (e->pump_again && !e->over);
+    } while (e->pump_again && !e->over && e->burst < PUMP_BURST);
     e->in_pump = false;
 }
 
@@ -744,6 +748,15 @@ pump_once(struct pp_engine *e)
 {
     while (e->inflight < e->cap && !e->over) {
         struct pp_check *c;
+
+        /* Checks that fail inside connect() end at once and make room for
+         * the next: after a burst, back to the loop (the run's deadline,
+         * the agent, the dashboard) and on from a timer. */
+        if (e->burst >= PUMP_BURST) {
+            pp_loop_timer(e->loop, &e->rate_timer, pp_now_ms());
+            break;
+        }
+        e->burst++;
 
         if (e->qhead == NULL && !feed_one(e))
             break;

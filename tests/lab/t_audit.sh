@@ -54,4 +54,35 @@ J=$LAB_TMP/shuffle.json
 pp_run "$J" --audit --timeout 2 -p 443,8003 10.30.0.0/27 --shuffle --rate 200
 jcheck "$J" 'len(checks) == 64 and all(k["state"] == ("ok" if k["port"] == 443 else "closed") for k in checks if k["address"] != "10.30.0.0")' "--shuffle --rate: same states"
 jcheck "$J" 'doc["duration_ms"] >= 250' "--rate 200 spreads 64 connections over at least 0.3 s"
+
+# Checks that fail inside connect() end at once and make room for the next;
+# the run's deadline must still cut 16 million of them short.  In a
+# namespace of its own with no route at all (only loopback), so nothing is
+# sent anywhere.
+t0=$(date +%s)
+unshare -n sh -c 'ip link set lo up; exec "$0" --no-config --profile none --audit -p 9 2001:db8::/104 --timeout 1 --run-timeout 2 --csv' \
+    "$PUSHPROBE" > "$LAB_TMP/noroute.csv" 2> "$LAB_TMP/noroute.err"
+t1=$(date +%s)
+if [ $((t1 - t0)) -le 15 ] && grep -q 'were not run' "$LAB_TMP/noroute.err" &&
+   grep -q ',unreachable,no-route,' "$LAB_TMP/noroute.csv"; then
+    echo "ok: immediate failures: the run's deadline holds ($((t1 - t0)) s)"
+else
+    echo "FAIL: immediate failures ran past the deadline ($((t1 - t0)) s)"; LAB_FAILS=$((LAB_FAILS + 1))
+fi
+# A --targets file of 20,000 lines (20,000 items): every address checked
+# once, on its own line's port (loopback, in a namespace of its own).
+python3 -c '
+for i in range(20000):
+    print("127.%d.%d.%d %d" % (i >> 16 & 255, i >> 8 & 255, i & 255, 9 + i % 3))' > "$LAB_TMP/t20k.txt"
+unshare -n sh -c 'ip link set lo up; exec "$0" --no-config --profile none --audit --targets "$1" --timeout 1 --csv' \
+    "$PUSHPROBE" "$LAB_TMP/t20k.txt" > "$LAB_TMP/t20k.csv" 2>/dev/null
+if python3 - "$LAB_TMP/t20k.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+seen = {(r["address"], int(r["port"])) for r in rows}
+want = {("127.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255), 9 + i % 3) for i in range(20000)}
+sys.exit(0 if len(rows) == 20000 and seen == want and all(r["state"] == "closed" for r in rows) else 1)
+PY
+then echo "ok: 20,000 target lines: each address once, on its port"; else
+    echo "FAIL: 20,000 target lines"; LAB_FAILS=$((LAB_FAILS + 1)); fi
 lab_finish
