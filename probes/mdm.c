@@ -53,6 +53,14 @@ mdm_judge(struct pp_check *c, struct pp_http_resp *h)
     json_int_t code = -1;
 
     pp_httpx_details(c, h);
+    /* Cut short, "[]" may be the start of a list of problems: no verdict
+     * on the part of an answer. */
+    if (!h->complete && h->content_length >= 0 && h->body_total < h->content_length) {
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                     "the MDM server's answer was cut short (%lld of %lld bytes)",
+                     h->body_total, h->content_length);
+        return;
+    }
     doc = h->body_len > 0 ? json_loadb((const char *)h->body, h->body_len, 0, &jerr) : NULL;
     if (doc == NULL || !json_is_array(doc)) {
         json_decref(doc);

@@ -36,6 +36,9 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
     if (pp_parse_long(s, 1, 65535, &lv) == 0) {
         host = pp_xstrdup("127.0.0.1");
         port = (uint16_t)lv;
+    } else if (s[0] != '\0' && strspn(s, "0123456789") == strlen(s)) {
+        snprintf(err, errlen, "want a port from 1 to 65535, got '%.16s'", s);
+        return -1;
     } else if (pp_hostport_parse(s, &host, &port, err, errlen) < 0) {
         return -1;
     }
@@ -374,7 +377,7 @@ prepare(void *arg)
 static char *
 read_token(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = pp_fopen_read(path);
     char buf[512];
     size_t n;
 

@@ -90,7 +90,7 @@ file_cb(void *ctx, struct pp_tspec *spec, struct pp_ports *ports, char *err, siz
 static char *
 slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = pp_fopen_read(path);
     char *buf;
     size_t n;
 
@@ -330,7 +330,10 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
         *new_item(a) = tmp;
     }
     if (a->nitems == 0) {
-        snprintf(err, errlen, "nothing to audit: give targets, --targets or --expect");
+        snprintf(err, errlen, a->have_policy && a->policy.n > 0
+                 ? "nothing to audit: the rules name only blocks wider than 256 addresses "
+                   "(they judge, not list, what to check): give targets or --targets"
+                 : "nothing to audit: give targets, --targets or --expect");
         return -1;
     }
     a->total = 0;

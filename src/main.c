@@ -223,12 +223,18 @@ static void
 die_usage(const char *fmt, ...)
 {
     va_list ap;
+    char msg[1024];
+    unsigned char *p;
 
-    fputs("pushprobe: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fputs("\nTry 'pushprobe --help'.\n", stderr);
+    /* Arguments are echoed: their control characters (an escape that
+     * clears the screen, a newline) are shown, not obeyed. */
+    for (p = (unsigned char *)msg; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    fprintf(stderr, "pushprobe: %s\nTry 'pushprobe --help'.\n", msg);
     exit(PP_EXIT_USAGE);
 }
 
@@ -856,7 +862,7 @@ main(int argc, char **argv)
     struct pp_capture *cap = NULL;
     char err[600], *out;
     const char *name;
-    bool color, cli4 = false, cli6 = false, watch_only, cli_user = false;
+    bool color, cli4 = false, cli6 = false, watch_only, cli_user = false, cli_filter = false;
     int ch, i, rc = PP_EXIT_OK;
     size_t k;
 
@@ -960,6 +966,8 @@ main(int argc, char **argv)
         default:
             if (ch == 'Z' || ch == OPT_USER)
                 cli_user = true;
+            if (ch == OPT_FILTER)
+                cli_filter = true;
             name = setting_name(ch);
             if (name == NULL)
                 die_usage("unknown option '%s'", argv[optind - 1]);
@@ -1043,6 +1051,10 @@ main(int argc, char **argv)
         die_usage("--nagios prints one line: not with --json, --format or --audit");
     if (st.audit && st.prometheus)
         die_usage("the audit reports in text, JSON (--json) or CSV (--csv), not prometheus");
+    if (cli_filter && st.read_file == NULL && st.sniff == NULL)
+        die_usage("--filter goes with --sniff or --read");
+    if (st.agent.token_file != NULL && !st.serve)
+        die_usage("--serve-token goes with --serve");
     if (cli_user && st.read_file == NULL && st.sniff == NULL)
         die_usage("-Z goes with --sniff or --read");
     watch_only = st.read_file != NULL || st.sniff_only;

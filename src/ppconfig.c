@@ -364,7 +364,7 @@ static int
 read_file(const char *path, bool missing_ok, char **buf, size_t *len, char *err,
           size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = pp_fopen_read(path);
     size_t n = 0, cap = 4096;
     char *b;
     int e;

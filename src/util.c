@@ -1,11 +1,14 @@
 /* Small helpers: clocks, allocation that never returns NULL, strings. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pushprobe.h"
 #include "util.h"
@@ -134,4 +137,30 @@ pp_parse_seconds(const char *s, double hi, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+FILE *
+pp_fopen_read(const char *path)
+{
+    /* Opened without waiting, then back to blocking reads: a writer's
+     * data, or at once the end of the file. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), fl, e;
+    struct stat st;
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return NULL;
+    }
+    if ((fl = fcntl(fd, F_GETFL)) >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    if ((f = fdopen(fd, "rb")) == NULL) {
+        e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 /* Milliseconds on the monotonic clock. */
@@ -24,6 +25,9 @@ char *pp_xasprintf(const char *fmt, ...)
 
 /* Parse a decimal number in [lo, hi]; returns 0 on success, -1 otherwise. */
 int pp_parse_long(const char *s, long lo, long hi, long *out);
+/* fopen(path, "rb") for a file the user names: it does not wait on a FIFO
+ * nobody writes to, and refuses a directory (EISDIR). */
+FILE *pp_fopen_read(const char *path);
 /* Parse seconds with an optional fraction ("2", "0.5") in (0, hi]. */
 int pp_parse_seconds(const char *s, double hi, double *out);
 

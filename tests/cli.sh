@@ -158,6 +158,24 @@ usage_error 'timeout' --timeout --list
 usage_error 'timeout' --list --timeout
 usage_error 'sniff' --sniff-only --list
 usage_error 'duration' --duration 5 --list
+usage_error 'filter' --profile none --filter 'tcp port 5223' 127.0.0.1:9 --list
+usage_error 'serve-token' --profile none --serve-token /nonexistent 127.0.0.1:9 --list
+usage_error '65535' --profile none --serve 65536 127.0.0.1:9 --list
+usage_error '65535' --profile none --serve 0 127.0.0.1:9 --list
+usage_error 'directory' --profile none --config "$tmp" 127.0.0.1:9 --list
+usage_error 'directory' --profile none --serve 9999 --serve-token "$tmp" 127.0.0.1:9
+# Control characters in an echoed argument are shown, not obeyed.
+run --timeout "$(printf 'a\033[2J\nb')" --list
+if [ "$rc" -eq 2 ] && ! grep -q "$esc" "$tmp/err" && [ "$(wc -l < "$tmp/err")" -eq 2 ]; then
+    ok "control characters in an argument are not echoed raw"
+else
+    fail "control characters echoed raw (exit $rc)"
+fi
+# A FIFO nobody writes to as the configuration file: read as empty, no hang.
+if mkfifo "$tmp/fifo.conf" 2>/dev/null; then
+    run --config "$tmp/fifo.conf" --profile none 127.0.0.1:9 --list
+    [ "$rc" -eq 0 ] && ok "a FIFO without a writer as --config: no hang" || { fail "FIFO --config: exit $rc"; show --config "$tmp/fifo.conf"; }
+fi
 usage_error 'serve' --profile none --audit --serve 9999 -p 9 127.0.0.1 --list
 usage_error 'serve' --profile none --serve 9999 --once 127.0.0.1:9 --list
 usage_error 'nagios' --profile none --nagios --json 127.0.0.1:9 --list

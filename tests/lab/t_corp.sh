@@ -28,4 +28,13 @@ jcheck "$J" 'c("mdm.corp.test", 8443, "ipv6")["tls"]["verified"] is True and c("
 J=$LAB_TMP/corp-name.json
 pp_run "$J" --timeout 3 --profile none --ca-file "$C/corp-root.pem" --dp https://files.corp.test/
 jcheck "$J" 'all(k["state"] == "tls-failed" and k["reason"] == "name-mismatch" for k in checks)' "a certificate for another name: name-mismatch"
+# An MDM whose health page is cut short: the Content-Length says 1,000 bytes,
+# "[]" comes and the server hangs up.  "[]" alone would read as healthy.
+printf '#!/bin/sh\nprintf "HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: 1000\\r\\n\\r\\n[]"\n' > "$LAB_TMP/cut.sh"
+chmod +x "$LAB_TMP/cut.sh"
+lab_bg "$NS_K" socat OPENSSL-LISTEN:6010,bind=10.20.0.10,reuseaddr,fork,cert="$C/corp-server.pem",key="$C/corp-server.key",verify=0 EXEC:"$LAB_TMP/cut.sh"
+lab_wait_listen "$NS_K" 6010
+J=$LAB_TMP/cut.json
+pp_run "$J" --timeout 2 --profile none -4 --ca-file "$C/corp-root.pem" --mdm https://mdm.corp.test:6010
+jcheck "$J" 'checks[0]["state"] == "unexpected" and "cut short" in checks[0]["message"]' "an MDM answer cut short is not healthy"
 lab_finish
