@@ -429,8 +429,10 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
                              MHD_OPTION_END);
     if (a.mhd == NULL) {
-        snprintf(err, errlen, "--serve: cannot listen on %s (in use, or not an address here)",
-                 ao->where);
+        int e = errno;
+        snprintf(err, errlen, "--serve: cannot listen on %s (%s)", ao->where,
+                 e == EMFILE || e == ENFILE ? strerror(e)
+                                            : "in use, or not an address here");
         free(a.token);
         pp_loop_free(a.loop);
         return -1;

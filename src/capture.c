@@ -139,7 +139,13 @@ pp_drop_privileges(const char *user, char *err, size_t errlen)
     if (user == NULL)
         user = "nobody";
     errno = 0;
+    errno = 0;
     pw = getpwnam(user);
+    if (pw == NULL && (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EIO)) {
+        /* Not "no such user": the lookup itself failed (EMFILE, ...). */
+        snprintf(err, errlen, "-Z: cannot look up the user '%s': %s", user, strerror(errno));
+        return -1;
+    }
     if (pw == NULL) {
         snprintf(err, errlen, "-Z: no user '%s' to run as after opening the capture", user);
         return -1;
