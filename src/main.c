@@ -898,7 +898,11 @@ main(int argc, char **argv)
             st.prometheus = false;
             break;
         case OPT_LIST: st.list = true; break;
-        case OPT_SAVE: st.save = optarg; break;
+        case OPT_SAVE:
+            if (optarg[0] == '\0' || strcmp(optarg, "-") == 0)
+                die_usage("--save: want a file name (FILE.txt and FILE.json are written)");
+            st.save = optarg;
+            break;
         case OPT_FORMAT:   /* the last of --format and --json wins */
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "prometheus") != 0 &&
                 strcmp(optarg, "text") != 0)

@@ -160,6 +160,8 @@ usage_error 'sniff' --sniff-only --list
 usage_error 'duration' --duration 5 --list
 usage_error 'filter' --profile none --filter 'tcp port 5223' 127.0.0.1:9 --list
 usage_error 'serve-token' --profile none --serve-token /nonexistent 127.0.0.1:9 --list
+usage_error 'save' --profile none --save '' 127.0.0.1:9 --list
+usage_error 'save' --profile none --save - 127.0.0.1:9 --list
 usage_error '65535' --profile none --serve 65536 127.0.0.1:9 --list
 usage_error '65535' --profile none --serve 0 127.0.0.1:9 --list
 usage_error 'directory' --profile none --config "$tmp" 127.0.0.1:9 --list
