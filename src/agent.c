@@ -260,7 +260,8 @@ reply_blob(struct MHD_Connection *conn, const char *type, struct blob *b)
     return rc;
 }
 
-/* Per-request states, by address. */
+/* What *state points to, compared by address: the request's first call has
+ * been seen; a body came with it. */
 static char request_seen, request_had_body;
 
 static enum MHD_Result

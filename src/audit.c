@@ -238,6 +238,8 @@ feed_next(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa)
 
     if (a->next >= a->total)
         return false;
+    if (a->naddr_items == 0)
+        return false;
     idx = a->shuffle ? permute(a, a->next) : a->next;
     a->next++;
     /* The last address item that starts at or before idx (binary search:
@@ -251,8 +253,6 @@ feed_next(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa)
         else
             hi = mid;
     }
-    if (a->naddr_items == 0)
-        return false;
     it = &a->items[a->addr_items[lo]];
     p = ports_of(a, it);
     idx -= it->first;

@@ -139,7 +139,6 @@ pp_drop_privileges(const char *user, char *err, size_t errlen)
     if (user == NULL)
         user = "nobody";
     errno = 0;
-    errno = 0;
     pw = getpwnam(user);
     if (pw == NULL && (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EIO)) {
         /* Not "no such user": the lookup itself failed (EMFILE, ...). */

@@ -141,9 +141,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_dns_lookup_time_seconds", "gauge", "How long the name took to resolve.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
-            continue;
-        if (rep->results[i]->t_dns < 0)
+        if (!exported(rep->results[i]) || rep->results[i]->t_dns < 0)
             continue;
         fputs("probe_dns_lookup_time_seconds{", f);
         check_labels(f, rep->results[i]);
@@ -152,9 +150,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     head(f, "probe_ssl_earliest_cert_expiry", "gauge",
          "When the server's certificate expires, in seconds since 1970.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
-            continue;
-        if (!rep->results[i]->tls.have_cert)
+        if (!exported(rep->results[i]) || !rep->results[i]->tls.have_cert)
             continue;
         fputs("probe_ssl_earliest_cert_expiry{", f);
         check_labels(f, rep->results[i]);
@@ -162,10 +158,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_tls_version_info", "gauge", "The TLS version negotiated.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
-            continue;
         char v[32];
-        if (!rep->results[i]->tls.handshake_done)
+        if (!exported(rep->results[i]) || !rep->results[i]->tls.handshake_done)
             continue;
         tls_version(rep->results[i]->tls.version, v, sizeof(v));
         fputs("probe_tls_version_info{", f);
@@ -175,10 +169,8 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_http_status_code", "gauge", "The HTTP status of the answer.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
-            continue;
         const struct pp_kv *kv = pp_detail_get(rep->results[i], "http_status");
-        if (kv == NULL || kv->type != PP_KV_INT)
+        if (!exported(rep->results[i]) || kv == NULL || kv->type != PP_KV_INT)
             continue;
         fputs("probe_http_status_code{", f);
         check_labels(f, rep->results[i]);
