@@ -428,12 +428,12 @@ retry_of(struct ctx *c, const struct pp_result *r)
 static bool
 pick_stalled(const struct pp_result *r)
 {
-    return r->reason == PP_RS_TLS_TIMEOUT && counted(r);
+    return r->reason == PP_RS_TLS_TIMEOUT;
 }
 
-/* The handshake got nothing back with full-size packets and finished with
- * small ones: large packets are dropped on the way, and no ICMP "too big"
- * comes back to make the sender shrink them. */
+/* The handshake stalled with full-size packets and finished with small
+ * ones: large packets are dropped on the way, and no ICMP "too big" comes
+ * back to make the sender shrink them. */
 static void
 rule_mtu(struct ctx *c)
 {
