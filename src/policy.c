@@ -405,6 +405,55 @@ parse_text(struct parser *ps, const char *name, const char *text, size_t len)
     return 0;
 }
 
+/* ------------------------------------------------------------ the index */
+
+static bool
+single_address(const struct pp_rule *r)
+{
+    return r->spec.kind != PP_TS_NAME && r->spec.count == 1;
+}
+
+/* FNV-1a over the family and the address's bytes. */
+static size_t
+addr_hash(int family, const uint8_t *a)
+{
+    size_t i, n = family == AF_INET6 ? 16 : 4;
+    uint64_t h = 14695981039346656037ULL ^ (uint64_t)family;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ a[i]) * 1099511628211ULL;
+    return (size_t)(h ^ h >> 32);
+}
+
+static void
+build_index(struct pp_policy *p)
+{
+    size_t i, nexact = 0;
+
+    if (p->n == 0)
+        return;   /* nothing to find: no table */
+    for (i = 0; i < p->n; i++)
+        nexact += single_address(&p->r[i]);
+    p->nbuckets = 16;
+    while (p->nbuckets < nexact * 2)
+        p->nbuckets *= 2;
+    p->bucket = pp_xcalloc(p->nbuckets, sizeof(*p->bucket));
+    p->chain = pp_xcalloc(p->n, sizeof(*p->chain));
+    p->others = pp_xcalloc(p->n, sizeof(*p->others));
+    p->nothers = 0;
+    for (i = 0; i < p->n; i++) {
+        const struct pp_rule *r = &p->r[i];
+        if (single_address(r)) {
+            size_t b = addr_hash(r->spec.family, r->spec.addr) & (p->nbuckets - 1);
+            p->chain[i] = p->bucket[b];
+            p->bucket[b] = i + 1;
+        }
+    }
+    for (i = p->n; i-- > 0;)
+        if (!single_address(&p->r[i]))
+            p->others[p->nothers++] = i;
+}
+
 int
 pp_policy_parse(const char *name, const char *text, size_t len, struct pp_policy *out,
                 char *err, size_t errlen)
@@ -412,8 +461,7 @@ pp_policy_parse(const char *name, const char *text, size_t len, struct pp_policy
     struct parser ps;
 
     memset(&ps, 0, sizeof(ps));
-    out->r = NULL;
-    out->n = 0;
+    memset(out, 0, sizeof(*out));
     ps.out = out;
     ps.err = err;
     ps.errlen = errlen;
@@ -429,6 +477,7 @@ pp_policy_parse(const char *name, const char *text, size_t len, struct pp_policy
         pp_policy_free(out);
         return -1;
     }
+    build_index(out);
     return 0;
 }
 
@@ -446,8 +495,10 @@ pp_policy_free(struct pp_policy *p)
         free(p->r[i].text);
     }
     free(p->r);
-    p->r = NULL;
-    p->n = 0;
+    free(p->bucket);
+    free(p->chain);
+    free(p->others);
+    memset(p, 0, sizeof(*p));
 }
 
 /* ------------------------------------------------------------ matching */
@@ -465,25 +516,60 @@ name_eq(const char *a, const char *b)
     return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
 }
 
+static bool
+rule_matches(const struct pp_rule *r, const char *host, const struct sockaddr *sa,
+             uint16_t port)
+{
+    if (!pp_ports_has(&r->ports, port))
+        return false;
+    if (r->spec.kind == PP_TS_NAME)
+        return host != NULL && r->spec.name != NULL && name_eq(host, r->spec.name);
+    return sa != NULL && pp_tspec_contains(&r->spec, sa);
+}
+
+/* The last rule that matches: the highest of the address's own rules (from
+ * the table) and of the others (names, blocks), looked through from the top
+ * down only as far as they can still win. */
 long
 pp_policy_match(const struct pp_policy *p, const char *host, const struct sockaddr *sa,
                 uint16_t port)
 {
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    long best = -1;
     size_t i;
 
-    if (p == NULL)
+    if (p == NULL || p->n == 0)
         return -1;
-    for (i = p->n; i-- > 0;) {
-        const struct pp_rule *r = &p->r[i];
-
-        if (!pp_ports_has(&r->ports, port))
-            continue;
-        if (r->spec.kind == PP_TS_NAME) {
-            if (host != NULL && r->spec.name != NULL && name_eq(host, r->spec.name))
+    if (p->bucket == NULL) {   /* not from pp_policy_parse: look through all */
+        for (i = p->n; i-- > 0;)
+            if (rule_matches(&p->r[i], host, sa, port))
                 return (long)i;
-        } else if (sa != NULL && pp_tspec_contains(&r->spec, sa)) {
-            return (long)i;
+        return -1;
+    }
+    if (sa != NULL && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+        const uint8_t *a;
+        int family = sa->sa_family;
+        size_t k;
+
+        if (family == AF_INET) {
+            a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+        } else {
+            a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+            if (memcmp(a, mapped, sizeof(mapped)) == 0) {   /* IPv4 rules hold */
+                a += 12;
+                family = AF_INET;
+            }
+        }
+        for (k = p->bucket[addr_hash(family, a) & (p->nbuckets - 1)]; k != 0;
+             k = p->chain[k - 1]) {
+            if (rule_matches(&p->r[k - 1], host, sa, port)) {
+                best = (long)(k - 1);
+                break;
+            }
         }
     }
-    return -1;
+    for (i = 0; i < p->nothers && (long)p->others[i] > best; i++)
+        if (rule_matches(&p->r[p->others[i]], host, sa, port))
+            return (long)p->others[i];
+    return best;
 }

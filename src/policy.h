@@ -24,6 +24,14 @@ struct pp_rule {
 struct pp_policy {
     struct pp_rule *r;
     size_t n;
+    /* Built by pp_policy_parse, for matching in less than n steps: rules
+     * of one address in a hash table (chains from the highest rule down),
+     * the others listed from the highest down. */
+    size_t *bucket;       /* per bucket: its highest rule + 1, or 0 */
+    size_t nbuckets;      /* a power of 2 */
+    size_t *chain;        /* per rule: the next lower rule of its bucket + 1, or 0 */
+    size_t *others;
+    size_t nothers;
 };
 
 /* Longest line accepted, in bytes, not counting the line end. */

@@ -34,7 +34,7 @@ parse_ok(const char *text, struct pp_policy *p)
 static void
 parse_bad_len(const char *text, size_t len, const char *want)
 {
-    struct pp_policy p = {(struct pp_rule *)0x1, 99};
+    struct pp_policy p = {.r = (struct pp_rule *)0x1, .n = 99};
     char err[512] = "";
     int rc = pp_policy_parse("t.exp", text, len, &p, err, sizeof(err));
 
@@ -95,6 +95,66 @@ static long
 match(const struct pp_policy *p, const char *host, const char *addr, uint16_t port)
 {
     return pp_policy_match(p, host, addr != NULL ? sa_of(addr) : NULL, port);
+}
+
+static unsigned
+rnd(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+/* The indexed match (hash table of one-address rules, the others from the
+ * top down) against looking through every rule, on random rule files and
+ * random questions: same answer every time. */
+static void
+test_index_same_as_scan(void **state)
+{
+    static const char *const names[] = {"a.corp.test", "b.corp.test", "A.corp.test."};
+    char addr[64], text[200000];
+    unsigned seed = 12345;
+    int round, q;
+
+    (void)state;
+    for (round = 0; round < 40; round++) {
+        struct pp_policy p, scan;
+        size_t len = 0;
+        int i, nrules = 1 + (int)(rnd(&seed) % 400);
+
+        for (i = 0; i < nrules; i++) {
+            const char *verb = rnd(&seed) % 3 == 0 ? "closed" : rnd(&seed) % 2 ? "open" : "tls";
+            unsigned kind = rnd(&seed) % 6, port = 1 + rnd(&seed) % 8;
+            switch (kind) {
+            case 0: snprintf(addr, sizeof(addr), "%s", names[rnd(&seed) % 3]); break;
+            case 1: snprintf(addr, sizeof(addr), "10.0.%u.0/24", rnd(&seed) % 4); break;
+            case 2: snprintf(addr, sizeof(addr), "2001:db8::%x", rnd(&seed) % 16); break;
+            case 3: snprintf(addr, sizeof(addr), "2001:db8::/124"); break;
+            default:
+                snprintf(addr, sizeof(addr), "10.0.%u.%u", rnd(&seed) % 4, rnd(&seed) % 16);
+                break;
+            }
+            len += (size_t)snprintf(text + len, sizeof(text) - len, "%s tcp %s %u%s\n",
+                                    verb, addr, port, rnd(&seed) % 4 == 0 ? ",1-3" : "");
+        }
+        parse_ok(text, &p);
+        scan = p;
+        scan.bucket = NULL;   /* pp_policy_match then looks through every rule */
+        for (q = 0; q < 500; q++) {
+            const char *host = rnd(&seed) % 2 ? names[rnd(&seed) % 3] : NULL;
+            unsigned port = 1 + rnd(&seed) % 9, k = rnd(&seed) % 4;
+            if (k == 0)
+                snprintf(addr, sizeof(addr), "2001:db8::%x", rnd(&seed) % 20);
+            else if (k == 1)
+                snprintf(addr, sizeof(addr), "::ffff:10.0.%u.%u", rnd(&seed) % 5, rnd(&seed) % 20);
+            else
+                snprintf(addr, sizeof(addr), "10.0.%u.%u", rnd(&seed) % 5, rnd(&seed) % 20);
+            assert_int_equal(match(&p, host, addr, (uint16_t)port),
+                             match(&scan, host, addr, (uint16_t)port));
+            assert_int_equal(match(&p, host, NULL, (uint16_t)port),
+                             match(&scan, host, NULL, (uint16_t)port));
+        }
+        pp_policy_free(&p);
+    }
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -594,6 +654,7 @@ main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_expect_name),
+        cmocka_unit_test(test_index_same_as_scan),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
