@@ -294,7 +294,15 @@ pp_capture_open(const struct pp_capture_opts *o, char *err, size_t errlen)
     c->filter = pp_xstrdup(o->filter != NULL ? o->filter : "");
     if (c->filter[0] != '\0') {
         if (pcap_compile(c->p, &prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            snprintf(err, errlen, "--filter '%s': %s", c->filter, pcap_geterr(c->p));
+            if (o->filter_is_default)
+                snprintf(err, errlen, "%s: the default capture filter does not apply to its "
+                         "link type %s (%s): give --filter '' to keep every packet, or a "
+                         "filter of your own", c->source,
+                         pcap_datalink_val_to_name(c->dlt) != NULL
+                             ? pcap_datalink_val_to_name(c->dlt) : "unknown",
+                         pcap_geterr(c->p));
+            else
+                snprintf(err, errlen, "--filter '%s': %s", c->filter, pcap_geterr(c->p));
             pp_capture_free(c);
             return NULL;
         }

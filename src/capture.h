@@ -21,6 +21,7 @@ struct pp_capture_opts {
     const char *iface;       /* live capture, or NULL */
     const char *file;        /* saved capture (pcap, pcapng), or NULL */
     const char *filter;      /* BPF expression; NULL: the default filter */
+    bool filter_is_default;  /* filter is pp_capture_default_filter's, not the user's */
     int snaplen;             /* 0: 262144 */
     size_t max_flows;        /* 0: flows.h default */
     double duration_s;       /* live: stop after this long; 0: no limit */

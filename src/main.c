@@ -1100,6 +1100,7 @@ main(int argc, char **argv)
         co.iface = st.sniff;
         co.file = st.read_file;
         co.filter = st.filter != NULL ? st.filter : deflt;
+        co.filter_is_default = st.filter == NULL;
         co.max_flows = (size_t)st.flows_max;
         co.duration_s = st.duration_s;
         cap = pp_capture_open(&co, err, sizeof(err));

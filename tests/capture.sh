@@ -87,6 +87,20 @@ J f 'all(x["server_port"] == 5223 for x in doc["flows"]) and doc["capture"]["fil
 "$PUSHPROBE" --no-config --read "$D/healthy.pcap" --filter 'tcp port' > /dev/null 2> "$tmp/bad.err"
 rc=$?
 [ $rc = 2 ] && grep -q "filter" "$tmp/bad.err" && ok "a bad filter: exit 2 with the filter named" || bad "a bad filter: rc $rc"
+# A link type libpcap cannot build the default filter for (14: raw IP on
+# OpenBSD): the message names the default filter, not a --filter never given.
+python3 -c '
+import struct, sys
+ip = bytes([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2])
+sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 14) +
+                        struct.pack("<IIII", 1, 0, len(ip), len(ip)) + ip)' > "$tmp/link14.pcap"
+"$PUSHPROBE" --no-config --read "$tmp/link14.pcap" > /dev/null 2> "$tmp/l14.err"
+rc=$?
+[ $rc = 2 ] && grep -q "the default capture filter" "$tmp/l14.err" && ! grep -q -- "--filter '[^']" "$tmp/l14.err" \
+    && ok "an odd link type: the default filter is named, with the way out" || bad "odd link type: rc $rc"
+"$PUSHPROBE" --no-config --read "$tmp/link14.pcap" --filter '' > /dev/null 2>&1
+rc=$?
+[ $rc -le 1 ] && ok "an odd link type with --filter '': read" || bad "odd link type with --filter '': rc $rc"
 "$PUSHPROBE" --no-config --read "$D/healthy.pcap" --flows-max 16 --json > "$tmp/ev.json"
 J ev 'doc["capture"]["flows_evicted"] > 0 and len(doc["flows"]) <= 16 and f("CAPTURE_EVICTED") and sum(sum(o.values()) for o in doc["capture"]["outcomes"].values()) == doc["capture"]["flows_total"]' "--flows-max: eviction said, totals still exact"
 
