@@ -114,8 +114,7 @@ blob_release(void *data)
 struct agent {
     const struct pp_agent_opts *ao;
     const struct pp_plan *plan;
-    const struct pp_engine_opts *eo;
-    struct pp_engine_opts eo_own;  /* the caller's, maybe with a lower --parallel */
+    struct pp_engine_opts eo;  /* the caller's, maybe with a lower --parallel */
     struct pp_loop *loop;
     struct MHD_Daemon *mhd;
     short watched[FD_SETSIZE];
@@ -215,7 +214,7 @@ start_cycle(void *arg)
 
     if (a->engine != NULL)
         return;
-    a->engine = pp_engine_start(a->loop, a->plan, a->eo, finish_cycle, a, err, sizeof(err));
+    a->engine = pp_engine_start(a->loop, a->plan, &a->eo, finish_cycle, a, err, sizeof(err));
     if (a->engine == NULL) {
         fprintf(stderr, "pushprobe: %s; trying again in %.0f s\n", err, a->ao->interval_s);
         pp_loop_timer(a->loop, &a->cycle_timer,
@@ -409,12 +408,11 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     memset(&a, 0, sizeof(a));
     a.ao = ao;
     a.plan = plan;
-    a.eo_own = *eo;
-    a.eo = &a.eo_own;
+    a.eo = *eo;
     /* libmicrohttpd selects, and drops connections whose descriptor is
      * FD_SETSIZE or above: leave it room below that. */
-    if (a.eo_own.parallel > FD_SETSIZE - 128)
-        a.eo_own.parallel = FD_SETSIZE - 128;
+    if (a.eo.parallel > FD_SETSIZE - 128)
+        a.eo.parallel = FD_SETSIZE - 128;
     if (ao->token_file != NULL && (a.token = read_token(ao->token_file, err, errlen)) == NULL)
         return -1;
     a.loop = pp_loop_new();

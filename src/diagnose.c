@@ -67,14 +67,6 @@ failed(const struct pp_result *r)
     return r->state != PP_ST_OK;
 }
 
-/* A small-segment retry (engine.c, tls_stalled) is evidence for the check
- * it repeats, not a check of its own: only rule_mtu reads it. */
-static bool
-counted(const struct pp_result *r)
-{
-    return r->retry_of == NULL;
-}
-
 static bool
 is_service(const struct pp_result *r, enum pp_service s)
 {
@@ -113,7 +105,7 @@ select_failed(struct ctx *c, pick_fn pick, size_t *idx, size_t max)
 
     for (i = 0; i < c->rep->n && n < max; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (!c->explained[i] && failed(r) && counted(r) && pick(r))
+        if (!c->explained[i] && failed(r) && pp_result_counted(r) && pick(r))
             idx[n++] = i;
     }
     return n;
@@ -476,7 +468,8 @@ target_ok_family(struct ctx *c, const struct pp_target *t, int family)
 
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (r->target == t && r->family == family && r->state == PP_ST_OK && counted(r))
+        if (r->target == t && r->family == family && r->state == PP_ST_OK &&
+            pp_result_counted(r))
             return true;
     }
     return false;
@@ -491,7 +484,8 @@ rule_ipv6(struct ctx *c)
 
     for (i = 0; i < c->rep->n && n < MAXSEL; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (c->explained[i] || r->state == PP_ST_OK || r->family != AF_INET6 || !counted(r))
+        if (c->explained[i] || r->state == PP_ST_OK || r->family != AF_INET6 ||
+            !pp_result_counted(r))
             continue;
         if (r->state != PP_ST_FILTERED && r->state != PP_ST_UNREACHABLE &&
             r->state != PP_ST_BLOCKED && r->state != PP_ST_CLOSED)
@@ -533,7 +527,7 @@ rule_apns_device(struct ctx *c)
 
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (!counted(r))
+        if (!pp_result_counted(r))
             continue;
         if (is_courier_port(r, 5223)) {
             n5223++;
@@ -575,7 +569,7 @@ rule_apns_device(struct ctx *c)
         f->advice_admin = pp_xstrdup("Nothing to do.");
         for (i = 0; i < c->rep->n; i++)
             if (is_courier_port(c->rep->results[i], 5223) &&
-                c->rep->results[i]->state == PP_ST_OK && counted(c->rep->results[i]))
+                c->rep->results[i]->state == PP_ST_OK && pp_result_counted(c->rep->results[i]))
                 add_check(f, c->rep->results[i]);
         return;
     }
@@ -611,7 +605,7 @@ rule_apns_device(struct ctx *c)
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
         if (r->target->service == PP_SV_APNS_DEVICE && r->target->port != 5223 &&
-            failed(r) && !c->explained[i] && counted(r)) {
+            failed(r) && !c->explained[i] && pp_result_counted(r)) {
             add_check(f, r);
             c->explained[i] = true;
         }
@@ -628,7 +622,8 @@ rule_apns_provider(struct ctx *c)
     char *mode;
 
     for (i = 0; i < c->rep->n; i++)
-        total += pick_provider(c->rep->results[i]) && counted(c->rep->results[i]);
+        total += pick_provider(c->rep->results[i]) &&
+                 pp_result_counted(c->rep->results[i]);
     n = select_failed(c, pick_provider, idx, MAXSEL);
     if (n == 0 || n < total)
         return;   /* one of 443 and 2197 works: the provider API is reachable */
@@ -890,7 +885,7 @@ rule_network_ok(struct ctx *c)
             return;
     for (i = 0; i < c->rep->n; i++)
         if (failed(c->rep->results[i]) && c->rep->results[i]->target->required &&
-            counted(c->rep->results[i]))
+            pp_result_counted(c->rep->results[i]))
             return;
     f = emit(c, "NETWORK_OK", PP_SEV_INFO);
     f->title = pp_xstrdup("The network is fine: every required check passed");
@@ -1202,14 +1197,14 @@ area_verdict(const struct pp_report *rep, const enum pp_service *sv, size_t nsv)
 
         for (k = 0; k < nsv; k++)
             in = in || r->target->service == sv[k];
-        if (!in || !counted(r))
+        if (!in || !pp_result_counted(r))
             continue;
         seen++;
         if (r->state == PP_ST_OK)
             continue;
         for (k = 0; k < rep->n; k++)
             if (rep->results[k]->target == r->target && rep->results[k]->state == PP_ST_OK &&
-                counted(rep->results[k]))
+                pp_result_counted(rep->results[k]))
                 target_ok = true;
         if (!target_ok && r->target->required)
             blocked = true;

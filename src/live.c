@@ -280,7 +280,7 @@ build_view(struct live *l)
     for (i = 0; i < ncur; i++) {
         const struct pp_result *r = cur[i], *old = NULL;
 
-        if (r->retry_of != NULL)
+        if (!pp_result_counted(r))
             continue;   /* a path-MTU retry: the findings pane tells of it */
         if (r->state == PP_ST_PENDING && r->id != NULL)
             old = find_id((const struct pp_result *const *)l->lastbyid, l->nlastbyid, r->id);
@@ -289,7 +289,7 @@ build_view(struct live *l)
     if (l->have_last)
         for (i = 0; i < l->last.n; i++) {
             const struct pp_result *r = l->last.results[i];
-            if (r->retry_of != NULL || (r->id != NULL &&
+            if (!pp_result_counted(r) || (r->id != NULL &&
                 find_id((const struct pp_result *const *)l->byid, nid, r->id) != NULL))
                 continue;
             add_row(l, r, r->target, l->engine != NULL, r->order);

@@ -230,6 +230,10 @@ const char *pp_trust_name(enum pp_trust);
 bool pp_state_is_ok(enum pp_state);
 
 void pp_result_free(struct pp_result *);
+/* False for a small-segment retry (retry_of set): evidence for the check it
+ * repeats (PATH_MTU_BLACKHOLE), not a check of its own in counts, verdicts,
+ * series or rows. */
+bool pp_result_counted(const struct pp_result *);
 /* Set a detail (replacing one with the same key); strings are copied and
  * made printable.  Silently ignored past PP_MAX_DETAILS. */
 void pp_detail_str(struct pp_result *, const char *key, const char *val);

@@ -137,6 +137,12 @@ pp_state_is_ok(enum pp_state s)
     return s == PP_ST_OK;
 }
 
+bool
+pp_result_counted(const struct pp_result *r)
+{
+    return r->retry_of == NULL;
+}
+
 void
 pp_result_free(struct pp_result *r)
 {
@@ -308,8 +314,8 @@ pp_summarize(const struct pp_report *rep, struct pp_summary *s)
     s->checks = s->ok = s->failed = s->required_failed = 0;
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
-        if (r->retry_of != NULL)
-            continue;   /* evidence for the check it repeats */
+        if (!pp_result_counted(r))
+            continue;
         s->checks++;
         if (pp_state_is_ok(r->state)) {
             s->ok++;

@@ -50,14 +50,6 @@ check_labels(FILE *f, const struct pp_result *r)
         label(f, "path", r->target->path, false);
 }
 
-/* A small-segment retry is the diagnosis' evidence (PATH_MTU_BLACKHOLE):
- * as a series it would repeat its check's labels. */
-static bool
-exported(const struct pp_result *r)
-{
-    return r->retry_of == NULL;
-}
-
 static void
 head(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -125,7 +117,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
 
     head(f, "probe_success", "gauge", "Whether the check succeeded (1) or not (0).");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
+        if (!pp_result_counted(rep->results[i]))
             continue;
         fputs("probe_success{", f);
         check_labels(f, rep->results[i]);
@@ -133,7 +125,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_duration_seconds", "gauge", "How long the check took, DNS included.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
+        if (!pp_result_counted(rep->results[i]))
             continue;
         fputs("probe_duration_seconds{", f);
         check_labels(f, rep->results[i]);
@@ -141,7 +133,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_dns_lookup_time_seconds", "gauge", "How long the name took to resolve.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]) || rep->results[i]->t_dns < 0)
+        if (!pp_result_counted(rep->results[i]) || rep->results[i]->t_dns < 0)
             continue;
         fputs("probe_dns_lookup_time_seconds{", f);
         check_labels(f, rep->results[i]);
@@ -150,7 +142,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     head(f, "probe_ssl_earliest_cert_expiry", "gauge",
          "When the server's certificate expires, in seconds since 1970.");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]) || !rep->results[i]->tls.have_cert)
+        if (!pp_result_counted(rep->results[i]) || !rep->results[i]->tls.have_cert)
             continue;
         fputs("probe_ssl_earliest_cert_expiry{", f);
         check_labels(f, rep->results[i]);
@@ -159,7 +151,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     head(f, "probe_tls_version_info", "gauge", "The TLS version negotiated.");
     for (i = 0; i < rep->n; i++) {
         char v[32];
-        if (!exported(rep->results[i]) || !rep->results[i]->tls.handshake_done)
+        if (!pp_result_counted(rep->results[i]) || !rep->results[i]->tls.handshake_done)
             continue;
         tls_version(rep->results[i]->tls.version, v, sizeof(v));
         fputs("probe_tls_version_info{", f);
@@ -170,7 +162,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     head(f, "probe_http_status_code", "gauge", "The HTTP status of the answer.");
     for (i = 0; i < rep->n; i++) {
         const struct pp_kv *kv = pp_detail_get(rep->results[i], "http_status");
-        if (!exported(rep->results[i]) || kv == NULL || kv->type != PP_KV_INT)
+        if (!pp_result_counted(rep->results[i]) || kv == NULL || kv->type != PP_KV_INT)
             continue;
         fputs("probe_http_status_code{", f);
         check_labels(f, rep->results[i]);
@@ -178,7 +170,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "pushprobe_check_state", "gauge", "The state and reason of each check (always 1).");
     for (i = 0; i < rep->n; i++) {
-        if (!exported(rep->results[i]))
+        if (!pp_result_counted(rep->results[i]))
             continue;
         fputs("pushprobe_check_state{", f);
         check_labels(f, rep->results[i]);
