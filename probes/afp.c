@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afp.h"
-#include "cursor.h"
-#include "engine.h"
-#include "probe.h"
-#include "reply.h"
-#include "util.h"
+#include "probes/afp.h"
+#include "core/cursor.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
+#include "probes/reply.h"
+#include "core/util.h"
 
 #define DEPRECATED "AFP is deprecated on current macOS: plan the move to SMB"
 

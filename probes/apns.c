@@ -17,9 +17,9 @@
 #include <nghttp2/nghttp2.h>
 #endif
 
-#include "engine.h"
-#include "probe.h"
-#include "util.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
+#include "core/util.h"
 
 /* A syntactically valid device token that belongs to nobody. */
 #define APNS_PATH "/3/device/0000000000000000000000000000000000000000000000000000000000000000"

@@ -7,8 +7,8 @@
 
 #include <stdlib.h>
 
-#include "httpx.h"
-#include "util.h"
+#include "probes/httpx.h"
+#include "core/util.h"
 
 static void
 captive_judge(struct pp_check *c, struct pp_http_resp *h)

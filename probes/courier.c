@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
-#include "probe.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
 
 static enum pp_probe_rc
 courier_ready(struct pp_check *c)

@@ -3,7 +3,7 @@
  * challenge, 3xx a redirect (named), anything else unexpected. */
 #include "config.h"
 
-#include "httpx.h"
+#include "probes/httpx.h"
 
 static enum pp_probe_rc
 http_ready(struct pp_check *c)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpx.h"
-#include "util.h"
+#include "probes/httpx.h"
+#include "core/util.h"
 
 /* Stop reading an endless body here (bytes); memory stays at body_keep. */
 #define HTTPX_MAX_READ (64LL * 1024 * 1024)

@@ -1,14 +1,14 @@
 /*
  * The HTTP exchange that HTTP-based probes share (http, dp, mdm, sus,
  * captive): send one request over the check's connection (plain or TLS),
- * read the response through src/http.c, then call the probe's judge.
+ * read the response through src/engine/http.c, then call the probe's judge.
  */
 #ifndef PP_HTTPX_H
 #define PP_HTTPX_H
 
-#include "engine.h"
-#include "http.h"
-#include "probe.h"
+#include "engine/engine.h"
+#include "engine/http.h"
+#include "probes/probe.h"
 
 /* Decide the check's result from a complete (or cut-off) response. */
 typedef void (*pp_httpx_judge)(struct pp_check *, struct pp_http_resp *);

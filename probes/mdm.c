@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "httpx.h"
-#include "util.h"
+#include "probes/httpx.h"
+#include "core/util.h"
 
 /* Jamf Pro's documented health codes.  One row each: a new code is a row. */
 static const struct {

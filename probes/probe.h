@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "pushprobe.h"
+#include "core/pushprobe.h"
 
 struct pp_check;
 

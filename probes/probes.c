@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afp.h"
-#include "engine.h"
-#include "probe.h"
-#include "smb.h"
+#include "probes/afp.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
+#include "probes/smb.h"
 
 const struct pp_probe *const pp_probes[] = {
     &pp_probe_tcp,

@@ -8,8 +8,8 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "httpx.h"
-#include "url.h"
+#include "probes/httpx.h"
+#include "core/url.h"
 
 static void
 publicip_judge(struct pp_check *c, struct pp_http_resp *h)

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "reply.h"
+#include "probes/reply.h"
 
 enum pp_probe_rc
 pp_reply_io(struct pp_check *c, uint8_t *buf, size_t cap, size_t *len,

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "engine.h"
-#include "probe.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
 
 /* How a protocol names its exchange in the messages below. */
 struct pp_reply_words {

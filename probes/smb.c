@@ -9,12 +9,12 @@
 
 #include <openssl/rand.h>
 
-#include "cursor.h"
-#include "engine.h"
-#include "probe.h"
-#include "reply.h"
-#include "smb.h"
-#include "util.h"
+#include "core/cursor.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
+#include "probes/reply.h"
+#include "probes/smb.h"
+#include "core/util.h"
 
 /* ------------------------------------------------------------- names */
 

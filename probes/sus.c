@@ -8,7 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "httpx.h"
+#include "probes/httpx.h"
 
 #define SUS_KEEP (8 * 1024 * 1024)
 

@@ -1,8 +1,8 @@
 /* tcp: the port accepts a connection.  The engine did all the work. */
 #include "config.h"
 
-#include "engine.h"
-#include "probe.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
 
 static enum pp_probe_rc
 tcp_ready(struct pp_check *c)

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
-#include "ntp.h"
-#include "probe.h"
-#include "util.h"
+#include "engine/engine.h"
+#include "probes/ntp.h"
+#include "probes/probe.h"
+#include "core/util.h"
 
 #define NTP_EPOCH_OFFSET 2208988800.0  /* 1900-01-01 to 1970-01-01 */
 

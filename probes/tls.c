@@ -3,9 +3,9 @@
 
 #include <time.h>
 
-#include "engine.h"
-#include "probe.h"
-#include "tlscore.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
+#include "engine/tlscore.h"
 
 bool
 pp_tls_judge_check(struct pp_check *c)

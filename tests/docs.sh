@@ -26,14 +26,14 @@ for roff, text in (("\\-", "-"), ("\\&", ""), ("\\fB", ""), ("\\fI", ""), ("\\fR
 
 names = {}   # kind -> set of names
 
-main = read("src/main.c")
+main = read("src/app/main.c")
 opts = main[main.index("longopts[]"):]
 opts = opts[:opts.index("};")]
 names["flag"] = {"--" + m for m in re.findall(r'\{"([a-z0-9-]+)",', opts)}
-names["configuration key"] = set(re.findall(r'(?m)^\s*\{"([a-z0-9-]+)", "', read("src/ppconfig.c")))
-names["finding code"] = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', read("src/diagnose.c")))
+names["configuration key"] = set(re.findall(r'(?m)^\s*\{"([a-z0-9-]+)", "', read("src/app/ppconfig.c")))
+names["finding code"] = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', read("src/diagnose/diagnose.c")))
 fields = set()
-for text in sources("ui/*.c", "src/*.c", "probes/*.c"):
+for text in sources("ui/*.c", "src/*/*.c", "probes/*.c"):
     fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*\w+,\s*"([a-z0-9_]+)"', text))
     # the reports' own key+value helpers (string or null, milliseconds, address, seconds)
     fields.update(re.findall(r'\b(?:opt_str|ms|jaddr|jsecs)\(\s*&?\w+,\s*"([a-z0-9_]+)"', text))
@@ -41,7 +41,7 @@ for text in sources("ui/*.c", "src/*.c", "probes/*.c"):
                              text))
 names["JSON field"] = fields
 metrics = set()
-for text in sources("ui/report_prom.c", "src/agent.c"):
+for text in sources("ui/report_prom.c", "src/app/agent.c"):
     metrics.update(re.findall(r'"((?:pushprobe|probe)_[a-z0-9_]+)', text))
 names["metric"] = metrics
 

@@ -5,7 +5,7 @@
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
 fail=0
-files=$(ls src/*.c src/*.h probes/*.c probes/*.h ui/*.c ui/*.h tests/unit/*.c tests/fuzz/*.c 2>/dev/null)
+files=$(ls src/*/*.c src/*/*.h probes/*.c probes/*.h ui/*.c ui/*.h tests/unit/*.c tests/fuzz/*.c 2>/dev/null)
 report() {
     echo "FAIL: $1"
     echo "$2" | head -10

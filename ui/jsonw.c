@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "ui/jsonw.h"
 
 void
 pp_jw_init(struct pp_jsonw *w, FILE *f, bool pretty)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "pushprobe.h"
+#include "core/pushprobe.h"
 
 void pp_report_text(FILE *, const struct pp_report *, bool color);
 void pp_report_json(FILE *, const struct pp_report *);

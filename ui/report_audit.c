@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "audit.h"
-#include "jsonw.h"
-#include "probe.h"
-#include "report.h"
+#include "plan/audit.h"
+#include "ui/jsonw.h"
+#include "probes/probe.h"
+#include "ui/report.h"
 
 static const char *
 rule_text(const struct pp_audit *a, long k)

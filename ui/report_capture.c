@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capture.h"
-#include "jsonw.h"
-#include "report.h"
+#include "capture/capture.h"
+#include "ui/jsonw.h"
+#include "ui/report.h"
 
 #define TEXT_FLOWS 200
 

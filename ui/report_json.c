@@ -4,12 +4,12 @@
 #include <sys/socket.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "context.h"
-#include "diagnose.h"
-#include "jsonw.h"
-#include "probe.h"
-#include "report.h"
+#include "capture/capture.h"
+#include "diagnose/context.h"
+#include "diagnose/diagnose.h"
+#include "ui/jsonw.h"
+#include "probes/probe.h"
+#include "ui/report.h"
 
 static void
 ms(struct pp_jsonw *w, const char *key, double v)

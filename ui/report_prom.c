@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "capture.h"
-#include "diagnose.h"
-#include "probe.h"
-#include "report.h"
+#include "capture/capture.h"
+#include "diagnose/diagnose.h"
+#include "probes/probe.h"
+#include "ui/report.h"
 
 /* A label value as the format wants it: \\, \" and \n escaped. */
 static void

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "context.h"
-#include "diagnose.h"
-#include "probe.h"
-#include "report.h"
+#include "capture/capture.h"
+#include "diagnose/context.h"
+#include "diagnose/diagnose.h"
+#include "probes/probe.h"
+#include "ui/report.h"
 
 #define C_RESET "\033[0m"
 #define C_RED "\033[31m"

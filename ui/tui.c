@@ -1,7 +1,7 @@
 /*
  * The curses dashboard (ncursesw).  A leaf: it reads struct pp_live_view,
  * keeps only its own state (selection, filter, panes), and turns keys into
- * actions for src/live.c.  Layout, top to bottom: header (status, verdict
+ * actions for src/app/live.c.  Layout, top to bottom: header (status, verdict
  * badges, route and resolver), the checks table grouped by service, the
  * findings pane or the detail pane of the selected row, the key line.
  * Columns go in a fixed order when the terminal is narrow; every state is
@@ -24,11 +24,11 @@
 
 #include <curses.h>
 
-#include "capture.h"
-#include "context.h"
-#include "diagnose.h"
-#include "tui.h"
-#include "util.h"
+#include "capture/capture.h"
+#include "diagnose/context.h"
+#include "diagnose/diagnose.h"
+#include "ui/tui.h"
+#include "core/util.h"
 
 enum { CP_OK = 1, CP_BAD, CP_WARN, CP_HEAD, CP_DIM };
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "live.h"
+#include "app/live.h"
 
 struct pp_tui;
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afp.h"
+#include "probes/afp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

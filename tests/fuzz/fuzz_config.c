@@ -1,4 +1,4 @@
-/* libFuzzer harness for the configuration file (src/ppconfig.h): any bytes
+/* libFuzzer harness for the configuration file (src/app/ppconfig.h): any bytes
  * give 0 or -1 with a "NAME:LINE: sentence", never a crash, a leak or a
  * read past the text; every setting handed on is a known key with a value
  * that is not empty, has no white space around it and no line end in it. */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ppconfig.h"
+#include "app/ppconfig.h"
 
 #define NAME "fuzz.conf"
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the machine's context (src/context.h): every pure
+/* libFuzzer harness for the machine's context (src/diagnose/context.h): every pure
  * parser over the same input (resolv.conf, /proc/net/route,
  * /proc/net/ipv6_route, `route -n get`, `scutil --proxy`, an environment
  * of its lines), never a crash, a leak or a read past the text; what they
@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "context.h"
-#include "jsonw.h"
+#include "diagnose/context.h"
+#include "ui/jsonw.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the HTTP response parser (src/http.h): however
+/* libFuzzer harness for the HTTP response parser (src/engine/http.h): however
  * the bytes come and however they are split, pp_http_feed returns MORE,
  * DONE or ERROR with a sentence, keeps at most body_keep bytes, and gives
  * the same answer in pieces as in one go.  pp_http_title and
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "engine/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* libFuzzer harness for the capture reader: any bytes as a pcap or pcapng
- * file, read by libpcap from memory into the flow table (src/flows.c) and
+ * file, read by libpcap from memory into the flow table (src/capture/flows.c) and
  * out through every accessor.  Never a crash, a leak or a total that does
  * not add up. */
 #include "config.h"
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flows.h"
+#include "capture/flows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the packet decoder (src/pkt.h): the input as a
+/* libFuzzer harness for the packet decoder (src/capture/pkt.h): the input as a
  * frame of every link type, and as a DNS message, a ClientHello and an
  * alert; the payloads of frames that decode go to the DNS and TLS parsers
  * too.  Any bytes give an answer, never a crash or a read past the end, and
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkt.h"
+#include "capture/pkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

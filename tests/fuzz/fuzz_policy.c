@@ -1,4 +1,4 @@
-/* libFuzzer harness for expectations files (src/policy.h): the parser
+/* libFuzzer harness for expectations files (src/plan/policy.h): the parser
  * must return cleanly on any bytes, never crash, leak or read past the
  * input, and what it accepts must be self-consistent and matchable. */
 #include "config.h"
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "policy.h"
+#include "plan/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

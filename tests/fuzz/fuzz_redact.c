@@ -1,4 +1,4 @@
-/* libFuzzer harness for report masking (src/redact.h): secrets taken from
+/* libFuzzer harness for report masking (src/core/redact.h): secrets taken from
  * the input, applied to the rest; never a crash, a leak or a read past
  * the text, and the result agrees with what was registered.
  *
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "redact.h"
+#include "core/redact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smb.h"
+#include "probes/smb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the plan builders (src/plan.h) and the JSON string
+/* libFuzzer harness for the plan builders (src/plan/plan.h) and the JSON string
  * escaper (ui/jsonw.h): whatever the user types, the builders return 0 or
  * -1 with a sentence, and the escaper writes any bytes. */
 #include "config.h"
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
-#include "plan.h"
-#include "url.h"
+#include "ui/jsonw.h"
+#include "plan/plan.h"
+#include "core/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the audit targets (src/targets.h): the input is
+/* libFuzzer harness for the audit targets (src/plan/targets.h): the input is
  * a targets file; its first line is also tried as a port list and as a
  * target spec.  Nothing may crash, leak or read past the input, and what
  * parses must be self-consistent. */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "targets.h"
+#include "plan/targets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

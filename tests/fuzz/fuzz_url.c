@@ -1,4 +1,4 @@
-/* libFuzzer harness for what users type (src/url.h): every parser must
+/* libFuzzer harness for what users type (src/core/url.h): every parser must
  * return cleanly, never crash, leak or read past the string. */
 #include "config.h"
 
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "url.h"
+#include "core/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

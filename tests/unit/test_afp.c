@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afp.h"
+#include "probes/afp.h"
 
 /* ---------------------------------------------------------- helpers */
 

@@ -1,5 +1,5 @@
-/* Connect outcome classification (src/classify.h) and the name tables of
- * src/pushprobe.h (src/result.c). */
+/* Connect outcome classification (src/core/classify.h) and the name tables of
+ * src/core/pushprobe.h (src/core/result.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "classify.h"
-#include "pushprobe.h"
+#include "core/classify.h"
+#include "core/pushprobe.h"
 
 #define expect_verdict(v, st, rs) do { \
         struct pp_verdict v_ = (v); \

@@ -1,4 +1,4 @@
-/* The configuration file (src/ppconfig.h): every rule of the format, over
+/* The configuration file (src/app/ppconfig.h): every rule of the format, over
  * strings and over the files of tests/data/config, with an apply callback
  * that records its calls and one that rejects a value. */
 #include "config.h"
@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ppconfig.h"
-#include "util.h"
+#include "app/ppconfig.h"
+#include "core/util.h"
 
 #ifndef TEST_DATA
 #define TEST_DATA "tests/data"

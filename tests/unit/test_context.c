@@ -1,4 +1,4 @@
-/* The machine's context for the ticket (src/context.h): the pure parsers
+/* The machine's context for the ticket (src/diagnose/context.h): the pure parsers
  * on fixed texts (captured-looking, malformed, empty), the JSON and text
  * forms, and one real collection on this machine. */
 #include "config.h"
@@ -13,8 +13,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "context.h"
-#include "jsonw.h"
+#include "diagnose/context.h"
+#include "ui/jsonw.h"
 
 /* ---------------------------------------------------------- helpers */
 

@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "diagnose.h"
-#include "plan.h"
-#include "util.h"
+#include "diagnose/diagnose.h"
+#include "plan/plan.h"
+#include "core/util.h"
 
 struct world {
     struct pp_plan plan;

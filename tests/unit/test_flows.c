@@ -1,4 +1,4 @@
-/* The capture's flow table (src/flows.h): every outcome, resets judged by
+/* The capture's flow table (src/capture/flows.h): every outcome, resets judged by
  * their TTL, ICMP tied to flows, eviction with exact totals, push device
  * health, DNS observations, service classification, hostile timestamps and
  * floods, and the evidence sentences.  Packets are mostly built by hand as
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flows.h"
+#include "capture/flows.h"
 
 #define S(x) ((int64_t)((x) * 1000000.0))
 #define MS(x) ((int64_t)(x) * 1000)

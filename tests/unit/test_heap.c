@@ -1,4 +1,4 @@
-/* The timer min-heap (src/heap.h): ordering, ties, removal, re-arming and
+/* The timer min-heap (src/core/heap.h): ordering, ties, removal, re-arming and
  * the heap invariant under many random operations. */
 #include "config.h"
 
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "heap.h"
+#include "core/heap.h"
 
 /* A small deterministic generator, so failures replay. */
 static uint64_t rng_state;

@@ -1,4 +1,4 @@
-/* HTTP/1.1 responses (src/http.h), fed with real bytes: the captures in
+/* HTTP/1.1 responses (src/engine/http.h), fed with real bytes: the captures in
  * tests/data/http/ come from Debian's nginx on loopback (capture.sh there
  * recreates them).  Whatever the bytes and however they are split, the
  * parser returns MORE, DONE or ERROR with a sentence, and never crashes. */
@@ -16,7 +16,7 @@
 
 #include "testdata.h"
 
-#include "http.h"
+#include "engine/http.h"
 
 /* Every capture, and what framing nginx gave it. */
 enum framing { FR_LENGTH, FR_CHUNKED, FR_EOF, FR_HEAD };

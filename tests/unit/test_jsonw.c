@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "jsonw.h"
+#include "ui/jsonw.h"
 
 /* A writer on a memory stream; take() closes it and returns the text. */
 struct buf {

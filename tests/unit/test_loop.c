@@ -1,4 +1,4 @@
-/* The event loop (src/loop.h): timers, descriptor watches, stale events,
+/* The event loop (src/core/loop.h): timers, descriptor watches, stale events,
  * stop and prepare callbacks.  A watchdog alarm turns a hang into a
  * failure. */
 #include "config.h"
@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "loop.h"
-#include "util.h"
+#include "core/loop.h"
+#include "core/util.h"
 
 /* ------------------------------------------------------------ timers */
 

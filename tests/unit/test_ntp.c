@@ -16,7 +16,7 @@
 
 #include "testdata.h"
 
-#include "ntp.h"
+#include "probes/ntp.h"
 
 /* 2026-11-18 02:13:20.25 UTC: exact in a double and in an NTP stamp. */
 #define T1 1795000400.25

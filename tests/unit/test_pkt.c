@@ -1,4 +1,4 @@
-/* The packet decoder (src/pkt.h) on frames built by hand: every link type,
+/* The packet decoder (src/capture/pkt.h) on frames built by hand: every link type,
  * VLAN tags, IPv4 options, IPv6 extension headers and fragments, ICMP and
  * ICMPv6 errors and the flows they quote, every prefix of good frames, and
  * lying lengths.  The DNS and TLS parsers on hand-built messages, on a real
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkt.h"
+#include "capture/pkt.h"
 
 /* Documentation addresses only: client, server, and a router between. */
 static const uint8_t C4[4] = {192, 0, 2, 10};

@@ -1,4 +1,4 @@
-/* The plan (src/plan.h): the built-in Apple profile and the builders for
+/* The plan (src/plan/plan.h): the built-in Apple profile and the builders for
  * the user's systems, with their defaults, errors and duplicate merging.
  * Everything is freed: debug builds run under ASan, so leaks fail. */
 #include "config.h"
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "plan.h"
-#include "probe.h"
-#include "url.h"
+#include "plan/plan.h"
+#include "probes/probe.h"
+#include "core/url.h"
 
 typedef int (*adder)(struct pp_plan *, const char *, char *, size_t);
 

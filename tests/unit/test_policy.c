@@ -1,4 +1,4 @@
-/* The expectations file of the audit mode (src/policy.h): every malformed
+/* The expectations file of the audit mode (src/plan/policy.h): every malformed
  * line fails with "NAME:LINE: why", the built-in sets parse, and the last
  * matching rule wins. */
 #include "config.h"
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "policy.h"
+#include "plan/policy.h"
 
 /* ---------------------------------------------------------- helpers */
 

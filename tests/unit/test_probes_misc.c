@@ -1,6 +1,6 @@
 /* Small pure helpers of the probes: the Software Update catalog checks
  * (probes/sus.c), Jamf Pro's health codes (probes/mdm.c) and Apple's
- * address space (src/plan.h, table in src/profile.c). */
+ * address space (src/plan/plan.h, table in src/plan/profile.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 /* Not in a header: exported by probes/sus.c and probes/mdm.c for tests. */
 int pp_sus_is_plist(const unsigned char *body, size_t len);

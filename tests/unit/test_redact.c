@@ -1,4 +1,4 @@
-/* Masking for reports a user emails (src/redact.h): placeholders and
+/* Masking for reports a user emails (src/core/redact.h): placeholders and
  * their numbering, longest first, case, whole words for names and
  * addresses, JSON text, many and huge. */
 #include "config.h"
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "redact.h"
+#include "core/redact.h"
 
 /* ---------------------------------------------------------- helpers */
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smb.h"
+#include "probes/smb.h"
 
 /* ---------------------------------------------------------- helpers */
 

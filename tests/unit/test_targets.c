@@ -1,4 +1,4 @@
-/* Firewall-audit targets (src/targets.h): port lists, target specs and
+/* Firewall-audit targets (src/plan/targets.h): port lists, target specs and
  * targets files.  Every error must come back as -1 with a sentence. */
 #include "config.h"
 
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "targets.h"
+#include "plan/targets.h"
 
 /* ---------------------------------------------------------- helpers */
 

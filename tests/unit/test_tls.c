@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tlscore.h"
+#include "engine/tlscore.h"
 
 #define CERT(f) TEST_DATA "/certs/" f
 

@@ -1,4 +1,4 @@
-/* What users type (src/url.h): URLs, HOST[:PORT] targets, host names and
+/* What users type (src/core/url.h): URLs, HOST[:PORT] targets, host names and
  * literals.  Every error must come back as -1 with a sentence. */
 #include "config.h"
 
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "url.h"
+#include "core/url.h"
 
 /* ---------------------------------------------------------- helpers */
 

@@ -1,0 +1,693 @@
+/*
+ * The live session behind the dashboard (see live.h).  One poll() loop
+ * owns the probe sockets, c-ares, the terminal, a self-pipe for signals
+ * and the timers; the screen is redrawn at most every 100 ms and only when
+ * something changed, so an idle dashboard sleeps in poll().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/live.h"
+#include "core/util.h"
+
+void
+pp_hist_add(struct pp_hist *h, const struct pp_result *r)
+{
+    bool ok = pp_state_is_ok(r->state);
+    float v = -1.0f;
+
+    if (r->state == PP_ST_PENDING)
+        return;
+    if (h->runs > 0 && r->state != h->last_state)
+        h->flaps++;
+    h->runs++;
+    h->last_state = r->state;
+    if (!ok)
+        h->lost++;
+    if (ok && r->t_total >= 0) {
+        if (h->nlat == 0 || r->t_total < h->min_ms)
+            h->min_ms = r->t_total;
+        if (h->nlat == 0 || r->t_total > h->max_ms)
+            h->max_ms = r->t_total;
+        h->sum_ms += r->t_total;
+        h->nlat++;
+        v = (float)r->t_total;
+    }
+    if (h->count < PP_HIST_LEN) {
+        h->lat[(h->head + h->count) % PP_HIST_LEN] = v;
+        h->count++;
+    } else {
+        h->lat[h->head] = v;
+        h->head = (h->head + 1) % PP_HIST_LEN;
+    }
+}
+
+#ifdef HAVE_NCURSES
+
+#include "capture/capture.h"
+#include "diagnose/diagnose.h"
+#include "diagnose/context.h"
+#include "engine/engine.h"
+#include "core/loop.h"
+#include "plan/plan.h"
+#include "ui/tui.h"
+
+#define PP_REDRAW_MS 100
+#define PP_MESSAGE_MS 5000
+
+struct live {
+    const struct pp_live_opts *o;
+    struct pp_loop *loop;
+    struct pp_tui *tui;
+    struct pp_engine *engine;
+    struct pp_report last;
+    bool have_last;
+    struct pp_diagnosis diag;
+    struct pp_context *cx;
+    bool have_cx;
+    struct pp_hist **hist;         /* sorted by id */
+    size_t nhist, caphist;
+    struct pp_live_row *rows;
+    size_t nrows, caprows;
+    const struct pp_result **byid; /* scratch: the current run's results by id */
+    size_t capbyid;
+    const struct pp_result **lastbyid; /* the last run's results by id */
+    size_t nlastbyid;
+    unsigned char *planned;        /* scratch: plan targets that have a row */
+    unsigned long runs;
+    bool paused, quit, draw_armed;
+    time_t last_end, next_run;
+    size_t done, total;
+    struct pp_timer cycle_timer, draw_timer, message_timer;
+    int64_t last_draw;
+    uint64_t seen_gen;
+    uint64_t seen_cap;
+    char message[300];
+    struct pp_live_view view;
+};
+
+/* ------------------------------------------------------------ signals */
+
+static int sigfd[2] = {-1, -1};
+
+static void
+on_signal(int sig)
+{
+    unsigned char c = (unsigned char)sig;
+    int saved = errno;
+
+    if (sigfd[1] >= 0)
+        (void)!write(sigfd[1], &c, 1);
+    errno = saved;
+}
+
+static void
+on_fatal(int sig)
+{
+    pp_tui_emergency();
+    raise(sig);   /* SA_RESETHAND: the default action now */
+}
+
+static void
+at_exit_restore(void)
+{
+    pp_tui_emergency();
+}
+
+static void
+install_signals(void)
+{
+    static const int soft[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
+    static const int hard[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+    struct sigaction sa;
+    size_t i;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    for (i = 0; i < sizeof(soft) / sizeof(soft[0]); i++)
+        sigaction(soft[i], &sa, NULL);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    for (i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
+        sigaction(hard[i], &sa, NULL);
+}
+
+static void
+restore_signals(void)
+{
+    static const int all[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH,
+                              SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+    size_t i;
+
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        signal(all[i], SIG_DFL);
+}
+
+/* ------------------------------------------------------------ history */
+
+static int
+cmp_hist_id(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, (*(struct pp_hist *const *)elem)->id);
+}
+
+static struct pp_hist *
+find_hist(struct live *l, const char *id, bool create)
+{
+    size_t lo = 0, hi = l->nhist;
+    struct pp_hist *h;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_hist_id(id, &l->hist[mid]);
+        if (c == 0)
+            return l->hist[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (!create)
+        return NULL;
+    if (l->nhist == l->caphist) {
+        l->caphist = l->caphist ? l->caphist * 2 : 64;
+        l->hist = pp_xrealloc(l->hist, l->caphist, sizeof(*l->hist));
+    }
+    h = pp_xcalloc(1, sizeof(*h));
+    h->id = pp_xstrdup(id);
+    memmove(&l->hist[lo + 1], &l->hist[lo], (l->nhist - lo) * sizeof(*l->hist));
+    l->hist[lo] = h;
+    l->nhist++;
+    return h;
+}
+
+/* --------------------------------------------------------------- rows */
+
+static int
+cmp_result_id(const void *a, const void *b)
+{
+    const struct pp_result *x = *(const struct pp_result *const *)a;
+    const struct pp_result *y = *(const struct pp_result *const *)b;
+
+    return strcmp(x->id, y->id);
+}
+
+static const struct pp_result *
+find_id(const struct pp_result *const *v, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(id, v[mid]->id);
+        if (c == 0)
+            return v[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static void
+add_row(struct live *l, const struct pp_result *r, const struct pp_target *t, bool running,
+        uint64_t order)
+{
+    struct pp_live_row *w;
+    size_t idx;
+
+    if (l->nrows == l->caprows) {
+        l->caprows = l->caprows ? l->caprows * 2 : 64;
+        l->rows = pp_xrealloc(l->rows, l->caprows, sizeof(*l->rows));
+    }
+    w = &l->rows[l->nrows++];
+    w->r = r;
+    w->t = t;
+    w->running = running;
+    w->order = order;
+    w->h = r != NULL && r->id != NULL ? find_hist(l, r->id, false) : NULL;
+    idx = (size_t)(order >> 20);
+    if (idx < l->o->plan->n && l->o->plan->t[idx] == t)
+        l->planned[idx] = 1;
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+    const struct pp_live_row *x = a, *y = b;
+
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The rows of the table: this run's finished results, the last run's
+ * where this run has not got there yet, and a line for every target
+ * still resolving. */
+static void
+build_view(struct live *l)
+{
+    const struct pp_result *const *cur = NULL;
+    size_t ncur = 0, nid = 0, i;
+    uint64_t gen = 0;
+
+    l->nrows = 0;
+    memset(l->planned, 0, l->o->plan->n + 1);
+    l->done = l->total = 0;
+    if (l->engine != NULL)
+        cur = pp_engine_results(l->engine, &ncur, &gen);
+    if (ncur > l->capbyid) {
+        l->capbyid = ncur * 2;
+        l->byid = pp_xrealloc(l->byid, l->capbyid, sizeof(*l->byid));
+    }
+    for (i = 0; i < ncur; i++) {
+        if (cur[i]->state != PP_ST_PENDING)
+            l->done++;
+        if (cur[i]->id != NULL)
+            l->byid[nid++] = cur[i];
+    }
+    l->total = ncur;
+    if (nid > 1)
+        qsort(l->byid, nid, sizeof(*l->byid), cmp_result_id);
+    for (i = 0; i < ncur; i++) {
+        const struct pp_result *r = cur[i], *old = NULL;
+
+        if (!pp_result_counted(r))
+            continue;   /* a path-MTU retry: the findings pane tells of it */
+        if (r->state == PP_ST_PENDING && r->id != NULL)
+            old = find_id((const struct pp_result *const *)l->lastbyid, l->nlastbyid, r->id);
+        add_row(l, old != NULL ? old : r, r->target, r->state == PP_ST_PENDING, r->order);
+    }
+    if (l->have_last)
+        for (i = 0; i < l->last.n; i++) {
+            const struct pp_result *r = l->last.results[i];
+            if (!pp_result_counted(r) || (r->id != NULL &&
+                find_id((const struct pp_result *const *)l->byid, nid, r->id) != NULL))
+                continue;
+            add_row(l, r, r->target, l->engine != NULL, r->order);
+        }
+    for (i = 0; i < l->o->plan->n; i++)
+        if (!l->planned[i])
+            add_row(l, NULL, l->o->plan->t[i], true, (uint64_t)i << 20);
+    if (l->nrows > 1)
+        qsort(l->rows, l->nrows, sizeof(*l->rows), cmp_row);
+
+    memset(&l->view, 0, sizeof(l->view));
+    l->view.rows = l->rows;
+    l->view.nrows = l->nrows;
+    l->view.diag = l->have_last ? &l->diag : NULL;
+    l->view.last = l->have_last ? &l->last : NULL;
+    l->view.cx = l->have_cx ? l->cx : NULL;
+    l->view.resolver = l->o->eo->resolver;
+    l->view.runs = l->runs;
+    l->view.running = l->engine != NULL;
+    l->view.paused = l->paused;
+    l->view.last_end = l->last_end;
+    l->view.next_run = l->next_run;
+    l->view.interval_s = l->o->interval_s;
+    l->view.done = l->done;
+    l->view.total = l->total;
+    l->view.message = l->message[0] != '\0' ? l->message : NULL;
+    l->view.capture = l->o->capture;
+}
+
+/* ------------------------------------------------------------- redraw */
+
+static void
+draw_now(void *arg)
+{
+    struct live *l = arg;
+
+    l->draw_armed = false;
+    build_view(l);
+    pp_tui_draw(l->tui, &l->view);
+    l->last_draw = pp_now_ms();
+}
+
+static void
+mark_dirty(struct live *l)
+{
+    int64_t at;
+
+    if (l->draw_armed)
+        return;
+    at = l->last_draw + PP_REDRAW_MS;
+    if (at < pp_now_ms())
+        at = pp_now_ms();
+    l->draw_armed = true;
+    pp_loop_timer(l->loop, &l->draw_timer, at);
+}
+
+/* Before every wait: has the run changed what the table shows? */
+static void
+prepare(void *arg)
+{
+    struct live *l = arg;
+    uint64_t gen;
+    size_t n;
+
+    if (l->o->capture != NULL && pp_capture_generation(l->o->capture) != l->seen_cap) {
+        l->seen_cap = pp_capture_generation(l->o->capture);
+        mark_dirty(l);
+    }
+    if (l->engine == NULL)
+        return;
+    (void)pp_engine_results(l->engine, &n, &gen);
+    if (gen != l->seen_gen) {
+        l->seen_gen = gen;
+        mark_dirty(l);
+    }
+}
+
+/* --------------------------------------------------------------- runs */
+
+static void start_cycle(void *arg);
+
+static void
+schedule(struct live *l, double after_s)
+{
+    if (l->paused || l->quit)
+        return;
+    l->next_run = time(NULL) + (time_t)(after_s + 0.5);
+    pp_loop_timer(l->loop, &l->cycle_timer, pp_now_ms() + (int64_t)(after_s * 1000.0));
+}
+
+static void
+finish_cycle(void *arg)
+{
+    struct live *l = arg;
+    struct pp_report rep;
+    size_t i;
+
+    pp_engine_finish(l->engine, &rep);
+    l->engine = NULL;
+    for (i = 0; i < rep.n; i++)
+        if (rep.results[i]->id != NULL)
+            pp_hist_add(find_hist(l, rep.results[i]->id, true), rep.results[i]);
+    if (l->have_last) {
+        pp_diagnosis_free(&l->diag);
+        pp_report_free(&l->last);
+    }
+    l->last = rep;
+    l->last.capture = l->o->capture;
+    if (l->o->capture != NULL)
+        pp_capture_learn_report(l->o->capture, &l->last);
+    l->lastbyid = pp_xrealloc(l->lastbyid, rep.n + 1, sizeof(*l->lastbyid));
+    l->nlastbyid = 0;
+    for (i = 0; i < rep.n; i++)
+        if (rep.results[i]->id != NULL)
+            l->lastbyid[l->nlastbyid++] = rep.results[i];
+    if (l->nlastbyid > 1)
+        qsort(l->lastbyid, l->nlastbyid, sizeof(*l->lastbyid), cmp_result_id);
+    pp_diagnose(&l->last, &l->diag);
+    l->last.diag = &l->diag;
+    l->last.context = l->have_cx ? l->cx : NULL;
+    l->have_last = true;
+    l->runs++;
+    l->last_end = time(NULL);
+    l->next_run = 0;
+    schedule(l, l->o->interval_s);
+    mark_dirty(l);
+}
+
+/* --sniff-only: no checks; every interval the capture alone is diagnosed,
+ * for the findings and the push badge. */
+static void
+watch_cycle(struct live *l)
+{
+    if (l->o->capture == NULL)
+        return;
+    if (l->have_last) {
+        pp_diagnosis_free(&l->diag);
+        pp_report_free(&l->last);
+    }
+    memset(&l->last, 0, sizeof(l->last));
+    l->last.capture = l->o->capture;
+    pp_capture_settle(l->o->capture, false);
+    pp_diagnose(&l->last, &l->diag);
+    l->last.diag = &l->diag;
+    l->last.context = l->have_cx ? l->cx : NULL;
+    pp_rfc3339(time(NULL), l->last.started_at, sizeof(l->last.started_at));
+    l->last.ended_at = (int64_t)time(NULL);
+    l->have_last = true;
+    l->nlastbyid = 0;
+    l->runs++;
+    l->last_end = time(NULL);
+    if (!l->quit)
+        schedule(l, l->o->interval_s);
+    mark_dirty(l);
+}
+
+static void
+start_cycle(void *arg)
+{
+    struct live *l = arg;
+    char err[256];
+
+    if (l->engine != NULL || l->quit)
+        return;
+    if (l->o->plan->n == 0) {
+        watch_cycle(l);
+        return;
+    }
+    l->next_run = 0;
+    l->seen_gen = 0;
+    l->engine = pp_engine_start(l->loop, l->o->plan, l->o->eo, finish_cycle, l, err, sizeof(err));
+    if (l->engine == NULL) {
+        snprintf(l->message, sizeof(l->message), "cannot start a run: %s", err);
+        schedule(l, l->o->interval_s);
+    }
+    mark_dirty(l);
+}
+
+/* ------------------------------------------------------------ actions */
+
+static void
+act(struct live *l, enum pp_ui_action a)
+{
+    switch (a) {
+    case PP_UA_NONE:
+        return;
+    case PP_UA_REDRAW:
+        break;
+    case PP_UA_RERUN:
+        if (l->engine != NULL) {
+            snprintf(l->message, sizeof(l->message), "a run is in progress");
+        } else {
+            pp_loop_cancel(l->loop, &l->cycle_timer);
+            l->message[0] = '\0';
+            start_cycle(l);
+        }
+        break;
+    case PP_UA_PAUSE:
+        l->paused = !l->paused;
+        if (l->paused) {
+            pp_loop_cancel(l->loop, &l->cycle_timer);
+            l->next_run = 0;
+            snprintf(l->message, sizeof(l->message), "paused: no new runs (p resumes)");
+        } else {
+            l->message[0] = '\0';
+            if (l->engine == NULL)
+                start_cycle(l);
+        }
+        break;
+    case PP_UA_SAVE:
+        if (!l->have_last)
+            snprintf(l->message, sizeof(l->message), "nothing to save before a run completes");
+        else if (l->o->save == NULL)
+            snprintf(l->message, sizeof(l->message), "saving is not available");
+        else {
+            l->last.context = l->have_cx ? l->cx : NULL;
+            l->o->save(&l->last, l->o->save_arg, l->message, sizeof(l->message));
+        }
+        break;
+    case PP_UA_QUIT:
+        l->quit = true;
+        pp_loop_stop(l->loop);
+        return;
+    }
+    /* A message stays for a few seconds, then the keys come back. */
+    if (l->message[0] != '\0')
+        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+    mark_dirty(l);
+}
+
+static void
+clear_message(void *arg)
+{
+    struct live *l = arg;
+
+    if (l->paused)
+        return;   /* "paused" stays while it is true */
+    l->message[0] = '\0';
+    mark_dirty(l);
+}
+
+static void
+on_tty(int fd, short revents, void *arg)
+{
+    struct live *l = arg;
+    bool hangup = false;
+    enum pp_ui_action a[16];
+    size_t n, i;
+
+    (void)fd;
+    build_view(l);
+    n = pp_tui_input(l->tui, &l->view, a, 16, &hangup);
+    for (i = 0; i < n && !l->quit; i++)
+        act(l, a[i]);
+    if (hangup || (revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+        act(l, PP_UA_QUIT);
+}
+
+static void
+on_sigpipe(int fd, short revents, void *arg)
+{
+    struct live *l = arg;
+    unsigned char buf[16];
+    ssize_t n, i;
+
+    (void)revents;
+    n = read(fd, buf, sizeof(buf));
+    for (i = 0; i < n; i++) {
+        if (buf[i] == SIGWINCH) {
+            pp_tui_resize(l->tui);
+            mark_dirty(l);
+        } else {
+            act(l, PP_UA_QUIT);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- run */
+
+int
+pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diagnosis *diag,
+            struct pp_context *cx, char *err, size_t errlen)
+{
+    struct live *l;
+    size_t i;
+    static bool atexit_done;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        snprintf(err, errlen, "the dashboard needs a terminal on standard input and output");
+        return -1;
+    }
+    l = pp_xcalloc(1, sizeof(*l));
+    l->o = o;
+    l->cx = cx;
+    l->planned = pp_xcalloc(o->plan->n + 1, 1);
+    memset(cx, 0, sizeof(*cx));
+    l->loop = pp_loop_new();
+    if (pipe(sigfd) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        pp_loop_free(l->loop);
+        free(l->planned);
+        free(l);
+        return -1;
+    }
+    for (i = 0; i < 2; i++) {
+        fcntl(sigfd[i], F_SETFL, fcntl(sigfd[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sigfd[i], F_SETFD, FD_CLOEXEC);
+    }
+    if (o->capture != NULL &&
+        pp_capture_attach(o->capture, l->loop, NULL, NULL, err, errlen) < 0)
+        l->tui = NULL;
+    else if ((l->tui = pp_tui_open(o->color, err, errlen)) == NULL)
+        pp_capture_detach(o->capture);
+    if (l->tui == NULL) {
+        close(sigfd[0]);
+        close(sigfd[1]);
+        sigfd[0] = sigfd[1] = -1;
+        pp_loop_free(l->loop);
+        free(l->planned);
+        free(l);
+        return -1;
+    }
+    if (!atexit_done) {
+        atexit(at_exit_restore);
+        atexit_done = true;
+    }
+    install_signals();
+    pp_timer_init(&l->cycle_timer, start_cycle, l);
+    pp_timer_init(&l->draw_timer, draw_now, l);
+    pp_timer_init(&l->message_timer, clear_message, l);
+    pp_loop_watch(l->loop, STDIN_FILENO, POLLIN, on_tty, l);
+    pp_loop_watch(l->loop, sigfd[0], POLLIN, on_sigpipe, l);
+    pp_loop_prepare(l->loop, prepare, l);
+
+    /* The first frame before anything touches the network. */
+    draw_now(l);
+    pp_context_collect(cx);
+    l->have_cx = true;
+    start_cycle(l);
+    pp_loop_run(l->loop);
+
+    pp_tui_close(l->tui);
+    if (o->capture != NULL) {
+        pp_capture_detach(o->capture);
+        pp_capture_settle(o->capture, true);
+        if (o->plan->n == 0)
+            watch_cycle(l);   /* the report printed on quit: the capture to the end */
+    }
+    restore_signals();
+    if (l->engine != NULL) {
+        struct pp_report cut;
+        pp_engine_finish(l->engine, &cut);
+        pp_report_free(&cut);
+    }
+    pp_loop_unprepare(l->loop, prepare, l);
+    pp_loop_cancel(l->loop, &l->cycle_timer);
+    pp_loop_cancel(l->loop, &l->draw_timer);
+    pp_loop_cancel(l->loop, &l->message_timer);
+    pp_loop_unwatch(l->loop, STDIN_FILENO);
+    pp_loop_unwatch(l->loop, sigfd[0]);
+    close(sigfd[0]);
+    close(sigfd[1]);
+    sigfd[0] = sigfd[1] = -1;
+    pp_loop_free(l->loop);
+    if (l->have_last) {
+        *last = l->last;
+        *diag = l->diag;
+        last->diag = diag;
+        last->context = cx;
+    } else {
+        memset(last, 0, sizeof(*last));
+        memset(diag, 0, sizeof(*diag));
+    }
+    for (i = 0; i < l->nhist; i++) {
+        free(l->hist[i]->id);
+        free(l->hist[i]);
+    }
+    free(l->hist);
+    free(l->rows);
+    free(l->byid);
+    free(l->lastbyid);
+    free(l->planned);
+    free(l);
+    return 0;
+}
+
+#else /* !HAVE_NCURSES */
+
+int
+pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diagnosis *diag,
+            struct pp_context *cx, char *err, size_t errlen)
+{
+    (void)o;
+    (void)last;
+    (void)diag;
+    (void)cx;
+    snprintf(err, errlen, "this pushprobe was built without ncursesw: no dashboard");
+    return -1;
+}
+
+#endif

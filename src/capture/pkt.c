@@ -1,0 +1,769 @@
+/* Packet decoding for the capture (see pkt.h): link, IP, transport, and the
+ * DNS and TLS bytes the flow table looks into.  Every read goes through the
+ * bounds-checked cursor; the cursor's len is narrowed to the end of the IP
+ * packet as captured, so link padding and lying lengths never reach a
+ * transport parser. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/cursor.h"
+#include "capture/pkt.h"
+
+#define DNS_MAX_JUMPS 64
+#define DNS_MAX_WIRE 255
+
+/* ------------------------------------------------------------- names */
+
+static const char *const link_names[PP_LINK__COUNT] = {
+    [PP_LINK_ETHERNET] = "ethernet",
+    [PP_LINK_SLL] = "sll",
+    [PP_LINK_SLL2] = "sll2",
+    [PP_LINK_RAW] = "raw",
+    [PP_LINK_NULL] = "null",
+    [PP_LINK_LOOP] = "loop",
+    [PP_LINK_IPV4] = "ipv4",
+    [PP_LINK_IPV6] = "ipv6",
+};
+
+static const char *const status_names[PP_PKT__COUNT] = {
+    [PP_PKT_OK] = "ok",
+    [PP_PKT_NOT_IP] = "not-ip",
+    [PP_PKT_UNSUPPORTED] = "unsupported",
+    [PP_PKT_MALFORMED] = "malformed",
+};
+
+int
+pp_pkt_link_from_dlt(int dlt)
+{
+    switch (dlt) {
+    case 0: return PP_LINK_NULL;
+    case 1: return PP_LINK_ETHERNET;
+    case 12: case 14: case 101: return PP_LINK_RAW; /* 14 is DLT_RAW on OpenBSD */
+    case 108: return PP_LINK_LOOP;
+    case 113: return PP_LINK_SLL;
+    case 228: return PP_LINK_IPV4;
+    case 229: return PP_LINK_IPV6;
+    case 276: return PP_LINK_SLL2;
+    default: return -1;
+    }
+}
+
+const char *
+pp_pkt_link_name(enum pp_link l)
+{
+    return (unsigned)l < PP_LINK__COUNT ? link_names[l] : "?";
+}
+
+const char *
+pp_pkt_status_name(enum pp_pkt_status s)
+{
+    return (unsigned)s < PP_PKT__COUNT ? status_names[s] : "?";
+}
+
+void
+pp_pkt_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t len)
+{
+    socklen_t n = (socklen_t)(len < 64 ? len : 64);
+
+    if (len == 0)
+        return;
+    if ((family != 4 && family != 6) ||
+        inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, n) == NULL)
+        buf[0] = '\0';
+}
+
+bool
+pp_pkt_icmp_is_error(const struct pp_pkt *p)
+{
+    if (p->family == 4 && p->proto == 1)
+        return p->icmp_type == 3 || p->icmp_type == 11 || p->icmp_type == 12;
+    if (p->family == 6 && p->proto == 58)
+        return p->icmp_type >= 1 && p->icmp_type <= 4;
+    return false;
+}
+
+/* ----------------------------------------------------------- helpers */
+
+/* Only ever called on spans the cursor has checked. */
+static uint16_t
+be16at(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+be32at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One byte of a wire name or protocol id as text for the reports:
+ * printable ASCII stays, anything else becomes '?', and so does `sep`
+ * (a '.' inside a DNS label would fake a label boundary, a ',' inside an
+ * ALPN id a protocol boundary). */
+static char
+text_char(uint8_t b, uint8_t sep, bool lower)
+{
+    if (b <= 0x20 || b >= 0x7f || b == sep)
+        return '?';
+    if (lower && b >= 'A' && b <= 'Z')
+        return (char)(b | 0x20);
+    return (char)b;
+}
+
+/* ------------------------------------------------------------ decoder */
+
+/* The IP packet being decoded: where it ends on the wire (which may be
+ * past the capture), and whether more fragments follow this one. */
+struct ipctx {
+    size_t wire_end;
+    bool more;
+};
+
+/* Note where the packet ends; trailing bytes past it are link padding. */
+static void
+clip(struct pp_cur *c, size_t wire_end, struct pp_pkt *out, struct ipctx *ip)
+{
+    ip->wire_end = wire_end;
+    if (wire_end > c->len)
+        out->truncated = true;
+    else
+        c->len = wire_end;
+}
+
+/* Step over IPv6 extension headers; *nh becomes the transport protocol.  A
+ * fragment header with a non-zero offset ends the walk with *frag set, as
+ * what follows it is data, not headers.  False when a header is cut. */
+static bool
+ipv6_ext(struct pp_cur *c, uint8_t *nh, bool *frag, bool *more)
+{
+    const uint8_t *h;
+    size_t len;
+    uint16_t fo;
+
+    for (;;) {
+        switch (*nh) {
+        case 0:  /* hop-by-hop options */
+        case 43: /* routing */
+        case 60: /* destination options */
+        case 51: /* AH counts in 4-byte units, less 2 */
+            if (!pp_cur_span(c, 2, &h))
+                return false;
+            len = *nh == 51 ? ((size_t)h[1] + 2) * 4 : ((size_t)h[1] + 1) * 8;
+            *nh = h[0];
+            if (!pp_cur_skip(c, len - 2))
+                return false;
+            break;
+        case 44:
+            if (!pp_cur_span(c, 8, &h))
+                return false;
+            *nh = h[0];
+            fo = be16at(h + 2);
+            *more = (fo & 1) != 0;
+            if ((fo & 0xfff8) != 0) {
+                *frag = true;
+                return true;
+            }
+            break;
+        default:
+            return true;
+        }
+    }
+}
+
+static enum pp_pkt_status
+ipv4(struct pp_cur *c, struct pp_pkt *out, struct ipctx *ip)
+{
+    size_t start = c->off, hlen;
+    const uint8_t *h;
+    uint16_t tot;
+
+    if (!pp_cur_span(c, 20, &h))
+        return PP_PKT_MALFORMED;
+    hlen = (size_t)(h[0] & 0x0f) * 4;
+    tot = be16at(h + 2);
+    out->family = 4;
+    out->ttl = h[8];
+    out->proto = h[9];
+    memcpy(out->src, h + 12, 4);
+    memcpy(out->dst, h + 16, 4);
+    out->ip_len = tot;
+    if (hlen < 20 || tot < hlen || !pp_cur_skip(c, hlen - 20))
+        return PP_PKT_MALFORMED;
+    out->fragment = (be16at(h + 6) & 0x1fff) != 0;
+    ip->more = (h[6] & 0x20) != 0;
+    clip(c, start + tot, out, ip);
+    return PP_PKT_OK;
+}
+
+static enum pp_pkt_status
+ipv6(struct pp_cur *c, struct pp_pkt *out, struct ipctx *ip)
+{
+    size_t start = c->off;
+    const uint8_t *h;
+    uint16_t plen;
+    uint8_t nh;
+
+    if (!pp_cur_span(c, 40, &h))
+        return PP_PKT_MALFORMED;
+    plen = be16at(h + 4);
+    nh = h[6];
+    out->family = 6;
+    out->ttl = h[7];
+    out->proto = nh;
+    memcpy(out->src, h + 8, 16);
+    memcpy(out->dst, h + 24, 16);
+    out->ip_len = 40u + plen;
+    /* A jumbogram keeps its length in a hop-by-hop option. */
+    if (plen == 0 && nh == 0)
+        return PP_PKT_UNSUPPORTED;
+    clip(c, start + 40 + plen, out, ip);
+    if (!ipv6_ext(c, &nh, &out->fragment, &ip->more))
+        return PP_PKT_MALFORMED;
+    out->proto = nh;
+    return PP_PKT_OK;
+}
+
+static void
+set_payload(const struct pp_cur *c, struct pp_pkt *out)
+{
+    out->payload = c->p + c->off;
+    out->payload_len = c->len - c->off;
+}
+
+/* The first bytes of the transport header of a quoted packet. */
+static void
+quote_l4(struct pp_cur *c, struct pp_pkt_quoted *q)
+{
+    /* TCP, UDP, DCCP, SCTP, UDP-Lite: ports first. */
+    bool ports = q->proto == 6 || q->proto == 17 || q->proto == 33 || q->proto == 132 ||
+                 q->proto == 136;
+    const uint8_t *h;
+
+    if (pp_cur_span(c, 8, &h)) {
+        q->valid = true;
+        if (q->proto == 6)
+            q->tcp_seq = be32at(h + 4);
+    } else if (!ports || !pp_cur_span(c, 4, &h)) {
+        return;
+    }
+    q->valid = true;
+    if (ports) {
+        q->sport = be16at(h);
+        q->dport = be16at(h + 2);
+    }
+}
+
+/* The packet quoted by an ICMP error: its addresses as soon as the fixed
+ * header is there, valid only with a whole header and its ports. */
+static void
+quote4(const uint8_t *p, size_t len, struct pp_pkt_quoted *q)
+{
+    struct pp_cur c = {p, len, 0};
+    const uint8_t *h;
+    size_t hlen;
+
+    if (!pp_cur_span(&c, 20, &h) || h[0] >> 4 != 4)
+        return;
+    hlen = (size_t)(h[0] & 0x0f) * 4;
+    q->family = 4;
+    q->proto = h[9];
+    memcpy(q->src, h + 12, 4);
+    memcpy(q->dst, h + 16, 4);
+    if (hlen < 20 || !pp_cur_skip(&c, hlen - 20) || (be16at(h + 6) & 0x1fff) != 0)
+        return;
+    quote_l4(&c, q);
+}
+
+static void
+quote6(const uint8_t *p, size_t len, struct pp_pkt_quoted *q)
+{
+    struct pp_cur c = {p, len, 0};
+    const uint8_t *h;
+    bool frag = false, more = false;
+    uint8_t nh;
+
+    if (!pp_cur_span(&c, 40, &h) || h[0] >> 4 != 6)
+        return;
+    nh = h[6];
+    q->family = 6;
+    q->proto = nh;
+    memcpy(q->src, h + 8, 16);
+    memcpy(q->dst, h + 24, 16);
+    if (!ipv6_ext(&c, &nh, &frag, &more))
+        return;
+    q->proto = nh;
+    if (!frag)
+        quote_l4(&c, q);
+}
+
+/* wire: the transport bytes on the wire, from the IP length fields. */
+static enum pp_pkt_status
+tcp(struct pp_cur *c, struct pp_pkt *out, size_t wire)
+{
+    const uint8_t *h;
+    size_t doff;
+
+    if (!pp_cur_span(c, 20, &h))
+        return PP_PKT_MALFORMED;
+    out->sport = be16at(h);
+    out->dport = be16at(h + 2);
+    out->seq = be32at(h + 4);
+    out->ack = be32at(h + 8);
+    out->tcp_flags = h[13];
+    out->window = be16at(h + 14);
+    doff = (size_t)(h[12] >> 4) * 4;
+    if (doff < 20 || doff > wire)
+        return PP_PKT_MALFORMED;
+    out->payload_wire_len = (uint32_t)(wire - doff);
+    /* Options the snaplen cut (the packet is truncated): no payload. */
+    if (!pp_cur_skip(c, doff - 20))
+        c->off = c->len;
+    set_payload(c, out);
+    return PP_PKT_OK;
+}
+
+static enum pp_pkt_status
+udp(struct pp_cur *c, struct pp_pkt *out, const struct ipctx *ip, size_t wire)
+{
+    size_t start = c->off, ulen;
+    const uint8_t *h;
+
+    if (!pp_cur_span(c, 8, &h))
+        return PP_PKT_MALFORMED;
+    out->sport = be16at(h);
+    out->dport = be16at(h + 2);
+    ulen = be16at(h + 4);
+    /* A first fragment carries the length of the whole datagram. */
+    if (ulen < 8 || (ulen > wire && !ip->more))
+        return PP_PKT_MALFORMED;
+    if (ulen > wire)
+        ulen = wire;
+    if (start + ulen < c->len)
+        c->len = start + ulen;
+    out->payload_wire_len = (uint32_t)(ulen - 8);
+    set_payload(c, out);
+    return PP_PKT_OK;
+}
+
+static enum pp_pkt_status
+icmp(struct pp_cur *c, struct pp_pkt *out, size_t wire)
+{
+    const uint8_t *h;
+
+    if (!pp_cur_span(c, 8, &h))
+        return PP_PKT_MALFORMED;
+    out->icmp_type = h[0];
+    out->icmp_code = h[1];
+    out->payload_wire_len = (uint32_t)(wire - 8);
+    set_payload(c, out);
+    if (pp_pkt_icmp_is_error(out)) {
+        if (out->family == 4)
+            quote4(out->payload, out->payload_len, &out->quoted);
+        else
+            quote6(out->payload, out->payload_len, &out->quoted);
+    }
+    return PP_PKT_OK;
+}
+
+static enum pp_pkt_status
+transport(struct pp_cur *c, struct pp_pkt *out, const struct ipctx *ip)
+{
+    /* The cursor never passes wire_end: it was clipped to it or is shorter. */
+    size_t wire = ip->wire_end - c->off;
+    uint8_t icmp_proto = out->family == 4 ? 1 : 58;
+
+    if (out->proto != 6 && out->proto != 17 && out->proto != icmp_proto)
+        return PP_PKT_UNSUPPORTED;
+    if (out->fragment)
+        return PP_PKT_OK;
+    if (out->proto == 6)
+        return tcp(c, out, wire);
+    if (out->proto == 17)
+        return udp(c, out, ip, wire);
+    return icmp(c, out, wire);
+}
+
+/* version: 4 or 6 when the link says which, 0 to go by the first nibble;
+ * ipv4() and ipv6() rely on the nibble having been checked here. */
+static enum pp_pkt_status
+ip(struct pp_cur *c, int version, struct pp_pkt *out)
+{
+    struct ipctx ip = {0, false};
+    enum pp_pkt_status st;
+    int v;
+
+    if (!pp_cur_has(c, 1))
+        return PP_PKT_MALFORMED;
+    v = c->p[c->off] >> 4;
+    if (version != 0 && v != version)
+        return PP_PKT_MALFORMED;
+    if (v == 4)
+        st = ipv4(c, out, &ip);
+    else if (v == 6)
+        st = ipv6(c, out, &ip);
+    else
+        return PP_PKT_MALFORMED;
+    return st == PP_PKT_OK ? transport(c, out, &ip) : st;
+}
+
+/* An EtherType, after any number of VLAN tags (802.1Q, 802.1ad and the
+ * pre-standard 0x9100); the outermost tag is the one reported. */
+static enum pp_pkt_status
+ethertype(struct pp_cur *c, uint16_t type, struct pp_pkt *out)
+{
+    bool tagged = false;
+    uint16_t tci;
+
+    while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
+        if (!pp_cur_be16(c, &tci) || !pp_cur_be16(c, &type))
+            return PP_PKT_MALFORMED;
+        if (!tagged)
+            out->vlan = tci & 0x0fff;
+        tagged = true;
+    }
+    if (type == 0x0800)
+        return ip(c, 4, out);
+    if (type == 0x86dd)
+        return ip(c, 6, out);
+    return PP_PKT_NOT_IP;
+}
+
+enum pp_pkt_status
+pp_pkt_decode(enum pp_link link, const uint8_t *data, size_t caplen, struct pp_pkt *out)
+{
+    struct pp_cur c = {data, caplen, 0};
+    const uint8_t *h;
+    uint16_t type;
+    uint32_t af;
+
+    memset(out, 0, sizeof(*out));
+    out->link = link;
+    switch (link) {
+    case PP_LINK_ETHERNET:
+        if (!pp_cur_skip(&c, 12) || !pp_cur_be16(&c, &type))
+            return PP_PKT_MALFORMED;
+        return ethertype(&c, type, out);
+    case PP_LINK_SLL:
+        if (!pp_cur_skip(&c, 14) || !pp_cur_be16(&c, &type))
+            return PP_PKT_MALFORMED;
+        return ethertype(&c, type, out);
+    case PP_LINK_SLL2:
+        if (!pp_cur_be16(&c, &type) || !pp_cur_skip(&c, 18))
+            return PP_PKT_MALFORMED;
+        return ethertype(&c, type, out);
+    case PP_LINK_RAW:
+        return ip(&c, 0, out);
+    case PP_LINK_IPV4:
+        return ip(&c, 4, out);
+    case PP_LINK_IPV6:
+        return ip(&c, 6, out);
+    case PP_LINK_NULL:
+    case PP_LINK_LOOP:
+        if (!pp_cur_span(&c, 4, &h))
+            return PP_PKT_MALFORMED;
+        af = be32at(h);
+        /* DLT_NULL is in the byte order of the capturing host, which may
+         * not be ours: the small value is the right one. */
+        if (link == PP_LINK_NULL && af > 0xffff)
+            af = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
+        if (af == 2)
+            return ip(&c, 4, out);
+        if (af == 24 || af == 28 || af == 30) /* AF_INET6 on NetBSD, FreeBSD, Darwin */
+            return ip(&c, 6, out);
+        return PP_PKT_NOT_IP;
+    default:
+        return PP_PKT_UNSUPPORTED;
+    }
+}
+
+/* ---------------------------------------------------------------- DNS */
+
+/* Read the name at the cursor into buf (lower case, no trailing dot; buf
+ * may be NULL to only check it) and step the cursor over it as it sits
+ * there.  buf stays NUL-terminated even when the name turns out bad. */
+static bool
+dns_name(struct pp_cur *c, char *buf, size_t cap)
+{
+    struct pp_cur r = *c; /* follows the pointers */
+    size_t wire = 1, n = 0, i;
+    unsigned jumps = 0;
+    const uint8_t *s;
+    uint8_t l, lo;
+
+    if (buf != NULL)
+        buf[0] = '\0';
+    for (;;) {
+        if (!pp_cur_u8(&r, &l))
+            return false;
+        if (l == 0)
+            break;
+        if ((l & 0xc0) == 0xc0) {
+            if (!pp_cur_u8(&r, &lo) || ++jumps > DNS_MAX_JUMPS)
+                return false;
+            if (jumps == 1)
+                c->off = r.off;
+            if (!pp_cur_seek(&r, (size_t)(l & 0x3f) << 8 | lo))
+                return false;
+            continue;
+        }
+        /* 0x40 and 0x80 start label types long retired. */
+        wire += 1 + (size_t)l;
+        if (l > 63 || wire > DNS_MAX_WIRE || !pp_cur_span(&r, l, &s))
+            return false;
+        if (buf == NULL)
+            continue;
+        if (n > 0 && n + 1 < cap)
+            buf[n++] = '.';
+        for (i = 0; i < l && n + 1 < cap; i++)
+            buf[n++] = text_char(s[i], '.', true);
+        buf[n] = '\0';
+    }
+    if (jumps == 0)
+        c->off = r.off;
+    return true;
+}
+
+int
+pp_dns_parse(const uint8_t *p, size_t len, struct pp_dns_msg *out)
+{
+    struct pp_cur c = {p, len, 0}, rd;
+    const uint8_t *h;
+    uint16_t qd, an, i, type, rdlen;
+
+    out->id = 0;
+    out->response = false;
+    out->rcode = 0;
+    out->qtype = 0;
+    out->qname[0] = '\0';
+    out->cname[0] = '\0';
+    out->naddrs = 0;
+    if (!pp_cur_span(&c, 12, &h))
+        return -1;
+    out->id = be16at(h);
+    out->response = (h[2] & 0x80) != 0;
+    out->rcode = h[3] & 0x0f;
+    qd = be16at(h + 4);
+    an = be16at(h + 6);
+    for (i = 0; i < qd; i++) {
+        if (!dns_name(&c, i == 0 ? out->qname : NULL, sizeof(out->qname)) ||
+            !pp_cur_span(&c, 4, &h))
+            return -1;
+        if (i == 0)
+            out->qtype = be16at(h);
+    }
+    for (i = 0; i < an; i++) {
+        if (!dns_name(&c, NULL, 0) || !pp_cur_span(&c, 10, &h))
+            return -1;
+        type = be16at(h);
+        rdlen = be16at(h + 8);
+        rd = c;
+        if (!pp_cur_skip(&c, rdlen))
+            return -1;
+        /* Class IN; mDNS sets the top bit to flush caches. */
+        if ((be16at(h + 2) & 0x7fff) != 1)
+            continue;
+        if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
+            if (out->naddrs == PP_DNS_MAX_ADDRS)
+                continue;
+            out->addrs[out->naddrs].family = type == 1 ? 4 : 6;
+            memset(out->addrs[out->naddrs].addr, 0, 16);
+            memcpy(out->addrs[out->naddrs].addr, p + rd.off, rdlen);
+            out->addrs[out->naddrs].ttl = be32at(h + 4);
+            out->naddrs++;
+        } else if (type == 5) {
+            /* The target may point anywhere, but what sits in the rdata
+             * must end inside it. */
+            if (!dns_name(&rd, out->cname, sizeof(out->cname)) || rd.off > c.off)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- TLS */
+
+/* Copy a wire string as text, cut to fit. */
+static void
+copy_text(char *dst, size_t cap, const uint8_t *s, size_t n, uint8_t sep, bool lower)
+{
+    size_t i;
+
+    for (i = 0; i < n && i + 1 < cap; i++)
+        dst[i] = text_char(s[i], sep, lower);
+    dst[i] = '\0';
+}
+
+/* server_name: the first host_name of the list. */
+static bool
+tls_sni(const uint8_t *p, size_t len, struct pp_tls_hello *out)
+{
+    struct pp_cur c = {p, len, 0};
+    const uint8_t *s;
+    uint16_t n;
+    uint8_t type;
+
+    if (len == 0)
+        return true;
+    if (!pp_cur_be16(&c, &n) || n > len - 2)
+        return false;
+    c.len = 2 + (size_t)n;
+    while (pp_cur_has(&c, 1)) {
+        if (!pp_cur_u8(&c, &type) || !pp_cur_be16(&c, &n) || !pp_cur_span(&c, n, &s))
+            return false;
+        if (type == 0 && out->sni[0] == '\0')
+            copy_text(out->sni, sizeof(out->sni), s, n, 0, true);
+    }
+    return true;
+}
+
+/* ALPN: the protocol ids joined by ','; those that do not fit whole are
+ * left out, so a cut list never ends in half an id. */
+static bool
+tls_alpn(const uint8_t *p, size_t len, struct pp_tls_hello *out)
+{
+    struct pp_cur c = {p, len, 0};
+    const uint8_t *s;
+    size_t used = 0, n;
+    uint16_t total;
+
+    out->alpn[0] = '\0';
+    if (!pp_cur_be16(&c, &total) || total > len - 2)
+        return false;
+    c.len = 2 + (size_t)total;
+    while (pp_cur_has(&c, 1)) {
+        if (!pp_cur_pascal(&c, &s, &n))
+            return false;
+        if (n == 0 || used + (used > 0) + n >= sizeof(out->alpn))
+            continue;
+        if (used > 0)
+            out->alpn[used++] = ',';
+        copy_text(out->alpn + used, sizeof(out->alpn) - used, s, n, ',', false);
+        used += n;
+    }
+    return true;
+}
+
+int
+pp_tls_parse_client_hello(const uint8_t *p, size_t len, struct pp_tls_hello *out)
+{
+    struct pp_cur c = {p, len, 0};
+    const uint8_t *h, *e;
+    size_t rec_end, hs_end, ext_end;
+    uint16_t n16, type;
+    uint8_t n8;
+
+    out->version = 0;
+    out->sni[0] = '\0';
+    out->alpn[0] = '\0';
+    /* Not ours as soon as a byte says so: handshake record, version 3.x,
+     * ClientHello. */
+    if (len < 1 || p[0] != 22 || (len >= 2 && p[1] != 3) || (len >= 6 && p[5] != 1))
+        return 0;
+    if (!pp_cur_span(&c, 9, &h))
+        return -1;
+    rec_end = 5 + (size_t)be16at(h + 3);
+    hs_end = 9 + ((size_t)h[6] << 16 | (size_t)be16at(h + 7));
+    /* Read no further than the capture, the first record and the message. */
+    if (rec_end < c.len)
+        c.len = rec_end;
+    if (hs_end < c.len)
+        c.len = hs_end;
+    if (!pp_cur_be16(&c, &out->version) || !pp_cur_skip(&c, 32) ||
+        !pp_cur_u8(&c, &n8) || n8 > 32 || !pp_cur_skip(&c, n8) ||
+        !pp_cur_be16(&c, &n16) || !pp_cur_skip(&c, n16) ||
+        !pp_cur_u8(&c, &n8) || !pp_cur_skip(&c, n8))
+        return -1;
+    if (c.off == hs_end)
+        return 1; /* no extensions at all */
+    if (!pp_cur_be16(&c, &n16))
+        return -1;
+    ext_end = c.off + n16;
+    if (ext_end > hs_end)
+        return -1;
+    if (ext_end < c.len)
+        c.len = ext_end;
+    while (pp_cur_has(&c, 1)) {
+        if (!pp_cur_be16(&c, &type) || !pp_cur_be16(&c, &n16) || !pp_cur_span(&c, n16, &e))
+            return -1;
+        if ((type == 0 && !tls_sni(e, n16, out)) || (type == 16 && !tls_alpn(e, n16, out)))
+            return -1;
+    }
+    /* Short of ext_end: the capture or the first record stopped first. */
+    return c.len == ext_end ? 1 : -1;
+}
+
+int
+pp_tls_parse_alert(const uint8_t *p, size_t len, uint8_t *level, uint8_t *desc)
+{
+    struct pp_cur c = {p, len, 0};
+    const uint8_t *h, *a;
+    size_t n;
+
+    if (!pp_cur_span(&c, 7, &h) || h[0] != 21 || h[1] != 3)
+        return 0;
+    n = be16at(h + 3);
+    if (n < 2)
+        return 0;
+    /* A plaintext alert is 2 bytes.  A longer record is nearly always an
+     * encrypted alert (TLS 1.2 after ChangeCipherSpec, e.g. every graceful
+     * close_notify: nonce, alert, tag), whose bytes are noise; take it only
+     * when every pair of it, as far as captured, is a real alert. */
+    if (n > 2) {
+        if (n % 2 != 0)
+            return 0;
+        if (5 + n < c.len)
+            c.len = 5 + n;
+        c.off = 5;
+        while (pp_cur_span(&c, 2, &a))
+            if ((a[0] != 1 && a[0] != 2) || pp_tls_alert_name(a[1]) == NULL)
+                return 0;
+    }
+    *level = h[5];
+    *desc = h[6];
+    return 1;
+}
+
+const char *
+pp_tls_alert_name(uint8_t desc)
+{
+    switch (desc) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 21: return "decryption_failed";
+    case 22: return "record_overflow";
+    case 30: return "decompression_failure";
+    case 40: return "handshake_failure";
+    case 41: return "no_certificate";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 60: return "export_restriction";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return NULL;
+    }
+}

@@ -1,0 +1,255 @@
+/* The poll() event loop; see loop.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/loop.h"
+#include "core/util.h"
+
+struct watch {
+    pp_io_cb cb;
+    void *arg;
+    short events;
+    bool active;
+    uint32_t gen;   /* bumped on every (re)watch, so stale events are dropped */
+};
+
+struct prepare {
+    void (*cb)(void *);
+    void *arg;
+};
+
+struct pp_loop {
+    struct watch *w;      /* indexed by fd */
+    size_t wcap;
+    size_t nwatched;
+    struct pollfd *pfd;
+    uint32_t *pgen;
+    size_t pcap;
+    bool dirty;
+    struct pp_heap timers;
+    struct prepare prep[4];
+    size_t nprep;
+    bool stop;
+};
+
+struct pp_loop *
+pp_loop_new(void)
+{
+    struct pp_loop *l = pp_xcalloc(1, sizeof(*l));
+
+    pp_heap_init(&l->timers);
+    return l;
+}
+
+void
+pp_loop_free(struct pp_loop *l)
+{
+    if (l == NULL)
+        return;
+    pp_heap_free(&l->timers);
+    free(l->w);
+    free(l->pfd);
+    free(l->pgen);
+    free(l);
+}
+
+int
+pp_loop_watch(struct pp_loop *l, int fd, short events, pp_io_cb cb, void *arg)
+{
+    struct watch *w;
+
+    if (fd < 0 || fd > 1 << 24) {
+        errno = EBADF;
+        return -1;
+    }
+    if ((size_t)fd >= l->wcap) {
+        size_t ncap = l->wcap ? l->wcap : 64;
+        while (ncap <= (size_t)fd)
+            ncap *= 2;
+        l->w = pp_xrealloc(l->w, ncap, sizeof(*l->w));
+        memset(l->w + l->wcap, 0, (ncap - l->wcap) * sizeof(*l->w));
+        l->wcap = ncap;
+    }
+    w = &l->w[fd];
+    if (!w->active)
+        l->nwatched++;
+    w->cb = cb;
+    w->arg = arg;
+    w->events = events;
+    w->active = true;
+    w->gen++;
+    l->dirty = true;
+    return 0;
+}
+
+void
+pp_loop_events(struct pp_loop *l, int fd, short events)
+{
+    if (fd >= 0 && (size_t)fd < l->wcap && l->w[fd].active &&
+        l->w[fd].events != events) {
+        l->w[fd].events = events;
+        l->dirty = true;
+    }
+}
+
+void
+pp_loop_unwatch(struct pp_loop *l, int fd)
+{
+    if (fd < 0 || (size_t)fd >= l->wcap || !l->w[fd].active)
+        return;
+    l->w[fd].active = false;
+    l->w[fd].gen++;
+    l->nwatched--;
+    l->dirty = true;
+}
+
+size_t
+pp_loop_nwatched(const struct pp_loop *l)
+{
+    return l->nwatched;
+}
+
+void
+pp_loop_timer(struct pp_loop *l, struct pp_timer *t, int64_t when)
+{
+    pp_heap_push(&l->timers, t, when);
+}
+
+void
+pp_loop_cancel(struct pp_loop *l, struct pp_timer *t)
+{
+    pp_heap_remove(&l->timers, t);
+}
+
+void
+pp_loop_prepare(struct pp_loop *l, void (*cb)(void *), void *arg)
+{
+    if (l->nprep < sizeof(l->prep) / sizeof(l->prep[0])) {
+        l->prep[l->nprep].cb = cb;
+        l->prep[l->nprep].arg = arg;
+        l->nprep++;
+    }
+}
+
+void
+pp_loop_unprepare(struct pp_loop *l, void (*cb)(void *), void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < l->nprep; i++) {
+        if (l->prep[i].cb == cb && l->prep[i].arg == arg) {
+            l->prep[i] = l->prep[--l->nprep];
+            return;
+        }
+    }
+}
+
+static size_t
+rebuild(struct pp_loop *l)
+{
+    size_t fd, n = 0;
+
+    if (l->pcap < l->nwatched) {
+        l->pcap = l->nwatched + 64;
+        l->pfd = pp_xrealloc(l->pfd, l->pcap, sizeof(*l->pfd));
+        l->pgen = pp_xrealloc(l->pgen, l->pcap, sizeof(*l->pgen));
+    }
+    for (fd = 0; fd < l->wcap && n < l->nwatched; fd++) {
+        if (!l->w[fd].active)
+            continue;
+        l->pfd[n].fd = (int)fd;
+        l->pfd[n].events = l->w[fd].events;
+        l->pfd[n].revents = 0;
+        l->pgen[n] = l->w[fd].gen;
+        n++;
+    }
+    l->dirty = false;
+    return n;
+}
+
+static void
+run_timers(struct pp_loop *l)
+{
+    int64_t now = pp_now_ms();
+    uint64_t armed_before = l->timers.seq;
+    struct pp_timer *t;
+
+    /* Only timers armed before this round: one that re-arms itself for
+     * "now" runs in the next round, after poll(), not in a loop here. */
+    while ((t = pp_heap_top(&l->timers)) != NULL && t->when <= now &&
+           t->seq < armed_before) {
+        pp_heap_remove(&l->timers, t);
+        t->cb(t->arg);
+    }
+}
+
+int
+pp_loop_run_once(struct pp_loop *l, int max_wait)
+{
+    size_t i, n;
+    int timeout = max_wait, rc;
+    struct pp_timer *t;
+
+    for (i = 0; i < l->nprep; i++)
+        l->prep[i].cb(l->prep[i].arg);
+    if (l->stop)
+        return 0;   /* a prepare hook ended the loop: do not wait */
+    if ((t = pp_heap_top(&l->timers)) != NULL) {
+        int64_t d = t->when - pp_now_ms();
+        if (d < 0)
+            d = 0;
+        if (timeout < 0 || d < timeout)
+            timeout = d > 1 << 30 ? 1 << 30 : (int)d;
+    }
+    n = rebuild(l);
+    rc = poll(l->pfd, (nfds_t)n, timeout);
+    if (rc < 0) {
+        if (errno != EINTR)
+            return -1;
+        rc = 0;
+    }
+    for (i = 0; i < n && rc > 0; i++) {
+        struct pollfd *p = &l->pfd[i];
+        struct watch *w;
+
+        if (p->revents == 0)
+            continue;
+        rc--;
+        w = &l->w[p->fd];
+        /* The callback of an earlier fd may have closed or replaced this
+         * one: only deliver to the watch that asked. */
+        if (!w->active || w->gen != l->pgen[i])
+            continue;
+        w->cb(p->fd, p->revents, w->arg);
+    }
+    run_timers(l);
+    return 0;
+}
+
+int
+pp_loop_run(struct pp_loop *l)
+{
+    while (!l->stop) {
+        /* Nothing left that could ever wake us: do not block forever. */
+        if (l->nwatched == 0 && pp_heap_top(&l->timers) == NULL && l->nprep == 0)
+            break;
+        if (pp_loop_run_once(l, -1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void
+pp_loop_stop(struct pp_loop *l)
+{
+    l->stop = true;
+}
+
+bool
+pp_loop_stopped(const struct pp_loop *l)
+{
+    return l->stop;
+}

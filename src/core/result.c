@@ -1,0 +1,334 @@
+/* Names of states, reasons and services: one table each. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pushprobe.h"
+#include "core/util.h"
+
+static const char *const state_names[PP_ST__COUNT] = {
+    [PP_ST_PENDING] = "pending",
+    [PP_ST_OK] = "ok",
+    [PP_ST_CLOSED] = "closed",
+    [PP_ST_FILTERED] = "filtered",
+    [PP_ST_BLOCKED] = "blocked",
+    [PP_ST_UNREACHABLE] = "unreachable",
+    [PP_ST_DNS_FAILED] = "dns-failed",
+    [PP_ST_TLS_FAILED] = "tls-failed",
+    [PP_ST_INTERCEPTED] = "intercepted",
+    [PP_ST_UNEXPECTED] = "unexpected",
+    [PP_ST_ERROR] = "error",
+};
+
+static const char *const reason_names[PP_RS__COUNT] = {
+    [PP_RS_NONE] = "none",
+    [PP_RS_SYN_ACK] = "syn-ack",
+    [PP_RS_CONN_REFUSED] = "conn-refused",
+    [PP_RS_CONN_RESET] = "conn-reset",
+    [PP_RS_NO_RESPONSE] = "no-response",
+    [PP_RS_ADMIN_PROHIBITED] = "admin-prohibited",
+    [PP_RS_PORT_UNREACH] = "port-unreach",
+    [PP_RS_PROTO_UNREACH] = "proto-unreach",
+    [PP_RS_HOST_UNREACH] = "host-unreach",
+    [PP_RS_NET_UNREACH] = "net-unreach",
+    [PP_RS_TTL_EXCEEDED] = "ttl-exceeded",
+    [PP_RS_NO_ROUTE] = "no-route",
+    [PP_RS_LOCAL_POLICY] = "local-policy",
+    [PP_RS_NXDOMAIN] = "nxdomain",
+    [PP_RS_SERVFAIL] = "servfail",
+    [PP_RS_DNS_REFUSED] = "dns-refused",
+    [PP_RS_DNS_TIMEOUT] = "dns-timeout",
+    [PP_RS_DNS_UNREACHABLE] = "dns-unreachable",
+    [PP_RS_NO_ADDRESS] = "no-address",
+    [PP_RS_BAD_NAME] = "bad-name",
+    [PP_RS_TLS_OK] = "tls-ok",
+    [PP_RS_TLS_ALERT] = "tls-alert",
+    [PP_RS_TLS_EOF] = "tls-eof",
+    [PP_RS_TLS_TIMEOUT] = "tls-timeout",
+    [PP_RS_NOT_TLS] = "not-tls",
+    [PP_RS_TLS_HANDSHAKE] = "tls-handshake",
+    [PP_RS_CERT_UNTRUSTED] = "cert-untrusted",
+    [PP_RS_CERT_EXPIRED] = "cert-expired",
+    [PP_RS_CERT_NOT_YET_VALID] = "cert-not-yet-valid",
+    [PP_RS_NAME_MISMATCH] = "name-mismatch",
+    [PP_RS_ISSUER_UNEXPECTED] = "issuer-unexpected",
+    [PP_RS_ALPN_MISMATCH] = "alpn-mismatch",
+    [PP_RS_SERVICE_OK] = "service-ok",
+    [PP_RS_AUTH_REQUIRED] = "auth-required",
+    [PP_RS_REDIRECT] = "redirect",
+    [PP_RS_HTTP_STATUS] = "http-status",
+    [PP_RS_BAD_RESPONSE] = "bad-response",
+    [PP_RS_TOO_LARGE] = "too-large",
+    [PP_RS_CAPTIVE_PORTAL] = "captive-portal",
+    [PP_RS_MDM_UNHEALTHY] = "mdm-unhealthy",
+    [PP_RS_NOT_PLIST] = "not-plist",
+    [PP_RS_DNS_OUTSIDE_APPLE] = "dns-outside-apple",
+    [PP_RS_SMB1_ONLY] = "smb1-only",
+    [PP_RS_SERVER_ERROR] = "server-error",
+    [PP_RS_CLOCK_SKEW] = "clock-skew",
+    [PP_RS_CONN_LOST] = "conn-lost",
+    [PP_RS_LOCAL_RESOURCE] = "local-resource",
+    [PP_RS_RUN_DEADLINE] = "run-deadline",
+    [PP_RS_INTERNAL] = "internal",
+};
+
+static const struct {
+    const char *name;
+    const char *title;
+} services[PP_SV__COUNT] = {
+    [PP_SV_APNS_DEVICE] = {"apns-device", "Apple push, device side (courier)"},
+    [PP_SV_APNS_PROVIDER] = {"apns-provider", "Apple push, MDM server side"},
+    [PP_SV_APNS_LEGACY] = {"apns-legacy", "Apple push, legacy (retired 2021)"},
+    [PP_SV_MDM] = {"mdm", "MDM server"},
+    [PP_SV_ENROLLMENT] = {"enrollment", "Activation and enrollment"},
+    [PP_SV_SOFTWARE_UPDATE] = {"software-update", "Software update"},
+    [PP_SV_CERT_VALIDATION] = {"cert-validation", "Certificate validation"},
+    [PP_SV_CAPTIVE] = {"captive", "Captive portal detection"},
+    [PP_SV_TIME] = {"time", "Date and time (NTP)"},
+    [PP_SV_SUS] = {"sus", "Software Update Server"},
+    [PP_SV_DP] = {"dp", "Distribution points"},
+    [PP_SV_SMB] = {"smb", "SMB file share"},
+    [PP_SV_AFP] = {"afp", "AFP file share"},
+    [PP_SV_CUSTOM] = {"custom", "Other targets"},
+};
+
+static const char *const trust_names[PP_TRUST__COUNT] = {
+    [PP_TRUST_SYSTEM] = "system",
+    [PP_TRUST_APPLE_COURIER] = "apple-courier",
+    [PP_TRUST_APPLE_PUBLIC] = "apple-public",
+};
+
+const char *
+pp_state_name(enum pp_state s)
+{
+    return (unsigned)s < PP_ST__COUNT ? state_names[s] : "?";
+}
+
+const char *
+pp_reason_name(enum pp_reason r)
+{
+    return (unsigned)r < PP_RS__COUNT ? reason_names[r] : "?";
+}
+
+const char *
+pp_service_name(enum pp_service s)
+{
+    return (unsigned)s < PP_SV__COUNT ? services[s].name : "?";
+}
+
+const char *
+pp_service_title(enum pp_service s)
+{
+    return (unsigned)s < PP_SV__COUNT ? services[s].title : "?";
+}
+
+const char *
+pp_trust_name(enum pp_trust t)
+{
+    return (unsigned)t < PP_TRUST__COUNT ? trust_names[t] : "?";
+}
+
+bool
+pp_state_is_ok(enum pp_state s)
+{
+    return s == PP_ST_OK;
+}
+
+bool
+pp_result_counted(const struct pp_result *r)
+{
+    return r->retry_of == NULL;
+}
+
+void
+pp_result_free(struct pp_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->id);
+    free(r->message);
+    free(r->retry_of);
+    free(r->tls.subject);
+    free(r->tls.issuer);
+    free(r->tls.issuer_cn);
+    free(r->tls.verify_error);
+    free(r->summary);
+    for (size_t i = 0; i < r->ndetails; i++)
+        free(r->details[i].s);
+    free(r->details);
+    free(r);
+}
+
+static struct pp_kv *
+detail_slot(struct pp_result *r, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < r->ndetails; i++) {
+        if (strcmp(r->details[i].key, key) == 0) {
+            free(r->details[i].s);
+            r->details[i].s = NULL;
+            return &r->details[i];
+        }
+    }
+    if (r->ndetails == PP_MAX_DETAILS)
+        return NULL;
+    if (r->details == NULL)
+        r->details = pp_xcalloc(PP_MAX_DETAILS, sizeof(*r->details));
+    r->details[r->ndetails].key = key;
+    r->details[r->ndetails].s = NULL;
+    return &r->details[r->ndetails++];
+}
+
+void
+pp_detail_str(struct pp_result *r, const char *key, const char *val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+    char *p;
+
+    if (kv == NULL)
+        return;
+    kv->type = PP_KV_STR;
+    kv->s = pp_xstrdup(val ? val : "");
+    /* Bytes from servers end up here: keep them printable. */
+    for (p = kv->s; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
+void
+pp_detail_int(struct pp_result *r, const char *key, long long val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+
+    if (kv != NULL) {
+        kv->type = PP_KV_INT;
+        kv->i = val;
+    }
+}
+
+void
+pp_detail_bool(struct pp_result *r, const char *key, bool val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+
+    if (kv != NULL) {
+        kv->type = PP_KV_BOOL;
+        kv->i = val;
+    }
+}
+
+void
+pp_detail_num(struct pp_result *r, const char *key, double val)
+{
+    struct pp_kv *kv = detail_slot(r, key);
+
+    if (kv != NULL) {
+        kv->type = PP_KV_NUM;
+        kv->d = val;
+    }
+}
+
+const struct pp_kv *
+pp_detail_get(const struct pp_result *r, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < r->ndetails; i++)
+        if (strcmp(r->details[i].key, key) == 0)
+            return &r->details[i];
+    return NULL;
+}
+
+enum pp_reason
+pp_problem_reason(const char *problem)
+{
+    static const struct {
+        const char *problem;
+        enum pp_reason reason;
+    } map[] = {
+        {"smb1-only", PP_RS_SMB1_ONLY},
+        {"status", PP_RS_SERVER_ERROR},
+        {"dsi-error", PP_RS_SERVER_ERROR},
+        {"too-long", PP_RS_TOO_LARGE},
+        {"closed", PP_RS_CONN_LOST},
+        {"truncated", PP_RS_CONN_LOST},
+        {"reset", PP_RS_CONN_RESET},
+        {"timeout", PP_RS_NO_RESPONSE},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].problem, problem) == 0)
+            return map[i].reason;
+    return PP_RS_BAD_RESPONSE;   /* not-smb, not-dsi, malformed, dialect, ... */
+}
+
+void
+pp_result_summary(struct pp_result *r, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    free(r->summary);
+    r->summary = pp_xstrdup(buf);
+}
+
+void
+pp_target_free(struct pp_target *t)
+{
+    if (t == NULL)
+        return;
+    free(t->host);
+    free(t->sni);
+    free(t->verify_name);
+    free(t->alpn);
+    free(t->path);
+    free(t->note);
+    free(t);
+}
+
+void
+pp_report_free_results(struct pp_report *rep)
+{
+    size_t i;
+
+    for (i = 0; i < rep->n; i++)
+        pp_result_free(rep->results[i]);
+    free(rep->results);
+    rep->results = NULL;
+    rep->n = 0;
+}
+
+void
+pp_summarize(const struct pp_report *rep, struct pp_summary *s)
+{
+    size_t i;
+
+    s->checks = s->ok = s->failed = s->required_failed = 0;
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        if (!pp_result_counted(r))
+            continue;
+        s->checks++;
+        if (pp_state_is_ok(r->state)) {
+            s->ok++;
+        } else {
+            s->failed++;
+            if (r->target->required)
+                s->required_failed++;
+        }
+    }
+    if (s->required_failed > 0)
+        s->status = "failed";
+    else if (s->failed > 0)
+        s->status = "degraded";
+    else
+        s->status = "ok";
+}

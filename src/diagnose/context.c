@@ -1,0 +1,1043 @@
+/* What the user's machine looks like from the inside (src/diagnose/context.h). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#ifdef __APPLE__
+#include <net/route.h>
+#include <sys/sysctl.h>
+#endif
+
+#include "diagnose/context.h"
+#include "ui/jsonw.h"
+#include "core/util.h"
+
+extern char **environ;
+
+/* The most read of any file or program output. */
+#define READ_CAP (256 * 1024)
+/* Longest interface name (IFNAMSIZ is 16 on Linux and macOS). */
+#define IFNAME_MAX 15
+
+/* ------------------------------------------------------------ helpers */
+
+static bool
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool
+is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned
+hex_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return (unsigned)(c - '0');
+    if (c >= 'a' && c <= 'f')
+        return (unsigned)(c - 'a' + 10);
+    return (unsigned)(c - 'A' + 10);
+}
+
+static char *
+dup_n(const char *s, size_t n)
+{
+    char *d = pp_xmalloc(n + 1);
+
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* The next line of *p (without its '\n'); false at the end of the text. */
+static bool
+next_line(const char **p, const char **line, size_t *len)
+{
+    const char *s = *p, *nl;
+
+    if (*s == '\0')
+        return false;
+    nl = strchr(s, '\n');
+    *line = s;
+    if (nl == NULL) {
+        *len = strlen(s);
+        *p = s + *len;
+    } else {
+        *len = (size_t)(nl - s);
+        *p = nl + 1;
+    }
+    return true;
+}
+
+/* Up to max white-space separated fields of line[0..len); returns how
+ * many there are (counting past max). */
+static size_t
+split_fields(const char *line, size_t len, const char **f, size_t *flen, size_t max)
+{
+    size_t i = 0, n = 0;
+
+    for (;;) {
+        size_t start;
+
+        while (i < len && is_blank(line[i]))
+            i++;
+        if (i == len)
+            break;
+        start = i;
+        while (i < len && !is_blank(line[i]))
+            i++;
+        if (n < max) {
+            f[n] = line + start;
+            flen[n] = i - start;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* Trim white space on both sides of s[0..*len). */
+static const char *
+trim(const char *s, size_t *len)
+{
+    size_t n = *len;
+
+    while (n > 0 && is_blank(*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_blank(s[n - 1]))
+        n--;
+    *len = n;
+    return s;
+}
+
+static bool
+span_is(const char *s, size_t len, const char *word)
+{
+    return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* Exactly len (1..8) hex digits. */
+static bool
+parse_hex32(const char *s, size_t len, uint32_t *out)
+{
+    uint32_t v = 0;
+    size_t i;
+
+    if (len == 0 || len > 8)
+        return false;
+    for (i = 0; i < len; i++) {
+        if (!is_hex(s[i]))
+            return false;
+        v = (v << 4) | hex_val(s[i]);
+    }
+    *out = v;
+    return true;
+}
+
+/* 1 to 10 decimal digits, at most UINT32_MAX. */
+static bool
+parse_dec32(const char *s, size_t len, uint32_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    if (len == 0 || len > 10)
+        return false;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* 32 hex digits as 16 bytes in order. */
+static bool
+parse_hex128(const char *s, size_t len, unsigned char out[16])
+{
+    size_t i;
+
+    if (len != 32)
+        return false;
+    for (i = 0; i < 32; i++)
+        if (!is_hex(s[i]))
+            return false;
+    for (i = 0; i < 16; i++)
+        out[i] = (unsigned char)(hex_val(s[2 * i]) << 4 | hex_val(s[2 * i + 1]));
+    return true;
+}
+
+/* A plausible interface name: 1 to 15 printable ASCII characters. */
+static bool
+ifname_ok(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || len > IFNAME_MAX)
+        return false;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/* An IPv4 literal, or an IPv6 one with an optional %zone (an interface
+ * name).  Returns 4, 6 or 0. */
+static int
+addr_literal(const char *s, size_t len)
+{
+    char buf[INET6_ADDRSTRLEN + 1];
+    unsigned char bin[16];
+    const char *pct;
+
+    pct = memchr(s, '%', len);
+    if (pct != NULL) {
+        size_t zlen = len - (size_t)(pct - s) - 1;
+        if (!ifname_ok(pct + 1, zlen))
+            return 0;
+        len = (size_t)(pct - s);
+    }
+    if (len == 0 || len >= sizeof(buf))
+        return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (pct == NULL && inet_pton(AF_INET, buf, bin) == 1)
+        return 4;
+    if (inet_pton(AF_INET6, buf, bin) == 1)
+        return 6;
+    return 0;
+}
+
+static bool
+has_str(char *const *v, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcasecmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Append s (taken over) unless already there (then freed). */
+static void
+push_unique(char ***v, size_t *n, char *s)
+{
+    if (has_str(*v, *n, s)) {
+        free(s);
+        return;
+    }
+    *v = pp_xrealloc(*v, *n + 1, sizeof(**v));
+    (*v)[(*n)++] = s;
+}
+
+/* Append name=value (value taken over), its password masked whatever the
+ * source: a PAC URL or a system proxy can hold one as well. */
+static void
+push_proxy(struct pp_proxy **v, size_t *n, const char *name, char *value)
+{
+    *v = pp_xrealloc(*v, *n + 1, sizeof(**v));
+    (*v)[*n].name = pp_xstrdup(name);
+    (*v)[*n].value = pp_context_mask_proxy(value);
+    free(value);
+    (*n)++;
+}
+
+static void
+free_strv(char **v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ---------------------------------------------------------- resolv.conf */
+
+int
+pp_context_parse_resolv(const char *text, char ***out, size_t *n)
+{
+    const char *p = text, *line;
+    size_t len;
+
+    *out = NULL;
+    *n = 0;
+    if (text == NULL)
+        return -1;
+    while (next_line(&p, &line, &len)) {
+        const char *f[2];
+        size_t fl[2];
+
+        if (split_fields(line, len, f, fl, 2) < 2)
+            continue;
+        if (f[0][0] == '#' || f[0][0] == ';' || !span_is(f[0], fl[0], "nameserver"))
+            continue;
+        /* "nameserver 10.0.0.1 # office" is the address and a comment. */
+        if (addr_literal(f[1], fl[1]) == 0)
+            continue;
+        push_unique(out, n, dup_n(f[1], fl[1]));
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------ Linux routes */
+
+#define LX_RTF_UP 0x0001u
+#define LX_RTF_REJECT 0x0200u
+
+int
+pp_context_parse_linux_route(const char *text, char **ifname, char **gw)
+{
+    const char *p = text, *line;
+    const char *best_if = NULL;
+    size_t best_iflen = 0, len;
+    uint32_t best_metric = 0, best_gw = 0;
+
+    *ifname = NULL;
+    *gw = NULL;
+    if (text == NULL)
+        return -1;
+    /* Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT */
+    while (next_line(&p, &line, &len)) {
+        const char *f[8];
+        size_t fl[8];
+        uint32_t dst, gwv, flags, metric, mask;
+
+        if (split_fields(line, len, f, fl, 8) < 8)
+            continue;
+        if (!ifname_ok(f[0], fl[0]) || fl[1] != 8 || fl[2] != 8 || fl[7] != 8 ||
+            !parse_hex32(f[1], fl[1], &dst) || !parse_hex32(f[2], fl[2], &gwv) ||
+            !parse_hex32(f[3], fl[3], &flags) || !parse_dec32(f[6], fl[6], &metric) ||
+            !parse_hex32(f[7], fl[7], &mask))
+            continue;
+        if (dst != 0 || mask != 0 || !(flags & LX_RTF_UP) || (flags & LX_RTF_REJECT))
+            continue;
+        if (best_if == NULL || metric < best_metric) {
+            best_if = f[0];
+            best_iflen = fl[0];
+            best_metric = metric;
+            best_gw = gwv;
+        }
+    }
+    if (best_if == NULL)
+        return -1;
+    *ifname = dup_n(best_if, best_iflen);
+    if (best_gw != 0)
+        /* The kernel prints the address as a little-endian number. */
+        *gw = pp_xasprintf("%u.%u.%u.%u", (unsigned)(best_gw & 0xff),
+                           (unsigned)(best_gw >> 8 & 0xff), (unsigned)(best_gw >> 16 & 0xff),
+                           (unsigned)(best_gw >> 24 & 0xff));
+    return 0;
+}
+
+int
+pp_context_parse_linux_route6(const char *text, char **ifname, char **gw)
+{
+    static const unsigned char zero[16];
+    const char *p = text, *line;
+    const char *best_if = NULL;
+    size_t best_iflen = 0, len;
+    uint32_t best_metric = 0;
+    unsigned char best_gw[16];
+
+    *ifname = NULL;
+    *gw = NULL;
+    if (text == NULL)
+        return -1;
+    /* dst dst_len src src_len next_hop metric refcnt use flags ifname */
+    while (next_line(&p, &line, &len)) {
+        const char *f[10];
+        size_t fl[10];
+        unsigned char dst[16], src[16], hop[16];
+        uint32_t dlen, slen, metric, flags;
+
+        if (split_fields(line, len, f, fl, 10) != 10)
+            continue;
+        if (!parse_hex128(f[0], fl[0], dst) || fl[1] != 2 || !parse_hex32(f[1], 2, &dlen) ||
+            !parse_hex128(f[2], fl[2], src) || fl[3] != 2 || !parse_hex32(f[3], 2, &slen) ||
+            !parse_hex128(f[4], fl[4], hop) || fl[5] != 8 ||
+            !parse_hex32(f[5], 8, &metric) || fl[8] != 8 || !parse_hex32(f[8], 8, &flags) ||
+            !ifname_ok(f[9], fl[9]))
+            continue;
+        if (memcmp(dst, zero, 16) != 0 || dlen != 0 || slen != 0 ||
+            !(flags & LX_RTF_UP) || (flags & LX_RTF_REJECT))
+            continue;
+        if (best_if == NULL || metric < best_metric) {
+            best_if = f[9];
+            best_iflen = fl[9];
+            best_metric = metric;
+            memcpy(best_gw, hop, 16);
+        }
+    }
+    if (best_if == NULL)
+        return -1;
+    *ifname = dup_n(best_if, best_iflen);
+    if (memcmp(best_gw, zero, 16) != 0) {
+        char buf[INET6_ADDRSTRLEN];
+
+        if (inet_ntop(AF_INET6, best_gw, buf, sizeof(buf)) != NULL)
+            *gw = pp_xstrdup(buf);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------ macOS route */
+
+int
+pp_context_parse_route_get(const char *text, char **ifname, char **gw)
+{
+    const char *p = text, *line;
+    size_t len;
+
+    *ifname = NULL;
+    *gw = NULL;
+    if (text == NULL)
+        return -1;
+    /* "    gateway: 192.168.1.1" and "  interface: en0", among others. */
+    while (next_line(&p, &line, &len)) {
+        const char *colon = memchr(line, ':', len);
+        const char *key, *val;
+        size_t klen, vlen;
+
+        if (colon == NULL)
+            continue;
+        klen = (size_t)(colon - line);
+        key = trim(line, &klen);
+        vlen = len - (size_t)(colon + 1 - line);
+        val = trim(colon + 1, &vlen);
+        if (span_is(key, klen, "interface") && *ifname == NULL && ifname_ok(val, vlen))
+            *ifname = dup_n(val, vlen);
+        else if (span_is(key, klen, "gateway") && *gw == NULL && addr_literal(val, vlen) != 0)
+            *gw = dup_n(val, vlen);
+    }
+    if (*ifname == NULL) {
+        free(*gw);
+        *gw = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------ macOS proxies */
+
+enum {
+    SC_HTTP_EN, SC_HTTP_HOST, SC_HTTP_PORT,
+    SC_HTTPS_EN, SC_HTTPS_HOST, SC_HTTPS_PORT,
+    SC_SOCKS_EN, SC_SOCKS_HOST, SC_SOCKS_PORT,
+    SC_PAC_EN, SC_PAC_URL, SC_WPAD_EN,
+    SC_NKEYS
+};
+
+static const char *const sc_keys[SC_NKEYS] = {
+    "HTTPEnable", "HTTPProxy", "HTTPPort",
+    "HTTPSEnable", "HTTPSProxy", "HTTPSPort",
+    "SOCKSEnable", "SOCKSProxy", "SOCKSPort",
+    "ProxyAutoConfigEnable", "ProxyAutoConfigURLString", "ProxyAutoDiscoveryEnable",
+};
+
+struct sc_val {
+    const char *s;
+    size_t len;
+};
+
+static bool
+sc_on(const struct sc_val *v)
+{
+    return v->s != NULL && span_is(v->s, v->len, "1");
+}
+
+/* "host:port" ("[v6]:port"), or "host" when the port is not a number. */
+static char *
+sc_hostport(const struct sc_val *host, const struct sc_val *port)
+{
+    uint32_t pn = 0;
+    bool v6 = memchr(host->s, ':', host->len) != NULL;
+
+    if (port->s == NULL || !parse_dec32(port->s, port->len, &pn) || pn == 0 || pn > 65535)
+        return dup_n(host->s, host->len);
+    if (v6)
+        return pp_xasprintf("[%.*s]:%u", (int)host->len, host->s, (unsigned)pn);
+    return pp_xasprintf("%.*s:%u", (int)host->len, host->s, (unsigned)pn);
+}
+
+/* A proxy host: not empty, no white space. */
+static bool
+sc_host_ok(const struct sc_val *v)
+{
+    size_t i;
+
+    if (v->s == NULL || v->len == 0)
+        return false;
+    for (i = 0; i < v->len; i++)
+        if ((unsigned char)v->s[i] <= ' ')
+            return false;
+    return true;
+}
+
+int
+pp_context_parse_scutil(const char *text, struct pp_proxy **out, size_t *n)
+{
+    struct sc_val v[SC_NKEYS];
+    const char *p = text, *line;
+    char *exc = NULL;
+    size_t len, before = *n, depth = 0;
+    bool in_exc = false;
+    int i;
+
+    if (text == NULL)
+        return -1;
+    memset(v, 0, sizeof(v));
+    /*
+     * <dictionary> {
+     *   ExceptionsList : <array> {
+     *     0 : *.local
+     *   }
+     *   HTTPSEnable : 1
+     *   __SCOPED__ : <dictionary> { ... per interface ... }
+     * }
+     */
+    while (next_line(&p, &line, &len)) {
+        const char *s = trim(line, &len), *sep = NULL, *key, *val;
+        size_t klen, vlen, j;
+        bool opens;
+
+        if (len == 0)
+            continue;
+        if (span_is(s, len, "}")) {
+            if (depth > 0)
+                depth--;
+            if (depth <= 1)
+                in_exc = false;
+            continue;
+        }
+        opens = s[len - 1] == '{';
+        for (j = 0; j + 3 <= len; j++) {
+            if (memcmp(s + j, " : ", 3) == 0) {
+                sep = s + j;
+                break;
+            }
+        }
+        if (sep == NULL) {
+            if (opens)
+                depth++;
+            continue;
+        }
+        klen = (size_t)(sep - s);
+        key = trim(s, &klen);
+        vlen = len - (size_t)(sep + 3 - s);
+        val = trim(sep + 3, &vlen);
+        if (opens) {
+            in_exc = depth == 1 && span_is(key, klen, "ExceptionsList");
+            depth++;
+            continue;
+        }
+        if (depth == 1) {
+            for (i = 0; i < SC_NKEYS; i++) {
+                if (v[i].s == NULL && span_is(key, klen, sc_keys[i])) {
+                    v[i].s = val;
+                    v[i].len = vlen;
+                }
+            }
+        } else if (depth == 2 && in_exc && vlen > 0) {
+            char *e = pp_xasprintf("%s%s%.*s", exc ? exc : "", exc ? "," : "",
+                                   (int)vlen, val);
+            free(exc);
+            exc = e;
+        }
+    }
+
+    if (sc_on(&v[SC_HTTP_EN]) && sc_host_ok(&v[SC_HTTP_HOST]))
+        push_proxy(out, n, "system_http_proxy",
+                   sc_hostport(&v[SC_HTTP_HOST], &v[SC_HTTP_PORT]));
+    if (sc_on(&v[SC_HTTPS_EN]) && sc_host_ok(&v[SC_HTTPS_HOST]))
+        push_proxy(out, n, "system_https_proxy",
+                   sc_hostport(&v[SC_HTTPS_HOST], &v[SC_HTTPS_PORT]));
+    if (sc_on(&v[SC_SOCKS_EN]) && sc_host_ok(&v[SC_SOCKS_HOST]))
+        push_proxy(out, n, "system_socks_proxy",
+                   sc_hostport(&v[SC_SOCKS_HOST], &v[SC_SOCKS_PORT]));
+    if (sc_on(&v[SC_PAC_EN]) && sc_host_ok(&v[SC_PAC_URL]))
+        push_proxy(out, n, "system_pac_url", dup_n(v[SC_PAC_URL].s, v[SC_PAC_URL].len));
+    if (sc_on(&v[SC_WPAD_EN]))
+        push_proxy(out, n, "system_auto_discovery", pp_xstrdup("on"));
+    if (*n > before && exc != NULL) {
+        push_proxy(out, n, "system_no_proxy", exc);
+        exc = NULL;
+    }
+    free(exc);
+    return *n > before ? 0 : -1;
+}
+
+/* --------------------------------------------------- environment proxies */
+
+char *
+pp_context_mask_proxy(const char *value)
+{
+    const char *start, *end, *at = NULL, *colon, *q;
+
+    if (value == NULL)
+        return NULL;
+    start = strstr(value, "://");
+    start = start != NULL ? start + 3 : value;
+    end = start + strcspn(start, "/?#");
+    for (q = start; q < end; q++)
+        if (*q == '@')
+            at = q;
+    if (at == NULL)
+        return pp_xstrdup(value);
+    colon = memchr(start, ':', (size_t)(at - start));
+    if (colon == NULL)
+        return pp_xstrdup(value);
+    return pp_xasprintf("%.*s***%s", (int)(colon + 1 - value), value, at);
+}
+
+int
+pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_t *n)
+{
+    static const char *const names[] = {
+        "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+        "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY",
+    };
+    size_t before = *n, i, j;
+
+    if (envp == NULL)
+        return -1;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t nl = strlen(names[i]);
+
+        for (j = 0; envp[j] != NULL; j++) {
+            if (strncmp(envp[j], names[i], nl) == 0 && envp[j][nl] == '=') {
+                if (envp[j][nl + 1] != '\0')
+                    push_proxy(out, n, names[i], pp_xstrdup(envp[j] + nl + 1));
+                break;
+            }
+        }
+    }
+    return *n > before ? 0 : -1;
+}
+
+int
+pp_context_is_vpn_name(const char *ifname)
+{
+    static const char *const prefixes[] = {
+        "utun", "tun", "tap", "wg", "ppp", "ipsec", "gif",
+    };
+    size_t i;
+
+    if (ifname == NULL)
+        return 0;
+    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t pl = strlen(prefixes[i]);
+        char next;
+
+        if (strncmp(ifname, prefixes[i], pl) != 0)
+            continue;
+        next = ifname[pl];
+        if (next == '\0' || (next >= '0' && next <= '9') || next == '-' || next == '_')
+            return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ collecting */
+
+/* At most READ_CAP bytes from an open stream, NUL-terminated. */
+static char *
+read_stream(FILE *f)
+{
+    char *buf = pp_xmalloc(READ_CAP + 1);
+    size_t n = 0;
+
+    while (n < READ_CAP) {
+        size_t got = fread(buf + n, 1, READ_CAP - n, f);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A file's text (at most READ_CAP bytes), or NULL. */
+static char *
+read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+
+    if (f == NULL)
+        return NULL;
+    buf = read_stream(f);
+    fclose(f);
+    return buf;
+}
+
+#ifdef __APPLE__
+/* The standard output of a fixed command line (at most READ_CAP bytes),
+ * or NULL.  Only ever called with constant strings. */
+static char *
+run_text(const char *cmd)
+{
+    FILE *f = popen(cmd, "r");
+    char *buf;
+
+    if (f == NULL)
+        return NULL;
+    buf = read_stream(f);
+    /* Past the cap the command gets EPIPE once the pipe is closed. */
+    pclose(f);
+    return buf;
+}
+
+/* Routing socket messages pad each address to 4 bytes on macOS. */
+#define RT_ROUND(a) \
+    ((a) > 0 ? (1 + (((size_t)(a) - 1) | (sizeof(uint32_t) - 1))) : sizeof(uint32_t))
+
+/* A netmask sockaddr (possibly truncated) that is all zero: a default. */
+static bool
+mask_is_zero(const struct sockaddr *sa)
+{
+    const unsigned char *b = (const unsigned char *)sa;
+    size_t i = offsetof(struct sockaddr_in6, sin6_addr);
+
+    for (; i < sa->sa_len && i < sizeof(struct sockaddr_in6); i++)
+        if (b[i] != 0)
+            return false;
+    return true;
+}
+
+/* The primary (not interface-scoped) IPv6 default route, from the
+ * routing table through sysctl: no program to run. */
+static void
+apple_route6(struct pp_context *c)
+{
+    int mib[6] = { CTL_NET, PF_ROUTE, 0, AF_INET6, NET_RT_DUMP, 0 };
+    size_t len = 0;
+    char *buf, *p, *end;
+
+    if (sysctl(mib, 6, NULL, &len, NULL, 0) != 0 || len == 0)
+        return;
+    len += len / 4 + 4096;   /* the table may grow between the two calls */
+    buf = pp_xmalloc(len);
+    if (sysctl(mib, 6, buf, &len, NULL, 0) != 0) {
+        free(buf);
+        return;
+    }
+    end = buf + len;
+    for (p = buf; (size_t)(end - p) >= sizeof(struct rt_msghdr);) {
+        const struct rt_msghdr *rtm = (const struct rt_msghdr *)(void *)p;
+        const struct sockaddr *sa[RTAX_MAX];
+        const char *q = (const char *)(rtm + 1), *mend;
+        struct sockaddr_in6 d6, g6;
+        char name[IF_NAMESIZE], addr[INET6_ADDRSTRLEN];
+        int i;
+
+        if (rtm->rtm_msglen < sizeof(*rtm) || rtm->rtm_msglen > (size_t)(end - p))
+            break;
+        mend = p + rtm->rtm_msglen;
+        p += rtm->rtm_msglen;
+        if (rtm->rtm_version != RTM_VERSION)
+            continue;
+        for (i = 0; i < RTAX_MAX; i++) {
+            const struct sockaddr *s = (const struct sockaddr *)(const void *)q;
+
+            sa[i] = NULL;
+            if (!(rtm->rtm_addrs & (1 << i)))
+                continue;
+            if (mend - q < 2 || (size_t)(mend - q) < RT_ROUND(s->sa_len))
+                break;
+            sa[i] = s;
+            q += RT_ROUND(s->sa_len);
+        }
+        if (i < RTAX_MAX)
+            continue;
+        if (!(rtm->rtm_flags & RTF_UP) || (rtm->rtm_flags & (RTF_REJECT | RTF_BLACKHOLE)))
+            continue;
+#ifdef RTF_IFSCOPE
+        if (rtm->rtm_flags & RTF_IFSCOPE)
+            continue;
+#endif
+        if (sa[RTAX_DST] == NULL || sa[RTAX_DST]->sa_family != AF_INET6 ||
+            sa[RTAX_DST]->sa_len < sizeof(d6))
+            continue;
+        memcpy(&d6, sa[RTAX_DST], sizeof(d6));
+        if (!IN6_IS_ADDR_UNSPECIFIED(&d6.sin6_addr))
+            continue;
+        if (sa[RTAX_NETMASK] != NULL && !mask_is_zero(sa[RTAX_NETMASK]))
+            continue;
+        if (if_indextoname(rtm->rtm_index, name) == NULL)
+            continue;
+        c->default_if6 = pp_xstrdup(name);
+        if (sa[RTAX_GATEWAY] != NULL && sa[RTAX_GATEWAY]->sa_family == AF_INET6 &&
+            sa[RTAX_GATEWAY]->sa_len >= sizeof(g6)) {
+            memcpy(&g6, sa[RTAX_GATEWAY], sizeof(g6));
+            /* The kernel embeds the scope in bytes 2-3 of a link-local address. */
+            if (IN6_IS_ADDR_LINKLOCAL(&g6.sin6_addr)) {
+                g6.sin6_addr.s6_addr[2] = 0;
+                g6.sin6_addr.s6_addr[3] = 0;
+            }
+            if (!IN6_IS_ADDR_UNSPECIFIED(&g6.sin6_addr) &&
+                inet_ntop(AF_INET6, &g6.sin6_addr, addr, sizeof(addr)) != NULL)
+                c->default_gw6 = pp_xstrdup(addr);
+        }
+        break;
+    }
+    free(buf);
+}
+#endif
+
+static void
+collect_host(struct pp_context *c)
+{
+    char buf[257];
+    struct utsname u;
+    struct passwd *pw;
+    const char *user = NULL, *sudo;
+
+    memset(buf, 0, sizeof(buf));
+    if (gethostname(buf, sizeof(buf) - 1) == 0 && buf[0] != '\0')
+        c->hostname = pp_xstrdup(buf);
+    if (uname(&u) >= 0)
+        c->os = pp_xasprintf("%s %s %s", u.sysname, u.release, u.machine);
+    pw = getpwuid(geteuid());
+    if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
+        user = pw->pw_name;
+    else
+        user = getenv("USER");
+    /* Under sudo the name worth hiding is the person's, not root. */
+    sudo = getenv("SUDO_USER");
+    if (geteuid() == 0 && sudo != NULL && sudo[0] != '\0')
+        user = sudo;
+    if (user != NULL && user[0] != '\0')
+        c->username = pp_xstrdup(user);
+}
+
+static void
+collect_routes(struct pp_context *c)
+{
+    char *text;
+
+#ifdef __linux__
+    text = read_text("/proc/net/route");
+    (void)pp_context_parse_linux_route(text, &c->default_if, &c->default_gw);
+    free(text);
+    text = read_text("/proc/net/ipv6_route");
+    (void)pp_context_parse_linux_route6(text, &c->default_if6, &c->default_gw6);
+    free(text);
+#endif
+#ifdef __APPLE__
+    /* stderr says "not in table" when there is no route: not for the user. */
+    text = run_text("/sbin/route -n get default 2>/dev/null");
+    (void)pp_context_parse_route_get(text, &c->default_if, &c->default_gw);
+    free(text);
+    apple_route6(c);
+#endif
+    text = read_text("/etc/resolv.conf");
+    (void)pp_context_parse_resolv(text, &c->dns_servers, &c->ndns);
+    free(text);
+}
+
+static void
+collect_ifaces(struct pp_context *c)
+{
+    struct ifaddrs *all, *ifa;
+
+    if (getifaddrs(&all) != 0)
+        return;
+    for (ifa = all; ifa != NULL; ifa = ifa->ifa_next) {
+        char buf[INET6_ADDRSTRLEN];
+        bool routable = true;
+
+        if (ifa->ifa_addr == NULL || ifa->ifa_name == NULL || !(ifa->ifa_flags & IFF_UP) ||
+            (ifa->ifa_flags & IFF_LOOPBACK))
+            continue;
+        if (ifa->ifa_addr->sa_family == AF_INET) {
+            struct sockaddr_in a;
+
+            memcpy(&a, ifa->ifa_addr, sizeof(a));
+            if (inet_ntop(AF_INET, &a.sin_addr, buf, sizeof(buf)) == NULL)
+                continue;
+        } else if (ifa->ifa_addr->sa_family == AF_INET6) {
+            struct sockaddr_in6 a;
+
+            memcpy(&a, ifa->ifa_addr, sizeof(a));
+            /* Link-local addresses (every interface has one, macOS a dozen)
+             * reach no server: they are left out. */
+            routable = !IN6_IS_ADDR_LINKLOCAL(&a.sin6_addr);
+            if (!routable || inet_ntop(AF_INET6, &a.sin6_addr, buf, sizeof(buf)) == NULL)
+                continue;
+        } else {
+            continue;
+        }
+        push_unique(&c->local_addrs, &c->nlocal, pp_xstrdup(buf));
+        /* A tunnel with only a link-local address is not a VPN: macOS keeps
+         * utun0-3 up for its own services. */
+        if (routable && pp_context_is_vpn_name(ifa->ifa_name))
+            push_unique(&c->vpn_ifs, &c->nvpn, pp_xstrdup(ifa->ifa_name));
+    }
+    freeifaddrs(all);
+}
+
+void
+pp_context_collect(struct pp_context *c)
+{
+    memset(c, 0, sizeof(*c));
+    collect_host(c);
+    collect_routes(c);
+    collect_ifaces(c);
+    (void)pp_context_parse_env_proxies(environ, &c->proxies, &c->nproxies);
+#ifdef __APPLE__
+    {
+        char *text = run_text("/usr/sbin/scutil --proxy 2>/dev/null");
+        (void)pp_context_parse_scutil(text, &c->proxies, &c->nproxies);
+        free(text);
+    }
+#endif
+}
+
+void
+pp_context_free(struct pp_context *c)
+{
+    size_t i;
+
+    free(c->hostname);
+    free(c->os);
+    free(c->username);
+    free(c->default_if);
+    free(c->default_gw);
+    free(c->default_if6);
+    free(c->default_gw6);
+    free_strv(c->dns_servers, c->ndns);
+    free_strv(c->local_addrs, c->nlocal);
+    free_strv(c->vpn_ifs, c->nvpn);
+    for (i = 0; i < c->nproxies; i++) {
+        free(c->proxies[i].name);
+        free(c->proxies[i].value);
+    }
+    free(c->proxies);
+    memset(c, 0, sizeof(*c));
+}
+
+/* ------------------------------------------------------------- output */
+
+static void
+json_route(struct pp_jsonw *w, const char *key, const char *ifname, const char *gw)
+{
+    pp_jw_key(w, key);
+    if (ifname == NULL) {
+        pp_jw_null(w);
+        return;
+    }
+    pp_jw_obj(w);
+    pp_jw_key(w, "interface");
+    pp_jw_str(w, ifname);
+    pp_jw_key(w, "gateway");
+    pp_jw_str(w, gw);
+    pp_jw_obj_end(w);
+}
+
+static void
+json_strv(struct pp_jsonw *w, const char *key, char *const *v, size_t n)
+{
+    size_t i;
+
+    pp_jw_key(w, key);
+    pp_jw_arr(w);
+    for (i = 0; i < n; i++)
+        pp_jw_str(w, v[i]);
+    pp_jw_arr_end(w);
+}
+
+void
+pp_context_json(const struct pp_context *c, struct pp_jsonw *w)
+{
+    size_t i;
+
+    pp_jw_obj(w);
+    pp_jw_key(w, "hostname");
+    pp_jw_str(w, c->hostname);
+    pp_jw_key(w, "os");
+    pp_jw_str(w, c->os);
+    json_route(w, "default_route", c->default_if, c->default_gw);
+    json_route(w, "default_route6", c->default_if6, c->default_gw6);
+    json_strv(w, "dns_servers", c->dns_servers, c->ndns);
+    json_strv(w, "vpn_interfaces", c->vpn_ifs, c->nvpn);
+    pp_jw_key(w, "proxies");
+    pp_jw_obj(w);
+    for (i = 0; i < c->nproxies; i++) {
+        pp_jw_key(w, c->proxies[i].name);
+        pp_jw_str(w, c->proxies[i].value);
+    }
+    pp_jw_obj_end(w);
+    json_strv(w, "local_addresses", c->local_addrs, c->nlocal);
+    pp_jw_obj_end(w);
+}
+
+static void
+text_route(FILE *f, const char *label, const char *ifname, const char *gw)
+{
+    if (ifname == NULL)
+        fprintf(f, "  %s: none\n", label);
+    else if (gw == NULL)
+        fprintf(f, "  %s: default on %s\n", label, ifname);
+    else
+        fprintf(f, "  %s: default via %s on %s\n", label, gw, ifname);
+}
+
+static void
+text_list(FILE *f, const char *label, char *const *v, size_t n)
+{
+    size_t i;
+
+    fprintf(f, "  %s: ", label);
+    if (n == 0)
+        fputs("none", f);
+    for (i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? ", " : "", v[i]);
+    fputc('\n', f);
+}
+
+void
+pp_context_text(const struct pp_context *c, FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "  Host: %s", c->hostname ? c->hostname : "(unknown)");
+    if (c->os != NULL)
+        fprintf(f, " (%s)", c->os);
+    fputc('\n', f);
+    text_route(f, "Route", c->default_if, c->default_gw);
+    text_route(f, "Route6", c->default_if6, c->default_gw6);
+    text_list(f, "DNS", c->dns_servers, c->ndns);
+    text_list(f, "VPN", c->vpn_ifs, c->nvpn);
+    fputs("  Proxy: ", f);
+    if (c->nproxies == 0)
+        fputs("none", f);
+    for (i = 0; i < c->nproxies; i++)
+        fprintf(f, "%s%s=%s", i ? ", " : "", c->proxies[i].name, c->proxies[i].value);
+    fputc('\n', f);
+    text_list(f, "Addresses", c->local_addrs, c->nlocal);
+}

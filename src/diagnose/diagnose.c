@@ -1,0 +1,1336 @@
+/* Findings and verdicts from check results; see diagnose.h. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "capture/capture.h"
+#include "diagnose/diagnose.h"
+#include "core/util.h"
+
+/* A growing string, for details and check lists. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+
+static void
+sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->s = pp_xrealloc(b->s, b->cap, 1);
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static char *
+sb_take(struct sbuf *b)
+{
+    char *s = b->s ? b->s : pp_xstrdup("");
+
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* The state of one diagnosis while the rules run. */
+struct ctx {
+    const struct pp_report *rep;
+    bool *explained;          /* per result: an earlier finding covers it */
+    struct pp_diagnosis *out;
+    size_t cap;
+};
+
+typedef bool (*pick_fn)(const struct pp_result *);
+
+static bool
+failed(const struct pp_result *r)
+{
+    return r->state != PP_ST_OK;
+}
+
+static bool
+is_service(const struct pp_result *r, enum pp_service s)
+{
+    return r->target->service == s;
+}
+
+/* Start a finding; the rule fills it. */
+static struct pp_finding *
+emit(struct ctx *c, const char *code, enum pp_severity sev)
+{
+    struct pp_finding *f;
+
+    if (c->out->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->out->f = pp_xrealloc(c->out->f, c->cap, sizeof(*c->out->f));
+    }
+    f = &c->out->f[c->out->n++];
+    memset(f, 0, sizeof(*f));
+    f->code = code;
+    f->severity = sev;
+    return f;
+}
+
+static void
+add_check(struct pp_finding *f, const struct pp_result *r)
+{
+    f->checks = pp_xrealloc(f->checks, f->nchecks + 1, sizeof(*f->checks));
+    f->checks[f->nchecks++] = pp_xstrdup(r->id);
+}
+
+/* Unexplained failures that pick() selects, as result indexes. */
+static size_t
+select_failed(struct ctx *c, pick_fn pick, size_t *idx, size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < c->rep->n && n < max; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!c->explained[i] && failed(r) && pp_result_counted(r) && pick(r))
+            idx[n++] = i;
+    }
+    return n;
+}
+
+/* Attach the results and mark them explained. */
+static void
+claim(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        add_check(f, c->rep->results[idx[i]]);
+        c->explained[idx[i]] = true;
+    }
+}
+
+static const char *
+reason_words(enum pp_reason rs)
+{
+    switch (rs) {
+    case PP_RS_ADMIN_PROHIBITED: return "ICMP administratively prohibited";
+    case PP_RS_PORT_UNREACH: return "ICMP port unreachable";
+    case PP_RS_PROTO_UNREACH: return "ICMP protocol unreachable";
+    case PP_RS_LOCAL_POLICY: return "by this machine's own firewall";
+    default: return pp_reason_name(rs);
+    }
+}
+
+/* How a set of checks failed, in words: "silently dropped", "rejected by
+ * 10.10.0.1 (ICMP administratively prohibited)", ... each mode once. */
+static char *
+how(struct ctx *c, const size_t *idx, size_t n)
+{
+    struct sbuf b = {0};
+    char seen[16][300];
+    size_t nseen = 0, i, k;
+
+    for (i = 0; i < n; i++) {
+        const struct pp_result *r = c->rep->results[idx[i]];
+        char *mode = seen[nseen < 16 ? nseen : 15];
+
+        switch (r->state) {
+        case PP_ST_FILTERED:
+            snprintf(mode, sizeof(seen[0]), "silently dropped (no answer within the deadline)");
+            break;
+        case PP_ST_BLOCKED:
+            snprintf(mode, sizeof(seen[0]), "rejected%s%s (%s)",
+                     r->icmp_from[0] ? " by the router or firewall at " : "", r->icmp_from,
+                     reason_words(r->reason));
+            break;
+        case PP_ST_CLOSED:
+            snprintf(mode, sizeof(seen[0]), "reset (the connection is refused)");
+            break;
+        case PP_ST_UNREACHABLE:
+            snprintf(mode, sizeof(seen[0]), "unreachable (%s%s%s)", pp_reason_name(r->reason),
+                     r->icmp_from[0] ? ", from " : "", r->icmp_from);
+            break;
+        case PP_ST_INTERCEPTED:
+            snprintf(mode, sizeof(seen[0]), "intercepted (certificate issued by '%s')",
+                     r->tls.issuer_cn ? r->tls.issuer_cn : "?");
+            break;
+        case PP_ST_DNS_FAILED:
+            snprintf(mode, sizeof(seen[0]), "not resolved (%s)", pp_reason_name(r->reason));
+            break;
+        default:
+            snprintf(mode, sizeof(seen[0]), "%s (%s)", pp_state_name(r->state),
+                     pp_reason_name(r->reason));
+            break;
+        }
+        if (nseen == 16)
+            break;
+        for (k = 0; k < nseen; k++)
+            if (strcmp(seen[k], mode) == 0)
+                break;
+        if (k < nseen)
+            continue;
+        sb_add(&b, "%s%s", nseen ? "; " : "", mode);
+        nseen++;
+    }
+    return sb_take(&b);
+}
+
+/* "a.example, b.example" for the distinct hosts (and ports) of idx. */
+static char *
+hosts(struct ctx *c, const size_t *idx, size_t n, bool with_port)
+{
+    struct sbuf b = {0};
+    size_t i, k;
+
+    for (i = 0; i < n; i++) {
+        const struct pp_target *t = c->rep->results[idx[i]]->target;
+        for (k = 0; k < i; k++) {
+            const struct pp_target *o = c->rep->results[idx[k]]->target;
+            if (strcmp(o->host, t->host) == 0 && (!with_port || o->port == t->port))
+                break;
+        }
+        if (k < i)
+            continue;
+        if (with_port)
+            sb_add(&b, "%s%s:%u", b.len ? ", " : "", t->host, t->port);
+        else
+            sb_add(&b, "%s%s", b.len ? ", " : "", t->host);
+    }
+    return sb_take(&b);
+}
+
+static bool
+any_required(struct ctx *c, const size_t *idx, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (c->rep->results[idx[i]]->target->required)
+            return true;
+    return false;
+}
+
+#define MAXSEL 512
+
+/* ------------------------------------------------------------- rules */
+
+static bool pick_dns(const struct pp_result *r) { return r->state == PP_ST_DNS_FAILED; }
+
+static void
+rule_dns_failed(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_dns, idx, MAXSEL), i, resolver = 0, nx = 0;
+    struct pp_finding *f;
+    struct sbuf b = {0};
+
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        enum pp_reason rs = c->rep->results[idx[i]]->reason;
+        if (rs == PP_RS_NXDOMAIN || rs == PP_RS_NO_ADDRESS)
+            nx++;
+        else
+            resolver++;
+    }
+    f = emit(c, "DNS_FAILED", any_required(c, idx, n) ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+    if (resolver > 0) {
+        char *h = how(c, idx, n);
+        f->title = pp_xstrdup("DNS does not work: names cannot be looked up");
+        sb_add(&b, "%zu of %zu names failed to resolve: %s.", n, c->rep->n, h);
+        free(h);
+        f->advice_user = pp_xstrdup("Check the network's DNS settings, or try another "
+                                    "network; restarting the router often helps.");
+        f->advice_admin = pp_xstrdup("The DNS server this device uses does not answer "
+                                     "properly: check that it runs and that UDP and TCP 53 "
+                                     "to it are allowed.");
+    } else {
+        char *h = hosts(c, idx, n, false);
+        f->title = pp_xstrdup("Apple's names are missing from DNS");
+        sb_add(&b, "The DNS server answers that these names do not exist: %s.  Apple's "
+               "names exist: a DNS filter or blocklist is removing them.", h);
+        free(h);
+        f->advice_user = pp_xstrdup("If a content filter, ad blocker or parental control "
+                                    "is in use, allow Apple's domains (apple.com).");
+        f->advice_admin = pp_xstrdup("Remove apple.com and push.apple.com from DNS "
+                                     "blocklists (Pi-hole, DNS filtering services).");
+    }
+    f->detail = sb_take(&b);
+    claim(c, f, idx, n);
+}
+
+static bool
+pick_outside(const struct pp_result *r)
+{
+    return r->reason == PP_RS_DNS_OUTSIDE_APPLE;
+}
+
+static void
+rule_dns_outside(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_outside, idx, MAXSEL), i;
+    struct pp_finding *f;
+    struct sbuf b = {0};
+
+    if (n == 0)
+        return;
+    f = emit(c, "DNS_OUTSIDE_APPLE", any_required(c, idx, n) ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+    f->title = pp_xstrdup("Apple's push names resolve to addresses that are not Apple's");
+    sb_add(&b, "Answers outside 17.0.0.0/8:");
+    for (i = 0; i < n && i < 8; i++) {
+        const struct pp_result *r = c->rep->results[idx[i]];
+        sb_add(&b, " %s -> %s%s", r->target->host, r->address, i + 1 < n && i < 7 ? ";" : ".");
+    }
+    sb_add(&b, " A DNS blocklist, a filter or a hijack answers for Apple.");
+    f->detail = sb_take(&b);
+    f->advice_user = pp_xstrdup("Turn off DNS-based ad blockers or filters for Apple's "
+                                "domains, or try another network.");
+    f->advice_admin = pp_xstrdup("Remove push.apple.com from DNS sinkholes and blocklists; "
+                                 "the names must resolve to Apple's own addresses.");
+    claim(c, f, idx, n);
+}
+
+static bool pick_skew(const struct pp_result *r) { return r->reason == PP_RS_CLOCK_SKEW; }
+
+static bool
+pick_cert_time(const struct pp_result *r)
+{
+    return r->reason == PP_RS_CERT_EXPIRED || r->reason == PP_RS_CERT_NOT_YET_VALID;
+}
+
+static void
+rule_clock(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_skew, idx, MAXSEL), m;
+    const struct pp_kv *off;
+    struct pp_finding *f;
+
+    if (n == 0)
+        return;
+    off = pp_detail_get(c->rep->results[idx[0]], "offset_s");
+    f = emit(c, "CLOCK_SKEW", PP_SEV_CRITICAL);
+    f->title = pp_xstrdup("This device's clock is wrong: secure connections fail");
+    f->detail = pp_xasprintf("The time server says this clock is off by %.0f seconds.  "
+                             "Certificates look expired or not yet valid, so every TLS "
+                             "connection (pushes included) can fail.",
+                             off ? off->d : 0.0);
+    f->advice_user = pp_xstrdup("Set the date and time automatically (Settings, General, "
+                                "Date & Time), then try again.");
+    f->advice_admin = pp_xstrdup("Allow NTP (UDP 123) to time.apple.com so devices keep "
+                                 "their clocks right.");
+    claim(c, f, idx, n);
+    /* Certificates that look expired are symptoms of the clock. */
+    m = select_failed(c, pick_cert_time, idx, MAXSEL);
+    claim(c, f, idx, m);
+}
+
+static bool pick_captive(const struct pp_result *r) { return r->reason == PP_RS_CAPTIVE_PORTAL; }
+static bool pick_any(const struct pp_result *r) { (void)r; return true; }
+
+static void
+rule_captive(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_captive, idx, MAXSEL), m;
+    struct pp_finding *f;
+
+    if (n == 0)
+        return;
+    f = emit(c, "CAPTIVE_PORTAL", PP_SEV_CRITICAL);
+    f->title = pp_xstrdup("A captive portal (a sign-in page) is in the way");
+    f->detail = pp_xasprintf("%s.  Until someone signs in, the network lets little "
+                             "through, so the other failures are expected.",
+                             c->rep->results[idx[0]]->message);
+    f->advice_user = pp_xstrdup("Open a web browser and sign in to the network (hotel, "
+                                "guest or public Wi-Fi), then run the check again.");
+    f->advice_admin = pp_xstrdup("Exempt managed devices from the captive portal, or "
+                                 "allow Apple's hosts before sign-in.");
+    claim(c, f, idx, n);
+    m = select_failed(c, pick_any, idx, MAXSEL);
+    claim(c, f, idx, m);
+}
+
+static bool pick_intercepted(const struct pp_result *r) { return r->state == PP_ST_INTERCEPTED; }
+
+static void
+rule_intercepted(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_intercepted, idx, MAXSEL), i, k;
+    struct pp_finding *f;
+    struct sbuf b = {0};
+    char *h;
+    const char *issuers[8];
+    size_t ni = 0;
+
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        const char *is = c->rep->results[idx[i]]->tls.issuer_cn;
+        if (is == NULL)
+            continue;
+        for (k = 0; k < ni; k++)
+            if (strcmp(issuers[k], is) == 0)
+                break;
+        if (k == ni && ni < 8)
+            issuers[ni++] = is;
+    }
+    f = emit(c, "TLS_INTERCEPTED", PP_SEV_CRITICAL);
+    f->title = pp_xasprintf("Secure connections to Apple are intercepted by '%s'",
+                            ni ? issuers[0] : "an unknown certificate authority");
+    h = hosts(c, idx, n, true);
+    sb_add(&b, "The certificate presented for %s is issued by ", h);
+    for (k = 0; k < ni; k++)
+        sb_add(&b, "%s'%s'", k ? " and " : "", issuers[k]);
+    sb_add(&b, "%s instead of Apple's certificate authority.  Apple services refuse "
+           "intercepted connections (HTTPS inspection).", ni ? "" : "an unknown issuer");
+    free(h);
+    f->detail = sb_take(&b);
+    f->advice_user = pp_xstrdup("Turn off the HTTPS or web scanning feature of antivirus "
+                                "or security software, or try another network.");
+    f->advice_admin = pp_xstrdup("Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) from "
+                                 "TLS/SSL inspection on the firewall or proxy.");
+    claim(c, f, idx, n);
+}
+
+static const struct pp_result *
+retry_of(struct ctx *c, const struct pp_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *q = c->rep->results[i];
+        if (q->retry_of != NULL && strcmp(q->retry_of, r->id) == 0)
+            return q;
+    }
+    return NULL;
+}
+
+static bool
+pick_stalled(const struct pp_result *r)
+{
+    return r->reason == PP_RS_TLS_TIMEOUT;
+}
+
+/* The handshake stalled with full-size packets and finished with small
+ * ones: large packets are dropped on the way, and no ICMP "too big" comes
+ * back to make the sender shrink them. */
+static void
+rule_mtu(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_stalled, idx, MAXSEL), m = 0, i;
+    struct pp_finding *f;
+    char *h;
+
+    for (i = 0; i < n; i++) {
+        const struct pp_result *q = retry_of(c, c->rep->results[idx[i]]);
+        if (q != NULL && q->tls.handshake_done)
+            idx[m++] = idx[i];
+    }
+    if (m == 0)
+        return;
+    f = emit(c, "PATH_MTU_BLACKHOLE", any_required(c, idx, m) ? PP_SEV_CRITICAL
+                                                              : PP_SEV_WARNING);
+    h = hosts(c, idx, m, true);
+    f->title = pp_xstrdup("Large packets are lost on the way (a path MTU black hole)");
+    f->detail = pp_xasprintf("The TLS handshake with %s stalls with full-size packets "
+                             "and finishes when tried again with %d-byte segments: "
+                             "a link on the path has a smaller MTU and drops larger packets "
+                             "without the ICMP \"fragmentation needed\" / \"packet too big\" "
+                             "message that would make the sender shrink them.  Connections "
+                             "open, then hang.", h, PP_SMALL_MSS);
+    free(h);
+    f->advice_user = pp_xstrdup("Try another network; if a VPN is on, try without it.  "
+                                "Whoever runs this network should check its MTU.");
+    f->advice_admin = pp_xstrdup("Find the link with the smaller MTU (VPN, PPPoE, GRE/IPsec "
+                                 "tunnels) and clamp the TCP MSS there (e.g. nftables "
+                                 "'tcp flags syn tcp option maxseg size set rt mtu'), or let "
+                                 "ICMP type 3 code 4 and ICMPv6 type 2 through.");
+    claim(c, f, idx, m);
+}
+
+/* A target's results in the report, by family. */
+static bool
+target_ok_family(struct ctx *c, const struct pp_target *t, int family)
+{
+    size_t i;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (r->target == t && r->family == family && r->state == PP_ST_OK &&
+            pp_result_counted(r))
+            return true;
+    }
+    return false;
+}
+
+static void
+rule_ipv6(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = 0, i;
+    struct pp_finding *f;
+    char *h, *mode;
+
+    for (i = 0; i < c->rep->n && n < MAXSEL; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (c->explained[i] || r->state == PP_ST_OK || r->family != AF_INET6 ||
+            !pp_result_counted(r))
+            continue;
+        if (r->state != PP_ST_FILTERED && r->state != PP_ST_UNREACHABLE &&
+            r->state != PP_ST_BLOCKED && r->state != PP_ST_CLOSED)
+            continue;
+        if (target_ok_family(c, r->target, AF_INET))
+            idx[n++] = i;
+    }
+    if (n == 0)
+        return;
+    f = emit(c, "IPV6_BROKEN", PP_SEV_WARNING);
+    f->title = pp_xstrdup("IPv6 fails where IPv4 works");
+    h = hosts(c, idx, n, true);
+    mode = how(c, idx, n);
+    f->detail = pp_xasprintf("Over IPv6, %s: %s; over IPv4 the same services work.  "
+                             "Devices that prefer IPv6 may see delays or failures.", h, mode);
+    free(mode);
+    free(h);
+    f->advice_user = pp_xstrdup("If problems persist, restart the router; turning IPv6 off "
+                                "on the router is a workaround.");
+    f->advice_admin = pp_xstrdup("Fix IPv6 routing or the IPv6 firewall rules: the same "
+                                 "ports must be open for IPv6 as for IPv4.");
+    claim(c, f, idx, n);
+}
+
+static bool
+is_courier_port(const struct pp_result *r, uint16_t port)
+{
+    return r->target->service == PP_SV_APNS_DEVICE && r->target->port == port;
+}
+
+static void
+rule_apns_device(struct ctx *c)
+{
+    size_t i, n5223 = 0, n443 = 0, ok5223 = 0, ok443 = 0, nf = 0, unexplained = 0;
+    size_t fidx[MAXSEL];
+    struct pp_finding *f;
+    char *mode;
+    enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!pp_result_counted(r))
+            continue;
+        if (is_courier_port(r, 5223)) {
+            n5223++;
+            ok5223 += r->state == PP_ST_OK;
+            if (r->state != PP_ST_OK && nf < MAXSEL) {
+                fidx[nf++] = i;
+                unexplained += !c->explained[i];
+            }
+        } else if (r->target->service == PP_SV_APNS_DEVICE) {
+            n443++;
+            ok443 += r->state == PP_ST_OK;
+        }
+    }
+    if (n5223 + n443 == 0) {
+        *v = PP_V_NOT_CHECKED;
+        return;
+    }
+    if (ok5223 > 0) {
+        *v = nf > 0 ? PP_V_DEGRADED : PP_V_OK;
+        f = emit(c, "APNS_OK", unexplained > 0 ? PP_SEV_WARNING : PP_SEV_INFO);
+        f->title = pp_xstrdup("Apple push works: devices reach the push service on port 5223");
+        if (unexplained > 0) {
+            /* Some addresses fail for no reason found above: say how. */
+            size_t uidx[MAXSEL], nu = 0;
+            for (i = 0; i < nf; i++)
+                if (!c->explained[fidx[i]])
+                    uidx[nu++] = fidx[i];
+            mode = how(c, uidx, nu);
+            f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
+                                     "succeed, with Apple's certificate; %zu are %s.",
+                                     ok5223, n5223, nu, mode);
+            free(mode);
+            claim(c, f, uidx, nu);
+        } else {
+            f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
+                                     "succeed, with Apple's certificate.", ok5223, n5223);
+        }
+        f->advice_user = pp_xstrdup("Nothing to do for push notifications on this network.");
+        f->advice_admin = pp_xstrdup("Nothing to do.");
+        for (i = 0; i < c->rep->n; i++)
+            if (is_courier_port(c->rep->results[i], 5223) &&
+                c->rep->results[i]->state == PP_ST_OK && pp_result_counted(c->rep->results[i]))
+                add_check(f, c->rep->results[i]);
+        return;
+    }
+    *v = ok443 > 0 ? PP_V_DEGRADED : PP_V_BLOCKED;
+    if (unexplained == 0 && nf > 0)
+        return;   /* an earlier finding (DNS, interception, portal) says why */
+    mode = how(c, fidx, nf);
+    if (ok443 > 0) {
+        f = emit(c, "APNS_FALLBACK_443", PP_SEV_WARNING);
+        f->title = pp_xstrdup("Port 5223 to Apple is blocked; pushes fall back to port 443");
+        f->detail = pp_xasprintf("Connections to Apple's push servers on 5223 are %s.  "
+                                 "Port 443 works, so pushes still arrive, but Apple's older "
+                                 "guidance limits this fallback to Wi-Fi, and it fails "
+                                 "through proxies that decrypt traffic.", mode);
+        f->advice_user = pp_xstrdup("Pushes should still arrive on this network; if they "
+                                    "are late, ask whoever runs the network to open port "
+                                    "5223.");
+    } else {
+        f = emit(c, "APNS_BLOCKED", PP_SEV_CRITICAL);
+        f->title = pp_xstrdup("Apple push is blocked: devices cannot reach the push service");
+        f->detail = pp_xasprintf("Connections to Apple's push servers on 5223 are %s, and "
+                                 "the fallback on 443 fails too.  Devices will not get push "
+                                 "notifications, so MDM commands wait until the next check-in.",
+                                 mode);
+        f->advice_user = pp_xstrdup("Try another network (a phone's hotspot) to confirm; "
+                                    "ask whoever runs this network to allow Apple push.");
+    }
+    free(mode);
+    f->advice_admin = pp_xstrdup("Allow outgoing TCP 5223 and 443 to 17.0.0.0/8 (IPv6: "
+                                 "2620:149:a44::/48, 2403:300:a42::/48, 2403:300:a51::/48, "
+                                 "2a01:b740:a42::/48) without TLS inspection.");
+    claim(c, f, fidx, nf);
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (r->target->service == PP_SV_APNS_DEVICE && r->target->port != 5223 &&
+            failed(r) && !c->explained[i] && pp_result_counted(r)) {
+            add_check(f, r);
+            c->explained[i] = true;
+        }
+    }
+}
+
+static bool pick_provider(const struct pp_result *r) { return is_service(r, PP_SV_APNS_PROVIDER); }
+
+static void
+rule_apns_provider(struct ctx *c)
+{
+    size_t idx[MAXSEL], n, i, total = 0;
+    struct pp_finding *f;
+    char *mode;
+
+    for (i = 0; i < c->rep->n; i++)
+        total += pick_provider(c->rep->results[i]) &&
+                 pp_result_counted(c->rep->results[i]);
+    n = select_failed(c, pick_provider, idx, MAXSEL);
+    if (n == 0 || n < total)
+        return;   /* one of 443 and 2197 works: the provider API is reachable */
+    mode = how(c, idx, n);
+    f = emit(c, "APNS_PROVIDER_BLOCKED", PP_SEV_WARNING);
+    f->title = pp_xstrdup("MDM servers here cannot send pushes (api.push.apple.com blocked)");
+    f->detail = pp_xasprintf("api.push.apple.com on 443 and 2197 is %s.  This matters where "
+                             "an MDM server runs, not for devices.", mode);
+    free(mode);
+    f->advice_user = pp_xstrdup("Nothing to do on a device.");
+    f->advice_admin = pp_xstrdup("From the MDM server, allow outgoing TCP 443 (or 2197) to "
+                                 "api.push.apple.com (17.0.0.0/8) with HTTP/2, without TLS "
+                                 "inspection.");
+    claim(c, f, idx, n);
+}
+
+static bool pick_legacy(const struct pp_result *r) { return is_service(r, PP_SV_APNS_LEGACY); }
+
+static void
+rule_legacy(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_legacy, idx, MAXSEL);
+    struct pp_finding *f;
+
+    if (n == 0)
+        return;
+    f = emit(c, "APNS_LEGACY_RETIRED", PP_SEV_INFO);
+    f->title = pp_xstrdup("Legacy push ports 2195/2196 do not answer: expected, Apple retired "
+                          "them");
+    f->detail = pp_xstrdup("Apple retired the binary provider interface on 2021-03-31; "
+                           "the state of 2195 and 2196 does not matter.");
+    f->advice_user = pp_xstrdup("Nothing to do.");
+    f->advice_admin = pp_xstrdup("Firewall rules for 2195/2196 can be removed.");
+    claim(c, f, idx, n);
+}
+
+static bool pick_mdm(const struct pp_result *r) { return is_service(r, PP_SV_MDM); }
+
+static bool
+cert_reason(enum pp_reason rs)
+{
+    return rs == PP_RS_CERT_EXPIRED || rs == PP_RS_CERT_UNTRUSTED ||
+           rs == PP_RS_NAME_MISMATCH || rs == PP_RS_CERT_NOT_YET_VALID;
+}
+
+static void
+rule_mdm(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_mdm, idx, MAXSEL), i;
+    struct pp_finding *f;
+    const struct pp_result *r;
+    const struct pp_kv *health;
+    char *h, *mode;
+
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        r = c->rep->results[idx[i]];
+        if (r->reason == PP_RS_MDM_UNHEALTHY) {
+            health = pp_detail_get(r, "health");
+            f = emit(c, "MDM_UNHEALTHY", PP_SEV_CRITICAL);
+            f->title = pp_xasprintf("The MDM server answers but is not healthy (%s)",
+                                    health ? health->s : "unknown");
+            f->detail = pp_xasprintf("%s: %s.", r->target->host, r->message);
+            f->advice_user = pp_xstrdup("Nothing to fix on the device: the MDM server has "
+                                        "a problem; tell its administrator.");
+            f->advice_admin = pp_xstrdup("Check the Jamf Pro server: its database connection "
+                                         "and web app logs (the health code says which).");
+            claim(c, f, idx, n);
+            return;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        r = c->rep->results[idx[i]];
+        if (r->state == PP_ST_TLS_FAILED && cert_reason(r->reason)) {
+            f = emit(c, "MDM_CERT", PP_SEV_CRITICAL);
+            f->title = pp_xasprintf("The MDM server's certificate is %s",
+                                    r->reason == PP_RS_CERT_EXPIRED ? "expired" :
+                                    r->reason == PP_RS_NAME_MISMATCH ? "for another name" :
+                                    r->reason == PP_RS_CERT_NOT_YET_VALID ? "not valid yet" :
+                                    "not trusted");
+            f->detail = pp_xasprintf("%s: %s.", r->target->host, r->message);
+            f->advice_user = pp_xstrdup("Devices will refuse to talk to the MDM server "
+                                        "until its certificate is fixed.");
+            f->advice_admin = pp_xstrdup(r->reason == PP_RS_CERT_UNTRUSTED ?
+                "Use a publicly trusted certificate on the MDM server, or install the "
+                "issuing root CA on every device (and pass it with --ca-file here)." :
+                "Renew or replace the MDM server's certificate so it is valid and carries "
+                "the server's name.");
+            claim(c, f, idx, n);
+            return;
+        }
+    }
+    h = hosts(c, idx, n, true);
+    mode = how(c, idx, n);
+    f = emit(c, "MDM_UNREACHABLE", PP_SEV_CRITICAL);
+    f->title = pp_xstrdup("The MDM server cannot be reached");
+    f->detail = pp_xasprintf("%s is %s.  Devices get no commands, profiles or apps.", h, mode);
+    free(h);
+    free(mode);
+    f->advice_user = pp_xstrdup("Try another network; if the MDM server is internal, "
+                                "connect to the company VPN.");
+    f->advice_admin = pp_xstrdup("Allow devices to reach the MDM server's port (8443 for "
+                                 "Jamf Pro on premises, 443 otherwise).");
+    claim(c, f, idx, n);
+}
+
+/* One finding for the unexplained failures of one service. */
+static void
+service_rule(struct ctx *c, pick_fn pick, const char *code, const char *title,
+             const char *user, const char *admin)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick, idx, MAXSEL);
+    struct pp_finding *f;
+    char *h, *mode;
+
+    if (n == 0)
+        return;
+    f = emit(c, code, any_required(c, idx, n) ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+    f->title = pp_xstrdup(title);
+    h = hosts(c, idx, n, true);
+    mode = how(c, idx, n);
+    f->detail = pp_xasprintf("%s: %s.", h, mode);
+    free(h);
+    free(mode);
+    f->advice_user = pp_xstrdup(user);
+    f->advice_admin = pp_xstrdup(admin);
+    claim(c, f, idx, n);
+}
+
+static bool pick_enroll(const struct pp_result *r) { return is_service(r, PP_SV_ENROLLMENT); }
+
+static void
+rule_enrollment(struct ctx *c)
+{
+    service_rule(c, pick_enroll, "ENROLLMENT_BLOCKED",
+                 "Activation or enrollment hosts cannot be reached",
+                 "New or erased devices may fail to activate or enroll on this network.",
+                 "Allow TCP 443 to albert.apple.com, deviceenrollment.apple.com, "
+                 "iprofiles.apple.com (and mdmenrollment.apple.com from the MDM server).");
+}
+
+static bool
+pick_swu(const struct pp_result *r)
+{
+    return is_service(r, PP_SV_SOFTWARE_UPDATE) || is_service(r, PP_SV_CERT_VALIDATION);
+}
+
+static void
+rule_software_update(struct ctx *c)
+{
+    service_rule(c, pick_swu, "SOFTWARE_UPDATE_BLOCKED",
+                 "Software update or certificate validation hosts cannot be reached",
+                 "Updates may not download on this network.",
+                 "Allow TCP 443 and 80 to Apple's software update hosts (gdmf, mesu, swscan, "
+                 "swcdn, updates.cdn-apple.com) and certificate validation (ocsp, crl).");
+}
+
+static bool pick_sus(const struct pp_result *r) { return is_service(r, PP_SV_SUS); }
+
+static void
+rule_sus(struct ctx *c)
+{
+    service_rule(c, pick_sus, "SUS_PROBLEM", "The Software Update Server does not serve its "
+                 "catalog",
+                 "Updates from the company's server will not appear.",
+                 "Check the Software Update Server (port 8088) and its catalog URL.");
+}
+
+static bool
+pick_dp_cert(const struct pp_result *r)
+{
+    return is_service(r, PP_SV_DP) && r->state == PP_ST_TLS_FAILED &&
+           r->reason == PP_RS_CERT_UNTRUSTED;
+}
+
+static void
+rule_dp_cert(struct ctx *c)
+{
+    service_rule(c, pick_dp_cert, "DP_CERT_UNTRUSTED",
+                 "A distribution point's certificate is not trusted",
+                 "Packages from this distribution point will fail to download.",
+                 "Install the company's root CA on the clients, or give the distribution "
+                 "point a publicly trusted certificate.");
+}
+
+static bool pick_dp(const struct pp_result *r) { return is_service(r, PP_SV_DP); }
+
+static void
+rule_dp(struct ctx *c)
+{
+    service_rule(c, pick_dp, "DP_PROBLEM", "A distribution point does not serve packages",
+                 "Packages from this distribution point will fail to install.",
+                 "Check the distribution point's web server, its URL and its certificate.");
+}
+
+static bool
+pick_share(const struct pp_result *r)
+{
+    return is_service(r, PP_SV_SMB);
+}
+
+static void
+rule_fileshare(struct ctx *c)
+{
+    service_rule(c, pick_share, "FILESHARE_BLOCKED", "The file share cannot be used",
+                 "Packages from the file share will fail to install.",
+                 "Allow TCP 445 to the file server and check that SMB 2 or 3 is enabled.");
+}
+
+static void
+rule_afp(struct ctx *c)
+{
+    size_t i;
+    struct pp_finding *f = NULL;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!is_service(r, PP_SV_AFP))
+            continue;
+        if (f == NULL) {
+            f = emit(c, "AFP_DEPRECATED", PP_SEV_INFO);
+            f->title = pp_xstrdup("AFP file sharing is deprecated by Apple");
+            f->detail = pp_xasprintf("%s:%u %s.  Current macOS versions are dropping AFP.",
+                                     r->target->host, r->target->port,
+                                     r->state == PP_ST_OK ? "answers over AFP"
+                                                          : "does not answer over AFP");
+            f->advice_user = pp_xstrdup("Nothing to do.");
+            f->advice_admin = pp_xstrdup("Move distribution points to SMB or HTTPS.");
+        }
+        add_check(f, r);
+        c->explained[i] = true;
+    }
+}
+
+static bool pick_custom(const struct pp_result *r)
+{
+    return is_service(r, PP_SV_CUSTOM) || is_service(r, PP_SV_TIME) ||
+           is_service(r, PP_SV_CAPTIVE);
+}
+
+static void
+rule_other(struct ctx *c)
+{
+    service_rule(c, pick_custom, "TARGET_FAILED", "Other checks failed",
+                 "See the checks listed.", "See the checks listed.");
+}
+
+static void
+rule_network_ok(struct ctx *c)
+{
+    size_t i;
+    struct pp_finding *f;
+
+    if (c->rep->n == 0)
+        return;   /* a capture alone says nothing of "every check" */
+    for (i = 0; i < c->out->n; i++)
+        if (c->out->f[i].severity != PP_SEV_INFO)
+            return;
+    for (i = 0; i < c->rep->n; i++)
+        if (failed(c->rep->results[i]) && c->rep->results[i]->target->required &&
+            pp_result_counted(c->rep->results[i]))
+            return;
+    f = emit(c, "NETWORK_OK", PP_SEV_INFO);
+    f->title = pp_xstrdup("The network is fine: every required check passed");
+    f->detail = pp_xstrdup("If pushes still do not arrive, the cause is not this network.");
+    f->advice_user = pp_xstrdup("Restart the device; if pushes still fail, the MDM "
+                                "administrator should look at the device's enrollment.");
+    f->advice_admin = pp_xstrdup("Look elsewhere: an expired or replaced APNs certificate or "
+                                 "a wrong push topic on the MDM server, a device that lost "
+                                 "its enrollment (failed check-out, wipe), a stale push "
+                                 "token, or a push sent right after enrollment.");
+}
+
+/* ----------------------------------------------------------- capture */
+
+/* A finding in one call: title and detail are taken (allocated), the
+ * advice copied. */
+static void
+found(struct ctx *c, const char *code, enum pp_severity sev, char *title, char *detail,
+      const char *user, const char *admin)
+{
+    struct pp_finding *f = emit(c, code, sev);
+
+    f->title = title;
+    f->detail = detail;
+    f->advice_user = pp_xstrdup(user);
+    f->advice_admin = pp_xstrdup(admin);
+}
+
+/* The flows a capture finding is about: Apple's, the MDM's and the file
+ * and content servers', not DNS or the rest of the network. */
+static bool
+flow_matters(const struct pp_flow *f)
+{
+    return f->svc != PP_FS_OTHER && f->svc != PP_FS_DNS;
+}
+
+static void
+flow_line(struct sbuf *b, const struct pp_flow *f)
+{
+    char cl[48], sv[48];
+
+    pp_pkt_addr_str(f->family, f->client, cl, sizeof(cl));
+    pp_pkt_addr_str(f->family, f->server, sv, sizeof(sv));
+    sb_add(b, "%s%s %s -> %s:%u", b->len ? "; " : "", pp_flow_svc_name(f->svc), cl, sv,
+           f->sport);
+}
+
+static void
+rule_capture_push(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_push_device *d;
+    size_t n, i, stuck = 0, retrying = 0, holding = 0, on5223 = 0, on443 = 0, failing = 0;
+    struct sbuf b = {0};
+    enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
+    char a[48];
+
+    d = pp_flows_devices(fl, &n);
+    for (i = 0; i < n; i++) {
+        if (d[i].established > 0) {
+            holding++;
+            on5223 += d[i].on_5223;
+            on443 += d[i].on_443;
+        }
+        if (d[i].unanswered + d[i].failed > 0)
+            failing++;
+        if (d[i].unanswered > 0) {
+            retrying++;
+            stuck += d[i].established == 0;
+            if (retrying <= 5) {
+                pp_pkt_addr_str(d[i].family, d[i].addr, a, sizeof(a));
+                sb_add(&b, "%s%s sent %u SYNs in %u connections to the courier, none answered%s",
+                       b.len ? "; " : "", a, d[i].syns_unanswered, d[i].unanswered,
+                       d[i].established > 0 ? " (its 443 fallback works)" : "");
+            }
+        }
+    }
+    if (retrying > 0) {
+        found(c, "PUSH_RETRIES_UNANSWERED", stuck > 0 ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu device%s on this network retr%s the push connection without "
+                           "an answer", retrying, retrying == 1 ? "" : "s",
+                           retrying == 1 ? "ies" : "y"),
+              sb_take(&b),
+              stuck > 0 ? "Pushes cannot reach these devices from this network; try another "
+                          "network to confirm."
+                        : "Pushes still arrive over the slower 443 fallback.",
+              "Something between these devices and Apple drops their connections silently: "
+              "allow outgoing TCP 5223 (and 443) to 17.0.0.0/8.");
+    }
+    free(b.s);
+    if (holding > 0) {
+        found(c, "PUSH_CONNECTED", PP_SEV_INFO,
+              pp_xasprintf("%zu device%s hold%s a push connection (%zu on 5223, %zu on 443)",
+                           holding, holding == 1 ? "" : "s", holding == 1 ? "s" : "", on5223,
+                           on443),
+              pp_xstrdup("Seen in the capture: TLS connections to Apple's push couriers that "
+                         "completed their handshake."),
+              "Nothing to do: these devices can receive pushes.",
+              "Nothing to do.");
+    }
+    /* Without active checks the capture gives the push verdict. */
+    if (*v == PP_V_NOT_CHECKED && n > 0)
+        *v = failing == 0 ? PP_V_OK : holding == 0 ? PP_V_BLOCKED : PP_V_DEGRADED;
+}
+
+static void
+rule_capture_flows(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_flow *const *v;
+    struct sbuf mb = {0}, ib = {0}, tb = {0}, rb = {0};
+    size_t n, i, nm = 0, ni = 0, nt = 0, nr = 0;
+    bool crit_icmp = false, crit_alert = false;
+
+    v = pp_flows_list(fl, &n);
+    for (i = 0; i < n; i++) {
+        const struct pp_flow *x = v[i];
+        if (!flow_matters(x))
+            continue;
+        if (x->outcome == PP_FO_RESET_MIDDLEBOX) {
+            if (nm++ < 4) {
+                char why[256];
+                pp_flows_describe(fl, x, why, sizeof(why));
+                flow_line(&mb, x);
+                sb_add(&mb, ": %s", why);
+            }
+        } else if (x->outcome == PP_FO_ICMP) {
+            char r[48];
+            pp_pkt_addr_str(x->icmp_family, x->icmp_from, r, sizeof(r));
+            if (ni++ < 4) {
+                flow_line(&ib, x);
+                sb_add(&ib, ": ICMP%s type %u code %u from %s", x->icmp_family == 6 ? "v6" : "",
+                       x->icmp_type, x->icmp_code, r);
+            }
+            crit_icmp |= x->svc == PP_FS_COURIER || x->svc == PP_FS_PROVIDER ||
+                         x->svc == PP_FS_MDM;
+        } else if (x->outcome == PP_FO_TLS_ALERT) {
+            const char *an = pp_tls_alert_name(x->alert_desc);
+            if (nt++ < 4) {
+                flow_line(&tb, x);
+                sb_add(&tb, ": alert %s from the %s", an != NULL ? an : "?",
+                       x->alert_dir == PP_DIR_C2S ? "device" : "server");
+            }
+            /* A device refusing the server's certificate: someone else's
+             * certificate on the path. */
+            crit_alert |= x->alert_dir == PP_DIR_C2S &&
+                          (x->alert_desc == 48 || x->alert_desc == 42 || x->alert_desc == 46);
+        } else if (x->outcome == PP_FO_REFUSED && x->svc != PP_FS_APPLE) {
+            /* (Apple's other ports, legacy 2195/2196 among them, may well be closed.) */
+            if (nr++ < 4) {
+                flow_line(&rb, x);
+                sb_add(&rb, ": RST in answer to the SYN");
+            }
+        }
+    }
+    if (nm > 0) {
+        found(c, "RESET_BY_MIDDLEBOX", PP_SEV_CRITICAL,
+              pp_xasprintf("%zu connection%s reset by a device on the path, not by the "
+                           "server", nm, nm == 1 ? "" : "s"),
+              sb_take(&mb),
+              "A firewall or filter on this network cuts these connections.",
+              "The resets come from fewer hops than the server: look for a firewall, IPS or "
+              "web filter that injects TCP resets for these hosts and ports.");
+    }
+    if (ni > 0) {
+        found(c, "CAPTURE_ICMP_REJECTED", crit_icmp ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu connection%s rejected by ICMP errors", ni, ni == 1 ? "" : "s"),
+              sb_take(&ib),
+              "This network refuses these connections.",
+              "The router named in the detail rejects the traffic (code 13: administratively "
+              "prohibited): change its rules.");
+    }
+    if (nt > 0) {
+        found(c, "CAPTURE_TLS_ALERT", crit_alert ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu TLS connection%s ended by an alert", nt, nt == 1 ? "" : "s"),
+              sb_take(&tb),
+              "Secure connections fail on this network.",
+              crit_alert ? "Devices reject the certificate they are shown: TLS interception "
+                           "on the path.  Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) and "
+                           "the MDM from inspection."
+                         : "See the alert names: a server or a middlebox ends the handshake.");
+    }
+    if (nr > 0) {
+        found(c, "CAPTURE_REFUSED", PP_SEV_WARNING,
+              pp_xasprintf("%zu connection%s refused", nr, nr == 1 ? "" : "s"),
+              sb_take(&rb),
+              "A service this device needs is not answering.",
+              "Nothing listens on that port, or a firewall resets the connection with the "
+              "server's TTL.");
+    }
+    free(mb.s);
+    free(ib.s);
+    free(tb.s);
+    free(rb.s);
+}
+
+static void
+rule_capture_dns(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_dns_obs *d;
+    struct sbuf ob = {0}, fb = {0};
+    size_t n, i, no = 0, nf = 0;
+    char a[48];
+
+    d = pp_flows_dns(fl, &n);
+    for (i = 0; i < n; i++) {
+        if (d[i].outside_apple > 0 && no++ < 5) {
+            pp_pkt_addr_str(d[i].bad_family, d[i].bad_addr, a, sizeof(a));
+            sb_add(&ob, "%s%s -> %s", ob.len ? "; " : "", d[i].name, a);
+        }
+        if (d[i].answers > 0 && d[i].last_rcode != 0 && nf++ < 5)
+            sb_add(&fb, "%s%s: %s", fb.len ? "; " : "", d[i].name,
+                   d[i].last_rcode == 3 ? "NXDOMAIN" : d[i].last_rcode == 2 ? "SERVFAIL" :
+                   d[i].last_rcode == 5 ? "REFUSED" : "error");
+    }
+    if (no > 0) {
+        found(c, "CAPTURE_DNS_OUTSIDE_APPLE", PP_SEV_CRITICAL,
+              pp_xstrdup("The network's DNS answers for Apple's names with addresses outside "
+                         "Apple"),
+              sb_take(&ob),
+              "A DNS filter on this network blocks Apple's services.",
+              "Remove Apple's names from the DNS blocklist or sinkhole (*.push.apple.com, "
+              "*.apple.com).");
+    }
+    if (nf > 0) {
+        found(c, "CAPTURE_DNS_FAILED", PP_SEV_WARNING,
+              pp_xstrdup("DNS lookups of Apple's or the MDM's names fail on this network"),
+              sb_take(&fb),
+              "Names do not resolve on this network.",
+              "Check the resolver the devices get (DHCP) and its forwarders.");
+    }
+    free(ob.s);
+    free(fb.s);
+}
+
+static void
+rule_capture(struct ctx *c)
+{
+    const struct pp_flows_stats *st;
+    struct pp_flows *fl;
+
+    if (c->rep->capture == NULL)
+        return;
+    fl = pp_capture_flows(c->rep->capture);
+    rule_capture_push(c, fl);
+    rule_capture_flows(c, fl);
+    rule_capture_dns(c, fl);
+    st = pp_flows_stats(fl);
+    if (st->evicted > 0) {
+        found(c, "CAPTURE_EVICTED", PP_SEV_INFO,
+              pp_xasprintf("%llu flows were dropped from the table to bound memory",
+                           (unsigned long long)st->evicted),
+              pp_xstrdup("Their outcomes are in the totals; raise --flows-max to keep each "
+                         "one."),
+              "Nothing to do.",
+              "Raise --flows-max to keep every flow in the report.");
+    }
+    if (st->flows_total == 0) {
+        found(c, "CAPTURE_NO_TRAFFIC", PP_SEV_INFO,
+              pp_xstrdup("The capture holds no traffic to Apple or the configured servers"),
+              pp_xasprintf("%llu packets read from %s with the filter '%s'.",
+                           (unsigned long long)st->frames, pp_capture_source(c->rep->capture),
+                           pp_capture_filter(c->rep->capture)),
+              "Use the device (open an app, check for updates) while the capture runs.",
+              "Capture where the devices' traffic passes (a mirror port, the Wi-Fi "
+              "interface), or widen --filter.");
+    }
+}
+
+/* The rules, root causes first. */
+static const struct {
+    const char *name;
+    void (*run)(struct ctx *);
+} rules[] = {
+    {"dns", rule_dns_failed},
+    {"dns-outside", rule_dns_outside},
+    {"clock", rule_clock},
+    {"captive", rule_captive},
+    {"interception", rule_intercepted},
+    {"mtu", rule_mtu},
+    {"ipv6", rule_ipv6},
+    {"apns-device", rule_apns_device},
+    {"apns-provider", rule_apns_provider},
+    {"legacy", rule_legacy},
+    {"mdm", rule_mdm},
+    {"enrollment", rule_enrollment},
+    {"software-update", rule_software_update},
+    {"sus", rule_sus},
+    {"dp-cert", rule_dp_cert},
+    {"dp", rule_dp},
+    {"fileshare", rule_fileshare},
+    {"afp", rule_afp},
+    {"other", rule_other},
+    {"capture", rule_capture},
+    {"network-ok", rule_network_ok},
+};
+
+/* ---------------------------------------------------------- verdicts */
+
+/* Areas other than push: a target counts as working when any of its
+ * addresses works; a required target with none working blocks the area. */
+static enum pp_verdict_v
+area_verdict(const struct pp_report *rep, const enum pp_service *sv, size_t nsv)
+{
+    size_t i, k, seen = 0;
+    bool degraded = false, blocked = false;
+
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        bool in = false, target_ok = false;
+
+        for (k = 0; k < nsv; k++)
+            in = in || r->target->service == sv[k];
+        if (!in || !pp_result_counted(r))
+            continue;
+        seen++;
+        if (r->state == PP_ST_OK)
+            continue;
+        for (k = 0; k < rep->n; k++)
+            if (rep->results[k]->target == r->target && rep->results[k]->state == PP_ST_OK &&
+                pp_result_counted(rep->results[k]))
+                target_ok = true;
+        if (!target_ok && r->target->required)
+            blocked = true;
+        else
+            degraded = true;
+    }
+    if (seen == 0)
+        return PP_V_NOT_CHECKED;
+    return blocked ? PP_V_BLOCKED : degraded ? PP_V_DEGRADED : PP_V_OK;
+}
+
+static int
+cmp_sev(const void *a, const void *b)
+{
+    const struct pp_finding *x = a, *y = b;
+
+    return (int)y->severity - (int)x->severity;
+}
+
+void
+pp_diagnose(const struct pp_report *rep, struct pp_diagnosis *out)
+{
+    static const enum pp_service mdm[] = {PP_SV_MDM};
+    static const enum pp_service enroll[] = {PP_SV_ENROLLMENT};
+    static const enum pp_service swu[] = {PP_SV_SOFTWARE_UPDATE, PP_SV_SUS,
+                                          PP_SV_CERT_VALIDATION};
+    static const enum pp_service content[] = {PP_SV_DP};
+    static const enum pp_service share[] = {PP_SV_SMB, PP_SV_AFP};
+    struct ctx c;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    memset(&c, 0, sizeof(c));
+    c.rep = rep;
+    c.out = out;
+    c.explained = pp_xcalloc(rep->n ? rep->n : 1, sizeof(*c.explained));
+    for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        rules[i].run(&c);
+    free(c.explained);
+    /* Stable: findings of one severity keep the rules' order. */
+    for (i = 1; i < out->n; i++) {
+        size_t j = i;
+        while (j > 0 && cmp_sev(&out->f[j - 1], &out->f[j]) > 0) {
+            struct pp_finding t = out->f[j - 1];
+            out->f[j - 1] = out->f[j];
+            out->f[j] = t;
+            j--;
+        }
+    }
+    out->verdict[PP_AREA_MDM] = area_verdict(rep, mdm, 1);
+    out->verdict[PP_AREA_ENROLLMENT] = area_verdict(rep, enroll, 1);
+    out->verdict[PP_AREA_SOFTWARE_UPDATE] = area_verdict(rep, swu, 3);
+    out->verdict[PP_AREA_CONTENT] = area_verdict(rep, content, 1);
+    out->verdict[PP_AREA_FILE_SHARING] = area_verdict(rep, share, 2);
+}
+
+void
+pp_diagnosis_free(struct pp_diagnosis *d)
+{
+    size_t i, k;
+
+    for (i = 0; i < d->n; i++) {
+        struct pp_finding *f = &d->f[i];
+        free(f->title);
+        free(f->detail);
+        free(f->advice_user);
+        free(f->advice_admin);
+        for (k = 0; k < f->nchecks; k++)
+            free(f->checks[k]);
+        free(f->checks);
+    }
+    free(d->f);
+    memset(d, 0, sizeof(*d));
+}
+
+const struct pp_finding *
+pp_diagnosis_find(const struct pp_diagnosis *d, const char *code)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        if (strcmp(d->f[i].code, code) == 0)
+            return &d->f[i];
+    return NULL;
+}
+
+static const char *const area_names[PP_AREA__COUNT][2] = {
+    [PP_AREA_PUSH] = {"push", "Push"},
+    [PP_AREA_MDM] = {"mdm", "MDM"},
+    [PP_AREA_ENROLLMENT] = {"enrollment", "Enrollment"},
+    [PP_AREA_SOFTWARE_UPDATE] = {"software_update", "Software update"},
+    [PP_AREA_CONTENT] = {"content", "Content"},
+    [PP_AREA_FILE_SHARING] = {"file_sharing", "File sharing"},
+};
+
+const char *
+pp_area_name(enum pp_area a)
+{
+    return (unsigned)a < PP_AREA__COUNT ? area_names[a][0] : "?";
+}
+
+const char *
+pp_area_title(enum pp_area a)
+{
+    return (unsigned)a < PP_AREA__COUNT ? area_names[a][1] : "?";
+}
+
+const char *
+pp_verdict_name(enum pp_verdict_v v)
+{
+    switch (v) {
+    case PP_V_NOT_CHECKED: return "not-checked";
+    case PP_V_OK: return "ok";
+    case PP_V_DEGRADED: return "degraded";
+    case PP_V_BLOCKED: return "blocked";
+    }
+    return "?";
+}
+
+const char *
+pp_severity_name(enum pp_severity s)
+{
+    switch (s) {
+    case PP_SEV_INFO: return "info";
+    case PP_SEV_WARNING: return "warning";
+    case PP_SEV_CRITICAL: return "critical";
+    }
+    return "?";
+}

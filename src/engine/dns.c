@@ -1,0 +1,366 @@
+/* c-ares in the poll loop; see dns.h. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ares.h>
+
+#include "engine/dns.h"
+#include "core/url.h"
+#include "core/util.h"
+
+struct waiter {
+    pp_dns_cb cb;
+    void *arg;
+    struct waiter *next;
+};
+
+struct lookup {
+    struct pp_dns *dns;
+    char *host;
+    int family;
+    bool done;
+    double started;
+    struct pp_dns_answer ans;
+    struct waiter *waiters;
+    struct lookup *next;
+};
+
+struct pp_dns {
+    struct pp_loop *loop;
+    ares_channel ch;
+    struct pp_timer timer;
+    struct lookup *lookups;
+    size_t pending;
+};
+
+enum pp_reason
+pp_dns_reason(int st)
+{
+    switch (st) {
+    case ARES_SUCCESS: return PP_RS_NONE;
+    case ARES_ENOTFOUND: return PP_RS_NXDOMAIN;
+    case ARES_ENODATA: return PP_RS_NO_ADDRESS;
+    case ARES_ESERVFAIL:
+    case ARES_EFORMERR:
+    case ARES_EBADRESP:
+    case ARES_ENOTIMP: return PP_RS_SERVFAIL;
+    case ARES_EREFUSED: return PP_RS_DNS_REFUSED;
+    case ARES_ETIMEOUT: return PP_RS_DNS_TIMEOUT;
+    case ARES_EBADNAME: return PP_RS_BAD_NAME;
+    case ARES_ENOMEM: return PP_RS_LOCAL_RESOURCE;
+    case ARES_EDESTRUCTION:
+    case ARES_ECANCELLED: return PP_RS_RUN_DEADLINE;
+    case ARES_ECONNREFUSED:
+    default: return PP_RS_DNS_UNREACHABLE;
+    }
+}
+
+static void
+sock_state(void *data, ares_socket_t fd, int readable, int writable);
+
+static void
+on_io(int fd, short revents, void *arg)
+{
+    struct pp_dns *d = arg;
+    ares_socket_t r = ARES_SOCKET_BAD, w = ARES_SOCKET_BAD;
+
+    if (revents & (POLLIN | POLLERR | POLLHUP))
+        r = fd;
+    if (revents & POLLOUT)
+        w = fd;
+    ares_process_fd(d->ch, r, w);
+}
+
+static void
+sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    struct pp_dns *d = data;
+    short ev = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
+
+    if (ev)
+        pp_loop_watch(d->loop, fd, ev, on_io, d);
+    else
+        pp_loop_unwatch(d->loop, fd);
+}
+
+static void
+on_timer(void *arg)
+{
+    struct pp_dns *d = arg;
+
+    /* Both sockets bad: lets c-ares time out and retry its queries. */
+    ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+/* Before each wait: arm one timer for c-ares' next deadline. */
+static void
+prepare(void *arg)
+{
+    struct pp_dns *d = arg;
+    struct timeval tv, *tvp;
+
+    if (d->pending == 0) {
+        pp_loop_cancel(d->loop, &d->timer);
+        return;
+    }
+    tvp = ares_timeout(d->ch, NULL, &tv);
+    if (tvp == NULL) {
+        pp_loop_cancel(d->loop, &d->timer);
+        return;
+    }
+    pp_loop_timer(d->loop, &d->timer,
+                  pp_now_ms() + (int64_t)tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
+}
+
+int
+pp_dns_resolver_check(const char *resolver, char *err, size_t errlen)
+{
+    char *host = NULL;
+    uint16_t port;
+
+    if (pp_hostport_parse(resolver, &host, &port, err, errlen) < 0)
+        return -1;
+    if (pp_host_literal(host) == 0) {
+        snprintf(err, errlen, "resolver must be an IP address, not '%.64s'", host);
+        free(host);
+        return -1;
+    }
+    free(host);
+    return 0;
+}
+
+static int
+server_count(ares_channel ch)
+{
+    struct ares_addr_port_node *servers = NULL, *n;
+    int count = 0;
+
+    if (ares_get_servers_ports(ch, &servers) != ARES_SUCCESS)
+        return 0;
+    for (n = servers; n != NULL; n = n->next)
+        count++;
+    ares_free_data(servers);
+    return count;
+}
+
+static int
+channel_init(struct pp_dns *d, const char *resolver, int timeout_ms, int flags,
+             char *err, size_t errlen)
+{
+    struct ares_options o;
+    int rc, mask;
+
+    memset(&o, 0, sizeof(o));
+    o.sock_state_cb = sock_state;
+    o.sock_state_cb_data = d;
+    /* Two tries whose timeouts (t, then 2t) add up to about timeout_ms. */
+    o.timeout = timeout_ms / 3 > 100 ? timeout_ms / 3 : 100;
+    o.tries = 2;
+    o.flags = flags;
+    mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+    if ((rc = ares_init_options(&d->ch, &o, mask)) != ARES_SUCCESS) {
+        snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
+        return -1;
+    }
+    if (resolver != NULL) {
+        char *host = NULL, *csv;
+        uint16_t port = 0;
+
+        if (pp_hostport_parse(resolver, &host, &port, err, errlen) < 0 ||
+            pp_host_literal(host) == 0) {
+            if (host != NULL)
+                snprintf(err, errlen, "resolver must be an IP address");
+            free(host);
+            ares_destroy(d->ch);
+            return -1;
+        }
+        if (pp_host_literal(host) == 6)
+            csv = pp_xasprintf("[%s]:%u", host, port ? port : 53);
+        else
+            csv = pp_xasprintf("%s:%u", host, port ? port : 53);
+        rc = ares_set_servers_ports_csv(d->ch, csv);
+        free(csv);
+        free(host);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "resolver: %s", ares_strerror(rc));
+            ares_destroy(d->ch);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct pp_dns *
+pp_dns_new(struct pp_loop *loop, const char *resolver, int timeout_ms,
+           char *err, size_t errlen)
+{
+    static bool lib_ready;
+    struct pp_dns *d;
+    int rc;
+
+    if (!lib_ready) {
+        if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+            snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
+            return NULL;
+        }
+        lib_ready = true;
+    }
+    d = pp_xcalloc(1, sizeof(*d));
+    d->loop = loop;
+    pp_timer_init(&d->timer, on_timer, d);
+    if (channel_init(d, resolver, timeout_ms, 0, err, errlen) < 0) {
+        free(d);
+        return NULL;
+    }
+    /* With a single server there is no other to fall back to: keep the
+     * server's own SERVFAIL or REFUSED instead of c-ares' generic
+     * "could not contact", so the diagnosis can tell them apart. */
+    if (server_count(d->ch) == 1) {
+        ares_destroy(d->ch);
+        if (channel_init(d, resolver, timeout_ms, ARES_FLAG_NOCHECKRESP, err, errlen) < 0) {
+            free(d);
+            return NULL;
+        }
+    }
+    pp_loop_prepare(loop, prepare, d);
+    return d;
+}
+
+static void
+finish(struct lookup *lk)
+{
+    struct waiter *w, *next;
+
+    lk->done = true;
+    lk->ans.elapsed_ms = pp_now_msf() - lk->started;
+    w = lk->waiters;
+    lk->waiters = NULL;
+    for (; w != NULL; w = next) {
+        next = w->next;
+        w->cb(&lk->ans, w->arg);
+        free(w);
+    }
+}
+
+static void
+on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+    struct lookup *lk = arg;
+    struct ares_addrinfo_node *n;
+
+    (void)timeouts;
+    lk->dns->pending--;
+    lk->ans.status = status;
+    lk->ans.reason = pp_dns_reason(status);
+    if (status == ARES_SUCCESS && res != NULL) {
+        for (n = res->nodes; n != NULL && lk->ans.naddr < PP_DNS_MAX_ADDRS; n = n->ai_next) {
+            size_t k, len;
+
+            if (n->ai_family != lk->family || n->ai_addr == NULL)
+                continue;
+            len = n->ai_family == AF_INET ? sizeof(struct sockaddr_in)
+                                          : sizeof(struct sockaddr_in6);
+            if ((size_t)n->ai_addrlen < len)
+                continue;
+            /* Drop duplicates (hosts file plus DNS, CNAME chains). */
+            for (k = 0; k < lk->ans.naddr; k++)
+                if (memcmp(&lk->ans.addr[k], n->ai_addr, len) == 0)
+                    break;
+            if (k < lk->ans.naddr)
+                continue;
+            memset(&lk->ans.addr[lk->ans.naddr], 0, sizeof(lk->ans.addr[0]));
+            memcpy(&lk->ans.addr[lk->ans.naddr], n->ai_addr, len);
+            lk->ans.naddr++;
+        }
+        if (lk->ans.naddr == 0) {
+            lk->ans.status = ARES_ENODATA;
+            lk->ans.reason = PP_RS_NO_ADDRESS;
+        }
+    }
+    if (res != NULL)
+        ares_freeaddrinfo(res);
+    finish(lk);
+}
+
+void
+pp_dns_lookup(struct pp_dns *d, const char *host, int family, pp_dns_cb cb,
+              void *arg)
+{
+    struct lookup *lk;
+    struct waiter *w = pp_xcalloc(1, sizeof(*w));
+    struct ares_addrinfo_hints hints;
+
+    w->cb = cb;
+    w->arg = arg;
+    for (lk = d->lookups; lk != NULL; lk = lk->next)
+        if (lk->family == family && strcmp(lk->host, host) == 0)
+            break;
+    if (lk != NULL) {
+        if (lk->done) {
+            free(w);
+            cb(&lk->ans, arg);
+        } else {
+            w->next = lk->waiters;
+            lk->waiters = w;
+        }
+        return;
+    }
+    lk = pp_xcalloc(1, sizeof(*lk));
+    lk->dns = d;
+    lk->host = pp_xstrdup(host);
+    lk->family = family;
+    lk->ans.family = family;
+    lk->started = pp_now_msf();
+    lk->waiters = w;
+    lk->next = d->lookups;
+    d->lookups = lk;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = ARES_AI_NOSORT;
+    d->pending++;
+    ares_getaddrinfo(d->ch, host, NULL, &hints, on_answer, lk);
+}
+
+void
+pp_dns_cancel(struct pp_dns *d)
+{
+    if (d->pending > 0)
+        ares_cancel(d->ch);
+}
+
+size_t
+pp_dns_pending(const struct pp_dns *d)
+{
+    return d->pending;
+}
+
+void
+pp_dns_free(struct pp_dns *d)
+{
+    struct lookup *lk, *next;
+
+    if (d == NULL)
+        return;
+    ares_destroy(d->ch);  /* runs outstanding callbacks with EDESTRUCTION */
+    pp_loop_cancel(d->loop, &d->timer);
+    pp_loop_unprepare(d->loop, prepare, d);
+    for (lk = d->lookups; lk != NULL; lk = next) {
+        struct waiter *w, *wn;
+        next = lk->next;
+        for (w = lk->waiters; w != NULL; w = wn) {
+            wn = w->next;
+            free(w);
+        }
+        free(lk->host);
+        free(lk);
+    }
+    free(d);
+}

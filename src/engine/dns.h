@@ -1,0 +1,47 @@
+/*
+ * DNS through c-ares, inside our poll loop (ARES_OPT_SOCK_STATE_CB and
+ * ares_process_fd, as curl does).  One lookup per (name, family), shared by
+ * every target that needs it; each answer carries its own timing and a
+ * distinct failure reason.
+ */
+#ifndef PP_DNS_H
+#define PP_DNS_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+
+#include "core/loop.h"
+#include "core/pushprobe.h"
+
+#define PP_DNS_MAX_ADDRS 16
+
+struct pp_dns_answer {
+    int status;              /* ARES_SUCCESS or an ARES_E* code */
+    enum pp_reason reason;   /* PP_RS_NONE on success */
+    int family;
+    size_t naddr;
+    struct sockaddr_storage addr[PP_DNS_MAX_ADDRS];
+    double elapsed_ms;
+};
+
+typedef void (*pp_dns_cb)(const struct pp_dns_answer *, void *arg);
+
+struct pp_dns;
+
+/* resolver: NULL for the system's, else "IP" or "IP:PORT" or "[IPv6]:PORT".
+ * timeout_ms bounds each lookup.  Returns NULL with err set on failure. */
+struct pp_dns *pp_dns_new(struct pp_loop *, const char *resolver,
+                          int timeout_ms, char *err, size_t errlen);
+void pp_dns_free(struct pp_dns *);
+/* cb may run before this returns (literals, cached or hosts-file names). */
+void pp_dns_lookup(struct pp_dns *, const char *host, int family,
+                   pp_dns_cb cb, void *arg);
+/* Cancel outstanding lookups: their callbacks run with PP_RS_RUN_DEADLINE. */
+void pp_dns_cancel(struct pp_dns *);
+size_t pp_dns_pending(const struct pp_dns *);
+
+enum pp_reason pp_dns_reason(int ares_status);
+/* Check a --resolver argument; returns 0 or -1 with err set. */
+int pp_dns_resolver_check(const char *resolver, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * TLS with OpenSSL as a resumable, non-blocking state machine (curl's
+ * ssl_connect steps), and the judgement of a presented chain.
+ *
+ * The handshake never verifies: it completes so that the certificate
+ * details are kept even when they are wrong.  pp_tls_judge() then verifies
+ * the chain against the system store (plus --ca-file) and, for Apple hosts,
+ * against the roots Apple's services chain to (data/ or --apple-ca).
+ */
+#ifndef PP_TLSCORE_H
+#define PP_TLSCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "core/classify.h"
+#include "core/pushprobe.h"
+
+struct pp_tls_ctx;
+
+/* ca_file: extra roots trusted besides the system store (may be NULL).
+ * apple_ca: replaces the compiled-in Apple roots (may be NULL).
+ * Returns NULL with a sentence in err when a file is unreadable or holds
+ * no certificate. */
+struct pp_tls_ctx *pp_tls_ctx_new(const char *ca_file, const char *apple_ca,
+                                  char *err, size_t errlen);
+void pp_tls_ctx_free(struct pp_tls_ctx *);
+
+/* Start a client handshake on a connected fd.  info->client_cert_requested
+ * is set during the handshake when the server asks for a certificate. */
+SSL *pp_tls_start(struct pp_tls_ctx *, int fd, const char *sni,
+                  const char *alpn_csv, struct pp_tls_info *info);
+
+enum pp_tls_step { PP_TLS_AGAIN, PP_TLS_DONE, PP_TLS_FAILED };
+/* Advance the handshake.  AGAIN: wait for *events.  FAILED: *v and msg
+ * say why. */
+enum pp_tls_step pp_tls_step(SSL *, short *events, struct pp_verdict *v,
+                             char *msg, size_t msglen);
+
+/* Fill version, cipher, ALPN and the leaf's details. */
+void pp_tls_summarize(SSL *, struct pp_tls_info *);
+/* Describe a certificate into info (subject, issuer, dates) at time now. */
+void pp_tls_describe_cert(X509 *leaf, time_t now, struct pp_tls_info *info);
+
+/* Judge a chain (leaf first) for a host.  name: the name (or IP literal)
+ * the certificate must carry.  Sets info->verified and verify_error and
+ * returns the state and reason; msg gets one sentence. */
+struct pp_verdict pp_tls_judge(struct pp_tls_ctx *, STACK_OF(X509) *chain,
+                               enum pp_trust trust, const char *name,
+                               time_t now, struct pp_tls_info *info,
+                               char *msg, size_t msglen);
+
+/* Load PEM certificates from a file into a new stack (tests, fuzzers). */
+STACK_OF(X509) *pp_tls_load_chain(const char *path);
+
+#endif

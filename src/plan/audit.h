@@ -1,0 +1,82 @@
+/*
+ * The firewall audit: targets (names, addresses, CIDR blocks) times ports,
+ * checked against expectations (--expect, src/plan/policy.c).  Names go through
+ * the plan (they need DNS); addresses and blocks are fed to the engine
+ * lazily, in order or shuffled, so memory follows the checks in flight.
+ */
+#ifndef PP_AUDIT_H
+#define PP_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "plan/plan.h"
+#include "plan/policy.h"
+#include "core/pushprobe.h"
+#include "plan/targets.h"
+
+struct pp_audit_item {
+    struct pp_tspec spec;
+    struct pp_ports ports;   /* its own ports, or none (count 0): the default */
+    struct pp_target **cache; /* per port index and TCP/TLS, made on first use */
+    uint64_t first;          /* feed index of its first check (address items) */
+};
+
+struct pp_audit {
+    struct pp_audit_item *items;
+    size_t nitems, capitems;
+    size_t *addr_items;      /* the address items, by first feed index */
+    size_t naddr_items;
+    struct pp_ports default_ports;
+    bool have_default_ports;
+    struct pp_policy policy;
+    bool have_policy;
+    bool shuffle;
+    uint64_t seed;
+    /* The feed over address items: (item, address, port) by index. */
+    uint64_t total;
+    uint64_t next;
+    uint64_t perm_mask;      /* shuffle: a bijection on [0, mask], cycle-walked */
+    uint64_t perm_mul, perm_add;
+    struct pp_target **targets;  /* per (item, port index, probe), made on first use */
+    size_t ntargets;
+    struct pp_feed feed;
+};
+
+void pp_audit_init(struct pp_audit *);
+void pp_audit_free(struct pp_audit *);
+/* Add a target spec (command line or --targets); ports may be NULL. */
+int pp_audit_add(struct pp_audit *, const char *spec, char *err, size_t errlen);
+int pp_audit_add_file(struct pp_audit *, const char *path, char *err, size_t errlen);
+int pp_audit_set_ports(struct pp_audit *, const char *ports, char *err, size_t errlen);
+int pp_audit_set_policy(struct pp_audit *, const char *path, char *err, size_t errlen);
+/* Turn the items into plan targets (names) and the lazy feed (addresses);
+ * with no items, the policy's rules are the items (blocks wider than 256
+ * addresses only judge).  Returns 0, or -1 with err (no ports, nothing to
+ * audit, ...). */
+int pp_audit_prepare(struct pp_audit *, struct pp_plan *plan, char *err, size_t errlen);
+
+enum pp_audit_verdict { PP_AUDIT_PASS, PP_AUDIT_DEVIATION, PP_AUDIT_NO_RULE };
+
+struct pp_audit_row {
+    const struct pp_result *r;
+    long rule;               /* index in the policy, or -1 */
+    enum pp_audit_verdict verdict;
+    const char *observed;    /* "open", "closed", "tls" or "not-tls" */
+};
+
+struct pp_audit_result {
+    struct pp_audit_row *rows;   /* one per check, deviations first */
+    size_t n;
+    size_t deviations, passes, unmatched;
+    uint64_t not_run;            /* never started: the run's deadline passed */
+};
+
+void pp_audit_evaluate(const struct pp_audit *, const struct pp_report *,
+                       struct pp_audit_result *out);
+void pp_audit_result_free(struct pp_audit_result *);
+const char *pp_audit_verdict_name(enum pp_audit_verdict);
+
+#endif
