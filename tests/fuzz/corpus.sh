@@ -6,9 +6,9 @@
 : "${top_srcdir:=.}"
 
 failed=0
-for name in url target config smb afp http ntp context redact targets policy pkt pcap; do
+for dir in "$top_srcdir"/tests/fuzz/corpus/*/; do
+    name=$(basename "$dir")
     bin=$top_builddir/tests/fuzz/fuzz_$name
-    dir=$top_srcdir/tests/fuzz/corpus/$name
     if [ ! -x "$bin" ]; then
         echo "FAIL: $bin is not built"
         failed=1
@@ -29,5 +29,11 @@ for name in url target config smb afp http ntp context redact targets policy pkt
         n=$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9]*\) inputs$/\1/p' | tail -n 1)
         echo "ok: fuzz_$name replayed ${n:-the} corpus/$name inputs"
     fi
+done
+# Every harness has a corpus (the test-only fuzz_ubcheck excepted).
+for src in "$top_srcdir"/tests/fuzz/fuzz_*.c; do
+    name=$(basename "$src" .c); name=${name#fuzz_}
+    [ "$name" = ubcheck ] && continue
+    [ -d "$top_srcdir/tests/fuzz/corpus/$name" ] || { echo "FAIL: fuzz_$name has no corpus directory"; failed=1; }
 done
 exit $failed
