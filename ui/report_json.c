@@ -149,15 +149,19 @@ pp_report_json(FILE *f, const struct pp_report *rep)
     pp_jw_key(&w, "summary");
     pp_jw_obj(&w);
     pp_jw_key(&w, "status");
-    pp_jw_str(&w, s.status);
+    pp_jw_str(&w, s.status_name);
     pp_jw_key(&w, "checks");
     pp_jw_int(&w, (long long)s.checks);
     pp_jw_key(&w, "ok");
     pp_jw_int(&w, (long long)s.ok);
+    pp_jw_key(&w, "expected");
+    pp_jw_int(&w, (long long)s.expected);
     pp_jw_key(&w, "failed");
     pp_jw_int(&w, (long long)s.failed);
     pp_jw_key(&w, "required_failed");
     pp_jw_int(&w, (long long)s.required_failed);
+    pp_jw_key(&w, "push_checked");
+    pp_jw_bool(&w, s.push_checked);
     pp_jw_obj_end(&w);
     if (rep->diag != NULL)
         diagnosis(&w, rep->diag);
@@ -194,6 +198,8 @@ pp_report_json(FILE *f, const struct pp_report *rep)
         pp_jw_str(&w, t->probe->name);
         pp_jw_key(&w, "required");
         pp_jw_bool(&w, t->required);
+        pp_jw_key(&w, "expected");
+        pp_jw_bool(&w, pp_diagnosis_expected(rep->diag, r->id));
         pp_jw_key(&w, "state");
         pp_jw_str(&w, pp_state_name(r->state));
         pp_jw_key(&w, "reason");

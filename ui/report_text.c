@@ -19,7 +19,7 @@
 #define C_DIM "\033[2m"
 
 static void
-details(const struct pp_result *r, char *buf, size_t len)
+details(const struct pp_result *r, bool expected, char *buf, size_t len)
 {
     const struct pp_tls_info *t = &r->tls;
     const char *sum = r->summary ? r->summary : "";
@@ -34,8 +34,8 @@ details(const struct pp_result *r, char *buf, size_t len)
         snprintf(buf, len, "%s", sum);
         return;
     }
-    snprintf(buf, len, "%s%s", r->target->required ? "" : "(optional) ",
-             r->message ? r->message : "");
+    snprintf(buf, len, "%s%s", expected ? "(expected) " : r->target->required ? "" :
+             "(optional) ", r->message ? r->message : "");
 }
 
 static void
@@ -165,6 +165,7 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         const struct pp_result *r = rep->results[i];
         char det[1200], tm[32];
         const char *col = "";
+        bool expected = pp_diagnosis_expected(rep->diag, r->id);
 
         sv = (int)r->target->service;
         if (sv != last) {
@@ -177,9 +178,9 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         if (r->retry_of != NULL) {
             /* The path-MTU retry of the row above. */
             size_t l = (size_t)snprintf(det, sizeof(det), "retried with small segments: ");
-            details(r, det + l, sizeof(det) - l);
+            details(r, expected, det + l, sizeof(det) - l);
         } else {
-            details(r, det, sizeof(det));
+            details(r, expected, det, sizeof(det));
         }
         if (rep->capture != NULL && r->has_address) {
             char ev[256];
@@ -190,7 +191,8 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         }
         fmt_ms(r->t_total, tm, sizeof(tm));
         if (color)
-            col = r->state == PP_ST_OK ? C_GREEN : r->target->required ? C_RED : C_YELLOW;
+            col = r->state == PP_ST_OK ? C_GREEN : expected ? C_DIM :
+                  r->target->required ? C_RED : C_YELLOW;
         fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s\n", (int)hw, (int)hw,
                 r->target->host, (int)aw, r->has_address ? r->address : "-",
                 r->target->port, col, pp_state_name(r->state), color ? C_RESET : "",
@@ -198,16 +200,8 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
     }
     if (rep->capture != NULL)
         pp_capture_text(f, rep->capture, color);
-    if (strcmp(s.status, "ok") == 0) {
-        word = "OK";
-        scol = C_GREEN;
-    } else if (strcmp(s.status, "failed") == 0) {
-        word = "FAILED";
-        scol = C_RED;
-    } else {
-        word = "DEGRADED";
-        scol = C_YELLOW;
-    }
+    word = pp_status_word(s.status);
+    scol = s.status == PP_STATUS_OK ? C_GREEN : s.status == PP_STATUS_FAILED ? C_RED : C_YELLOW;
     if (rep->n == 0 && rep->capture != NULL && rep->diag != NULL) {
         /* A capture alone: the verdict is its findings. */
         size_t crit = 0, warn = 0;
@@ -215,13 +209,15 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
             crit += rep->diag->f[i].severity == PP_SEV_CRITICAL;
             warn += rep->diag->f[i].severity == PP_SEV_WARNING;
         }
-        word = crit > 0 ? "FAILED" : warn > 0 ? "DEGRADED" : "OK";
-        scol = crit > 0 ? C_RED : warn > 0 ? C_YELLOW : C_GREEN;
         fprintf(f, "\n%sSummary: %s%s - the capture shows %zu critical and %zu other "
                 "problems.\n", color ? scol : "", word, color ? C_RESET : "", crit, warn);
         return;
     }
-    fprintf(f, "\n%sSummary: %s%s - %zu checks, %zu ok, %zu failed (%zu required).\n",
-            color ? scol : "", word, color ? C_RESET : "", s.checks, s.ok, s.failed,
-            s.required_failed);
+    fprintf(f, "\n%sSummary: %s%s - %zu checks, %zu ok", color ? scol : "", word,
+            color ? C_RESET : "", s.checks, s.ok);
+    if (s.expected > 0)
+        fprintf(f, ", %zu expected", s.expected);
+    if (s.failed > 0)
+        fprintf(f, ", %zu failed (%zu required)", s.failed, s.required_failed);
+    fprintf(f, "%s.\n", s.push_checked || s.checks == 0 ? "" : "; Apple push not checked");
 }

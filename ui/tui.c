@@ -49,6 +49,7 @@ struct pp_tui {
     size_t top;               /* first shown row on screen */
     const struct pp_live_row **shown;
     size_t nshown, capshown;
+    const struct pp_diagnosis *diag;   /* of the view being drawn, or NULL */
 };
 
 /* For pp_tui_emergency(): what it takes to give the terminal back from a
@@ -214,16 +215,26 @@ clock_str(time_t when, char *buf, size_t len)
         strftime(buf, len, "%H:%M:%S", &tm);
 }
 
+/* The last complete run's diagnosis lists the row's check as expected
+ * (a retired port, a check that does not apply). */
 static bool
-row_failing(const struct pp_live_row *w)
+row_expected(const struct pp_tui *t, const struct pp_live_row *w)
 {
-    return w->r != NULL && w->r->state != PP_ST_PENDING && !pp_state_is_ok(w->r->state);
+    return w->r != NULL && w->r->id != NULL && !pp_state_is_ok(w->r->state) &&
+           pp_diagnosis_expected(t->diag, w->r->id);
+}
+
+static bool
+row_failing(const struct pp_tui *t, const struct pp_live_row *w)
+{
+    return w->r != NULL && w->r->state != PP_ST_PENDING && !pp_state_is_ok(w->r->state) &&
+           !row_expected(t, w);
 }
 
 static bool
 row_shown(const struct pp_tui *t, const struct pp_live_row *w)
 {
-    if (t->filter == F_FAILING && !row_failing(w))
+    if (t->filter == F_FAILING && !row_failing(t, w))
         return false;
     if (t->filter == F_SERVICE && w->t->service != t->fsvc)
         return false;
@@ -246,6 +257,7 @@ filter_rows(struct pp_tui *t, const struct pp_live_view *v)
     size_t i;
     bool found = false;
 
+    t->diag = v->diag;
     if (v->nrows > t->capshown) {
         t->capshown = v->nrows * 2;
         t->shown = pp_xrealloc(t->shown, t->capshown, sizeof(*t->shown));
@@ -276,9 +288,10 @@ draw_header(struct pp_tui *t, const struct pp_live_view *v)
     int x, i;
 
     if (v->last != NULL && v->last->n > 0) {
+        /* The word the report and the exit status use. */
         struct pp_summary s;
         pp_summarize(v->last, &s);
-        status = s.status;
+        status = s.status_name;
     }
     attrset(attr_for(t, CP_HEAD, true));
     put(0, 0, COLS, " pushprobe", true);
@@ -360,22 +373,50 @@ struct layout {
     int w[C__COUNT];
 };
 
+/* The REASON cell: the summary of a check that works; otherwise the
+ * reason, and for a rejected check who rejected it (the router that sent
+ * the ICMP error). */
+static void
+reason_text(const struct pp_result *r, char *buf, size_t len)
+{
+    if (r->summary != NULL && pp_state_is_ok(r->state))
+        snprintf(buf, len, "%s", r->summary);
+    else if (r->icmp_from[0] != '\0')
+        snprintf(buf, len, "%s by %s", pp_reason_name(r->reason), r->icmp_from);
+    else
+        snprintf(buf, len, "%s", pp_reason_name(r->reason));
+}
+
 static void
 plan_columns(const struct pp_tui *t, struct layout *lo)
 {
-    int total, i, addrw = 15;
+    int total, i, addrw = 15, reasonw = cols[C_REASON].width;
     size_t k;
+    char rb[128];
 
-    for (k = 0; k < t->nshown; k++)
-        if (t->shown[k]->r != NULL && (int)strlen(t->shown[k]->r->address) > addrw)
-            addrw = (int)strlen(t->shown[k]->r->address);
+    for (k = 0; k < t->nshown; k++) {
+        const struct pp_result *r = t->shown[k]->r;
+        if (r == NULL)
+            continue;
+        if ((int)strlen(r->address) > addrw)
+            addrw = (int)strlen(r->address);
+        /* Room for "admin-prohibited by <router>" on rejected rows. */
+        if (r->icmp_from[0] != '\0' && !pp_state_is_ok(r->state)) {
+            reason_text(r, rb, sizeof(rb));
+            if ((int)strlen(rb) > reasonw)
+                reasonw = (int)strlen(rb);
+        }
+    }
     if (addrw > 39)
         addrw = 39;
+    if (reasonw > 40)
+        reasonw = 40;
     for (i = 0; i < C__COUNT; i++) {
         lo->on[i] = true;
         lo->w[i] = cols[i].width;
     }
     lo->w[C_ADDR] = addrw;
+    lo->w[C_REASON] = reasonw;
     for (;;) {
         int worst = -1;
         total = 0;
@@ -469,6 +510,11 @@ draw_row(struct pp_tui *t, const struct layout *lo, int y, const struct pp_live_
     if (r == NULL || (w->running && r->state == PP_ST_PENDING)) {
         attrset(base | attr_for(t, CP_DIM, false));
         put(y, lo->x[C_STATE], lo->w[C_STATE], r == NULL ? "resolving" : "probing", true);
+    } else if (row_expected(t, w)) {
+        /* Retired or not applicable: shown as expected, not as a failure. */
+        attrset(base | attr_for(t, CP_DIM, false));
+        snprintf(buf, sizeof(buf), "expected%s", w->running ? "*" : "");
+        put(y, lo->x[C_STATE], lo->w[C_STATE], buf, true);
     } else {
         attrset(base | attr_for(t, state_pair(r->state), !pp_state_is_ok(r->state)));
         snprintf(buf, sizeof(buf), "%s%s", pp_state_name(r->state), w->running ? "*" : "");
@@ -484,10 +530,10 @@ draw_row(struct pp_tui *t, const struct layout *lo, int y, const struct pp_live_
             true);
     snprintf(buf, sizeof(buf), "%u", w->t->port);
     put(y, lo->x[C_PORT], lo->w[C_PORT], buf, true);
-    if (lo->on[C_REASON] && r != NULL && r->state != PP_ST_PENDING)
-        put(y, lo->x[C_REASON], lo->w[C_REASON],
-            r->summary != NULL && pp_state_is_ok(r->state) ? r->summary
-                                                           : pp_reason_name(r->reason), true);
+    if (lo->on[C_REASON] && r != NULL && r->state != PP_ST_PENDING) {
+        reason_text(r, buf, sizeof(buf));
+        put(y, lo->x[C_REASON], lo->w[C_REASON], buf, true);
+    }
     if (lo->on[C_LAST] && r != NULL && r->t_total >= 0 && r->state != PP_ST_PENDING) {
         snprintf(buf, sizeof(buf), r->t_total < 1000 ? "%6.1f" : "%6.0f", r->t_total);
         put(y, lo->x[C_LAST], lo->w[C_LAST], buf, true);

@@ -34,6 +34,7 @@
 #include "app/ppconfig.h"
 #include "probes/probe.h"
 #include "core/redact.h"
+#include "core/url.h"
 #include "ui/report.h"
 #include "engine/tlscore.h"
 #include "core/util.h"
@@ -624,20 +625,15 @@ save_report(const struct pp_report *rep, void *arg, char *msg, size_t msglen)
     return rc;
 }
 
-/* 1 when a required check failed or the capture shows a critical problem. */
+/* The run's status as the exit status: 0 ok, 4 degraded, 1 failed (the
+ * same word as the report's summary and the dashboard's header). */
 static int
-exit_status(const struct pp_report *rep, const struct pp_diagnosis *d)
+exit_status(const struct pp_report *rep)
 {
     struct pp_summary s;
-    size_t i;
 
     pp_summarize(rep, &s);
-    if (s.required_failed > 0)
-        return PP_EXIT_FAILED;
-    for (i = 0; rep->capture != NULL && i < d->n; i++)
-        if (d->f[i].severity == PP_SEV_CRITICAL)
-            return PP_EXIT_FAILED;
-    return PP_EXIT_OK;
+    return pp_status_exit(s.status);
 }
 
 /* --sniff without the dashboard: capture beside one run of the checks
@@ -773,26 +769,36 @@ audit_output(const struct pp_report *rep, const struct settings *st, const struc
 }
 
 /* One line in the monitoring-plugins convention; returns 0 (OK), 1
- * (WARNING) or 2 (CRITICAL). */
+ * (WARNING) or 2 (CRITICAL): the run's status (ok, degraded, failed), or
+ * worse when the slowest check passes --warn-ms or --crit-ms. */
 static int
 nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double warn_ms,
        double crit_ms)
 {
     static const char *const words[] = {"OK", "WARNING", "CRITICAL"};
-    int level = 0;
+    int level, sev = -1;
     size_t i;
     double slowest = 0;
     struct pp_summary s;
     const struct pp_finding *top = NULL;
+    const char *what;
 
     pp_summarize(rep, &s);
-    for (i = 0; i < d->n; i++) {
-        int l = d->f[i].severity == PP_SEV_CRITICAL ? 2 : d->f[i].severity == PP_SEV_WARNING;
-        if (l > level || (l == level && top == NULL && l > 0)) {
-            level = l;
+    level = pp_status_nagios(s.status);
+    /* The words: the most severe finding when something is wrong, the
+     * conclusion (NETWORK_OK, or what was checked) when not. */
+    for (i = 0; i < d->n; i++)
+        if ((int)d->f[i].severity > sev && d->f[i].severity != PP_SEV_INFO) {
+            sev = (int)d->f[i].severity;
             top = &d->f[i];
         }
+    if (s.status == PP_STATUS_OK || top == NULL) {
+        top = pp_diagnosis_find(d, "NETWORK_OK");
+        if (top == NULL)
+            top = pp_diagnosis_find(d, "CHECKED_OK");
     }
+    what = top == NULL ? pp_status_name(s.status) :
+           strcmp(top->code, "NETWORK_OK") == 0 ? "network ok" : top->title;
     for (i = 0; i < rep->n; i++)
         if (rep->results[i]->t_total > slowest)
             slowest = rep->results[i]->t_total;
@@ -800,11 +806,11 @@ nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double warn_ms
         level = 2;
     else if (warn_ms > 0 && slowest > warn_ms && level < 1)
         level = 1;
-    printf("PUSHPROBE %s - push %s, mdm %s; %s | checks=%zu ok=%zu failed=%zu "
+    printf("PUSHPROBE %s - push %s, mdm %s; %s | checks=%zu ok=%zu failed=%zu expected=%zu "
            "slowest=%.1fms;%.0f;%.0f duration=%.3fs\n", words[level],
            pp_verdict_name(d->verdict[PP_AREA_PUSH]), pp_verdict_name(d->verdict[PP_AREA_MDM]),
-           top ? top->title : (s.failed ? "optional checks failed" : "network ok"), s.checks,
-           s.ok, s.failed, slowest, warn_ms, crit_ms, rep->duration_ms / 1e3);
+           what, s.checks, s.ok, s.failed, s.expected, slowest, warn_ms, crit_ms,
+           rep->duration_ms / 1e3);
     return level;
 }
 
@@ -1064,6 +1070,16 @@ main(int argc, char **argv)
     watch_only = st.read_file != NULL || st.sniff_only;
     if (!watch_only && plan.n == 0 && (st.o.feed == NULL || st.o.feed->total == 0))
         die_usage("nothing to check: give targets or use the apple profile");
+    if (!watch_only && plan.n > 0 && (st.only4 || st.only6)) {
+        /* Only addresses of the family left out: not one check could run. */
+        for (k = 0; k < plan.n && pp_host_literal(plan.t[k]->host) == (st.only4 ? 6 : 4); k++)
+            ;
+        if (k == plan.n)
+            die_usage("nothing to check: %s%s an IPv%d address and %s checks IPv%d only",
+                      plan.n > 1 ? "every target" : plan.t[0]->host,
+                      " is", st.only4 ? 6 : 4, st.only4 ? "-4" : "-6",
+                      st.only4 ? 4 : 6);
+    }
     if (st.list) {
         list_plan(&plan);
         if (st.o.feed != NULL && st.o.feed->total > 0)
@@ -1163,7 +1179,7 @@ main(int argc, char **argv)
                     goto done;
                 }
             }
-            rc = exit_status(&rep, &diag);
+            rc = exit_status(&rep);
             goto done;
         }
         /* No dashboard here (no curses in this build): the report instead. */
@@ -1251,7 +1267,7 @@ main(int argc, char **argv)
         }
     }
     if (!st.nagios)
-        rc = exit_status(&rep, &diag);
+        rc = exit_status(&rep);
 done:
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));

@@ -13,14 +13,17 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 3   /* 1: verdicts, findings, context; 2: capture, flows;
-                                  * 3: retry_of */
+#define PP_JSON_SCHEMA_MINOR 4   /* 1: verdicts, findings, context; 2: capture, flows;
+                                  * 3: retry_of; 4: summary.expected, checks' expected,
+                                  * summary.push_checked */
 
-/* Exit statuses (documented in pushprobe.1). */
+/* Exit statuses (documented in pushprobe.1).  A run's status maps to
+ * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
 #define PP_EXIT_OK 0
 #define PP_EXIT_FAILED 1
 #define PP_EXIT_USAGE 2
 #define PP_EXIT_INTERNAL 3
+#define PP_EXIT_DEGRADED 4
 
 enum pp_state {
     PP_ST_PENDING = 0,
@@ -87,6 +90,7 @@ enum pp_reason {
     PP_RS_CONN_LOST,
     PP_RS_LOCAL_RESOURCE,
     PP_RS_RUN_DEADLINE,
+    PP_RS_FAMILY_EXCLUDED,   /* a literal of the family -4/-6 leaves out */
     PP_RS_INTERNAL,
     PP_RS__COUNT
 };
@@ -247,16 +251,6 @@ void pp_result_summary(struct pp_result *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pp_target_free(struct pp_target *);
 
-/* Summary status from results: "ok", "degraded" (only optional checks
- * failed) or "failed" (a required check failed). */
-struct pp_summary {
-    size_t checks;
-    size_t ok;
-    size_t failed;
-    size_t required_failed;
-    const char *status;
-};
-void pp_summarize(const struct pp_report *, struct pp_summary *);
 /* Free the results of a report (pp_report_free also frees its extra
  * targets). */
 void pp_report_free_results(struct pp_report *);

@@ -72,6 +72,7 @@ static const char *const reason_names[PP_RS__COUNT] = {
     [PP_RS_CONN_LOST] = "conn-lost",
     [PP_RS_LOCAL_RESOURCE] = "local-resource",
     [PP_RS_RUN_DEADLINE] = "run-deadline",
+    [PP_RS_FAMILY_EXCLUDED] = "family-excluded",
     [PP_RS_INTERNAL] = "internal",
 };
 
@@ -304,31 +305,4 @@ pp_report_free_results(struct pp_report *rep)
     free(rep->results);
     rep->results = NULL;
     rep->n = 0;
-}
-
-void
-pp_summarize(const struct pp_report *rep, struct pp_summary *s)
-{
-    size_t i;
-
-    s->checks = s->ok = s->failed = s->required_failed = 0;
-    for (i = 0; i < rep->n; i++) {
-        const struct pp_result *r = rep->results[i];
-        if (!pp_result_counted(r))
-            continue;
-        s->checks++;
-        if (pp_state_is_ok(r->state)) {
-            s->ok++;
-        } else {
-            s->failed++;
-            if (r->target->required)
-                s->required_failed++;
-        }
-    }
-    if (s->required_failed > 0)
-        s->status = "failed";
-    else if (s->failed > 0)
-        s->status = "degraded";
-    else
-        s->status = "ok";
 }

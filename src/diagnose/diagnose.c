@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "capture/capture.h"
+#include "core/url.h"
 #include "diagnose/diagnose.h"
 #include "core/util.h"
 
@@ -55,8 +57,10 @@ sb_take(struct sbuf *b)
 struct ctx {
     const struct pp_report *rep;
     bool *explained;          /* per result: an earlier finding covers it */
+    bool *expected;           /* per result: failed, and that is expected */
     struct pp_diagnosis *out;
     size_t cap;
+    enum pp_status capture_status;   /* from the capture's findings */
 };
 
 typedef bool (*pick_fn)(const struct pp_result *);
@@ -121,6 +125,19 @@ claim(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
         add_check(f, c->rep->results[idx[i]]);
         c->explained[idx[i]] = true;
     }
+}
+
+/* Attach failed results that are expected (a retired port, a check that
+ * does not apply): they count apart and never make the status worse. */
+static void
+claim_expected(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
+{
+    size_t i;
+
+    claim(c, f, idx, n);
+    for (i = 0; i < n; i++)
+        c->expected[idx[i]] = true;
+    f->expected = n > 0;
 }
 
 static const char *
@@ -228,48 +245,201 @@ any_required(struct ctx *c, const size_t *idx, size_t n)
 
 /* ------------------------------------------------------------- rules */
 
-static bool pick_dns(const struct pp_result *r) { return r->state == PP_ST_DNS_FAILED; }
+static bool
+pick_dns(const struct pp_result *r)
+{
+    return r->state == PP_ST_DNS_FAILED;
+}
 
+/* Apple's own names (apple-network.md, section 1): the domains Apple's
+ * services live under.  Everything else is the company's or the user's. */
+static bool
+apple_name(const char *host)
+{
+    static const char *const domains[] = {"apple.com", "cdn-apple.com", "icloud.com",
+                                          "mzstatic.com", "apple-cloudkit.com",
+                                          "aaplimg.com"};
+    size_t i, n = strlen(host), d;
+
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
+        d = strlen(domains[i]);
+        if (n == d && strncasecmp(host, domains[i], d) == 0)
+            return true;
+        if (n > d && host[n - d - 1] == '.' && strncasecmp(host + n - d, domains[i], d) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A name of this group (Apple's or not) gave an address in this run. */
+static bool
+some_name_resolved(struct ctx *c, bool apple)
+{
+    size_t i;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (r->has_address && pp_result_counted(r) && pp_host_literal(r->target->host) == 0 &&
+            apple_name(r->target->host) == apple)
+            return true;
+    }
+    return false;
+}
+
+/* Names the DNS server answers for: NXDOMAIN or no address of the family. */
+static bool
+answered_no(enum pp_reason rs)
+{
+    return rs == PP_RS_NXDOMAIN || rs == PP_RS_NO_ADDRESS;
+}
+
+/* "mdm.corp.example (MDM server)" for each distinct name of idx. */
+static char *
+names_with_service(struct ctx *c, const size_t *idx, size_t n)
+{
+    struct sbuf b = {0};
+    size_t i, k;
+
+    for (i = 0; i < n; i++) {
+        const struct pp_target *t = c->rep->results[idx[i]]->target;
+        for (k = 0; k < i; k++)
+            if (strcmp(c->rep->results[idx[k]]->target->host, t->host) == 0)
+                break;
+        if (k < i)
+            continue;
+        sb_add(&b, "%s%s (%s)", b.len ? ", " : "", t->host, pp_service_title(t->service));
+    }
+    return sb_take(&b);
+}
+
+/* The resolver itself fails: timeouts, SERVFAIL, refusals, or every name of
+ * the run answered as nonexistent. */
+static void
+dns_resolver(struct ctx *c, const size_t *idx, size_t n, bool all_nx)
+{
+    struct pp_finding *f;
+    char *h = how(c, idx, n);
+
+    f = emit(c, "DNS_FAILED", any_required(c, idx, n) ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+    if (all_nx) {
+        f->title = pp_xstrdup("DNS does not work: the DNS server says no name exists");
+        f->detail = pp_xasprintf("None of the %zu names of this run resolves: %s, Apple's "
+                                 "names and the others alike.  A resolver that denies every "
+                                 "name is broken or filters everything.", n, h);
+    } else {
+        f->title = pp_xstrdup("DNS does not work: names cannot be looked up");
+        f->detail = pp_xasprintf("%zu of %zu names failed to resolve: %s.", n, c->rep->n, h);
+    }
+    free(h);
+    f->advice_user = pp_xstrdup("Check the network's DNS settings, or try another "
+                                "network; restarting the router often helps.");
+    f->advice_admin = pp_xstrdup("The DNS server this device uses does not answer "
+                                 "properly: check that it runs, that it can reach its "
+                                 "forwarders, and that UDP and TCP 53 to it are allowed.");
+    claim(c, f, idx, n);
+}
+
+/* Apple's names answered as nonexistent: a filter or blocklist. */
+static void
+dns_apple_missing(struct ctx *c, const size_t *idx, size_t n, bool others_resolve)
+{
+    struct pp_finding *f;
+    char *h = hosts(c, idx, n, false);
+
+    f = emit(c, "DNS_FAILED", any_required(c, idx, n) ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+    f->title = pp_xstrdup("Apple's names are missing from DNS");
+    f->detail = pp_xasprintf("The DNS server answers that these names do not exist: %s%s.  "
+                             "Apple's names exist: a DNS filter or blocklist is removing "
+                             "them.", h, others_resolve ? ", while other names resolve" : "");
+    free(h);
+    f->advice_user = pp_xstrdup("If a content filter, ad blocker or parental control "
+                                "is in use, allow Apple's domains (apple.com).");
+    f->advice_admin = pp_xstrdup("Remove apple.com and push.apple.com from DNS "
+                                 "blocklists (Pi-hole, DNS filtering services).");
+    claim(c, f, idx, n);
+}
+
+/* Names that are not Apple's (the company's servers, the user's targets)
+ * answered as nonexistent while the resolver works: they exist only inside
+ * the company network (split DNS), or they are misspelt. */
+static void
+dns_company_names(struct ctx *c, const size_t *idx, size_t n, bool apple_resolves)
+{
+    struct pp_finding *f;
+    char *h = names_with_service(c, idx, n);
+    const char *first = c->rep->results[idx[0]]->target->host;
+    size_t i, k, names = 0;
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < i; k++)
+            if (strcmp(c->rep->results[idx[k]]->target->host,
+                       c->rep->results[idx[i]]->target->host) == 0)
+                break;
+        names += k == i;
+    }
+    f = emit(c, "DNS_COMPANY_NAMES", any_required(c, idx, n) ? PP_SEV_CRITICAL
+                                                              : PP_SEV_WARNING);
+    if (names == 1)
+        f->title = pp_xasprintf("The name %s is not found in DNS: a name of the company's "
+                                "network, or a typo", first);
+    else
+        f->title = pp_xasprintf("%zu names outside Apple are not found in DNS: names of the "
+                                "company's network, or typos", names);
+    f->detail = pp_xasprintf("The DNS server answers that %s do%s not exist%s.  Either %s "
+                             "only inside the company network (split DNS, reached over the "
+                             "company VPN), or %s misspelt: check '%s'.", h,
+                             names > 1 ? "" : "es",
+                             apple_resolves ? ", while Apple's names resolve, so DNS itself "
+                                              "works" : "",
+                             names > 1 ? "they exist" : "it exists",
+                             names > 1 ? "a name is" : "it is", first);
+    free(h);
+    f->advice_user = pp_xasprintf("If the company has a VPN, connect it and run the check "
+                                  "again; otherwise check the spelling of %s.", first);
+    f->advice_admin = pp_xstrdup("Check that the name is right (the one in the MDM's or "
+                                 "the package's settings) and that devices can resolve it "
+                                 "where they are: a public DNS record, or split DNS over the "
+                                 "VPN.");
+    claim(c, f, idx, n);
+}
+
+/* DNS failures, by whose names fail: Apple's names missing while others
+ * resolve is a filter; only the company's names missing is split DNS or a
+ * typo; every name failing, or the server not answering, is the resolver. */
 static void
 rule_dns_failed(struct ctx *c)
 {
-    size_t idx[MAXSEL], n = select_failed(c, pick_dns, idx, MAXSEL), i, resolver = 0, nx = 0;
-    struct pp_finding *f;
-    struct sbuf b = {0};
+    size_t idx[MAXSEL], n = select_failed(c, pick_dns, idx, MAXSEL), i;
+    size_t ai[MAXSEL], oi[MAXSEL], na = 0, no = 0, resolver = 0;
+    bool apple_ok, other_ok;
 
     if (n == 0)
         return;
     for (i = 0; i < n; i++) {
-        enum pp_reason rs = c->rep->results[idx[i]]->reason;
-        if (rs == PP_RS_NXDOMAIN || rs == PP_RS_NO_ADDRESS)
-            nx++;
-        else
+        const struct pp_result *r = c->rep->results[idx[i]];
+        if (!answered_no(r->reason))
             resolver++;
+        else if (apple_name(r->target->host))
+            ai[na++] = idx[i];
+        else
+            oi[no++] = idx[i];
     }
-    f = emit(c, "DNS_FAILED", any_required(c, idx, n) ? PP_SEV_CRITICAL : PP_SEV_WARNING);
     if (resolver > 0) {
-        char *h = how(c, idx, n);
-        f->title = pp_xstrdup("DNS does not work: names cannot be looked up");
-        sb_add(&b, "%zu of %zu names failed to resolve: %s.", n, c->rep->n, h);
-        free(h);
-        f->advice_user = pp_xstrdup("Check the network's DNS settings, or try another "
-                                    "network; restarting the router often helps.");
-        f->advice_admin = pp_xstrdup("The DNS server this device uses does not answer "
-                                     "properly: check that it runs and that UDP and TCP 53 "
-                                     "to it are allowed.");
-    } else {
-        char *h = hosts(c, idx, n, false);
-        f->title = pp_xstrdup("Apple's names are missing from DNS");
-        sb_add(&b, "The DNS server answers that these names do not exist: %s.  Apple's "
-               "names exist: a DNS filter or blocklist is removing them.", h);
-        free(h);
-        f->advice_user = pp_xstrdup("If a content filter, ad blocker or parental control "
-                                    "is in use, allow Apple's domains (apple.com).");
-        f->advice_admin = pp_xstrdup("Remove apple.com and push.apple.com from DNS "
-                                     "blocklists (Pi-hole, DNS filtering services).");
+        dns_resolver(c, idx, n, false);
+        return;
     }
-    f->detail = sb_take(&b);
-    claim(c, f, idx, n);
+    apple_ok = some_name_resolved(c, true);
+    other_ok = some_name_resolved(c, false);
+    if (!apple_ok && !other_ok && na > 0 && no > 0) {
+        dns_resolver(c, idx, n, true);
+        return;
+    }
+    if (na > 0)
+        dns_apple_missing(c, ai, na, apple_ok || other_ok);
+    if (no > 0)
+        dns_company_names(c, oi, no, apple_ok);
 }
 
 static bool
@@ -340,19 +510,58 @@ rule_clock(struct ctx *c)
 static bool pick_captive(const struct pp_result *r) { return r->reason == PP_RS_CAPTIVE_PORTAL; }
 static bool pick_any(const struct pp_result *r) { (void)r; return true; }
 
+/* Names (other than the portal check's own) that answer with the portal's
+ * address, when Apple's push names do too: the portal answers DNS for
+ * every name (hotel Wi-Fi).  0 when DNS is not hijacked. */
+static size_t
+portal_dns_names(struct ctx *c, const struct pp_result *portal)
+{
+    size_t i, k, names = 0;
+    bool apple_hijacked = false;
+
+    if (!portal->has_address)
+        return 0;
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (r == portal || !r->has_address || !pp_result_counted(r) ||
+            strcmp(r->address, portal->address) != 0 ||
+            pp_host_literal(r->target->host) != 0)
+            continue;
+        apple_hijacked |= r->reason == PP_RS_DNS_OUTSIDE_APPLE;
+        for (k = 0; k < i; k++)
+            if (c->rep->results[k]->has_address &&
+                strcmp(c->rep->results[k]->address, portal->address) == 0 &&
+                strcmp(c->rep->results[k]->target->host, r->target->host) == 0)
+                break;
+        names += k == i;
+    }
+    return apple_hijacked ? names : 0;
+}
+
 static void
 rule_captive(struct ctx *c)
 {
-    size_t idx[MAXSEL], n = select_failed(c, pick_captive, idx, MAXSEL), m;
+    size_t idx[MAXSEL], n = select_failed(c, pick_captive, idx, MAXSEL), m, hijacked;
     struct pp_finding *f;
+    const struct pp_result *portal;
 
     if (n == 0)
         return;
+    portal = c->rep->results[idx[0]];
+    hijacked = portal_dns_names(c, portal);
     f = emit(c, "CAPTIVE_PORTAL", PP_SEV_CRITICAL);
     f->title = pp_xstrdup("A captive portal (a sign-in page) is in the way");
-    f->detail = pp_xasprintf("%s.  Until someone signs in, the network lets little "
-                             "through, so the other failures are expected.",
-                             c->rep->results[idx[0]]->message);
+    if (hijacked > 0)
+        f->detail = pp_xasprintf("%s.  The network's DNS answers every name with the "
+                                 "portal's address (%s for %zu other names, Apple's push "
+                                 "names among them), so names resolve outside Apple and "
+                                 "connections fail: until someone signs in, these failures "
+                                 "are the portal's, not separate problems.",
+                                 portal->message, portal->address, hijacked);
+    else
+        f->detail = pp_xasprintf("%s.  Until someone signs in, the network lets little "
+                                 "through, so the other failures are expected.",
+                                 portal->message);
     f->advice_user = pp_xstrdup("Open a web browser and sign in to the network (hotel, "
                                 "guest or public Wi-Fi), then run the check again.");
     f->advice_admin = pp_xstrdup("Exempt managed devices from the captive portal, or "
@@ -642,22 +851,78 @@ rule_apns_provider(struct ctx *c)
 
 static bool pick_legacy(const struct pp_result *r) { return is_service(r, PP_SV_APNS_LEGACY); }
 
+/* 2195/2196: retired, so their state is information either way. */
 static void
 rule_legacy(struct ctx *c)
 {
-    size_t idx[MAXSEL], n = select_failed(c, pick_legacy, idx, MAXSEL);
+    size_t idx[MAXSEL], n = select_failed(c, pick_legacy, idx, MAXSEL), i;
     struct pp_finding *f;
+    char *h, *mode;
+    bool answered = false;
+
+    if (n > 0) {
+        f = emit(c, "APNS_LEGACY_RETIRED", PP_SEV_INFO);
+        f->title = pp_xstrdup("Legacy push ports 2195/2196 do not answer: expected, Apple "
+                              "retired them");
+        h = hosts(c, idx, n, true);
+        mode = how(c, idx, n);
+        f->detail = pp_xasprintf("%s: %s.  Apple retired the binary provider interface on "
+                                 "2021-03-31; the state of 2195 and 2196 does not matter.",
+                                 h, mode);
+        free(h);
+        free(mode);
+        f->advice_user = pp_xstrdup("Nothing to do.");
+        f->advice_admin = pp_xstrdup("Firewall rules for 2195/2196 can be removed.");
+        claim_expected(c, f, idx, n);
+    }
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (pick_legacy(r) && r->state == PP_ST_OK && pp_result_counted(r))
+            answered = true;
+    }
+    if (!answered)
+        return;
+    f = emit(c, "APNS_LEGACY_ANSWERS", PP_SEV_INFO);
+    f->title = pp_xstrdup("Legacy push ports 2195/2196 answer: harmless, Apple retired them");
+    f->detail = pp_xstrdup("Something still answers on the retired binary provider ports "
+                           "(Apple retired them on 2021-03-31).  Open or closed, they do not "
+                           "matter for push.");
+    f->advice_user = pp_xstrdup("Nothing to do.");
+    f->advice_admin = pp_xstrdup("Nothing to do; MDM servers use api.push.apple.com on 443 "
+                                 "or 2197.");
+    for (i = 0; i < c->rep->n; i++)
+        if (pick_legacy(c->rep->results[i]) && c->rep->results[i]->state == PP_ST_OK &&
+            pp_result_counted(c->rep->results[i]))
+            add_check(f, c->rep->results[i]);
+}
+
+static bool pick_excluded(const struct pp_result *r) { return r->reason == PP_RS_FAMILY_EXCLUDED; }
+
+/* An address literal of the family -4 or -6 leaves out: nothing to check,
+ * and no DNS involved. */
+static void
+rule_not_applicable(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_excluded, idx, MAXSEL);
+    struct pp_finding *f;
+    char *h;
+    int fam;
 
     if (n == 0)
         return;
-    f = emit(c, "APNS_LEGACY_RETIRED", PP_SEV_INFO);
-    f->title = pp_xstrdup("Legacy push ports 2195/2196 do not answer: expected, Apple retired "
-                          "them");
-    f->detail = pp_xstrdup("Apple retired the binary provider interface on 2021-03-31; "
-                           "the state of 2195 and 2196 does not matter.");
+    fam = pp_host_literal(c->rep->results[idx[0]]->target->host);
+    h = hosts(c, idx, n, true);
+    f = emit(c, "NOT_APPLICABLE", PP_SEV_INFO);
+    f->title = pp_xasprintf("Not applicable: %s %s an IPv%d address and this run checks "
+                            "IPv%d only", h, n > 1 ? "are" : "is", fam == 6 ? 6 : 4,
+                            fam == 6 ? 4 : 6);
+    f->detail = pp_xasprintf("%s: no query was made and no connection tried; -%d leaves "
+                             "IPv%d out.", h, fam == 6 ? 4 : 6, fam == 6 ? 6 : 4);
+    free(h);
     f->advice_user = pp_xstrdup("Nothing to do.");
-    f->advice_admin = pp_xstrdup("Firewall rules for 2195/2196 can be removed.");
-    claim(c, f, idx, n);
+    f->advice_admin = pp_xasprintf("Run without -%d (or give a name or an IPv%d address) to "
+                                   "check it.", fam == 6 ? 4 : 6, fam == 6 ? 4 : 6);
+    claim_expected(c, f, idx, n);
 }
 
 static bool pick_mdm(const struct pp_result *r) { return is_service(r, PP_SV_MDM); }
@@ -845,8 +1110,11 @@ rule_afp(struct ctx *c)
         if (!is_service(r, PP_SV_AFP))
             continue;
         if (f == NULL) {
-            f = emit(c, "AFP_DEPRECATED", PP_SEV_INFO);
-            f->title = pp_xstrdup("AFP file sharing is deprecated by Apple");
+            /* A share that does not answer is a problem, deprecated or not. */
+            f = emit(c, "AFP_DEPRECATED", r->state == PP_ST_OK ? PP_SEV_INFO : PP_SEV_WARNING);
+            f->title = pp_xstrdup(r->state == PP_ST_OK ? "AFP file sharing is deprecated by "
+                                  "Apple" : "The AFP share does not answer, and AFP is "
+                                  "deprecated by Apple");
             f->detail = pp_xasprintf("%s:%u %s.  Current macOS versions are dropping AFP.",
                                      r->target->host, r->target->port,
                                      r->state == PP_ST_OK ? "answers over AFP"
@@ -872,30 +1140,59 @@ rule_other(struct ctx *c)
                  "See the checks listed.", "See the checks listed.");
 }
 
+/* The last word when the status is ok: NETWORK_OK when push was checked
+ * and works; otherwise what was checked, and that push was not. */
 static void
-rule_network_ok(struct ctx *c)
+rule_conclusion(struct ctx *c)
 {
-    size_t i;
     struct pp_finding *f;
+    struct sbuf b = {0};
+    size_t i, k, shown = 0;
 
-    if (c->rep->n == 0)
+    if (c->rep->n == 0 || c->out->status != PP_STATUS_OK)
         return;   /* a capture alone says nothing of "every check" */
-    for (i = 0; i < c->out->n; i++)
-        if (c->out->f[i].severity != PP_SEV_INFO)
-            return;
-    for (i = 0; i < c->rep->n; i++)
-        if (failed(c->rep->results[i]) && c->rep->results[i]->target->required &&
-            pp_result_counted(c->rep->results[i]))
-            return;
-    f = emit(c, "NETWORK_OK", PP_SEV_INFO);
-    f->title = pp_xstrdup("The network is fine: every required check passed");
-    f->detail = pp_xstrdup("If pushes still do not arrive, the cause is not this network.");
-    f->advice_user = pp_xstrdup("Restart the device; if pushes still fail, the MDM "
-                                "administrator should look at the device's enrollment.");
-    f->advice_admin = pp_xstrdup("Look elsewhere: an expired or replaced APNs certificate or "
-                                 "a wrong push topic on the MDM server, a device that lost "
-                                 "its enrollment (failed check-out, wipe), a stale push "
-                                 "token, or a push sent right after enrollment.");
+    if (c->out->verdict[PP_AREA_PUSH] == PP_V_OK) {
+        f = emit(c, "NETWORK_OK", PP_SEV_INFO);
+        f->title = pp_xstrdup("The network is fine: every required check passed");
+        f->detail = pp_xstrdup("If pushes still do not arrive, the cause is not this network.");
+        f->advice_user = pp_xstrdup("Restart the device; if pushes still fail, the MDM "
+                                    "administrator should look at the device's enrollment.");
+        f->advice_admin = pp_xstrdup("Look elsewhere: an expired or replaced APNs certificate "
+                                     "or a wrong push topic on the MDM server, a device that "
+                                     "lost its enrollment (failed check-out, wipe), a stale "
+                                     "push token, or a push sent right after enrollment.");
+        return;
+    }
+    if (c->out->targets == 0)
+        return;   /* nothing checked but what does not apply */
+    f = emit(c, "CHECKED_OK", PP_SEV_INFO);
+    f->title = pp_xasprintf("%zu target%s checked, all working; Apple push not checked",
+                            c->out->targets, c->out->targets == 1 ? "" : "s");
+    for (i = 0; i < c->rep->n && shown < 6; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!pp_result_counted(r) || c->expected[i])
+            continue;
+        for (k = 0; k < i; k++)
+            if (c->rep->results[k]->target == r->target)
+                break;
+        if (k < i)
+            continue;
+        if (shown++ == 5) {
+            sb_add(&b, ", ...");
+            break;
+        }
+        sb_add(&b, "%s%s:%u", b.len ? ", " : "", r->target->host, r->target->port);
+    }
+    {
+        char *list = sb_take(&b);
+        f->detail = pp_xasprintf("Checked: %s.  No connection to Apple's push service was "
+                                 "part of this run, so it says nothing about push "
+                                 "notifications.", list);
+        free(list);
+    }
+    f->advice_user = pp_xstrdup("Nothing to do for what was checked.");
+    f->advice_admin = pp_xstrdup("To check push as well, run with the apple profile (the "
+                                 "default) instead of --profile none.");
 }
 
 /* ----------------------------------------------------------- capture */
@@ -1124,6 +1421,7 @@ rule_capture(struct ctx *c)
 {
     const struct pp_flows_stats *st;
     struct pp_flows *fl;
+    size_t first = c->out->n, i;
 
     if (c->rep->capture == NULL)
         return;
@@ -1151,6 +1449,14 @@ rule_capture(struct ctx *c)
               "Capture where the devices' traffic passes (a mirror port, the Wi-Fi "
               "interface), or widen --filter.");
     }
+    /* What the capture shows counts in the status as its findings say. */
+    for (i = first; i < c->out->n; i++) {
+        enum pp_status st_f = c->out->f[i].severity == PP_SEV_CRITICAL ? PP_STATUS_FAILED :
+                              c->out->f[i].severity == PP_SEV_WARNING ? PP_STATUS_DEGRADED :
+                                                                        PP_STATUS_OK;
+        if (st_f > c->capture_status)
+            c->capture_status = st_f;
+    }
 }
 
 /* The rules, root causes first. */
@@ -1158,16 +1464,17 @@ static const struct {
     const char *name;
     void (*run)(struct ctx *);
 } rules[] = {
-    {"dns", rule_dns_failed},
-    {"dns-outside", rule_dns_outside},
+    {"not-applicable", rule_not_applicable},
+    {"legacy", rule_legacy},
     {"clock", rule_clock},
     {"captive", rule_captive},
+    {"dns", rule_dns_failed},
+    {"dns-outside", rule_dns_outside},
     {"interception", rule_intercepted},
     {"mtu", rule_mtu},
     {"ipv6", rule_ipv6},
     {"apns-device", rule_apns_device},
     {"apns-provider", rule_apns_provider},
-    {"legacy", rule_legacy},
     {"mdm", rule_mdm},
     {"enrollment", rule_enrollment},
     {"software-update", rule_software_update},
@@ -1178,35 +1485,45 @@ static const struct {
     {"afp", rule_afp},
     {"other", rule_other},
     {"capture", rule_capture},
-    {"network-ok", rule_network_ok},
 };
 
 /* ---------------------------------------------------------- verdicts */
 
-/* Areas other than push: a target counts as working when any of its
- * addresses works; a required target with none working blocks the area. */
-static enum pp_verdict_v
-area_verdict(const struct pp_report *rep, const enum pp_service *sv, size_t nsv)
+/* A target works when any of its counted addresses works. */
+static bool
+target_works(const struct pp_report *rep, const struct pp_target *t)
 {
+    size_t k;
+
+    for (k = 0; k < rep->n; k++)
+        if (rep->results[k]->target == t && rep->results[k]->state == PP_ST_OK &&
+            pp_result_counted(rep->results[k]))
+            return true;
+    return false;
+}
+
+/* Areas other than push: a target counts as working when any of its
+ * addresses works; a required target with none working blocks the area.
+ * Expected checks count for nothing. */
+static enum pp_verdict_v
+area_verdict(struct ctx *c, const enum pp_service *sv, size_t nsv)
+{
+    const struct pp_report *rep = c->rep;
     size_t i, k, seen = 0;
     bool degraded = false, blocked = false;
 
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
-        bool in = false, target_ok = false;
+        bool in = false;
 
         for (k = 0; k < nsv; k++)
             in = in || r->target->service == sv[k];
-        if (!in || !pp_result_counted(r))
+        if (!in || !pp_result_counted(r) || c->expected[i])
             continue;
         seen++;
         if (r->state == PP_ST_OK)
             continue;
-        for (k = 0; k < rep->n; k++)
-            if (rep->results[k]->target == r->target && rep->results[k]->state == PP_ST_OK &&
-                pp_result_counted(rep->results[k]))
-                target_ok = true;
-        if (!target_ok && r->target->required)
+        if (r->target->required && !target_works(rep, r->target))
             blocked = true;
         else
             degraded = true;
@@ -1214,6 +1531,89 @@ area_verdict(const struct pp_report *rep, const enum pp_service *sv, size_t nsv)
     if (seen == 0)
         return PP_V_NOT_CHECKED;
     return blocked ? PP_V_BLOCKED : degraded ? PP_V_DEGRADED : PP_V_OK;
+}
+
+/* The services of an area; the rest (provider API, legacy, time, captive
+ * detection, the user's own targets) count in the status by themselves. */
+static bool
+in_area(enum pp_service s)
+{
+    switch (s) {
+    case PP_SV_APNS_PROVIDER:
+    case PP_SV_APNS_LEGACY:
+    case PP_SV_CAPTIVE:
+    case PP_SV_TIME:
+    case PP_SV_CUSTOM:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Checks outside the areas: a required target that works nowhere fails the
+ * run, any other unexpected failure degrades it. */
+static enum pp_status
+rest_status(struct ctx *c)
+{
+    enum pp_status st = PP_STATUS_OK;
+    size_t i;
+
+    for (i = 0; i < c->rep->n && st != PP_STATUS_FAILED; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (in_area(r->target->service) || !pp_result_counted(r) || c->expected[i] ||
+            r->state == PP_ST_OK)
+            continue;
+        if (r->target->required && !target_works(c->rep, r->target))
+            st = PP_STATUS_FAILED;
+        else
+            st = PP_STATUS_DEGRADED;
+    }
+    return st;
+}
+
+enum pp_status
+pp_status_of(const enum pp_verdict_v verdict[PP_AREA__COUNT], enum pp_status rest)
+{
+    enum pp_status st = rest;
+    size_t i;
+
+    for (i = 0; i < PP_AREA__COUNT; i++) {
+        if (verdict[i] == PP_V_BLOCKED)
+            st = PP_STATUS_FAILED;
+        else if (verdict[i] == PP_V_DEGRADED && st == PP_STATUS_OK)
+            st = PP_STATUS_DEGRADED;
+    }
+    return st;
+}
+
+/* The counts of the summary line. */
+static void
+count_checks(struct ctx *c)
+{
+    struct pp_diagnosis *d = c->out;
+    size_t i, k;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!pp_result_counted(r))
+            continue;
+        d->checks++;
+        if (r->state == PP_ST_OK)
+            d->ok++;
+        else if (c->expected[i])
+            d->expected++;
+        else {
+            d->failed++;
+            d->required_failed += r->target->required;
+        }
+        if (c->expected[i])
+            continue;
+        for (k = 0; k < i; k++)
+            if (c->rep->results[k]->target == r->target && !c->expected[k] &&
+                pp_result_counted(c->rep->results[k]))
+                break;
+        d->targets += k == i;
+    }
 }
 
 static int
@@ -1235,15 +1635,29 @@ pp_diagnose(const struct pp_report *rep, struct pp_diagnosis *out)
     static const enum pp_service share[] = {PP_SV_SMB, PP_SV_AFP};
     struct ctx c;
     size_t i;
+    enum pp_status rest;
 
     memset(out, 0, sizeof(*out));
     memset(&c, 0, sizeof(c));
     c.rep = rep;
     c.out = out;
     c.explained = pp_xcalloc(rep->n ? rep->n : 1, sizeof(*c.explained));
+    c.expected = pp_xcalloc(rep->n ? rep->n : 1, sizeof(*c.expected));
     for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
         rules[i].run(&c);
+    out->verdict[PP_AREA_MDM] = area_verdict(&c, mdm, 1);
+    out->verdict[PP_AREA_ENROLLMENT] = area_verdict(&c, enroll, 1);
+    out->verdict[PP_AREA_SOFTWARE_UPDATE] = area_verdict(&c, swu, 3);
+    out->verdict[PP_AREA_CONTENT] = area_verdict(&c, content, 1);
+    out->verdict[PP_AREA_FILE_SHARING] = area_verdict(&c, share, 2);
+    rest = rest_status(&c);
+    if (c.capture_status > rest)
+        rest = c.capture_status;
+    out->status = pp_status_of(out->verdict, rest);
+    count_checks(&c);
+    rule_conclusion(&c);
     free(c.explained);
+    free(c.expected);
     /* Stable: findings of one severity keep the rules' order. */
     for (i = 1; i < out->n; i++) {
         size_t j = i;
@@ -1254,11 +1668,6 @@ pp_diagnose(const struct pp_report *rep, struct pp_diagnosis *out)
             j--;
         }
     }
-    out->verdict[PP_AREA_MDM] = area_verdict(rep, mdm, 1);
-    out->verdict[PP_AREA_ENROLLMENT] = area_verdict(rep, enroll, 1);
-    out->verdict[PP_AREA_SOFTWARE_UPDATE] = area_verdict(rep, swu, 3);
-    out->verdict[PP_AREA_CONTENT] = area_verdict(rep, content, 1);
-    out->verdict[PP_AREA_FILE_SHARING] = area_verdict(rep, share, 2);
 }
 
 void
@@ -1333,4 +1742,96 @@ pp_severity_name(enum pp_severity s)
     case PP_SEV_CRITICAL: return "critical";
     }
     return "?";
+}
+
+const char *
+pp_status_name(enum pp_status s)
+{
+    switch (s) {
+    case PP_STATUS_OK: return "ok";
+    case PP_STATUS_DEGRADED: return "degraded";
+    case PP_STATUS_FAILED: return "failed";
+    }
+    return "?";
+}
+
+const char *
+pp_status_word(enum pp_status s)
+{
+    switch (s) {
+    case PP_STATUS_OK: return "OK";
+    case PP_STATUS_DEGRADED: return "DEGRADED";
+    case PP_STATUS_FAILED: return "FAILED";
+    }
+    return "?";
+}
+
+int
+pp_status_exit(enum pp_status s)
+{
+    switch (s) {
+    case PP_STATUS_OK: return PP_EXIT_OK;
+    case PP_STATUS_DEGRADED: return PP_EXIT_DEGRADED;
+    case PP_STATUS_FAILED: return PP_EXIT_FAILED;
+    }
+    return PP_EXIT_INTERNAL;
+}
+
+int
+pp_status_nagios(enum pp_status s)
+{
+    return s == PP_STATUS_OK ? 0 : s == PP_STATUS_DEGRADED ? 1 : 2;
+}
+
+bool
+pp_diagnosis_expected(const struct pp_diagnosis *d, const char *check_id)
+{
+    size_t i, k;
+
+    if (d == NULL || check_id == NULL)
+        return false;
+    for (i = 0; i < d->n; i++) {
+        if (!d->f[i].expected)
+            continue;
+        for (k = 0; k < d->f[i].nchecks; k++)
+            if (strcmp(d->f[i].checks[k], check_id) == 0)
+                return true;
+    }
+    return false;
+}
+
+void
+pp_summarize(const struct pp_report *rep, struct pp_summary *s)
+{
+    const struct pp_diagnosis *d = rep->diag;
+    size_t i;
+
+    memset(s, 0, sizeof(*s));
+    if (d != NULL) {
+        s->checks = d->checks;
+        s->ok = d->ok;
+        s->expected = d->expected;
+        s->failed = d->failed;
+        s->required_failed = d->required_failed;
+        s->status = d->status;
+        s->push_checked = d->verdict[PP_AREA_PUSH] != PP_V_NOT_CHECKED;
+    } else {
+        /* No diagnosis (an audit): every check is judged as it is. */
+        for (i = 0; i < rep->n; i++) {
+            const struct pp_result *r = rep->results[i];
+            if (!pp_result_counted(r))
+                continue;
+            s->checks++;
+            if (r->state == PP_ST_OK) {
+                s->ok++;
+            } else {
+                s->failed++;
+                s->required_failed += r->target->required;
+            }
+            s->push_checked |= r->target->service == PP_SV_APNS_DEVICE;
+        }
+        s->status = s->required_failed > 0 ? PP_STATUS_FAILED :
+                    s->failed > 0 ? PP_STATUS_DEGRADED : PP_STATUS_OK;
+    }
+    s->status_name = pp_status_name(s->status);
 }

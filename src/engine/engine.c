@@ -864,6 +864,7 @@ reason_rank(enum pp_reason r)
 {
     /* Which failure best explains a name that gave no address at all. */
     switch (r) {
+    case PP_RS_FAMILY_EXCLUDED: return 8;
     case PP_RS_NXDOMAIN: return 7;
     case PP_RS_SERVFAIL: return 6;
     case PP_RS_DNS_REFUSED: return 5;
@@ -912,7 +913,14 @@ target_resolved(struct tstate *ts)
         r->id = pp_xasprintf("%s:%u%s", ts->t->host, ts->t->port, id_path(ts->t));
         r->t_dns = t;
         r->t_total = t;
-        set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));
+        if (best == PP_RS_FAMILY_EXCLUDED) {
+            /* A literal -4/-6 leaves out: no query, so no DNS failure. */
+            r->t_dns = -1;
+            set(r, PP_ST_ERROR, best, "not applicable: an IPv%d address, and this run checks "
+                "IPv%d only", e->o->want_v4 ? 6 : 4, e->o->want_v4 ? 4 : 6);
+        } else {
+            set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));
+        }
         add_result(e, r);
     }
     e->dns_open--;
@@ -958,7 +966,8 @@ start_target(struct pp_engine *e, struct tstate *ts)
             inet_pton(AF_INET6, t->host, &s6->sin6_addr);
             make_check(ts, &sa, AF_INET6, 0, -1);
         } else {
-            ts->fail[0].reason = PP_RS_NO_ADDRESS;
+            ts->fail[0].reason = PP_RS_FAMILY_EXCLUDED;
+            ts->fail[0].elapsed_ms = 0;
             ts->nfail = 1;
         }
         target_resolved(ts);
