@@ -267,12 +267,13 @@ else
     show --profile none --json "127.0.0.1:$port"
 fi
 
-# -4 with an IPv6 literal first: it has no address of the family asked for,
-# and the checks after it still run (they used to stay "pending").
+# -4 with an IPv6 literal first: not applicable (family-excluded, no DNS
+# failure), and the checks after it still run (they used to stay "pending").
 run --profile none --json -t 5 -4 "[::1]:$closed" "127.0.0.1:$closed" "127.0.0.2:$closed"
 if [ "$rc" -eq 1 ] && ! grep '"pending"' "$tmp/out" >/dev/null &&
-   [ "$(grep -c '"state": "closed"' "$tmp/out")" = 2 ] && grep -q '"no-address"' "$tmp/out"; then
-    ok "-4 with an IPv6 literal first: no-address for it, the others run"
+   [ "$(grep -c '"state": "closed"' "$tmp/out")" = 2 ] && grep -q '"family-excluded"' "$tmp/out" &&
+   grep -q '"NOT_APPLICABLE"' "$tmp/out" && ! grep -q '"dns-failed"\|"DNS_FAILED"' "$tmp/out"; then
+    ok "-4 with an IPv6 literal first: not applicable, the others run"
 else
     fail "-4 with an IPv6 literal first: exit $rc, or checks left pending"
     show --profile none --json -4 "[::1]:$closed" "127.0.0.1:$closed" "127.0.0.2:$closed"

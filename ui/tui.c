@@ -377,12 +377,15 @@ struct layout {
  * reason, and for a rejected check who rejected it (the router that sent
  * the ICMP error). */
 static void
-reason_text(const struct pp_result *r, char *buf, size_t len)
+reason_text(const struct pp_result *r, int width, char *buf, size_t len)
 {
     if (r->summary != NULL && pp_state_is_ok(r->state))
         snprintf(buf, len, "%s", r->summary);
-    else if (r->icmp_from[0] != '\0')
+    else if (r->icmp_from[0] != '\0' &&
+             (int)(strlen(pp_reason_name(r->reason)) + 4 + strlen(r->icmp_from)) <= width)
         snprintf(buf, len, "%s by %s", pp_reason_name(r->reason), r->icmp_from);
+    else if (r->icmp_from[0] != '\0')
+        snprintf(buf, len, "by %s", r->icmp_from);   /* who matters most; Enter: why */
     else
         snprintf(buf, len, "%s", pp_reason_name(r->reason));
 }
@@ -400,9 +403,9 @@ plan_columns(const struct pp_tui *t, struct layout *lo)
             continue;
         if ((int)strlen(r->address) > addrw)
             addrw = (int)strlen(r->address);
-        /* Room for "admin-prohibited by <router>" on rejected rows. */
+        /* Room wanted for "admin-prohibited by <router>" on rejected rows. */
         if (r->icmp_from[0] != '\0' && !pp_state_is_ok(r->state)) {
-            reason_text(r, rb, sizeof(rb));
+            reason_text(r, 1000, rb, sizeof(rb));
             if ((int)strlen(rb) > reasonw)
                 reasonw = (int)strlen(rb);
         }
@@ -416,7 +419,6 @@ plan_columns(const struct pp_tui *t, struct layout *lo)
         lo->w[i] = cols[i].width;
     }
     lo->w[C_ADDR] = addrw;
-    lo->w[C_REASON] = reasonw;
     for (;;) {
         int worst = -1;
         total = 0;
@@ -432,9 +434,16 @@ plan_columns(const struct pp_tui *t, struct layout *lo)
             break;
         lo->on[worst] = false;
     }
-    /* The host column takes what is left, up to 40; the history the rest. */
+    /* The reason column takes what is left up to the rejecting routers'
+     * names, the host column up to 40, the history the rest. */
     if (total < COLS) {
-        int extra = COLS - total, give = extra < 40 - lo->w[C_HOST] ? extra : 40 - lo->w[C_HOST];
+        int extra = COLS - total, give;
+        if (lo->on[C_REASON] && reasonw > lo->w[C_REASON] &&
+            extra >= reasonw - lo->w[C_REASON]) {
+            extra -= reasonw - lo->w[C_REASON];
+            lo->w[C_REASON] = reasonw;
+        }
+        give = extra < 40 - lo->w[C_HOST] ? extra : 40 - lo->w[C_HOST];
         if (give > 0) {
             lo->w[C_HOST] += give;
             extra -= give;
@@ -531,7 +540,7 @@ draw_row(struct pp_tui *t, const struct layout *lo, int y, const struct pp_live_
     snprintf(buf, sizeof(buf), "%u", w->t->port);
     put(y, lo->x[C_PORT], lo->w[C_PORT], buf, true);
     if (lo->on[C_REASON] && r != NULL && r->state != PP_ST_PENDING) {
-        reason_text(r, buf, sizeof(buf));
+        reason_text(r, lo->w[C_REASON], buf, sizeof(buf));
         put(y, lo->x[C_REASON], lo->w[C_REASON], buf, true);
     }
     if (lo->on[C_LAST] && r != NULL && r->t_total >= 0 && r->state != PP_ST_PENDING) {

@@ -61,6 +61,8 @@ struct ctx {
     struct pp_diagnosis *out;
     size_t cap;
     enum pp_status capture_status;   /* from the capture's findings */
+    size_t legacy[16];        /* failed retired-port checks, set aside first */
+    size_t nlegacy;
 };
 
 typedef bool (*pick_fn)(const struct pp_result *);
@@ -281,7 +283,8 @@ some_name_resolved(struct ctx *c, bool apple)
 
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (r->has_address && pp_result_counted(r) && pp_host_literal(r->target->host) == 0 &&
+        if (r->has_address && r->state != PP_ST_DNS_FAILED && pp_result_counted(r) &&
+            pp_host_literal(r->target->host) == 0 &&
             apple_name(r->target->host) == apple)
             return true;
     }
@@ -314,6 +317,24 @@ names_with_service(struct ctx *c, const size_t *idx, size_t n)
     return sb_take(&b);
 }
 
+/* A root cause that explains every failure of its kind explains the
+ * retired ports' too: they join its checks (expected still) instead of a
+ * finding of their own.  dns_only: only those that did not resolve. */
+static void
+fold_legacy(struct ctx *c, struct pp_finding *f, bool dns_only)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < c->nlegacy; i++) {
+        const struct pp_result *r = c->rep->results[c->legacy[i]];
+        if (!dns_only || r->state == PP_ST_DNS_FAILED)
+            add_check(f, r);
+        else
+            c->legacy[k++] = c->legacy[i];
+    }
+    c->nlegacy = k;
+}
+
 /* The resolver itself fails: timeouts, SERVFAIL, refusals, or every name of
  * the run answered as nonexistent. */
 static void
@@ -339,6 +360,7 @@ dns_resolver(struct ctx *c, const size_t *idx, size_t n, bool all_nx)
                                  "properly: check that it runs, that it can reach its "
                                  "forwarders, and that UDP and TCP 53 to it are allowed.");
     claim(c, f, idx, n);
+    fold_legacy(c, f, true);
 }
 
 /* Apple's names answered as nonexistent: a filter or blocklist. */
@@ -569,6 +591,7 @@ rule_captive(struct ctx *c)
     claim(c, f, idx, n);
     m = select_failed(c, pick_any, idx, MAXSEL);
     claim(c, f, idx, m);
+    fold_legacy(c, f, false);
 }
 
 static bool pick_intercepted(const struct pp_result *r) { return r->state == PP_ST_INTERCEPTED; }
@@ -852,10 +875,25 @@ rule_apns_provider(struct ctx *c)
 static bool pick_legacy(const struct pp_result *r) { return is_service(r, PP_SV_APNS_LEGACY); }
 
 /* 2195/2196: retired, so their state is information either way. */
+/* First of all: a failed retired port is expected, whatever the failure
+ * (no DNS or portal finding takes it); its finding comes in its place. */
+static void
+rule_legacy_aside(struct ctx *c)
+{
+    size_t i;
+
+    c->nlegacy = select_failed(c, pick_legacy, c->legacy, sizeof(c->legacy) /
+                                                          sizeof(c->legacy[0]));
+    for (i = 0; i < c->nlegacy; i++) {
+        c->explained[c->legacy[i]] = true;
+        c->expected[c->legacy[i]] = true;
+    }
+}
+
 static void
 rule_legacy(struct ctx *c)
 {
-    size_t idx[MAXSEL], n = select_failed(c, pick_legacy, idx, MAXSEL), i;
+    size_t *idx = c->legacy, n = c->nlegacy, i;
     struct pp_finding *f;
     char *h, *mode;
     bool answered = false;
@@ -1465,7 +1503,7 @@ static const struct {
     void (*run)(struct ctx *);
 } rules[] = {
     {"not-applicable", rule_not_applicable},
-    {"legacy", rule_legacy},
+    {"legacy-aside", rule_legacy_aside},
     {"clock", rule_clock},
     {"captive", rule_captive},
     {"dns", rule_dns_failed},
@@ -1475,6 +1513,7 @@ static const struct {
     {"ipv6", rule_ipv6},
     {"apns-device", rule_apns_device},
     {"apns-provider", rule_apns_provider},
+    {"legacy", rule_legacy},
     {"mdm", rule_mdm},
     {"enrollment", rule_enrollment},
     {"software-update", rule_software_update},
@@ -1656,6 +1695,13 @@ pp_diagnose(const struct pp_report *rep, struct pp_diagnosis *out)
     out->status = pp_status_of(out->verdict, rest);
     count_checks(&c);
     rule_conclusion(&c);
+    for (i = 0; i < rep->n; i++) {
+        if (!c.expected[i])
+            continue;
+        out->expected_ids = pp_xrealloc(out->expected_ids, out->nexpected_ids + 1,
+                                        sizeof(*out->expected_ids));
+        out->expected_ids[out->nexpected_ids++] = pp_xstrdup(rep->results[i]->id);
+    }
     free(c.explained);
     free(c.expected);
     /* Stable: findings of one severity keep the rules' order. */
@@ -1686,6 +1732,9 @@ pp_diagnosis_free(struct pp_diagnosis *d)
         free(f->checks);
     }
     free(d->f);
+    for (i = 0; i < d->nexpected_ids; i++)
+        free(d->expected_ids[i]);
+    free(d->expected_ids);
     memset(d, 0, sizeof(*d));
 }
 
@@ -1786,17 +1835,13 @@ pp_status_nagios(enum pp_status s)
 bool
 pp_diagnosis_expected(const struct pp_diagnosis *d, const char *check_id)
 {
-    size_t i, k;
+    size_t i;
 
     if (d == NULL || check_id == NULL)
         return false;
-    for (i = 0; i < d->n; i++) {
-        if (!d->f[i].expected)
-            continue;
-        for (k = 0; k < d->f[i].nchecks; k++)
-            if (strcmp(d->f[i].checks[k], check_id) == 0)
-                return true;
-    }
+    for (i = 0; i < d->nexpected_ids; i++)
+        if (strcmp(d->expected_ids[i], check_id) == 0)
+            return true;
     return false;
 }
 

@@ -52,6 +52,8 @@ struct pp_diagnosis {
     enum pp_status status;
     size_t checks, ok, expected, failed, required_failed;  /* counted checks */
     size_t targets;           /* targets with a check that is not expected */
+    char **expected_ids;      /* the ids of the expected checks */
+    size_t nexpected_ids;
 };
 
 /* The summary line of a report: the diagnosis's status and counts
@@ -84,7 +86,7 @@ const char *pp_status_name(enum pp_status);   /* "degraded" */
 const char *pp_status_word(enum pp_status);   /* "DEGRADED" */
 int pp_status_exit(enum pp_status);           /* PP_EXIT_OK, _DEGRADED, _FAILED */
 int pp_status_nagios(enum pp_status);         /* 0 OK, 1 WARNING, 2 CRITICAL */
-/* The check with this id is listed by an expected finding. */
+/* The check with this id failed as expected (retired, not applicable). */
 bool pp_diagnosis_expected(const struct pp_diagnosis *, const char *check_id);
 /* The finding with this code, or NULL. */
 const struct pp_finding *pp_diagnosis_find(const struct pp_diagnosis *, const char *code);

@@ -102,7 +102,7 @@ pp_run "$J" --timeout 2 --profile none --dp https://dp.corp.test/pkgs/Tool.pkg
 jcheck "$J" 'f("DP_CERT_UNTRUSTED")["severity"] == "critical" and "root CA" in f("DP_CERT_UNTRUSTED")["advice"]["admin"] and f("DP_PROBLEM") is None' "DP with an unknown CA: DP_CERT_UNTRUSTED"
 J=$LAB_TMP/dp-ca.json
 pp_run "$J" --timeout 2 --profile none --dp https://dp.corp.test/pkgs/Tool.pkg --ca-file "$C/corp-root.pem"
-jcheck "$J" 'f("DP_CERT_UNTRUSTED") is None and codes == ["NETWORK_OK"] and v("content") == "ok"' "with --ca-file: NETWORK_OK"
+jcheck "$J" 'f("DP_CERT_UNTRUSTED") is None and codes == ["CHECKED_OK"] and v("content") == "ok" and "Apple push not checked" in f("CHECKED_OK")["title"]' "with --ca-file: CHECKED_OK (push was not checked: no NETWORK_OK)"
 
 # SMB blocked; AFP noted as deprecated.
 lab_fw tcp dport 445 drop

@@ -307,6 +307,323 @@ test_clock_and_portal(void **state)
     done(&w);
 }
 
+
+/* Every combination of the six area verdicts, with each status of the
+ * checks outside the areas: blocked anywhere fails, degraded anywhere
+ * degrades, not-checked counts for nothing, and the rest only worsens. */
+static void
+test_status_every_combination(void **state)
+{
+    enum pp_verdict_v v[PP_AREA__COUNT];
+    unsigned code, k, combos = 0;
+    int rest;
+
+    (void)state;
+    for (code = 0; code < 4096; code++) {   /* 4^6 */
+        bool blocked = false, degraded = false;
+        unsigned x = code;
+        for (k = 0; k < PP_AREA__COUNT; k++) {
+            v[k] = (enum pp_verdict_v)(x % 4);
+            x /= 4;
+            blocked |= v[k] == PP_V_BLOCKED;
+            degraded |= v[k] == PP_V_DEGRADED;
+        }
+        for (rest = PP_STATUS_OK; rest <= PP_STATUS_FAILED; rest++) {
+            enum pp_status want = blocked || rest == PP_STATUS_FAILED ? PP_STATUS_FAILED :
+                                  degraded || rest == PP_STATUS_DEGRADED ? PP_STATUS_DEGRADED
+                                                                         : PP_STATUS_OK;
+            enum pp_status got = pp_status_of(v, (enum pp_status)rest);
+            assert_int_equal(got, want);
+            assert_int_equal(pp_status_exit(got), want == PP_STATUS_OK ? 0 :
+                                                  want == PP_STATUS_DEGRADED ? 4 : 1);
+            assert_int_equal(pp_status_nagios(got), (int)want);
+            combos++;
+        }
+    }
+    assert_int_equal(combos, 4096 * 3);
+    assert_string_equal(pp_status_name(PP_STATUS_DEGRADED), "degraded");
+    assert_string_equal(pp_status_word(PP_STATUS_FAILED), "FAILED");
+    assert_int_equal(PP_EXIT_DEGRADED, 4);
+}
+
+/* The same through pp_diagnose: one area per verdict it can get from
+ * results, each combination of push and MDM. */
+static void
+test_status_from_results(void **state)
+{
+    static const enum pp_verdict_v want_push[] = {PP_V_NOT_CHECKED, PP_V_OK, PP_V_DEGRADED,
+                                                  PP_V_BLOCKED};
+    struct world w;
+    struct pp_summary s;
+    size_t p, m;
+
+    (void)state;
+    for (p = 0; p < 4; p++) {
+        for (m = 0; m < 4; m++) {
+            enum pp_verdict_v vv[PP_AREA__COUNT] = {0};
+            struct pp_target *t;
+            setup_world(&w);
+            if (p == 1)
+                courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+            else if (p == 2)
+                courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_OK);
+            else if (p == 3)
+                courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_FILTERED);
+            if (m > 0) {
+                t = target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true);
+                result(&w, t, AF_INET, m == 3 ? PP_ST_FILTERED : PP_ST_OK,
+                       m == 3 ? PP_RS_NO_RESPONSE : PP_RS_SERVICE_OK);
+                result(&w, t, AF_INET6, m == 1 ? PP_ST_OK : PP_ST_FILTERED,
+                       m == 1 ? PP_RS_SERVICE_OK : PP_RS_NO_RESPONSE);
+            }
+            /* The retired ports fail in every case, and never count. */
+            result(&w, target(&w, PP_SV_APNS_LEGACY, "gateway.push.apple.com", 2195, false),
+                   AF_INET, PP_ST_CLOSED, PP_RS_CONN_REFUSED);
+            pp_diagnose(&w.rep, &w.d);
+            w.rep.diag = &w.d;
+            assert_int_equal(w.d.verdict[PP_AREA_PUSH], want_push[p]);
+            assert_int_equal(w.d.verdict[PP_AREA_MDM], want_push[m]);
+            vv[PP_AREA_PUSH] = want_push[p];
+            vv[PP_AREA_MDM] = want_push[m];
+            pp_summarize(&w.rep, &s);
+            assert_int_equal(s.status, pp_status_of(vv, PP_STATUS_OK));
+            assert_int_equal(s.expected, 1);
+            assert_true(s.push_checked == (p > 0));
+            assert_non_null(pp_diagnosis_find(&w.d, "APNS_LEGACY_RETIRED"));
+            assert_true(pp_diagnosis_expected(&w.d, "gateway.push.apple.com:2195/ipv4"));
+            /* NETWORK_OK only with push checked and working, CHECKED_OK
+             * when push was not checked. */
+            assert_true((pp_diagnosis_find(&w.d, "NETWORK_OK") != NULL) ==
+                        (s.status == PP_STATUS_OK && p == 1));
+            assert_true((pp_diagnosis_find(&w.d, "CHECKED_OK") != NULL) ==
+                        (s.status == PP_STATUS_OK && p == 0 && m > 0));
+            done(&w);
+        }
+    }
+}
+
+/* A healthy run with the retired ports failing: OK, "2 expected". */
+static void
+test_legacy_expected(void **state)
+{
+    struct world w;
+    struct pp_summary s;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    result(&w, target(&w, PP_SV_APNS_LEGACY, "gateway.push.apple.com", 2195, false), AF_INET,
+           PP_ST_CLOSED, PP_RS_CONN_REFUSED);
+    result(&w, target(&w, PP_SV_APNS_LEGACY, "feedback.push.apple.com", 2196, false),
+           AF_INET, PP_ST_FILTERED, PP_RS_NO_RESPONSE);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    assert_int_equal(s.status, PP_STATUS_OK);
+    assert_int_equal(s.checks, 6);
+    assert_int_equal(s.ok, 4);
+    assert_int_equal(s.expected, 2);
+    assert_int_equal(s.failed, 0);
+    assert_string_equal(s.status_name, "ok");
+    f = pp_diagnosis_find(&w.d, "APNS_LEGACY_RETIRED");
+    assert_true(f->expected);
+    assert_non_null(strstr(f->detail, "gateway.push.apple.com:2195"));
+    assert_null(pp_diagnosis_find(&w.d, "APNS_LEGACY_ANSWERS"));
+    assert_non_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    done(&w);
+
+    /* Answering: an info finding of its own, still OK. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    result(&w, target(&w, PP_SV_APNS_LEGACY, "gateway.push.apple.com", 2195, false), AF_INET,
+           PP_ST_OK, PP_RS_TLS_OK);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    f = pp_diagnosis_find(&w.d, "APNS_LEGACY_ANSWERS");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_INFO);
+    assert_int_equal(f->nchecks, 1);
+    assert_null(pp_diagnosis_find(&w.d, "APNS_LEGACY_RETIRED"));
+    assert_int_equal(s.status, PP_STATUS_OK);
+    assert_int_equal(s.expected, 0);
+    done(&w);
+}
+
+/* 5223 blocked, 443 working: degraded, not failed. */
+static void
+test_fallback_degraded(void **state)
+{
+    struct world w;
+    struct pp_summary s;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED, PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    assert_int_equal(s.status, PP_STATUS_DEGRADED);
+    assert_int_equal(s.required_failed, 2);   /* counted, but the verdict rules */
+    assert_int_equal(pp_status_exit(s.status), PP_EXIT_DEGRADED);
+    done(&w);
+
+    /* Outside the areas: a required target of one's own that fails, fails. */
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_CUSTOM, "127.0.0.1", 8080, true), AF_INET, PP_ST_CLOSED,
+           PP_RS_CONN_REFUSED);
+    pp_diagnose(&w.rep, &w.d);
+    assert_int_equal(w.d.status, PP_STATUS_FAILED);
+    assert_null(pp_diagnosis_find(&w.d, "CHECKED_OK"));
+    done(&w);
+
+    /* An optional one (the provider API) degrades. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    result(&w, target(&w, PP_SV_APNS_PROVIDER, "api.push.apple.com", 443, false), AF_INET,
+           PP_ST_FILTERED, PP_RS_NO_RESPONSE);
+    pp_diagnose(&w.rep, &w.d);
+    assert_int_equal(w.d.status, PP_STATUS_DEGRADED);
+    assert_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    done(&w);
+}
+
+/* DNS findings say whose names fail. */
+static void
+test_dns_whose_names(void **state)
+{
+    struct world w;
+    const struct pp_finding *f;
+    struct pp_target *mdm;
+
+    (void)state;
+    /* Only the company's name fails (a typo, or split DNS). */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    mdm = target(&w, PP_SV_MDM, "jss.corp.exmaple", 8443, true);
+    result(&w, mdm, 0, PP_ST_DNS_FAILED, PP_RS_NXDOMAIN);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "DNS_COMPANY_NAMES");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_non_null(strstr(f->title, "jss.corp.exmaple"));
+    assert_non_null(strstr(f->detail, "VPN"));
+    assert_non_null(strstr(f->detail, "Apple's names resolve"));
+    assert_null(pp_diagnosis_find(&w.d, "DNS_FAILED"));
+    assert_null(pp_diagnosis_find(&w.d, "MDM_UNREACHABLE"));
+    assert_int_equal(w.d.verdict[PP_AREA_MDM], PP_V_BLOCKED);
+    assert_int_equal(w.d.status, PP_STATUS_FAILED);
+    done(&w);
+
+    /* Apple's names fail while the company's resolve: a blocklist. */
+    setup_world(&w);
+    courier(&w, PP_ST_DNS_FAILED, PP_RS_NXDOMAIN, PP_ST_DNS_FAILED);
+    w.rep.results[2]->reason = PP_RS_NXDOMAIN;
+    w.rep.results[3]->reason = PP_RS_NXDOMAIN;
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), AF_INET, PP_ST_OK,
+           PP_RS_SERVICE_OK);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "DNS_FAILED");
+    assert_non_null(f);
+    assert_non_null(strstr(f->title, "Apple's names"));
+    assert_non_null(strstr(f->advice_admin, "blocklist"));
+    assert_non_null(strstr(f->detail, "while other names resolve"));
+    assert_null(pp_diagnosis_find(&w.d, "DNS_COMPANY_NAMES"));
+    done(&w);
+
+    /* Every name answered as nonexistent: the resolver, not a blocklist. */
+    setup_world(&w);
+    courier(&w, PP_ST_DNS_FAILED, PP_RS_NXDOMAIN, PP_ST_DNS_FAILED);
+    w.rep.results[2]->reason = PP_RS_NXDOMAIN;
+    w.rep.results[3]->reason = PP_RS_NXDOMAIN;
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), 0, PP_ST_DNS_FAILED,
+           PP_RS_NXDOMAIN);
+    pp_diagnose(&w.rep, &w.d);
+    assert_int_equal(w.d.n, 1);
+    f = pp_diagnosis_find(&w.d, "DNS_FAILED");
+    assert_non_null(strstr(f->title, "no name exists"));
+    assert_null(strstr(f->advice_admin, "blocklist"));
+    done(&w);
+}
+
+/* An IPv4 literal under -6: not applicable, expected, no DNS finding. */
+static void
+test_family_excluded(void **state)
+{
+    struct world w;
+    struct pp_summary s;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_CUSTOM, "127.0.0.1", 8080, true), 0, PP_ST_ERROR,
+           PP_RS_FAMILY_EXCLUDED);
+    result(&w, target(&w, PP_SV_CUSTOM, "::1", 8080, true), AF_INET6, PP_ST_OK,
+           PP_RS_SYN_ACK);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    f = pp_diagnosis_find(&w.d, "NOT_APPLICABLE");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_INFO);
+    assert_non_null(strstr(f->title, "IPv4 address"));
+    assert_non_null(strstr(f->title, "IPv6 only"));
+    assert_null(pp_diagnosis_find(&w.d, "DNS_FAILED"));
+    assert_null(pp_diagnosis_find(&w.d, "TARGET_FAILED"));
+    assert_int_equal(s.status, PP_STATUS_OK);
+    assert_int_equal(s.expected, 1);
+    f = pp_diagnosis_find(&w.d, "CHECKED_OK");
+    assert_non_null(f);
+    assert_non_null(strstr(f->title, "1 target checked"));
+    assert_non_null(strstr(f->title, "Apple push not checked"));
+    done(&w);
+}
+
+/* A captive portal that answers DNS for every name: one root cause. */
+static void
+test_portal_hijacks_dns(void **state)
+{
+    struct world w;
+    struct pp_result *r;
+    size_t i;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    r = result(&w, target(&w, PP_SV_CAPTIVE, "captive.apple.com", 80, false), AF_INET,
+               PP_ST_UNEXPECTED, PP_RS_CAPTIVE_PORTAL);
+    snprintf(r->address, sizeof(r->address), "10.10.0.1");
+    courier(&w, PP_ST_UNEXPECTED, PP_RS_DNS_OUTSIDE_APPLE, PP_ST_UNEXPECTED);
+    for (i = 1; i < w.rep.n; i++) {
+        w.rep.results[i]->reason = PP_RS_DNS_OUTSIDE_APPLE;
+        snprintf(w.rep.results[i]->address, sizeof(w.rep.results[i]->address), "%s",
+                 w.rep.results[i]->family == AF_INET6 ? "fd00:10::1" : "10.10.0.1");
+    }
+    r = result(&w, target(&w, PP_SV_ENROLLMENT, "albert.apple.com", 443, true), AF_INET,
+               PP_ST_CLOSED, PP_RS_CONN_REFUSED);
+    snprintf(r->address, sizeof(r->address), "10.10.0.1");
+    pp_diagnose(&w.rep, &w.d);
+    assert_int_equal(w.d.n, 1);
+    f = &w.d.f[0];
+    assert_string_equal(f->code, "CAPTIVE_PORTAL");
+    assert_non_null(strstr(f->detail, "every name"));
+    assert_non_null(strstr(f->detail, "10.10.0.1"));
+    assert_int_equal(f->nchecks, 6);
+    assert_null(pp_diagnosis_find(&w.d, "DNS_OUTSIDE_APPLE"));
+    done(&w);
+
+    /* A portal that only takes over port 80: no word of DNS. */
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_CAPTIVE, "captive.apple.com", 80, false), AF_INET,
+           PP_ST_UNEXPECTED, PP_RS_CAPTIVE_PORTAL);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "CAPTIVE_PORTAL");
+    assert_null(strstr(f->detail, "every name"));
+    done(&w);
+}
+
 static void
 test_names(void **state)
 {
@@ -330,6 +647,13 @@ main(void)
         cmocka_unit_test(test_ipv6_broken),
         cmocka_unit_test(test_mdm_and_dp),
         cmocka_unit_test(test_clock_and_portal),
+        cmocka_unit_test(test_status_every_combination),
+        cmocka_unit_test(test_status_from_results),
+        cmocka_unit_test(test_legacy_expected),
+        cmocka_unit_test(test_fallback_degraded),
+        cmocka_unit_test(test_dns_whose_names),
+        cmocka_unit_test(test_family_excluded),
+        cmocka_unit_test(test_portal_hijacks_dns),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
