@@ -759,7 +759,7 @@ rule_apns_device(struct ctx *c)
 
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
-        if (!pp_result_counted(r))
+        if (!pp_result_counted(r) || c->expected[i])
             continue;
         if (is_courier_port(r, 5223)) {
             n5223++;
@@ -875,6 +875,46 @@ rule_apns_provider(struct ctx *c)
 static bool pick_legacy(const struct pp_result *r) { return is_service(r, PP_SV_APNS_LEGACY); }
 
 /* 2195/2196: retired, so their state is information either way. */
+/* This machine has no IPv6 route at all (an IPv4-only network, as many
+ * homes and hotels are): every IPv6 check failed inside connect(), before
+ * any packet left, while IPv4 works.  Devices use IPv4 there: the IPv6
+ * checks do not apply, and are not a broken IPv6. */
+static void
+rule_ipv6_unavailable(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = 0, i, ok4 = 0;
+    struct pp_finding *f;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!pp_result_counted(r) || !r->has_address)
+            continue;
+        if (r->family == AF_INET) {
+            ok4 += r->state == PP_ST_OK;
+            continue;
+        }
+        if (r->family != AF_INET6)
+            continue;
+        if (r->state != PP_ST_UNREACHABLE || r->reason != PP_RS_NO_ROUTE ||
+            r->icmp_from[0] != '\0')
+            return;   /* an IPv6 check got further: IPv6 is there */
+        if (n < MAXSEL && !c->explained[i])
+            idx[n++] = i;
+    }
+    if (n == 0 || ok4 == 0)
+        return;
+    f = emit(c, "IPV6_UNAVAILABLE", PP_SEV_INFO);
+    f->title = pp_xstrdup("No IPv6 on this network: devices use IPv4 here");
+    f->detail = pp_xasprintf("This machine has no route for IPv6, so none of the %zu IPv6 "
+                             "checks could start (no-route, before any packet left) while "
+                             "IPv4 works.  Apple devices then use IPv4 alone; the IPv6 checks "
+                             "do not apply.", n);
+    f->advice_user = pp_xstrdup("Nothing to do.");
+    f->advice_admin = pp_xstrdup("Nothing to do for push; if this network should have IPv6, "
+                                 "check the router's IPv6 (router advertisements, DHCPv6).");
+    claim_expected(c, f, idx, n);
+}
+
 /* First of all: a failed retired port is expected, whatever the failure
  * (no DNS or portal finding takes it); its finding comes in its place. */
 static void
@@ -1503,6 +1543,7 @@ static const struct {
     void (*run)(struct ctx *);
 } rules[] = {
     {"not-applicable", rule_not_applicable},
+    {"ipv6-unavailable", rule_ipv6_unavailable},
     {"legacy-aside", rule_legacy_aside},
     {"clock", rule_clock},
     {"captive", rule_captive},

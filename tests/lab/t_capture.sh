@@ -15,7 +15,7 @@ bad() { echo "FAIL: $1"; LAB_FAILS=$((LAB_FAILS + 1)); }
 # 1. --sniff beside a run: each 5223 check carries the capture's evidence.
 J=$LAB_TMP/sniff.json
 pp_run "$J" --sniff c0 --timeout 4 -4
-expect_rc 1
+expect_rc 4   # degraded: 5223 dropped, the 443 fallback works
 jcheck "$J" 'doc["capture"]["live"] is True and doc["capture"]["source"] == "c0" and doc["capture"]["packets"] > 50' "a live capture on c0"
 jcheck "$J" 'all(k["capture_evidence"] is not None and k["capture_evidence"].startswith("SYN sent") and "no answer" in k["capture_evidence"] for k in cs(port=5223))' "every 5223 check: SYN sent N times, no answer"
 jcheck "$J" 'all("handshake completed" in (k["capture_evidence"] or "") for k in cs(port=443, service="apns-device"))' "443 courier checks: the handshake seen"
@@ -158,6 +158,12 @@ if command -v tmux >/dev/null 2>&1; then
         ok "dashboard: the details show the capture's evidence"
     else
         bad "dashboard: evidence in details"; $T capture-pane -p -t cap | sed 's/^/  | /'
+    fi
+    if $T capture-pane -p -t cap | grep -Eq '^expected +gateway\.push\.apple\.com' &&
+        $T capture-pane -p -t cap | grep -q 'pushprobe DEGRADED'; then
+        ok "dashboard: the retired port's row shows expected; the header says DEGRADED"
+    else
+        bad "dashboard: expected row or header"; $T capture-pane -p -t cap | sed 's/^/  | /'
     fi
     $T send-keys -t cap q
     sleep 0.5

@@ -76,7 +76,7 @@ check $S 'STATE +HOST' "first frame: the checks table" 3
 check $S 'Push:BLOCKED' "push badge BLOCKED after the first run" 20
 check $S 'MDM:-' "areas not checked show a dash"
 check $S 'FAILED' "overall status FAILED"
-check $S 'blocked +courier\.push\.apple\.com .*5223 +admin-prohibited' "a blocked courier row with its reason"
+check $S 'blocked +courier\.push\.apple\.com .*5223 +(admin-prohibited by 10\.10\.0\.1|by 10\.10\.0\.1)' "a blocked courier row names who rejected it (with the reason when there is room)"
 check $S 'APNS_BLOCKED' "findings pane names APNS_BLOCKED"
 check $S 'runs 1 ' "one run so far"
 check $S 'Apple push, device side' "rows grouped under a service title"

@@ -153,4 +153,16 @@ jcheck "$J" 'c("gateway.push.apple.com", 2195)["state"] == "ok" and c("feedback.
 jcheck "$J" 'f("APNS_LEGACY_ANSWERS")["severity"] == "info" and len(f("APNS_LEGACY_ANSWERS")["checks"]) == 2 and f("APNS_LEGACY_RETIRED") is None' "legacy answering: APNS_LEGACY_ANSWERS (info)"
 jcheck "$J" 'doc["summary"]["status"] == "ok" and doc["summary"]["expected"] == 0 and f("NETWORK_OK") is not None' "legacy answering: status ok, NETWORK_OK"
 only_critical "$J" "" "legacy answering: no critical"
+
+# 8. An IPv4-only network (no IPv6 route on the client): the IPv6 checks
+#    do not apply; OK, not IPV6_BROKEN.
+ip -n "$NS_C" -6 route del default
+J=$LAB_TMP/v4only.json
+pp_run "$J" --timeout 3 $SHARE
+expect_rc 0
+jcheck "$J" 'cs(fam="ipv6") and all(k["state"] == "unreachable" and k["reason"] == "no-route" and k["expected"] for k in cs(fam="ipv6"))' "v4-only: every IPv6 check no-route, expected"
+jcheck "$J" 'f("IPV6_UNAVAILABLE")["severity"] == "info" and f("IPV6_BROKEN") is None and f("NETWORK_OK") is not None' "v4-only: IPV6_UNAVAILABLE, not IPV6_BROKEN; NETWORK_OK"
+jcheck "$J" 'doc["summary"]["status"] == "ok" and v("push") == "ok"' "v4-only: status ok"
+only_critical "$J" "" "v4-only: no critical"
+ip -n "$NS_C" -6 route add default via fd00:10::1
 lab_finish

@@ -624,6 +624,48 @@ test_portal_hijacks_dns(void **state)
     done(&w);
 }
 
+/* No IPv6 route at all (an IPv4-only network): the IPv6 checks do not
+ * apply; an IPv6 that is there but fails is IPV6_BROKEN still. */
+static void
+test_ipv6_unavailable(void **state)
+{
+    struct world w;
+    struct pp_summary s;
+    size_t i;
+
+    (void)state;
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    for (i = 0; i < w.rep.n; i++)
+        if (w.rep.results[i]->family == AF_INET6) {
+            w.rep.results[i]->state = PP_ST_UNREACHABLE;
+            w.rep.results[i]->reason = PP_RS_NO_ROUTE;
+        }
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    assert_non_null(pp_diagnosis_find(&w.d, "IPV6_UNAVAILABLE"));
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_BROKEN"));
+    assert_int_equal(s.status, PP_STATUS_OK);
+    assert_int_equal(s.expected, 2);
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_OK);
+    assert_non_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    done(&w);
+
+    /* One IPv6 check got a router's answer: IPv6 is there, and broken. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    w.rep.results[1]->state = PP_ST_UNREACHABLE;
+    w.rep.results[1]->reason = PP_RS_NO_ROUTE;
+    w.rep.results[3]->state = PP_ST_FILTERED;
+    w.rep.results[3]->reason = PP_RS_NO_RESPONSE;
+    pp_diagnose(&w.rep, &w.d);
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_UNAVAILABLE"));
+    assert_non_null(pp_diagnosis_find(&w.d, "IPV6_BROKEN"));
+    assert_int_equal(w.d.status, PP_STATUS_DEGRADED);
+    done(&w);
+}
+
 static void
 test_names(void **state)
 {
@@ -654,6 +696,7 @@ main(void)
         cmocka_unit_test(test_dns_whose_names),
         cmocka_unit_test(test_family_excluded),
         cmocka_unit_test(test_portal_hijacks_dns),
+        cmocka_unit_test(test_ipv6_unavailable),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
