@@ -387,7 +387,8 @@ dns_apple_missing(struct ctx *c, const size_t *idx, size_t n, bool others_resolv
  * answered as nonexistent while the resolver works: they exist only inside
  * the company network (split DNS), or they are misspelt. */
 static void
-dns_company_names(struct ctx *c, const size_t *idx, size_t n, bool apple_resolves)
+dns_company_names(struct ctx *c, const size_t *idx, size_t n, bool apple_resolves,
+                  bool all_nx)
 {
     struct pp_finding *f;
     char *h = names_with_service(c, idx, n);
@@ -409,14 +410,24 @@ dns_company_names(struct ctx *c, const size_t *idx, size_t n, bool apple_resolve
     else
         f->title = pp_xasprintf("%zu names outside Apple are not found in DNS: names of the "
                                 "company's network, or typos", names);
-    f->detail = pp_xasprintf("The DNS server answers that %s do%s not exist%s.  Either %s "
-                             "only inside the company network (split DNS, reached over the "
-                             "company VPN), or %s misspelt: check '%s'.", h,
-                             names > 1 ? "" : "es",
-                             apple_resolves ? ", while Apple's names resolve, so DNS itself "
-                                              "works" : "",
-                             names > 1 ? "they exist" : "it exists",
-                             names > 1 ? "a name is" : "it is", first);
+    if (all_nx)
+        f->detail = pp_xasprintf("The DNS server answers that %s do%s not exist%s.  Either %s "
+                                 "only inside the company network (split DNS, reached over the "
+                                 "company VPN), or %s misspelt: check '%s'.", h,
+                                 names > 1 ? "" : "es",
+                                 apple_resolves ? ", while Apple's names resolve, so DNS "
+                                                  "itself works" : "",
+                                 names > 1 ? "they exist" : "it exists",
+                                 names > 1 ? "a name is" : "it is", first);
+    else {
+        char *mode = how(c, idx, n);
+        f->detail = pp_xasprintf("%s: %s, while Apple's names resolve, so DNS itself works "
+                                 "and only the company's zone fails: its DNS servers are "
+                                 "reached only from inside the company network (split DNS "
+                                 "over the company VPN), or they are down.  Check '%s' too.",
+                                 h, mode, first);
+        free(mode);
+    }
     free(h);
     f->advice_user = pp_xasprintf("If the company has a VPN, connect it and run the check "
                                   "again; otherwise check the spelling of %s.", first);
@@ -448,12 +459,19 @@ rule_dns_failed(struct ctx *c)
         else
             oi[no++] = idx[i];
     }
-    if (resolver > 0) {
-        dns_resolver(c, idx, n, false);
-        return;
-    }
     apple_ok = some_name_resolved(c, true);
     other_ok = some_name_resolved(c, false);
+    if (resolver > 0) {
+        /* Apple's names resolve and only names outside Apple time out or
+         * fail: the company's zone, not the resolver. */
+        for (i = 0; i < n && !apple_name(c->rep->results[idx[i]]->target->host); i++)
+            ;
+        if (i == n && apple_ok)
+            dns_company_names(c, idx, n, true, false);
+        else
+            dns_resolver(c, idx, n, false);
+        return;
+    }
     if (!apple_ok && !other_ok && na > 0 && no > 0) {
         dns_resolver(c, idx, n, true);
         return;
@@ -461,7 +479,7 @@ rule_dns_failed(struct ctx *c)
     if (na > 0)
         dns_apple_missing(c, ai, na, apple_ok || other_ok);
     if (no > 0)
-        dns_company_names(c, oi, no, apple_ok);
+        dns_company_names(c, oi, no, apple_ok, true);
 }
 
 static bool

@@ -516,6 +516,20 @@ test_dns_whose_names(void **state)
     assert_int_equal(w.d.status, PP_STATUS_FAILED);
     done(&w);
 
+    /* The company's names time out while Apple's resolve: its zone (split
+     * DNS over the VPN), not a dead resolver. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), 0, PP_ST_DNS_FAILED,
+           PP_RS_DNS_TIMEOUT);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "DNS_COMPANY_NAMES");
+    assert_non_null(f);
+    assert_non_null(strstr(f->detail, "dns-timeout"));
+    assert_non_null(strstr(f->detail, "VPN"));
+    assert_null(pp_diagnosis_find(&w.d, "DNS_FAILED"));
+    done(&w);
+
     /* Apple's names fail while the company's resolve: a blocklist. */
     setup_world(&w);
     courier(&w, PP_ST_DNS_FAILED, PP_RS_NXDOMAIN, PP_ST_DNS_FAILED);
