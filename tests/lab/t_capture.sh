@@ -154,7 +154,7 @@ if command -v tmux >/dev/null 2>&1; then
     fi
     $T send-keys -t cap Enter
     sleep 0.5
-    if $T capture-pane -p -t cap | grep -q 'SYN sent [0-9] times, no answer'; then
+    if $T capture-pane -p -t cap | grep -Eq 'SYN sent [0-9]+ times?, no answer'; then
         ok "dashboard: the details show the capture's evidence"
     else
         bad "dashboard: evidence in details"; $T capture-pane -p -t cap | sed 's/^/  | /'
