@@ -628,5 +628,5 @@ const struct pp_probe pp_probe_afp = {
     .ready = afp_ready,
     .io = afp_io,
     .timeout = afp_timeout,
-    .cleanup = pp_probe_free_data,
+    .cleanup = pp_check_free_data,
 };

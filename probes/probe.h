@@ -53,9 +53,6 @@ extern const struct pp_probe pp_probe_publicip;
  * and returns true when the chain is good and the probe may go on. */
 bool pp_tls_judge_check(struct pp_check *);
 
-/* A cleanup for probes whose state is one malloc'd block. */
-void pp_probe_free_data(struct pp_check *);
-
 /* Look a probe up by name; NULL if unknown. */
 const struct pp_probe *pp_probe_find(const char *name);
 /* NULL-terminated list of every probe. */

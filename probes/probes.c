@@ -1,11 +1,11 @@
-/* The probe registry: add a new probe's line here. */
+/* The probe registry: add a new probe's line here.  A leaf: it lists the
+ * probes and finds one by name, and calls nothing else. */
 #include "config.h"
 
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "probes/afp.h"
-#include "engine/engine.h"
 #include "probes/probe.h"
 #include "probes/smb.h"
 
@@ -24,13 +24,6 @@ const struct pp_probe *const pp_probes[] = {
     &pp_probe_afp,
     NULL
 };
-
-void
-pp_probe_free_data(struct pp_check *c)
-{
-    free(pp_check_data(c));
-    pp_check_set_data(c, NULL);
-}
 
 const struct pp_probe *
 pp_probe_find(const char *name)

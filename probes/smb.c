@@ -470,5 +470,5 @@ const struct pp_probe pp_probe_smb = {
     .ready = smb_ready,
     .io = smb_io,
     .timeout = smb_timeout,
-    .cleanup = pp_probe_free_data,
+    .cleanup = pp_check_free_data,
 };

@@ -192,5 +192,5 @@ const struct pp_probe pp_probe_time = {
     .ready = time_ready,
     .io = time_io,
     .timeout = time_timeout,
-    .cleanup = pp_probe_free_data,
+    .cleanup = pp_check_free_data,
 };

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "core/applenet.h"
 #include "plan/plan.h"
 #include "core/url.h"
 #include "core/util.h"

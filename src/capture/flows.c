@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "capture/flows.h"
-#include "plan/plan.h"
+#include "core/applenet.h"
 #include "core/util.h"
 
 #define FLOW_SLAB 1024          /* flows allocated at a time */

@@ -123,6 +123,7 @@ enum pp_trust {
 };
 
 struct pp_probe;
+struct pp_addr_space;
 
 /* One entry of the plan: what to check, before DNS. */
 struct pp_target {
@@ -137,7 +138,8 @@ struct pp_target {
     char *alpn;        /* comma-separated ALPN offer, or NULL */
     enum pp_trust trust;
     char *path;        /* URL path for HTTP-based probes, or NULL */
-    bool apple_space;  /* the name must resolve into Apple's addresses */
+    const struct pp_addr_space *space; /* the name must resolve into these
+                                        * addresses (core/applenet.h), or NULL */
     int hops;          /* redirects followed to get here (0: from the plan) */
     bool by_address;   /* a block of addresses: checks are named by address */
     char *note;        /* why this target is in the plan */
@@ -249,7 +251,6 @@ const struct pp_kv *pp_detail_get(const struct pp_result *, const char *key);
 enum pp_reason pp_problem_reason(const char *problem);
 void pp_result_summary(struct pp_result *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void pp_target_free(struct pp_target *);
 
 /* Free the results of a report (pp_report_free also frees its extra
  * targets). */

@@ -282,20 +282,6 @@ pp_result_summary(struct pp_result *r, const char *fmt, ...)
 }
 
 void
-pp_target_free(struct pp_target *t)
-{
-    if (t == NULL)
-        return;
-    free(t->host);
-    free(t->sni);
-    free(t->verify_name);
-    free(t->alpn);
-    free(t->path);
-    free(t->note);
-    free(t);
-}
-
-void
 pp_report_free_results(struct pp_report *rep)
 {
     size_t i;

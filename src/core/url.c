@@ -219,3 +219,21 @@ pp_url_free(struct pp_url *u)
     free(u->path);
     u->host = u->path = NULL;
 }
+
+char *
+pp_url_join(const char *scheme, const char *host, uint16_t port, const char *base_path,
+            const char *location)
+{
+    const char *dir = base_path != NULL ? base_path : "/";
+    bool v6 = pp_host_literal(host) == 6;
+    size_t n = strlen(dir);
+
+    if (strstr(location, "://") != NULL)
+        return pp_xstrdup(location);
+    while (n > 0 && dir[n - 1] != '/')
+        n--;
+    if (location[0] == '/')
+        n = 0;
+    return pp_xasprintf("%s://%s%s%s:%u%.*s%s", scheme, v6 ? "[" : "", host, v6 ? "]" : "",
+                        port, (int)n, dir, location);
+}

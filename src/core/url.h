@@ -21,6 +21,13 @@ struct pp_url {
 int pp_url_parse(const char *s, struct pp_url *u, char *err, size_t errlen);
 void pp_url_free(struct pp_url *u);
 
+/* A redirect's Location made absolute (a malloc'd string): as it is when
+ * it names a scheme ("://"); else on scheme://host:port, an absolute path
+ * ("/x") replacing base_path and a relative one ("x") its last segment
+ * (base_path NULL: "/").  An IPv6 literal host is bracketed. */
+char *pp_url_join(const char *scheme, const char *host, uint16_t port,
+                  const char *base_path, const char *location);
+
 /* host, host:port, [v6]:port or a bare IPv6 literal.  *port is 0 when
  * absent.  Returns 0, or -1 with err set. */
 int pp_hostport_parse(const char *s, char **host, uint16_t *port,

@@ -19,6 +19,7 @@
 
 #include <openssl/err.h>
 
+#include "core/applenet.h"
 #include "core/classify.h"
 #include "engine/dns.h"
 #include "engine/engine.h"
@@ -293,6 +294,13 @@ probe_events(struct pp_check *c)
     return ev;
 }
 void pp_check_set_data(struct pp_check *c, void *d) { c->probe_data = d; }
+
+void
+pp_check_free_data(struct pp_check *c)
+{
+    free(c->probe_data);
+    c->probe_data = NULL;
+}
 
 void
 pp_check_set(struct pp_check *c, enum pp_state s, enum pp_reason rs,
@@ -838,12 +846,13 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
         r->id = pp_xasprintf("%s:%u/%s/%zu%s", t->host, t->port, family_word(family), k + 1,
                              id_path(t));
     ts->nfound++;
-    if (t->apple_space && !pp_addr_in_apple((const struct sockaddr *)sa)) {
+    if (t->space != NULL && !t->space->contains((const struct sockaddr *)sa)) {
         /* A blocklist's sinkhole (0.0.0.0, ::), a private address, a
-         * hijack: nothing of Apple's to connect to there. */
+         * hijack: nothing of the owner's to connect to there. */
         set(r, PP_ST_UNEXPECTED, PP_RS_DNS_OUTSIDE_APPLE,
-            "%s resolves to %s, outside Apple's address space (17.0.0.0/8): a DNS blocklist, "
-            "filter or hijack answers for Apple", t->host, r->address);
+            "%s resolves to %s, outside %s's address space (%s): a DNS blocklist, "
+            "filter or hijack answers for %s", t->host, r->address, t->space->owner,
+            t->space->shown, t->space->owner);
         r->t_total = t_dns;
         add_result(e, r);
         return;
@@ -1001,9 +1010,10 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     struct pp_target *t;
     struct tstate *ts;
     struct pp_url u;
-    char *abs = NULL;
+    char *abs;
     const char *scheme = from->tls ? "https" : "http";
     size_t i;
+    int rc;
 
     if (from->hops >= MAX_HOPS) {
         snprintf(err, errlen, "more than %d redirects", MAX_HOPS);
@@ -1018,28 +1028,11 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
         return -1;
     }
     /* A relative Location stays on this server. */
-    if (strstr(location, "://") == NULL) {
-        const char *dir = from->path ? from->path : "/";
-        size_t n = strlen(dir);
-
-        while (n > 0 && dir[n - 1] != '/')
-            n--;
-        if (location[0] == '/')
-            abs = pp_xasprintf("%s://%s%s%s:%u%s", scheme,
-                               pp_host_literal(from->host) == 6 ? "[" : "", from->host,
-                               pp_host_literal(from->host) == 6 ? "]" : "", from->port,
-                               location);
-        else
-            abs = pp_xasprintf("%s://%s%s%s:%u%.*s%s", scheme,
-                               pp_host_literal(from->host) == 6 ? "[" : "", from->host,
-                               pp_host_literal(from->host) == 6 ? "]" : "", from->port,
-                               (int)n, dir, location);
-    }
-    if (pp_url_parse(abs ? abs : location, &u, err, errlen) < 0) {
-        free(abs);
-        return -1;
-    }
+    abs = pp_url_join(scheme, from->host, from->port, from->path, location);
+    rc = pp_url_parse(abs, &u, err, errlen);
     free(abs);
+    if (rc < 0)
+        return -1;
     if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0) {
         snprintf(err, errlen, "a redirect to a %s:// URL", u.scheme);
         pp_url_free(&u);

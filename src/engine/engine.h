@@ -81,6 +81,8 @@ void pp_check_set(struct pp_check *, enum pp_state, enum pp_reason,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void *pp_check_data(struct pp_check *);
 void pp_check_set_data(struct pp_check *, void *);
+/* A cleanup for probes whose state is one malloc'd block: frees it. */
+void pp_check_free_data(struct pp_check *);
 const struct pp_engine_opts *pp_check_opts(struct pp_check *);
 
 /* Application I/O over the check's connection, plain or TLS.

@@ -49,6 +49,20 @@ pp_target_new(enum pp_service sv, const char *host, uint16_t port,
     return t;
 }
 
+void
+pp_target_free(struct pp_target *t)
+{
+    if (t == NULL)
+        return;
+    free(t->host);
+    free(t->sni);
+    free(t->verify_name);
+    free(t->alpn);
+    free(t->path);
+    free(t->note);
+    free(t);
+}
+
 struct pp_target *
 pp_plan_add(struct pp_plan *p, struct pp_target *t)
 {

@@ -36,16 +36,13 @@ int pp_plan_add_publicip(struct pp_plan *, const char *arg, char *err, size_t er
 /* HOST:PORT (tcp), tcp://HOST:PORT, tls://HOST:PORT, http(s)://... */
 int pp_plan_add_free(struct pp_plan *, const char *arg, char *err, size_t errlen);
 
-/* Is this address in Apple's address space (profile.c's table)? */
-struct sockaddr;
-bool pp_addr_in_apple(const struct sockaddr *sa);
-/* Apple's address blocks one by one (for the capture filter); false past
- * the last. */
-bool pp_apple_space_entry(size_t i, int *family, const uint8_t **prefix, int *bits);
-
-/* Allocate a target with the common fields set. */
+/* Targets are made and freed here, whoever holds them (the plan, the
+ * audit's feed, the engine's redirects).  pp_target_new allocates one with
+ * the common fields set and the probe named (an unknown name is a bug:
+ * abort); pp_target_free frees one (NULL is fine). */
 struct pp_target *pp_target_new(enum pp_service, const char *host,
                                 uint16_t port, const char *probe,
                                 bool required);
+void pp_target_free(struct pp_target *);
 
 #endif

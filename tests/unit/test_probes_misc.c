@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "core/applenet.h"
 #include "plan/plan.h"
 
 /* Not in a header: exported by probes/sus.c and probes/mdm.c for tests. */
