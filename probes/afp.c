@@ -11,7 +11,7 @@
 
 #include "probes/afp.h"
 #include "core/cursor.h"
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/probe.h"
 #include "probes/reply.h"
 #include "core/util.h"

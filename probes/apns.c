@@ -17,9 +17,10 @@
 #include <nghttp2/nghttp2.h>
 #endif
 
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/probe.h"
 #include "core/util.h"
+#include "probes/details.h"
 
 /* A syntactically valid device token that belongs to nobody. */
 #define APNS_PATH "/3/device/0000000000000000000000000000000000000000000000000000000000000000"
@@ -153,7 +154,7 @@ judge(struct pp_check *c, struct apns *a)
     if (a->body_len > 0 && (doc = json_loadb(a->body, a->body_len, 0, &jerr)) != NULL)
         reason = json_string_value(json_object_get(doc, "reason"));
     if (a->status > 0)
-        pp_detail_int(r, "http_status", a->status);
+        pp_detail_int(r, PP_DETAIL_HTTP_STATUS, a->status);
     if (reason != NULL)
         pp_detail_str(r, "apns_reason", reason);
     if (a->status > 0 && reason != NULL) {

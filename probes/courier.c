@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "engine/check.h"
 #include "engine/engine.h"
 #include "probes/probe.h"
 

@@ -7,6 +7,7 @@
 
 #include "probes/httpx.h"
 #include "core/util.h"
+#include "probes/details.h"
 
 /* Stop reading an endless body here (bytes); memory stays at body_keep. */
 #define HTTPX_MAX_READ (64LL * 1024 * 1024)
@@ -45,7 +46,7 @@ pp_httpx_details(struct pp_check *c, const struct pp_http_resp *h)
 
     if (h->status == 0)
         return;
-    pp_detail_int(r, "http_status", h->status);
+    pp_detail_int(r, PP_DETAIL_HTTP_STATUS, h->status);
     if (h->server)
         pp_detail_str(r, "server", h->server);
     if (h->content_type)

@@ -6,7 +6,7 @@
 #ifndef PP_HTTPX_H
 #define PP_HTTPX_H
 
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "engine/http.h"
 #include "probes/probe.h"
 

@@ -15,6 +15,7 @@
 
 #include "probes/httpx.h"
 #include "core/util.h"
+#include "probes/details.h"
 
 /* Jamf Pro's documented health codes.  One row each: a new code is a row. */
 static const struct {
@@ -76,7 +77,7 @@ mdm_judge(struct pp_check *c, struct pp_http_resp *h)
     }
     pp_detail_bool(r, "jamf", true);
     if (json_array_size(doc) == 0) {
-        pp_detail_str(r, "health", "healthy");
+        pp_detail_str(r, PP_DETAIL_HEALTH, "healthy");
         pp_result_summary(r, "Jamf Pro healthy");
         pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
                      "Jamf Pro's health check says the web app runs without error");
@@ -87,7 +88,7 @@ mdm_judge(struct pp_check *c, struct pp_http_resp *h)
     desc = json_string_value(json_object_get(first, "description"));
     if (json_is_integer(json_object_get(first, "healthCode")))
         code = json_integer_value(json_object_get(first, "healthCode"));
-    pp_detail_str(r, "health", desc ? desc : "unknown");
+    pp_detail_str(r, PP_DETAIL_HEALTH, desc ? desc : "unknown");
     if (code >= 0)
         pp_detail_int(r, "health_code", (long long)code);
     pp_result_summary(r, "Jamf Pro: %s", desc ? desc : "unknown error");

@@ -10,6 +10,7 @@
 
 #include "probes/httpx.h"
 #include "core/url.h"
+#include "probes/details.h"
 
 static void
 publicip_judge(struct pp_check *c, struct pp_http_resp *h)
@@ -36,7 +37,7 @@ publicip_judge(struct pp_check *c, struct pp_http_resp *h)
                      "the address service answered something that is not an address");
         return;
     }
-    pp_detail_str(r, "public_address", addr);
+    pp_detail_str(r, PP_DETAIL_PUBLIC_ADDRESS, addr);
     pp_result_summary(r, "public address %s", addr);
     pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK, "this network's public address is %s", addr);
 }

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/probe.h"
 
 /* How a protocol names its exchange in the messages below. */

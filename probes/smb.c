@@ -10,7 +10,7 @@
 #include <openssl/rand.h>
 
 #include "core/cursor.h"
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/probe.h"
 #include "probes/reply.h"
 #include "probes/smb.h"

@@ -1,7 +1,7 @@
 /* tcp: the port accepts a connection.  The engine did all the work. */
 #include "config.h"
 
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/probe.h"
 
 static enum pp_probe_rc

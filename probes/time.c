@@ -12,10 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/ntp.h"
 #include "probes/probe.h"
 #include "core/util.h"
+#include "probes/details.h"
 
 #define NTP_EPOCH_OFFSET 2208988800.0  /* 1900-01-01 to 1970-01-01 */
 
@@ -161,7 +162,7 @@ time_io(struct pp_check *c, short revents)
         pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "%s", err);
         return PP_PROBE_DONE;
     }
-    pp_detail_num(r, "offset_s", info.offset_s);
+    pp_detail_num(r, PP_DETAIL_OFFSET_S, info.offset_s);
     pp_detail_num(r, "delay_s", info.delay_s);
     pp_detail_int(r, "stratum", info.stratum);
     pp_detail_str(r, "refid", info.refid);

@@ -3,7 +3,7 @@
 
 #include <time.h>
 
-#include "engine/engine.h"
+#include "engine/check.h"
 #include "probes/probe.h"
 #include "engine/tlscore.h"
 

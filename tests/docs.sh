@@ -39,6 +39,9 @@ for text in sources("ui/*.c", "src/*/*.c", "probes/*.c"):
     fields.update(re.findall(r'\b(?:opt_str|ms|jaddr|jsecs)\(\s*&?\w+,\s*"([a-z0-9_]+)"', text))
     fields.update(re.findall(r'pp_detail_(?:str|int|bool|num)\(\s*[\w>-]+,\s*"([a-z0-9_]+)"',
                              text))
+for text in sources("probes/details.h"):
+    # the detail keys other rooms read, named constants
+    fields.update(re.findall(r'#define PP_DETAIL_\w+ "([a-z0-9_]+)"', text))
 names["JSON field"] = fields
 metrics = set()
 for text in sources("ui/report_prom.c", "src/app/agent.c"):

@@ -17,6 +17,7 @@
 #include "diagnose/diagnose.h"
 #include "probes/probe.h"
 #include "ui/report.h"
+#include "probes/details.h"
 
 /* A label value as the format wants it: \\, \" and \n escaped. */
 static void
@@ -161,7 +162,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     }
     head(f, "probe_http_status_code", "gauge", "The HTTP status of the answer.");
     for (i = 0; i < rep->n; i++) {
-        const struct pp_kv *kv = pp_detail_get(rep->results[i], "http_status");
+        const struct pp_kv *kv = pp_detail_get(rep->results[i], PP_DETAIL_HTTP_STATUS);
         if (!pp_result_counted(rep->results[i]) || kv == NULL || kv->type != PP_KV_INT)
             continue;
         fputs("probe_http_status_code{", f);

@@ -36,8 +36,9 @@
 #include "core/redact.h"
 #include "core/url.h"
 #include "ui/report.h"
-#include "engine/tlscore.h"
+#include "engine/tlsctx.h"
 #include "core/util.h"
+#include "probes/details.h"
 
 enum {
     OPT_RESOLVER = 256,
@@ -560,7 +561,7 @@ redactions(const struct pp_report *rep, const struct pp_context *cx)
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
         enum pp_service sv = r->target->service;
-        const struct pp_kv *pub = pp_detail_get(r, "public_address");
+        const struct pp_kv *pub = pp_detail_get(r, PP_DETAIL_PUBLIC_ADDRESS);
         if (pub != NULL)
             pp_redact_add_unique(rd, "public-addr", pub->s);
         if (r->icmp_from[0])

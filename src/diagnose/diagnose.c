@@ -12,6 +12,7 @@
 #include "core/url.h"
 #include "diagnose/diagnose.h"
 #include "core/util.h"
+#include "probes/details.h"
 
 /* A growing string, for details and check lists. */
 struct sbuf {
@@ -530,7 +531,7 @@ rule_clock(struct ctx *c)
 
     if (n == 0)
         return;
-    off = pp_detail_get(c->rep->results[idx[0]], "offset_s");
+    off = pp_detail_get(c->rep->results[idx[0]], PP_DETAIL_OFFSET_S);
     f = emit(c, "CLOCK_SKEW", PP_SEV_CRITICAL);
     f->title = pp_xstrdup("This device's clock is wrong: secure connections fail");
     f->detail = pp_xasprintf("The time server says this clock is off by %.0f seconds.  "
@@ -1044,7 +1045,7 @@ rule_mdm(struct ctx *c)
     for (i = 0; i < n; i++) {
         r = c->rep->results[idx[i]];
         if (r->reason == PP_RS_MDM_UNHEALTHY) {
-            health = pp_detail_get(r, "health");
+            health = pp_detail_get(r, PP_DETAIL_HEALTH);
             f = emit(c, "MDM_UNHEALTHY", PP_SEV_CRITICAL);
             f->title = pp_xasprintf("The MDM server answers but is not healthy (%s)",
                                     health ? health->s : "unknown");

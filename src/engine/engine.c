@@ -22,6 +22,7 @@
 #include "core/applenet.h"
 #include "core/classify.h"
 #include "engine/dns.h"
+#include "engine/check.h"
 #include "engine/engine.h"
 #include "core/loop.h"
 #include "core/netx.h"

@@ -1,7 +1,14 @@
 /*
- * The engine: runs a plan concurrently in one poll() loop.  DNS for every
- * name, one check per address found, a concurrency cap that also respects
- * RLIMIT_NOFILE, a deadline per check and one for the whole run.
+ * The engine's runner interface: runs a plan concurrently in one poll()
+ * loop.  DNS for every name, one check per address found, a concurrency
+ * cap that also respects RLIMIT_NOFILE, a deadline per check and one for
+ * the whole run.  What a probe may call is in engine/check.h.
+ *
+ * Room: the engine owns the loop's checks, DNS (dns.c), TLS handshakes
+ * and chain judgement (tlscore.c) and HTTP parsing (http.c).  It may call
+ * core/ and the probes through their struct of callbacks; it names no
+ * service (a target carries its own rules) and prints nothing (progress
+ * goes through a callback).
  */
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
@@ -10,8 +17,6 @@
 #include <sys/socket.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include <openssl/ssl.h>
 
 #include "plan/plan.h"
 #include "core/pushprobe.h"
@@ -69,39 +74,5 @@ void pp_engine_finish(struct pp_engine *, struct pp_report *rep);
 int pp_engine_run(const struct pp_plan *, const struct pp_engine_opts *,
                   struct pp_report *rep, char *err, size_t errlen);
 void pp_report_free(struct pp_report *);
-
-/* For probes: the check in hand. */
-struct pp_check;
-struct pp_result *pp_check_result(struct pp_check *);
-SSL *pp_check_ssl(struct pp_check *);
-int pp_check_fd(struct pp_check *);
-struct pp_tls_ctx *pp_check_tls_ctx(struct pp_check *);
-void pp_check_want(struct pp_check *, short events);
-void pp_check_set(struct pp_check *, enum pp_state, enum pp_reason,
-                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void *pp_check_data(struct pp_check *);
-void pp_check_set_data(struct pp_check *, void *);
-/* A cleanup for probes whose state is one malloc'd block: frees it. */
-void pp_check_free_data(struct pp_check *);
-const struct pp_engine_opts *pp_check_opts(struct pp_check *);
-
-/* Application I/O over the check's connection, plain or TLS.
- * pp_check_send queues bytes; the engine writes them as the socket allows.
- * pp_check_recv returns the bytes read (> 0), 0 at the end of the stream,
- * PP_RECV_AGAIN when nothing is there yet (the probe returns MORE and is
- * called again on POLLIN), or PP_RECV_ERROR (errno set; ECONNRESET for a
- * reset). */
-#define PP_RECV_AGAIN (-1)
-#define PP_RECV_ERROR (-2)
-void pp_check_send(struct pp_check *, const void *buf, size_t len);
-ssize_t pp_check_recv(struct pp_check *, void *buf, size_t len);
-/* Follow an HTTP redirect: check the Location (absolute or relative to
- * the check's URL) as a check of its own, after this one.  Returns 0, or
- * -1 with a sentence in err (too many hops, not http(s), malformed). */
-int pp_check_follow(struct pp_check *, const char *location, char *err, size_t errlen);
-/* Move the check's deadline to ms milliseconds from now (a hold test). */
-void pp_check_extend(struct pp_check *, double ms);
-/* Milliseconds since the probe's phase began. */
-double pp_check_elapsed(struct pp_check *);
 
 #endif

@@ -20,15 +20,7 @@
 #include "core/classify.h"
 #include "core/pushprobe.h"
 
-struct pp_tls_ctx;
-
-/* ca_file: extra roots trusted besides the system store (may be NULL).
- * apple_ca: replaces the compiled-in Apple roots (may be NULL).
- * Returns NULL with a sentence in err when a file is unreadable or holds
- * no certificate. */
-struct pp_tls_ctx *pp_tls_ctx_new(const char *ca_file, const char *apple_ca,
-                                  char *err, size_t errlen);
-void pp_tls_ctx_free(struct pp_tls_ctx *);
+#include "engine/tlsctx.h"
 
 /* Start a client handshake on a connected fd.  info->client_cert_requested
  * is set during the handshake when the server asks for a certificate. */

@@ -1,0 +1,20 @@
+/*
+ * The roots a run trusts, as the application makes them (tlscore.c has the
+ * rest): no OpenSSL type, so main and the agent need not see OpenSSL.
+ */
+#ifndef PP_TLSCTX_H
+#define PP_TLSCTX_H
+
+#include <stddef.h>
+
+struct pp_tls_ctx;
+
+/* ca_file: extra roots trusted besides the system store (may be NULL).
+ * apple_ca: replaces the compiled-in Apple roots (may be NULL).
+ * Returns NULL with a sentence in err when a file is unreadable or holds
+ * no certificate. */
+struct pp_tls_ctx *pp_tls_ctx_new(const char *ca_file, const char *apple_ca,
+                                  char *err, size_t errlen);
+void pp_tls_ctx_free(struct pp_tls_ctx *);
+
+#endif
