@@ -26,11 +26,13 @@ for roff, text in (("\\-", "-"), ("\\&", ""), ("\\fB", ""), ("\\fI", ""), ("\\fR
 
 names = {}   # kind -> set of names
 
-main = read("src/app/main.c")
-opts = main[main.index("longopts[]"):]
-opts = opts[:opts.index("};")]
-names["flag"] = {"--" + m for m in re.findall(r'\{"([a-z0-9-]+)",', opts)}
-names["configuration key"] = set(re.findall(r'(?m)^\s*\{"([a-z0-9-]+)", "', read("src/app/ppconfig.c")))
+# Flags and configuration keys: the settings table, one row a setting.
+table = read("src/app/settings.c")
+table = table[table.index("pp_settings[] = {"):]
+table = table[:table.index("\n};")]
+names["flag"] = {"--" + m for m in re.findall(r'\.name = "([a-z0-9-]+)"', table)}
+names["flag"].update("-" + m for m in re.findall(r"\.flag = '([A-Za-z0-9])'", table))
+names["configuration key"] = set(re.findall(r'\.key = "([a-z0-9-]+)"', table))
 names["finding code"] = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', read("src/diagnose/diagnose.c")))
 fields = set()
 for text in sources("ui/*.c", "src/*/*.c", "probes/*.c"):

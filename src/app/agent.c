@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app/agent.h"
+#include "app/run.h"
 #include "core/util.h"
 
 #include <netinet/in.h>
@@ -137,25 +138,6 @@ on_signal(int sig)
     stopping = 1;
 }
 
-static char *
-render(const struct pp_report *rep, bool prom, size_t *len)
-{
-    char *buf = NULL;
-    FILE *m = open_memstream(&buf, len);
-
-    if (m == NULL)
-        return NULL;
-    if (prom)
-        pp_report_prometheus(m, rep);
-    else
-        pp_report_json(m, rep);
-    if (fclose(m) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 static void start_cycle(void *arg);
 
 /* The engine's done(): take the report,
@@ -171,15 +153,9 @@ finish_cycle(void *arg)
 
     pp_engine_finish(a->engine, &rep);
     a->engine = NULL;
-    if (a->ao->capture != NULL) {
-        pp_capture_settle(a->ao->capture, false);
-        pp_capture_learn_report(a->ao->capture, &rep);
-        rep.capture = a->ao->capture;
-    }
-    pp_diagnose(&rep, &diag);
-    rep.diag = &diag;
+    pp_run_conclude(&rep, a->ao->capture, false, &diag);
     a->runs++;
-    m = render(&rep, true, &ml);
+    m = pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml);
     if (m != NULL) {
         /* The agent's own counter, after the run's metrics. */
         char line[160];
@@ -190,7 +166,7 @@ finish_cycle(void *arg)
         memcpy(m + ml, line, (size_t)n + 1);
         ml += (size_t)n;
     }
-    j = render(&rep, false, &jl);
+    j = pp_report_render(&rep, PP_FMT_JSON, false, &jl);
     if (m != NULL && j != NULL) {
         blob_unref(a->metrics);
         blob_unref(a->json);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/live.h"
+#include "app/run.h"
 #include "core/util.h"
 
 void
@@ -397,9 +398,6 @@ finish_cycle(void *arg)
         pp_report_free(&l->last);
     }
     l->last = rep;
-    l->last.capture = l->o->capture;
-    if (l->o->capture != NULL)
-        pp_capture_learn_report(l->o->capture, &l->last);
     l->lastbyid = pp_xrealloc(l->lastbyid, rep.n + 1, sizeof(*l->lastbyid));
     l->nlastbyid = 0;
     for (i = 0; i < rep.n; i++)
@@ -407,8 +405,7 @@ finish_cycle(void *arg)
             l->lastbyid[l->nlastbyid++] = rep.results[i];
     if (l->nlastbyid > 1)
         qsort(l->lastbyid, l->nlastbyid, sizeof(*l->lastbyid), cmp_result_id);
-    pp_diagnose(&l->last, &l->diag);
-    l->last.diag = &l->diag;
+    pp_run_conclude(&l->last, l->o->capture, false, &l->diag);
     l->last.context = l->have_cx ? l->cx : NULL;
     l->have_last = true;
     l->runs++;
@@ -421,7 +418,7 @@ finish_cycle(void *arg)
 /* --sniff-only: no checks; every interval the capture alone is diagnosed,
  * for the findings and the push badge. */
 static void
-watch_cycle(struct live *l)
+watch_cycle(struct live *l, bool end)
 {
     if (l->o->capture == NULL)
         return;
@@ -430,10 +427,7 @@ watch_cycle(struct live *l)
         pp_report_free(&l->last);
     }
     memset(&l->last, 0, sizeof(l->last));
-    l->last.capture = l->o->capture;
-    pp_capture_settle(l->o->capture, false);
-    pp_diagnose(&l->last, &l->diag);
-    l->last.diag = &l->diag;
+    pp_run_conclude(&l->last, l->o->capture, end, &l->diag);
     l->last.context = l->have_cx ? l->cx : NULL;
     pp_rfc3339(time(NULL), l->last.started_at, sizeof(l->last.started_at));
     l->last.ended_at = (int64_t)time(NULL);
@@ -455,7 +449,7 @@ start_cycle(void *arg)
     if (l->engine != NULL || l->quit)
         return;
     if (l->o->plan->n == 0) {
-        watch_cycle(l);
+        watch_cycle(l, false);
         return;
     }
     l->next_run = 0;
@@ -634,9 +628,10 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     pp_tui_close(l->tui);
     if (o->capture != NULL) {
         pp_capture_detach(o->capture);
-        pp_capture_settle(o->capture, true);
         if (o->plan->n == 0)
-            watch_cycle(l);   /* the report printed on quit: the capture to the end */
+            watch_cycle(l, true);   /* the report printed on quit: the capture to the end */
+        else
+            pp_capture_settle(o->capture, true);
     }
     restore_signals();
     if (l->engine != NULL) {

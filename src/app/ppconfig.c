@@ -32,6 +32,7 @@
 #include <ini.h>
 
 #include "app/ppconfig.h"
+#include "app/settings.h"
 #include "core/util.h"
 
 #ifndef PP_CONFIG_SYSTEM
@@ -43,38 +44,6 @@
 /* User text shown in messages is cut to this many bytes. */
 #define SHOW_MAX 48
 
-const struct pp_config_key pp_config_keys[] = {
-    {"mdm", "your MDM server, an https URL or host name (as --mdm)", false},
-    {"sus", "a Software Update Server, an http(s) URL or host name (as --sus)", false},
-    {"dp", "a distribution point, an http or https URL (as --dp)", true},
-    {"smb", "an SMB file share: host, host:port or smb:// URL (as --smb)", true},
-    {"afp", "an AFP file share: host, host:port or afp:// URL (as --afp)", true},
-    {"target", "another target: HOST:PORT, [IPv6]:PORT, tcp://, tls:// or http(s):// URL",
-     true},
-    {"timeout", "deadline per check in seconds (as --timeout)", false},
-    {"run-timeout", "deadline for the whole run in seconds (as --run-timeout)", false},
-    {"parallel", "checks at once at most (as --parallel)", false},
-    {"resolver", "DNS server to ask instead of the system's, IP[:PORT] (as --resolver)",
-     false},
-    {"ca-file", "PEM file of roots to trust as well, your company's CA (as --ca-file)",
-     false},
-    {"apple-ca", "PEM file of the roots Apple hosts must chain to (as --apple-ca)", false},
-    {"profile", "built-in profile: apple or none (as --profile)", false},
-    {"ipv4", "yes: check IPv4 only (as -4)", false},
-    {"ipv6", "yes: check IPv6 only (as -6)", false},
-    {"hold", "keep courier connections idle this many seconds: do they last? (as --hold)",
-     false},
-    {"color", "colour the text report: auto, always or never (as --color)", false},
-    {"public-ip", "a service that answers this network's public address (as --public-ip)",
-     false},
-    {"sniff", "capture on this interface beside the checks (as --sniff)", false},
-    {"filter", "the capture's BPF filter instead of the default (as --filter)", false},
-    {"user", "the user to run as once the capture is open (as -Z)", false},
-    {"flows-max", "flows the capture's table keeps at most (as --flows-max)", false},
-    {NULL, NULL, false},
-};
-
-#define NKEYS (sizeof(pp_config_keys) / sizeof(pp_config_keys[0]) - 1)
 
 struct loader {
     const char *name;    /* the file's name, for messages */
@@ -86,7 +55,7 @@ struct loader {
     void *ctx;
     char *err;
     size_t errlen;
-    int first[NKEYS];    /* the line each key was first given on, or 0 */
+    int *first;          /* by settings row: the line its key was first given on, or 0 */
 };
 
 static void
@@ -277,6 +246,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 {
     struct loader *ld = user;
     char why[512] = "", shown[SHOW_MAX + 4];
+    const struct pp_setting *row;
     size_t k;
 
     if (ld->failed)
@@ -289,20 +259,19 @@ handler(void *user, const char *section, const char *name, const char *value)
         fail(ld, "unknown section '[%s]'", shown);
         return 0;
     }
-    for (k = 0; k < NKEYS; k++)
-        if (strcmp(name, pp_config_keys[k].key) == 0)
-            break;
-    if (k == NKEYS) {
+    row = pp_setting_by_key(name);
+    if (row == NULL) {
         show(shown, sizeof(shown), name, strlen(name));
         fail(ld, "unknown key '%s'", shown);
         return 0;
     }
-    name = pp_config_keys[k].key;
+    k = (size_t)(row - pp_settings);
+    name = row->key;
     if (value == NULL || value[0] == '\0') {
         fail(ld, "key '%s': empty value", name);
         return 0;
     }
-    if (ld->first[k] != 0 && !pp_config_keys[k].repeatable) {
+    if (ld->first[k] != 0 && !row->repeatable) {
         fail(ld, "key '%s' given twice (first on line %d)", name, ld->first[k]);
         return 0;
     }
@@ -334,7 +303,9 @@ pp_config_load_buffer(const char *name, const char *data, size_t len,
     ld.ctx = ctx;
     ld.err = err;
     ld.errlen = errlen;
+    ld.first = pp_xcalloc(pp_settings_count, sizeof(*ld.first));
     rc = ini_parse_stream(reader, &ld, handler, &ld);
+    free(ld.first);
     if (ld.failed)
         return -1;
     if (rc > 0) {

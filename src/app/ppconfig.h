@@ -1,8 +1,9 @@
 /*
  * The configuration file: INI, read with inih.  Settings sit at the top or
- * under [pushprobe]; each key is a long option's name ("mdm", "timeout")
- * and its value what that option takes.  This reader checks the file's
- * form and the key names; the apply callback checks and keeps the values.
+ * under [pushprobe]; the keys are those of the settings table
+ * (app/settings.h: a long option's name, "mdm", "timeout") and a value is
+ * what that option takes.  This reader checks the file's form and the key
+ * names; the apply callback checks and keeps the values.
  *
  * (The file is ppconfig.h because autoconf's generated header is config.h.)
  */
@@ -31,14 +32,6 @@ int pp_config_load_string(const char *name, const char *text, pp_config_apply ap
 /* The same over len bytes that may hold NUL bytes (an error). */
 int pp_config_load_buffer(const char *name, const char *data, size_t len,
                           pp_config_apply apply, void *ctx, char *err, size_t errlen);
-
-/* Which keys exist: NULL-terminated; each with a one-line help. */
-struct pp_config_key {
-    const char *key;
-    const char *help;
-    bool repeatable;
-};
-extern const struct pp_config_key pp_config_keys[];
 
 /* The default paths in the order read: /etc/pushprobe.conf, then
  * $XDG_CONFIG_HOME/pushprobe/pushprobe.conf (or ~/.config/...). Writes up to n

@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct pp_jsonw;
 
 struct pp_proxy {
     char *name;     /* "https_proxy", "system_pac_url", ... */
@@ -45,12 +44,7 @@ void pp_context_collect(struct pp_context *c);
 /* Free everything and clear *c; safe on a cleared or freed context. */
 void pp_context_free(struct pp_context *c);
 
-/* One JSON object: hostname, os, default_route {interface, gateway},
- * default_route6 (both null when there is none), dns_servers [],
- * vpn_interfaces [], proxies {name: value}, local_addresses []. */
-void pp_context_json(const struct pp_context *c, struct pp_jsonw *w);
-/* A few lines indented by two spaces ("  Host: ...", "  Route: ..."). */
-void pp_context_text(const struct pp_context *c, FILE *f);
+/* Its report sections (JSON and text) are ui/'s: ui/report_context.c. */
 
 /*
  * Pure parsers.  Each returns 0 when it found something and -1 when not,

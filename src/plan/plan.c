@@ -68,6 +68,11 @@ pp_plan_add(struct pp_plan *p, struct pp_target *t)
 {
     size_t i;
 
+    if (p == NULL) {
+        /* A builder only checking what the user typed. */
+        pp_target_free(t);
+        return NULL;
+    }
     for (i = 0; i < p->n; i++) {
         struct pp_target *o = p->t[i];
         if (o->port == t->port && o->probe == t->probe && o->tls == t->tls &&
@@ -290,4 +295,26 @@ pp_plan_add_free(struct pp_plan *p, const char *arg, char *err, size_t errlen)
     }
     pp_url_free(&u);
     return rc;
+}
+
+int
+pp_plan_add_user(struct pp_plan *p, const char *kind, const char *arg, char *err,
+                 size_t errlen)
+{
+    static const struct {
+        const char *kind;
+        int (*add)(struct pp_plan *, const char *, char *, size_t);
+    } kinds[] = {
+        {"mdm", pp_plan_add_mdm},   {"sus", pp_plan_add_sus},
+        {"dp", pp_plan_add_dp},     {"smb", pp_plan_add_smb},
+        {"afp", pp_plan_add_afp},   {"public-ip", pp_plan_add_publicip},
+        {"target", pp_plan_add_free},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return kinds[i].add(p, arg, err, errlen);
+    snprintf(err, errlen, "no system of the kind '%s'", kind);
+    return -1;
 }

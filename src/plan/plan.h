@@ -19,7 +19,8 @@ struct pp_plan {
 void pp_plan_init(struct pp_plan *);
 void pp_plan_free(struct pp_plan *);
 /* Takes ownership; drops (and frees) an exact duplicate of host, port and
- * probe.  Returns the target kept. */
+ * probe.  Returns the target kept.  p NULL: frees the target (a builder
+ * called only to check its argument); returns NULL. */
 struct pp_target *pp_plan_add(struct pp_plan *, struct pp_target *);
 
 /* The built-in profile by name ("apple").  Returns -1 if unknown. */
@@ -35,6 +36,11 @@ int pp_plan_add_afp(struct pp_plan *, const char *arg, char *err, size_t errlen)
 int pp_plan_add_publicip(struct pp_plan *, const char *arg, char *err, size_t errlen);
 /* HOST:PORT (tcp), tcp://HOST:PORT, tls://HOST:PORT, http(s)://... */
 int pp_plan_add_free(struct pp_plan *, const char *arg, char *err, size_t errlen);
+/* The builder of a setting by its key: "mdm", "sus", "dp", "smb", "afp",
+ * "public-ip" or "target" (pp_plan_add_free).  With p NULL, every builder
+ * only checks arg: 0, or -1 with the sentence it would give. */
+int pp_plan_add_user(struct pp_plan *, const char *kind, const char *arg, char *err,
+                     size_t errlen);
 
 /* Targets are made and freed here, whoever holds them (the plan, the
  * audit's feed, the engine's redirects).  pp_target_new allocates one with

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/ppconfig.h"
+#include "app/settings.h"
 
 #define NAME "fuzz.conf"
 
@@ -27,12 +28,10 @@ static int
 apply(void *ctx, const char *key, const char *value, char *err, size_t errlen)
 {
     struct seen *s = ctx;
-    size_t i, n;
+    const struct pp_setting *row = pp_setting_by_key(key);
+    size_t n;
 
-    for (i = 0; pp_config_keys[i].key != NULL; i++)
-        if (strcmp(key, pp_config_keys[i].key) == 0)
-            break;
-    if (pp_config_keys[i].key == NULL || key != pp_config_keys[i].key)
+    if (row == NULL || key != row->key)
         abort();
     n = strlen(value);
     if (n == 0 || isspace((unsigned char)value[0]) || isspace((unsigned char)value[n - 1]))

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "diagnose/context.h"
+#include "ui/report.h"
 #include "ui/jsonw.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "diagnose/context.h"
+#include "ui/report.h"
 #include "ui/jsonw.h"
 
 /* ---------------------------------------------------------- helpers */

@@ -1,0 +1,371 @@
+/*
+ * The runners of the modes (run.h): main sets the run up and hands over
+ * to one of these; each returns the exit status and leaves the cleaning
+ * up to main.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/agent.h"
+#include "app/live.h"
+#include "app/output.h"
+#include "app/run.h"
+#include "capture/capture.h"
+#include "capture/flows.h"
+#include "core/loop.h"
+#include "core/redact.h"
+#include "core/util.h"
+#include "engine/engine.h"
+#include "probes/probe.h"
+#include "ui/report.h"
+
+/* ------------------------------------------------------------ --list */
+
+int
+pp_mode_list(struct pp_app *app)
+{
+    const struct pp_plan *p = &app->plan;
+    const struct pp_feed *feed = app->st.o.feed;
+    size_t i;
+
+    for (i = 0; i < p->n; i++) {
+        const struct pp_target *t = p->t[i];
+        printf("%-16s %-34s %5u %-7s %-8s %s\n", pp_service_name(t->service), t->host,
+               t->port, t->probe->name, t->required ? "required" : "optional",
+               t->note ? t->note : "");
+    }
+    if (feed != NULL && feed->total > 0)
+        printf("and %llu checks of addresses and blocks\n", (unsigned long long)feed->total);
+    return PP_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ --serve */
+
+int
+pp_mode_agent(struct pp_app *app)
+{
+    struct pp_settings *st = &app->st;
+    char err[600];
+    int rc;
+
+    if (st->agent.interval_s <= 0)
+        st->agent.interval_s = 60;
+    st->agent.capture = app->cap;
+    rc = pp_agent_run(&st->agent, &app->plan, &st->o, err, sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "pushprobe: %s\n", err);
+    return rc < 0 ? PP_EXIT_USAGE : PP_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ the report */
+
+/* Write a concluded run out (the report, or the Nagios line), save it
+ * when asked, and say how it went. */
+static int
+report_out(struct pp_app *app, const struct pp_report *rep, const struct pp_diagnosis *diag)
+{
+    const struct pp_settings *st = &app->st;
+    struct pp_redact *rd = NULL;
+    char *out, msg[300];
+    int rc = PP_EXIT_OK;
+
+    if (st->redact)
+        rd = pp_app_redactions(rep, app->cx);
+    if (st->nagios) {
+        rc = pp_app_nagios(rep, diag, st->warn_ms, st->crit_ms);
+    } else if (rd == NULL) {
+        /* Straight out: a capture's report can be large. */
+        pp_report_write(stdout, rep, st->format, app->color);
+    } else {
+        out = pp_app_render(rep, st->format, app->color, rd);
+        fputs(out, stdout);
+        free(out);
+    }
+    pp_redact_free(rd);
+    if (st->save != NULL && pp_app_save(rep, app, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "pushprobe: %s\n", msg);
+        exit(PP_EXIT_INTERNAL);
+    }
+    if (!st->nagios)
+        rc = pp_app_exit_status(rep);
+    return pp_app_flush(rc);
+}
+
+/* This machine, for the report; the DNS server in use is the one asked
+ * for with --resolver. */
+static void
+collect_context(struct pp_context *cx, const char *resolver)
+{
+    size_t k;
+
+    pp_context_collect(cx);
+    if (resolver == NULL)
+        return;
+    for (k = 0; k < cx->ndns; k++)
+        free(cx->dns_servers[k]);
+    cx->dns_servers = pp_xrealloc(cx->dns_servers, 1, sizeof(*cx->dns_servers));
+    cx->dns_servers[0] = pp_xstrdup(resolver);
+    cx->ndns = 1;
+}
+
+/* Conclude the run, describe this machine (not for a saved capture: it
+ * comes from another machine) and write the report. */
+static int
+conclude_and_report(struct pp_app *app, struct pp_report *rep)
+{
+    struct pp_diagnosis diag;
+    struct pp_context cx;
+    int rc;
+
+    memset(&cx, 0, sizeof(cx));
+    pp_run_conclude(rep, app->cap, true, &diag);
+    if (app->st.read_file == NULL) {
+        collect_context(&cx, app->st.resolver);
+        rep->context = &cx;
+    }
+    app->cx = &cx;
+    rc = report_out(app, rep, &diag);
+    app->cx = NULL;
+    pp_context_free(&cx);
+    pp_diagnosis_free(&diag);
+    pp_report_free(rep);
+    return rc;
+}
+
+int
+pp_mode_once(struct pp_app *app)
+{
+    struct pp_report rep;
+    char err[600];
+
+    if (pp_engine_run(&app->plan, &app->st.o, &rep, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pushprobe: %s\n", err);
+        return PP_EXIT_INTERNAL;
+    }
+    return conclude_and_report(app, &rep);
+}
+
+/* ------------------------------------------------------------ the dashboard */
+
+int
+pp_mode_dashboard(struct pp_app *app)
+{
+    struct pp_settings *st = &app->st;
+    struct pp_live_opts lo;
+    struct pp_plan none;
+    struct pp_report rep;
+    struct pp_diagnosis diag;
+    struct pp_context cx;
+    char err[600], msg[300];
+    int rc;
+
+    pp_plan_init(&none);
+    memset(&lo, 0, sizeof(lo));
+    lo.plan = st->sniff_only ? &none : &app->plan;
+    lo.eo = &st->o;
+    lo.interval_s = st->agent.interval_s > 0 ? st->agent.interval_s : 10;
+    lo.color = app->color;
+    lo.save = pp_app_save;
+    lo.save_arg = app;
+    lo.capture = app->cap;
+    app->cx = &cx;
+    if (pp_live_run(&lo, &rep, &diag, &cx, err, sizeof(err)) < 0) {
+        /* No dashboard here (no curses in this build): the report instead. */
+        fprintf(stderr, "pushprobe: %s\n", err);
+        app->cx = NULL;
+        return -1;
+    }
+    rc = PP_EXIT_OK;
+    /* The terminal keeps the last verdict; --save gets it too. */
+    if (rep.n > 0 || app->cap != NULL) {
+        struct pp_redact *rd = st->redact ? pp_app_redactions(&rep, &cx) : NULL;
+        char *out = pp_app_render(&rep, PP_FMT_TEXT, app->color, rd);
+
+        fputs(out, stdout);
+        free(out);
+        pp_redact_free(rd);
+        if (st->save != NULL && pp_app_save(&rep, app, msg, sizeof(msg)) < 0) {
+            fprintf(stderr, "pushprobe: %s\n", msg);
+            rc = PP_EXIT_INTERNAL;
+        }
+    }
+    if (rc == PP_EXIT_OK)
+        rc = pp_app_flush(pp_app_exit_status(&rep));
+    app->cx = NULL;
+    pp_context_free(&cx);
+    pp_diagnosis_free(&diag);
+    pp_report_free(&rep);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the capture */
+
+/* --sniff without the dashboard: capture beside one run of the checks
+ * (plan NULL: --sniff-only), until the run is over and --duration has
+ * passed, or until Ctrl-C. */
+static volatile sig_atomic_t stop_watch;
+
+static void
+on_stop(int sig)
+{
+    (void)sig;
+    stop_watch = 1;
+}
+
+struct watch_state {
+    bool engine_done;
+    bool duration_over;
+};
+
+static void
+watch_engine_done(void *arg)
+{
+    ((struct watch_state *)arg)->engine_done = true;
+}
+
+static void
+watch_duration_over(void *arg)
+{
+    ((struct watch_state *)arg)->duration_over = true;
+}
+
+/* Turn the loop until the run is over (and --duration) or a signal. */
+static void
+watch_loop(struct pp_loop *loop, const struct watch_state *ws, bool checks, double duration_s)
+{
+    struct sigaction sa, old_int, old_term;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    stop_watch = 0;
+    while (!stop_watch) {
+        if (ws->engine_done && (ws->duration_over || (checks && duration_s <= 0)))
+            break;
+        if (pp_loop_run_once(loop, 250) < 0 && errno != EINTR)
+            break;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+}
+
+static int
+watch(struct pp_capture *cap, const struct pp_plan *plan, const struct pp_engine_opts *eo,
+      double duration_s, struct pp_report *rep, char *err, size_t errlen)
+{
+    struct pp_loop *loop = pp_loop_new();
+    struct pp_engine *e = NULL;
+    struct watch_state ws = {false, false};
+    time_t t0 = time(NULL);
+    double started = pp_now_msf();
+
+    memset(rep, 0, sizeof(*rep));
+    if (pp_capture_attach(cap, loop, watch_duration_over, &ws, err, errlen) < 0) {
+        pp_loop_free(loop);
+        return -1;
+    }
+    if (plan != NULL) {
+        e = pp_engine_start(loop, plan, eo, watch_engine_done, &ws, err, errlen);
+        if (e == NULL) {
+            pp_capture_detach(cap);
+            pp_loop_free(loop);
+            return -1;
+        }
+    } else {
+        ws.engine_done = true;
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "pushprobe: capturing on %s%s; Ctrl-C ends it\n",
+                    pp_capture_source(cap), duration_s > 0 ? " for --duration" : "");
+    }
+    watch_loop(loop, &ws, plan != NULL, duration_s);
+    if (e != NULL) {
+        pp_engine_finish(e, rep);
+    } else {
+        pp_rfc3339(t0, rep->started_at, sizeof(rep->started_at));
+        rep->ended_at = (int64_t)time(NULL);
+        rep->duration_ms = pp_now_msf() - started;
+    }
+    pp_capture_detach(cap);
+    pp_loop_free(loop);
+    return 0;
+}
+
+/* --read: every packet of the file; the report's time is the capture's. */
+static void
+read_capture(struct pp_capture *cap, struct pp_report *rep)
+{
+    const struct pp_flows_stats *fs;
+    char err[600];
+
+    if (pp_capture_read_all(cap, err, sizeof(err)) < 0)
+        fprintf(stderr, "pushprobe: %s (the packets before it are analysed)\n", err);
+    memset(rep, 0, sizeof(*rep));
+    fs = pp_flows_stats(pp_capture_flows(cap));
+    if (fs->frames > 0) {
+        pp_rfc3339((time_t)(fs->first_us / 1000000), rep->started_at, sizeof(rep->started_at));
+        rep->duration_ms = (double)(fs->last_us - fs->first_us) / 1000.0;
+        rep->ended_at = fs->last_us / 1000000;
+    }
+}
+
+int
+pp_mode_capture(struct pp_app *app)
+{
+    struct pp_settings *st = &app->st;
+    struct pp_report rep;
+    char err[600];
+
+    if (st->read_file != NULL) {
+        read_capture(app->cap, &rep);
+    } else if (watch(app->cap, st->sniff_only ? NULL : &app->plan, &st->o, st->duration_s, &rep,
+                     err, sizeof(err)) < 0) {
+        fprintf(stderr, "pushprobe: %s\n", err);
+        return PP_EXIT_INTERNAL;
+    }
+    return conclude_and_report(app, &rep);
+}
+
+/* ------------------------------------------------------------ --audit */
+
+int
+pp_mode_audit(struct pp_app *app)
+{
+    const struct pp_settings *st = &app->st;
+    struct pp_audit_result ares;
+    struct pp_report rep;
+    char err[600];
+    int rc;
+
+    if (pp_engine_run(&app->plan, &st->o, &rep, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pushprobe: %s\n", err);
+        return PP_EXIT_INTERNAL;
+    }
+    pp_audit_evaluate(&app->audit, &rep, &ares);
+    rep.audit = &app->audit;
+    rep.audit_result = &ares;
+    if (st->csv)
+        pp_audit_csv(stdout, &app->audit, &ares);
+    else if (st->format == PP_FMT_JSON)
+        pp_report_json(stdout, &rep);
+    else
+        pp_audit_text(stdout, &rep, &app->audit, &ares, app->color);
+    rc = pp_app_flush(PP_EXIT_OK);
+    if (rc == PP_EXIT_OK) {
+        if (ares.not_run > 0)
+            fprintf(stderr, "pushprobe: %llu checks were not run: the run's time limit passed\n",
+                    (unsigned long long)ares.not_run);
+        rc = ares.deviations > 0 || ares.not_run > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    }
+    pp_audit_result_free(&ares);
+    pp_report_free(&rep);
+    return rc;
+}

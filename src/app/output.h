@@ -1,0 +1,41 @@
+/*
+ * What main's runners write from a concluded run (run.c): the report
+ * (masked with --redact), the files of --save, the Nagios line and the
+ * exit status.  Room: app.
+ */
+#ifndef PP_OUTPUT_H
+#define PP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/pushprobe.h"
+#include "ui/report.h"
+
+struct pp_context;
+struct pp_diagnosis;
+struct pp_redact;
+
+/* A report rendered to a string, then masked when rd is not NULL; exits
+ * with status 3 when out of memory. */
+char *pp_app_render(const struct pp_report *, enum pp_format, bool color,
+                    const struct pp_redact *rd);
+/* What --redact masks: this machine, its user, its addresses and those of
+ * its network, and the company's own systems (never Apple's). */
+struct pp_redact *pp_app_redactions(const struct pp_report *, const struct pp_context *);
+/* Write the report as FILE.txt and FILE.json (--save, or the dashboard's
+ * s key: without --save, pushprobe-DATE-TIME in the current directory).
+ * arg is the struct pp_app; msg gets a line for the user. */
+int pp_app_save(const struct pp_report *, void *arg, char *msg, size_t msglen);
+/* The run's status as the exit status: 0 ok, 4 degraded, 1 failed (the
+ * same word as the report's summary and the dashboard's header). */
+int pp_app_exit_status(const struct pp_report *);
+/* One line in the monitoring-plugins convention; returns 0 (OK), 1
+ * (WARNING) or 2 (CRITICAL): the run's status (ok, degraded, failed), or
+ * worse when the slowest check passes --warning or --critical. */
+int pp_app_nagios(const struct pp_report *, const struct pp_diagnosis *, double warn_ms,
+                  double crit_ms);
+/* Standard output flushed: rc, or 3 with a message when writing failed. */
+int pp_app_flush(int rc);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * The end of a run (run.h): concluding it, and what main's runners write
+ * from it: the report (masked with --redact), the files of --save, the
+ * Nagios line and the exit status.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/output.h"
+#include "app/run.h"
+#include "capture/capture.h"
+#include "core/redact.h"
+#include "core/util.h"
+#include "probes/details.h"
+#include "ui/report.h"
+
+void
+pp_run_conclude(struct pp_report *rep, struct pp_capture *cap, bool end,
+                struct pp_diagnosis *diag)
+{
+    if (cap != NULL) {
+        pp_capture_settle(cap, end);
+        pp_capture_learn_report(cap, rep);
+        rep->capture = cap;
+    }
+    pp_diagnose(rep, diag);
+    rep->diag = diag;
+}
+
+bool
+pp_app_smart_terminal(void)
+{
+    const char *term = getenv("TERM");
+
+    return isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb") != 0;
+}
+
+bool
+pp_app_want_color(const struct pp_settings *st)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    if (nc != NULL && *nc != '\0')
+        return false;
+    if (st->color != NULL && strcmp(st->color, "always") == 0)
+        return true;
+    if (st->color != NULL && strcmp(st->color, "never") == 0)
+        return false;
+    return pp_app_smart_terminal();
+}
+
+char *
+pp_app_render(const struct pp_report *rep, enum pp_format fmt, bool color,
+              const struct pp_redact *rd)
+{
+    char *buf = pp_report_render(rep, fmt, color, NULL), *out;
+
+    if (buf == NULL) {
+        fprintf(stderr, "pushprobe: out of memory\n");
+        exit(PP_EXIT_INTERNAL);
+    }
+    if (rd == NULL)
+        return buf;
+    out = pp_redact_apply(rd, buf);
+    free(buf);
+    return out;
+}
+
+/* The machine's host name (and its short form, "Name" of "Name.local"),
+ * its user unless a system account's ordinary word. */
+static void
+redact_machine(struct pp_redact *rd, const struct pp_context *cx)
+{
+    if (cx->hostname) {
+        size_t n = strcspn(cx->hostname, ".");
+        pp_redact_add_unique(rd, "hostname", cx->hostname);
+        if (n >= 4 && cx->hostname[n] == '.') {
+            char *shortname = pp_xstrdup(cx->hostname);
+            shortname[n] = '\0';
+            pp_redact_add_unique(rd, "hostname", shortname);
+            free(shortname);
+        }
+    }
+    if (cx->username && strcmp(cx->username, "root") != 0 &&
+        strcmp(cx->username, "nobody") != 0 && strcmp(cx->username, "admin") != 0)
+        pp_redact_add_unique(rd, "user", cx->username);
+}
+
+/* The local network: addresses, gateways, DNS servers, proxies' hosts. */
+static void
+redact_network(struct pp_redact *rd, const struct pp_context *cx)
+{
+    size_t i;
+
+    for (i = 0; i < cx->nlocal; i++)
+        pp_redact_add(rd, "local-addr", cx->local_addrs[i]);
+    if (cx->default_gw)
+        pp_redact_add(rd, "local-addr", cx->default_gw);
+    if (cx->default_gw6)
+        pp_redact_add(rd, "local-addr", cx->default_gw6);
+    for (i = 0; i < cx->ndns; i++)
+        pp_redact_add(rd, "local-addr", cx->dns_servers[i]);
+    for (i = 0; i < cx->nproxies; i++) {
+        /* The proxy's host (from a URL or host:port), not words like "on". */
+        const char *v = cx->proxies[i].value, *h = strstr(v, "://");
+        char host[256];
+        size_t n;
+
+        if (strstr(cx->proxies[i].name, "no_proxy") != NULL ||
+            strstr(cx->proxies[i].name, "NO_PROXY") != NULL)
+            continue;
+        h = h ? h + 3 : v;
+        if (strchr(h, '@') != NULL)
+            h = strchr(h, '@') + 1;
+        n = strcspn(h, ":/");
+        if (n < 3 || n >= sizeof(host) || strchr(h, '.') == NULL)
+            continue;
+        memcpy(host, h, n);
+        host[n] = '\0';
+        pp_redact_add(rd, "proxy", host);
+    }
+}
+
+/* The results: the public address, routers that answered ICMP, the
+ * company's own systems (never Apple's). */
+static void
+redact_results(struct pp_redact *rd, const struct pp_report *rep)
+{
+    size_t i;
+
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        enum pp_service sv = r->target->service;
+        const struct pp_kv *pub = pp_detail_get(r, PP_DETAIL_PUBLIC_ADDRESS);
+        if (pub != NULL)
+            pp_redact_add_unique(rd, "public-addr", pub->s);
+        if (r->icmp_from[0])
+            pp_redact_add(rd, "local-addr", r->icmp_from);
+        if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
+            sv == PP_SV_AFP || sv == PP_SV_CUSTOM) {
+            pp_redact_add(rd, "corp-host", r->target->host);
+            if (r->has_address)
+                pp_redact_add(rd, "corp-addr", r->address);
+        }
+    }
+}
+
+struct pp_redact *
+pp_app_redactions(const struct pp_report *rep, const struct pp_context *cx)
+{
+    struct pp_redact *rd = pp_redact_new();
+
+    redact_machine(rd, cx);
+    redact_network(rd, cx);
+    redact_results(rd, rep);
+    return rd;
+}
+
+/* Write text into one of the --save files: the one opened at the start
+ * (emptied first) or, own, a new one. */
+static int
+save_one(FILE *kept, const char *path, const char *text, char *msg, size_t msglen)
+{
+    FILE *f = kept != NULL ? kept : fopen(path, "w");
+    int rc = 0;
+
+    if (f != NULL && kept != NULL) {
+        rewind(f);
+        if (ftruncate(fileno(f), 0) < 0)
+            f = NULL;
+    }
+    if (f == NULL || fputs(text, f) == EOF || fflush(f) != 0) {
+        snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (kept == NULL && f != NULL && fclose(f) != 0 && rc == 0) {
+        snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
+int
+pp_app_save(const struct pp_report *rep, void *arg, char *msg, size_t msglen)
+{
+    struct pp_app *app = arg;
+    const struct pp_settings *st = &app->st;
+    struct pp_redact *rd = st->redact && app->cx != NULL ? pp_app_redactions(rep, app->cx) : NULL;
+    bool own = app->save_f[0] == NULL;
+    char *text[2], *base, stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    int k, rc = 0;
+
+    text[0] = pp_app_render(rep, PP_FMT_TEXT, false, rd);
+    text[1] = pp_app_render(rep, PP_FMT_JSON, false, rd);
+    pp_redact_free(rd);
+    if (own) {
+        localtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+        base = pp_xasprintf("pushprobe-%s", stamp);
+    } else {
+        base = pp_xstrdup(st->save);
+    }
+    for (k = 0; k < 2; k++) {
+        char *path = pp_xasprintf(k == 0 ? "%s.txt" : "%s.json", base);
+
+        char later[300];
+
+        /* The first error is the one told. */
+        if (save_one(app->save_f[k], path, text[k], rc == 0 ? msg : later,
+                     rc == 0 ? msglen : sizeof(later)) < 0)
+            rc = -1;
+        free(path);
+        free(text[k]);
+    }
+    if (rc == 0)
+        snprintf(msg, msglen, "saved %s.txt and %s.json", base, base);
+    free(base);
+    return rc;
+}
+
+int
+pp_app_exit_status(const struct pp_report *rep)
+{
+    struct pp_summary s;
+
+    pp_summarize(rep, &s);
+    return pp_status_exit(s.status);
+}
+
+int
+pp_app_nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double warn_ms,
+              double crit_ms)
+{
+    static const char *const words[] = {"OK", "WARNING", "CRITICAL"};
+    int level, sev = -1;
+    size_t i;
+    double slowest = 0;
+    struct pp_summary s;
+    const struct pp_finding *top = NULL;
+    const char *what;
+
+    pp_summarize(rep, &s);
+    level = pp_status_nagios(s.status);
+    /* The words: the most severe finding when something is wrong, the
+     * conclusion (NETWORK_OK, or what was checked) when not. */
+    for (i = 0; i < d->n; i++)
+        if ((int)d->f[i].severity > sev && d->f[i].severity != PP_SEV_INFO) {
+            sev = (int)d->f[i].severity;
+            top = &d->f[i];
+        }
+    if (s.status == PP_STATUS_OK || top == NULL) {
+        top = pp_diagnosis_find(d, "NETWORK_OK");
+        if (top == NULL)
+            top = pp_diagnosis_find(d, "CHECKED_OK");
+    }
+    what = top == NULL ? pp_status_name(s.status) :
+           strcmp(top->code, "NETWORK_OK") == 0 ? "network ok" : top->title;
+    for (i = 0; i < rep->n; i++)
+        if (rep->results[i]->t_total > slowest)
+            slowest = rep->results[i]->t_total;
+    if (crit_ms > 0 && slowest > crit_ms && level < 2)
+        level = 2;
+    else if (warn_ms > 0 && slowest > warn_ms && level < 1)
+        level = 1;
+    printf("PUSHPROBE %s - push %s, mdm %s; %s | checks=%zu ok=%zu failed=%zu expected=%zu "
+           "slowest=%.1fms;%.0f;%.0f duration=%.3fs\n", words[level],
+           pp_verdict_name(d->verdict[PP_AREA_PUSH]), pp_verdict_name(d->verdict[PP_AREA_MDM]),
+           what, s.checks, s.ok, s.failed, s.expected, slowest, warn_ms, crit_ms,
+           rep->duration_ms / 1e3);
+    return level;
+}
+
+int
+pp_app_flush(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "pushprobe: writing the report: %s\n", strerror(errno));
+        return PP_EXIT_INTERNAL;
+    }
+    return rc;
+}

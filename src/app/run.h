@@ -1,0 +1,65 @@
+/*
+ * How a run ends, and the runners of the modes.
+ *
+ * pp_run_conclude() is the one way a run is concluded (the capture settled
+ * and taught the run's addresses, the report diagnosed): main's runners,
+ * the agent (agent.c) and the dashboard's session (live.c) all call it,
+ * and all write through ui/report.h's pp_report_write().
+ *
+ * Room: app (main, the settings, the runners, the agent, the dashboard's
+ * session).  The top of the house: it may call every other room, and it
+ * alone prints to the user and decides the exit status.
+ */
+#ifndef PP_RUN_H
+#define PP_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "app/settings.h"
+#include "diagnose/context.h"
+#include "diagnose/diagnose.h"
+#include "plan/audit.h"
+#include "plan/plan.h"
+
+struct pp_capture;
+
+/* Conclude a run: with a capture, settle its pending flows (end: the
+ * capture is over, decide them all; else those due at its latest time),
+ * teach it the report's addresses and hang it on the report; then
+ * diagnose into *diag, which rep->diag points to.  The caller frees
+ * *diag. */
+void pp_run_conclude(struct pp_report *rep, struct pp_capture *cap, bool end,
+                     struct pp_diagnosis *diag);
+
+/* Everything a mode's runner needs, set up by main. */
+struct pp_app {
+    struct pp_settings st;
+    struct pp_plan plan;
+    struct pp_audit audit;
+    struct pp_capture *cap;          /* --sniff or --read, or NULL */
+    bool color;
+    FILE *save_f[2];                 /* FILE.txt and FILE.json, opened before any
+                                      * drop of root */
+    const struct pp_context *cx;     /* for redacting saved reports */
+};
+
+/* The runners, one per mode; each returns the exit status. */
+int pp_mode_list(struct pp_app *);
+int pp_mode_agent(struct pp_app *);
+/* The dashboard; -1 when it cannot start here (no terminal, no curses:
+ * it has said why), and the report is written instead. */
+int pp_mode_dashboard(struct pp_app *);
+int pp_mode_audit(struct pp_app *);
+/* --read, or --sniff without the dashboard. */
+int pp_mode_capture(struct pp_app *);
+/* One run of the checks and its report (text, JSON, Prometheus, Nagios). */
+int pp_mode_once(struct pp_app *);
+
+/* The colour decision of --color (auto, always, never) and NO_COLOR. */
+bool pp_app_want_color(const struct pp_settings *);
+/* Standard output is a terminal that takes escape sequences. */
+bool pp_app_smart_terminal(void);
+
+#endif

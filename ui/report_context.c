@@ -1,0 +1,111 @@
+/*
+ * This machine's context as report sections (ui/report.h): the JSON
+ * "context" object and the text report's lines.  It reads struct
+ * pp_context (diagnose/context.h); collecting it is the context's job.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "diagnose/context.h"
+#include "ui/jsonw.h"
+#include "ui/report.h"
+
+static void
+json_route(struct pp_jsonw *w, const char *key, const char *ifname, const char *gw)
+{
+    pp_jw_key(w, key);
+    if (ifname == NULL) {
+        pp_jw_null(w);
+        return;
+    }
+    pp_jw_obj(w);
+    pp_jw_key(w, "interface");
+    pp_jw_str(w, ifname);
+    pp_jw_key(w, "gateway");
+    pp_jw_str(w, gw);
+    pp_jw_obj_end(w);
+}
+
+static void
+json_strv(struct pp_jsonw *w, const char *key, char *const *v, size_t n)
+{
+    size_t i;
+
+    pp_jw_key(w, key);
+    pp_jw_arr(w);
+    for (i = 0; i < n; i++)
+        pp_jw_str(w, v[i]);
+    pp_jw_arr_end(w);
+}
+
+void
+pp_context_json(const struct pp_context *c, struct pp_jsonw *w)
+{
+    size_t i;
+
+    pp_jw_obj(w);
+    pp_jw_key(w, "hostname");
+    pp_jw_str(w, c->hostname);
+    pp_jw_key(w, "os");
+    pp_jw_str(w, c->os);
+    json_route(w, "default_route", c->default_if, c->default_gw);
+    json_route(w, "default_route6", c->default_if6, c->default_gw6);
+    json_strv(w, "dns_servers", c->dns_servers, c->ndns);
+    json_strv(w, "vpn_interfaces", c->vpn_ifs, c->nvpn);
+    pp_jw_key(w, "proxies");
+    pp_jw_obj(w);
+    for (i = 0; i < c->nproxies; i++) {
+        pp_jw_key(w, c->proxies[i].name);
+        pp_jw_str(w, c->proxies[i].value);
+    }
+    pp_jw_obj_end(w);
+    json_strv(w, "local_addresses", c->local_addrs, c->nlocal);
+    pp_jw_obj_end(w);
+}
+
+static void
+text_route(FILE *f, const char *label, const char *ifname, const char *gw)
+{
+    if (ifname == NULL)
+        fprintf(f, "  %s: none\n", label);
+    else if (gw == NULL)
+        fprintf(f, "  %s: default on %s\n", label, ifname);
+    else
+        fprintf(f, "  %s: default via %s on %s\n", label, gw, ifname);
+}
+
+static void
+text_list(FILE *f, const char *label, char *const *v, size_t n)
+{
+    size_t i;
+
+    fprintf(f, "  %s: ", label);
+    if (n == 0)
+        fputs("none", f);
+    for (i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? ", " : "", v[i]);
+    fputc('\n', f);
+}
+
+void
+pp_context_text(const struct pp_context *c, FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "  Host: %s", c->hostname ? c->hostname : "(unknown)");
+    if (c->os != NULL)
+        fprintf(f, " (%s)", c->os);
+    fputc('\n', f);
+    text_route(f, "Route", c->default_if, c->default_gw);
+    text_route(f, "Route6", c->default_if6, c->default_gw6);
+    text_list(f, "DNS", c->dns_servers, c->ndns);
+    text_list(f, "VPN", c->vpn_ifs, c->nvpn);
+    fputs("  Proxy: ", f);
+    if (c->nproxies == 0)
+        fputs("none", f);
+    for (i = 0; i < c->nproxies; i++)
+        fprintf(f, "%s%s=%s", i ? ", " : "", c->proxies[i].name, c->proxies[i].value);
+    fputc('\n', f);
+    text_list(f, "Addresses", c->local_addrs, c->nlocal);
+}
