@@ -33,7 +33,9 @@ table = table[:table.index("\n};")]
 names["flag"] = {"--" + m for m in re.findall(r'\.name = "([a-z0-9-]+)"', table)}
 names["flag"].update("-" + m for m in re.findall(r"\.flag = '([A-Za-z0-9])'", table))
 names["configuration key"] = set(re.findall(r'\.key = "([a-z0-9-]+)"', table))
-names["finding code"] = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', read("src/diagnose/diagnose.c")))
+names["finding code"] = set()
+for text in sources("src/diagnose/diagnose.c", "src/diagnose/rules*.c"):
+    names["finding code"].update(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', text))
 fields = set()
 for text in sources("ui/*.c", "src/*/*.c", "probes/*.c"):
     fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*\w+,\s*"([a-z0-9_]+)"', text))

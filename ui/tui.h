@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app/live.h"
+#include "ui/view.h"
 
 struct pp_tui;
 

@@ -23,6 +23,7 @@
 #include <stdio_ext.h>
 #endif
 
+#include "app/output.h"
 #include "app/ppconfig.h"
 #include "app/run.h"
 #include "app/settings.h"
@@ -212,7 +213,7 @@ build_audit(struct pp_app *app, int argc, char **argv)
     if (pp_audit_prepare(&app->audit, &app->plan, err, sizeof(err)) < 0)
         die_usage("%s", err);
     st->o.feed = &app->audit.feed;
-    st->o.progress = !st->list && isatty(STDERR_FILENO);
+    st->o.progress = !st->list && isatty(STDERR_FILENO) ? pp_app_progress : NULL;
 }
 
 /* The plan: the audit's, or the profile, the user's systems in the order

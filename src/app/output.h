@@ -35,6 +35,10 @@ int pp_app_exit_status(const struct pp_report *);
  * worse when the slowest check passes --warning or --critical. */
 int pp_app_nagios(const struct pp_report *, const struct pp_diagnosis *, double warn_ms,
                   double crit_ms);
+/* The engine's progress as a line on standard error, rewritten in place
+ * (the audit on a terminal). */
+struct pp_progress;
+void pp_app_progress(void *arg, const struct pp_progress *);
 /* Standard output flushed: rc, or 3 with a message when writing failed. */
 int pp_app_flush(int rc);
 

@@ -278,6 +278,21 @@ pp_app_nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double 
     return level;
 }
 
+void
+pp_app_progress(void *arg, const struct pp_progress *p)
+{
+    double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0;
+
+    (void)arg;
+    if (p->over)
+        fprintf(stderr, "\r%zu checks done in %.1f s%20s\n", p->done, p->elapsed_s, "");
+    else if (rate > 0 && p->total > p->done)
+        fprintf(stderr, "\r%zu/%llu checks, %.0f/s, about %.0f s left   ", p->done,
+                (unsigned long long)p->total, rate, (double)(p->total - p->done) / rate);
+    else
+        fprintf(stderr, "\r%zu/%llu checks   ", p->done, (unsigned long long)p->total);
+}
+
 int
 pp_app_flush(int rc)
 {

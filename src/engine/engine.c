@@ -1103,20 +1103,19 @@ run_deadline(void *arg)
     pp_loop_timer(e->loop, &e->done_timer, pp_now_ms());
 }
 
-/* A progress line on standard error, every half second. */
+/* Progress for the caller, every half second. */
 static void
 progress(void *arg)
 {
     struct pp_engine *e = arg;
     double secs = (pp_now_msf() - e->started) / 1000.0;
-    uint64_t total = e->nres + (e->o->feed ? e->o->feed->total - e->fed : 0);
-    double rate = secs > 0 ? (double)e->done / secs : 0;
+    struct pp_progress p;
 
-    if (rate > 0 && total > e->done)
-        fprintf(stderr, "\r%zu/%llu checks, %.0f/s, about %.0f s left   ", e->done,
-                (unsigned long long)total, rate, (double)(total - e->done) / rate);
-    else
-        fprintf(stderr, "\r%zu/%llu checks   ", e->done, (unsigned long long)total);
+    p.done = e->done;
+    p.total = e->nres + (e->o->feed ? e->o->feed->total - e->fed : 0);
+    p.elapsed_s = secs;
+    p.over = false;
+    e->o->progress(e->o->progress_arg, &p);
     pp_loop_timer(e->loop, &e->progress_timer, pp_now_ms() + 500);
 }
 
@@ -1207,7 +1206,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     e->tokens_at = e->started;
     pp_timer_init(&e->rate_timer, pump_later, e);
     pp_timer_init(&e->progress_timer, progress, e);
-    if (o->progress)
+    if (o->progress != NULL)
         pp_loop_timer(loop, &e->progress_timer, pp_now_ms() + 500);
     pp_timer_init(&e->run_deadline, run_deadline, e);
     pp_loop_timer(loop, &e->run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
@@ -1260,9 +1259,10 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
     pp_loop_cancel(e->loop, &e->progress_timer);
     pp_loop_cancel(e->loop, &e->run_deadline);
     pp_loop_cancel(e->loop, &e->done_timer);
-    if (e->o->progress)
-        fprintf(stderr, "\r%zu checks done in %.1f s%20s\n", e->done,
-                (pp_now_msf() - e->started) / 1000.0, "");
+    if (e->o->progress != NULL) {
+        struct pp_progress p = {e->done, e->done, (pp_now_msf() - e->started) / 1000.0, true};
+        e->o->progress(e->o->progress_arg, &p);
+    }
     rep->duration_ms = pp_now_msf() - e->started;
     pp_rfc3339(e->t0, rep->started_at, sizeof(rep->started_at));
     rep->ended_at = (int64_t)time(NULL);

@@ -33,6 +33,14 @@ struct pp_feed {
     uint64_t total;       /* how many next() will give, for progress */
 };
 
+/* How far a run is, for a progress line. */
+struct pp_progress {
+    size_t done;          /* checks finished */
+    uint64_t total;       /* checks in all, as far as known */
+    double elapsed_s;
+    bool over;            /* the run has ended: the last call */
+};
+
 struct pp_engine_opts {
     double timeout_s;     /* per check (DNS and connect+TLS each) */
     double run_timeout_s; /* whole run; 0: derived from timeout and size */
@@ -43,7 +51,10 @@ struct pp_engine_opts {
     double hold_s;        /* courier hold test, 0: off */
     struct pp_feed *feed; /* more checks, pulled lazily; or NULL */
     double rate;          /* new connections per second at most; 0: no limit */
-    bool progress;        /* progress lines on standard error */
+    /* Called every half second of the run and once at its end, or NULL:
+     * the engine prints nothing itself. */
+    void (*progress)(void *arg, const struct pp_progress *);
+    void *progress_arg;
     bool mss_retry;       /* a TLS handshake that stalls runs again with small
                            * segments (PATH_MTU_BLACKHOLE) */
     struct pp_tls_ctx *tls;
