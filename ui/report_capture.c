@@ -96,19 +96,12 @@ flow_json(struct pp_jsonw *w, const struct pp_flow *f)
     pp_jw_obj_end(w);
 }
 
-void
-pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
+/* Where the packets came from and how many were read and decoded. */
+static void
+capture_counts(struct pp_jsonw *w, const struct pp_capture *c, const struct pp_flows_stats *st)
 {
-    struct pp_flows *fl = pp_capture_flows(c);
-    const struct pp_flows_stats *st = pp_flows_stats(fl);
-    const struct pp_flow *const *v;
-    const struct pp_push_device *d;
-    const struct pp_dns_obs *dn;
-    size_t n, i;
-    int s, o;
+    int s;
 
-    pp_jw_key(w, "capture");
-    pp_jw_obj(w);
     pp_jw_kstr(w, "source", pp_capture_source(c));
     pp_jw_kbool(w, "live", pp_capture_live(c));
     pp_jw_kstr(w, "link", pp_capture_link_name(c));
@@ -128,7 +121,14 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     pp_jw_kint(w, "flows_evicted", (long long)st->evicted);
     pp_jw_kint(w, "flows_retired", (long long)st->retired);
     pp_jw_kint(w, "icmp_unmatched", (long long)st->icmp_unmatched);
-    /* Every flow ever seen, evicted ones included, by service and outcome. */
+}
+
+/* Every flow ever seen, evicted ones included, by service and outcome. */
+static void
+outcomes_json(struct pp_jsonw *w, const struct pp_flows_stats *st)
+{
+    int s, o;
+
     pp_jw_key(w, "outcomes");
     pp_jw_obj(w);
     for (s = 0; s < PP_FS__COUNT; s++) {
@@ -147,6 +147,15 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
         pp_jw_obj_end(w);
     }
     pp_jw_obj_end(w);
+}
+
+/* The devices seen talking to Apple's push servers. */
+static void
+devices_json(struct pp_jsonw *w, struct pp_flows *fl)
+{
+    const struct pp_push_device *d;
+    size_t n, i;
+
     pp_jw_key(w, "push_devices");
     pp_jw_arr(w);
     d = pp_flows_devices(fl, &n);
@@ -166,6 +175,15 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
         pp_jw_obj_end(w);
     }
     pp_jw_arr_end(w);
+}
+
+/* The names the devices asked DNS for, and what came back. */
+static void
+dns_json(struct pp_jsonw *w, struct pp_flows *fl)
+{
+    const struct pp_dns_obs *dn;
+    size_t n, i;
+
     pp_jw_key(w, "dns");
     pp_jw_arr(w);
     dn = pp_flows_dns(fl, &n);
@@ -180,6 +198,21 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
         pp_jw_obj_end(w);
     }
     pp_jw_arr_end(w);
+}
+
+void
+pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
+{
+    struct pp_flows *fl = pp_capture_flows(c);
+    const struct pp_flow *const *v;
+    size_t n, i;
+
+    pp_jw_key(w, "capture");
+    pp_jw_obj(w);
+    capture_counts(w, c, pp_flows_stats(fl));
+    outcomes_json(w, pp_flows_stats(fl));
+    devices_json(w, fl);
+    dns_json(w, fl);
     pp_jw_obj_end(w);
     pp_jw_key(w, "flows");
     pp_jw_arr(w);

@@ -124,111 +124,142 @@ diagnosis(struct pp_jsonw *w, const struct pp_diagnosis *d)
     pp_jw_arr_end(w);
 }
 
+/* The report's head: the tool, the schema, the time and the summary. */
+static void
+head(struct pp_jsonw *w, const struct pp_report *rep)
+{
+    struct pp_summary s;
+
+    pp_summarize(rep, &s);
+    pp_jw_key(w, "tool");
+    pp_jw_str(w, "pushprobe");
+    pp_jw_key(w, "version");
+    pp_jw_str(w, PACKAGE_VERSION);
+    pp_jw_key(w, "schema");
+    pp_jw_int(w, PP_JSON_SCHEMA);
+    pp_jw_key(w, "schema_minor");
+    pp_jw_int(w, PP_JSON_SCHEMA_MINOR);
+    pp_jw_key(w, "started_at");
+    pp_jw_str(w, rep->started_at);
+    pp_jw_key(w, "duration_ms");
+    pp_jw_num(w, rep->duration_ms, 1);
+    pp_jw_key(w, "summary");
+    pp_jw_obj(w);
+    pp_jw_key(w, "status");
+    pp_jw_str(w, s.status_name);
+    pp_jw_key(w, "checks");
+    pp_jw_int(w, (long long)s.checks);
+    pp_jw_key(w, "ok");
+    pp_jw_int(w, (long long)s.ok);
+    pp_jw_key(w, "expected");
+    pp_jw_int(w, (long long)s.expected);
+    pp_jw_key(w, "failed");
+    pp_jw_int(w, (long long)s.failed);
+    pp_jw_key(w, "required_failed");
+    pp_jw_int(w, (long long)s.required_failed);
+    pp_jw_key(w, "push_checked");
+    pp_jw_bool(w, s.push_checked);
+    pp_jw_obj_end(w);
+}
+
+/* The sections beside the checks: findings, this machine, the audit, the
+ * capture. */
+static void
+sections(struct pp_jsonw *w, const struct pp_report *rep)
+{
+    if (rep->diag != NULL)
+        diagnosis(w, rep->diag);
+    if (rep->context != NULL) {
+        pp_jw_key(w, "context");
+        pp_context_json(rep->context, w);
+    }
+    if (rep->audit != NULL && rep->audit_result != NULL)
+        pp_audit_json(w, rep->audit, rep->audit_result);
+    if (rep->capture != NULL)
+        pp_capture_json(w, rep->capture);
+}
+
+/* What was checked: the target, the address, the probe. */
+static void
+check_what(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_result *r)
+{
+    const struct pp_target *t = r->target;
+
+    pp_jw_key(w, "id");
+    pp_jw_str(w, r->id);
+    pp_jw_key(w, "service");
+    pp_jw_str(w, pp_service_name(t->service));
+    pp_jw_key(w, "host");
+    pp_jw_str(w, t->host);
+    pp_jw_key(w, "port");
+    pp_jw_int(w, t->port);
+    opt_str(w, "address", r->has_address ? r->address : NULL);
+    pp_jw_key(w, "family");
+    if (r->has_address)
+        pp_jw_str(w, r->family == AF_INET6 ? "ipv6" : "ipv4");
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "probe");
+    pp_jw_str(w, t->probe->name);
+    pp_jw_key(w, "required");
+    pp_jw_bool(w, t->required);
+    pp_jw_key(w, "expected");
+    pp_jw_bool(w, pp_diagnosis_expected(rep->diag, r->id));
+}
+
+/* How it went: the state, the timings, TLS, details and words. */
+static void
+check_outcome(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_result *r)
+{
+    const struct pp_target *t = r->target;
+
+    pp_jw_key(w, "state");
+    pp_jw_str(w, pp_state_name(r->state));
+    pp_jw_key(w, "reason");
+    pp_jw_str(w, pp_reason_name(r->reason));
+    opt_str(w, "icmp_from", r->icmp_from);
+    pp_jw_key(w, "timings_ms");
+    pp_jw_obj(w);
+    ms(w, "dns", r->t_dns);
+    ms(w, "connect", r->t_connect);
+    ms(w, "tls", r->t_tls);
+    ms(w, "app", r->t_app);
+    ms(w, "first_byte", r->t_first_byte);
+    ms(w, "total", r->t_total);
+    pp_jw_obj_end(w);
+    tls_obj(w, &r->tls);
+    opt_str(w, "sni", t->tls ? (t->sni ? t->sni : t->host) : NULL);
+    opt_str(w, "alpn_offered", t->tls ? t->alpn : NULL);
+    opt_str(w, "summary", r->summary);
+    details_obj(w, r);
+    opt_str(w, "message", r->message);
+    opt_str(w, "note", t->note);
+    opt_str(w, "retry_of", r->retry_of);
+    if (rep->capture != NULL) {
+        char ev[256] = "";
+        if (r->has_address)
+            pp_capture_evidence(rep->capture, r->family, r->address, t->port, ev,
+                                sizeof(ev));
+        opt_str(w, "capture_evidence", ev);
+    }
+}
+
 void
 pp_report_json(FILE *f, const struct pp_report *rep)
 {
     struct pp_jsonw w;
-    struct pp_summary s;
     size_t i;
 
-    pp_summarize(rep, &s);
     pp_jw_init(&w, f, true);
     pp_jw_obj(&w);
-    pp_jw_key(&w, "tool");
-    pp_jw_str(&w, "pushprobe");
-    pp_jw_key(&w, "version");
-    pp_jw_str(&w, PACKAGE_VERSION);
-    pp_jw_key(&w, "schema");
-    pp_jw_int(&w, PP_JSON_SCHEMA);
-    pp_jw_key(&w, "schema_minor");
-    pp_jw_int(&w, PP_JSON_SCHEMA_MINOR);
-    pp_jw_key(&w, "started_at");
-    pp_jw_str(&w, rep->started_at);
-    pp_jw_key(&w, "duration_ms");
-    pp_jw_num(&w, rep->duration_ms, 1);
-    pp_jw_key(&w, "summary");
-    pp_jw_obj(&w);
-    pp_jw_key(&w, "status");
-    pp_jw_str(&w, s.status_name);
-    pp_jw_key(&w, "checks");
-    pp_jw_int(&w, (long long)s.checks);
-    pp_jw_key(&w, "ok");
-    pp_jw_int(&w, (long long)s.ok);
-    pp_jw_key(&w, "expected");
-    pp_jw_int(&w, (long long)s.expected);
-    pp_jw_key(&w, "failed");
-    pp_jw_int(&w, (long long)s.failed);
-    pp_jw_key(&w, "required_failed");
-    pp_jw_int(&w, (long long)s.required_failed);
-    pp_jw_key(&w, "push_checked");
-    pp_jw_bool(&w, s.push_checked);
-    pp_jw_obj_end(&w);
-    if (rep->diag != NULL)
-        diagnosis(&w, rep->diag);
-    if (rep->context != NULL) {
-        pp_jw_key(&w, "context");
-        pp_context_json(rep->context, &w);
-    }
-    if (rep->audit != NULL && rep->audit_result != NULL)
-        pp_audit_json(&w, rep->audit, rep->audit_result);
-    if (rep->capture != NULL)
-        pp_capture_json(&w, rep->capture);
+    head(&w, rep);
+    sections(&w, rep);
     pp_jw_key(&w, "checks");
     pp_jw_arr(&w);
     for (i = 0; i < rep->n; i++) {
-        const struct pp_result *r = rep->results[i];
-        const struct pp_target *t = r->target;
-
         pp_jw_obj(&w);
-        pp_jw_key(&w, "id");
-        pp_jw_str(&w, r->id);
-        pp_jw_key(&w, "service");
-        pp_jw_str(&w, pp_service_name(t->service));
-        pp_jw_key(&w, "host");
-        pp_jw_str(&w, t->host);
-        pp_jw_key(&w, "port");
-        pp_jw_int(&w, t->port);
-        opt_str(&w, "address", r->has_address ? r->address : NULL);
-        pp_jw_key(&w, "family");
-        if (r->has_address)
-            pp_jw_str(&w, r->family == AF_INET6 ? "ipv6" : "ipv4");
-        else
-            pp_jw_null(&w);
-        pp_jw_key(&w, "probe");
-        pp_jw_str(&w, t->probe->name);
-        pp_jw_key(&w, "required");
-        pp_jw_bool(&w, t->required);
-        pp_jw_key(&w, "expected");
-        pp_jw_bool(&w, pp_diagnosis_expected(rep->diag, r->id));
-        pp_jw_key(&w, "state");
-        pp_jw_str(&w, pp_state_name(r->state));
-        pp_jw_key(&w, "reason");
-        pp_jw_str(&w, pp_reason_name(r->reason));
-        opt_str(&w, "icmp_from", r->icmp_from);
-        pp_jw_key(&w, "timings_ms");
-        pp_jw_obj(&w);
-        ms(&w, "dns", r->t_dns);
-        ms(&w, "connect", r->t_connect);
-        ms(&w, "tls", r->t_tls);
-        ms(&w, "app", r->t_app);
-        ms(&w, "first_byte", r->t_first_byte);
-        ms(&w, "total", r->t_total);
-        pp_jw_obj_end(&w);
-        tls_obj(&w, &r->tls);
-        opt_str(&w, "sni", t->tls ? (t->sni ? t->sni : t->host) : NULL);
-        opt_str(&w, "alpn_offered", t->tls ? t->alpn : NULL);
-        opt_str(&w, "summary", r->summary);
-        details_obj(&w, r);
-        opt_str(&w, "message", r->message);
-        opt_str(&w, "note", t->note);
-        opt_str(&w, "retry_of", r->retry_of);
-        if (rep->capture != NULL) {
-            char ev[256] = "";
-            if (r->has_address)
-                pp_capture_evidence(rep->capture, r->family, r->address, t->port, ev,
-                                    sizeof(ev));
-            opt_str(&w, "capture_evidence", ev);
-        }
+        check_what(&w, rep, rep->results[i]);
+        check_outcome(&w, rep, rep->results[i]);
         pp_jw_obj_end(&w);
     }
     pp_jw_arr_end(&w);

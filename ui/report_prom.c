@@ -110,11 +110,11 @@ capture_metrics(FILE *f, const struct pp_capture *c)
     fprintf(f, "pushprobe_capture_push_devices{state=\"retrying\"} %zu\n", retrying);
 }
 
-void
-pp_report_prometheus(FILE *f, const struct pp_report *rep)
+/* Every check's success and times (blackbox_exporter's series). */
+static void
+check_series(FILE *f, const struct pp_report *rep)
 {
     size_t i;
-    int a;
 
     head(f, "probe_success", "gauge", "Whether the check succeeded (1) or not (0).");
     for (i = 0; i < rep->n; i++) {
@@ -140,6 +140,14 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
         check_labels(f, rep->results[i]);
         fprintf(f, "} %.6f\n", rep->results[i]->t_dns / 1e3);
     }
+}
+
+/* The certificate, TLS version and HTTP status of the checks that had them. */
+static void
+protocol_series(FILE *f, const struct pp_report *rep)
+{
+    size_t i;
+
     head(f, "probe_ssl_earliest_cert_expiry", "gauge",
          "When the server's certificate expires, in seconds since 1970.");
     for (i = 0; i < rep->n; i++) {
@@ -179,26 +187,42 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
         label(f, "reason", pp_reason_name(rep->results[i]->reason), false);
         fputs("} 1\n", f);
     }
-    if (rep->diag != NULL) {
-        head(f, "pushprobe_finding", "gauge", "The findings of the diagnosis (always 1).");
-        for (i = 0; i < rep->diag->n; i++) {
-            fputs("pushprobe_finding{", f);
-            label(f, "code", rep->diag->f[i].code, true);
-            label(f, "severity", pp_severity_name(rep->diag->f[i].severity), false);
-            fputs("} 1\n", f);
-        }
-        head(f, "pushprobe_verdict", "gauge",
-             "The verdict of each area: 1 for the verdict it has, 0 for the others.");
-        for (a = 0; a < PP_AREA__COUNT; a++) {
-            int v;
-            for (v = PP_V_NOT_CHECKED; v <= PP_V_BLOCKED; v++) {
-                fputs("pushprobe_verdict{", f);
-                label(f, "area", pp_area_name((enum pp_area)a), true);
-                label(f, "verdict", pp_verdict_name((enum pp_verdict_v)v), false);
-                fprintf(f, "} %d\n", rep->diag->verdict[a] == (enum pp_verdict_v)v);
-            }
+}
+
+/* The diagnosis: its findings and the verdict of each area. */
+static void
+diagnosis_series(FILE *f, const struct pp_diagnosis *d)
+{
+    size_t i;
+    int a;
+
+    head(f, "pushprobe_finding", "gauge", "The findings of the diagnosis (always 1).");
+    for (i = 0; i < d->n; i++) {
+        fputs("pushprobe_finding{", f);
+        label(f, "code", d->f[i].code, true);
+        label(f, "severity", pp_severity_name(d->f[i].severity), false);
+        fputs("} 1\n", f);
+    }
+    head(f, "pushprobe_verdict", "gauge",
+         "The verdict of each area: 1 for the verdict it has, 0 for the others.");
+    for (a = 0; a < PP_AREA__COUNT; a++) {
+        int v;
+        for (v = PP_V_NOT_CHECKED; v <= PP_V_BLOCKED; v++) {
+            fputs("pushprobe_verdict{", f);
+            label(f, "area", pp_area_name((enum pp_area)a), true);
+            label(f, "verdict", pp_verdict_name((enum pp_verdict_v)v), false);
+            fprintf(f, "} %d\n", d->verdict[a] == (enum pp_verdict_v)v);
         }
     }
+}
+
+void
+pp_report_prometheus(FILE *f, const struct pp_report *rep)
+{
+    check_series(f, rep);
+    protocol_series(f, rep);
+    if (rep->diag != NULL)
+        diagnosis_series(f, rep->diag);
     if (rep->capture != NULL)
         capture_metrics(f, rep->capture);
     head(f, "pushprobe_last_run_timestamp_seconds", "gauge", "When the last run ended.");

@@ -135,13 +135,46 @@ diagnosis_text(FILE *f, const struct pp_diagnosis *d, bool color)
     }
 }
 
-void
-pp_report_text(FILE *f, const struct pp_report *rep, bool color)
+/* One row of the checks' table, with its details (and the capture's
+ * evidence). */
+static void
+check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int hw, int aw,
+          bool color)
+{
+    char det[1200], tm[32];
+    const char *col = "";
+    bool expected = pp_diagnosis_expected(rep->diag, r->id);
+
+    if (r->retry_of != NULL) {
+        /* The path-MTU retry of the row above. */
+        size_t l = (size_t)snprintf(det, sizeof(det), "retried with small segments: ");
+        details(r, expected, det + l, sizeof(det) - l);
+    } else {
+        details(r, expected, det, sizeof(det));
+    }
+    if (rep->capture != NULL && r->has_address) {
+        char ev[256];
+        size_t l = strlen(det);
+        if (pp_capture_evidence(rep->capture, r->family, r->address, r->target->port, ev,
+                                sizeof(ev)))
+            snprintf(det + l, sizeof(det) - l, "%scapture: %s", l ? "; " : "", ev);
+    }
+    fmt_ms(r->t_total, tm, sizeof(tm));
+    if (color)
+        col = r->state == PP_ST_OK ? C_GREEN : expected ? C_DIM :
+              r->target->required ? C_RED : C_YELLOW;
+    fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s\n", hw, hw, r->target->host, aw,
+            r->has_address ? r->address : "-", r->target->port, col, pp_state_name(r->state),
+            color ? C_RESET : "", pp_reason_name(r->reason), tm, det);
+}
+
+/* The checks, a table per service; hosts and addresses as wide as the
+ * widest (within reason). */
+static void
+checks_table(FILE *f, const struct pp_report *rep, bool color)
 {
     size_t i, hw = 4, aw = 7;
-    int sv, last = -1;
-    struct pp_summary s;
-    const char *word, *scol;
+    int last = -1;
 
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
@@ -151,23 +184,10 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         if (a > aw)
             aw = a > 39 ? 39 : a;
     }
-    pp_summarize(rep, &s);
-    fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s\n", color ? C_BOLD : "",
-            PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, s.checks,
-            rep->duration_ms / 1000.0);
-    if (rep->diag != NULL)
-        diagnosis_text(f, rep->diag, color);
-    if (rep->context != NULL) {
-        fprintf(f, "\n%sThis machine%s\n", color ? C_BOLD : "", color ? C_RESET : "");
-        pp_context_text(rep->context, f);
-    }
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
-        char det[1200], tm[32];
-        const char *col = "";
-        bool expected = pp_diagnosis_expected(rep->diag, r->id);
+        int sv = (int)r->target->service;
 
-        sv = (int)r->target->service;
         if (sv != last) {
             fprintf(f, "\n%s%s%s\n", color ? C_BOLD : "", pp_service_title(r->target->service),
                     color ? C_RESET : "");
@@ -175,33 +195,18 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
                     (int)aw, "ADDRESS", "PORT", "STATE", "REASON", "TIME", "DETAILS");
             last = sv;
         }
-        if (r->retry_of != NULL) {
-            /* The path-MTU retry of the row above. */
-            size_t l = (size_t)snprintf(det, sizeof(det), "retried with small segments: ");
-            details(r, expected, det + l, sizeof(det) - l);
-        } else {
-            details(r, expected, det, sizeof(det));
-        }
-        if (rep->capture != NULL && r->has_address) {
-            char ev[256];
-            size_t l = strlen(det);
-            if (pp_capture_evidence(rep->capture, r->family, r->address, r->target->port, ev,
-                                    sizeof(ev)))
-                snprintf(det + l, sizeof(det) - l, "%scapture: %s", l ? "; " : "", ev);
-        }
-        fmt_ms(r->t_total, tm, sizeof(tm));
-        if (color)
-            col = r->state == PP_ST_OK ? C_GREEN : expected ? C_DIM :
-                  r->target->required ? C_RED : C_YELLOW;
-        fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s\n", (int)hw, (int)hw,
-                r->target->host, (int)aw, r->has_address ? r->address : "-",
-                r->target->port, col, pp_state_name(r->state), color ? C_RESET : "",
-                pp_reason_name(r->reason), tm, det);
+        check_row(f, rep, r, (int)hw, (int)aw, color);
     }
-    if (rep->capture != NULL)
-        pp_capture_text(f, rep->capture, color);
-    word = pp_status_word(s.status);
-    scol = s.status == PP_STATUS_OK ? C_GREEN : s.status == PP_STATUS_FAILED ? C_RED : C_YELLOW;
+}
+
+/* The last line: the run's status, or for a capture alone its findings. */
+static void
+summary_line(FILE *f, const struct pp_report *rep, const struct pp_summary *s, bool color)
+{
+    const char *word = pp_status_word(s->status), *scol;
+    size_t i;
+
+    scol = s->status == PP_STATUS_OK ? C_GREEN : s->status == PP_STATUS_FAILED ? C_RED : C_YELLOW;
     if (rep->n == 0 && rep->capture != NULL && rep->diag != NULL) {
         /* A capture alone: the verdict is its findings. */
         size_t crit = 0, warn = 0;
@@ -214,10 +219,31 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         return;
     }
     fprintf(f, "\n%sSummary: %s%s - %zu checks, %zu ok", color ? scol : "", word,
-            color ? C_RESET : "", s.checks, s.ok);
-    if (s.expected > 0)
-        fprintf(f, ", %zu expected", s.expected);
-    if (s.failed > 0)
-        fprintf(f, ", %zu failed (%zu required)", s.failed, s.required_failed);
-    fprintf(f, "%s.\n", s.push_checked || s.checks == 0 ? "" : "; Apple push not checked");
+            color ? C_RESET : "", s->checks, s->ok);
+    if (s->expected > 0)
+        fprintf(f, ", %zu expected", s->expected);
+    if (s->failed > 0)
+        fprintf(f, ", %zu failed (%zu required)", s->failed, s->required_failed);
+    fprintf(f, "%s.\n", s->push_checked || s->checks == 0 ? "" : "; Apple push not checked");
+}
+
+void
+pp_report_text(FILE *f, const struct pp_report *rep, bool color)
+{
+    struct pp_summary s;
+
+    pp_summarize(rep, &s);
+    fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s\n", color ? C_BOLD : "",
+            PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, s.checks,
+            rep->duration_ms / 1000.0);
+    if (rep->diag != NULL)
+        diagnosis_text(f, rep->diag, color);
+    if (rep->context != NULL) {
+        fprintf(f, "\n%sThis machine%s\n", color ? C_BOLD : "", color ? C_RESET : "");
+        pp_context_text(rep->context, f);
+    }
+    checks_table(f, rep, color);
+    if (rep->capture != NULL)
+        pp_capture_text(f, rep->capture, color);
+    summary_line(f, rep, &s, color);
 }

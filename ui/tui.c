@@ -687,29 +687,66 @@ fmt_ms(char *buf, size_t len, const char *name, double ms)
         snprintf(buf, len, "%s %.1f ms", name, ms);
 }
 
-static void
-draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
+/* The TLS handshake and the certificate of a check, from line y. */
+static int
+details_tls(int y, int y1, const struct pp_result *r)
 {
-    const struct pp_live_row *w = t->nshown > 0 ? t->shown[t->sel] : NULL;
-    const struct pp_result *r;
-    char buf[1024], a[40], b[40], c[40], d[40], e[40];
-    int y = y0 + 1;
-    size_t i;
+    char buf[1024];
 
-    (void)v;
-    attrset(attr_for(t, CP_HEAD, true) | A_UNDERLINE);
-    snprintf(buf, sizeof(buf), " DETAILS %s", w != NULL ? row_id(w) : "");
-    put(y0, 0, COLS, buf, true);
-    attrset(A_NORMAL);
-    if (w == NULL)
-        return;
-    r = w->r;
-    if (w->t->note != NULL)
-        y = wrap(y, y1, 1, w->t->note);
-    if (r == NULL) {
-        wrap(y, y1, 1, "resolving the name");
-        return;
+    snprintf(buf, sizeof(buf), "TLS %s %s%s%s, chain %s%s%s",
+             r->tls.version[0] ? r->tls.version : "(no handshake)", r->tls.cipher,
+             r->tls.alpn[0] ? ", ALPN " : "", r->tls.alpn,
+             r->tls.verified ? "verified" : "NOT verified",
+             r->tls.verify_error != NULL ? ": " : "",
+             r->tls.verify_error != NULL ? r->tls.verify_error : "");
+    y = wrap(y, y1, 1, buf);
+    if (r->tls.have_cert) {
+        snprintf(buf, sizeof(buf), "subject %s; issuer %s; expires %s (%d days)",
+                 r->tls.subject != NULL ? r->tls.subject : "-",
+                 r->tls.issuer != NULL ? r->tls.issuer : "-", r->tls.not_after,
+                 r->tls.days_left);
+        y = wrap(y, y1, 1, buf);
     }
+    return y;
+}
+
+/* The probe's details as "details: key=value ...", from line y. */
+static int
+details_kv(int y, int y1, const struct pp_result *r)
+{
+    char buf[1024];
+    size_t off = (size_t)snprintf(buf, sizeof(buf), "details:"), i;
+
+    for (i = 0; i < r->ndetails && off < sizeof(buf); i++) {
+        const struct pp_kv *kv = &r->details[i];
+        int n;
+        switch (kv->type) {
+        case PP_KV_STR:
+            n = snprintf(buf + off, sizeof(buf) - off, " %s=%s", kv->key, kv->s);
+            break;
+        case PP_KV_INT:
+            n = snprintf(buf + off, sizeof(buf) - off, " %s=%lld", kv->key, kv->i);
+            break;
+        case PP_KV_BOOL:
+            n = snprintf(buf + off, sizeof(buf) - off, " %s=%s", kv->key, kv->i ? "yes" : "no");
+            break;
+        default:
+            n = snprintf(buf + off, sizeof(buf) - off, " %s=%g", kv->key, kv->d);
+            break;
+        }
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+    return wrap(y, y1, 1, buf);
+}
+
+/* The outcome and the phases' times, from line y. */
+static int
+details_outcome(int y, int y1, const struct pp_live_row *w, const struct pp_result *r)
+{
+    char buf[1024], a[40], b[40], c[40], d[40], e[40];
+
     snprintf(buf, sizeof(buf), "%s (%s) %s%s", pp_state_name(r->state), pp_reason_name(r->reason),
              r->message != NULL ? r->message : "", w->running ? " [from the last run]" : "");
     y = wrap(y, y1, 1, buf);
@@ -724,48 +761,35 @@ draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
         snprintf(buf, sizeof(buf), "ICMP error sent by %s", r->icmp_from);
         y = wrap(y, y1, 1, buf);
     }
-    if (r->tls.ran) {
-        snprintf(buf, sizeof(buf), "TLS %s %s%s%s, chain %s%s%s",
-                 r->tls.version[0] ? r->tls.version : "(no handshake)", r->tls.cipher,
-                 r->tls.alpn[0] ? ", ALPN " : "", r->tls.alpn,
-                 r->tls.verified ? "verified" : "NOT verified",
-                 r->tls.verify_error != NULL ? ": " : "",
-                 r->tls.verify_error != NULL ? r->tls.verify_error : "");
-        y = wrap(y, y1, 1, buf);
-        if (r->tls.have_cert) {
-            snprintf(buf, sizeof(buf), "subject %s; issuer %s; expires %s (%d days)",
-                     r->tls.subject != NULL ? r->tls.subject : "-",
-                     r->tls.issuer != NULL ? r->tls.issuer : "-", r->tls.not_after,
-                     r->tls.days_left);
-            y = wrap(y, y1, 1, buf);
-        }
+    return y;
+}
+
+static void
+draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
+{
+    const struct pp_live_row *w = t->nshown > 0 ? t->shown[t->sel] : NULL;
+    const struct pp_result *r;
+    char buf[1024];
+    int y = y0 + 1;
+
+    attrset(attr_for(t, CP_HEAD, true) | A_UNDERLINE);
+    snprintf(buf, sizeof(buf), " DETAILS %s", w != NULL ? row_id(w) : "");
+    put(y0, 0, COLS, buf, true);
+    attrset(A_NORMAL);
+    if (w == NULL)
+        return;
+    r = w->r;
+    if (w->t->note != NULL)
+        y = wrap(y, y1, 1, w->t->note);
+    if (r == NULL) {
+        wrap(y, y1, 1, "resolving the name");
+        return;
     }
-    if (r->ndetails > 0) {
-        size_t off = (size_t)snprintf(buf, sizeof(buf), "details:");
-        for (i = 0; i < r->ndetails && off < sizeof(buf); i++) {
-            const struct pp_kv *kv = &r->details[i];
-            int n;
-            switch (kv->type) {
-            case PP_KV_STR:
-                n = snprintf(buf + off, sizeof(buf) - off, " %s=%s", kv->key, kv->s);
-                break;
-            case PP_KV_INT:
-                n = snprintf(buf + off, sizeof(buf) - off, " %s=%lld", kv->key, kv->i);
-                break;
-            case PP_KV_BOOL:
-                n = snprintf(buf + off, sizeof(buf) - off, " %s=%s", kv->key,
-                             kv->i ? "yes" : "no");
-                break;
-            default:
-                n = snprintf(buf + off, sizeof(buf) - off, " %s=%g", kv->key, kv->d);
-                break;
-            }
-            if (n < 0)
-                break;
-            off += (size_t)n;
-        }
-        y = wrap(y, y1, 1, buf);
-    }
+    y = details_outcome(y, y1, w, r);
+    if (r->tls.ran)
+        y = details_tls(y, y1, r);
+    if (r->ndetails > 0)
+        y = details_kv(y, y1, r);
     if (w->h != NULL) {
         snprintf(buf, sizeof(buf), "history: %u runs, %u failed (%.0f%%), %u state changes",
                  w->h->runs, w->h->lost, w->h->runs ? 100.0 * w->h->lost / w->h->runs : 0.0,

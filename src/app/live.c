@@ -563,67 +563,74 @@ on_sigpipe(int fd, short revents, void *arg)
 
 /* ---------------------------------------------------------------- run */
 
-int
-pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diagnosis *diag,
-            struct pp_context *cx, char *err, size_t errlen)
+/* The self-pipe for signals, both ends non-blocking; 0 or -1 with err. */
+static int
+open_sigpipe(char *err, size_t errlen)
 {
-    struct live *l;
-    size_t i;
-    static bool atexit_done;
+    int i;
 
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        snprintf(err, errlen, "the dashboard needs a terminal on standard input and output");
-        return -1;
-    }
-    l = pp_xcalloc(1, sizeof(*l));
-    l->o = o;
-    l->cx = cx;
-    l->planned = pp_xcalloc(o->plan->n + 1, 1);
-    memset(cx, 0, sizeof(*cx));
-    l->loop = pp_loop_new();
     if (pipe(sigfd) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
-        pp_loop_free(l->loop);
-        free(l->planned);
-        free(l);
         return -1;
     }
     for (i = 0; i < 2; i++) {
         fcntl(sigfd[i], F_SETFL, fcntl(sigfd[i], F_GETFL) | O_NONBLOCK);
         fcntl(sigfd[i], F_SETFD, FD_CLOEXEC);
     }
-    if (o->capture != NULL &&
-        pp_capture_attach(o->capture, l->loop, NULL, NULL, err, errlen) < 0)
+    return 0;
+}
+
+static void
+close_sigpipe(void)
+{
+    close(sigfd[0]);
+    close(sigfd[1]);
+    sigfd[0] = sigfd[1] = -1;
+}
+
+/* The session, its loop, the capture attached and the terminal taken;
+ * NULL with err set when the dashboard cannot start. */
+static struct live *
+live_open(const struct pp_live_opts *o, struct pp_context *cx, char *err, size_t errlen)
+{
+    struct live *l = pp_xcalloc(1, sizeof(*l));
+
+    l->o = o;
+    l->cx = cx;
+    l->planned = pp_xcalloc(o->plan->n + 1, 1);
+    memset(cx, 0, sizeof(*cx));
+    l->loop = pp_loop_new();
+    if (open_sigpipe(err, errlen) < 0) {
         l->tui = NULL;
-    else if ((l->tui = pp_tui_open(o->color, err, errlen)) == NULL)
+    } else if (o->capture != NULL &&
+               pp_capture_attach(o->capture, l->loop, NULL, NULL, err, errlen) < 0) {
+        close_sigpipe();
+        l->tui = NULL;
+    } else if ((l->tui = pp_tui_open(o->color, err, errlen)) == NULL) {
         pp_capture_detach(o->capture);
+        close_sigpipe();
+    }
     if (l->tui == NULL) {
-        close(sigfd[0]);
-        close(sigfd[1]);
-        sigfd[0] = sigfd[1] = -1;
         pp_loop_free(l->loop);
         free(l->planned);
         free(l);
-        return -1;
+        return NULL;
     }
-    if (!atexit_done) {
-        atexit(at_exit_restore);
-        atexit_done = true;
-    }
-    install_signals();
     pp_timer_init(&l->cycle_timer, start_cycle, l);
     pp_timer_init(&l->draw_timer, draw_now, l);
     pp_timer_init(&l->message_timer, clear_message, l);
     pp_loop_watch(l->loop, STDIN_FILENO, POLLIN, on_tty, l);
     pp_loop_watch(l->loop, sigfd[0], POLLIN, on_sigpipe, l);
     pp_loop_prepare(l->loop, prepare, l);
+    return l;
+}
 
-    /* The first frame before anything touches the network. */
-    draw_now(l);
-    pp_context_collect(cx);
-    l->have_cx = true;
-    start_cycle(l);
-    pp_loop_run(l->loop);
+/* The terminal given back, the capture over, the run cut short, the loop
+ * freed; the session itself stays for what it hands back. */
+static void
+live_close(struct live *l)
+{
+    const struct pp_live_opts *o = l->o;
 
     pp_tui_close(l->tui);
     if (o->capture != NULL) {
@@ -645,19 +652,15 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     pp_loop_cancel(l->loop, &l->message_timer);
     pp_loop_unwatch(l->loop, STDIN_FILENO);
     pp_loop_unwatch(l->loop, sigfd[0]);
-    close(sigfd[0]);
-    close(sigfd[1]);
-    sigfd[0] = sigfd[1] = -1;
+    close_sigpipe();
     pp_loop_free(l->loop);
-    if (l->have_last) {
-        *last = l->last;
-        *diag = l->diag;
-        last->diag = diag;
-        last->context = cx;
-    } else {
-        memset(last, 0, sizeof(*last));
-        memset(diag, 0, sizeof(*diag));
-    }
+}
+
+static void
+live_free(struct live *l)
+{
+    size_t i;
+
     for (i = 0; i < l->nhist; i++) {
         free(l->hist[i]->id);
         free(l->hist[i]);
@@ -668,6 +671,44 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     free(l->lastbyid);
     free(l->planned);
     free(l);
+}
+
+int
+pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diagnosis *diag,
+            struct pp_context *cx, char *err, size_t errlen)
+{
+    struct live *l;
+    static bool atexit_done;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        snprintf(err, errlen, "the dashboard needs a terminal on standard input and output");
+        return -1;
+    }
+    l = live_open(o, cx, err, errlen);
+    if (l == NULL)
+        return -1;
+    if (!atexit_done) {
+        atexit(at_exit_restore);
+        atexit_done = true;
+    }
+    install_signals();
+    /* The first frame before anything touches the network. */
+    draw_now(l);
+    pp_context_collect(cx);
+    l->have_cx = true;
+    start_cycle(l);
+    pp_loop_run(l->loop);
+    live_close(l);
+    if (l->have_last) {
+        *last = l->last;
+        *diag = l->diag;
+        last->diag = diag;
+        last->context = cx;
+    } else {
+        memset(last, 0, sizeof(*last));
+        memset(diag, 0, sizeof(*diag));
+    }
+    live_free(l);
     return 0;
 }
 
