@@ -309,13 +309,16 @@ address_list(struct pp_cur *c, size_t off, struct pp_afp_info *out)
     return true;
 }
 
+/* The fixed fields, the server name and what the offsets there point
+ * to; *post is where the name's padding ends.  0, or -1 (bad()). */
 static int
-parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, size_t errlen)
+block_fixed(const uint8_t *p, size_t plen, struct pp_afp_info *out, size_t *post, char *err,
+            size_t errlen)
 {
     struct pp_cur c = {p, plen, 0};
-    uint16_t machoff, versoff, uamoff, iconoff, off;
+    uint16_t machoff, versoff, uamoff, iconoff;
     const uint8_t *s;
-    size_t l, post;
+    size_t l;
 
     if (!pp_cur_be16(&c, &machoff) || !pp_cur_be16(&c, &versoff) || !pp_cur_be16(&c, &uamoff) ||
         !pp_cur_be16(&c, &iconoff) || !pp_cur_be16(&c, &out->flags) || !pp_cur_pascal(&c, &s, &l))
@@ -324,7 +327,7 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
                    "server name", plen);
     copy_mac(out->server_name, sizeof(out->server_name), s, l);
     /* The name and its length byte are padded to an even length. */
-    post = c.off + (c.off & 1);
+    *post = c.off + (c.off & 1);
 
     if (!offset_ok(machoff, plen) || !pp_cur_seek(&c, machoff) || !pp_cur_pascal(&c, &s, &l))
         return bad(out, "malformed", err, errlen,
@@ -349,6 +352,18 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
         return bad(out, "malformed", err, errlen,
                    "the volume icon (offset %u) lies outside the %zu-byte status block",
                    iconoff, plen);
+    return 0;
+}
+
+/* The optional parts after the name, each there only when its flag is
+ * set.  0, or -1 (bad()). */
+static int
+block_optional(const uint8_t *p, size_t plen, struct pp_afp_info *out, size_t post, char *err,
+               size_t errlen)
+{
+    struct pp_cur c = {p, plen, 0};
+    const uint8_t *s;
+    uint16_t off;
 
     /* After the name: offsets to the signature, the network addresses,
      * the directory names and the UTF-8 name, each meaningful only when
@@ -402,6 +417,16 @@ parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, s
         }
     }
     return 0;
+}
+
+static int
+parse_block(const uint8_t *p, size_t plen, struct pp_afp_info *out, char *err, size_t errlen)
+{
+    size_t post;
+
+    if (block_fixed(p, plen, out, &post, err, errlen) < 0)
+        return -1;
+    return block_optional(p, plen, out, post, err, errlen);
 }
 
 int

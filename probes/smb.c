@@ -181,37 +181,19 @@ describe_start(const uint8_t *buf, size_t len, char *out, size_t outlen)
         used += (size_t)snprintf(out + used, outlen - used, "%s%02x", i ? " " : "", buf[i]);
 }
 
-int
-pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out,
-                        char *err, size_t errlen)
+/*
+ * The steps of pp_smb2_parse_negotiate: each returns 0 (go on), 1 (more
+ * bytes needed) or -1 (a problem, set with bad()).
+ */
+
+/* The ProtocolId after the transport header, and the announced length. */
+static int
+negotiate_protocol(const uint8_t *buf, size_t len, uint32_t tlen, struct pp_smb2_info *out,
+                   char *err, size_t errlen)
 {
-    struct pp_cur c = {buf, len, 0};
-    struct pp_cur m;
-    uint8_t zero = 0, proto[4];
-    uint16_t w = 0, command = 0, ctxcount = 0;
-    uint32_t tlen, flags;
-    uint16_t sboff, sblen;
-    uint32_t ctxoff;
+    struct pp_cur c = {buf, len, 4};
+    uint8_t proto[4];
     char what[64];
-
-    memset(out, 0, sizeof(*out));
-    if (errlen > 0)
-        err[0] = '\0';
-    if (len == 0)
-        return 1;
-
-    /* Direct TCP transport header: 0x00 and a 24-bit big-endian length. */
-    (void)pp_cur_u8(&c, &zero);
-    if (zero != 0) {
-        describe_start(buf, len, what, sizeof(what));
-        return bad(out, "not-smb", err, errlen,
-                   "the reply is not SMB: it starts with %s where a Direct TCP header "
-                   "(a zero byte) belongs", what);
-    }
-    if (len < 4)
-        return 1;
-    tlen = (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
-    c.off = 4;
 
     /* ProtocolId, checked as soon as it is there. */
     if (len < 8) {
@@ -248,7 +230,18 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
                    "the reply announces %lu bytes, too few for an SMB2 header",
                    (unsigned long)tlen);
 
-    /* The 64-byte SMB2 header. */
+    return 0;
+}
+
+/* The 64-byte SMB2 header: a NEGOTIATE response, and its status. */
+static int
+negotiate_header(const uint8_t *buf, size_t len, struct pp_smb2_info *out, char *err,
+                 size_t errlen)
+{
+    struct pp_cur c = {buf, len, 8};
+    uint16_t w = 0, command = 0;
+    uint32_t flags;
+
     if (len < 4 + 64)
         return 1;
     (void)pp_cur_le16(&c, &w);
@@ -277,7 +270,18 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
                    (unsigned long)out->status, name ? ")" : "");
     }
 
-    /* The NEGOTIATE response body, within the message only. */
+    return 0;
+}
+
+/* The NEGOTIATE response body, within the message only. */
+static int
+negotiate_body(const uint8_t *buf, size_t len, uint32_t tlen, struct pp_smb2_info *out,
+               char *err, size_t errlen)
+{
+    struct pp_cur m;
+    uint16_t w = 0, ctxcount = 0, sboff, sblen;
+    uint32_t ctxoff;
+
     if (len < 4 + (size_t)tlen)
         return 1;
     if (tlen < 64 + 64)
@@ -319,6 +323,36 @@ pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out
         return bad(out, "malformed", err, errlen,
                    "the negotiate contexts (offset %lu) lie outside the message",
                    (unsigned long)ctxoff);
+    return 0;
+}
+
+int
+pp_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct pp_smb2_info *out,
+                        char *err, size_t errlen)
+{
+    uint32_t tlen;
+    char what[64];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (errlen > 0)
+        err[0] = '\0';
+    if (len == 0)
+        return 1;
+    /* Direct TCP transport header: 0x00 and a 24-bit big-endian length. */
+    if (buf[0] != 0) {
+        describe_start(buf, len, what, sizeof(what));
+        return bad(out, "not-smb", err, errlen,
+                   "the reply is not SMB: it starts with %s where a Direct TCP header "
+                   "(a zero byte) belongs", what);
+    }
+    if (len < 4)
+        return 1;
+    tlen = (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+    if ((rc = negotiate_protocol(buf, len, tlen, out, err, errlen)) != 0 ||
+        (rc = negotiate_header(buf, len, out, err, errlen)) != 0 ||
+        (rc = negotiate_body(buf, len, tlen, out, err, errlen)) != 0)
+        return rc;
     out->msg_len = 4 + (size_t)tlen;
     return 0;
 }

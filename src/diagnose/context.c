@@ -497,19 +497,16 @@ sc_host_ok(const struct sc_val *v)
     return true;
 }
 
-int
-pp_context_parse_scutil(const char *text, struct pp_proxy **out, size_t *n)
+/* The top-level dictionary's keys into v (pointing into text), and the
+ * exceptions list joined by ',' into *exc (allocated, or NULL). */
+static void
+sc_scan(const char *text, struct sc_val *v, char **exc)
 {
-    struct sc_val v[SC_NKEYS];
     const char *p = text, *line;
-    char *exc = NULL;
-    size_t len, before = *n, depth = 0;
+    size_t len, depth = 0;
     bool in_exc = false;
     int i;
 
-    if (text == NULL)
-        return -1;
-    memset(v, 0, sizeof(v));
     /*
      * <dictionary> {
      *   ExceptionsList : <array> {
@@ -562,13 +559,18 @@ pp_context_parse_scutil(const char *text, struct pp_proxy **out, size_t *n)
                 }
             }
         } else if (depth == 2 && in_exc && vlen > 0) {
-            char *e = pp_xasprintf("%s%s%.*s", exc ? exc : "", exc ? "," : "",
+            char *e = pp_xasprintf("%s%s%.*s", *exc ? *exc : "", *exc ? "," : "",
                                    (int)vlen, val);
-            free(exc);
-            exc = e;
+            free(*exc);
+            *exc = e;
         }
     }
+}
 
+/* The enabled proxies of v. */
+static void
+sc_push(const struct sc_val *v, struct pp_proxy **out, size_t *n)
+{
     if (sc_on(&v[SC_HTTP_EN]) && sc_host_ok(&v[SC_HTTP_HOST]))
         push_proxy(out, n, "system_http_proxy",
                    sc_hostport(&v[SC_HTTP_HOST], &v[SC_HTTP_PORT]));
@@ -582,6 +584,20 @@ pp_context_parse_scutil(const char *text, struct pp_proxy **out, size_t *n)
         push_proxy(out, n, "system_pac_url", dup_n(v[SC_PAC_URL].s, v[SC_PAC_URL].len));
     if (sc_on(&v[SC_WPAD_EN]))
         push_proxy(out, n, "system_auto_discovery", pp_xstrdup("on"));
+}
+
+int
+pp_context_parse_scutil(const char *text, struct pp_proxy **out, size_t *n)
+{
+    struct sc_val v[SC_NKEYS];
+    char *exc = NULL;
+    size_t before = *n;
+
+    if (text == NULL)
+        return -1;
+    memset(v, 0, sizeof(v));
+    sc_scan(text, v, &exc);
+    sc_push(v, out, n);
     if (*n > before && exc != NULL) {
         push_proxy(out, n, "system_no_proxy", exc);
         exc = NULL;

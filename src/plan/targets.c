@@ -247,20 +247,14 @@ clear_host_bits(uint8_t *a, int bytes, int prefix)
     }
 }
 
-int
-pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
+/* Where the address of s is: a, aend, and the '/' of a prefix (or
+ * NULL); bracketed "[v6]" forms set *bracket.  0, or -1 with err. */
+static int
+tspec_split(const char *s, const char **a, const char **aend, const char **slash, bool *bracket,
+            char *err, size_t errlen)
 {
-    char abuf[INET6_ADDRSTRLEN + 8], text[INET6_ADDRSTRLEN];
-    const char *a, *aend, *slash = NULL;
-    bool bracket = false;
-    size_t alen;
-    int bits, prefix;
-
-    memset(out, 0, sizeof(*out));
-    if (s == NULL || *s == '\0') {
-        set_err(err, errlen, "empty target");
-        return -1;
-    }
+    *slash = NULL;
+    *bracket = false;
     if (s[0] == '[') {
         const char *close = strchr(s, ']');
         if (close == NULL) {
@@ -271,33 +265,45 @@ pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
             set_err(err, errlen, "bad target '%.64s' (junk after ']')", s);
             return -1;
         }
-        bracket = true;
-        a = s + 1;
-        aend = close;
+        *bracket = true;
+        *a = s + 1;
+        *aend = close;
         if (close[1] == '/')
-            slash = close + 1;
+            *slash = close + 1;
     } else {
-        slash = strchr(s, '/');
-        a = s;
-        aend = slash != NULL ? slash : s + strlen(s);
+        *slash = strchr(s, '/');
+        *a = s;
+        *aend = *slash != NULL ? *slash : s + strlen(s);
     }
+    return 0;
+}
 
-    if (!bracket && slash == NULL && pp_host_literal(s) == 0) {
-        /* A DNS name. */
-        if (!pp_host_valid(s)) {
-            set_err(err, errlen,
-                    "bad target '%.64s' (not a host name, an address or a CIDR block)", s);
-            return -1;
-        }
-        out->kind = PP_TS_NAME;
-        out->name = pp_xstrdup(s);
-        for (char *p = out->name; *p != '\0'; p++)
-            *p = (char)tolower((unsigned char)*p);
-        out->count = 1;
-        return 0;
+/* A DNS name, lower-cased. */
+static int
+tspec_name(const char *s, struct pp_tspec *out, char *err, size_t errlen)
+{
+    if (!pp_host_valid(s)) {
+        set_err(err, errlen, "bad target '%.64s' (not a host name, an address or a CIDR block)",
+                s);
+        return -1;
     }
+    out->kind = PP_TS_NAME;
+    out->name = pp_xstrdup(s);
+    for (char *p = out->name; *p != '\0'; p++)
+        *p = (char)tolower((unsigned char)*p);
+    out->count = 1;
+    return 0;
+}
 
-    alen = (size_t)(aend - a);
+/* The address a..aend into out->addr and out->family; its bits (32 or
+ * 128), or -1 with err. */
+static int
+tspec_addr(const char *s, const char *a, const char *aend, bool bracket, struct pp_tspec *out,
+           char *err, size_t errlen)
+{
+    char abuf[INET6_ADDRSTRLEN + 8];
+    size_t alen = (size_t)(aend - a);
+
     if (alen >= sizeof(abuf)) {
         set_err(err, errlen, "bad address in '%.64s'", s);
         return -1;
@@ -306,36 +312,69 @@ pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
     abuf[alen] = '\0';
     if (!bracket && inet_pton(AF_INET, abuf, out->addr) == 1) {
         out->family = AF_INET;
-        bits = 32;
-    } else if (inet_pton(AF_INET6, abuf, out->addr) == 1) {
+        return 32;
+    }
+    if (inet_pton(AF_INET6, abuf, out->addr) == 1) {
         out->family = AF_INET6;
-        bits = 128;
-    } else {
-        memset(out->addr, 0, sizeof(out->addr));
-        if (bracket)
-            set_err(err, errlen, "bad IPv6 address '%.64s' in '%.64s'", abuf, s);
-        else
-            set_err(err, errlen, "bad address '%.64s' in '%.64s'", abuf, s);
+        return 128;
+    }
+    memset(out->addr, 0, sizeof(out->addr));
+    if (bracket)
+        set_err(err, errlen, "bad IPv6 address '%.64s' in '%.64s'", abuf, s);
+    else
+        set_err(err, errlen, "bad address '%.64s' in '%.64s'", abuf, s);
+    return -1;
+}
+
+/* The prefix after the '/' of a block of a bits-long address family;
+ * the prefix, or -1 with err. */
+static int
+tspec_prefix(const char *s, const char *slash, int bits, char *err, size_t errlen)
+{
+    int prefix = parse_prefix(slash + 1);
+    int widest = bits == 32 ? PP_TSPEC_MIN_PREFIX4 : PP_TSPEC_MIN_PREFIX6;
+
+    if (prefix < 0 || prefix > bits) {
+        set_err(err, errlen, "bad prefix length '/%.16s' in '%.64s' (0-%d for IPv%d)",
+                slash + 1, s, bits, bits == 32 ? 4 : 6);
         return -1;
     }
+    if (prefix < widest) {
+        set_err(err, errlen,
+                "'%.64s' is too wide: IPv%d blocks may be at most /%d (16777216 addresses)", s,
+                bits == 32 ? 4 : 6, widest);
+        return -1;
+    }
+    return prefix;
+}
 
+int
+pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
+{
+    char text[INET6_ADDRSTRLEN];
+    const char *a, *aend, *slash;
+    bool bracket;
+    int bits, prefix;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL || *s == '\0') {
+        set_err(err, errlen, "empty target");
+        return -1;
+    }
+    if (tspec_split(s, &a, &aend, &slash, &bracket, err, errlen) < 0)
+        return -1;
+    if (!bracket && slash == NULL && pp_host_literal(s) == 0)
+        return tspec_name(s, out, err, errlen);
+    bits = tspec_addr(s, a, aend, bracket, out, err, errlen);
+    if (bits < 0)
+        return -1;
     if (slash == NULL) {
         prefix = bits;
         out->kind = PP_TS_ADDR;
     } else {
-        prefix = parse_prefix(slash + 1);
-        if (prefix < 0 || prefix > bits) {
-            set_err(err, errlen, "bad prefix length '/%.16s' in '%.64s' (0-%d for IPv%d)",
-                    slash + 1, s, bits, bits == 32 ? 4 : 6);
+        prefix = tspec_prefix(s, slash, bits, err, errlen);
+        if (prefix < 0)
             goto fail;
-        }
-        if (prefix < (bits == 32 ? PP_TSPEC_MIN_PREFIX4 : PP_TSPEC_MIN_PREFIX6)) {
-            set_err(err, errlen,
-                    "'%.64s' is too wide: IPv%d blocks may be at most /%d (16777216 addresses)",
-                    s, bits == 32 ? 4 : 6,
-                    bits == 32 ? PP_TSPEC_MIN_PREFIX4 : PP_TSPEC_MIN_PREFIX6);
-            goto fail;
-        }
         out->kind = PP_TS_CIDR;
         clear_host_bits(out->addr, bits / 8, prefix);
     }
