@@ -13,32 +13,23 @@
 
 #define AT(field) offsetof(struct pp_settings, field)
 
-static int apply_user(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                      size_t);
-static int apply_profile(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                         size_t);
-static int apply_family(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                        size_t);
-static int apply_resolver(struct pp_settings *, const struct pp_setting *, const char *,
-                          char *, size_t);
-static int apply_sniff(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                       size_t);
-static int apply_nonempty(struct pp_settings *, const struct pp_setting *, const char *,
-                          char *, size_t);
-static int apply_save(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                      size_t);
-static int apply_serve(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                       size_t);
-static int apply_format(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                        size_t);
-static int apply_json(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                      size_t);
-static int apply_rate(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                      size_t);
-static int apply_threshold(struct pp_settings *, const struct pp_setting *, const char *,
-                           char *, size_t);
-static int apply_none(struct pp_settings *, const struct pp_setting *, const char *, char *,
-                      size_t);
+/* The apply() functions of the rows (below the table). */
+#define APPLY(fn) \
+    static int fn(struct pp_settings *, const struct pp_setting *, const char *, char *, size_t)
+APPLY(apply_user);
+APPLY(apply_profile);
+APPLY(apply_family);
+APPLY(apply_resolver);
+APPLY(apply_sniff);
+APPLY(apply_nonempty);
+APPLY(apply_save);
+APPLY(apply_serve);
+APPLY(apply_format);
+APPLY(apply_json);
+APPLY(apply_rate);
+APPLY(apply_threshold);
+APPLY(apply_none);
+#undef APPLY
 
 /*
  * The rows, in --help's order.  A row without a key is for the command
