@@ -23,16 +23,6 @@
 
 struct pp_tls_ctx;
 
-/* A lazy source of checks, for ranges too large to plan one by one (the
- * audit mode): the engine pulls the next (target, address) whenever it has
- * a free slot, so memory follows the concurrency, not the range. */
-struct pp_feed {
-    /* Give the next check; false when there are no more. */
-    bool (*next)(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa);
-    void *ctx;
-    uint64_t total;       /* how many next() will give, for progress */
-};
-
 /* How far a run is, for a progress line. */
 struct pp_progress {
     size_t done;          /* checks finished */

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
 #include "plan/plan.h"
 #include "plan/policy.h"
 #include "core/pushprobe.h"

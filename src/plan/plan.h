@@ -6,9 +6,22 @@
 #ifndef PP_PLAN_H
 #define PP_PLAN_H
 
+#include <sys/socket.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/pushprobe.h"
+
+/* A lazy source of checks, for ranges too large to plan one by one (the
+ * audit mode): the engine pulls the next (target, address) whenever it has
+ * a free slot, so memory follows the concurrency, not the range. */
+struct pp_feed {
+    /* Give the next check; false when there are no more. */
+    bool (*next)(void *ctx, const struct pp_target **t, struct sockaddr_storage *sa);
+    void *ctx;
+    uint64_t total;       /* how many next() will give, for progress */
+};
 
 struct pp_plan {
     struct pp_target **t;
