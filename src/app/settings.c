@@ -28,6 +28,8 @@ APPLY(apply_format);
 APPLY(apply_json);
 APPLY(apply_rate);
 APPLY(apply_threshold);
+APPLY(apply_duration);
+APPLY(apply_parallel);
 APPLY(apply_none);
 #undef APPLY
 
@@ -105,9 +107,9 @@ const struct pp_setting pp_settings[] = {
      .where = PP_W_CAPTURE, .apply = apply_sniff},
     {.name = "sniff-only", .type = PP_SET_FLAG, .help = "only watch: no checks (with --sniff)",
      .where = PP_W_CAPTURE, .off = AT(sniff_only)},
-    {.name = "duration", .type = PP_SET_SECONDS, .max = 31536000, .arg = "S",
+    {.name = "duration", .type = PP_SET_SPECIAL, .max = 31536000, .arg = "S",
      .help = "stop capturing after S seconds", .where = PP_W_CAPTURE, .terse = true,
-     .off = AT(duration_s)},
+     .off = AT(duration_s), .apply = apply_duration},
     {.name = "read", .type = PP_SET_STRING, .arg = "FILE",
      .help = "analyse a saved capture (pcap, pcapng); no network", .where = PP_W_CAPTURE,
      .off = AT(read_file)},
@@ -149,7 +151,7 @@ const struct pp_setting pp_settings[] = {
     {.name = "parallel", .flag = 'P', .key = "parallel", .type = PP_SET_NUMBER, .min = 1,
      .max = 65536, .arg = "N", .deflt = "128",
      .help = "checks at once (default 128; also bounded by the\ndescriptor limit)",
-     .where = PP_W_PROBING, .off = AT(o.parallel)},
+     .where = PP_W_PROBING, .off = AT(parallel), .apply = apply_parallel},
     {.name = "resolver", .key = "resolver", .type = PP_SET_SPECIAL, .arg = "IP[:PORT]",
      .help = "ask this DNS server instead of the system's", .where = PP_W_PROBING,
      .apply = apply_resolver},
@@ -260,6 +262,7 @@ pp_settings_init(struct pp_settings *st)
     memset(st, 0, sizeof(*st));
     st->o.timeout_s = 5.0;
     st->o.parallel = 128;
+    st->parallel = 128;
     st->profile = "apple";
 }
 
@@ -369,8 +372,6 @@ apply_generic(struct pp_settings *st, const struct pp_setting *s, const char *v,
             if (s->min > 0)
                 snprintf(err, errlen, "want seconds in [%g, %.0f], got '%.64s'", s->min, s->max,
                          v);
-            else if (s->max >= 1e7)
-                snprintf(err, errlen, "want seconds, got '%.64s'", v);
             else
                 snprintf(err, errlen, "want seconds in (0, %.0f], got '%.64s'", s->max, v);
             return -1;
@@ -383,10 +384,7 @@ apply_generic(struct pp_settings *st, const struct pp_setting *s, const char *v,
                      (long)s->max, v);
             return -1;
         }
-        if (s->off == AT(o.parallel))
-            st->o.parallel = (int)lv;
-        else
-            *(long *)field(st, s) = lv;
+        *(long *)field(st, s) = lv;
         return 0;
     case PP_SET_CHOICE:
         if (!one_of(s->choices, v)) {
@@ -593,6 +591,28 @@ apply_threshold(struct pp_settings *st, const struct pp_setting *s, const char *
         snprintf(err, errlen, "want milliseconds, got '%.64s'", v);
         return -1;
     }
+    return 0;
+}
+
+static int
+apply_duration(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+               size_t errlen)
+{
+    if (pp_parse_seconds(v, s->max, (double *)field(st, s)) < 0) {
+        snprintf(err, errlen, "want seconds, got '%.64s'", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The engine's cap is an int: kept here as the row's long, copied over. */
+static int
+apply_parallel(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+               size_t errlen)
+{
+    if (apply_generic(st, s, v, err, errlen) < 0)
+        return -1;
+    st->o.parallel = (int)st->parallel;
     return 0;
 }
 

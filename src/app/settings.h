@@ -78,6 +78,7 @@ struct pp_settings {
     double duration_s;
     char *run_as;
     long flows_max;
+    long parallel;           /* as o.parallel */
     /* A configuration file's serve and format give way to a command
      * line that asks for a mode they do not go with (see main.c). */
     bool serve_from_file, format_from_file;
