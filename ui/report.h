@@ -32,13 +32,36 @@ void pp_report_json(FILE *, const struct pp_report *);
  * mean the same). */
 void pp_report_prometheus(FILE *, const struct pp_report *);
 
+struct pp_capture;
+struct pp_jsonw;
+/* The members of one check's JSON object (the caller opens and closes it);
+ * the report NULL for the audit's streams (no diagnosis, no capture). */
+void pp_json_check_fields(struct pp_jsonw *, const struct pp_result *,
+                          const struct pp_report *);
+
+/* The audit's outputs, written as checks finish: CSV and JSON Lines row by
+ * row, the JSON document with its checks array streamed; the text report
+ * at the end from the tallies.  Any stream may be NULL. */
 struct pp_audit;
 struct pp_audit_result;
-struct pp_jsonw;
-void pp_audit_text(FILE *, const struct pp_report *, const struct pp_audit *,
-                   const struct pp_audit_result *, bool color);
-void pp_audit_json(struct pp_jsonw *, const struct pp_audit *, const struct pp_audit_result *);
-void pp_audit_csv(FILE *, const struct pp_audit *, const struct pp_audit_result *);
+struct pp_audit_out {
+    const struct pp_audit *a;
+    struct pp_audit_result *ar;
+    FILE *csv, *jsonl, *json, *text;
+    bool color;
+    bool adaptive;           /* --timeout auto */
+    double timeout_s;        /* fixed: the timeout; adaptive: its upper bound */
+    char started_at[40];
+    double duration_ms;      /* set before pp_audit_out_end */
+    struct pp_jsonw *jw;     /* the JSON document's writer */
+};
+void pp_audit_out_begin(struct pp_audit_out *);
+/* Judge, count and write one finished check; frees it unless it is a
+ * deviation kept for the report. */
+void pp_audit_out_check(struct pp_audit_out *, struct pp_result *);
+/* The summary: JSON Lines' last object, the JSON document's tail, the
+ * text report. */
+void pp_audit_out_end(struct pp_audit_out *);
 
 /* This machine's context (diagnose/context.h), ui/report_context.c. */
 struct pp_context;
@@ -50,7 +73,6 @@ void pp_context_json(const struct pp_context *c, struct pp_jsonw *w);
 void pp_context_text(const struct pp_context *c, FILE *f);
 
 /* The capture's section and JSON members ("capture", "flows"). */
-struct pp_capture;
 void pp_capture_text(FILE *, const struct pp_capture *, bool color);
 void pp_capture_json(struct pp_jsonw *, const struct pp_capture *);
 

@@ -162,8 +162,8 @@ head(struct pp_jsonw *w, const struct pp_report *rep)
     pp_jw_obj_end(w);
 }
 
-/* The sections beside the checks: findings, this machine, the audit, the
- * capture. */
+/* The sections beside the checks: findings, this machine, the capture
+ * (the audit streams its own document, ui/report_audit.c). */
 static void
 sections(struct pp_jsonw *w, const struct pp_report *rep)
 {
@@ -173,13 +173,12 @@ sections(struct pp_jsonw *w, const struct pp_report *rep)
         pp_jw_key(w, "context");
         pp_context_json(rep->context, w);
     }
-    if (rep->audit != NULL && rep->audit_result != NULL)
-        pp_audit_json(w, rep->audit, rep->audit_result);
     if (rep->capture != NULL)
         pp_capture_json(w, rep->capture);
 }
 
-/* What was checked: the target, the address, the probe. */
+/* What was checked: the target, the address, the probe.  rep NULL: the
+ * audit's streams (no diagnosis, so no "expected"). */
 static void
 check_what(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_result *r)
 {
@@ -203,8 +202,10 @@ check_what(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_resu
     pp_jw_str(w, t->probe->name);
     pp_jw_key(w, "required");
     pp_jw_bool(w, t->required);
-    pp_jw_key(w, "expected");
-    pp_jw_bool(w, pp_diagnosis_expected(rep->diag, r->id));
+    if (rep != NULL) {
+        pp_jw_key(w, "expected");
+        pp_jw_bool(w, pp_diagnosis_expected(rep->diag, r->id));
+    }
 }
 
 /* How it went: the state, the timings, TLS, details and words. */
@@ -235,13 +236,25 @@ check_outcome(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_r
     opt_str(w, "message", r->message);
     opt_str(w, "note", t->note);
     opt_str(w, "retry_of", r->retry_of);
-    if (rep->capture != NULL) {
+    if (r->attempts > 0) {
+        pp_jw_kint(w, "attempts", r->attempts);
+        pp_jw_key(w, "timeout_ms");
+        pp_jw_num(w, r->timeout_ms, 1);
+    }
+    if (rep != NULL && rep->capture != NULL) {
         char ev[256] = "";
         if (r->has_address)
             pp_capture_evidence(rep->capture, r->family, r->address, t->port, ev,
                                 sizeof(ev));
         opt_str(w, "capture_evidence", ev);
     }
+}
+
+void
+pp_json_check_fields(struct pp_jsonw *w, const struct pp_result *r, const struct pp_report *rep)
+{
+    check_what(w, rep, r);
+    check_outcome(w, rep, r);
 }
 
 void

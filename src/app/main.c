@@ -128,8 +128,8 @@ parse_args(struct pp_settings *st, int argc, char **argv, bool *given)
             free(shortopts);
             return -1;
         }
-        if (pp_setting_apply(st, s, s->type == PP_SET_FLAG ? "yes" : optarg, err,
-                             sizeof(err)) < 0) {
+        if (pp_setting_apply(st, s, s->type == PP_SET_FLAG ? "yes" : optarg != NULL ? optarg : "-",
+                             err, sizeof(err)) < 0) {
             if (s->terse)
                 die_usage("--%s: %s", s->name, err);
             die_usage("--%s %s: %s", s->name, optarg, err);
@@ -162,8 +162,12 @@ check_combinations(struct pp_settings *st, const bool *given)
     if (named(given, "ipv4") && named(given, "ipv6"))
         die_usage("-4 and -6 exclude each other");
     if (!st->audit && (st->ports != NULL || st->targets_file != NULL ||
-                       st->expect_file != NULL || st->csv))
-        die_usage("-p, --targets, --expect and --csv go with --audit");
+                       st->expect_file != NULL || st->csv || st->jsonl_path != NULL))
+        die_usage("-p, --targets, --expect, --csv and --jsonl go with --audit");
+    if ((st->format == PP_FMT_JSON) + (st->csv_path != NULL && strcmp(st->csv_path, "-") == 0) +
+        (st->jsonl_path != NULL && strcmp(st->jsonl_path, "-") == 0) > 1)
+        die_usage("--json, --csv and --jsonl all want standard output: give --csv=FILE "
+                  "or --jsonl=FILE");
     if (st->read_file != NULL && st->sniff != NULL)
         die_usage("--read and --sniff exclude each other");
     if (st->sniff_only && st->sniff == NULL)

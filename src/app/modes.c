@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/agent.h"
+#include "app/auditrun.h"
 #include "app/live.h"
 #include "app/output.h"
 #include "app/run.h"
@@ -340,32 +341,13 @@ int
 pp_mode_audit(struct pp_app *app)
 {
     const struct pp_settings *st = &app->st;
-    struct pp_audit_result ares;
-    struct pp_report rep;
-    char err[600];
-    int rc;
+    struct pp_audit_run_opts ao;
 
-    if (pp_engine_run(&app->plan, &st->o, &rep, err, sizeof(err)) < 0) {
-        fprintf(stderr, "pushprobe: %s\n", err);
-        return PP_EXIT_INTERNAL;
-    }
-    pp_audit_evaluate(&app->audit, &rep, &ares);
-    rep.audit = &app->audit;
-    rep.audit_result = &ares;
-    if (st->csv)
-        pp_audit_csv(stdout, &app->audit, &ares);
-    else if (st->format == PP_FMT_JSON)
-        pp_report_json(stdout, &rep);
-    else
-        pp_audit_text(stdout, &rep, &app->audit, &ares, app->color);
-    rc = pp_app_flush(PP_EXIT_OK);
-    if (rc == PP_EXIT_OK) {
-        if (ares.not_run > 0)
-            fprintf(stderr, "pushprobe: %llu checks were not run: the run's time limit passed\n",
-                    (unsigned long long)ares.not_run);
-        rc = ares.deviations > 0 || ares.not_run > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
-    }
-    pp_audit_result_free(&ares);
-    pp_report_free(&rep);
-    return rc;
+    memset(&ao, 0, sizeof(ao));
+    ao.csv = st->csv_path;
+    ao.jsonl = st->jsonl_path;
+    ao.json = st->format == PP_FMT_JSON;
+    ao.color = app->color;
+    ao.adaptive = !st->timeout_fixed;
+    return pp_audit_run(&app->audit, &app->plan, &app->st.o, &ao);
 }

@@ -31,6 +31,8 @@ APPLY(apply_threshold);
 APPLY(apply_duration);
 APPLY(apply_parallel);
 APPLY(apply_none);
+APPLY(apply_timeout);
+APPLY(apply_stream);
 #undef APPLY
 
 /*
@@ -85,8 +87,13 @@ const struct pp_setting pp_settings[] = {
      .help = "expectations: open/closed/tls tcp TARGET PORTS,\n"
              "include apple-device | apple-mdm-server",
      .where = PP_W_AUDIT, .off = AT(expect_file)},
-    {.name = "csv", .type = PP_SET_FLAG, .help = "one CSV row per check instead of the text report",
-     .where = PP_W_AUDIT, .off = AT(csv)},
+    {.name = "csv", .type = PP_SET_SPECIAL, .usage = "--csv[=FILE]", .optional_value = true,
+     .help = "one CSV row per check, as checks finish (to FILE, or\n"
+             "standard output instead of the text report)",
+     .where = PP_W_AUDIT, .apply = apply_stream},
+    {.name = "jsonl", .type = PP_SET_SPECIAL, .usage = "--jsonl[=FILE]", .optional_value = true,
+     .help = "JSON Lines: one object per check, then a summary",
+     .where = PP_W_AUDIT, .apply = apply_stream},
     {.name = "shuffle", .type = PP_SET_FLAG, .help = "check in random order",
      .where = PP_W_AUDIT, .off = AT(shuffle)},
     {.name = "rate", .key = "rate", .type = PP_SET_SPECIAL, .max = 1e6, .arg = "N",
@@ -143,8 +150,9 @@ const struct pp_setting pp_settings[] = {
     {.name = "ipv6", .flag = '6', .key = "ipv6", .type = PP_SET_FLAG, .where = PP_W_PROBING,
      .apply = apply_family},
     {.name = "timeout", .flag = 't', .key = "timeout", .type = PP_SET_SECONDS, .max = 300,
-     .arg = "S", .deflt = "5", .help = "deadline per check in seconds (default 5)",
-     .where = PP_W_PROBING, .off = AT(o.timeout_s)},
+     .arg = "S", .deflt = "5", .help = "deadline per check in seconds (default 5); 'auto' (the\n"
+     "audit's default): connect deadlines from round trips",
+     .where = PP_W_PROBING, .off = AT(o.timeout_s), .apply = apply_timeout},
     {.name = "run-timeout", .key = "run-timeout", .type = PP_SET_SECONDS, .max = 86400,
      .arg = "S", .help = "deadline for the whole run (default: derived)",
      .where = PP_W_PROBING, .off = AT(o.run_timeout_s)},
@@ -282,6 +290,8 @@ pp_settings_free(struct pp_settings *st)
             free(*(char **)(void *)((char *)st + s->off));
     }
     free(st->run_as);
+    free(st->csv_path);
+    free(st->jsonl_path);
     free(st->color);
     free(st->resolver);
     free(st->sniff);
@@ -647,7 +657,8 @@ pp_settings_getopt(struct option **longopts, char **shortopts)
         if (s->type == PP_SET_HELP || s->name == NULL)
             continue;
         lo[n].name = s->name;
-        lo[n].has_arg = arg ? required_argument : no_argument;
+        lo[n].has_arg = s->optional_value ? optional_argument
+                        : arg ? required_argument : no_argument;
         lo[n].flag = NULL;
         /* Past any byte: the row's index, unless it has a short flag. */
         lo[n].val = s->flag != 0 ? s->flag : 256 + (int)i;
@@ -716,4 +727,41 @@ pp_settings_usage(FILE *f)
     fputs("\n"
           "Exit status: 0 every required check ok, 1 a required check failed,\n"
           "2 usage or configuration error, 3 internal error.  See pushprobe(1).\n", f);
+}
+
+/* --timeout auto: adaptive in the audit, the default elsewhere; a number
+ * fixes it (also in the audit). */
+static int
+apply_timeout(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+              size_t errlen)
+{
+    if (strcmp(v, "auto") == 0) {
+        st->timeout_fixed = false;
+        st->o.timeout_s = 5.0;
+        return 0;
+    }
+    if (apply_generic(st, s, v, err, errlen) < 0) {
+        snprintf(err, errlen, "want seconds in (0, %.0f] or auto, got '%.64s'", s->max, v);
+        return -1;
+    }
+    st->timeout_fixed = true;
+    return 0;
+}
+
+/* --csv[=FILE], --jsonl[=FILE]: "-" is standard output. */
+static int
+apply_stream(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+             size_t errlen)
+{
+    if (*v == '\0') {
+        snprintf(err, errlen, "want a file name, or none for standard output");
+        return -1;
+    }
+    if (strcmp(s->name, "csv") == 0) {
+        st->csv = true;
+        replace(&st->csv_path, v);
+    } else {
+        replace(&st->jsonl_path, v);
+    }
+    return 0;
 }

@@ -65,6 +65,9 @@ struct pp_settings {
     double warn_ms, crit_ms;
     bool audit;
     bool csv;
+    char *csv_path;          /* --csv[=FILE]: the file, or "-" for standard output */
+    char *jsonl_path;        /* --jsonl[=FILE] */
+    bool timeout_fixed;      /* --timeout SECONDS: the audit's adaptive timeout is off */
     bool shuffle;
     char *ports;
     char *targets_file;
@@ -105,6 +108,7 @@ struct pp_setting {
     enum pp_set_where where;
     bool repeatable;        /* a file may give the key more than once */
     bool terse;             /* command-line errors say "--NAME: why", not the value */
+    bool optional_value;    /* the command line's --NAME or --NAME=VALUE ("-" without) */
     size_t off;             /* the value's place in struct pp_settings */
     pp_set_apply apply;     /* SPECIAL, or after the generic check; or NULL */
 };

@@ -200,6 +200,8 @@ struct pp_result {
     uint64_t order;      /* sort key: plan index, redirect hop, family, DNS order */
     char *retry_of;      /* the id of the check this one repeats with small TCP
                           * segments, or NULL */
+    int attempts;        /* adaptive timeouts: connects tried (1 or 2); 0: fixed */
+    double timeout_ms;   /* adaptive timeouts: the last attempt's deadline */
 };
 
 /* The segment size of the path-MTU retry: IPv4's minimum datagram (576)

@@ -24,6 +24,7 @@
 #include "engine/dns.h"
 #include "engine/check.h"
 #include "engine/engine.h"
+#include "engine/rtt.h"
 #include "core/loop.h"
 #include "core/netx.h"
 #include "probes/probe.h"
@@ -58,6 +59,7 @@ struct pp_check {
     bool read_wants_write;   /* TLS: a read needs the socket writable */
     bool got_byte;
     int mss;                 /* TCP_MAXSEG before the connect, or 0 */
+    int attempts;            /* connects started (adaptive timeouts retry once) */
     struct pp_check *next;   /* the wait queue */
     struct pp_check *all_prev, *all_next;  /* checks not yet freed */
 };
@@ -107,6 +109,8 @@ struct pp_engine {
     double started;
     uint64_t generation;               /* bumped on every visible change */
     struct pp_timer done_timer;        /* done() runs from a turn of its own */
+    struct pp_rtt *rtt;                /* adaptive timeouts, or NULL */
+    uint64_t emitted;                  /* results handed to the sink */
 };
 
 static bool check_start(struct pp_check *c);
@@ -117,12 +121,21 @@ static void pump(struct pp_engine *e);
 static void
 add_result(struct pp_engine *e, struct pp_result *r)
 {
+    e->generation++;
+    if (e->o->sink != NULL && r->state != PP_ST_PENDING) {
+        /* Streaming: a final result leaves at once; a pending one is
+         * held by its check until it finishes. */
+        e->emitted++;
+        e->o->sink(e->o->sink_ctx, r);
+        return;
+    }
+    if (e->o->sink != NULL)
+        return;
     if (e->nres == e->capres) {
         e->capres = e->capres ? e->capres * 2 : 64;
         e->res = pp_xrealloc(e->res, e->capres, sizeof(*e->res));
     }
     e->res[e->nres++] = r;
-    e->generation++;
 }
 
 static struct pp_result *
@@ -322,6 +335,7 @@ static void
 check_finish(struct pp_check *c)
 {
     struct pp_engine *e = c->e;
+    struct pp_result *r = c->r;
     const struct pp_probe *p = c->r->target->probe;
 
     if (c->phase == PH_DONE)
@@ -359,6 +373,10 @@ check_finish(struct pp_check *c)
     if (c->all_next != NULL)
         c->all_next->all_prev = c->all_prev;
     free(c);
+    if (e->o->sink != NULL) {
+        e->emitted++;
+        e->o->sink(e->o->sink_ctx, r);
+    }
     pump(e);
     maybe_over(e);
 }
@@ -444,6 +462,12 @@ connected(struct pp_check *c)
     const struct pp_target *t = c->r->target;
 
     c->r->t_connect = pp_now_msf() - c->t_phase;
+    if (c->e->rtt != NULL) {
+        /* The deadline was the connect's; what follows gets --timeout's. */
+        pp_rtt_sample(c->e->rtt, (const struct sockaddr *)&c->sa, c->r->t_connect);
+        pp_loop_timer(c->e->loop, &c->deadline,
+                      pp_now_ms() + (int64_t)(c->e->o->timeout_s * 1000.0));
+    }
     if (!t->tls) {
         probe_ready(c);
         return;
@@ -469,6 +493,9 @@ connect_failed(struct pp_check *c, int err, bool immediate)
 
     if (!immediate)
         have = pp_netx_icmp(c->fd, &icmp);
+    /* A reset or an ICMP error is an answer: a round trip. */
+    if (!immediate && c->e->rtt != NULL && err != ETIMEDOUT)
+        pp_rtt_sample(c->e->rtt, (const struct sockaddr *)&c->sa, pp_now_msf() - c->t_phase);
     v = pp_classify_connect(err, immediate, have ? &icmp : NULL);
     if (have && icmp.from[0] != '\0')
         snprintf(c->r->icmp_from, sizeof(c->r->icmp_from), "%s", icmp.from);
@@ -571,6 +598,21 @@ tls_stalled(struct pp_check *c, double now)
     again->mss = PP_SMALL_MSS;
 }
 
+/* Adaptive timeouts: a connect that got no answer in time is tried once
+ * more, on a new socket, with the deadline the round trips give now. */
+static void
+connect_again(struct pp_check *c)
+{
+    struct pp_engine *e = c->e;
+
+    pp_loop_unwatch(e->loop, c->fd);
+    close(c->fd);
+    c->fd = -1;
+    e->inflight--;
+    c->phase = PH_QUEUED;
+    check_start(c);   /* on failure it finishes (or requeues) the check */
+}
+
 static void
 check_deadline(void *arg)
 {
@@ -580,6 +622,10 @@ check_deadline(void *arg)
 
     switch (c->phase) {
     case PH_CONNECT:
+        if (c->e->rtt != NULL && c->attempts < 2 && !c->e->over) {
+            connect_again(c);
+            return;
+        }
         c->r->t_connect = now - c->t_phase;
         set(c->r, PP_ST_FILTERED, PP_RS_NO_RESPONSE, "%s",
             pp_reason_sentence(PP_RS_NO_RESPONSE));
@@ -616,6 +662,7 @@ check_start(struct pp_check *c)
 {
     struct pp_engine *e = c->e;
     int fd, rc;
+    double limit;
 
     fd = socket(c->sa.ss_family,
                 c->r->target->probe->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
@@ -646,9 +693,17 @@ check_start(struct pp_check *c)
     c->fd = fd;
     e->inflight++;
     c->phase = PH_CONNECT;
-    c->t_start = c->t_phase = pp_now_msf();
-    pp_loop_timer(e->loop, &c->deadline,
-                  pp_now_ms() + (int64_t)(e->o->timeout_s * 1000.0));
+    c->t_phase = pp_now_msf();
+    if (c->attempts++ == 0)
+        c->t_start = c->t_phase;
+    limit = e->o->timeout_s * 1000.0;
+    if (e->rtt != NULL) {
+        limit = pp_rtt_timeout(e->rtt, (const struct sockaddr *)&c->sa);
+        pp_rtt_note_given(e->rtt, limit);
+        c->r->attempts = c->attempts;
+        c->r->timeout_ms = limit;
+    }
+    pp_loop_timer(e->loop, &c->deadline, pp_now_ms() + (int64_t)limit);
     if (pp_netx_nonblock(fd) < 0 ||
         pp_loop_watch(e->loop, fd, POLLOUT, check_io, c) < 0) {
         set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not set up the socket: %s",
@@ -1089,13 +1144,14 @@ static void
 run_deadline(void *arg)
 {
     struct pp_engine *e = arg;
-    size_t i;
+    struct pp_check *c;
 
-    /* Stop what still runs; resources are released after the loop. */
+    /* Stop what still runs; resources are released after the loop.  Every
+     * pending result belongs to a check not yet finished. */
     e->over = true;
     pp_dns_cancel(e->dns);
-    for (i = 0; i < e->nres; i++) {
-        struct pp_result *r = e->res[i];
+    for (c = e->all; c != NULL; c = c->all_next) {
+        struct pp_result *r = c->r;
         if (r->state == PP_ST_PENDING)
             set(r, PP_ST_ERROR, PP_RS_RUN_DEADLINE,
                 "not finished when the run's time limit passed (--run-timeout)");
@@ -1112,7 +1168,8 @@ progress(void *arg)
     struct pp_progress p;
 
     p.done = e->done;
-    p.total = e->nres + (e->o->feed ? e->o->feed->total - e->fed : 0);
+    p.total = (e->o->sink != NULL ? e->emitted + e->checks_open : e->nres) +
+              (e->o->feed ? e->o->feed->total - e->fed : 0);
     p.elapsed_s = secs;
     p.over = false;
     e->o->progress(e->o->progress_arg, &p);
@@ -1198,7 +1255,10 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
      * wave bounded by the per-check timeout, with slack. */
     waves = (plan->n * 2 + (o->feed ? (size_t)o->feed->total : 0) + e->cap - 1) / e->cap;
     run_s = o->run_timeout_s > 0 ? o->run_timeout_s
-                                 : o->timeout_s * (double)(waves + 2) + 5.0 + o->hold_s;
+                                 : o->timeout_s * (double)(waves + 2) *
+                                   (o->adaptive_timeout ? 2 : 1) + 5.0 + o->hold_s;
+    if (o->adaptive_timeout)
+        e->rtt = pp_rtt_new(o->timeout_s * 1000.0);
     if (o->run_timeout_s <= 0 && o->rate > 0 && o->feed != NULL)
         run_s += (double)o->feed->total / o->rate;
     e->started = pp_now_msf();
@@ -1234,6 +1294,14 @@ pp_engine_done(const struct pp_engine *e)
     return e->over;
 }
 
+void
+pp_engine_timeouts(const struct pp_engine *e, double *lo, double *hi)
+{
+    *lo = *hi = 0;
+    if (e->rtt != NULL)
+        pp_rtt_range(e->rtt, lo, hi);
+}
+
 const struct pp_result *const *
 pp_engine_results(const struct pp_engine *e, size_t *n, uint64_t *generation)
 {
@@ -1266,7 +1334,8 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
     rep->duration_ms = pp_now_msf() - e->started;
     pp_rfc3339(e->t0, rep->started_at, sizeof(rep->started_at));
     rep->ended_at = (int64_t)time(NULL);
-    qsort(e->res, e->nres, sizeof(*e->res), cmp_result);
+    if (e->nres > 1)
+        qsort(e->res, e->nres, sizeof(*e->res), cmp_result);
     rep->results = e->res;
     rep->n = e->nres;
     rep->extra = e->extra;
@@ -1279,6 +1348,7 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
         free(e->extra_ts[i]);
     free(e->extra_ts);
     free(e->ts);
+    pp_rtt_free(e->rtt);
     free(e);
 }
 

@@ -48,6 +48,13 @@ struct pp_engine_opts {
     bool mss_retry;       /* a TLS handshake that stalls runs again with small
                            * segments (PATH_MTU_BLACKHOLE) */
     struct pp_tls_ctx *tls;
+    bool adaptive_timeout; /* connect deadline from the round trips seen
+                            * (--timeout auto; timeout_s is the upper bound):
+                            * a silent port gets that deadline twice */
+    /* Streaming: every result is handed to sink (which owns it) as soon as
+     * it is final, and the report keeps none; NULL: the report keeps all. */
+    void (*sink)(void *ctx, struct pp_result *r);
+    void *sink_ctx;
 };
 
 struct pp_loop;
@@ -61,6 +68,9 @@ struct pp_engine *pp_engine_start(struct pp_loop *, const struct pp_plan *,
                                   const struct pp_engine_opts *, void (*done)(void *),
                                   void *arg, char *err, size_t errlen);
 bool pp_engine_done(const struct pp_engine *);
+/* Adaptive timeouts: the smallest and largest connect deadline given so
+ * far, in ms (0 when none, or when the timeout is fixed). */
+void pp_engine_timeouts(const struct pp_engine *, double *lo, double *hi);
 /* The results so far, in the order they appeared (pending ones included),
  * for a live view; valid until the next turn of the loop.  generation
  * changes whenever a result appears or a check finishes. */

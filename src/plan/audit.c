@@ -401,10 +401,121 @@ observed(const struct pp_result *r)
     }
 }
 
-static int
-row_rank(const struct pp_audit_row *r)
+void
+pp_audit_result_init(struct pp_audit_result *ar, const struct pp_audit *a)
 {
-    return r->verdict == PP_AUDIT_DEVIATION ? 0 : r->verdict == PP_AUDIT_NO_RULE ? 1 : 2;
+    size_t nrules = a->have_policy ? a->policy.n : 0;
+
+    memset(ar, 0, sizeof(*ar));
+    ar->rule_checks = pp_xcalloc(nrules ? nrules : 1, sizeof(*ar->rule_checks));
+    ar->rule_deviations = pp_xcalloc(nrules ? nrules : 1, sizeof(*ar->rule_deviations));
+    ar->port_slot = pp_xcalloc(65536, sizeof(*ar->port_slot));
+}
+
+void
+pp_audit_judge(const struct pp_audit *a, struct pp_result *r, struct pp_audit_row *row)
+{
+    struct sockaddr_storage ss;
+    const struct sockaddr *sa = NULL;
+    const char *host = r->target->by_address ? NULL : r->target->host;
+    const char *obs = observed(r);
+    bool pass = false;
+
+    memset(&ss, 0, sizeof(ss));
+    if (r->has_address) {
+        if (r->family == AF_INET6) {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+            s6->sin6_family = AF_INET6;
+            inet_pton(AF_INET6, r->address, &s6->sin6_addr);
+        } else {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+            s4->sin_family = AF_INET;
+            inet_pton(AF_INET, r->address, &s4->sin_addr);
+        }
+        sa = (const struct sockaddr *)&ss;
+    }
+    row->r = r;
+    row->observed = obs;
+    row->rule = a->have_policy ? pp_policy_match(&a->policy, host, sa, r->target->port) : -1;
+    if (row->rule < 0) {
+        row->verdict = PP_AUDIT_NO_RULE;
+        return;
+    }
+    switch (a->policy.r[row->rule].want) {
+    case PP_EXPECT_OPEN:
+        pass = strcmp(obs, "open") == 0 || strcmp(obs, "tls") == 0 ||
+               strcmp(obs, "not-tls") == 0;
+        break;
+    case PP_EXPECT_CLOSED:
+        pass = strcmp(obs, "closed") == 0;
+        break;
+    case PP_EXPECT_TLS:
+        pass = strcmp(obs, "tls") == 0;
+        break;
+    }
+    row->verdict = pass ? PP_AUDIT_PASS : PP_AUDIT_DEVIATION;
+}
+
+static struct pp_audit_port *
+port_tally(struct pp_audit_result *ar, uint16_t port)
+{
+    struct pp_audit_port *p;
+
+    if (ar->port_slot[port] != 0)
+        return &ar->ports[ar->port_slot[port] - 1];
+    if (ar->nports == ar->capports) {
+        ar->capports = ar->capports ? ar->capports * 2 : 16;
+        ar->ports = pp_xrealloc(ar->ports, ar->capports, sizeof(*ar->ports));
+    }
+    p = &ar->ports[ar->nports++];
+    memset(p, 0, sizeof(*p));
+    p->port = port;
+    ar->port_slot[port] = (uint32_t)ar->nports;
+    return p;
+}
+
+bool
+pp_audit_tally(struct pp_audit_result *ar, const struct pp_audit_row *row)
+{
+    const struct pp_result *r = row->r;
+    enum pp_state st = r->state < PP_ST__COUNT ? r->state : PP_ST_ERROR;
+
+    if (!pp_result_counted(r))
+        return false;
+    ar->checks++;
+    ar->state[st]++;
+    port_tally(ar, r->target->port)->state[st]++;
+    if (pp_state_is_ok(r->state)) {
+        ar->ok++;
+    } else {
+        ar->failed++;
+        if (r->target->required)
+            ar->required_failed++;
+    }
+    if (row->rule >= 0)
+        ar->rule_checks[row->rule]++;
+    switch (row->verdict) {
+    case PP_AUDIT_NO_RULE:
+        ar->unmatched++;
+        return false;
+    case PP_AUDIT_PASS:
+        ar->passes++;
+        return false;
+    case PP_AUDIT_DEVIATION:
+        break;
+    }
+    ar->deviations++;
+    ar->rule_deviations[row->rule]++;
+    if (ar->n >= PP_AUDIT_KEEP) {
+        ar->deviations_dropped++;
+        return false;
+    }
+    if (ar->n == ar->cap) {
+        ar->cap = ar->cap ? ar->cap * 2 : 16;
+        ar->rows = pp_xrealloc(ar->rows, ar->cap, sizeof(*ar->rows));
+    }
+    ar->rows[ar->n++] = *row;
+    return true;
 }
 
 static int
@@ -412,77 +523,43 @@ cmp_rows(const void *x, const void *y)
 {
     const struct pp_audit_row *a = x, *b = y;
 
-    if (row_rank(a) != row_rank(b))
-        return row_rank(a) - row_rank(b);
     return a->r->order < b->r->order ? -1 : a->r->order > b->r->order;
 }
 
-void
-pp_audit_evaluate(const struct pp_audit *a, const struct pp_report *rep,
-                  struct pp_audit_result *out)
+static int
+cmp_ports(const void *x, const void *y)
 {
-    size_t i;
+    const struct pp_audit_port *a = x, *b = y;
 
-    memset(out, 0, sizeof(*out));
-    out->not_run = rep->not_run;
-    out->rows = pp_xcalloc(rep->n ? rep->n : 1, sizeof(*out->rows));
-    out->n = rep->n;
-    for (i = 0; i < rep->n; i++) {
-        struct pp_audit_row *row = &out->rows[i];
-        const struct pp_result *r = rep->results[i];
-        struct sockaddr_storage ss;
-        const struct sockaddr *sa = NULL;
-        const char *host = r->target->by_address ? NULL : r->target->host;
-        const char *obs = observed(r);
-        bool pass = false;
-
-        memset(&ss, 0, sizeof(ss));
-        if (r->has_address) {
-            if (r->family == AF_INET6) {
-                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-                s6->sin6_family = AF_INET6;
-                inet_pton(AF_INET6, r->address, &s6->sin6_addr);
-            } else {
-                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-                s4->sin_family = AF_INET;
-                inet_pton(AF_INET, r->address, &s4->sin_addr);
-            }
-            sa = (const struct sockaddr *)&ss;
-        }
-        row->r = r;
-        row->observed = obs;
-        row->rule = a->have_policy ? pp_policy_match(&a->policy, host, sa, r->target->port) : -1;
-        if (row->rule < 0) {
-            row->verdict = PP_AUDIT_NO_RULE;
-            out->unmatched++;
-            continue;
-        }
-        switch (a->policy.r[row->rule].want) {
-        case PP_EXPECT_OPEN:
-            pass = strcmp(obs, "open") == 0 || strcmp(obs, "tls") == 0 ||
-                   strcmp(obs, "not-tls") == 0;
-            break;
-        case PP_EXPECT_CLOSED:
-            pass = strcmp(obs, "closed") == 0;
-            break;
-        case PP_EXPECT_TLS:
-            pass = strcmp(obs, "tls") == 0;
-            break;
-        }
-        row->verdict = pass ? PP_AUDIT_PASS : PP_AUDIT_DEVIATION;
-        if (pass)
-            out->passes++;
-        else
-            out->deviations++;
-    }
-    qsort(out->rows, out->n, sizeof(*out->rows), cmp_rows);
+    return (int)a->port - (int)b->port;
 }
 
 void
-pp_audit_result_free(struct pp_audit_result *r)
+pp_audit_sort(struct pp_audit_result *ar)
 {
-    free(r->rows);
-    memset(r, 0, sizeof(*r));
+    size_t i;
+
+    if (ar->n > 1)
+        qsort(ar->rows, ar->n, sizeof(*ar->rows), cmp_rows);
+    if (ar->nports > 1)
+        qsort(ar->ports, ar->nports, sizeof(*ar->ports), cmp_ports);
+    for (i = 0; i < ar->nports; i++)
+        ar->port_slot[ar->ports[i].port] = (uint32_t)(i + 1);
+}
+
+void
+pp_audit_result_free(struct pp_audit_result *ar)
+{
+    size_t i;
+
+    for (i = 0; i < ar->n; i++)
+        pp_result_free(ar->rows[i].r);
+    free(ar->rows);
+    free(ar->rule_checks);
+    free(ar->rule_deviations);
+    free(ar->ports);
+    free(ar->port_slot);
+    memset(ar, 0, sizeof(*ar));
 }
 
 const char *

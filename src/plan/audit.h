@@ -60,21 +60,50 @@ int pp_audit_prepare(struct pp_audit *, struct pp_plan *plan, char *err, size_t 
 enum pp_audit_verdict { PP_AUDIT_PASS, PP_AUDIT_DEVIATION, PP_AUDIT_NO_RULE };
 
 struct pp_audit_row {
-    const struct pp_result *r;
+    struct pp_result *r;
     long rule;               /* index in the policy, or -1 */
     enum pp_audit_verdict verdict;
     const char *observed;    /* "open", "closed", "tls" or "not-tls" */
 };
 
-struct pp_audit_result {
-    struct pp_audit_row *rows;   /* one per check, deviations first */
-    size_t n;
-    size_t deviations, passes, unmatched;
-    uint64_t not_run;            /* never started: the run's deadline passed */
+/* Per port: how many checks ended in each state. */
+struct pp_audit_port {
+    uint16_t port;
+    uint64_t state[PP_ST__COUNT];
 };
 
-void pp_audit_evaluate(const struct pp_audit *, const struct pp_report *,
-                       struct pp_audit_result *out);
+/* Deviations kept for the report (the text lists them, JSON's "results");
+ * the others are counted only. */
+#define PP_AUDIT_KEEP 1000
+
+/* The audit's tallies, built check by check as results stream past:
+ * memory follows the rules, the ports and the deviations kept, never the
+ * number of checks. */
+struct pp_audit_result {
+    struct pp_audit_row *rows;   /* deviations kept (at most PP_AUDIT_KEEP),
+                                  * sorted by feed order by pp_audit_sort */
+    size_t n, cap;
+    uint64_t checks, deviations, passes, unmatched;
+    uint64_t deviations_dropped; /* deviations past PP_AUDIT_KEEP */
+    uint64_t not_run;            /* never finished: the run's deadline or an interrupt */
+    uint64_t ok, failed, required_failed;   /* the summary's counts */
+    bool interrupted;            /* Ctrl-C (or SIGTERM) ended the run */
+    uint64_t state[PP_ST__COUNT];
+    uint64_t *rule_checks, *rule_deviations;   /* per policy rule */
+    struct pp_audit_port *ports; /* in first-seen order */
+    size_t nports, capports;
+    uint32_t *port_slot;         /* port -> index + 1 into ports, 0: none yet */
+    double timeout_lo, timeout_hi;   /* adaptive timeouts given, ms (0: fixed) */
+};
+
+void pp_audit_result_init(struct pp_audit_result *, const struct pp_audit *);
+/* Judge one finished check. */
+void pp_audit_judge(const struct pp_audit *, struct pp_result *r, struct pp_audit_row *out);
+/* Count a judged row; returns true when the row (and its result) is kept,
+ * false when the caller may free the result. */
+bool pp_audit_tally(struct pp_audit_result *, const struct pp_audit_row *);
+/* Sort the kept deviations (feed order) and the ports (by number). */
+void pp_audit_sort(struct pp_audit_result *);
 void pp_audit_result_free(struct pp_audit_result *);
 const char *pp_audit_verdict_name(enum pp_audit_verdict);
 

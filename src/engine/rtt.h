@@ -1,0 +1,45 @@
+/*
+ * Adaptive connect timeouts (--timeout auto): per destination network
+ * (an IPv4 /24, an IPv6 /64) a smoothed round trip and its variance from
+ * the answers seen (a SYN-ACK, a reset, an ICMP error), the way TCP
+ * (RFC 6298) and nmap's timing do, and a connect timeout of srtt + 4
+ * rttvar bounded below and above.  A network with no answer yet takes the
+ * estimate of all networks; before any answer, the initial timeout.  Pure:
+ * times come in from the caller, so tests drive it directly.
+ */
+#ifndef PP_RTT_H
+#define PP_RTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define PP_RTT_MIN_MS 100.0      /* never less: a loaded host answers late */
+#define PP_RTT_INITIAL_MS 1000.0 /* before any answer */
+#define PP_RTT_NETS_MAX 65536    /* networks tracked; more share the global estimate */
+
+struct pp_rtt_est {
+    double srtt, rttvar;   /* ms */
+    uint64_t samples;
+};
+
+struct pp_rtt;
+
+/* max_ms: the upper bound (the fixed timeout otherwise in force). */
+struct pp_rtt *pp_rtt_new(double max_ms);
+void pp_rtt_free(struct pp_rtt *);
+/* An answer came back rtt_ms after the SYN went out. */
+void pp_rtt_sample(struct pp_rtt *, const struct sockaddr *dst, double rtt_ms);
+/* The connect timeout for a destination now, in ms. */
+double pp_rtt_timeout(const struct pp_rtt *, const struct sockaddr *dst);
+/* The estimate of all networks (samples 0: none yet). */
+const struct pp_rtt_est *pp_rtt_global(const struct pp_rtt *);
+/* Smallest and largest timeout given so far (0 when none). */
+void pp_rtt_range(const struct pp_rtt *, double *lo, double *hi);
+void pp_rtt_note_given(struct pp_rtt *, double ms);
+
+/* One estimator step (exposed for tests). */
+void pp_rtt_update(struct pp_rtt_est *, double rtt_ms);
+double pp_rtt_bound(const struct pp_rtt_est *, double max_ms);
+
+#endif
