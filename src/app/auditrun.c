@@ -13,6 +13,8 @@
 #include "core/util.h"
 #include "ui/report.h"
 
+#define FLUSH_MS 250   /* rows wait at most this long in stdio's buffer */
+
 static volatile sig_atomic_t stop_signal;
 
 static void
@@ -67,6 +69,17 @@ progress(void *arg, const struct pp_progress *p)
                 (unsigned long long)p->total, dev);
 }
 
+static void
+flush_all(const struct pp_audit_out *o)
+{
+    if (o->csv != NULL)
+        fflush(o->csv);
+    if (o->jsonl != NULL)
+        fflush(o->jsonl);
+    if (o->json != NULL)
+        fflush(o->json);
+}
+
 static FILE *
 open_out(const char *path, const char *what)
 {
@@ -107,6 +120,7 @@ pp_audit_run(const struct pp_audit *a, const struct pp_plan *plan, struct pp_eng
     char err[600];
     bool ok = true;
     int rc;
+    int64_t flushed = pp_now_ms();
 
     memset(&run, 0, sizeof(run));
     pp_audit_result_init(&ar, a);
@@ -157,10 +171,18 @@ pp_audit_run(const struct pp_audit *a, const struct pp_plan *plan, struct pp_eng
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     while (!run.engine_done && !stop_signal && !run.write_failed) {
-        if (pp_loop_run_once(loop, -1) < 0 && errno != EINTR) {
+        int64_t now;
+
+        if (pp_loop_run_once(loop, FLUSH_MS) < 0 && errno != EINTR) {
             fprintf(stderr, "pushprobe: poll: %s\n", strerror(errno));
             ok = false;
             break;
+        }
+        /* Rows leave as checks finish: at most FLUSH_MS in the buffer. */
+        now = pp_now_ms();
+        if (now - flushed >= FLUSH_MS) {
+            flush_all(&run.out);
+            flushed = now;
         }
     }
     ar.interrupted = stop_signal != 0;
