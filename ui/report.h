@@ -56,9 +56,10 @@ struct pp_audit_out {
     struct pp_jsonw *jw;     /* the JSON document's writer */
 };
 void pp_audit_out_begin(struct pp_audit_out *);
-/* Judge, count and write one finished check; frees it unless it is a
- * deviation kept for the report. */
-void pp_audit_out_check(struct pp_audit_out *, struct pp_result *);
+/* Judge, count and write one finished check.  True when it is a deviation
+ * kept for the report (pp_audit_result_free frees it); false when the
+ * caller frees it. */
+bool pp_audit_out_check(struct pp_audit_out *, struct pp_result *);
 /* The summary: JSON Lines' last object, the JSON document's tail, the
  * text report. */
 void pp_audit_out_end(struct pp_audit_out *);

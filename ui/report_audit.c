@@ -390,7 +390,7 @@ pp_audit_out_begin(struct pp_audit_out *o)
         json_begin(o);
 }
 
-void
+bool
 pp_audit_out_check(struct pp_audit_out *o, struct pp_result *r)
 {
     struct pp_audit_row row;
@@ -398,8 +398,7 @@ pp_audit_out_check(struct pp_audit_out *o, struct pp_result *r)
     if (r->state == PP_ST_PENDING) {
         /* Cut short by an interrupt: not a result, not written. */
         o->ar->not_run++;
-        pp_result_free(r);
-        return;
+        return false;
     }
     pp_audit_judge(o->a, r, &row);
     if (pp_result_counted(r)) {
@@ -410,8 +409,7 @@ pp_audit_out_check(struct pp_audit_out *o, struct pp_result *r)
         if (o->json != NULL)
             check_object(o->jw, o->a, &row, false);
     }
-    if (!pp_audit_tally(o->ar, &row))
-        pp_result_free(r);
+    return pp_audit_tally(o->ar, &row);
 }
 
 void

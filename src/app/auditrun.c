@@ -24,6 +24,7 @@ on_signal(int sig)
 }
 
 struct run {
+    struct pp_audit *audit;
     struct pp_audit_out out;
     bool engine_done;
     bool write_failed;
@@ -40,7 +41,10 @@ sink(void *ctx, struct pp_result *r)
 {
     struct run *run = ctx;
 
-    pp_audit_out_check(&run->out, r);
+    if (!pp_audit_out_check(&run->out, r)) {
+        pp_audit_release(run->audit, r);
+        pp_result_free(r);
+    }
     /* A reader that went away (a closed pipe): no use running on. */
     if ((run->out.csv != NULL && ferror(run->out.csv)) ||
         (run->out.jsonl != NULL && ferror(run->out.jsonl)) ||
@@ -108,7 +112,7 @@ close_out(FILE *f, const char *what)
 }
 
 int
-pp_audit_run(const struct pp_audit *a, const struct pp_plan *plan, struct pp_engine_opts *eo,
+pp_audit_run(struct pp_audit *a, const struct pp_plan *plan, struct pp_engine_opts *eo,
              const struct pp_audit_run_opts *ro)
 {
     struct run run;
@@ -124,6 +128,7 @@ pp_audit_run(const struct pp_audit *a, const struct pp_plan *plan, struct pp_eng
 
     memset(&run, 0, sizeof(run));
     pp_audit_result_init(&ar, a);
+    run.audit = a;
     run.out.a = a;
     run.out.ar = &ar;
     run.out.color = ro->color;

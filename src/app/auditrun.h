@@ -29,7 +29,7 @@ struct pp_audit_run_opts {
 /* Run the audit; returns the exit status (0, 1 for deviations or checks
  * not run, 2 for a file that cannot be written, 3 for a failed write,
  * 130 when interrupted), with a message on standard error where due. */
-int pp_audit_run(const struct pp_audit *, const struct pp_plan *, struct pp_engine_opts *,
+int pp_audit_run(struct pp_audit *, const struct pp_plan *, struct pp_engine_opts *,
                  const struct pp_audit_run_opts *);
 
 #endif

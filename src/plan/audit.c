@@ -21,12 +21,28 @@ pp_audit_init(struct pp_audit *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* An address item's target for one port (TCP or TLS): made when the feed
+ * first needs it, freed when the last check using it has been written, so
+ * 60,000 ports cost nothing once checked.  Results point at t. */
+struct addr_target {
+    struct pp_target t;     /* first: a result's target is this */
+    size_t item;
+    uint32_t slot;          /* in the item's cache */
+    uint32_t refs;          /* checks fed and not yet released */
+};
+
+static char audit_note[] = "audit target";
+
 static void
-item_free(struct pp_audit_item *it)
+item_free(struct pp_audit_item *it, uint32_t nslots)
 {
+    uint32_t i;
+
+    for (i = 0; it->cache != NULL && i < nslots; i++)
+        free(it->cache[i]);   /* borrowed host and note: nothing else to free */
     pp_tspec_free(&it->spec);
     pp_ports_free(&it->ports);
-    free(it->cache);   /* the targets themselves are in a->targets */
+    free(it->cache);
 }
 
 void
@@ -35,12 +51,12 @@ pp_audit_free(struct pp_audit *a)
     size_t i;
 
     for (i = 0; i < a->nitems; i++)
-        item_free(&a->items[i]);
+        item_free(&a->items[i], a->items[i].cache != NULL
+                                ? (a->items[i].ports.count > 0 ? a->items[i].ports.count
+                                                                : a->default_ports.count) * 2
+                                : 0);
     free(a->items);
     free(a->addr_items);
-    for (i = 0; i < a->ntargets; i++)
-        pp_target_free(a->targets[i]);
-    free(a->targets);
     pp_ports_free(&a->default_ports);
     if (a->have_policy)
         pp_policy_free(&a->policy);
@@ -182,33 +198,56 @@ wants_tls(const struct pp_audit *a, const char *host, const struct sockaddr *sa,
 }
 
 static struct pp_target *
-make_target(struct pp_audit *a, const char *host, uint16_t port, bool tls, bool by_address)
+make_target(const char *host, uint16_t port, bool tls)
 {
     struct pp_target *t = pp_target_new(PP_SV_CUSTOM, host, port, tls ? "tls" : "tcp", true);
 
-    t->by_address = by_address;
-    t->note = pp_xstrdup("audit target");
-    (void)a;
+    t->note = pp_xstrdup(audit_note);
     return t;
 }
 
-/* The target of an (item, port) pair for addresses, made on first use and
- * kept for the report (the results point at it). */
+/* The target of an (item, port) pair for addresses, made on first use;
+ * every check fed holds a reference until pp_audit_release. */
 static const struct pp_target *
 addr_target(struct pp_audit *a, struct pp_audit_item *it, uint32_t pi, uint16_t port, bool tls)
 {
-    struct pp_target **slot;
+    struct addr_target *at;
+    uint32_t slot = pi * 2 + (tls ? 1 : 0);
 
     if (it->cache == NULL)
         it->cache = pp_xcalloc((size_t)ports_of(a, it)->count * 2, sizeof(*it->cache));
-    slot = &it->cache[(size_t)pi * 2 + (tls ? 1 : 0)];
-    if (*slot == NULL) {
-        *slot = make_target(a, it->spec.name, port, tls, true);
-        if (a->ntargets % 64 == 0)
-            a->targets = pp_xrealloc(a->targets, a->ntargets + 64, sizeof(*a->targets));
-        a->targets[a->ntargets++] = *slot;
+    at = it->cache[slot];
+    if (at == NULL) {
+        at = pp_xcalloc(1, sizeof(*at));
+        at->t.service = PP_SV_CUSTOM;
+        at->t.host = it->spec.name;   /* borrowed: the item outlives its checks */
+        at->t.port = port;
+        at->t.probe = pp_probe_find(tls ? "tls" : "tcp");
+        at->t.tls = tls;
+        at->t.required = true;
+        at->t.trust = PP_TRUST_SYSTEM;
+        at->t.by_address = true;
+        at->t.note = audit_note;
+        at->item = (size_t)(it - a->items);
+        at->slot = slot;
+        it->cache[slot] = at;
     }
-    return *slot;
+    at->refs++;
+    return &at->t;
+}
+
+void
+pp_audit_release(struct pp_audit *a, const struct pp_result *r)
+{
+    struct addr_target *at;
+
+    if (r == NULL || !r->target->by_address || !pp_result_counted(r))
+        return;
+    at = (struct addr_target *)(uintptr_t)r->target;
+    if (at->refs > 0 && --at->refs == 0) {
+        a->items[at->item].cache[at->slot] = NULL;
+        free(at);
+    }
 }
 
 /* Shuffle: a bijection on [0, mask] (multiply by an odd number, add,
@@ -324,7 +363,7 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
             if (covers(a, &a->items[k], &tmp))
                 break;
         if (k < a->nitems) {
-            item_free(&tmp);
+            item_free(&tmp, 0);
             continue;
         }
         *new_item(a) = tmp;
@@ -351,8 +390,8 @@ pp_audit_prepare(struct pp_audit *a, struct pp_plan *plan, char *err, size_t err
         if (it->spec.kind == PP_TS_NAME) {
             for (j = 0; j < p->count; j++) {
                 uint16_t port = pp_ports_at(p, j);
-                pp_plan_add(plan, make_target(a, it->spec.name, port,
-                                              wants_tls(a, it->spec.name, NULL, port), false));
+                pp_plan_add(plan, make_target(it->spec.name, port,
+                                              wants_tls(a, it->spec.name, NULL, port)));
             }
             continue;
         }

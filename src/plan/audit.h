@@ -16,10 +16,12 @@
 #include "core/pushprobe.h"
 #include "plan/targets.h"
 
+struct addr_target;
+
 struct pp_audit_item {
     struct pp_tspec spec;
     struct pp_ports ports;   /* its own ports, or none (count 0): the default */
-    struct pp_target **cache; /* per port index and TCP/TLS, made on first use */
+    struct addr_target **cache; /* per port index and TCP/TLS, made on first use */
     uint64_t first;          /* feed index of its first check (address items) */
 };
 
@@ -39,8 +41,6 @@ struct pp_audit {
     uint64_t next;
     uint64_t perm_mask;      /* shuffle: a bijection on [0, mask], cycle-walked */
     uint64_t perm_mul, perm_add;
-    struct pp_target **targets;  /* per (item, port index, probe), made on first use */
-    size_t ntargets;
     struct pp_feed feed;
 };
 
@@ -68,8 +68,8 @@ struct pp_audit_row {
 
 /* Per port: how many checks ended in each state. */
 struct pp_audit_port {
+    uint32_t state[PP_ST__COUNT];
     uint16_t port;
-    uint64_t state[PP_ST__COUNT];
 };
 
 /* Deviations kept for the report (the text lists them, JSON's "results");
@@ -106,5 +106,8 @@ bool pp_audit_tally(struct pp_audit_result *, const struct pp_audit_row *);
 void pp_audit_sort(struct pp_audit_result *);
 void pp_audit_result_free(struct pp_audit_result *);
 const char *pp_audit_verdict_name(enum pp_audit_verdict);
+/* A check of an address has been written and its result is about to be
+ * freed: its target goes once no other check holds it. */
+void pp_audit_release(struct pp_audit *, const struct pp_result *);
 
 #endif
