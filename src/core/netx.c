@@ -7,8 +7,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef HAVE_LINUX_ERRQUEUE_H
 #include <linux/errqueue.h>
@@ -26,6 +28,26 @@ pp_netx_nonblock(int fd)
     if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
         return -1;
     return 0;
+}
+
+int
+pp_netx_socket(int family, int type)
+{
+    int fd;
+
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0 || errno != EINVAL)
+        return fd;
+#endif
+    fd = socket(family, type, 0);
+    if (fd >= 0 && pp_netx_nonblock(fd) < 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
 }
 
 /*

@@ -27,6 +27,10 @@ void pp_netx_prepare(int fd, int family);
 bool pp_netx_icmp(int fd, struct pp_icmp *out);
 /* Make fd non-blocking and close-on-exec; -1 on failure. */
 int pp_netx_nonblock(int fd);
+/* A non-blocking, close-on-exec socket in one call where the system
+ * allows (SOCK_NONBLOCK, SOCK_CLOEXEC: Linux, the BSDs), with fcntl()
+ * otherwise; -1 with errno set. */
+int pp_netx_socket(int family, int type);
 /* Before the connect: ask the server for segments of at most mss bytes.
  * False where the system cannot (then do not rely on it). */
 bool pp_netx_small_segments(int fd, int mss);

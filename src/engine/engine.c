@@ -664,8 +664,7 @@ check_start(struct pp_check *c)
     int fd, rc;
     double limit;
 
-    fd = socket(c->sa.ss_family,
-                c->r->target->probe->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    fd = pp_netx_socket(c->sa.ss_family, c->r->target->probe->udp ? SOCK_DGRAM : SOCK_STREAM);
     if (fd < 0) {
         int err = errno;
         if (pp_errno_is_local_resource(err) && e->inflight > 0) {
@@ -704,8 +703,7 @@ check_start(struct pp_check *c)
         c->r->timeout_ms = limit;
     }
     pp_loop_timer(e->loop, &c->deadline, pp_now_ms() + (int64_t)limit);
-    if (pp_netx_nonblock(fd) < 0 ||
-        pp_loop_watch(e->loop, fd, POLLOUT, check_io, c) < 0) {
+    if (pp_loop_watch(e->loop, fd, POLLOUT, check_io, c) < 0) {
         set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not set up the socket: %s",
             strerror(errno));
         check_finish(c);

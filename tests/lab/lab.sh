@@ -575,6 +575,27 @@ lab_audit_net() {
     lab_fw ip daddr 10.30.0.200-10.30.0.254 tcp dport 5223 drop
 }
 
+# lab_audit_wide (after lab_audit_net): a mostly silent /20, 10.40.0.0/20,
+# also behind NS_A, for the audit's adaptive timeouts.  Two live hosts in
+# each /24 (10.40.N.10 and 10.40.N.20, 32 in all) accept on 443 (the
+# listeners of lab_audit_net) and reset other ports; the router makes:
+#   everything to the other 4,064 addresses   dropped           (filtered)
+#   22 on the live hosts                      dropped           (filtered)
+#   22 on 10.40.12.0/26                       reset by the router (closed)
+#   3389 on 10.40.8.0/26                      rejected admin-prohibited (blocked)
+lab_audit_wide() {
+    for n in $(seq 0 15); do
+        echo "address add 10.40.$n.10/32 dev lo"
+        echo "address add 10.40.$n.20/32 dev lo"
+    done | ip -n "$NS_A" -batch -
+    live=$(for n in $(seq 0 15); do printf '10.40.%d.10, 10.40.%d.20, ' "$n" "$n"; done)
+    ip -n "$NS_R" route add 10.40.0.0/20 via 10.30.255.2
+    lab_fw ip daddr 10.40.12.0/26 tcp dport 22 reject with tcp reset
+    lab_fw ip daddr 10.40.8.0/26 tcp dport 3389 reject with icmp type admin-prohibited
+    lab_fw ip daddr 10.40.0.0/20 tcp dport 22 drop
+    lab_fw ip daddr 10.40.0.0/20 ip daddr != "{ ${live%, } }" drop
+}
+
 # Add one rule to the router's forward chain.
 lab_fw() {
     lab_r nft add rule inet lab forward "$@"
