@@ -163,8 +163,13 @@ vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
 
     r->state = s;
     r->reason = rs;
-    vsnprintf(buf, sizeof(buf), fmt, ap);
     free(r->message);
+    if (strcmp(fmt, "%s") == 0) {
+        /* The common case (a reason's sentence): no formatting. */
+        r->message = pp_xstrdup(va_arg(ap, const char *));
+        return;
+    }
+    vsnprintf(buf, sizeof(buf), fmt, ap);
     r->message = pp_xstrdup(buf);
 }
 
@@ -892,13 +897,19 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
     a = family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
                            : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
     inet_ntop(family, a, r->address, sizeof(r->address));
-    if (t->by_address)
-        r->id = pp_xasprintf(family == AF_INET6 ? "[%s]:%u" : "%s:%u", r->address, t->port);
-    else if (k == 0)
+    if (t->by_address) {
+        char id[64];   /* one format, no sizing pass: every check of an audit */
+        if (family == AF_INET6)
+            snprintf(id, sizeof(id), "[%s]:%u", r->address, t->port);
+        else
+            snprintf(id, sizeof(id), "%s:%u", r->address, t->port);
+        r->id = pp_xstrdup(id);
+    } else if (k == 0) {
         r->id = pp_xasprintf("%s:%u/%s%s", t->host, t->port, family_word(family), id_path(t));
-    else
+    } else {
         r->id = pp_xasprintf("%s:%u/%s/%zu%s", t->host, t->port, family_word(family), k + 1,
                              id_path(t));
+    }
     ts->nfound++;
     if (t->space != NULL && !t->space->contains((const struct sockaddr *)sa)) {
         /* A blocklist's sinkhole (0.0.0.0, ::), a private address, a

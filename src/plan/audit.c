@@ -461,6 +461,12 @@ pp_audit_judge(const struct pp_audit *a, struct pp_result *r, struct pp_audit_ro
     bool pass = false;
 
     memset(&ss, 0, sizeof(ss));
+    row->r = r;
+    row->observed = obs;
+    row->rule = -1;
+    row->verdict = PP_AUDIT_NO_RULE;
+    if (!a->have_policy)
+        return;   /* nothing to judge by: no address to parse */
     if (r->has_address) {
         if (r->family == AF_INET6) {
             struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -473,13 +479,9 @@ pp_audit_judge(const struct pp_audit *a, struct pp_result *r, struct pp_audit_ro
         }
         sa = (const struct sockaddr *)&ss;
     }
-    row->r = r;
-    row->observed = obs;
-    row->rule = a->have_policy ? pp_policy_match(&a->policy, host, sa, r->target->port) : -1;
-    if (row->rule < 0) {
-        row->verdict = PP_AUDIT_NO_RULE;
+    row->rule = pp_policy_match(&a->policy, host, sa, r->target->port);
+    if (row->rule < 0)
         return;
-    }
     switch (a->policy.r[row->rule].want) {
     case PP_EXPECT_OPEN:
         pass = strcmp(obs, "open") == 0 || strcmp(obs, "tls") == 0 ||
