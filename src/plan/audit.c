@@ -231,6 +231,7 @@ addr_target(struct pp_audit *a, struct pp_audit_item *it, uint32_t pi, uint16_t 
         at->item = (size_t)(it - a->items);
         at->slot = slot;
         it->cache[slot] = at;
+        it->live++;
     }
     at->refs++;
     return &at->t;
@@ -245,8 +246,15 @@ pp_audit_release(struct pp_audit *a, const struct pp_result *r)
         return;
     at = (struct addr_target *)(uintptr_t)r->target;
     if (at->refs > 0 && --at->refs == 0) {
-        a->items[at->item].cache[at->slot] = NULL;
+        struct pp_audit_item *it = &a->items[at->item];
+        it->cache[at->slot] = NULL;
         free(at);
+        /* A --targets file of 100,000 lines: an item done with keeps no
+         * cache (made again if a shuffled feed comes back to it). */
+        if (--it->live == 0) {
+            free(it->cache);
+            it->cache = NULL;
+        }
     }
 }
 

@@ -21,7 +21,9 @@ struct addr_target;
 struct pp_audit_item {
     struct pp_tspec spec;
     struct pp_ports ports;   /* its own ports, or none (count 0): the default */
-    struct addr_target **cache; /* per port index and TCP/TLS, made on first use */
+    struct addr_target **cache; /* per port index and TCP/TLS, made on first use,
+                                 * freed when no target in it is alive */
+    uint32_t live;           /* targets in the cache */
     uint64_t first;          /* feed index of its first check (address items) */
 };
 
