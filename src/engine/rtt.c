@@ -27,7 +27,9 @@ pp_rtt_new(double max_ms)
 {
     struct pp_rtt *r = pp_xcalloc(1, sizeof(*r));
 
-    r->max_ms = max_ms < PP_RTT_MIN_MS ? PP_RTT_MIN_MS : max_ms;
+    r->max_ms = max_ms > PP_RTT_MAX_MS ? PP_RTT_MAX_MS : max_ms;
+    if (r->max_ms < PP_RTT_MIN_MS)
+        r->max_ms = PP_RTT_MIN_MS;
     return r;
 }
 

@@ -16,6 +16,8 @@
 
 #define PP_RTT_MIN_MS 100.0      /* never less: a loaded host answers late */
 #define PP_RTT_INITIAL_MS 1000.0 /* before any answer */
+#define PP_RTT_MAX_MS 2000.0     /* never more: a silent port costs at most 2 x this
+                                  * (nmap -T4 stops at 1,250 ms) */
 #define PP_RTT_NETS_MAX 65536    /* networks tracked; more share the global estimate */
 
 struct pp_rtt_est {
@@ -25,7 +27,7 @@ struct pp_rtt_est {
 
 struct pp_rtt;
 
-/* max_ms: the upper bound (the fixed timeout otherwise in force). */
+/* max_ms: the upper bound (at most PP_RTT_MAX_MS is given). */
 struct pp_rtt *pp_rtt_new(double max_ms);
 void pp_rtt_free(struct pp_rtt *);
 /* An answer came back rtt_ms after the SYN went out. */

@@ -35,7 +35,7 @@ jcheck "$J" "all(k['state'] == 'filtered' for k in checks if k['port'] == 5223 a
 jcheck "$J" 'doc["audit"]["deviations"] == 55 + 6 + 1 + 1 and doc["audit"]["unmatched"] == 0' "63 deviations: 5223 on .200-.254, the open ports of .0 and .255, 10.30.0.7:8000, 10.30.0.9:443"
 jcheck "$J" 'len(doc["audit"]["results"]) == 63 and all(r["verdict"] == "deviation" for r in doc["audit"]["results"]) and doc["audit"]["results_omitted"] == 0' "the audit's results: the 63 deviations"
 jcheck "$J" 'sum(k["verdict"] == "deviation" for k in checks) == 63 and all(k["verdict"] == "pass" for k in checks if k["address"] == "10.30.0.5")' "every check carries its verdict"
-jcheck "$J" 'doc["audit"]["timeout"]["mode"] == "auto" and 100 <= doc["audit"]["timeout"]["min_ms"] <= doc["audit"]["timeout"]["max_ms"] <= 5000 and all(k["attempts"] == 2 for k in checks if k["state"] == "filtered") and all(k["attempts"] in (1, 2) and 100 <= k["timeout_ms"] <= 5000 for k in checks)' "auto: the timeout used is reported, silent ports tried twice"
+jcheck "$J" 'doc["audit"]["timeout"]["mode"] == "auto" and 100 <= doc["audit"]["timeout"]["min_ms"] <= doc["audit"]["timeout"]["max_ms"] <= 2000 and all(k["attempts"] == 2 for k in checks if k["state"] == "filtered") and all(k["attempts"] in (1, 2) and 100 <= k["timeout_ms"] <= 2000 for k in checks)' "auto: the timeout used is reported, silent ports tried twice"
 jcheck "$J" 'doc["audit"]["states"] == {s: sum(k["state"] == s for k in checks) for s in set(k["state"] for k in checks)} and sum(p.get("ok", 0) for p in doc["audit"]["ports"] if p["port"] == 443) == 253' "per-state and per-port tallies"
 J2=$LAB_TMP/audit-fixed.json
 pp_run "$J2" --audit --timeout 2 -p $P 10.30.0.0/24 --expect "$LAB_TMP/expect" --parallel 512

@@ -98,6 +98,10 @@ per_network(void **state)
     for (i = 0; i < 20; i++)
         pp_rtt_sample(r, v6(&b, "2001:db8:1:2::1"), 1500);
     assert_true(pp_rtt_timeout(r, v6(&b, "2001:db8:1:2:ffff::9")) > 1500);
+    /* However slow the answers, at most PP_RTT_MAX_MS. */
+    for (i = 0; i < 20; i++)
+        pp_rtt_sample(r, v4(&a, "10.7.7.7"), 4000);
+    assert_true(pp_rtt_timeout(r, v4(&a, "10.7.7.8")) == PP_RTT_MAX_MS);
     assert_true(pp_rtt_timeout(r, v6(&b, "2001:db8:1:2:ffff::9")) ==
                 pp_rtt_timeout(r, v6(&b, "2001:db8:1:2::1")));
     assert_true(pp_rtt_timeout(r, v6(&b, "2001:db8:1:3::1")) !=
