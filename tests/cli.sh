@@ -393,6 +393,17 @@ usage_error 'ports' --audit -p 0 192.0.2.0/30 --list
 usage_error 'ports' --audit -p 443-80 192.0.2.0/30 --list
 usage_error 'wide' --audit -p 443 10.0.0.0/7 --list
 usage_error 'go with --audit' -p 443 --list
+usage_error 'go with --audit' --jsonl --list
+usage_error 'standard output' --audit -p 443 192.0.2.0/30 --csv --jsonl --list
+usage_error 'standard output' --audit -p 443 192.0.2.0/30 --json --jsonl=- --list
+usage_error 'or auto' --audit -p 443 192.0.2.0/30 --timeout soon --list
+run --no-config --audit -p 443 192.0.2.0/30 --timeout auto --csv=x.csv --jsonl="$tmp/x.jsonl" --list
+[ "$rc" -eq 0 ] || { fail "--timeout auto --csv=FILE --jsonl=FILE --list: exit $rc"; show; }
+# A file that cannot be written: exit 2 before anything is probed (loopback).
+run --no-config --audit -p 9 127.0.0.1 --csv="$tmp/no/such/dir/x.csv"
+if [ "$rc" -ne 2 ] || ! grep -q 'cannot write' "$tmp/err" || [ -s "$tmp/out" ]; then
+    fail "--csv=unwritable: exit $rc"; show
+fi
 usage_error 'no ports' --audit 192.0.2.1 --list
 printf 'open tcp 192.0.2.0/24 443\nsometimes tcp 192.0.2.1 80\n' > "$tmp/bad.policy"
 usage_error 'bad.policy:2' --audit -p 443 192.0.2.0/30 --expect "$tmp/bad.policy" --list
