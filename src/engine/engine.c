@@ -898,11 +898,24 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
                            : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
     inet_ntop(family, a, r->address, sizeof(r->address));
     if (t->by_address) {
-        char id[64];   /* one format, no sizing pass: every check of an audit */
+        /* "[address]:port" or "address:port" by hand: every check of an
+         * audit makes one. */
+        char id[64], *p = id;
+        size_t n = strlen(r->address);
+        unsigned port = t->port, div = 10000;
+
         if (family == AF_INET6)
-            snprintf(id, sizeof(id), "[%s]:%u", r->address, t->port);
-        else
-            snprintf(id, sizeof(id), "%s:%u", r->address, t->port);
+            *p++ = '[';
+        memcpy(p, r->address, n);
+        p += n;
+        if (family == AF_INET6)
+            *p++ = ']';
+        *p++ = ':';
+        while (div > 1 && port / div == 0)
+            div /= 10;
+        for (; div > 0; div /= 10)
+            *p++ = (char)('0' + port / div % 10);
+        *p = '\0';
         r->id = pp_xstrdup(id);
     } else if (k == 0) {
         r->id = pp_xasprintf("%s:%u/%s%s", t->host, t->port, family_word(family), id_path(t));
