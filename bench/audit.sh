@@ -31,13 +31,13 @@ R=$LAB_TMP/results
 : > "$R"
 cc -O2 -o "$LAB_TMP/connect_loop" "$here/bench/connect_loop.c"
 
-# One line per run into $R: KIND SIZE WALL_S PEAK_KIB [RATE]
+# One line per run into $R: KIND SIZE WALL_S PEAK_KIB USER_S SYS_S [RATE]
 lo() { # ARGS run in a namespace with only loopback
     unshare -n sh -c 'ip link set lo up; exec "$@"' sh "$@"
 }
 timed() { # KIND SIZE command...
     kind=$1 size=$2; shift 2
-    lo /usr/bin/time -f "%e %M" -o "$LAB_TMP/t" "$@" > /dev/null 2>&1
+    lo /usr/bin/time -f "%e %M %U %S" -o "$LAB_TMP/t" "$@" > "$LAB_TMP/out" 2>&1
     echo "$kind $size $(tail -1 "$LAB_TMP/t")" >> "$R"
 }
 
@@ -52,7 +52,8 @@ for n in 10000 60000; do
         [ -n "${BASELINE:-}" ] &&
             timed before $n "$BASELINE" --no-config --audit --csv --parallel 128 -p $lo_p-$hi 127.0.0.1
         timed nmap $n nmap -sT -Pn -n -T4 -p $lo_p-$hi 127.0.0.1 -oG -
-        echo "bare $n 0 0 $(lo "$LAB_TMP/connect_loop" $lo_p $hi 128)" >> "$R"
+        timed bare $n "$LAB_TMP/connect_loop" $lo_p $hi 128
+        sed -i "\$s/\$/ $(cat "$LAB_TMP/out")/" "$R"
         i=$((i + 1))
     done
 done
@@ -106,17 +107,25 @@ rows = [l.split() for l in open(d + "/results")]
 def med(kind, size, col):
     v = [float(r[col]) for r in rows if r[0] == kind and r[1] == str(size)]
     return st.median(v) if v else float("nan")
+def cpu_rate(kind, n):   # checks per CPU second (user + system): steadier on a shared machine
+    v = [n / (float(r[4]) + float(r[5])) for r in rows if r[0] == kind and r[1] == str(n)
+         and float(r[4]) + float(r[5]) > 0]
+    return st.median(v) if v else float("nan")
 print(f"medians of {rep} runs")
 print("1. loopback, closed ports, 128 at once (checks/s; peak RSS)")
 for n in (10000, 60000):
     pp, nm = n / med("pushprobe", n, 2), n / med("nmap", n, 2)
-    bare = med("bare", n, 4)
+    bare = med("bare", n, 6)
     print(f"  {n:6d} ports: pushprobe {pp:7.0f}/s {med('pushprobe', n, 3)/1024:5.1f} MiB | "
-          f"nmap {nm:7.0f}/s {med('nmap', n, 3)/1024:5.1f} MiB | bare loop {bare:7.0f}/s")
+          f"nmap {nm:7.0f}/s {med('nmap', n, 3)/1024:5.1f} MiB | bare loop {bare:7.0f}/s (its own clock)")
     print(f"                 pushprobe/nmap {pp/nm:.2f} (target >= 1.2), pushprobe/bare {pp/bare:.2f} (target >= 0.8)")
+    cp, cn, cb = cpu_rate("pushprobe", n), cpu_rate("nmap", n), cpu_rate("bare", n)
+    print(f"                 per CPU second: pushprobe {cp:7.0f}, nmap {cn:7.0f}, bare loop {cb:7.0f} "
+          f"(pushprobe/nmap {cp/cn:.2f}, pushprobe/bare {cp/cb:.2f})")
     if any(r[0] == "before" for r in rows):
         b = n / med("before", n, 2)
-        print(f"                 before: {b:7.0f}/s {med('before', n, 3)/1024:5.1f} MiB")
+        print(f"                 before: {b:7.0f}/s {med('before', n, 3)/1024:5.1f} MiB, "
+              f"{cpu_rate('before', n):7.0f} per CPU second")
 mem = [r for r in rows if r[0] == "memory"]
 if mem:
     print("2. memory at scale (--csv and --jsonl written)")
