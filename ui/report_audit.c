@@ -116,11 +116,15 @@ csv_row(const struct pp_audit_out *o, const struct pp_audit_row *w)
 
 /* --------------------------------------------------------------- JSON */
 
+/* A check's verdict; in a check's own object the rule's expectation is
+ * "expect" (a check's "expected" elsewhere says whether its failure is
+ * expected), in audit.results "expected". */
 static void
-verdict_fields(struct pp_jsonw *w, const struct pp_audit *a, const struct pp_audit_row *row)
+verdict_fields(struct pp_jsonw *w, const struct pp_audit *a, const struct pp_audit_row *row,
+               const char *expect_key)
 {
     pp_jw_kstr(w, "verdict", pp_audit_verdict_name(row->verdict));
-    pp_jw_key(w, "expected");
+    pp_jw_key(w, expect_key);
     if (row->rule >= 0)
         pp_jw_str(w, expected(a, row->rule));
     else
@@ -140,8 +144,8 @@ check_object(struct pp_jsonw *w, const struct pp_audit *a, const struct pp_audit
     pp_jw_obj(w);
     if (typed)
         pp_jw_kstr(w, "type", "check");
-    pp_json_check_fields(w, row->r, NULL);   /* "expected" is the rule's here */
-    verdict_fields(w, a, row);
+    pp_json_check_fields(w, row->r, NULL);
+    verdict_fields(w, a, row, "expect");
     pp_jw_obj_end(w);
 }
 
@@ -216,7 +220,7 @@ summary_members(struct pp_jsonw *w, const struct pp_audit_out *o, bool with_resu
         const struct pp_audit_row *row = &ar->rows[i];
         pp_jw_obj(w);
         pp_jw_kstr(w, "id", row->r->id);
-        verdict_fields(w, a, row);
+        verdict_fields(w, a, row, "expected");
         pp_jw_obj_end(w);
     }
     pp_jw_arr_end(w);

@@ -116,6 +116,7 @@ assert len(checks) == 24 and objs[-1]["type"] == "summary" and [o["type"] for o 
 s = objs[-1]
 assert s["checks"] == 24 and not s["interrupted"] and s["not_run"] == 0
 assert s["deviations"] == sum(o["verdict"] == "deviation" for o in checks)
+assert all(o["expect"] in ("open", "closed", "tls") and "expected" not in o for o in checks)
 assert s["states"] == {st: sum(o["state"] == st for o in checks) for st in set(o["state"] for o in checks)}
 assert {o["state"] for o in checks if o["port"] == 8002 and o["address"] >= "10.30.0.128"} == {"blocked"}
 assert {o["state"] for o in checks if o["port"] == 8002 and o["address"] < "10.30.0.128"} == {"closed"}
