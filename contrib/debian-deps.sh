@@ -25,6 +25,6 @@ apt-get install -y -qq --no-install-recommends \
     libc-ares-dev libssl-dev libpcap-dev libncurses-dev libnghttp2-dev \
     ca-certificates \
     libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev \
-    libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin \
+    libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin time \
     nginx samba chrony prometheus $bench \
     >/dev/null
