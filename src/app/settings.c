@@ -87,11 +87,11 @@ const struct pp_setting pp_settings[] = {
      .help = "expectations: open/closed/tls tcp TARGET PORTS,\n"
              "include apple-device | apple-mdm-server",
      .where = PP_W_AUDIT, .off = AT(expect_file)},
-    {.name = "csv", .type = PP_SET_SPECIAL, .usage = "--csv[=FILE]", .optional_value = true,
+    {.name = "csv", .type = PP_SET_SPECIAL, .usage = "    --csv[=FILE]", .optional_value = true,
      .help = "one CSV row per check, as checks finish (to FILE, or\n"
              "standard output instead of the text report)",
      .where = PP_W_AUDIT, .apply = apply_stream},
-    {.name = "jsonl", .type = PP_SET_SPECIAL, .usage = "--jsonl[=FILE]", .optional_value = true,
+    {.name = "jsonl", .type = PP_SET_SPECIAL, .usage = "    --jsonl[=FILE]", .optional_value = true,
      .help = "JSON Lines: one object per check, then a summary",
      .where = PP_W_AUDIT, .apply = apply_stream},
     {.name = "shuffle", .type = PP_SET_FLAG, .help = "check in random order",
