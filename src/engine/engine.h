@@ -48,6 +48,8 @@ struct pp_engine_opts {
     bool mss_retry;       /* a TLS handshake that stalls runs again with small
                            * segments (PATH_MTU_BLACKHOLE) */
     struct pp_tls_ctx *tls;
+    int trace;            /* for the callers, after a run (engine/trace.h):
+                           * 0 no path traces, 1 failed checks, 2 every check */
 };
 
 struct pp_loop;
