@@ -205,14 +205,18 @@ finish_cycle(void *arg)
         struct pp_trace_opts to;
         char err[200];
 
+        bool *want = pp_xcalloc(rep.n + 1, sizeof(*want));
+
         memset(&to, 0, sizeof(to));
         to.timeout_s = a->eo.timeout_s;
         to.names = true;
-        to.all = a->eo.trace == 2;
         to.raw = true;
         to.resolver = a->eo.resolver;
         a->rep = rep;
-        a->tracing = pp_trace_batch_start(a->loop, &a->rep, &to, traced, a, err, sizeof(err));
+        pp_run_trace_select(rep.results, rep.n, a->eo.trace == 2, want);
+        a->tracing = pp_trace_batch_start(a->loop, &a->rep, want, &to, traced, a, err,
+                                          sizeof(err));
+        free(want);
         if (a->tracing != NULL)
             return;
         if (err[0] != '\0' && a->runs == 0)

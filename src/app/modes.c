@@ -123,17 +123,20 @@ trace_report(struct pp_app *app, struct pp_report *rep)
 {
     struct pp_trace_opts to;
     char err[300];
+    bool *want;
 
     if (app->st.o.trace == 0 || rep->n == 0)
         return;
     memset(&to, 0, sizeof(to));
     to.timeout_s = app->st.o.timeout_s;
     to.names = true;
-    to.all = app->st.o.trace == 2;
     to.raw = true;
     to.resolver = app->st.resolver;
-    if (pp_trace_report(rep, &to, err, sizeof(err)) < 0)
+    want = pp_xcalloc(rep->n, sizeof(*want));
+    pp_run_trace_select(rep->results, rep->n, app->st.o.trace == 2, want);
+    if (pp_trace_report(rep, want, &to, err, sizeof(err)) < 0)
         fprintf(stderr, "pushprobe: no path traces: %s\n", err);
+    free(want);
 }
 
 /* Conclude the run, describe this machine (not for a saved capture: it

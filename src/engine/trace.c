@@ -20,7 +20,6 @@
 #include "engine/trace.h"
 #include "engine/trace_raw.h"
 #include "core/applenet.h"
-#include "plan/plan.h"
 
 /* ------------------------------------------------------------ judgement */
 
@@ -274,60 +273,6 @@ pp_path_sentence(const struct pp_path *p, char *buf, size_t len)
         else
             snprintf(buf, len, "dropped after hop %d%s", p->end_hop, box);
         break;
-    }
-}
-
-static bool
-is_courier(const struct pp_result *r)
-{
-    return r->target != NULL && r->target->service == PP_SV_APNS_DEVICE &&
-           r->target->trust == PP_TRUST_APPLE_COURIER;
-}
-
-static bool
-traceable(const struct pp_result *r)
-{
-    return r->has_address && pp_result_counted(r) && r->state != PP_ST_PENDING &&
-           r->target != NULL && r->target->port != 0;
-}
-
-void
-pp_trace_select(struct pp_result *const *res, size_t n, bool all, bool *want)
-{
-    size_t i, j;
-    int fam;
-
-    for (i = 0; i < n; i++)
-        want[i] = traceable(res[i]) && (all || !pp_state_is_ok(res[i]->state));
-    /* The first courier check of each family, for the comparison: one
-     * that got through where there is one. */
-    for (fam = 0; fam < 2; fam++) {
-        int f = fam == 0 ? AF_INET : AF_INET6;
-        size_t pick = n;
-
-        for (i = 0; i < n; i++) {
-            if (!traceable(res[i]) || res[i]->family != f || !is_courier(res[i]))
-                continue;
-            if (pp_state_is_ok(res[i]->state)) {
-                pick = i;
-                break;
-            }
-            if (pick == n)
-                pick = i;
-        }
-        if (pick < n)
-            want[pick] = true;
-    }
-    /* For each failed check, one that succeeded to the same address. */
-    for (i = 0; i < n; i++) {
-        if (!want[i] || pp_state_is_ok(res[i]->state))
-            continue;
-        for (j = 0; j < n; j++)
-            if (traceable(res[j]) && pp_state_is_ok(res[j]->state) &&
-                strcmp(res[j]->address, res[i]->address) == 0) {
-                want[j] = true;
-                break;
-            }
     }
 }
 
@@ -960,8 +905,9 @@ result_sockaddr(const struct pp_result *r, struct sockaddr_storage *ss)
 }
 
 struct pp_trace_batch *
-pp_trace_batch_start(struct pp_loop *loop, struct pp_report *rep, const struct pp_trace_opts *o,
-                     void (*done)(void *), void *arg, char *err, size_t errlen)
+pp_trace_batch_start(struct pp_loop *loop, struct pp_report *rep, const bool *want,
+                     const struct pp_trace_opts *o, void (*done)(void *), void *arg, char *err,
+                     size_t errlen)
 {
     struct pp_trace_batch *b;
     size_t i, k, per;
@@ -980,7 +926,7 @@ pp_trace_batch_start(struct pp_loop *loop, struct pp_report *rep, const struct p
     b->arg = arg;
     pp_timer_init(&b->kick, batch_kick, b);
     b->want = pp_xcalloc(rep->n, sizeof(*b->want));
-    pp_trace_select(rep->results, rep->n, o->all, b->want);
+    memcpy(b->want, want, rep->n * sizeof(*b->want));
     b->jobs = pp_xcalloc(rep->n, sizeof(*b->jobs));
     /* One trace per (address, port), shared by the checks that name it. */
     for (i = 0; i < rep->n; i++) {
@@ -1077,14 +1023,15 @@ report_done(void *arg)
 }
 
 int
-pp_trace_report(struct pp_report *rep, const struct pp_trace_opts *o, char *err, size_t errlen)
+pp_trace_report(struct pp_report *rep, const bool *want, const struct pp_trace_opts *o,
+                char *err, size_t errlen)
 {
     struct pp_loop *loop = pp_loop_new();
     struct pp_trace_batch *b;
     size_t i;
     int traced = 0;
 
-    b = pp_trace_batch_start(loop, rep, o, report_done, loop, err, errlen);
+    b = pp_trace_batch_start(loop, rep, want, o, report_done, loop, err, errlen);
     if (b == NULL) {
         pp_loop_free(loop);
         return err[0] != '\0' ? -1 : 0;

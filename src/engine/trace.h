@@ -35,7 +35,6 @@ struct pp_trace_opts {
     int probes;           /* per hop; 0: PP_TRACE_PROBES */
     double timeout_s;     /* how long silence is waited for */
     bool names;           /* reverse DNS of the hops */
-    bool all;             /* pp_trace_report: every check, not only failed ones */
     bool raw;             /* try the raw socket first (where permitted) */
     const char *resolver; /* for the names; NULL: the system's */
 };
@@ -69,12 +68,6 @@ const char *pp_trace_network_words(enum pp_hop_network);
 /* The path's end in one sentence: "dropped after hop 2 (100.64.0.1, the
  * provider's carrier-grade NAT)". */
 void pp_path_sentence(const struct pp_path *, char *buf, size_t len);
-/* Which results a report traces: want[i] for results[i].  Every check that
- * did not succeed (all: every check), the first courier check of each
- * family (one that succeeded where there is one), and for a failed check a
- * successful check of the same address, whose trace shows where the server
- * really is. */
-void pp_trace_select(struct pp_result *const *results, size_t n, bool all, bool *want);
 
 /* Is any method usable here? false with a sentence in why. */
 bool pp_trace_available(char *why, size_t whylen);
@@ -96,21 +89,24 @@ struct pp_tracer *pp_trace_start(struct pp_loop *, struct pp_dns *, const struct
 /* Stop a trace early; done does not run. */
 void pp_trace_cancel(struct pp_tracer *);
 
-/* Trace the report's checks (pp_trace_select) on the caller's loop, a few
- * at once; done(arg) runs from the loop when every trace is over.  NULL
+/* Trace the report's checks that want[i] names (the caller's choice, see
+ * app/run.h) on the caller's loop, a few at once; done(arg) runs from the
+ * loop when every trace is over.  NULL
  * when there is nothing to trace (err "") or no method is usable (err
  * says why).  The report must outlive the batch. */
 struct pp_trace_batch;
 struct pp_trace_batch *pp_trace_batch_start(struct pp_loop *, struct pp_report *,
-                                            const struct pp_trace_opts *, void (*done)(void *),
-                                            void *arg, char *err, size_t errlen);
+                                            const bool *want, const struct pp_trace_opts *,
+                                            void (*done)(void *), void *arg, char *err,
+                                            size_t errlen);
 /* Set the checks' paths from the traces done (cutting short those still
  * running) and free the batch. */
 void pp_trace_batch_finish(struct pp_trace_batch *);
 
-/* Trace the report's checks (pp_trace_select) on a loop of its own, at
+/* The same on a loop of its own, at
  * most a few at once, and set their path.  Returns the number traced, or
  * -1 with err set when no method is usable or none could be traced. */
-int pp_trace_report(struct pp_report *, const struct pp_trace_opts *, char *err, size_t errlen);
+int pp_trace_report(struct pp_report *, const bool *want, const struct pp_trace_opts *,
+                    char *err, size_t errlen);
 
 #endif

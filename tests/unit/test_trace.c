@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "app/run.h"
 #include "core/loop.h"
 #include "core/pushprobe.h"
 #include "core/util.h"
@@ -316,7 +317,7 @@ test_select(void **state)
     for (i = 0; i < 7; i++)
         rp[i] = &r[i];
     r[6].retry_of = NULL;
-    pp_trace_select(rp, 7, false, want);
+    pp_run_trace_select(rp, 7, false, want);
     assert_true(want[0]);
     assert_true(want[1]);
     assert_true(want[2]);   /* the courier that got through, and 0's reference */
@@ -324,12 +325,12 @@ test_select(void **state)
     assert_false(want[4]);
     assert_false(want[5]);
     assert_true(want[6]);
-    pp_trace_select(rp, 7, true, want);
+    pp_run_trace_select(rp, 7, true, want);
     for (i = 0; i < 7; i++)
         assert_int_equal(want[i], i != 5);
     /* A small-segment retry is never traced (it is evidence, not a check). */
     r[0].retry_of = (char *)"x";
-    pp_trace_select(rp, 7, true, want);
+    pp_run_trace_select(rp, 7, true, want);
     assert_false(want[0]);
 }
 
