@@ -157,6 +157,10 @@ usage_error 'timeout' --timeout 1000 --list
 usage_error 'timeout' --timeout --list
 usage_error 'timeout' --list --timeout
 usage_error 'sniff' --sniff-only --list
+usage_error 'trace' --trace --audit 127.0.0.1 -p 9
+usage_error 'trace' --trace-all --read /dev/null
+printf '[pushprobe]\ntrace = maybe\n' > "$tmp/trace.conf"
+usage_error 'yes, no or all' --config "$tmp/trace.conf" --profile none 127.0.0.1:9 --list
 usage_error 'duration' --duration 5 --list
 usage_error 'filter' --profile none --filter 'tcp port 5223' 127.0.0.1:9 --list
 usage_error 'serve-token' --profile none --serve-token /nonexistent 127.0.0.1:9 --list

@@ -3,10 +3,12 @@
 
 #include <sys/socket.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "capture/capture.h"
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
+#include "engine/trace.h"
 #include "ui/jsonw.h"
 #include "probes/probe.h"
 #include "ui/report.h"
@@ -29,6 +31,59 @@ opt_str(struct pp_jsonw *w, const char *key, const char *v)
         pp_jw_str(w, v);
     else
         pp_jw_null(w);
+}
+
+static void
+path_obj(struct pp_jsonw *w, const struct pp_path *p)
+{
+    char words[600];
+    size_t i;
+
+    pp_jw_key(w, "path");
+    pp_jw_obj(w);
+    pp_jw_key(w, "hops");
+    pp_jw_arr(w);
+    for (i = 0; i < p->nhops; i++) {
+        const struct pp_hop *h = &p->hops[i];
+
+        pp_jw_obj(w);
+        pp_jw_kint(w, "ttl", h->ttl);
+        opt_str(w, "address", h->address);
+        ms(w, "rtt_ms", h->rtt_ms);
+        pp_jw_kstr(w, "reply", pp_hop_reply_name(h->reply));
+        pp_jw_key(w, "network");
+        if (h->address[0] != '\0')
+            pp_jw_str(w, pp_hop_network_name(h->network));
+        else
+            pp_jw_null(w);
+        opt_str(w, "name", h->name);
+        pp_jw_obj_end(w);
+    }
+    pp_jw_arr_end(w);
+    pp_jw_kstr(w, "end", pp_path_end_name(p->end));
+    pp_jw_kint(w, "end_hop", p->end_hop);
+    opt_str(w, "end_address", p->end_address);
+    {
+        const char *name = p->end_name;
+        if (name == NULL && p->end_hop > 0 && (size_t)p->end_hop <= p->nhops &&
+            strcmp(p->hops[p->end_hop - 1].address, p->end_address) == 0)
+            name = p->hops[p->end_hop - 1].name;
+        opt_str(w, "end_name", name);
+    }
+    pp_jw_key(w, "end_network");
+    if (p->end_address[0] != '\0')
+        pp_jw_str(w, pp_hop_network_name(p->end_network));
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "distance");
+    if (p->distance > 0)
+        pp_jw_int(w, p->distance);
+    else
+        pp_jw_null(w);
+    pp_jw_kstr(w, "method", p->method);
+    pp_path_sentence(p, words, sizeof(words));
+    pp_jw_kstr(w, "words", words);
+    pp_jw_obj_end(w);
 }
 
 static void
@@ -241,6 +296,8 @@ check_outcome(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_r
         pp_jw_key(w, "timeout_ms");
         pp_jw_num(w, r->timeout_ms, 1);
     }
+    if (r->path != NULL)
+        path_obj(w, r->path);
     if (rep != NULL && rep->capture != NULL) {
         char ev[256] = "";
         if (r->has_address)

@@ -110,6 +110,51 @@ capture_metrics(FILE *f, const struct pp_capture *c)
     fprintf(f, "pushprobe_capture_push_devices{state=\"retrying\"} %zu\n", retrying);
 }
 
+/* With --trace: where the paths of the failed push checks end. */
+static bool
+push_path(const struct pp_result *r)
+{
+    return r->path != NULL && pp_result_counted(r) && !pp_state_is_ok(r->state) &&
+           (r->target->service == PP_SV_APNS_DEVICE || r->target->service == PP_SV_APNS_PROVIDER);
+}
+
+static void
+path_metrics(FILE *f, const struct pp_report *rep)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < rep->n; i++)
+        n += push_path(rep->results[i]);
+    if (n == 0)
+        return;
+    head(f, "pushprobe_path_hops", "gauge",
+         "Failed push checks (--trace): the hop that ends the path (dropped: the last that "
+         "answered).");
+    for (i = 0; i < rep->n; i++) {
+        if (!push_path(rep->results[i]))
+            continue;
+        fputs("pushprobe_path_hops{", f);
+        check_labels(f, rep->results[i]);
+        fprintf(f, "} %d\n", rep->results[i]->path->end_hop);
+    }
+    head(f, "pushprobe_path_end", "gauge",
+         "Failed push checks (--trace): how the path ends and whose network the box is in "
+         "(always 1).");
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_path *p = rep->results[i]->path;
+
+        if (!push_path(rep->results[i]))
+            continue;
+        fputs("pushprobe_path_end{", f);
+        check_labels(f, rep->results[i]);
+        label(f, "end", pp_path_end_name(p->end), false);
+        label(f, "end_address", p->end_address, false);
+        label(f, "end_network", p->end_address[0] ? pp_hop_network_name(p->end_network) : "",
+              false);
+        fputs("} 1\n", f);
+    }
+}
+
 /* Every check's success and times (blackbox_exporter's series). */
 static void
 check_series(FILE *f, const struct pp_report *rep)
@@ -221,6 +266,7 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
 {
     check_series(f, rep);
     protocol_series(f, rep);
+    path_metrics(f, rep);
     if (rep->diag != NULL)
         diagnosis_series(f, rep->diag);
     if (rep->capture != NULL)

@@ -8,6 +8,7 @@
 #include "capture/capture.h"
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
+#include "engine/trace.h"
 #include "probes/probe.h"
 #include "ui/report.h"
 
@@ -135,6 +136,50 @@ diagnosis_text(FILE *f, const struct pp_diagnosis *d, bool color)
     }
 }
 
+/* The traced paths, one per address and port, hop by hop. */
+static void
+paths_text(FILE *f, const struct pp_report *rep, bool color)
+{
+    size_t i, j, k;
+    bool head = false;
+
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+        const struct pp_path *p = r->path;
+        char words[600];
+
+        if (p == NULL)
+            continue;
+        for (j = 0; j < i; j++)
+            if (rep->results[j]->path != NULL &&
+                rep->results[j]->target->port == r->target->port &&
+                strcmp(rep->results[j]->address, r->address) == 0)
+                break;
+        if (j < i)
+            continue;
+        if (!head) {
+            fprintf(f, "\n%sPaths%s\n", color ? C_BOLD : "", color ? C_RESET : "");
+            head = true;
+        }
+        pp_path_sentence(p, words, sizeof(words));
+        fprintf(f, "  %s %s port %u: %s\n", r->target->host, r->address, r->target->port,
+                words);
+        for (k = 0; k < p->nhops; k++) {
+            const struct pp_hop *h = &p->hops[k];
+            char tm[32];
+
+            if (h->reply == PP_HR_NONE) {
+                fprintf(f, "    %2d  *\n", h->ttl);
+                continue;
+            }
+            snprintf(tm, sizeof(tm), "%.3f ms", h->rtt_ms);
+            fprintf(f, "    %2d  %-39s %10s  %-16s %s%s%s\n", h->ttl, h->address, tm,
+                    pp_hop_reply_name(h->reply), pp_hop_network_name(h->network),
+                    h->name != NULL ? "  " : "", h->name != NULL ? h->name : "");
+        }
+    }
+}
+
 /* One row of the checks' table, with its details (and the capture's
  * evidence). */
 static void
@@ -243,6 +288,7 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         pp_context_text(rep->context, f);
     }
     checks_table(f, rep, color);
+    paths_text(f, rep, color);
     if (rep->capture != NULL)
         pp_capture_text(f, rep->capture, color);
     summary_line(f, rep, &s, color);

@@ -27,6 +27,7 @@
 #include "capture/capture.h"
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
+#include "engine/trace.h"
 #include "ui/tui.h"
 #include "core/util.h"
 
@@ -139,6 +140,12 @@ pp_tui_close(struct pp_tui *t)
     t->scr = NULL;
     free(t->shown);
     free(t);
+}
+
+const char *
+pp_tui_selected(const struct pp_tui *t)
+{
+    return t->sel_id[0] != '\0' ? t->sel_id : NULL;
 }
 
 void
@@ -764,6 +771,8 @@ details_outcome(int y, int y1, const struct pp_live_row *w, const struct pp_resu
     return y;
 }
 
+static void details_path(int y, int y1, const struct pp_hist *h);
+
 static void
 draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
 {
@@ -799,6 +808,38 @@ draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
     if (v->capture != NULL && r->has_address &&
         pp_capture_evidence(v->capture, r->family, r->address, w->t->port, buf, sizeof(buf)))
         y = wrap(y, y1, 1, buf);
+    details_path(y, y1, w->h);
+}
+
+/* Its path trace (key t), hop by hop. */
+static void
+details_path(int y, int y1, const struct pp_hist *h)
+{
+    char buf[1024];
+    size_t i;
+
+    if (h != NULL && h->tracing)
+        y = wrap(y, y1, 1, "path: tracing ...");
+    if (h != NULL && h->path != NULL) {
+        const struct pp_path *p = h->path;
+        char words[600];
+
+        pp_path_sentence(p, words, sizeof(words));
+        snprintf(buf, sizeof(buf), "path (t traces again): %s", words);
+        y = wrap(y, y1, 1, buf);
+        for (i = 0; i < p->nhops && y < y1; i++) {
+            const struct pp_hop *hp = &p->hops[i];
+            if (hp->reply == PP_HR_NONE)
+                snprintf(buf, sizeof(buf), "  %2d  *", hp->ttl);
+            else
+                snprintf(buf, sizeof(buf), "  %2d  %-39s %9.3f ms  %-16s %-6s %s", hp->ttl,
+                         hp->address, hp->rtt_ms, pp_hop_reply_name(hp->reply),
+                         pp_hop_network_name(hp->network), hp->name != NULL ? hp->name : "");
+            put(y++, 1, COLS - 1, buf, false);
+        }
+    } else if (h == NULL || !h->tracing) {
+        wrap(y, y1, 1, "path: not traced (t traces it)");
+    }
 }
 
 /* Flows by service with their outcomes, the unhappy ones first. */
@@ -857,6 +898,7 @@ draw_help(struct pp_tui *t)
         "",
         "  Up/Down, j/k    move (PgUp/PgDn, g/G: page, top, end)",
         "  Enter           details of the selected check",
+        "  t               trace the selected check's path (kept across runs)",
         "  c               the capture pane (with --sniff)",
         "  r               run all checks again now",
         "  p               pause or resume the runs",
@@ -925,8 +967,8 @@ pp_tui_draw(struct pp_tui *t, const struct pp_live_view *v)
         attrset(attr_for(t, CP_WARN, true));
         put(bottom, 0, COLS, v->message, true);
     } else {
-        snprintf(buf, sizeof(buf), " %s move  Enter details  r re-run  p %s  f filter  "
-                 "4/6 family  s save  ? help  q quit",
+        snprintf(buf, sizeof(buf), " %s move  Enter details  t trace  r re-run  p %s  "
+                 "f filter  4/6 family  s save  ? help  q quit",
                  t->utf8 ? "\u2191\u2193" : "j/k", v->paused ? "resume" : "pause");
         attrset(A_REVERSE);
         put(bottom, 0, COLS, "", true);
@@ -992,6 +1034,7 @@ pp_tui_input(struct pp_tui *t, const struct pp_live_view *v, enum pp_ui_action *
         case 'r': case 'R': a = PP_UA_RERUN; break;
         case 'p': case 'P': a = PP_UA_PAUSE; break;
         case 's': case 'S': a = PP_UA_SAVE; break;
+        case 't': case 'T': a = PP_UA_TRACE; t->pane = PANE_DETAILS; break;
         case '?': case 'h': t->help = true; break;
         case KEY_UP: case 'k': move_sel(t, -1); break;
         case KEY_DOWN: case 'j': move_sel(t, 1); break;

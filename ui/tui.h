@@ -24,6 +24,8 @@ void pp_tui_draw(struct pp_tui *, const struct pp_live_view *);
  * *hangup is set when the terminal is gone. */
 size_t pp_tui_input(struct pp_tui *, const struct pp_live_view *, enum pp_ui_action *acts,
                     size_t max, bool *hangup);
+/* The id of the selected row, or NULL when no row is shown. */
+const char *pp_tui_selected(const struct pp_tui *);
 /* The terminal changed size. */
 void pp_tui_resize(struct pp_tui *);
 

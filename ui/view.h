@@ -29,6 +29,8 @@ struct pp_hist {
     double min_ms, max_ms, sum_ms;
     float lat[PP_HIST_LEN]; /* ring, oldest first from head; < 0: a failed run */
     unsigned head, count;
+    struct pp_path *path;   /* its last path trace (key t), kept across runs */
+    bool tracing;           /* a trace of it is under way */
 };
 
 /* One row of the checks table. */
@@ -65,6 +67,7 @@ enum pp_ui_action {
     PP_UA_RERUN,
     PP_UA_PAUSE,
     PP_UA_SAVE,
+    PP_UA_TRACE,    /* trace the path of the selected row (pp_tui_selected) */
     PP_UA_QUIT
 };
 

@@ -20,6 +20,7 @@
 #include "app/agent.h"
 #include "app/run.h"
 #include "core/util.h"
+#include "engine/trace.h"
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -123,6 +124,8 @@ struct agent {
     struct pp_timer mhd_timer;
     struct pp_timer cycle_timer;
     struct pp_engine *engine;
+    struct pp_report rep;  /* the run whose paths are being traced */
+    struct pp_trace_batch *tracing;
     struct blob *metrics;  /* the last run, rendered once per run */
     struct blob *json;
     unsigned long runs;
@@ -140,19 +143,15 @@ on_signal(int sig)
 
 static void start_cycle(void *arg);
 
-/* The engine's done(): take the report,
- * diagnose it and render what scrapes will be served. */
+/* Diagnose a finished run (its paths traced, with --trace) and render
+ * what scrapes will be served. */
 static void
-finish_cycle(void *arg)
+publish(struct agent *a, struct pp_report rep)
 {
-    struct agent *a = arg;
-    struct pp_report rep;
     struct pp_diagnosis diag;
     char *m, *j;
     size_t ml = 0, jl = 0;
 
-    pp_engine_finish(a->engine, &rep);
-    a->engine = NULL;
     pp_run_conclude(&rep, a->ao->capture, false, &diag);
     a->runs++;
     m = pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml);
@@ -183,12 +182,56 @@ finish_cycle(void *arg)
 }
 
 static void
+traced(void *arg)
+{
+    struct agent *a = arg;
+
+    pp_trace_batch_finish(a->tracing);
+    a->tracing = NULL;
+    publish(a, a->rep);
+}
+
+/* The engine's done(): take the report; with --trace, trace the paths of
+ * the checks that failed before publishing it, in the same loop. */
+static void
+finish_cycle(void *arg)
+{
+    struct agent *a = arg;
+    struct pp_report rep;
+
+    pp_engine_finish(a->engine, &rep);
+    a->engine = NULL;
+    if (a->eo.trace > 0) {
+        struct pp_trace_opts to;
+        char err[200];
+
+        bool *want = pp_xcalloc(rep.n + 1, sizeof(*want));
+
+        memset(&to, 0, sizeof(to));
+        to.timeout_s = a->eo.timeout_s;
+        to.names = true;
+        to.raw = true;
+        to.resolver = a->eo.resolver;
+        a->rep = rep;
+        pp_run_trace_select(rep.results, rep.n, a->eo.trace == 2, want);
+        a->tracing = pp_trace_batch_start(a->loop, &a->rep, want, &to, traced, a, err,
+                                          sizeof(err));
+        free(want);
+        if (a->tracing != NULL)
+            return;
+        if (err[0] != '\0' && a->runs == 0)
+            fprintf(stderr, "pushprobe: no path traces: %s\n", err);
+    }
+    publish(a, rep);
+}
+
+static void
 start_cycle(void *arg)
 {
     struct agent *a = arg;
     char err[256];
 
-    if (a->engine != NULL)
+    if (a->engine != NULL || a->tracing != NULL)
         return;
     a->engine = pp_engine_start(a->loop, a->plan, &a->eo, finish_cycle, a, err, sizeof(err));
     if (a->engine == NULL) {
@@ -437,6 +480,10 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         struct pp_report rep;
         pp_engine_finish(a.engine, &rep);
         pp_report_free(&rep);
+    }
+    if (a.tracing != NULL) {
+        pp_trace_batch_finish(a.tracing);
+        pp_report_free(&a.rep);
     }
     pp_capture_detach(ao->capture);
     MHD_stop_daemon(a.mhd);   /* releases the responses still queued */

@@ -58,7 +58,14 @@ pp_hist_add(struct pp_hist *h, const struct pp_result *r)
 #include "engine/engine.h"
 #include "core/loop.h"
 #include "plan/plan.h"
+#include "engine/dns.h"
+#include "engine/trace.h"
 #include "ui/tui.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stddef.h>
 
 #define PP_REDRAW_MS 100
 #define PP_MESSAGE_MS 5000
@@ -92,6 +99,25 @@ struct live {
     uint64_t seen_cap;
     char message[300];
     struct pp_live_view view;
+    struct pp_dns *dns;            /* for the hop names of path traces */
+    struct live_trace *traces;     /* under way */
+};
+
+/* A path trace asked for with the key t: the row's own, and one of a row
+ * to the same address that worked, to tell a forged answer from the
+ * server's (engine/trace.h). */
+struct live_trace {
+    struct live *l;
+    char *id;
+    char *ref_id;                  /* or NULL */
+    struct pp_tracer *tr[2];
+    struct pp_path *path[2];
+    struct trace_slot {
+        struct live_trace *lt;
+        int k;
+    } slot[2];                     /* the callbacks' argument */
+    int pending;
+    struct live_trace *next;
 };
 
 /* ------------------------------------------------------------ signals */
@@ -462,6 +488,166 @@ start_cycle(void *arg)
     mark_dirty(l);
 }
 
+/* -------------------------------------------------------- path traces */
+
+static void
+trace_unlink(struct live *l, struct live_trace *lt)
+{
+    struct live_trace **pp;
+
+    for (pp = &l->traces; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == lt) {
+            *pp = lt->next;
+            break;
+        }
+}
+
+static void
+trace_free(struct live_trace *lt)
+{
+    int k;
+
+    for (k = 0; k < 2; k++) {
+        if (lt->tr[k] != NULL)
+            pp_trace_cancel(lt->tr[k]);
+        pp_path_free(lt->path[k]);
+    }
+    free(lt->id);
+    free(lt->ref_id);
+    free(lt);
+}
+
+static void
+trace_done(struct pp_path *path, const char *err, void *arg)
+{
+    struct trace_slot *slot = arg;
+    struct live_trace *lt = slot->lt;
+    struct live *l;
+    struct pp_hist *h;
+    char words[600];
+    int k = slot->k;
+
+    (void)err;
+    l = lt->l;
+    lt->tr[k] = NULL;
+    lt->path[k] = path;
+    if (--lt->pending > 0)
+        return;
+    trace_unlink(l, lt);
+    h = find_hist(l, lt->id, true);
+    h->tracing = false;
+    if (lt->path[1] != NULL) {
+        struct pp_hist *rh = find_hist(l, lt->ref_id, true);
+        pp_path_free(rh->path);
+        rh->path = pp_path_dup(lt->path[1]);
+    }
+    if (lt->path[0] == NULL) {
+        snprintf(l->message, sizeof(l->message), "%s: the path trace did not run", lt->id);
+    } else {
+        pp_trace_compare(lt->path[0], lt->path[1]);
+        pp_path_free(h->path);
+        h->path = lt->path[0];
+        lt->path[0] = NULL;
+        pp_path_sentence(h->path, words, sizeof(words));
+        /* The status line is short: the details pane has it all. */
+        snprintf(l->message, sizeof(l->message), "%.80s: %.200s", lt->id, words);
+    }
+    pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+    trace_free(lt);
+    mark_dirty(l);
+}
+
+static int
+result_addr(const struct pp_result *r, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (r == NULL || !r->has_address || r->target->port == 0)
+        return -1;
+    if (r->family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(r->target->port);
+        return inet_pton(AF_INET6, r->address, &s6->sin6_addr) == 1 ? 0 : -1;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(r->target->port);
+        return inet_pton(AF_INET, r->address, &s4->sin_addr) == 1 ? 0 : -1;
+    }
+}
+
+/* The key t: trace the selected row (and a working row to its address). */
+static void
+trace_row(struct live *l)
+{
+    const char *id = pp_tui_selected(l->tui);
+    const struct pp_result *r = NULL, *ref = NULL;
+    struct pp_trace_opts o;
+    struct sockaddr_storage ss;
+    struct live_trace *lt;
+    struct pp_hist *h;
+    char err[200];
+    size_t i;
+
+    for (i = 0; id != NULL && i < l->view.nrows; i++)
+        if (l->view.rows[i].r != NULL && l->view.rows[i].r->id != NULL &&
+            strcmp(l->view.rows[i].r->id, id) == 0)
+            r = l->view.rows[i].r;
+    if (r == NULL || result_addr(r, &ss) < 0) {
+        snprintf(l->message, sizeof(l->message), "no address to trace on this row");
+        return;
+    }
+    h = find_hist(l, r->id, true);
+    if (h->tracing) {
+        snprintf(l->message, sizeof(l->message), "%s: a trace is under way", r->id);
+        return;
+    }
+    for (i = 0; i < l->view.nrows && !pp_state_is_ok(r->state); i++) {
+        const struct pp_result *x = l->view.rows[i].r;
+        if (x != NULL && x != r && x->id != NULL && pp_state_is_ok(x->state) &&
+            pp_result_counted(x) && strcmp(x->address, r->address) == 0) {
+            ref = x;
+            break;
+        }
+    }
+    if (l->dns == NULL)
+        l->dns = pp_dns_new(l->loop, l->o->eo->resolver, 2000, err, sizeof(err));
+    memset(&o, 0, sizeof(o));
+    o.timeout_s = l->o->eo->timeout_s;
+    o.names = true;
+    o.raw = true;
+    lt = pp_xcalloc(1, sizeof(*lt));
+    lt->l = l;
+    lt->id = pp_xstrdup(r->id);
+    for (i = 0; i < 2; i++) {
+        lt->slot[i].lt = lt;
+        lt->slot[i].k = (int)i;
+    }
+    lt->tr[0] = pp_trace_start(l->loop, l->dns, (struct sockaddr *)&ss, &o, trace_done,
+                               &lt->slot[0], err, sizeof(err));
+    if (lt->tr[0] == NULL) {
+        snprintf(l->message, sizeof(l->message), "%s: no path trace: %s", r->id, err);
+        trace_free(lt);
+        return;
+    }
+    lt->pending = 1;
+    if (ref != NULL && result_addr(ref, &ss) == 0) {
+        lt->tr[1] = pp_trace_start(l->loop, l->dns, (struct sockaddr *)&ss, &o, trace_done,
+                                   &lt->slot[1], err, sizeof(err));
+        if (lt->tr[1] != NULL) {
+            lt->ref_id = pp_xstrdup(ref->id);
+            lt->pending++;
+        }
+    }
+    lt->next = l->traces;
+    l->traces = lt;
+    h->tracing = true;
+    snprintf(l->message, sizeof(l->message), "tracing the path of %s%s%s ...", r->id,
+             ref != NULL ? " (and of " : "", ref != NULL ? ref->id : "");
+    if (ref != NULL)
+        snprintf(l->message + strlen(l->message), sizeof(l->message) - strlen(l->message), ")");
+}
+
 /* ------------------------------------------------------------ actions */
 
 static void
@@ -502,6 +688,9 @@ act(struct live *l, enum pp_ui_action a)
             l->last.context = l->have_cx ? l->cx : NULL;
             l->o->save(&l->last, l->o->save_arg, l->message, sizeof(l->message));
         }
+        break;
+    case PP_UA_TRACE:
+        trace_row(l);
         break;
     case PP_UA_QUIT:
         l->quit = true;
@@ -653,6 +842,13 @@ live_close(struct live *l)
     pp_loop_unwatch(l->loop, STDIN_FILENO);
     pp_loop_unwatch(l->loop, sigfd[0]);
     close_sigpipe();
+    while (l->traces != NULL) {
+        struct live_trace *lt = l->traces;
+        l->traces = lt->next;
+        trace_free(lt);
+    }
+    pp_dns_free(l->dns);
+    l->dns = NULL;
     pp_loop_free(l->loop);
 }
 
@@ -663,6 +859,7 @@ live_free(struct live *l)
 
     for (i = 0; i < l->nhist; i++) {
         free(l->hist[i]->id);
+        pp_path_free(l->hist[i]->path);
         free(l->hist[i]);
     }
     free(l->hist);

@@ -188,6 +188,9 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("--filter goes with --sniff or --read");
     if (st->token_file != NULL && !st->serve)
         die_usage("--serve-token goes with --serve");
+    if (st->o.trace > 0 && (st->audit || st->read_file != NULL || st->sniff_only))
+        die_usage("--trace and --trace-all trace the checks: not with --audit, --read or "
+                  "--sniff-only");
     if (named(given, "user") && !capture)
         die_usage("-Z goes with --sniff or --read");
 }

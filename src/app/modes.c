@@ -24,6 +24,7 @@
 #include "core/redact.h"
 #include "core/util.h"
 #include "engine/engine.h"
+#include "engine/trace.h"
 #include "probes/probe.h"
 #include "ui/report.h"
 
@@ -116,6 +117,29 @@ collect_context(struct pp_context *cx, const char *resolver)
     cx->ndns = 1;
 }
 
+/* --trace: the paths of the checks that failed, before the diagnosis
+ * that names where they end. */
+static void
+trace_report(struct pp_app *app, struct pp_report *rep)
+{
+    struct pp_trace_opts to;
+    char err[300];
+    bool *want;
+
+    if (app->st.o.trace == 0 || rep->n == 0)
+        return;
+    memset(&to, 0, sizeof(to));
+    to.timeout_s = app->st.o.timeout_s;
+    to.names = true;
+    to.raw = true;
+    to.resolver = app->st.resolver;
+    want = pp_xcalloc(rep->n, sizeof(*want));
+    pp_run_trace_select(rep->results, rep->n, app->st.o.trace == 2, want);
+    if (pp_trace_report(rep, want, &to, err, sizeof(err)) < 0)
+        fprintf(stderr, "pushprobe: no path traces: %s\n", err);
+    free(want);
+}
+
 /* Conclude the run, describe this machine (not for a saved capture: it
  * comes from another machine) and write the report. */
 static int
@@ -150,6 +174,7 @@ pp_mode_once(struct pp_app *app)
         fprintf(stderr, "pushprobe: %s\n", err);
         return PP_EXIT_INTERNAL;
     }
+    trace_report(app, &rep);
     return conclude_and_report(app, &rep);
 }
 
@@ -331,6 +356,8 @@ pp_mode_capture(struct pp_app *app)
                      err, sizeof(err)) < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
         return PP_EXIT_INTERNAL;
+    } else {
+        trace_report(app, &rep);
     }
     return conclude_and_report(app, &rep);
 }

@@ -302,3 +302,58 @@ pp_app_flush(int rc)
     }
     return rc;
 }
+
+/* --trace's choice of checks: see run.h. */
+static bool
+is_courier(const struct pp_result *r)
+{
+    return r->target != NULL && r->target->service == PP_SV_APNS_DEVICE &&
+           r->target->trust == PP_TRUST_APPLE_COURIER;
+}
+
+static bool
+traceable(const struct pp_result *r)
+{
+    return r->has_address && pp_result_counted(r) && r->state != PP_ST_PENDING &&
+           r->target != NULL && r->target->port != 0;
+}
+
+void
+pp_run_trace_select(struct pp_result *const *res, size_t n, bool all, bool *want)
+{
+    size_t i, j;
+    int fam;
+
+    for (i = 0; i < n; i++)
+        want[i] = traceable(res[i]) && (all || !pp_state_is_ok(res[i]->state));
+    /* The first courier check of each family, for the comparison: one
+     * that got through where there is one. */
+    for (fam = 0; fam < 2; fam++) {
+        int f = fam == 0 ? AF_INET : AF_INET6;
+        size_t pick = n;
+
+        for (i = 0; i < n; i++) {
+            if (!traceable(res[i]) || res[i]->family != f || !is_courier(res[i]))
+                continue;
+            if (pp_state_is_ok(res[i]->state)) {
+                pick = i;
+                break;
+            }
+            if (pick == n)
+                pick = i;
+        }
+        if (pick < n)
+            want[pick] = true;
+    }
+    /* For each failed check, one that succeeded to the same address. */
+    for (i = 0; i < n; i++) {
+        if (!want[i] || pp_state_is_ok(res[i]->state))
+            continue;
+        for (j = 0; j < n; j++)
+            if (traceable(res[j]) && pp_state_is_ok(res[j]->state) &&
+                strcmp(res[j]->address, res[i]->address) == 0) {
+                want[j] = true;
+                break;
+            }
+    }
+}

@@ -33,6 +33,14 @@ struct pp_capture;
 void pp_run_conclude(struct pp_report *rep, struct pp_capture *cap, bool end,
                      struct pp_diagnosis *diag);
 
+/* Which results --trace traces: want[i] for results[i].  Every check that
+ * did not succeed (all: every check), the first courier check of each
+ * family (one that succeeded where there is one), and for a failed check a
+ * successful check of the same address, whose trace shows where the server
+ * really is (engine/trace.h compares them). */
+struct pp_result;
+void pp_run_trace_select(struct pp_result *const *results, size_t n, bool all, bool *want);
+
 /* Everything a mode's runner needs, set up by main. */
 struct pp_app {
     struct pp_settings st;

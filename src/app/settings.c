@@ -33,6 +33,7 @@ APPLY(apply_parallel);
 APPLY(apply_none);
 APPLY(apply_timeout);
 APPLY(apply_stream);
+APPLY(apply_trace);
 #undef APPLY
 
 /*
@@ -172,6 +173,13 @@ const struct pp_setting pp_settings[] = {
     {.name = "hold", .key = "hold", .type = PP_SET_SECONDS, .max = 3600, .arg = "S",
      .help = "keep courier connections idle S seconds: do they last?", .where = PP_W_PROBING,
      .off = AT(o.hold_s)},
+    {.name = "trace", .key = "trace", .type = PP_SET_FLAG,
+     .help = "trace the path of every check that failed (and the\n"
+             "first courier check of each family): where it is\n"
+             "dropped, rejected, reset or answered by a proxy",
+     .where = PP_W_PROBING, .apply = apply_trace},
+    {.name = "trace-all", .type = PP_SET_FLAG, .help = "trace the path of every check",
+     .where = PP_W_PROBING, .apply = apply_trace},
 
     /* Output */
     {.name = "json", .flag = 'j', .type = PP_SET_FLAG,
@@ -485,6 +493,25 @@ apply_family(struct pp_settings *st, const struct pp_setting *s, const char *v, 
         if (b)
             st->only4 = false;
     }
+    return 0;
+}
+
+/* --trace, --trace-all; in a file, trace = yes, no or all. */
+static int
+apply_trace(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+            size_t errlen)
+{
+    bool b;
+
+    if (strcmp(v, "all") == 0 && s->key != NULL) {
+        st->o.trace = 2;
+        return 0;
+    }
+    if (yes_no(v, &b, err, errlen) < 0) {
+        snprintf(err, errlen, "want yes, no or all, got '%.64s'", v);
+        return -1;
+    }
+    st->o.trace = !b ? 0 : s->key == NULL ? 2 : 1;
     return 0;
 }
 

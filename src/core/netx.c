@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -68,6 +69,54 @@ pp_netx_small_segments(int fd, int mss)
 #endif
 }
 
+void
+pp_netx_timestamps(int fd)
+{
+#ifdef SO_TIMESTAMP
+    int on = 1;
+
+    (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on));
+#else
+    (void)fd;
+#endif
+}
+
+int64_t
+pp_netx_cmsg_time(const struct cmsghdr *c)
+{
+#if defined(SO_TIMESTAMP) && defined(SCM_TIMESTAMP)
+    struct timeval tv;
+
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP &&
+        c->cmsg_len >= CMSG_LEN(sizeof(tv))) {
+        memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+        return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+    }
+#else
+    (void)c;
+#endif
+    return 0;
+}
+
+bool
+pp_netx_handshake_rtt(int fd, double *ms)
+{
+#if defined(__linux__) && defined(TCP_INFO)
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || ti.tcpi_rtt == 0)
+        return false;
+    *ms = ti.tcpi_rtt / 1000.0;
+    return true;
+#else
+    (void)fd;
+    (void)ms;
+    return false;
+#endif
+}
+
 bool
 pp_netx_can_shrink_segments(void)
 {
@@ -115,6 +164,10 @@ pp_netx_icmp(int fd, struct pp_icmp *out)
             struct sock_extended_err ee;
             const struct sockaddr *off;
 
+            if (pp_netx_cmsg_time(c) != 0) {
+                out->at_us = pp_netx_cmsg_time(c);
+                continue;
+            }
             if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
                   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
                 continue;

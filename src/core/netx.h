@@ -19,6 +19,9 @@ struct pp_icmp {
     uint8_t code;
     int err;          /* errno the kernel attached */
     char from[48];    /* offender address, "" when unknown */
+    int64_t at_us;    /* when it arrived, microseconds since 1970, where the
+                       * socket asked for timestamps (pp_netx_timestamps); 0:
+                       * unknown */
 };
 
 /* Prepare a fresh non-blocking socket for a connect check. */
@@ -35,5 +38,14 @@ int pp_netx_socket(int family, int type);
  * False where the system cannot (then do not rely on it). */
 bool pp_netx_small_segments(int fd, int mss);
 bool pp_netx_can_shrink_segments(void);
+/* Ask the kernel to stamp what arrives on fd (SO_TIMESTAMP), for round
+ * trips measured at arrival rather than when we got to read it. */
+void pp_netx_timestamps(int fd);
+/* The round trip of the handshake of a connected TCP socket, in ms, as
+ * the kernel measured it (Linux TCP_INFO); false where unknown. */
+bool pp_netx_handshake_rtt(int fd, double *ms);
+/* A control message's SCM_TIMESTAMP in microseconds since 1970, or 0. */
+struct cmsghdr;
+int64_t pp_netx_cmsg_time(const struct cmsghdr *);
 
 #endif

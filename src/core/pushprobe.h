@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 4   /* 1: verdicts, findings, context; 2: capture, flows;
+#define PP_JSON_SCHEMA_MINOR 5   /* 1: verdicts, findings, context; 2: capture, flows;
                                   * 3: retry_of; 4: summary.expected, checks' expected,
-                                  * summary.push_checked */
+                                  * summary.push_checked; 5: path */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -176,6 +176,64 @@ struct pp_kv {
     double d;
 };
 
+/* A path trace (engine/trace.h): what came back for each TTL. */
+enum pp_hop_reply {
+    PP_HR_NONE = 0,          /* silence */
+    PP_HR_TIME_EXCEEDED,
+    PP_HR_UNREACHABLE,
+    PP_HR_ADMIN_PROHIBITED,
+    PP_HR_SYN_ACK,
+    PP_HR_RST,
+    PP_HR__COUNT
+};
+
+/* Whose network a hop's address is in. */
+enum pp_hop_network {
+    PP_NW_LOCAL = 0,   /* private ranges: this network */
+    PP_NW_CGNAT,       /* 100.64.0.0/10: the provider's carrier-grade NAT */
+    PP_NW_APPLE,       /* Apple's address space */
+    PP_NW_PUBLIC,      /* anything else: the provider or transit */
+    PP_NW__COUNT
+};
+
+/* How the path ends. */
+enum pp_path_end {
+    PP_PE_DROPPED = 0, /* silence after end_hop (the last hop that answered) */
+    PP_PE_REACHED,     /* the destination's SYN-ACK or RST, at its distance */
+    PP_PE_REJECTED,    /* an ICMP unreachable or admin-prohibited from end_hop */
+    PP_PE_RESET,       /* a RST for a TTL too small to reach the server */
+    PP_PE_ANSWERED,    /* a SYN-ACK for a TTL too small: a transparent proxy */
+    PP_PE__COUNT
+};
+
+struct pp_hop {
+    int ttl;
+    char address[48];  /* "" when silent */
+    double rtt_ms;     /* the fastest probe's; negative when silent */
+    enum pp_hop_reply reply;
+    enum pp_hop_network network;
+    char *name;        /* reverse DNS, or NULL */
+};
+
+struct pp_path {
+    struct pp_hop *hops;
+    size_t nhops;
+    enum pp_path_end end;
+    int end_hop;         /* TTL of the box that ends the path (dropped: the
+                          * last that answered; 0: none did) */
+    char end_address[48]; /* that box's address, "" when unknown */
+    enum pp_hop_network end_network;
+    char *end_name;      /* reset/answered: that box's name from the other
+                          * trace, or NULL */
+    int reach_ttl;       /* the TTL of the destination's answer, 0: none */
+    int distance;        /* the server's distance from another trace of the
+                          * same address, 0: unknown */
+    char beyond_address[48]; /* dropped: the hop after end_hop in that other
+                              * trace (where the silence begins), or "" */
+    enum pp_hop_network beyond_network;
+    const char *method;  /* "errqueue" or "raw" */
+};
+
 struct pp_result {
     char *id;
     const struct pp_target *target;
@@ -202,6 +260,7 @@ struct pp_result {
                           * segments, or NULL */
     int attempts;        /* adaptive timeouts: connects tried (1 or 2); 0: fixed */
     double timeout_ms;   /* adaptive timeouts: the last attempt's deadline */
+    struct pp_path *path; /* its path trace (--trace), or NULL */
 };
 
 /* The segment size of the path-MTU retry: IPv4's minimum datagram (576)
@@ -235,6 +294,11 @@ const char *pp_reason_name(enum pp_reason);
 const char *pp_service_name(enum pp_service);
 const char *pp_service_title(enum pp_service);
 const char *pp_trust_name(enum pp_trust);
+const char *pp_hop_reply_name(enum pp_hop_reply);     /* "time-exceeded" */
+const char *pp_hop_network_name(enum pp_hop_network); /* "cgnat" */
+const char *pp_path_end_name(enum pp_path_end);       /* "dropped" */
+struct pp_path *pp_path_dup(const struct pp_path *);
+void pp_path_free(struct pp_path *);
 bool pp_state_is_ok(enum pp_state);
 
 void pp_result_free(struct pp_result *);

@@ -144,6 +144,78 @@ pp_result_counted(const struct pp_result *r)
     return r->retry_of == NULL;
 }
 
+const char *
+pp_hop_reply_name(enum pp_hop_reply v)
+{
+    static const char *const names[PP_HR__COUNT] = {
+        [PP_HR_NONE] = "none",
+        [PP_HR_TIME_EXCEEDED] = "time-exceeded",
+        [PP_HR_UNREACHABLE] = "unreachable",
+        [PP_HR_ADMIN_PROHIBITED] = "admin-prohibited",
+        [PP_HR_SYN_ACK] = "syn-ack",
+        [PP_HR_RST] = "rst",
+    };
+    return (unsigned)v < PP_HR__COUNT ? names[v] : "none";
+}
+
+const char *
+pp_hop_network_name(enum pp_hop_network v)
+{
+    static const char *const names[PP_NW__COUNT] = {
+        [PP_NW_LOCAL] = "local",
+        [PP_NW_CGNAT] = "cgnat",
+        [PP_NW_APPLE] = "apple",
+        [PP_NW_PUBLIC] = "public",
+    };
+    return (unsigned)v < PP_NW__COUNT ? names[v] : "public";
+}
+
+const char *
+pp_path_end_name(enum pp_path_end v)
+{
+    static const char *const names[PP_PE__COUNT] = {
+        [PP_PE_DROPPED] = "dropped",
+        [PP_PE_REACHED] = "reached",
+        [PP_PE_REJECTED] = "rejected",
+        [PP_PE_RESET] = "reset",
+        [PP_PE_ANSWERED] = "answered",
+    };
+    return (unsigned)v < PP_PE__COUNT ? names[v] : "dropped";
+}
+
+struct pp_path *
+pp_path_dup(const struct pp_path *p)
+{
+    struct pp_path *d;
+    size_t i;
+
+    if (p == NULL)
+        return NULL;
+    d = pp_xmalloc(sizeof(*d));
+    *d = *p;
+    d->hops = p->nhops > 0 ? pp_xcalloc(p->nhops, sizeof(*d->hops)) : NULL;
+    for (i = 0; i < p->nhops; i++) {
+        d->hops[i] = p->hops[i];
+        d->hops[i].name = p->hops[i].name != NULL ? pp_xstrdup(p->hops[i].name) : NULL;
+    }
+    d->end_name = p->end_name != NULL ? pp_xstrdup(p->end_name) : NULL;
+    return d;
+}
+
+void
+pp_path_free(struct pp_path *p)
+{
+    size_t i;
+
+    if (p == NULL)
+        return;
+    for (i = 0; i < p->nhops; i++)
+        free(p->hops[i].name);
+    free(p->hops);
+    free(p->end_name);
+    free(p);
+}
+
 void
 pp_result_free(struct pp_result *r)
 {
@@ -152,6 +224,7 @@ pp_result_free(struct pp_result *r)
     free(r->id);
     free(r->message);
     free(r->retry_of);
+    pp_path_free(r->path);
     free(r->tls.subject);
     free(r->tls.issuer);
     free(r->tls.issuer_cn);

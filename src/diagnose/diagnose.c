@@ -177,6 +177,151 @@ any_required(struct ctx *c, const size_t *idx, size_t n)
 
 #define MAXSEL 512
 
+/* ------------------------------------------------- where (--trace) */
+
+/* The box that ends a path, as a help desk says it. */
+static void
+trace_box(const struct pp_path *p, char *buf, size_t len)
+{
+    const char *a = p->end_address;
+
+    if (a[0] == '\0')
+        snprintf(buf, len, "hop %d", p->end_hop);
+    else if (p->end_network == PP_NW_LOCAL && p->end_hop == 1)
+        snprintf(buf, len, "your router %s", a);
+    else if (p->end_network == PP_NW_LOCAL)
+        snprintf(buf, len, "%s in this network (hop %d)", a, p->end_hop);
+    else if (p->end_network == PP_NW_CGNAT)
+        snprintf(buf, len, "your provider's carrier-grade NAT %s (hop %d)", a, p->end_hop);
+    else if (p->end_network == PP_NW_APPLE)
+        snprintf(buf, len, "%s in Apple's network (hop %d)", a, p->end_hop);
+    else
+        snprintf(buf, len, "%s (hop %d), outside this network", a, p->end_hop);
+}
+
+/* What to do about a block at box, by whose network it is in. */
+static void
+owner_advice(enum pp_hop_network owner, const char *box, unsigned port, char **user,
+             char **admin)
+{
+    if (owner == PP_NW_LOCAL) {
+        *user = pp_xasprintf("Check your router's firewall settings for outgoing TCP %u (at "
+                             "work, ask the company's firewall team).", port);
+        *admin = pp_xasprintf("Open outgoing TCP %u at %s, inside this network.", port, box);
+    } else if (owner == PP_NW_APPLE) {
+        *user = pp_xstrdup("Nothing on this network blocks it: try again later.");
+        *admin = pp_xasprintf("The path ends at %s, inside Apple's network: nothing to "
+                              "change on this network.", box);
+    } else {
+        *user = pp_xasprintf("Call your Internet provider: their network blocks TCP %u "
+                             "(give them this report).", port);
+        *admin = pp_xasprintf("The block is in the provider's network, at %s: ask the "
+                              "provider to open TCP %u.", box, port);
+    }
+}
+
+static bool
+same_owner(enum pp_hop_network a, enum pp_hop_network b)
+{
+    bool pa = a == PP_NW_CGNAT || a == PP_NW_PUBLIC, pb = b == PP_NW_CGNAT || b == PP_NW_PUBLIC;
+
+    return a == b || (pa && pb);
+}
+
+/* The first traced path among the checks that does not reach the server:
+ * a sentence on where it ends appended to the finding's detail, and the
+ * advice of whoever owns that place (this network, the provider, Apple).
+ * A box that filters as it forwards has already answered for its own hop:
+ * "dropped after hop N" is hop N itself or the one after it, so when those
+ * two belong to different owners the advice names both, nearest first. */
+static void
+trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
+{
+    const struct pp_result *r = NULL;
+    const struct pp_path *p = NULL;
+    enum pp_hop_network owner;
+    char box[200], *s, *user, *admin, *d;
+    const char *server;
+    unsigned port;
+    size_t i;
+
+    for (i = 0; i < n && p == NULL; i++) {
+        r = c->rep->results[idx[i]];
+        if (r->path != NULL && r->path->end != PP_PE_REACHED)
+            p = r->path;
+    }
+    if (p == NULL)
+        return;
+    port = r->target->port;
+    trace_box(p, box, sizeof(box));
+    /* The answer came with the server's address: whose it is. */
+    server = p->reach_ttl > 0 && (size_t)p->reach_ttl <= p->nhops &&
+                     p->hops[p->reach_ttl - 1].network == PP_NW_APPLE
+                 ? "Apple" : "the server";
+    owner = p->end_address[0] != '\0' ? p->end_network : PP_NW_PUBLIC;
+    switch (p->end) {
+    case PP_PE_DROPPED:
+        if (p->end_hop == 0) {
+            s = pp_xstrdup("The path trace shows it dropped before the first router answered: "
+                           "on this machine or at its first router.");
+            owner = PP_NW_LOCAL;
+        } else if (p->beyond_address[0] != '\0') {
+            s = pp_xasprintf("The path trace shows it dropped after %s%s inside %s (the "
+                             "next hop, %s, answers other ports).", box,
+                             same_owner(p->end_network, p->beyond_network)
+                                 ? "," : ": by that box as it forwards, or",
+                             p->beyond_network == PP_NW_LOCAL ? "this network"
+                             : p->beyond_network == PP_NW_APPLE ? "Apple's network"
+                                                                : "your provider's network",
+                             p->beyond_address);
+        } else {
+            s = pp_xasprintf("The path trace shows it dropped after %s: by that box as it "
+                             "forwards, or by the next one.", box);
+        }
+        break;
+    case PP_PE_REJECTED:
+        s = pp_xasprintf("The path trace shows it rejected by %s.", box);
+        break;
+    case PP_PE_RESET:
+        s = pp_xasprintf("The path trace shows it reset by %s, not by %s (%d hops away).", box,
+                         server, p->distance);
+        break;
+    case PP_PE_ANSWERED:
+    default:
+        s = pp_xasprintf("The path trace shows %s answering in %s's place, %d hops before "
+                         "it: a transparent proxy.", box, server, p->distance);
+        break;
+    }
+    d = pp_xasprintf("%s  %s", f->detail != NULL ? f->detail : "", s);
+    free(f->detail);
+    f->detail = d;
+    free(s);
+    owner_advice(owner, box, port, &user, &admin);
+    if (p->end == PP_PE_DROPPED && p->end_hop > 0 && p->beyond_address[0] != '\0' &&
+        !same_owner(p->end_network, p->beyond_network)) {
+        char *u2, *a2;
+
+        owner_advice(p->beyond_network, p->beyond_address, port, &u2, &a2);
+        s = pp_xasprintf("%s  If nothing blocks it there: %s", user, u2);
+        free(user);
+        user = s;
+        s = pp_xasprintf("%s  Otherwise: %s", admin, a2);
+        free(admin);
+        admin = s;
+        free(u2);
+        free(a2);
+    }
+    free(f->advice_user);
+    f->advice_user = user;
+    if (f->advice_admin != NULL) {
+        s = pp_xasprintf("%s  %s", admin, f->advice_admin);
+        free(admin);
+        admin = s;
+        free(f->advice_admin);
+    }
+    f->advice_admin = admin;
+}
+
 /* ------------------------------------------------------------- rules */
 
 static bool
@@ -583,6 +728,7 @@ rule_intercepted(struct ctx *c)
                                 "or security software, or try another network.");
     f->advice_admin = pp_xstrdup("Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) from "
                                  "TLS/SSL inspection on the firewall or proxy.");
+    trace_where(c, f, idx, n);
     claim(c, f, idx, n);
 }
 
@@ -783,6 +929,7 @@ rule_apns_device(struct ctx *c)
     f->advice_admin = pp_xstrdup("Allow outgoing TCP 5223 and 443 to 17.0.0.0/8 (IPv6: "
                                  "2620:149:a44::/48, 2403:300:a42::/48, 2403:300:a51::/48, "
                                  "2a01:b740:a42::/48) without TLS inspection.");
+    trace_where(c, f, fidx, nf);
     claim(c, f, fidx, nf);
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];

@@ -329,6 +329,47 @@ pp_dns_lookup(struct pp_dns *d, const char *host, int family, pp_dns_cb cb,
     ares_getaddrinfo(d->ch, host, NULL, &hints, on_answer, lk);
 }
 
+struct reverse {
+    struct pp_dns *dns;
+    pp_dns_name_cb cb;
+    void *arg;
+};
+
+static void
+on_reverse(void *arg, int status, int timeouts, struct hostent *h)
+{
+    struct reverse *rv = arg;
+
+    (void)timeouts;
+    rv->dns->pending--;
+    rv->cb(status == ARES_SUCCESS && h != NULL && h->h_name != NULL && h->h_name[0] != '\0'
+               ? h->h_name : NULL,
+           rv->arg);
+    free(rv);
+}
+
+void
+pp_dns_reverse(struct pp_dns *d, const struct sockaddr *sa, pp_dns_name_cb cb, void *arg)
+{
+    struct reverse *rv;
+
+    if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
+        cb(NULL, arg);
+        return;
+    }
+    rv = pp_xcalloc(1, sizeof(*rv));
+    rv->dns = d;
+    rv->cb = cb;
+    rv->arg = arg;
+    d->pending++;
+    if (sa->sa_family == AF_INET)
+        ares_gethostbyaddr(d->ch, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                           sizeof(struct in_addr), AF_INET, on_reverse, rv);
+    else
+        ares_gethostbyaddr(d->ch, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                           sizeof(struct in6_addr), AF_INET6, on_reverse, rv);
+}
+
 void
 pp_dns_cancel(struct pp_dns *d)
 {

@@ -36,6 +36,10 @@ void pp_dns_free(struct pp_dns *);
 /* cb may run before this returns (literals, cached or hosts-file names). */
 void pp_dns_lookup(struct pp_dns *, const char *host, int family,
                    pp_dns_cb cb, void *arg);
+/* The name of an address (PTR), or NULL when the resolver has none or does
+ * not answer in time.  cb may run before this returns (a bad address). */
+typedef void (*pp_dns_name_cb)(const char *name, void *arg);
+void pp_dns_reverse(struct pp_dns *, const struct sockaddr *sa, pp_dns_name_cb cb, void *arg);
 /* Cancel outstanding lookups: their callbacks run with PP_RS_RUN_DEADLINE. */
 void pp_dns_cancel(struct pp_dns *);
 size_t pp_dns_pending(const struct pp_dns *);

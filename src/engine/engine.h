@@ -55,6 +55,8 @@ struct pp_engine_opts {
      * it is final, and the report keeps none; NULL: the report keeps all. */
     void (*sink)(void *ctx, struct pp_result *r);
     void *sink_ctx;
+    int trace;            /* for the callers, after a run (engine/trace.h):
+                           * 0 no path traces, 1 failed checks, 2 every check */
 };
 
 struct pp_loop;

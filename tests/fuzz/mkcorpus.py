@@ -223,5 +223,37 @@ def ntp_seeds():
     return len(seeds)
 
 
+def icmp_v4(t, c, proto=6):
+    """An IPv4 ICMP error as a raw socket reads it, quoting a TCP SYN."""
+    import socket
+    ip = bytes([0x45, 0, 0, 56, 0, 0, 0, 0, 64, 1, 0, 0]) + \
+        socket.inet_aton("198.51.100.1") + socket.inet_aton("10.20.0.2")
+    q = bytes([0x45, 0, 0, 60, 0, 0, 0, 0, 1, proto, 0, 0]) + \
+        socket.inet_aton("10.20.0.2") + socket.inet_aton("17.57.144.10")
+    return ip + bytes([t, c, 0, 0, 0, 0, 0, 0]) + q + struct.pack("!HHI", 50000, 5223, 12345)
+
+
+def icmp_v6(t, c, nh=6):
+    """An ICMPv6 error (no IPv6 header: raw sockets strip it)."""
+    import socket
+    q = bytes([0x60, 0, 0, 0, 0, 20, nh, 1]) + \
+        socket.inet_pton(socket.AF_INET6, "fd00:20::2") + \
+        socket.inet_pton(socket.AF_INET6, "2620:149:a44::10")
+    return bytes([t, c, 0, 0, 0, 0, 0, 0]) + q + struct.pack("!HHI", 50000, 5223, 12345)
+
+
+def icmp_seeds():
+    seeds = [("v4_time_exceeded", icmp_v4(11, 0)), ("v4_admin_prohibited", icmp_v4(3, 13)),
+             ("v4_port_unreach", icmp_v4(3, 3)), ("v4_quotes_udp", icmp_v4(11, 0, 17)),
+             ("v4_echo_reply", icmp_v4(0, 0)), ("v4_cut", icmp_v4(11, 0)[:40]),
+             ("v6_time_exceeded", icmp_v6(3, 0)), ("v6_admin_prohibited", icmp_v6(1, 1)),
+             ("v6_quotes_udp", icmp_v6(3, 0, 17)), ("v6_cut", icmp_v6(3, 0)[:30]),
+             ("empty", b"")]
+    for name, data in seeds:
+        write("icmp", name, data)
+    return len(seeds)
+
+
 if __name__ == "__main__":
-    print("http: %d seeds, ntp: %d seeds" % (http_seeds(), ntp_seeds()))
+    print("http: %d seeds, ntp: %d seeds, icmp: %d seeds" % (http_seeds(), ntp_seeds(),
+                                                            icmp_seeds()))

@@ -806,7 +806,7 @@ test_key_table(void **state)
         "mdm", "sus", "dp", "smb", "afp", "target", "timeout", "run-timeout", "parallel",
         "resolver", "ca-file", "apple-ca", "profile", "ipv4", "ipv6", "hold", "color",
         "public-ip", "sniff", "filter", "user", "flows-max",
-        "interval", "redact", "rate", "serve", "serve-token", "format", "no-tui",
+        "interval", "redact", "rate", "serve", "serve-token", "format", "no-tui", "trace",
     };
     size_t i, j, n;
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "diagnose/diagnose.h"
+#include "engine/trace.h"
 #include "plan/plan.h"
 #include "core/util.h"
 
@@ -125,6 +126,106 @@ test_fallback_and_blocked(void **state)
     assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_BLOCKED);
     assert_string_equal(w.d.f[0].code, "APNS_BLOCKED");
     done(&w);
+}
+
+/* A path as a trace of 17.1.1.1 judges it: routers at hops 1 to n, each
+ * answering time-exceeded from the given addresses, then last (syn-ack,
+ * rst, admin-prohibited from the last router, or none). */
+static struct pp_path *
+path(const char *const *hops, int n, enum pp_hop_reply last, const struct pp_path *ref)
+{
+    struct pp_trace_obs o[8];
+    struct pp_path *p = pp_xcalloc(1, sizeof(*p));
+    int i;
+
+    memset(o, 0, sizeof(o));
+    for (i = 0; i < n; i++) {
+        o[i].ttl = i + 1;
+        o[i].reply = PP_HR_TIME_EXCEEDED;
+        o[i].rtt_ms = 1;
+        snprintf(o[i].from, sizeof(o[i].from), "%s", hops[i]);
+    }
+    if (last != PP_HR_NONE) {
+        o[n].ttl = n + 1;
+        o[n].reply = last;
+        snprintf(o[n].from, sizeof(o[n].from), "%s", n > 0 ? hops[n - 1] : "");
+        n++;
+    }
+    pp_trace_judge(o, (size_t)n, "17.1.1.1", 30, p);
+    pp_trace_compare(p, ref);
+    return p;
+}
+
+static void
+test_where(void **state)
+{
+    static const char *const hops[] = {"10.20.0.1", "100.64.0.1", "198.51.100.1"};
+    struct world w;
+    const struct pp_finding *f;
+    struct pp_path *ref;
+
+    (void)state;
+    /* The reference: 443 reaches the server at hop 4. */
+    ref = path(hops, 3, PP_HR_SYN_ACK, NULL);
+
+    /* Dropped at the CGNAT as it forwards: the provider's. */
+    setup_world(&w);
+    courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_OK);
+    w.rep.results[0]->path = path(hops, 2, PP_HR_NONE, ref);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_non_null(f);
+    assert_non_null(strstr(f->detail, "dropped after your provider's carrier-grade NAT "
+                                      "100.64.0.1 (hop 2), inside your provider's network"));
+    assert_non_null(strstr(f->advice_user, "Call your Internet provider"));
+    assert_non_null(strstr(f->advice_admin, "100.64.0.1"));
+    assert_non_null(strstr(f->advice_admin, "17.0.0.0/8"));   /* the rule's own advice kept */
+    done(&w);
+
+    /* Dropped after the home router: the router first, then the provider. */
+    setup_world(&w);
+    courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_OK);
+    w.rep.results[0]->path = path(hops, 1, PP_HR_NONE, ref);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_non_null(strstr(f->detail, "dropped after your router 10.20.0.1: by that box as it "
+                                      "forwards, or inside your provider's network"));
+    assert_non_null(strstr(f->advice_user, "Check your router's firewall settings for "
+                                           "outgoing TCP 5223"));
+    assert_non_null(strstr(f->advice_user, "If nothing blocks it there: Call your Internet"));
+    done(&w);
+
+    /* Rejected inside this network (hop 1): the local owner alone. */
+    setup_world(&w);
+    courier(&w, PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED, PP_ST_FILTERED);
+    w.rep.results[0]->path = path(hops, 1, PP_HR_ADMIN_PROHIBITED, ref);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_BLOCKED");
+    assert_non_null(strstr(f->detail, "rejected by your router 10.20.0.1."));
+    assert_non_null(strstr(f->advice_user, "Check your router's firewall"));
+    assert_null(strstr(f->advice_user, "provider"));
+    done(&w);
+
+    /* Reset by hop 2, not by Apple. */
+    setup_world(&w);
+    courier(&w, PP_ST_CLOSED, PP_RS_CONN_REFUSED, PP_ST_OK);
+    w.rep.results[0]->path = path(hops, 1, PP_HR_RST, ref);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_non_null(f);
+    assert_non_null(strstr(f->detail, "reset by your provider's carrier-grade NAT 100.64.0.1 "
+                                      "(hop 2), not by Apple (4 hops away)"));
+    done(&w);
+
+    /* A path that reaches the server adds nothing. */
+    setup_world(&w);
+    courier(&w, PP_ST_CLOSED, PP_RS_CONN_REFUSED, PP_ST_OK);
+    w.rep.results[0]->path = path(hops, 3, PP_HR_RST, ref);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_null(strstr(f->detail, "path trace"));
+    done(&w);
+    pp_path_free(ref);
 }
 
 /* A retry with small segments, as the engine adds it after a stall. */
@@ -697,6 +798,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_network_ok),
         cmocka_unit_test(test_fallback_and_blocked),
+        cmocka_unit_test(test_where),
         cmocka_unit_test(test_mtu_blackhole),
         cmocka_unit_test(test_dns_one_root_cause),
         cmocka_unit_test(test_interception_explains_push),
