@@ -16,5 +16,8 @@ struct pp_tls_ctx;
 struct pp_tls_ctx *pp_tls_ctx_new(const char *ca_file, const char *apple_ca,
                                   char *err, size_t errlen);
 void pp_tls_ctx_free(struct pp_tls_ctx *);
+/* Warn when a certificate of a chain expires within days (default 30;
+ * negative: never). */
+void pp_tls_ctx_set_warn_days(struct pp_tls_ctx *, int days);
 
 #endif
