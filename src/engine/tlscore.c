@@ -888,6 +888,10 @@ system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *v
              * intermediate, not the company's root. */
             v.reason = PP_RS_CHAIN_INCOMPLETE;
             if (aia != NULL)
+                pp_tls_warn(info, "intermediate-via-aia", "the missing intermediate '%s' is "
+                            "named at %s (AIA): Apple devices may fetch it, which is not "
+                            "certain", iss, aia);
+            if (aia != NULL)
                 snprintf(msg, msglen, "the server does not send its intermediate certificate "
                          "'%s' and no store here holds it: the server must send it with its "
                          "own (the certificate points to it at %s; whether Apple devices fetch "
