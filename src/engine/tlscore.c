@@ -955,8 +955,10 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
     /* The chain reached a trusted root when the failure came later than
      * building it (a name, a date, a purpose). */
     built_ok = vr.err == X509_V_OK ||
-               ((vr.err == X509_V_ERR_HOSTNAME_MISMATCH || vr.err == X509_V_ERR_IP_ADDRESS_MISMATCH ||
-                 vr.err == X509_V_ERR_CERT_HAS_EXPIRED || vr.err == X509_V_ERR_CERT_NOT_YET_VALID ||
+               ((vr.err == X509_V_ERR_HOSTNAME_MISMATCH ||
+                 vr.err == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+                 vr.err == X509_V_ERR_CERT_HAS_EXPIRED ||
+                 vr.err == X509_V_ERR_CERT_NOT_YET_VALID ||
                  vr.err == X509_V_ERR_INVALID_PURPOSE) && vr.built != NULL &&
                 (X509_get_extension_flags(sk_X509_value(vr.built, sk_X509_num(vr.built) - 1)) &
                  EXFLAG_SS) != 0);

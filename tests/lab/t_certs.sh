@@ -181,6 +181,17 @@ passes() {
 
 fails nosan 7002 san-missing DP_CERT_SAN_MISSING
 rule nosan san-missing
+# The text report shows the chain and the rule under the row.
+lab_c "$PUSHPROBE" --no-tui --resolver 203.0.113.53 --timeout 3 -4 --profile none \
+    --ca-file "$C/corp-root.pem" --mdm "https://$H:7002" > "$LAB_TMP/nosan.txt" 2>&1
+tr -s ' \n' '  ' < "$LAB_TMP/nosan.txt" > "$LAB_TMP/nosan.line"
+if grep -q "chain: 'mdm.corp.test' (EC 256, ecdsa-with-SHA256" "$LAB_TMP/nosan.line" &&
+    grep -q "'Corp Internal Root CA'[^;]*root); Apple rule broken: san-missing" "$LAB_TMP/nosan.line"; then
+    echo "ok: nosan: the text report shows the chain and the rule broken"
+else
+    echo "FAIL: nosan: text report without the chain"; cat "$LAB_TMP/nosan.txt"
+    LAB_FAILS=$((LAB_FAILS + 1))
+fi
 fails noeku 7003 eku-missing DP_CERT_EKU
 rule noeku eku-missing
 fails clientauth 7004 eku-wrong DP_CERT_EKU
