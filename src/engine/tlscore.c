@@ -29,6 +29,7 @@ struct pp_tls_ctx {
     STACK_OF(X509) *added; /* roots a user or an MDM added (--ca-file, System keychain) */
     bool apple_added;      /* --apple-ca replaced the compiled-in Apple roots */
     int warn_days;
+    bool keep_chains;      /* describe the chains into each result */
 };
 
 /* Add every PEM certificate from bio to store (and to added when not
@@ -207,6 +208,7 @@ pp_tls_ctx_new(const char *ca_file, const char *apple_ca, char *err,
     if ((c->added = sk_X509_new_null()) == NULL)
         goto fail_ssl;
     c->warn_days = 30;
+    c->keep_chains = true;
     if (ca_file != NULL &&
         load_file_to(c->store[PP_TRUST_SYSTEM], ca_file, c->added, err, errlen) < 0)
         goto fail;
@@ -251,6 +253,12 @@ void
 pp_tls_ctx_set_warn_days(struct pp_tls_ctx *c, int days)
 {
     c->warn_days = days;
+}
+
+void
+pp_tls_ctx_keep_chains(struct pp_tls_ctx *c, bool keep)
+{
+    c->keep_chains = keep;
 }
 
 void
@@ -857,8 +865,9 @@ system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *v
         break;
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        if (pr->rule == PP_RS_SAN_MISSING) {
-            v.reason = PP_RS_SAN_MISSING;
+        if (pr->rule == PP_RS_SAN_MISSING || pr->rule == PP_RS_LEAF_IS_CA) {
+            /* A CA's own certificate served: that, not its names, is the cause. */
+            v.reason = pr->rule;
             snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
         } else {
             v.reason = PP_RS_NAME_MISMATCH;
@@ -948,7 +957,8 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
     }
     if (!info->have_cert)
         pp_tls_describe_cert(sk_X509_value(chain, 0), now, info);
-    info->served = pp_cert_describe_chain(chain, &info->nserved);
+    if (c->keep_chains)
+        info->served = pp_cert_describe_chain(chain, &info->nserved);
     issuer = info->issuer_cn ? info->issuer_cn : "?";
     store = trust == PP_TRUST_SYSTEM ? system_store(c) : c->store[trust];
     verify(store, chain, name, now, &vr);
@@ -962,7 +972,7 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
                  vr.err == X509_V_ERR_INVALID_PURPOSE) && vr.built != NULL &&
                 (X509_get_extension_flags(sk_X509_value(vr.built, sk_X509_num(vr.built) - 1)) &
                  EXFLAG_SS) != 0);
-    if (vr.built != NULL)
+    if (vr.built != NULL && c->keep_chains)
         info->built = pp_cert_describe_chain(vr.built, &info->nbuilt);
     info->anchor = built_ok ? anchor_of(c, trust, vr.built) : PP_ANCHOR_NONE;
     memset(&in, 0, sizeof(in));

@@ -65,6 +65,7 @@ cert clientauth corp-root 397 "${LEAF}extendedKeyUsage=clientAuth\n$SAN"
 cert long826 corp-root 826 "$LEAF$EKU$SAN"
 cert leafca corp-root 397 "basicConstraints=critical,CA:TRUE\n$EKU$SAN"
 cert nointer inter 397 "$LEAF$EKU$SAN"
+cert nointeraia inter 397 "${LEAF}${EKU}${SAN}authorityInfoAccess=caIssuers;URI:http://pki.corp.test/issuing.crt\n"
 cert revoked corp-root 397 "$LEAF$EKU$SAN"
 cert nocn corp-root 397 "$LEAF$EKU$SAN" ec sha256 "/O=Corp/OU=Devices"
 cert wild corp-root 397 "${LEAF}${EKU}subjectAltName=DNS:*.corp.test\n" ec sha256 "/O=Corp/CN=Corp wildcard"
@@ -82,7 +83,7 @@ cat order.crt inter.pem inter2.pem > order.pem    # out of order: inter before i
 cat extra.crt inter.pem "$C/evil-root.pem" > extra.pem
 cat nointer.crt > nointer.pem
 for n in good nosan noeku clientauth long826 leafca revoked nocn wild d399 d730 soon pub399 \
-         untrusted rsa1024 sha1 rsa; do
+         untrusted rsa1024 sha1 rsa nointeraia; do
     cp "$n.crt" "$n.pem"
 done
 
@@ -104,7 +105,7 @@ openssl asn1parse -genconf dh.cnf -out dh.der >/dev/null &&
     openssl dhparam -inform DER -in dh.der -out dh1024.pem 2>/dev/null ||
     { echo "FAIL: cannot make DH parameters"; exit 1; }
 
-# nginx: one server per case, ports 7001-7018.
+# nginx: one server per case, ports 7001-7019.
 d=$LAB_TMP/nginx-certs
 mkdir -p "$d"
 {
@@ -114,7 +115,7 @@ mkdir -p "$d"
         "$([ $t = body ] && echo client_body || echo $t)" "$d" "$t"; done
     port=7000
     for n in good nosan noeku clientauth long826 leafca nointer revoked nocn wild order extra \
-             d399 d730 soon pub399 untrusted clientreq; do
+             d399 d730 soon pub399 untrusted clientreq nointeraia; do
         port=$((port + 1))
         crt=$n
         [ $n = clientreq ] && crt=good
@@ -147,7 +148,7 @@ srv 7104 rsa -tls1_2 -cipher 'AES128-GCM-SHA256:@SECLEVEL=0'
 srv 7105 rsa -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -dhparam "$M/dh1024.pem"
 srv 7106 good -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0'
 srv 7107 good -tls1_3 -Verify 1 -CAfile "$M/corp-root.pem"
-for p in 7001 7018 7101 7102 7103 7104 7105 7106 7107; do lab_wait_listen "$NS_K" $p; done
+for p in 7001 7019 7101 7102 7103 7104 7105 7106 7107; do lab_wait_listen "$NS_K" $p; done
 
 H=mdm.corp.test
 # run NAME PORT [ARGS...]: the three checks of one case.
@@ -203,6 +204,10 @@ rule leafca leaf-is-ca
 fails nointer 7007 chain-incomplete DP_CERT_CHAIN_INCOMPLETE
 jcheck "$LAB_TMP/nointer.json" "all(\"intermediate certificate 'Corp Issuing CA'\" in k['message'] and 'install' not in k['message'] for k in checks)" "nointer: names the missing intermediate"
 jcheck "$LAB_TMP/nointer.json" "'install' not in f('MDM_CERT')['advice']['admin']" "nointer: no 'install the root' advice"
+# The intermediate named by AIA: devices may fetch it; a warning, said so.
+run nointeraia 7019
+jcheck "$J" "all(k['reason'] == 'chain-incomplete' and 'not certain' in k['message'] and 'intermediate-via-aia' in k['tls']['warnings'] for k in checks)" "nointeraia: chain-incomplete, the AIA fetch called uncertain"
+jcheck "$J" "f('MDM_CERT')['severity'] == 'warning' and f('DP_CERT_CHAIN_INCOMPLETE')['severity'] == 'warning'" "nointeraia: MDM_CERT and DP_CERT_CHAIN_INCOMPLETE are warnings"
 fails revoked 7008 cert-revoked DP_CERT_REVOKED
 jcheck "$LAB_TMP/revoked.json" "all(k['tls']['ocsp'] == 'revoked' for k in checks)" "revoked: the staple is read as revoked"
 fails rsa1024 7101 weak-key DP_CERT_WEAK_KEY
