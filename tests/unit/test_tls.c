@@ -236,6 +236,43 @@ test_bad_ca_files(void **state)
     pp_tls_ctx_free(ctx);
 }
 
+/* A stapled OCSP response that cannot be read: recorded, not a failure. */
+static void
+test_ocsp_garbage(void **state)
+{
+    char err[256], msg[512];
+    struct pp_tls_info i;
+    struct pp_tls_ctx *ctx = pp_tls_ctx_new(CERT("corp-root.pem"), NULL, err, sizeof(err));
+    STACK_OF(X509) *chain = pp_tls_load_chain(CERT("corp-server.pem"));
+    static const unsigned char junk[] = {0x30, 0x03, 0x0a, 0x01, 0x00, 0xff};
+    struct pp_verdict v;
+
+    (void)state;
+    assert_non_null(ctx);
+    memset(&i, 0, sizeof(i));
+    v = pp_tls_judge(ctx, chain, PP_TRUST_SYSTEM, "mdm.corp.test", NOW, junk, sizeof(junk),
+                     &i, msg, sizeof(msg));
+    assert_int_equal(v.state, PP_ST_OK);
+    assert_int_equal(i.ocsp, PP_OCSP_INVALID);
+    free_info(&i);
+    memset(&i, 0, sizeof(i));
+    v = pp_tls_judge(ctx, chain, PP_TRUST_SYSTEM, "mdm.corp.test", NOW, NULL, 0, &i, msg,
+                     sizeof(msg));
+    assert_int_equal(i.ocsp, PP_OCSP_NONE);
+    /* Without chains kept (an audit), the verdict is the same. */
+    free_info(&i);
+    pp_tls_ctx_keep_chains(ctx, false);
+    memset(&i, 0, sizeof(i));
+    v = pp_tls_judge(ctx, chain, PP_TRUST_SYSTEM, "mdm.corp.test", NOW, NULL, 0, &i, msg,
+                     sizeof(msg));
+    assert_int_equal(v.state, PP_ST_OK);
+    assert_int_equal(i.nserved, 0);
+    assert_int_equal(i.nbuilt, 0);
+    free_info(&i);
+    sk_X509_pop_free(chain, X509_free);
+    pp_tls_ctx_free(ctx);
+}
+
 static void
 test_no_chain(void **state)
 {
@@ -265,6 +302,7 @@ main(void)
         cmocka_unit_test(test_corp_ca),
         cmocka_unit_test(test_time_is_a_parameter),
         cmocka_unit_test(test_bad_ca_files),
+        cmocka_unit_test(test_ocsp_garbage),
         cmocka_unit_test(test_no_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
