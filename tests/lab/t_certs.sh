@@ -165,7 +165,7 @@ fails() {
     run "$1" "$2"
     jcheck "$J" "len(checks) == 3 and all(k['state'] == 'tls-failed' and k['reason'] == '$3' for k in checks)" "$1: tls-failed, $3, as MDM, DP and tls:// target"
     jcheck "$J" "'MDM_CERT' in codes and '$3' in f('MDM_CERT')['title'] and '$4' in codes and 'TARGET_CERT' in codes" "$1: MDM_CERT names $3, $4, TARGET_CERT"
-    jcheck "$J" "'NETWORK_OK' not in codes and 'MDM_UNREACHABLE' not in codes" "$1: no NETWORK_OK, not unreachable"
+    jcheck "$J" "'NETWORK_OK' not in codes and 'CHECKED_OK' not in codes and 'MDM_UNREACHABLE' not in codes and doc['summary']['status'] == 'failed'" "$1: failed, no NETWORK_OK or CHECKED_OK, not unreachable"
 }
 
 # rule NAME REASON: the JSON's apple_policy names the rule.
@@ -177,7 +177,7 @@ rule() {
 passes() {
     run "$1" "$2"
     jcheck "$J" "len(checks) == 3 and all(k['state'] == 'ok' and k['tls']['apple_policy']['result'] == 'pass' for k in checks)" "$1: accepted as MDM, DP and tls:// target"
-    jcheck "$J" "'NETWORK_OK' in codes" "$1: NETWORK_OK"
+    jcheck "$J" "'CHECKED_OK' in codes and doc['summary']['status'] == 'ok'" "$1: status ok, CHECKED_OK"
 }
 
 fails nosan 7002 san-missing DP_CERT_SAN_MISSING
@@ -223,31 +223,31 @@ export SSL_CERT_FILE
 J=$LAB_TMP/pub399.json
 pp_run "$J" --timeout 3 -4 --profile none --mdm "https://$H:7016" --dp "https://$H:7016/pkgs/" "tls://$H:7016"
 jcheck "$J" "len(checks) == 3 and all(k['reason'] == 'validity-too-long' and k['tls']['anchor'] == 'system' and '398' in k['message'] for k in checks)" "pub399: 399 days from a system root fail on the 398-day rule"
-jcheck "$J" "'MDM_CERT' in codes and 'DP_CERT_VALIDITY' in codes and 'NETWORK_OK' not in codes" "pub399: MDM_CERT, DP_CERT_VALIDITY, no NETWORK_OK"
+jcheck "$J" "'MDM_CERT' in codes and 'DP_CERT_VALIDITY' in codes and 'NETWORK_OK' not in codes and 'CHECKED_OK' not in codes" "pub399: MDM_CERT, DP_CERT_VALIDITY, no NETWORK_OK"
 unset SSL_CERT_FILE
 
 # The untrusted root: only then the "install the root CA" advice.
 J=$LAB_TMP/untrusted.json
 pp_run "$J" --timeout 3 -4 --profile none --mdm "https://$H:7017" --dp "https://$H:7017/pkgs/" "tls://$H:7017"
 jcheck "$J" "all(k['reason'] == 'cert-untrusted' and '--ca-file' in k['message'] and 'Unknown Root' in k['message'] for k in checks)" "untrusted: cert-untrusted, names the issuer and --ca-file"
-jcheck "$J" "'MDM_CERT' in codes and 'install' in f('MDM_CERT')['advice']['admin'] and 'DP_CERT_UNTRUSTED' in codes and 'NETWORK_OK' not in codes" "untrusted: MDM_CERT advises installing the root; DP_CERT_UNTRUSTED"
+jcheck "$J" "'MDM_CERT' in codes and 'install' in f('MDM_CERT')['advice']['admin'] and 'DP_CERT_UNTRUSTED' in codes and 'NETWORK_OK' not in codes and 'CHECKED_OK' not in codes" "untrusted: MDM_CERT advises installing the root; DP_CERT_UNTRUSTED"
 
 # A required client certificate: nginx's 400 (TLS 1.3), s_server's alert.
 run clientreq 7018
 jcheck "$J" "all(k['state'] == 'tls-failed' and k['reason'] == 'client-cert-required' for k in cs(service='mdm') + cs(service='dp'))" "clientreq: nginx's 400 is client-cert-required for MDM and DP"
-jcheck "$J" "'MDM_CLIENT_CERT' in codes and 'DP_CLIENT_CERT' in codes and 'NETWORK_OK' not in codes and 'MDM_UNREACHABLE' not in codes" "clientreq: MDM_CLIENT_CERT, DP_CLIENT_CERT"
+jcheck "$J" "'MDM_CLIENT_CERT' in codes and 'DP_CLIENT_CERT' in codes and 'NETWORK_OK' not in codes and 'CHECKED_OK' not in codes and 'MDM_UNREACHABLE' not in codes" "clientreq: MDM_CLIENT_CERT, DP_CLIENT_CERT"
 run clientreq13 7107
 jcheck "$J" "all(k['state'] == 'tls-failed' and k['reason'] == 'client-cert-required' and k['tls']['client_cert_requested'] for k in checks)" "clientreq13: a TLS 1.3 certificate_required alert, also for the tls:// target"
 
 # Handshake failures after TCP connected are not "unreachable".
 run nocipher 7106
 jcheck "$J" "all(k['state'] == 'tls-failed' and k['reason'] == 'tls-alert' and k['tls']['alert'] == 40 and 'in common' in k['message'] for k in checks)" "nocipher: handshake_failure explained"
-jcheck "$J" "'MDM_TLS' in codes and 'DP_TLS' in codes and 'MDM_UNREACHABLE' not in codes and 'NETWORK_OK' not in codes" "nocipher: MDM_TLS and DP_TLS, never MDM_UNREACHABLE"
+jcheck "$J" "'MDM_TLS' in codes and 'DP_TLS' in codes and 'MDM_UNREACHABLE' not in codes and 'NETWORK_OK' not in codes and 'CHECKED_OK' not in codes" "nocipher: MDM_TLS and DP_TLS, never MDM_UNREACHABLE"
 
 # Protocol warnings: the checks pass, the report warns.
 run tls10 7103
 jcheck "$J" "all(k['state'] == 'ok' and k['tls']['version'] == 'TLSv1' and 'tls-legacy' in k['tls']['warnings'] for k in checks)" "tls10: TLS 1.0 negotiated and warned about"
-jcheck "$J" "'TLS_WEAK_PROTOCOL' in codes and f('TLS_WEAK_PROTOCOL')['severity'] == 'warning' and 'NETWORK_OK' not in codes" "tls10: TLS_WEAK_PROTOCOL"
+jcheck "$J" "'TLS_WEAK_PROTOCOL' in codes and f('TLS_WEAK_PROTOCOL')['severity'] == 'warning'" "tls10: TLS_WEAK_PROTOCOL"
 run rsakex 7104
 jcheck "$J" "all(k['state'] == 'ok' and k['tls']['kex'] == 'RSA' and 'no-forward-secrecy' in k['tls']['warnings'] for k in checks)" "rsakex: RSA key exchange, no forward secrecy"
 run dhe 7105
