@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/tlscore.h"
 #include "probes/httpx.h"
 #include "core/util.h"
 #include "probes/details.h"
@@ -91,10 +92,41 @@ pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
                      "the server answers HTTP %d where a success was expected", s);
 }
 
+/* A server that asked for a client certificate and got none ends the
+ * exchange at the TLS level: an alert after the handshake (TLS 1.3), or
+ * the 400 nginx and others answer instead of the page.  Neither is the
+ * service answering. */
+static bool
+client_cert_refused(struct pp_check *c, const struct pp_http_resp *h)
+{
+    struct pp_result *r = pp_check_result(c);
+
+    if (!r->tls.ran || !r->tls.client_cert_requested)
+        return false;
+    if (h != NULL && h->status == 400) {
+        pp_httpx_details(c, h);
+        pp_check_set(c, PP_ST_TLS_FAILED, PP_RS_CLIENT_CERT_REQUIRED,
+                     "the server requires a client certificate: it asked for one during the "
+                     "TLS handshake and answers HTTP 400 without it (devices need an identity "
+                     "certificate for this server)");
+        return true;
+    }
+    if (h == NULL && r->tls.alert >= 0 && pp_tls_alert_client_cert(r->tls.alert, true)) {
+        pp_check_set(c, PP_ST_TLS_FAILED, PP_RS_CLIENT_CERT_REQUIRED,
+                     "the server requires a client certificate: it asked for one and ended "
+                     "the connection with the TLS alert '%s' without it",
+                     SSL_alert_desc_string_long(r->tls.alert));
+        return true;
+    }
+    return false;
+}
+
 static enum pp_probe_rc
 judge(struct pp_check *c, struct httpx *x)
 {
     pp_detail_bool(pp_check_result(c), "complete", x->resp.complete);
+    if (client_cert_refused(c, &x->resp))
+        return PP_PROBE_DONE;
     x->judge(c, &x->resp);
     return PP_PROBE_DONE;
 }
@@ -115,6 +147,8 @@ pp_httpx_io(struct pp_check *c, short revents)
         if (n == PP_RECV_ERROR) {
             if (x->resp.headers_done)
                 return judge(c, x);
+            if (client_cert_refused(c, NULL))
+                return PP_PROBE_DONE;
             pp_check_set(c, PP_ST_UNEXPECTED,
                          errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_BAD_RESPONSE,
                          "the connection failed before an HTTP response: %s", strerror(errno));

@@ -28,6 +28,10 @@ char *pp_report_render(const struct pp_report *, enum pp_format, bool color, siz
 
 void pp_report_text(FILE *, const struct pp_report *, bool color);
 void pp_report_json(FILE *, const struct pp_report *);
+/* The chain a TLS check judged, one line: "chain: 'leaf' (EC 256, ...) <-
+ * 'CA' (...)", the Apple rule broken and the warnings after it.  Empty
+ * when there is nothing to show.  For the text report and the dashboard. */
+void pp_tls_chain_text(const struct pp_tls_info *, char *buf, size_t len);
 /* The Prometheus text exposition (blackbox_exporter's names where they
  * mean the same). */
 void pp_report_prometheus(FILE *, const struct pp_report *);

@@ -9,6 +9,7 @@
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
 #include "engine/trace.h"
+#include "engine/certpolicy.h"
 #include "ui/jsonw.h"
 #include "probes/probe.h"
 #include "ui/report.h"
@@ -87,6 +88,53 @@ path_obj(struct pp_jsonw *w, const struct pp_path *p)
 }
 
 static void
+str_arr(struct pp_jsonw *w, const char *key, char *const *v, size_t n)
+{
+    size_t i;
+
+    pp_jw_key(w, key);
+    pp_jw_arr(w);
+    for (i = 0; i < n; i++)
+        pp_jw_str(w, v[i]);
+    pp_jw_arr_end(w);
+}
+
+/* Every certificate as the judgement saw it. */
+static void
+chain_arr(struct pp_jsonw *w, const char *key, const struct pp_cert_info *c, size_t n)
+{
+    size_t i;
+
+    pp_jw_key(w, key);
+    pp_jw_arr(w);
+    for (i = 0; i < n; i++) {
+        pp_jw_obj(w);
+        pp_jw_kstr(w, "subject", c[i].subject);
+        pp_jw_kstr(w, "issuer", c[i].issuer);
+        str_arr(w, "san", c[i].san, c[i].nsan);
+        pp_jw_key(w, "eku");
+        if (c[i].has_eku) {
+            pp_jw_arr(w);
+            for (size_t k = 0; k < c[i].neku; k++)
+                pp_jw_str(w, c[i].eku[k]);
+            pp_jw_arr_end(w);
+        } else {
+            pp_jw_null(w);
+        }
+        pp_jw_kstr(w, "key_type", c[i].key_type);
+        pp_jw_kint(w, "key_bits", c[i].key_bits);
+        pp_jw_kstr(w, "signature", c[i].sig_alg);
+        opt_str(w, "not_before", c[i].not_before);
+        opt_str(w, "not_after", c[i].not_after);
+        pp_jw_kstr(w, "sha256", c[i].sha256);
+        pp_jw_kbool(w, "ca", c[i].ca);
+        pp_jw_kbool(w, "self_signed", c[i].self_signed);
+        pp_jw_obj_end(w);
+    }
+    pp_jw_arr_end(w);
+}
+
+static void
 tls_obj(struct pp_jsonw *w, const struct pp_tls_info *t)
 {
     pp_jw_key(w, "tls");
@@ -114,6 +162,56 @@ tls_obj(struct pp_jsonw *w, const struct pp_tls_info *t)
     pp_jw_str(w, pp_trust_name(t->trust));
     pp_jw_key(w, "client_cert_requested");
     pp_jw_bool(w, t->client_cert_requested);
+    opt_str(w, "kex", t->kex);
+    opt_str(w, "kex_group", t->kex_group);
+    pp_jw_key(w, "kex_bits");
+    if (t->kex_bits > 0)
+        pp_jw_int(w, t->kex_bits);
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "alert");
+    if (t->alert >= 0)
+        pp_jw_int(w, t->alert);
+    else
+        pp_jw_null(w);
+    pp_jw_kstr(w, "ocsp", pp_ocsp_name(t->ocsp));
+    pp_jw_kstr(w, "anchor", pp_anchor_name(t->anchor));
+    chain_arr(w, "served_chain", t->served, t->nserved);
+    chain_arr(w, "built_chain", t->built, t->nbuilt);
+    pp_jw_key(w, "apple_policy");
+    if (t->policy_ran) {
+        size_t n, k;
+        const enum pp_reason *rules = pp_cp_rules(&n);
+
+        pp_jw_obj(w);
+        pp_jw_kstr(w, "result", t->policy_rule == PP_RS_NONE ? "pass" : "fail");
+        pp_jw_key(w, "rule");
+        if (t->policy_rule == PP_RS_NONE) {
+            pp_jw_null(w);
+        } else {
+            pp_jw_str(w, pp_reason_name(t->policy_rule));
+        }
+        pp_jw_key(w, "depth");
+        if (t->policy_rule == PP_RS_NONE)
+            pp_jw_null(w);
+        else
+            pp_jw_int(w, t->policy_depth);
+        opt_str(w, "message", t->policy_msg);
+        pp_jw_key(w, "rules");
+        pp_jw_arr(w);
+        for (k = 0; k < n; k++)
+            pp_jw_str(w, pp_reason_name(rules[k]));
+        pp_jw_arr_end(w);
+        pp_jw_obj_end(w);
+    } else {
+        pp_jw_null(w);
+    }
+    pp_jw_key(w, "warnings");
+    pp_jw_arr(w);
+    for (size_t k = 0; k < t->nwarnings; k++)
+        pp_jw_str(w, t->warnings[k]);
+    pp_jw_arr_end(w);
+    opt_str(w, "warning", t->warn_msg);
     pp_jw_obj_end(w);
 }
 

@@ -39,6 +39,53 @@ details(const struct pp_result *r, bool expected, char *buf, size_t len)
              "(optional) ", r->message ? r->message : "");
 }
 
+/* The value of the first CN= in an RFC 2253 name, or the name. */
+static void
+short_name(const char *dn, char *buf, size_t len)
+{
+    const char *p = dn != NULL ? dn : "?";
+    size_t n;
+
+    while (*p != '\0' && strncmp(p, "CN=", 3) != 0) {
+        p += strcspn(p, ",");
+        p += *p == ',';
+    }
+    if (*p == '\0') {
+        snprintf(buf, len, "%.60s", dn != NULL ? dn : "?");
+        return;
+    }
+    p += 3;
+    n = strcspn(p, ",");
+    snprintf(buf, len, "%.*s", (int)(n > 60 ? 60 : n), p);
+}
+
+void
+pp_tls_chain_text(const struct pp_tls_info *t, char *buf, size_t len)
+{
+    const struct pp_cert_info *c = t->nbuilt > 0 ? t->built : t->served;
+    size_t n = t->nbuilt > 0 ? t->nbuilt : t->nserved, i, off = 0;
+    char nm[64];
+    int k;
+
+    buf[0] = '\0';
+    for (i = 0; i < n && off < len; i++) {
+        short_name(c[i].subject, nm, sizeof(nm));
+        k = snprintf(buf + off, len - off, "%s'%s' (%s %d, %s, until %.10s%s)",
+                     i ? " <- " : "chain: ", nm, c[i].key_type, c[i].key_bits, c[i].sig_alg,
+                     c[i].not_after, c[i].self_signed ? ", root" : "");
+        if (k < 0)
+            return;
+        off += (size_t)k;
+    }
+    if (t->policy_ran && t->policy_rule != PP_RS_NONE && off < len) {
+        k = snprintf(buf + off, len - off, "%sApple rule broken: %s", off ? "; " : "",
+                     pp_reason_name(t->policy_rule));
+        off += k > 0 ? (size_t)k : 0;
+    }
+    if (t->warn_msg != NULL && off < len)
+        snprintf(buf + off, len - off, "%swarning: %s", off ? "; " : "", t->warn_msg);
+}
+
 static void
 fmt_ms(double ms, char *buf, size_t len)
 {
@@ -211,6 +258,15 @@ check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int h
     fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s\n", hw, hw, r->target->host, aw,
             r->has_address ? r->address : "-", r->target->port, col, pp_state_name(r->state),
             color ? C_RESET : "", pp_reason_name(r->reason), tm, det);
+    /* A refused certificate, or a warning: the chain it is about. */
+    if (r->tls.policy_ran &&
+        ((r->state == PP_ST_TLS_FAILED && r->tls.nserved > 0) || r->tls.warn_msg != NULL)) {
+        char chain[1536];
+
+        pp_tls_chain_text(&r->tls, chain, sizeof(chain));
+        if (chain[0] != '\0')
+            wrap(f, 6, chain);
+    }
 }
 
 /* The checks, a table per service; hosts and addresses as wide as the

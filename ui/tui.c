@@ -28,6 +28,7 @@
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
 #include "engine/trace.h"
+#include "ui/report.h"
 #include "ui/tui.h"
 #include "core/util.h"
 
@@ -714,6 +715,16 @@ details_tls(int y, int y1, const struct pp_result *r)
                  r->tls.days_left);
         y = wrap(y, y1, 1, buf);
     }
+    if (r->tls.kex[0] != '\0') {
+        snprintf(buf, sizeof(buf), "key exchange %s%s%s (%d bits), OCSP staple %s", r->tls.kex,
+                 r->tls.kex_group[0] ? " " : "", r->tls.kex_group, r->tls.kex_bits,
+                 pp_ocsp_name(r->tls.ocsp));
+        y = wrap(y, y1, 1, buf);
+    }
+    /* The chain judged, the Apple rule broken, the warnings. */
+    pp_tls_chain_text(&r->tls, buf, sizeof(buf));
+    if (buf[0] != '\0')
+        y = wrap(y, y1, 1, buf);
     return y;
 }
 

@@ -299,6 +299,8 @@ open_outputs(struct pp_app *app)
     st->o.tls = pp_tls_ctx_new(st->ca_file, st->apple_ca, err, sizeof(err));
     if (st->o.tls == NULL)
         die_usage("%s", err);
+    pp_tls_ctx_set_warn_days(st->o.tls, st->cert_warn_days > 0 ? (int)st->cert_warn_days : -1);
+    pp_tls_ctx_keep_chains(st->o.tls, !st->audit);
     app->color = pp_app_want_color(st);
 }
 

@@ -127,6 +127,26 @@ redact_network(struct pp_redact *rd, const struct pp_context *cx)
     }
 }
 
+/* The names the company's certificates carry (subjectAltName). */
+static void
+redact_cert_names(struct pp_redact *rd, const struct pp_tls_info *t)
+{
+    size_t k, q;
+
+    for (k = 0; k < t->nserved + t->nbuilt; k++) {
+        const struct pp_cert_info *ci = k < t->nserved ? &t->served[k]
+                                                       : &t->built[k - t->nserved];
+        for (q = 0; q < ci->nsan; q++) {
+            const char *san = ci->san[q];
+            if (strncmp(san, "DNS:", 4) == 0)
+                pp_redact_add(rd, "corp-host",
+                              san + 4 + (strncmp(san + 4, "*.", 2) == 0 ? 2 : 0));
+            else if (strncmp(san, "IP:", 3) == 0)
+                pp_redact_add(rd, "corp-addr", san + 3);
+        }
+    }
+}
+
 /* The results: the public address, routers that answered ICMP, the
  * company's own systems (never Apple's). */
 static void
@@ -147,6 +167,7 @@ redact_results(struct pp_redact *rd, const struct pp_report *rep)
             pp_redact_add(rd, "corp-host", r->target->host);
             if (r->has_address)
                 pp_redact_add(rd, "corp-addr", r->address);
+            redact_cert_names(rd, &r->tls);
         }
     }
 }

@@ -170,6 +170,10 @@ const struct pp_setting pp_settings[] = {
     {.name = "apple-ca", .key = "apple-ca", .type = PP_SET_STRING, .arg = "FILE",
      .help = "expected roots for Apple hosts (replaces built-in)", .where = PP_W_PROBING,
      .off = AT(apple_ca)},
+    {.name = "cert-warn-days", .key = "cert-warn-days", .type = PP_SET_NUMBER, .min = 0,
+     .max = 3650, .arg = "N", .deflt = "30",
+     .help = "warn when a certificate in use expires within N\ndays (default 30; 0: never)",
+     .where = PP_W_PROBING, .off = AT(cert_warn_days)},
     {.name = "hold", .key = "hold", .type = PP_SET_SECONDS, .max = 3600, .arg = "S",
      .help = "keep courier connections idle S seconds: do they last?", .where = PP_W_PROBING,
      .off = AT(o.hold_s)},
@@ -277,6 +281,7 @@ pp_settings_init(struct pp_settings *st)
 {
     memset(st, 0, sizeof(*st));
     st->o.timeout_s = 5.0;
+    st->cert_warn_days = 30;
     st->o.parallel = 128;
     st->parallel = 128;
     st->profile = "apple";

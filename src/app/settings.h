@@ -51,6 +51,7 @@ struct pp_settings {
     const char *profile;
     char *ca_file;
     char *apple_ca;
+    long cert_warn_days;     /* CERT_EXPIRING within this many days; 0: never */
     char *resolver;
     char *color;
     enum pp_format format;

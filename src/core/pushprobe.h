@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 5   /* 1: verdicts, findings, context; 2: capture, flows;
+#define PP_JSON_SCHEMA_MINOR 6   /* 1: verdicts, findings, context; 2: capture, flows;
                                   * 3: retry_of; 4: summary.expected, checks' expected,
-                                  * summary.push_checked; 5: path */
+                                  * summary.push_checked; 5: path; 6: tls chains,
+                                  * apple_policy, protocol */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -74,6 +75,16 @@ enum pp_reason {
     PP_RS_NAME_MISMATCH,
     PP_RS_ISSUER_UNEXPECTED,
     PP_RS_ALPN_MISMATCH,
+    PP_RS_SAN_MISSING,       /* Apple's certificate rules (engine/certpolicy.h) */
+    PP_RS_EKU_MISSING,
+    PP_RS_EKU_WRONG,
+    PP_RS_VALIDITY_TOO_LONG,
+    PP_RS_WEAK_KEY,
+    PP_RS_WEAK_SIGNATURE,
+    PP_RS_LEAF_IS_CA,
+    PP_RS_CHAIN_INCOMPLETE,
+    PP_RS_CERT_REVOKED,
+    PP_RS_CLIENT_CERT_REQUIRED,
     PP_RS_SERVICE_OK,
     PP_RS_AUTH_REQUIRED,
     PP_RS_REDIRECT,
@@ -145,6 +156,46 @@ struct pp_target {
     char *note;        /* why this target is in the plan */
 };
 
+/* One certificate as the judgement saw it (engine/certpolicy.c). */
+struct pp_cert_info {
+    char *subject;       /* RFC 2253 */
+    char *issuer;
+    char **san;          /* "DNS:name", "IP:address" */
+    size_t nsan;
+    char **eku;          /* "serverAuth", "clientAuth", ... or the OID */
+    size_t neku;
+    bool has_eku;        /* the extension is there (it may list no serverAuth) */
+    char key_type[16];   /* "RSA", "EC", "DSA", "ED25519", ... */
+    int key_bits;
+    char sig_alg[48];    /* "sha256WithRSAEncryption", ... */
+    char not_before[32]; /* RFC 3339, UTC */
+    char not_after[32];
+    int64_t not_before_unix;
+    int64_t not_after_unix;
+    char sha256[65];     /* hex */
+    bool ca;             /* basicConstraints CA:TRUE */
+    bool self_signed;
+};
+
+/* The stapled OCSP response (the client always asks for one). */
+enum pp_ocsp {
+    PP_OCSP_NONE = 0,    /* no handshake, or nothing stapled */
+    PP_OCSP_GOOD,
+    PP_OCSP_REVOKED,
+    PP_OCSP_UNKNOWN,     /* the responder does not know the certificate */
+    PP_OCSP_INVALID      /* unreadable, for another certificate, or not signed by the issuer */
+};
+
+/* Where the root the chain was built to comes from.  Apple's 398-day limit
+ * applies to roots that come with the system, not to ones a user or an MDM
+ * profile added (--ca-file, --apple-ca stand for those). */
+enum pp_anchor {
+    PP_ANCHOR_NONE = 0,  /* no chain to a trusted root */
+    PP_ANCHOR_SYSTEM,    /* the system's store (preinstalled roots) */
+    PP_ANCHOR_ADDED,     /* --ca-file, the System keychain, --apple-ca */
+    PP_ANCHOR_APPLE      /* the compiled-in Apple roots */
+};
+
 struct pp_tls_info {
     bool ran;            /* a handshake was attempted */
     bool handshake_done;
@@ -162,6 +213,29 @@ struct pp_tls_info {
     char *verify_error;
     bool client_cert_requested;
     enum pp_trust trust;
+    /* Protocol: key exchange ("ECDHE", "DHE", "RSA", "TLS1.3") and the
+     * server's ephemeral key ("X25519", "DH"...) with its size. */
+    char kex[16];
+    char kex_group[24];
+    int kex_bits;
+    int alert;           /* the server's TLS alert number, or -1 */
+    enum pp_ocsp ocsp;
+    /* The served chain (as sent, leaf first) and the chain built to a root. */
+    struct pp_cert_info *served;
+    size_t nserved;
+    struct pp_cert_info *built;
+    size_t nbuilt;
+    enum pp_anchor anchor;
+    /* Apple's rules: the first one broken (PP_RS_NONE: all kept), the
+     * certificate it is about (0: leaf), and warnings (expiry, protocol). */
+    bool policy_ran;
+    enum pp_reason policy_rule;
+    int policy_depth;
+    char *policy_msg;
+    char **warnings;     /* machine words: "expires-soon", "tls-legacy", ... */
+    size_t nwarnings;
+    char *warn_msg;      /* the warnings in one sentence, or NULL */
+    int min_days_left;   /* the chain's first expiry, in days; INT_MAX when none */
 };
 
 /* Probe-specific findings, typed, in the order the probe set them: the
@@ -302,6 +376,11 @@ void pp_path_free(struct pp_path *);
 bool pp_state_is_ok(enum pp_state);
 
 void pp_result_free(struct pp_result *);
+/* Free what a TLS description holds (certificates, warnings). */
+void pp_tls_info_clear(struct pp_tls_info *);
+void pp_cert_info_free(struct pp_cert_info *, size_t n);
+const char *pp_ocsp_name(enum pp_ocsp);
+const char *pp_anchor_name(enum pp_anchor);
 /* False for a small-segment retry (retry_of set): evidence for the check it
  * repeats (PATH_MTU_BLACKHOLE), not a check of its own in counts, verdicts,
  * series or rows. */

@@ -56,6 +56,16 @@ static const char *const reason_names[PP_RS__COUNT] = {
     [PP_RS_NAME_MISMATCH] = "name-mismatch",
     [PP_RS_ISSUER_UNEXPECTED] = "issuer-unexpected",
     [PP_RS_ALPN_MISMATCH] = "alpn-mismatch",
+    [PP_RS_SAN_MISSING] = "san-missing",
+    [PP_RS_EKU_MISSING] = "eku-missing",
+    [PP_RS_EKU_WRONG] = "eku-wrong",
+    [PP_RS_VALIDITY_TOO_LONG] = "validity-too-long",
+    [PP_RS_WEAK_KEY] = "weak-key",
+    [PP_RS_WEAK_SIGNATURE] = "weak-signature",
+    [PP_RS_LEAF_IS_CA] = "leaf-is-ca",
+    [PP_RS_CHAIN_INCOMPLETE] = "chain-incomplete",
+    [PP_RS_CERT_REVOKED] = "cert-revoked",
+    [PP_RS_CLIENT_CERT_REQUIRED] = "client-cert-required",
     [PP_RS_SERVICE_OK] = "service-ok",
     [PP_RS_AUTH_REQUIRED] = "auth-required",
     [PP_RS_REDIRECT] = "redirect",
@@ -101,6 +111,75 @@ static const char *const trust_names[PP_TRUST__COUNT] = {
     [PP_TRUST_APPLE_COURIER] = "apple-courier",
     [PP_TRUST_APPLE_PUBLIC] = "apple-public",
 };
+
+static const char *const ocsp_names[] = {
+    [PP_OCSP_NONE] = "none",
+    [PP_OCSP_GOOD] = "good",
+    [PP_OCSP_REVOKED] = "revoked",
+    [PP_OCSP_UNKNOWN] = "unknown",
+    [PP_OCSP_INVALID] = "invalid",
+};
+
+static const char *const anchor_names[] = {
+    [PP_ANCHOR_NONE] = "none",
+    [PP_ANCHOR_SYSTEM] = "system",
+    [PP_ANCHOR_ADDED] = "added",
+    [PP_ANCHOR_APPLE] = "apple",
+};
+
+const char *
+pp_ocsp_name(enum pp_ocsp o)
+{
+    return (unsigned)o < sizeof(ocsp_names) / sizeof(ocsp_names[0]) ? ocsp_names[o] : "?";
+}
+
+const char *
+pp_anchor_name(enum pp_anchor a)
+{
+    return (unsigned)a < sizeof(anchor_names) / sizeof(anchor_names[0]) ? anchor_names[a]
+                                                                        : "?";
+}
+
+void
+pp_cert_info_free(struct pp_cert_info *c, size_t n)
+{
+    size_t i, k;
+
+    for (i = 0; c != NULL && i < n; i++) {
+        free(c[i].subject);
+        free(c[i].issuer);
+        for (k = 0; k < c[i].nsan; k++)
+            free(c[i].san[k]);
+        free(c[i].san);
+        for (k = 0; k < c[i].neku; k++)
+            free(c[i].eku[k]);
+        free(c[i].eku);
+    }
+    free(c);
+}
+
+void
+pp_tls_info_clear(struct pp_tls_info *t)
+{
+    size_t k;
+
+    free(t->subject);
+    free(t->issuer);
+    free(t->issuer_cn);
+    free(t->verify_error);
+    free(t->policy_msg);
+    free(t->warn_msg);
+    pp_cert_info_free(t->served, t->nserved);
+    pp_cert_info_free(t->built, t->nbuilt);
+    for (k = 0; k < t->nwarnings; k++)
+        free(t->warnings[k]);
+    free(t->warnings);
+    t->subject = t->issuer = t->issuer_cn = t->verify_error = NULL;
+    t->policy_msg = t->warn_msg = NULL;
+    t->served = t->built = NULL;
+    t->nserved = t->nbuilt = t->nwarnings = 0;
+    t->warnings = NULL;
+}
 
 const char *
 pp_state_name(enum pp_state s)
@@ -225,10 +304,7 @@ pp_result_free(struct pp_result *r)
     free(r->message);
     free(r->retry_of);
     pp_path_free(r->path);
-    free(r->tls.subject);
-    free(r->tls.issuer);
-    free(r->tls.issuer_cn);
-    free(r->tls.verify_error);
+    pp_tls_info_clear(&r->tls);
     free(r->summary);
     for (size_t i = 0; i < r->ndetails; i++)
         free(r->details[i].s);

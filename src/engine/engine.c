@@ -278,11 +278,17 @@ pp_check_recv(struct pp_check *c, void *buf, size_t len)
             if (e == SSL_ERROR_SYSCALL && errno == 0)
                 return 0;   /* EOF without close_notify: many servers */
             if (e == SSL_ERROR_SSL) {
-#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING   /* OpenSSL 3 */
                 unsigned long ev = ERR_peek_last_error();
-                if (ERR_GET_REASON(ev) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                int why = ERR_GET_REASON(ev);
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING   /* OpenSSL 3 */
+                if (why == SSL_R_UNEXPECTED_EOF_WHILE_READING)
                     return 0;
 #endif
+                /* An alert after the handshake (TLS 1.3 sends
+                 * certificate_required here): the probe reads it in tls. */
+                if (ERR_GET_LIB(ev) == ERR_LIB_SSL && why >= SSL_AD_REASON_OFFSET &&
+                    why < SSL_AD_REASON_OFFSET + 256)
+                    c->r->tls.alert = why - SSL_AD_REASON_OFFSET;
                 errno = EPROTO;
             }
             return PP_RECV_ERROR;

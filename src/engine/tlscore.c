@@ -3,16 +3,21 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "engine/bundles.h"
+#include "engine/certpolicy.h"
 #include "engine/tlscore.h"
 #include "core/url.h"
 #include "core/util.h"
@@ -21,11 +26,16 @@ struct pp_tls_ctx {
     SSL_CTX *ssl;
     X509_STORE *store[PP_TRUST__COUNT];
     bool system_loaded;   /* the system's roots join store[SYSTEM] on first use */
+    STACK_OF(X509) *added; /* roots a user or an MDM added (--ca-file, System keychain) */
+    bool apple_added;      /* --apple-ca replaced the compiled-in Apple roots */
+    int warn_days;
+    bool keep_chains;      /* describe the chains into each result */
 };
 
-/* Add every PEM certificate from bio to store; returns how many. */
+/* Add every PEM certificate from bio to store (and to added when not
+ * NULL); returns how many. */
 static int
-load_pem(X509_STORE *store, BIO *bio)
+load_pem_to(X509_STORE *store, BIO *bio, STACK_OF(X509) *added)
 {
     X509 *x;
     int n = 0;
@@ -33,6 +43,8 @@ load_pem(X509_STORE *store, BIO *bio)
     while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
         if (X509_STORE_add_cert(store, x) == 1)
             n++;
+        if (added != NULL && X509_up_ref(x) == 1 && sk_X509_push(added, x) <= 0)
+            X509_free(x);
         X509_free(x);
     }
     ERR_clear_error();
@@ -40,7 +52,14 @@ load_pem(X509_STORE *store, BIO *bio)
 }
 
 static int
-load_file(X509_STORE *store, const char *path, char *err, size_t errlen)
+load_pem(X509_STORE *store, BIO *bio)
+{
+    return load_pem_to(store, bio, NULL);
+}
+
+static int
+load_file_to(X509_STORE *store, const char *path, STACK_OF(X509) *added, char *err,
+             size_t errlen)
 {
     BIO *bio;
     int n;
@@ -50,13 +69,19 @@ load_file(X509_STORE *store, const char *path, char *err, size_t errlen)
         ERR_clear_error();
         return -1;
     }
-    n = load_pem(store, bio);
+    n = load_pem_to(store, bio, added);
     BIO_free(bio);
     if (n == 0) {
         snprintf(err, errlen, "CA file '%s' holds no PEM certificate", path);
         return -1;
     }
     return n;
+}
+
+static int
+load_file(X509_STORE *store, const char *path, char *err, size_t errlen)
+{
+    return load_file_to(store, path, NULL, err, errlen);
 }
 
 static int
@@ -109,12 +134,9 @@ load_system_roots(X509_STORE *store)
  * Read them with security(1), as PEM.  Trust settings are not consulted:
  * a certificate there counts as a root. */
 static void
-load_keychain_roots(X509_STORE *store)
+load_keychain(X509_STORE *store, const char *cmd, STACK_OF(X509) *added)
 {
-    FILE *f = popen("/usr/bin/security find-certificate -a -p "
-                    "/Library/Keychains/System.keychain "
-                    "/System/Library/Keychains/SystemRootCertificates.keychain 2>/dev/null",
-                    "r");
+    FILE *f = popen(cmd, "r");
     char *buf = NULL;
     size_t len = 0, cap = 0, n;
 
@@ -133,11 +155,27 @@ load_keychain_roots(X509_STORE *store)
     }
     pclose(f);
     if (buf != NULL) {
-        buf[len] = '\0';
-        (void)load_string(store, buf);
+        BIO *bio = BIO_new_mem_buf(buf, (int)len);
+
+        if (bio != NULL)
+            (void)load_pem_to(store, bio, added);
+        BIO_free(bio);
         free(buf);
     }
     ERR_clear_error();
+}
+
+/* The System keychain holds the roots an administrator or a profile
+ * added (exempt from the 398-day limit); SystemRootCertificates the ones
+ * that come with macOS. */
+static void
+load_keychain_roots(X509_STORE *store, STACK_OF(X509) *added)
+{
+    load_keychain(store, "/usr/bin/security find-certificate -a -p "
+                  "/Library/Keychains/System.keychain 2>/dev/null", added);
+    load_keychain(store, "/usr/bin/security find-certificate -a -p "
+                  "/System/Library/Keychains/SystemRootCertificates.keychain 2>/dev/null",
+                  NULL);
 }
 #endif
 
@@ -167,8 +205,14 @@ pp_tls_ctx_new(const char *ca_file, const char *apple_ca, char *err,
     for (i = 0; i < PP_TRUST__COUNT; i++)
         if ((c->store[i] = X509_STORE_new()) == NULL)
             goto fail_ssl;
-    if (ca_file != NULL && load_file(c->store[PP_TRUST_SYSTEM], ca_file, err, errlen) < 0)
+    if ((c->added = sk_X509_new_null()) == NULL)
+        goto fail_ssl;
+    c->warn_days = 30;
+    c->keep_chains = true;
+    if (ca_file != NULL &&
+        load_file_to(c->store[PP_TRUST_SYSTEM], ca_file, c->added, err, errlen) < 0)
         goto fail;
+    c->apple_added = apple_ca != NULL;
     if (apple_ca != NULL) {
         if (load_file(c->store[PP_TRUST_APPLE_COURIER], apple_ca, err, errlen) < 0 ||
             load_file(c->store[PP_TRUST_APPLE_PUBLIC], apple_ca, err, errlen) < 0)
@@ -181,7 +225,19 @@ pp_tls_ctx_new(const char *ca_file, const char *apple_ca, char *err,
         goto fail_ssl;
     /* A diagnostic sees whatever the server offers; nothing secret is
      * sent, and trust is judged separately. */
+    /* Security level 0, TLS 1.0 to 1.3 and every authenticated cipher:
+     * a server that only speaks TLS 1.0, only RSA key exchange or a small
+     * DH group still completes the handshake, so that it can be judged
+     * (pp_tls_summarize names what was negotiated).  The modern suites
+     * come first, so a server that has them picks what it would pick for
+     * an Apple device. */
     SSL_CTX_set_security_level(c->ssl, 0);
+    SSL_CTX_set_min_proto_version(c->ssl, TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(c->ssl, 0);
+    if (SSL_CTX_set_cipher_list(c->ssl, "DEFAULT:ALL:!aNULL:!eNULL:!PSK:!SRP:@SECLEVEL=0") != 1)
+        ERR_clear_error();
+    /* Ask for a stapled OCSP response; nothing is fetched online. */
+    SSL_CTX_set_tlsext_status_type(c->ssl, TLSEXT_STATUSTYPE_ocsp);
     SSL_CTX_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_client_cert_cb(c->ssl, client_cert_cb);
     SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_OFF);
@@ -194,6 +250,18 @@ fail:
 }
 
 void
+pp_tls_ctx_set_warn_days(struct pp_tls_ctx *c, int days)
+{
+    c->warn_days = days;
+}
+
+void
+pp_tls_ctx_keep_chains(struct pp_tls_ctx *c, bool keep)
+{
+    c->keep_chains = keep;
+}
+
+void
 pp_tls_ctx_free(struct pp_tls_ctx *c)
 {
     int i;
@@ -202,6 +270,7 @@ pp_tls_ctx_free(struct pp_tls_ctx *c)
         return;
     for (i = 0; i < PP_TRUST__COUNT; i++)
         X509_STORE_free(c->store[i]);
+    sk_X509_pop_free(c->added, X509_free);
     SSL_CTX_free(c->ssl);
     free(c);
 }
@@ -217,6 +286,8 @@ pp_tls_start(struct pp_tls_ctx *c, int fd, const char *sni,
     SSL_set_fd(ssl, fd);
     SSL_set_connect_state(ssl);
     SSL_set_ex_data(ssl, ex_info_idx, info);
+    info->alert = -1;
+    info->min_days_left = INT_MAX;
     if (sni != NULL && pp_host_literal(sni) == 0)
         SSL_set_tlsext_host_name(ssl, sni);
     if (alpn_csv != NULL && *alpn_csv != '\0') {
@@ -247,6 +318,47 @@ verdict(enum pp_state s, enum pp_reason r)
 {
     struct pp_verdict v = {s, r};
     return v;
+}
+
+bool
+pp_tls_alert_client_cert(int alert, bool asked)
+{
+    /* certificate_required (TLS 1.3) says it outright; after a request,
+     * handshake_failure, bad_certificate or no_certificate are the answer
+     * to the empty Certificate message this client sends. */
+    return alert == 116 || (asked && (alert == SSL_AD_HANDSHAKE_FAILURE ||
+                                      alert == SSL_AD_BAD_CERTIFICATE || alert == 41));
+}
+
+const char *
+pp_tls_alert_meaning(int alert, bool asked)
+{
+    if (pp_tls_alert_client_cert(alert, asked))
+        return "the server requires a client certificate (it asked for one and ended the "
+               "connection without it): devices need an identity certificate for it";
+    switch (alert) {
+    case SSL_AD_HANDSHAKE_FAILURE:
+        return "no TLS version, cipher, group or signature algorithm in common: the server "
+               "insists on parameters this client does not offer (or on a client certificate)";
+    case SSL_AD_PROTOCOL_VERSION:
+        return "no TLS version in common (this client offers TLS 1.0 to 1.3)";
+    case SSL_AD_INSUFFICIENT_SECURITY:
+        return "the server wants stronger ciphers than those offered";
+    case SSL_AD_UNRECOGNIZED_NAME:
+        return "the server does not know the name sent in SNI (a virtual host is missing)";
+    case 120: /* no_application_protocol */
+        return "the server supports none of the application protocols offered (ALPN)";
+    case SSL_AD_ILLEGAL_PARAMETER:
+    case SSL_AD_DECODE_ERROR:
+        return "the server could not read this client's handshake (an old or broken TLS stack, "
+               "or a middlebox)";
+    case SSL_AD_INTERNAL_ERROR:
+        return "the server failed internally (its certificate or key may be misconfigured)";
+    case SSL_AD_ACCESS_DENIED:
+        return "the server refuses this client";
+    default:
+        return "the server ended the handshake";
+    }
 }
 
 enum pp_tls_step
@@ -293,9 +405,22 @@ pp_tls_step(SSL *ssl, short *events, struct pp_verdict *v, char *msg,
     reason = ERR_GET_REASON(ev);
     if (lib == ERR_LIB_SSL && reason >= SSL_AD_REASON_OFFSET &&
         reason < SSL_AD_REASON_OFFSET + 256) {
+        struct pp_tls_info *info = SSL_get_ex_data(ssl, ex_info_idx);
+        int alert = reason - SSL_AD_REASON_OFFSET;
+        bool asked = info != NULL && info->client_cert_requested;
+
+        if (info != NULL)
+            info->alert = alert;
         *v = verdict(PP_ST_TLS_FAILED, PP_RS_TLS_ALERT);
-        snprintf(msg, msglen, "the server sent the TLS alert '%s'",
-                 SSL_alert_desc_string_long(reason - SSL_AD_REASON_OFFSET));
+        if (pp_tls_alert_client_cert(alert, asked))
+            v->reason = PP_RS_CLIENT_CERT_REQUIRED;
+        snprintf(msg, msglen, "the server sent the TLS alert '%s': %s",
+                 SSL_alert_desc_string_long(alert), pp_tls_alert_meaning(alert, asked));
+    } else if (lib == ERR_LIB_SSL && reason == SSL_R_DH_KEY_TOO_SMALL) {
+        *v = verdict(PP_ST_TLS_FAILED, PP_RS_WEAK_KEY);
+        snprintf(msg, msglen, "the server's Diffie-Hellman group is too small to use "
+                 "(Logjam-era parameters): the server must offer ECDHE or a DH group of "
+                 "2048 bits or more");
     } else if (lib == ERR_LIB_SSL &&
                (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
                 reason == SSL_R_UNKNOWN_PROTOCOL || reason == SSL_R_HTTP_REQUEST ||
@@ -394,6 +519,94 @@ pp_tls_describe_cert(X509 *leaf, time_t now, struct pp_tls_info *info)
 }
 
 void
+pp_tls_warn(struct pp_tls_info *info, const char *word, const char *fmt, ...)
+{
+    va_list ap;
+    char buf[512];
+    size_t k;
+
+    for (k = 0; k < info->nwarnings; k++)
+        if (strcmp(info->warnings[k], word) == 0)
+            return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    info->warnings = pp_xrealloc(info->warnings, info->nwarnings + 1, sizeof(*info->warnings));
+    info->warnings[info->nwarnings++] = pp_xstrdup(word);
+    if (info->warn_msg == NULL) {
+        info->warn_msg = pp_xstrdup(buf);
+    } else {
+        char *m = pp_xasprintf("%s; %s", info->warn_msg, buf);
+        free(info->warn_msg);
+        info->warn_msg = m;
+    }
+}
+
+/* The key exchange and the server's ephemeral key, and the protocol
+ * warnings they call for.  Apple's App Transport Security asks for TLS 1.2
+ * or later and forward-secret ECDHE suites; whether the built-in MDM
+ * client enforces it is not confirmed by Apple (apple-network.md 10), so
+ * these are warnings, never failures. */
+static void
+summarize_kex(SSL *ssl, struct pp_tls_info *info)
+{
+    const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
+    int ver = SSL_version(ssl), kx = ci ? SSL_CIPHER_get_kx_nid(ci) : NID_undef;
+    EVP_PKEY *tmp = NULL;
+
+    if (ver >= TLS1_3_VERSION || kx == NID_kx_any)
+        snprintf(info->kex, sizeof(info->kex), "TLS1.3");
+    else if (kx == NID_kx_ecdhe)
+        snprintf(info->kex, sizeof(info->kex), "ECDHE");
+    else if (kx == NID_kx_dhe)
+        snprintf(info->kex, sizeof(info->kex), "DHE");
+    else if (kx == NID_kx_rsa)
+        snprintf(info->kex, sizeof(info->kex), "RSA");
+    else
+        snprintf(info->kex, sizeof(info->kex), "%s", OBJ_nid2sn(kx) ? OBJ_nid2sn(kx) : "?");
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    if (SSL_get_peer_tmp_key(ssl, &tmp) != 1)
+        tmp = NULL;
+#else
+    if (SSL_get_server_tmp_key(ssl, &tmp) != 1)
+        tmp = NULL;
+#endif
+    info->kex_group[0] = '\0';
+    info->kex_bits = 0;
+    if (tmp != NULL) {
+        int id = EVP_PKEY_base_id(tmp);
+
+        info->kex_bits = EVP_PKEY_bits(tmp);
+        if (id == EVP_PKEY_DH || id == EVP_PKEY_DHX) {
+            snprintf(info->kex_group, sizeof(info->kex_group), "DH");
+        } else {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+            size_t gl = 0;
+            if (EVP_PKEY_get_group_name(tmp, info->kex_group, sizeof(info->kex_group), &gl) != 1)
+#endif
+                snprintf(info->kex_group, sizeof(info->kex_group), "%s",
+                         OBJ_nid2sn(id) ? OBJ_nid2sn(id) : "?");
+        }
+        EVP_PKEY_free(tmp);
+    }
+    ERR_clear_error();
+    if (ver > 0 && ver < TLS1_2_VERSION)
+        pp_tls_warn(info, "tls-legacy", "the server speaks %s only, though TLS 1.3 was offered: "
+                    "Apple deprecated TLS 1.0 and 1.1 and App Transport Security needs TLS 1.2 "
+                    "or later", SSL_get_version(ssl));
+    if (kx == NID_kx_rsa)
+        pp_tls_warn(info, "no-forward-secrecy", "the key exchange is RSA, without forward "
+                    "secrecy: App Transport Security needs ECDHE suites");
+    if (kx == NID_kx_dhe)
+        pp_tls_warn(info, "dhe-only", "the server chose DHE although ECDHE was offered (it "
+                    "likely has no ECDHE suite): App Transport Security lists only ECDHE suites; "
+                    "whether Apple devices accept DHE here is not certain");
+    if (kx == NID_kx_dhe && info->kex_bits > 0 && info->kex_bits < 2048)
+        pp_tls_warn(info, "weak-dh", "the server's Diffie-Hellman group has %d bits (under "
+                    "2048)", info->kex_bits);
+}
+
+void
 pp_tls_summarize(SSL *ssl, struct pp_tls_info *info)
 {
     const unsigned char *alpn = NULL;
@@ -423,6 +636,7 @@ pp_tls_summarize(SSL *ssl, struct pp_tls_info *info)
         pp_tls_describe_cert(leaf, time(NULL), info);
         X509_free(leaf);
     }
+    summarize_kex(ssl, info);
 }
 
 /* The system store, with the system's roots loaded on first use: a run
@@ -433,26 +647,42 @@ system_store(struct pp_tls_ctx *c)
     if (!c->system_loaded) {
         load_system_roots(c->store[PP_TRUST_SYSTEM]);
 #ifdef __APPLE__
-        load_keychain_roots(c->store[PP_TRUST_SYSTEM]);
+        load_keychain_roots(c->store[PP_TRUST_SYSTEM], c->added);
 #endif
         c->system_loaded = true;
     }
     return c->store[PP_TRUST_SYSTEM];
 }
 
-/* Verify chain[0] with chain[1..] as untrusted intermediates. */
-static int
-verify(X509_STORE *store, STACK_OF(X509) *chain, const char *name, time_t now)
+/* What OpenSSL's verification found: its error, at which certificate, and
+ * the chain it built (to the root, or as far as it got). */
+struct vres {
+    int err;
+    int depth;
+    STACK_OF(X509) *built;
+};
+
+/* Verify chain[0] with chain[1..] as untrusted intermediates.  The name
+ * is looked up in the subjectAltName only, as Apple devices do. */
+static void
+verify(X509_STORE *store, STACK_OF(X509) *chain, const char *name, time_t now,
+       struct vres *vr)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     X509_VERIFY_PARAM *param;
-    int rc, err;
+    int rc;
 
-    if (ctx == NULL)
-        return X509_V_ERR_OUT_OF_MEM;
+    vr->err = X509_V_ERR_UNSPECIFIED;
+    vr->depth = 0;
+    vr->built = NULL;
+    if (ctx == NULL) {
+        vr->err = X509_V_ERR_OUT_OF_MEM;
+        return;
+    }
     if (X509_STORE_CTX_init(ctx, store, sk_X509_value(chain, 0), chain) != 1) {
         X509_STORE_CTX_free(ctx);
-        return X509_V_ERR_UNSPECIFIED;
+        ERR_clear_error();
+        return;
     }
     param = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_time(param, now);
@@ -461,111 +691,357 @@ verify(X509_STORE *store, STACK_OF(X509) *chain, const char *name, time_t now)
         if (pp_host_literal(name) != 0) {
             X509_VERIFY_PARAM_set1_ip_asc(param, name);
         } else {
-            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                                       X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
             X509_VERIFY_PARAM_set1_host(param, name, 0);
         }
     }
     rc = X509_verify_cert(ctx);
-    err = rc == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
-    if (rc != 1 && err == X509_V_OK)
-        err = X509_V_ERR_UNSPECIFIED;
+    vr->err = rc == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+    if (rc != 1 && vr->err == X509_V_OK)
+        vr->err = X509_V_ERR_UNSPECIFIED;
+    vr->depth = X509_STORE_CTX_get_error_depth(ctx);
+    vr->built = X509_STORE_CTX_get1_chain(ctx);
     X509_STORE_CTX_free(ctx);
     ERR_clear_error();
-    return err;
 }
 
-static enum pp_reason
-reason_of(int err)
+/* Where the built chain's root comes from. */
+static enum pp_anchor
+anchor_of(struct pp_tls_ctx *c, enum pp_trust trust, STACK_OF(X509) *built)
 {
-    switch (err) {
-    case X509_V_OK: return PP_RS_TLS_OK;
-    case X509_V_ERR_CERT_HAS_EXPIRED: return PP_RS_CERT_EXPIRED;
-    case X509_V_ERR_CERT_NOT_YET_VALID: return PP_RS_CERT_NOT_YET_VALID;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH: return PP_RS_NAME_MISMATCH;
-    default: return PP_RS_CERT_UNTRUSTED;
+    X509 *root;
+    int i;
+
+    if (built == NULL || sk_X509_num(built) < 1)
+        return PP_ANCHOR_NONE;
+    if (trust != PP_TRUST_SYSTEM)
+        return c->apple_added ? PP_ANCHOR_ADDED : PP_ANCHOR_APPLE;
+    root = sk_X509_value(built, sk_X509_num(built) - 1);
+    for (i = 0; i < sk_X509_num(c->added); i++)
+        if (X509_cmp(root, sk_X509_value(c->added, i)) == 0)
+            return PP_ANCHOR_ADDED;
+    return PP_ANCHOR_SYSTEM;
+}
+
+/* The common name of a certificate's issuer (or subject), printable. */
+static char *
+cn_text(X509 *x, bool issuer)
+{
+    return name_cn(issuer ? X509_get_issuer_name(x) : X509_get_subject_name(x));
+}
+
+/* The caIssuers URL of a certificate's AIA extension, or NULL. */
+static char *
+aia_ca_issuers(X509 *x)
+{
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+    char *url = NULL;
+    int i;
+
+    for (i = 0; aia != NULL && url == NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers &&
+            ad->location->type == GEN_URI) {
+            const ASN1_STRING *u = ad->location->d.uniformResourceIdentifier;
+            int n = ASN1_STRING_length(u), k;
+            const unsigned char *p = ASN1_STRING_get0_data(u);
+
+            if (n > 200)
+                n = 200;
+            url = pp_xmalloc((size_t)n + 1);
+            for (k = 0; k < n; k++)
+                url[k] = (p[k] > 0x20 && p[k] < 0x7f) ? (char)p[k] : '?';
+            url[n] = '\0';
+        }
     }
+    AUTHORITY_INFO_ACCESS_free(aia);
+    ERR_clear_error();
+    return url;
+}
+
+/* The stapled OCSP response for the leaf, checked against its issuer. */
+static enum pp_ocsp
+ocsp_status(const unsigned char *der, size_t len, STACK_OF(X509) *served,
+            STACK_OF(X509) *built, X509_STORE *store)
+{
+    const unsigned char *p = der;
+    OCSP_RESPONSE *resp;
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_CERTID *id = NULL;
+    X509 *leaf, *issuer = NULL;
+    STACK_OF(X509) *certs = built != NULL && sk_X509_num(built) > 1 ? built : served;
+    int st = -1, why, i;
+    enum pp_ocsp o = PP_OCSP_INVALID;
+
+    if (der == NULL || len == 0 || len > (size_t)LONG_MAX)
+        return PP_OCSP_NONE;
+    if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL)
+        goto out;
+    if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+        (bs = OCSP_response_get1_basic(resp)) == NULL)
+        goto out;
+    leaf = sk_X509_value(served, 0);
+    for (i = 0; i < sk_X509_num(certs) && issuer == NULL; i++)
+        if (X509_check_issued(sk_X509_value(certs, i), leaf) == X509_V_OK)
+            issuer = sk_X509_value(certs, i);
+    if (issuer == NULL || (id = OCSP_cert_to_id(NULL, leaf, issuer)) == NULL)
+        goto out;
+    if (OCSP_resp_find_status(bs, id, &st, &why, NULL, NULL, NULL) != 1)
+        goto out;
+    if (OCSP_basic_verify(bs, certs, store, 0) <= 0)
+        goto out;
+    o = st == V_OCSP_CERTSTATUS_GOOD      ? PP_OCSP_GOOD
+        : st == V_OCSP_CERTSTATUS_REVOKED ? PP_OCSP_REVOKED
+                                          : PP_OCSP_UNKNOWN;
+out:
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return o;
+}
+
+static void
+reset_judgement(struct pp_tls_info *info)
+{
+    free(info->verify_error);
+    free(info->policy_msg);
+    info->verify_error = info->policy_msg = NULL;
+    pp_cert_info_free(info->served, info->nserved);
+    pp_cert_info_free(info->built, info->nbuilt);
+    info->served = info->built = NULL;
+    info->nserved = info->nbuilt = 0;
+    info->verified = false;
+    info->policy_ran = false;
+    info->policy_rule = PP_RS_NONE;
+    info->policy_depth = 0;
+    info->anchor = PP_ANCHOR_NONE;
+}
+
+static bool
+issuer_unfound(int err)
+{
+    return err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+           err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+           err == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+static bool
+root_untrusted(int err)
+{
+    return err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+           err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+}
+
+/* Why a system-trust chain fails, when OpenSSL says it does. */
+static struct pp_verdict
+system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *vr,
+               const struct pp_cp_result *pr, const char *name,
+               struct pp_tls_info *info, char *msg, size_t msglen)
+{
+    STACK_OF(X509) *b = vr->built != NULL && sk_X509_num(vr->built) > 0 ? vr->built : chain;
+    int n = sk_X509_num(b);
+    X509 *last = sk_X509_value(b, n - 1);
+    X509 *at = sk_X509_value(b, vr->depth >= 0 && vr->depth < n ? vr->depth : 0);
+    char *cn = cn_text(at, false), *iss = cn_text(last, true), *aia;
+    struct pp_verdict v = verdict(PP_ST_TLS_FAILED, PP_RS_CERT_UNTRUSTED);
+    const char *what = vr->depth == 0 ? "the certificate" : "the intermediate certificate";
+
+    switch (vr->err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        v.reason = PP_RS_CERT_EXPIRED;
+        if (vr->depth == 0)
+            snprintf(msg, msglen, "the certificate expired on %s (or this machine's clock is "
+                     "wrong)", info->not_after);
+        else
+            snprintf(msg, msglen, "%s '%s' in the chain has expired (or this machine's clock "
+                     "is wrong)", vr->depth == n - 1 ? "the root" : what, cn);
+        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        v.reason = PP_RS_CERT_NOT_YET_VALID;
+        snprintf(msg, msglen, "%s '%s' is not valid yet (check this machine's clock)", what, cn);
+        break;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        if (pr->rule == PP_RS_SAN_MISSING || pr->rule == PP_RS_LEAF_IS_CA) {
+            /* A CA's own certificate served: that, not its names, is the cause. */
+            v.reason = pr->rule;
+            snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
+        } else {
+            v.reason = PP_RS_NAME_MISMATCH;
+            snprintf(msg, msglen, "the certificate is not issued for '%s' (not among its "
+                     "subjectAltName names)", name ? name : "?");
+        }
+        break;
+    case X509_V_ERR_INVALID_PURPOSE:
+        v.reason = PP_RS_EKU_WRONG;
+        if (vr->depth == 0 && pr->rule == PP_RS_EKU_WRONG)
+            snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
+        else if (vr->depth == 0)
+            snprintf(msg, msglen, "the certificate is not for a TLS server (its key usage or "
+                     "extended key usage lacks serverAuth)");
+        else
+            snprintf(msg, msglen, "the intermediate certificate '%s' may not issue server "
+                     "certificates (its extended key usage lacks serverAuth)", cn);
+        break;
+    default:
+        if (pr->rule == PP_RS_LEAF_IS_CA) {
+            v.reason = PP_RS_LEAF_IS_CA;
+            snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
+        } else if (issuer_unfound(vr->err) && n == 1 &&
+                   ((aia = aia_ca_issuers(last)) != NULL || sk_X509_num(c->added) > 0)) {
+            /* The leaf's issuer is neither sent nor held here.  Its AIA
+             * pointer or the roots given with --ca-file say it is an
+             * intermediate, not the company's root. */
+            v.reason = PP_RS_CHAIN_INCOMPLETE;
+            if (aia != NULL)
+                pp_tls_warn(info, "intermediate-via-aia", "the missing intermediate '%s' is "
+                            "named at %s (AIA): Apple devices may fetch it, which is not "
+                            "certain", iss, aia);
+            if (aia != NULL)
+                snprintf(msg, msglen, "the server does not send its intermediate certificate "
+                         "'%s' and no store here holds it: the server must send it with its "
+                         "own (the certificate points to it at %s; whether Apple devices fetch "
+                         "it from there is not certain, other clients do not)", iss, aia);
+            else
+                snprintf(msg, msglen, "the server does not send its intermediate certificate "
+                         "'%s' and neither --ca-file nor the system store holds it: the "
+                         "server must send it with its own", iss);
+            free(aia);
+        } else if (issuer_unfound(vr->err)) {
+            snprintf(msg, msglen, "the certificate is not trusted (%s; issued by '%s'): install "
+                     "the issuing root CA on the clients, or pass it with --ca-file (if '%s' "
+                     "is an intermediate, the server must send it)",
+                     X509_verify_cert_error_string(vr->err), iss, iss);
+        } else if (root_untrusted(vr->err)) {
+            char *root = cn_text(last, false);
+            snprintf(msg, msglen, "the certificate is not trusted (%s; the chain ends at '%s'): "
+                     "install the issuing root CA on the clients, or pass it with --ca-file",
+                     X509_verify_cert_error_string(vr->err), root);
+            free(root);
+        } else {
+            snprintf(msg, msglen, "the certificate chain is not valid (%s, at '%s')",
+                     X509_verify_cert_error_string(vr->err), cn);
+        }
+        break;
+    }
+    if (pr->rule != PP_RS_NONE && pr->rule != v.reason) {
+        size_t l = strlen(msg);
+        snprintf(msg + l, msglen - l, "; Apple devices would refuse it anyway: %s", pr->msg);
+    }
+    free(cn);
+    free(iss);
+    return v;
 }
 
 struct pp_verdict
 pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
-             const char *name, time_t now, struct pp_tls_info *info,
-             char *msg, size_t msglen)
+             const char *name, time_t now, const unsigned char *ocsp, size_t ocsp_len,
+             struct pp_tls_info *info, char *msg, size_t msglen)
 {
-    int e_sys, e_exp;
-    enum pp_reason r;
+    struct vres vr, vs;
+    struct pp_cp_input in;
+    struct pp_cp_result pr;
+    struct pp_verdict v;
+    X509_STORE *store;
     const char *issuer;
+    bool built_ok;
 
     info->trust = trust;
-    free(info->verify_error);
-    info->verify_error = NULL;
-    info->verified = false;
+    reset_judgement(info);
     if (chain == NULL || sk_X509_num(chain) < 1) {
         snprintf(msg, msglen, "the server presented no certificate");
         return verdict(PP_ST_TLS_FAILED, PP_RS_CERT_UNTRUSTED);
     }
     if (!info->have_cert)
         pp_tls_describe_cert(sk_X509_value(chain, 0), now, info);
+    if (c->keep_chains)
+        info->served = pp_cert_describe_chain(chain, &info->nserved);
     issuer = info->issuer_cn ? info->issuer_cn : "?";
-    if (trust == PP_TRUST_SYSTEM) {
-        e_sys = verify(system_store(c), chain, name, now);
-        r = reason_of(e_sys);
-        if (r == PP_RS_TLS_OK) {
-            info->verified = true;
+    store = trust == PP_TRUST_SYSTEM ? system_store(c) : c->store[trust];
+    verify(store, chain, name, now, &vr);
+    /* The chain reached a trusted root when the failure came later than
+     * building it (a name, a date, a purpose). */
+    built_ok = vr.err == X509_V_OK ||
+               ((vr.err == X509_V_ERR_HOSTNAME_MISMATCH ||
+                 vr.err == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+                 vr.err == X509_V_ERR_CERT_HAS_EXPIRED ||
+                 vr.err == X509_V_ERR_CERT_NOT_YET_VALID ||
+                 vr.err == X509_V_ERR_INVALID_PURPOSE) && vr.built != NULL &&
+                (X509_get_extension_flags(sk_X509_value(vr.built, sk_X509_num(vr.built) - 1)) &
+                 EXFLAG_SS) != 0);
+    if (vr.built != NULL && c->keep_chains)
+        info->built = pp_cert_describe_chain(vr.built, &info->nbuilt);
+    info->anchor = built_ok ? anchor_of(c, trust, vr.built) : PP_ANCHOR_NONE;
+    memset(&in, 0, sizeof(in));
+    in.chain = vr.built != NULL && sk_X509_num(vr.built) > 0 ? vr.built : chain;
+    in.anchor = info->anchor;
+    in.name = name;
+    in.now = now;
+    in.warn_days = c->warn_days;
+    pp_certpolicy_check(&in, &pr);
+    info->policy_ran = true;
+    info->policy_rule = pr.rule;
+    info->policy_depth = pr.depth;
+    info->policy_msg = pr.rule != PP_RS_NONE ? pp_xstrdup(pr.msg) : NULL;
+    info->min_days_left = pr.min_days_left;
+    if (pr.expiring_depth >= 0)
+        pp_tls_warn(info, "expires-soon", "%s", pr.expiring_msg);
+    info->ocsp = ocsp_status(ocsp, ocsp_len, chain, vr.built, store);
+    if (vr.err == X509_V_OK) {
+        info->verified = true;
+        if (pr.rule != PP_RS_NONE) {
+            snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr.msg);
+            v = verdict(PP_ST_TLS_FAILED, pr.rule);
+        } else if (info->ocsp == PP_OCSP_REVOKED) {
+            snprintf(msg, msglen, "the certificate is revoked: the server's own stapled OCSP "
+                     "response says so (issued by '%s'); replace it", issuer);
+            v = verdict(PP_ST_TLS_FAILED, PP_RS_CERT_REVOKED);
+        } else if (trust == PP_TRUST_SYSTEM) {
             snprintf(msg, msglen, "TLS works and the certificate is trusted (issued by '%s')",
                      issuer);
-            return verdict(PP_ST_OK, r);
+            v = verdict(PP_ST_OK, PP_RS_TLS_OK);
+        } else {
+            snprintf(msg, msglen, "TLS works and the certificate leads to an Apple-trusted root "
+                     "(issued by '%s')", issuer);
+            v = verdict(PP_ST_OK, PP_RS_TLS_OK);
         }
-        info->verify_error = pp_xstrdup(X509_verify_cert_error_string(e_sys));
-        switch (r) {
-        case PP_RS_CERT_EXPIRED:
-            snprintf(msg, msglen,
-                     "the certificate expired on %s (or this machine's clock is wrong)",
-                     info->not_after);
-            break;
-        case PP_RS_CERT_NOT_YET_VALID:
-            snprintf(msg, msglen, "the certificate is not valid yet (check this machine's clock)");
-            break;
-        case PP_RS_NAME_MISMATCH:
-            snprintf(msg, msglen, "the certificate is not issued for '%s'", name ? name : "?");
-            break;
-        default:
-            snprintf(msg, msglen,
-                     "the certificate is not trusted (%s; issued by '%s'): install the "
-                     "issuing root CA on the clients, or pass it with --ca-file",
-                     info->verify_error, issuer);
-            break;
-        }
-        return verdict(PP_ST_TLS_FAILED, r);
+        sk_X509_pop_free(vr.built, X509_free);
+        return v;
     }
-    e_exp = verify(c->store[trust], chain, name, now);
-    r = reason_of(e_exp);
-    if (r == PP_RS_TLS_OK) {
-        info->verified = true;
-        snprintf(msg, msglen,
-                 "TLS works and the certificate leads to an Apple-trusted root (issued by '%s')",
-                 issuer);
-        return verdict(PP_ST_OK, r);
+    info->verify_error = pp_xstrdup(X509_verify_cert_error_string(vr.err));
+    if (trust == PP_TRUST_SYSTEM) {
+        v = system_failure(c, chain, &vr, &pr, name, info, msg, msglen);
+        sk_X509_pop_free(vr.built, X509_free);
+        return v;
     }
-    info->verify_error = pp_xstrdup(X509_verify_cert_error_string(e_exp));
-    if (r == PP_RS_CERT_EXPIRED || r == PP_RS_CERT_NOT_YET_VALID) {
+    sk_X509_pop_free(vr.built, X509_free);
+    if (vr.err == X509_V_ERR_CERT_HAS_EXPIRED || vr.err == X509_V_ERR_CERT_NOT_YET_VALID) {
         snprintf(msg, msglen,
                  "the certificate chain leads to Apple's root but is outside its validity "
                  "(not after %s): check this machine's clock",
                  info->not_after);
-        return verdict(PP_ST_TLS_FAILED, r);
+        return verdict(PP_ST_TLS_FAILED, vr.err == X509_V_ERR_CERT_HAS_EXPIRED
+                                             ? PP_RS_CERT_EXPIRED : PP_RS_CERT_NOT_YET_VALID);
     }
-    if (r == PP_RS_NAME_MISMATCH) {
+    if (vr.err == X509_V_ERR_HOSTNAME_MISMATCH || vr.err == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        if (pr.rule == PP_RS_SAN_MISSING) {
+            snprintf(msg, msglen, "the certificate leads to Apple's root but %s", pr.msg);
+            return verdict(PP_ST_TLS_FAILED, PP_RS_SAN_MISSING);
+        }
         snprintf(msg, msglen, "the certificate leads to Apple's root but is not issued for '%s'",
                  name ? name : "?");
-        return verdict(PP_ST_TLS_FAILED, r);
+        return verdict(PP_ST_TLS_FAILED, PP_RS_NAME_MISMATCH);
     }
     /* The chain does not lead to a root Apple's clients accept: someone
      * between this machine and Apple presents their own certificate.
      * Whether this machine trusts that issuer tells a company's inspection
      * proxy from an unknown one. */
-    e_sys = verify(system_store(c), chain, name, now);
-    if (e_sys == X509_V_OK) {
+    verify(system_store(c), chain, name, now, &vs);
+    sk_X509_pop_free(vs.built, X509_free);
+    if (vs.err == X509_V_OK) {
         snprintf(msg, msglen,
                  "TLS is intercepted: the certificate is issued by '%s', a CA this machine "
                  "trusts but Apple's devices do not; Apple services fail through HTTPS inspection",

@@ -22,6 +22,12 @@
 
 #include "engine/tlsctx.h"
 
+/* A TLS alert from the server, explained (asked: the server asked for a
+ * client certificate during the handshake). */
+const char *pp_tls_alert_meaning(int alert, bool asked);
+/* The alert says a client certificate is required. */
+bool pp_tls_alert_client_cert(int alert, bool asked);
+
 /* Start a client handshake on a connected fd.  info->client_cert_requested
  * is set during the handshake when the server asks for a certificate. */
 SSL *pp_tls_start(struct pp_tls_ctx *, int fd, const char *sni,
@@ -38,13 +44,21 @@ void pp_tls_summarize(SSL *, struct pp_tls_info *);
 /* Describe a certificate into info (subject, issuer, dates) at time now. */
 void pp_tls_describe_cert(X509 *leaf, time_t now, struct pp_tls_info *info);
 
-/* Judge a chain (leaf first) for a host.  name: the name (or IP literal)
- * the certificate must carry.  Sets info->verified and verify_error and
- * returns the state and reason; msg gets one sentence. */
+/* Judge a chain (leaf first) for a host: OpenSSL's verification against
+ * the trust's roots, then Apple's rules (certpolicy.h) on the chain built,
+ * then the stapled OCSP response (ocsp, ocsp_len: its DER, or NULL).
+ * name: the name (or IP literal) the certificate must carry.  Fills
+ * info (verified, verify_error, the served and built chains, the policy
+ * result, warnings) and returns the state and reason; msg gets one
+ * sentence. */
 struct pp_verdict pp_tls_judge(struct pp_tls_ctx *, STACK_OF(X509) *chain,
                                enum pp_trust trust, const char *name,
-                               time_t now, struct pp_tls_info *info,
-                               char *msg, size_t msglen);
+                               time_t now, const unsigned char *ocsp, size_t ocsp_len,
+                               struct pp_tls_info *info, char *msg, size_t msglen);
+
+/* Add a warning word and its sentence to info. */
+void pp_tls_warn(struct pp_tls_info *, const char *word, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Load PEM certificates from a file into a new stack (tests, fuzzers). */
 STACK_OF(X509) *pp_tls_load_chain(const char *path);

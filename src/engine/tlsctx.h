@@ -5,6 +5,7 @@
 #ifndef PP_TLSCTX_H
 #define PP_TLSCTX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pp_tls_ctx;
@@ -16,5 +17,11 @@ struct pp_tls_ctx;
 struct pp_tls_ctx *pp_tls_ctx_new(const char *ca_file, const char *apple_ca,
                                   char *err, size_t errlen);
 void pp_tls_ctx_free(struct pp_tls_ctx *);
+/* Warn when a certificate of a chain expires within days (default 30;
+ * negative: never). */
+void pp_tls_ctx_set_warn_days(struct pp_tls_ctx *, int days);
+/* Describe the served and built chains into each result (default); off
+ * for an audit, whose many checks keep only the verdict. */
+void pp_tls_ctx_keep_chains(struct pp_tls_ctx *, bool keep);
 
 #endif

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Make the lab's certificate authorities and server certificates with the
-# openssl command line.  Usage: mkcerts.sh OUTDIR [DAYS]
+# openssl command line.  Usage: mkcerts.sh OUTDIR [DAYS [LEAF_DAYS]]
+# DAYS is the lifetime of the CAs (default 3650), LEAF_DAYS that of the
+# server certificates (default 397: within Apple's 398-day limit).
 #
 #   apple-root.pem        "Lab Apple Root CA" (stands in for Apple Root CA)
 #   apple-inter.pem       "Lab Apple Server Authentication CA" (intermediate)
@@ -16,6 +18,7 @@
 set -eu
 out=$1
 days=${2:-3650}
+leaf_days=${3:-397}
 mkdir -p "$out"
 cd "$out"
 
@@ -28,12 +31,12 @@ root() { # name file CN
         -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$1.pem" 2>/dev/null
 }
 
-# sign NAME CA SUBJECT EXTFILE
+# sign NAME CA SUBJECT EXTFILE [DAYS]
 sign() {
     key "$1.key"
     openssl req -new -key "$1.key" -subj "$3" -out "$1.csr" 2>/dev/null
     openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
-        -sha256 -days "$days" -extfile "$4" -out "$1.crt" 2>/dev/null
+        -sha256 -days "${5:-$leaf_days}" -extfile "$4" -out "$1.crt" 2>/dev/null
     rm -f "$1.csr"
 }
 
@@ -46,7 +49,7 @@ leaf_ext() { # SAN-list
 }
 
 root apple-root "/C=US/O=Lab Apple Inc./OU=Lab Certification Authority/CN=Lab Apple Root CA"
-sign apple-inter apple-root "/C=US/O=Lab Apple Inc./CN=Lab Apple Server Authentication CA" ca.ext
+sign apple-inter apple-root "/C=US/O=Lab Apple Inc./CN=Lab Apple Server Authentication CA" ca.ext "$days"
 mv apple-inter.crt apple-inter.pem
 
 leaf_ext "DNS:courier.push.apple.com,DNS:courier2.push.apple.com" > courier.ext
@@ -101,7 +104,7 @@ openssl ca -batch -config ca.cnf -cert corp-root.pem -keyfile corp-root.key \
 rm -f corp-expired.csr
 
 key selfsigned.key
-openssl req -x509 -new -key selfsigned.key -sha256 -days "$days" \
+openssl req -x509 -new -key selfsigned.key -sha256 -days "$leaf_days" \
     -subj "/CN=courier.push.apple.com" \
     -addext "subjectAltName=DNS:courier.push.apple.com" -out selfsigned.pem 2>/dev/null
 rm -f ./*.srl ./*.ext ca.cnf

@@ -14,6 +14,7 @@
 
 #include "diagnose/diagnose.h"
 #include "engine/trace.h"
+#include "engine/tlscore.h"
 #include "plan/plan.h"
 #include "core/util.h"
 
@@ -370,6 +371,74 @@ test_mdm_and_dp(void **state)
     assert_non_null(pp_diagnosis_find(&w.d, "AFP_DEPRECATED"));
     assert_int_equal(w.d.verdict[PP_AREA_CONTENT], PP_V_BLOCKED);
     assert_int_equal(w.d.verdict[PP_AREA_FILE_SHARING], PP_V_OK);
+    done(&w);
+}
+
+/* Certificate and TLS causes on the MDM and distribution points: the rule
+ * named, never "unreachable" once TCP connected; warnings on passing checks. */
+static void
+test_cert_causes(void **state)
+{
+    struct world w;
+    struct pp_result *r;
+    const struct pp_finding *f;
+
+    (void)state;
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_SAN_MISSING);
+    result(&w, target(&w, PP_SV_DP, "dp.corp.test", 443, true), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_CHAIN_INCOMPLETE);
+    result(&w, target(&w, PP_SV_DP, "dp2.corp.test", 443, false), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_WEAK_SIGNATURE);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "MDM_CERT");
+    assert_non_null(f);
+    assert_non_null(strstr(f->title, "san-missing"));
+    assert_non_null(strstr(f->advice_admin, "subjectAltName"));
+    assert_null(strstr(f->advice_admin, "install"));
+    assert_int_equal(pp_diagnosis_find(&w.d, "DP_CERT_CHAIN_INCOMPLETE")->severity,
+                     PP_SEV_CRITICAL);
+    assert_int_equal(pp_diagnosis_find(&w.d, "DP_CERT_WEAK_SIGNATURE")->severity,
+                     PP_SEV_WARNING);
+    assert_null(pp_diagnosis_find(&w.d, "DP_PROBLEM"));
+    assert_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    done(&w);
+
+    /* A handshake that fails after TCP connected. */
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_TLS_ALERT);
+    result(&w, target(&w, PP_SV_DP, "dp.corp.test", 443, true), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_CLIENT_CERT_REQUIRED);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "MDM_TLS"));
+    assert_null(pp_diagnosis_find(&w.d, "MDM_UNREACHABLE"));
+    assert_non_null(pp_diagnosis_find(&w.d, "DP_CLIENT_CERT"));
+    done(&w);
+
+    setup_world(&w);
+    result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), AF_INET, PP_ST_TLS_FAILED,
+           PP_RS_CLIENT_CERT_REQUIRED);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "MDM_CLIENT_CERT"));
+    done(&w);
+
+    /* Warnings on checks that pass. */
+    setup_world(&w);
+    r = result(&w, target(&w, PP_SV_MDM, "mdm.corp.test", 8443, true), AF_INET, PP_ST_OK,
+               PP_RS_SERVICE_OK);
+    r->tls.ran = r->tls.handshake_done = true;
+    pp_tls_warn(&r->tls, "expires-soon", "the server's certificate expires in %d days", 3);
+    pp_tls_warn(&r->tls, "tls-legacy", "TLS 1.0 only");
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "CERT_EXPIRING");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_WARNING);
+    assert_non_null(strstr(f->detail, "3 days"));
+    assert_non_null(pp_diagnosis_find(&w.d, "TLS_WEAK_PROTOCOL"));
+    assert_null(pp_diagnosis_find(&w.d, "NETWORK_OK"));
+    assert_int_equal(w.d.verdict[PP_AREA_MDM], PP_V_OK);
     done(&w);
 }
 
@@ -804,6 +873,7 @@ main(void)
         cmocka_unit_test(test_interception_explains_push),
         cmocka_unit_test(test_ipv6_broken),
         cmocka_unit_test(test_mdm_and_dp),
+        cmocka_unit_test(test_cert_causes),
         cmocka_unit_test(test_clock_and_portal),
         cmocka_unit_test(test_status_every_combination),
         cmocka_unit_test(test_status_from_results),

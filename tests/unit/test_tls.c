@@ -13,6 +13,9 @@
 #include "engine/tlscore.h"
 
 #define CERT(f) TEST_DATA "/certs/" f
+/* 2027-01-01: inside the lab leaves' 825 days (tests/data/certs were made
+ * on 2026-12-01 with mkcerts.sh OUT 36500 825). */
+#define NOW ((time_t)1798761600)
 
 struct fixture {
     struct pp_tls_info info;
@@ -33,7 +36,7 @@ judge(const char *ca_file, const char *chain_file, enum pp_trust trust,
     assert_non_null(chain);
     assert_true(sk_X509_num(chain) >= 1);
     memset(info, 0, sizeof(*info));
-    v = pp_tls_judge(ctx, chain, trust, name, now, info, msg, sizeof(msg));
+    v = pp_tls_judge(ctx, chain, trust, name, now, NULL, 0, info, msg, sizeof(msg));
     assert_true(strlen(msg) > 10);
     sk_X509_pop_free(chain, X509_free);
     pp_tls_ctx_free(ctx);
@@ -43,10 +46,7 @@ judge(const char *ca_file, const char *chain_file, enum pp_trust trust,
 static void
 free_info(struct pp_tls_info *i)
 {
-    free(i->subject);
-    free(i->issuer);
-    free(i->issuer_cn);
-    free(i->verify_error);
+    pp_tls_info_clear(i);
 }
 
 static void
@@ -54,7 +54,7 @@ test_courier_ok(void **state)
 {
     struct pp_tls_info i;
     struct pp_verdict v = judge(NULL, CERT("courier.pem"), PP_TRUST_APPLE_COURIER,
-                                "courier.push.apple.com", time(NULL), &i);
+                                "courier.push.apple.com", NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_OK);
     assert_int_equal(v.reason, PP_RS_TLS_OK);
@@ -62,7 +62,25 @@ test_courier_ok(void **state)
     assert_null(i.verify_error);
     assert_string_equal(i.issuer_cn, "Lab Apple Server Authentication CA");
     assert_non_null(strstr(i.subject, "CN=courier.push.apple.com"));
-    assert_true(i.days_left > 30000);
+    assert_true(i.days_left > 700);
+    /* Apple's rules ran on the built chain: leaf, intermediate, root. */
+    assert_true(i.policy_ran);
+    assert_int_equal(i.policy_rule, PP_RS_NONE);
+    assert_int_equal(i.nserved, 2);
+    assert_int_equal(i.nbuilt, 3);
+    assert_true(i.built[2].self_signed && i.built[2].ca);
+    assert_false(i.built[0].ca);
+    assert_string_equal(i.built[0].key_type, "EC");
+    assert_int_equal(i.built[0].key_bits, 256);
+    assert_int_equal(i.built[0].neku, 1);
+    assert_string_equal(i.built[0].eku[0], "serverAuth");
+    assert_int_equal(i.built[0].nsan, 2);
+    assert_string_equal(i.built[0].san[0], "DNS:courier.push.apple.com");
+    assert_string_equal(i.built[0].sig_alg, "ecdsa-with-SHA256");
+    assert_int_equal(strlen(i.built[0].sha256), 64);
+    /* --apple-ca stands for roots added by hand: exempt from 398 days. */
+    assert_int_equal(i.anchor, PP_ANCHOR_ADDED);
+    assert_int_equal(i.nwarnings, 0);
     assert_int_equal(i.trust, PP_TRUST_APPLE_COURIER);
     free_info(&i);
 }
@@ -72,7 +90,7 @@ test_courier_second_name(void **state)
 {
     struct pp_tls_info i;
     struct pp_verdict v = judge(NULL, CERT("courier.pem"), PP_TRUST_APPLE_COURIER,
-                                "courier2.push.apple.com", time(NULL), &i);
+                                "courier2.push.apple.com", NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_OK);
     free_info(&i);
@@ -83,7 +101,7 @@ test_mitm_unknown_ca(void **state)
 {
     struct pp_tls_info i;
     struct pp_verdict v = judge(NULL, CERT("mitm-courier.pem"), PP_TRUST_APPLE_COURIER,
-                                "courier.push.apple.com", time(NULL), &i);
+                                "courier.push.apple.com", NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_INTERCEPTED);
     assert_int_equal(v.reason, PP_RS_CERT_UNTRUSTED);
@@ -99,7 +117,7 @@ test_mitm_locally_trusted(void **state)
     struct pp_tls_info i;
     struct pp_verdict v = judge(CERT("evil-root.pem"), CERT("mitm-courier.pem"),
                                 PP_TRUST_APPLE_COURIER, "courier.push.apple.com",
-                                time(NULL), &i);
+                                NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_INTERCEPTED);
     assert_int_equal(v.reason, PP_RS_ISSUER_UNEXPECTED);
@@ -111,7 +129,7 @@ test_expired_apple_chain(void **state)
 {
     struct pp_tls_info i;
     struct pp_verdict v = judge(NULL, CERT("expired.pem"), PP_TRUST_APPLE_COURIER,
-                                "courier.push.apple.com", time(NULL), &i);
+                                "courier.push.apple.com", NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_TLS_FAILED);
     assert_int_equal(v.reason, PP_RS_CERT_EXPIRED);
@@ -125,7 +143,7 @@ test_self_signed(void **state)
 {
     struct pp_tls_info i;
     struct pp_verdict v = judge(NULL, CERT("selfsigned.pem"), PP_TRUST_APPLE_COURIER,
-                                "courier.push.apple.com", time(NULL), &i);
+                                "courier.push.apple.com", NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_INTERCEPTED);
     free_info(&i);
@@ -136,13 +154,13 @@ test_apple_public(void **state)
 {
     struct pp_tls_info i;
     struct pp_verdict v = judge(NULL, CERT("public.pem"), PP_TRUST_APPLE_PUBLIC,
-                                "api.push.apple.com", time(NULL), &i);
+                                "api.push.apple.com", NOW, &i);
     (void)state;
     assert_int_equal(v.state, PP_ST_OK);
     free_info(&i);
     /* The right chain for the wrong name. */
     v = judge(NULL, CERT("public.pem"), PP_TRUST_APPLE_PUBLIC, "courier.push.apple.com",
-              time(NULL), &i);
+              NOW, &i);
     assert_int_equal(v.state, PP_ST_TLS_FAILED);
     assert_int_equal(v.reason, PP_RS_NAME_MISMATCH);
     free_info(&i);
@@ -156,18 +174,29 @@ test_corp_ca(void **state)
 
     (void)state;
     /* An internal CA the system store does not hold: untrusted. */
-    v = judge(NULL, CERT("corp-server.pem"), PP_TRUST_SYSTEM, "mdm.corp.test", time(NULL), &i);
+    v = judge(NULL, CERT("corp-server.pem"), PP_TRUST_SYSTEM, "mdm.corp.test", NOW, &i);
     assert_int_equal(v.state, PP_ST_TLS_FAILED);
     assert_int_equal(v.reason, PP_RS_CERT_UNTRUSTED);
+    assert_non_null(strstr(i.verify_error, "issuer"));
     free_info(&i);
-    /* With --ca-file it verifies. */
+    /* With --ca-file it verifies, to a root a user added. */
     v = judge(CERT("corp-root.pem"), CERT("corp-server.pem"), PP_TRUST_SYSTEM,
-              "dp.corp.test", time(NULL), &i);
+              "dp.corp.test", NOW, &i);
     assert_int_equal(v.state, PP_ST_OK);
     assert_true(i.verified);
+    assert_int_equal(i.anchor, PP_ANCHOR_ADDED);
+    free_info(&i);
+    /* The expiry warning: 2029-02-20 is 13 days before the leaf ends. */
+    v = judge(CERT("corp-root.pem"), CERT("corp-server.pem"), PP_TRUST_SYSTEM,
+              "dp.corp.test", (time_t)1866240000, &i);
+    assert_int_equal(v.state, PP_ST_OK);
+    assert_int_equal(i.nwarnings, 1);
+    assert_string_equal(i.warnings[0], "expires-soon");
+    assert_non_null(strstr(i.warn_msg, "expires in 13 days"));
+    assert_int_equal(i.min_days_left, 13);
     free_info(&i);
     v = judge(CERT("corp-root.pem"), CERT("corp-server.pem"), PP_TRUST_SYSTEM,
-              "files.corp.test", time(NULL), &i);
+              "files.corp.test", NOW, &i);
     assert_int_equal(v.reason, PP_RS_NAME_MISMATCH);
     free_info(&i);
 }
@@ -207,6 +236,43 @@ test_bad_ca_files(void **state)
     pp_tls_ctx_free(ctx);
 }
 
+/* A stapled OCSP response that cannot be read: recorded, not a failure. */
+static void
+test_ocsp_garbage(void **state)
+{
+    char err[256], msg[512];
+    struct pp_tls_info i;
+    struct pp_tls_ctx *ctx = pp_tls_ctx_new(CERT("corp-root.pem"), NULL, err, sizeof(err));
+    STACK_OF(X509) *chain = pp_tls_load_chain(CERT("corp-server.pem"));
+    static const unsigned char junk[] = {0x30, 0x03, 0x0a, 0x01, 0x00, 0xff};
+    struct pp_verdict v;
+
+    (void)state;
+    assert_non_null(ctx);
+    memset(&i, 0, sizeof(i));
+    v = pp_tls_judge(ctx, chain, PP_TRUST_SYSTEM, "mdm.corp.test", NOW, junk, sizeof(junk),
+                     &i, msg, sizeof(msg));
+    assert_int_equal(v.state, PP_ST_OK);
+    assert_int_equal(i.ocsp, PP_OCSP_INVALID);
+    free_info(&i);
+    memset(&i, 0, sizeof(i));
+    v = pp_tls_judge(ctx, chain, PP_TRUST_SYSTEM, "mdm.corp.test", NOW, NULL, 0, &i, msg,
+                     sizeof(msg));
+    assert_int_equal(i.ocsp, PP_OCSP_NONE);
+    /* Without chains kept (an audit), the verdict is the same. */
+    free_info(&i);
+    pp_tls_ctx_keep_chains(ctx, false);
+    memset(&i, 0, sizeof(i));
+    v = pp_tls_judge(ctx, chain, PP_TRUST_SYSTEM, "mdm.corp.test", NOW, NULL, 0, &i, msg,
+                     sizeof(msg));
+    assert_int_equal(v.state, PP_ST_OK);
+    assert_int_equal(i.nserved, 0);
+    assert_int_equal(i.nbuilt, 0);
+    free_info(&i);
+    sk_X509_pop_free(chain, X509_free);
+    pp_tls_ctx_free(ctx);
+}
+
 static void
 test_no_chain(void **state)
 {
@@ -217,7 +283,7 @@ test_no_chain(void **state)
 
     (void)state;
     memset(&i, 0, sizeof(i));
-    v = pp_tls_judge(ctx, NULL, PP_TRUST_SYSTEM, "x.test", time(NULL), &i, msg, sizeof(msg));
+    v = pp_tls_judge(ctx, NULL, PP_TRUST_SYSTEM, "x.test", NOW, NULL, 0, &i, msg, sizeof(msg));
     assert_int_equal(v.state, PP_ST_TLS_FAILED);
     pp_tls_ctx_free(ctx);
 }
@@ -236,6 +302,7 @@ main(void)
         cmocka_unit_test(test_corp_ca),
         cmocka_unit_test(test_time_is_a_parameter),
         cmocka_unit_test(test_bad_ca_files),
+        cmocka_unit_test(test_ocsp_garbage),
         cmocka_unit_test(test_no_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
