@@ -26,5 +26,5 @@ apt-get install -y -qq --no-install-recommends \
     ca-certificates \
     libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev \
     libcmocka-dev python3 iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin \
-    nginx samba chrony prometheus $bench \
+    nginx samba chrony prometheus chromium $bench \
     >/dev/null
