@@ -158,6 +158,7 @@ run_page() {
         cp "$LAB_TMP/$name.after.json" "$LAB_TMP/$name.json"
         browse "$url/" "$name"
     fi
+    jcheck "$LAB_TMP/$name.json" 'checks' "$url/report.json is a report (and matches the schema)"
     [ -s "$ART/$name.dom.html" ] || { fail "chromium gave no DOM for $url/ (see $ART/chromium.log)"; return; }
     page_check "$ART/$name.dom.html" "$LAB_TMP/$name.json" "$@" || LAB_FAILS=$((LAB_FAILS + 1))
     if [ -s "$ART/$name.png" ] && [ "$(head -c 8 "$ART/$name.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
