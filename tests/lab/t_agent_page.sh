@@ -48,6 +48,32 @@ get 'http://[::1]:9898/metrics' | grep -q '^pushprobe_build_info{version="[^"]*"
 get -D - -o /dev/null 'http://[::1]:9898/' | grep -qi '^content-type: text/html; charset=utf-8' &&
     echo "ok: / is text/html" || fail "content type of /"
 
+# Before the first run has finished: 503 and a page that reloads itself.
+# (The only check is a TLS handshake with a listener that never answers,
+# so that run takes its whole --timeout.)
+lab_bg "$NS_C" python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9893))
+s.listen(8)
+held = []
+while True:
+    held.append(s.accept()[0])'
+lab_wait_listen "$NS_C" 9893
+lab_bg "$NS_C" "$PUSHPROBE" --no-config --profile none --serve 127.0.0.1:9896 --interval 600 \
+    --timeout 20 tls://127.0.0.1:9893
+lab_wait_listen "$NS_C" 9896
+get -D "$LAB_TMP/wait.h" -o "$LAB_TMP/wait.html" http://127.0.0.1:9896/
+if head -n 1 "$LAB_TMP/wait.h" | grep -q ' 503' && grep -qi '^Retry-After: 5' "$LAB_TMP/wait.h" &&
+   grep -qi '^content-type: text/html' "$LAB_TMP/wait.h" &&
+   grep -q '<meta http-equiv="refresh" content="5">' "$LAB_TMP/wait.html" &&
+   grep -q 'The first run has not finished yet' "$LAB_TMP/wait.html"; then
+    echo "ok: before the first run ends, / is a 503 page that reloads itself"
+else
+    fail "/ before the first run: $(head -n 1 "$LAB_TMP/wait.h")"
+fi
+
 # browse URL NAME: the DOM Chromium built and a screenshot, in a new
 # empty profile, with everything that would reach outside turned off.
 browse() {
