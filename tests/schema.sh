@@ -113,6 +113,17 @@ for f in glob.glob(os.path.join(top, "probes", "*.c")):
     probes.update(re.findall(r'^\s*\.name = "([a-z0-9-]+)"', open(f).read(), re.M))
 want(set(defs["probe"]["enum"]) == probes,
      f"the schema's probe names are the probes' ({sorted(probes ^ set(defs['probe']['enum'])) or 'same'})")
+# Each detail a probe sets, with the type it sets it as.
+kinds = {"str": "string", "int": "integer", "bool": "boolean", "num": "number"}
+details = {}
+for f in glob.glob(os.path.join(top, "probes", "*.c")) + glob.glob(os.path.join(top, "src", "*", "*.c")):
+    for kind, key in re.findall(r'pp_detail_(str|int|bool|num)\([^;]*?"([a-z0-9_]+)"', open(f).read()):
+        details.setdefault(key, set()).add(kinds[kind])
+schema_details = {k: {v["type"]} for k, v in defs["details"]["properties"].items()}
+differ = sorted(set(details) ^ set(schema_details)) + \
+    [k for k in details if k in schema_details and details[k] != schema_details[k]]
+want(not differ, f"the schema's {len(schema_details)} detail keys and their types are the "
+     f"probes' ({len(details)}): {differ or 'same'}")
 areas = re.findall(r'\[PP_AREA_\w+\] = \{"([a-z_]+)"', read("src/diagnose/diagnose.c"))
 want(set(defs["verdicts"]["required"]) == set(areas), f"the schema's verdict areas are {areas}")
 trust = table_of("src/core/result.c", "trust_names[")
@@ -151,6 +162,8 @@ if "closed.json" in docs:
     d = copy.deepcopy(base); d["checks"][0]["state"] = "fine"; bad.append(("an unknown state", d))
     d = copy.deepcopy(base); d["schema_minor"] = minor + 1; bad.append(("a newer schema_minor", d))
     d = copy.deepcopy(base); d["summary"]["status"] = "good"; bad.append(("an unknown status", d))
+    d = copy.deepcopy(base); d["checks"][0]["details"]["undocumented"] = 1; bad.append(("an undocumented detail", d))
+    d = copy.deepcopy(base); d["checks"][0]["details"]["http_status"] = "200"; bad.append(("a detail of the wrong type", d))
     d = copy.deepcopy(base); del d["checks"][0]["timings_ms"]["dns"]; bad.append(("a missing timing", d))
     if base.get("findings"):
         d = copy.deepcopy(base); d["findings"][0]["advice"]["other"] = "x"; bad.append(("advice with an undocumented field", d))
