@@ -42,8 +42,14 @@ ready 'http://[::1]:9898/report.json' || fail "no report on [::1]:9898 after 30 
 [ "$(lab_r curl -s -g -m 5 -o /dev/null -w '%{http_code}' 'http://[fd00:10::2]:9898/healthz')" = 200 ] &&
     [ "$(lab_r curl -s -m 5 -o /dev/null -w '%{http_code}' 'http://10.10.0.2:9898/healthz')" = 200 ] &&
     echo "ok: [::]:9898 answers from the next namespace on both families" || fail "[::]:9898 from the router"
-get 'http://[::1]:9898/metrics' | grep -q '^pushprobe_build_info{version="[^"]*",features="[a-z0-9,]*"} 1$' &&
-    echo "ok: /metrics has pushprobe_build_info{version,features}" || fail "pushprobe_build_info"
+# The features are what configure compiled in (config.h).
+features=$(for f in MICROHTTPD:microhttpd NCURSES:ncursesw NGHTTP2:nghttp2 PCAP:pcap; do
+    grep -q "^#define HAVE_${f%%:*} 1" "${top_builddir:-.}/config.h" && printf '%s\n' "${f#*:}"
+done | paste -sd, -)
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "${top_builddir:-.}/config.h")
+get 'http://[::1]:9898/metrics' | grep -qxF "pushprobe_build_info{version=\"$version\",features=\"$features\"} 1" &&
+    echo "ok: /metrics has pushprobe_build_info{version=\"$version\",features=\"$features\"}" ||
+    fail "pushprobe_build_info is not {version=\"$version\",features=\"$features\"}"
 [ "$(code 'http://[::1]:9898/nothing')" = 404 ] && echo "ok: other paths are 404" || fail "404"
 get -D - -o /dev/null 'http://[::1]:9898/' | grep -qi '^content-type: text/html; charset=utf-8' &&
     echo "ok: / is text/html" || fail "content type of /"
