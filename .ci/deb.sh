@@ -79,6 +79,9 @@ man -l /usr/share/man/man1/pushprobe.1.gz > /dev/null 2>&1 ||
     bad "the installed man page"
 /usr/bin/pushprobe --no-config --config /usr/share/doc/pushprobe/pushprobe.conf.example --list \
     > /dev/null 2>&1 || bad "the installed example configuration is refused"
+grep -qx /etc/default/pushprobe /var/lib/dpkg/info/pushprobe.conffiles 2>/dev/null &&
+    grep -q '^#PUSHPROBE_LISTEN=\[::\]:9898$' /etc/default/pushprobe ||
+    bad "/etc/default/pushprobe is not a conffile naming PUSHPROBE_LISTEN"
 units=$(dpkg -L pushprobe | grep 'systemd/system/pushprobe.*\.service$')
 [ "$(echo "$units" | grep -c .)" = 2 ] || bad "the package should hold 2 systemd units: $units"
 for u in $units; do
