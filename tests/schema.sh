@@ -163,6 +163,8 @@ if "closed.json" in docs:
     d = copy.deepcopy(base); d["schema_minor"] = minor + 1; bad.append(("a newer schema_minor", d))
     d = copy.deepcopy(base); d["summary"]["status"] = "good"; bad.append(("an unknown status", d))
     d = copy.deepcopy(base); d["checks"][0]["details"]["undocumented"] = 1; bad.append(("an undocumented detail", d))
+    d = copy.deepcopy(base); del d["summary"]["expected"]; bad.append(("a report without summary.expected (schema_minor 4)", d))
+    d = copy.deepcopy(base); del d["checks"][0]["expected"]; bad.append(("a check without expected (schema_minor 4)", d))
     d = copy.deepcopy(base); d["checks"][0]["details"]["http_status"] = "200"; bad.append(("a detail of the wrong type", d))
     d = copy.deepcopy(base); del d["checks"][0]["timings_ms"]["dns"]; bad.append(("a missing timing", d))
     if base.get("findings"):

@@ -167,12 +167,16 @@ checks(FILE *f, const struct pp_report *rep)
         const struct pp_target *t = r->target;
         char port[8], ms[32];
         const char *cls;
+        bool expected;
 
         /* The small-segment retries are evidence for the diagnosis, shown
          * in its findings, not checks (as on the dashboard). */
         if (!pp_result_counted(r))
             continue;
-        cls = pp_state_is_ok(r->state) ? "ok" : t->required ? "bad" : "warn";
+        /* An expected failure (a retired port, the family left out) is
+         * shown as such, not as a failure. */
+        expected = rep->diag != NULL && pp_diagnosis_expected(rep->diag, r->id);
+        cls = pp_state_is_ok(r->state) ? "ok" : expected ? "none" : t->required ? "bad" : "warn";
         snprintf(port, sizeof(port), "%u", t->port);
         if (r->t_total >= 0)
             snprintf(ms, sizeof(ms), "%.1f", r->t_total);
@@ -193,6 +197,8 @@ checks(FILE *f, const struct pp_report *rep)
         cell(f, NULL, pp_reason_name(r->reason));
         cell(f, NULL, ms);
         fputs("<td>", f);
+        if (expected)
+            fputs("<i>Expected:</i> ", f);
         esc(f, r->summary != NULL ? r->summary : "");
         if (r->message != NULL && *r->message != '\0') {
             if (r->summary != NULL)
@@ -212,14 +218,15 @@ pp_report_html(FILE *f, const struct pp_report *rep, int64_t next_run)
     const char *cls;
 
     pp_summarize(rep, &s);
-    cls = strcmp(s.status, "ok") == 0 ? "ok" : strcmp(s.status, "failed") == 0 ? "bad" : "warn";
-    head(f, s.status);
+    cls = s.status == PP_STATUS_OK ? "ok" : s.status == PP_STATUS_FAILED ? "bad" : "warn";
+    head(f, s.status_name);
     fprintf(f, "<h1>pushprobe: <span id=\"status\" class=\"%s\">", cls);
-    esc(f, s.status);
+    esc(f, s.status_name);
     fputs("</span></h1>\n<p id=\"run\">The last run started at ", f);
     esc(f, rep->started_at);
-    fprintf(f, " and took %.1f s: %zu checks, %zu ok, %zu failed (%zu of them required).",
-            rep->duration_ms / 1e3, s.checks, s.ok, s.failed, s.required_failed);
+    fprintf(f, " and took %.1f s: %zu checks, %zu ok, %zu expected, %zu failed (%zu of them "
+            "required).", rep->duration_ms / 1e3, s.checks, s.ok, s.expected, s.failed,
+            s.required_failed);
     if (next_run > 0) {
         pp_rfc3339((time_t)next_run, when, sizeof(when));
         fputs(" The next run starts at <span id=\"next\">", f);

@@ -163,11 +163,13 @@ counted = [c for c in rep["checks"] if not c.get("retry_of")]
 want(len(rows) == len(counted), f"the checks table has {len(rows)} rows for {len(counted)} checks")
 for r, c in zip(rows, counted):
     if r[2] != str(c["port"]) or r[5] != c["state"] or r[6] != c["reason"] or \
-       (c["address"] or "-") != r[3] or not r[1].startswith(c["host"]):
+       (c["address"] or "-") != r[3] or not r[1].startswith(c["host"]) or \
+       r[8].startswith("Expected:") != bool(c.get("expected")):
         want(False, f"check row {r} against {c['id']}")
         break
 else:
-    want(True, "each row has its check's host, port, address, state and reason")
+    want(True, "each row has its check's host, port, address, state and reason, and says "
+         f"whether it was expected ({sum(1 for c in counted if c.get('expected'))} were)")
 want("img" not in p.tags and "script" not in p.tags,
      "the hostile path stays text (no img or script element)")
 want(any("<img/src=x/onerror=alert(1)>&amp;\"'" in r[1] for r in rows),

@@ -28,11 +28,10 @@ struct page {
 };
 
 static struct pp_result *
-result(struct page *p, const char *host, uint16_t port, enum pp_state st, enum pp_reason rs,
-       const char *summary, const char *message)
+result_of(struct page *p, enum pp_service sv, const char *host, uint16_t port, enum pp_state st,
+          enum pp_reason rs, const char *summary, const char *message)
 {
-    struct pp_target *t = pp_plan_add(&p->plan, pp_target_new(PP_SV_CUSTOM, host, port, "tcp",
-                                                               true));
+    struct pp_target *t = pp_plan_add(&p->plan, pp_target_new(sv, host, port, "tcp", true));
     struct pp_result *r = pp_xcalloc(1, sizeof(*r));
 
     r->target = t;
@@ -49,6 +48,13 @@ result(struct page *p, const char *host, uint16_t port, enum pp_state st, enum p
     p->rep.results = pp_xrealloc(p->rep.results, p->rep.n + 1, sizeof(*p->rep.results));
     p->rep.results[p->rep.n++] = r;
     return r;
+}
+
+static struct pp_result *
+result(struct page *p, const char *host, uint16_t port, enum pp_state st, enum pp_reason rs,
+       const char *summary, const char *message)
+{
+    return result_of(p, PP_SV_CUSTOM, host, port, st, rs, summary, message);
 }
 
 static void
@@ -84,6 +90,9 @@ page_has_the_run(void **state)
     pp_plan_init(&p.plan);
     result(&p, "files.corp.example", 445, PP_ST_CLOSED, PP_RS_CONN_REFUSED, NULL, "refused");
     result(&p, "jss.corp.example", 8443, PP_ST_OK, PP_RS_SYN_ACK, "open", NULL);
+    /* Apple retired the legacy provider port: its failure is expected. */
+    result_of(&p, PP_SV_APNS_LEGACY, "gateway.push.apple.com", 2195, PP_ST_FILTERED,
+              PP_RS_NO_RESPONSE, NULL, "no answer");
     render(&p, 1764583260);   /* 2025-12-01T10:01:00Z */
     assert_int_equal(strlen(p.html), p.len);
     assert_true(strncmp(p.html, "<!DOCTYPE html>", 15) == 0);
@@ -92,7 +101,9 @@ page_has_the_run(void **state)
     assert_non_null(strstr(p.html, "<span id=\"next\">2025-12-01T10:01:00Z</span>"));
     assert_non_null(strstr(p.html, "<a href=\"/metrics\">"));
     assert_non_null(strstr(p.html, "<a href=\"/report.json\">"));
-    assert_non_null(strstr(p.html, "2 checks, 1 ok, 1 failed (1 of them required)"));
+    assert_non_null(strstr(p.html, "3 checks, 1 ok, 1 expected, 1 failed (1 of them required)"));
+    assert_non_null(strstr(p.html, "<td class=\"none\">filtered</td><td>no-response</td>"));
+    assert_non_null(strstr(p.html, "<td><i>Expected:</i> no answer</td>"));
     assert_non_null(strstr(p.html, "<td>files.corp.example</td><td>445</td>"));
     assert_non_null(strstr(p.html, "<td class=\"bad\">closed</td><td>conn-refused</td>"
                                    "<td>12.5</td>"));
