@@ -115,9 +115,14 @@ want(set(defs["probe"]["enum"]) == probes,
      f"the schema's probe names are the probes' ({sorted(probes ^ set(defs['probe']['enum'])) or 'same'})")
 # Each detail a probe sets, with the type it sets it as.
 kinds = {"str": "string", "int": "integer", "bool": "boolean", "num": "number"}
+# (A key is a string or one of probes/details.h's named constants.)
+named = dict(re.findall(r'#define (PP_DETAIL_\w+) "([a-z0-9_]+)"',
+                        read("probes/details.h") if os.path.exists(os.path.join(top, "probes", "details.h")) else ""))
 details = {}
 for f in glob.glob(os.path.join(top, "probes", "*.c")) + glob.glob(os.path.join(top, "src", "*", "*.c")):
-    for kind, key in re.findall(r'pp_detail_(str|int|bool|num)\([^;]*?"([a-z0-9_]+)"', open(f).read()):
+    for kind, arg in re.findall(r'pp_detail_(str|int|bool|num)\(\s*(?:[^,()]|\([^()]*\))+,\s*("[a-z0-9_]+"|PP_DETAIL_\w+)',
+                                open(f).read()):
+        key = arg.strip('"') if arg.startswith('"') else named.get(arg, arg)
         details.setdefault(key, set()).add(kinds[kind])
 schema_details = {k: {v["type"]} for k, v in defs["details"]["properties"].items()}
 differ = sorted(set(details) ^ set(schema_details)) + \
