@@ -70,9 +70,8 @@ void pp_jw_obj_end(struct pp_jsonw *w) { close_(w, '}'); }
 void pp_jw_arr(struct pp_jsonw *w) { open_(w, '['); }
 void pp_jw_arr_end(struct pp_jsonw *w) { close_(w, ']'); }
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+pp_utf8_len(const unsigned char *s)
 {
     unsigned char c = s[0];
     size_t n, i;
@@ -133,7 +132,7 @@ pp_jw_escape(FILE *f, const char *str)
             run = s;
             continue;
         }
-        n = utf8_len(s);
+        n = pp_utf8_len(s);
         if (n == 0) {
             fputs("\\ufffd", f);
             s++;

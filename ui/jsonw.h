@@ -37,5 +37,8 @@ void pp_jw_kint(struct pp_jsonw *, const char *key, long long v);
 void pp_jw_kbool(struct pp_jsonw *, const char *key, bool v);
 /* Write s as a JSON string literal (quotes included). */
 void pp_jw_escape(FILE *f, const char *s);
+/* The length of the valid UTF-8 sequence at s (NUL-terminated), or 0
+ * (the HTML page escapes with it too). */
+size_t pp_utf8_len(const unsigned char *s);
 
 #endif

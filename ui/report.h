@@ -12,6 +12,7 @@
 #define PP_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/pushprobe.h"
@@ -35,6 +36,10 @@ void pp_tls_chain_text(const struct pp_tls_info *, char *buf, size_t len);
 /* The Prometheus text exposition (blackbox_exporter's names where they
  * mean the same). */
 void pp_report_prometheus(FILE *, const struct pp_report *);
+/* The agent's page: an HTML document with the verdicts, the findings and
+ * the checks, links to /metrics and /report.json, and when the next run
+ * starts (next_run in seconds since 1970; 0: not said). */
+void pp_report_html(FILE *, const struct pp_report *, int64_t next_run);
 
 struct pp_capture;
 struct pp_jsonw;

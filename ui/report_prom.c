@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "core/build.h"
 #include "diagnose/diagnose.h"
 #include "probes/probe.h"
 #include "ui/report.h"
@@ -275,4 +276,10 @@ pp_report_prometheus(FILE *f, const struct pp_report *rep)
     fprintf(f, "pushprobe_last_run_timestamp_seconds %lld\n", (long long)rep->ended_at);
     head(f, "pushprobe_run_duration_seconds", "gauge", "How long the last run took.");
     fprintf(f, "pushprobe_run_duration_seconds %.6f\n", rep->duration_ms / 1e3);
+    head(f, "pushprobe_build_info", "gauge",
+         "The version of pushprobe and the optional features compiled in (always 1).");
+    fputs("pushprobe_build_info{", f);
+    label(f, "version", PACKAGE_VERSION, true);
+    label(f, "features", pp_build_features(), false);
+    fputs("} 1\n", f);
 }

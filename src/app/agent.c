@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/agent.h"
 #include "app/run.h"
@@ -128,6 +129,7 @@ struct agent {
     struct pp_trace_batch *tracing;
     struct blob *metrics;  /* the last run, rendered once per run */
     struct blob *json;
+    struct blob *html;     /* the page at / */
     unsigned long runs;
     char *token;
 };
@@ -139,6 +141,24 @@ on_signal(int sig)
 {
     (void)sig;
     stopping = 1;
+}
+
+/* The page at /: rendered with the time the next run will start. */
+static struct blob *
+render_page(const struct pp_report *rep, double interval_s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+
+    if (m == NULL)
+        return NULL;
+    pp_report_html(m, rep, (int64_t)time(NULL) + (int64_t)(interval_s + 0.5));
+    if (fclose(m) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return blob_new(buf, len);
 }
 
 static void start_cycle(void *arg);
@@ -167,6 +187,11 @@ publish(struct agent *a, struct pp_report rep)
     }
     j = pp_report_render(&rep, PP_FMT_JSON, false, &jl);
     if (m != NULL && j != NULL) {
+        struct blob *h = render_page(&rep, a->ao->interval_s);
+        if (h != NULL) {
+            blob_unref(a->html);
+            a->html = h;
+        }
         blob_unref(a->metrics);
         blob_unref(a->json);
         a->metrics = blob_new(m, ml);
@@ -321,6 +346,15 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
     }
     if (strcmp(url, "/healthz") == 0)
         return reply(conn, MHD_HTTP_OK, text, "ok\n", 3, NULL, NULL);
+    if (strcmp(url, "/") == 0) {
+        static const char wait[] = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset="
+            "\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>pushprobe</title>"
+            "</head><body><p>The first run has not finished yet.</p></body></html>\n";
+        if (a->html == NULL)
+            return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/html; charset=utf-8", wait,
+                         sizeof(wait) - 1, "Retry-After", "5");
+        return reply_blob(conn, "text/html; charset=utf-8", a->html);
+    }
     if (strcmp(url, "/metrics") == 0 || strcmp(url, "/report.json") == 0) {
         bool prom = url[1] == 'm';
         if (a->metrics == NULL)
@@ -329,8 +363,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
         return prom ? reply_blob(conn, "text/plain; version=0.0.4; charset=utf-8", a->metrics)
                     : reply_blob(conn, "application/json", a->json);
     }
-    return reply(conn, MHD_HTTP_NOT_FOUND, text, "not found: /metrics, /report.json, /healthz\n",
-                 44, NULL, NULL);
+    return reply(conn, MHD_HTTP_NOT_FOUND, text,
+                 "not found: /, /metrics, /report.json, /healthz\n", 47, NULL, NULL);
 }
 
 static void
@@ -416,6 +450,22 @@ read_token(const char *path, char *err, size_t errlen)
     return pp_xstrdup(buf);
 }
 
+/* libmicrohttpd opens an IPv4 socket unless told otherwise.  The
+ * unspecified address [::] is dual-stack (IPv4 clients arrive as
+ * ::ffff:a.b.c.d), as a listener on every address is expected to be; any
+ * other IPv6 address is that address only. */
+static unsigned int
+listen_flags(const struct pp_agent_opts *ao)
+{
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)&ao->addr;
+
+    if (ao->addr.ss_family != AF_INET6)
+        return 0;
+    if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+        return MHD_USE_DUAL_STACK;
+    return MHD_USE_IPv6;
+}
+
 int
 pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
              const struct pp_engine_opts *eo, char *err, size_t errlen)
@@ -439,7 +489,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
      * Not MHD_USE_EPOLL: in external mode (0.9.75) its listening socket
      * could stay out of the epoll set after the connection limit or EMFILE
      * was hit, and the agent never accepted again (t_agent.sh). */
-    a.mhd = MHD_start_daemon(0, 0, NULL, NULL, handle, &a,
+    a.mhd = MHD_start_daemon(listen_flags(ao), 0, NULL, NULL, handle, &a,
                              MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ao->addr,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
@@ -469,7 +519,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         free(a.token);
         return -1;
     }
-    fprintf(stderr, "pushprobe: serving /metrics, /report.json and /healthz on %s, "
+    fprintf(stderr, "pushprobe: serving /, /metrics, /report.json and /healthz on %s, "
             "a run every %.0f s\n", ao->where, ao->interval_s);
     start_cycle(&a);
     if (pp_loop_run(a.loop) < 0) {
@@ -490,6 +540,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     pp_loop_free(a.loop);
     blob_unref(a.metrics);
     blob_unref(a.json);
+    blob_unref(a.html);
     free(a.token);
     return rc;
 }

@@ -30,6 +30,8 @@ lab_require() {
     for t in ip nft dnsmasq socat openssl python3 ss nginx chronyd smbd; do
         command -v "$t" >/dev/null 2>&1 || lab_skip "$t is not installed"
     done
+    # jcheck.py validates every report against doc/pushprobe.schema.json.
+    python3 -c 'import jsonschema' 2>/dev/null || lab_skip "python3-jsonschema is not installed"
     [ -x "$PUSHPROBE" ] || { echo "FAIL: no pushprobe binary at $PUSHPROBE"; exit 1; }
 }
 

@@ -127,7 +127,7 @@ check_not $S 'Any key closes this help' "a key closes the help"
 $T send-keys -t $S s
 check $S 'saved pushprobe-[0-9-]+\.txt' "s: report saved"
 f=$(ls "$LAB_TMP"/pushprobe-*.json 2>/dev/null | head -n 1)
-if [ -n "$f" ] && python3 -c "import json,sys; d=json.load(open('$f')); sys.exit(0 if any(x['code']=='APNS_BLOCKED' for x in d['findings']) else 1)"; then
+if [ -n "$f" ] && python3 "$LAB_DIR_SRC/jcheck.py" "$f" 'f("APNS_BLOCKED")'; then
     ok "the saved JSON holds the findings"
 else
     bad "the saved JSON holds the findings"
@@ -188,7 +188,7 @@ else
 fi
 $T send-keys -t colour q
 tty_restored colour "q after colours"
-if python3 -c "import json,sys; d=json.load(open('$LAB_TMP/onexit.json')); sys.exit(0 if d['checks'] else 1)" &&
+if python3 "$LAB_DIR_SRC/jcheck.py" "$LAB_TMP/onexit.json" 'checks' &&
     grep -q '^Summary: FAILED' "$LAB_TMP/onexit.txt"; then
     ok "--save: the last run written on q"
 else
