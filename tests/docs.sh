@@ -1,7 +1,8 @@
 #!/bin/sh
 # The man page documents every flag, configuration key, finding code, JSON
 # field and Prometheus metric: each name the sources define is looked up in
-# doc/pushprobe.1.  A new flag or field without its documentation fails here.
+# doc/pushprobe.1.in (the man page before configure fills in its version and
+# date).  A new flag or field without its documentation fails here.
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed"; exit 77; }
 exec python3 - "$top" <<'PY'
@@ -19,7 +20,7 @@ def sources(*patterns):
             with open(f, encoding="utf-8") as h:
                 yield h.read()
 
-man = read("doc/pushprobe.1")
+man = read("doc/pushprobe.1.in")
 for roff, text in (("\\-", "-"), ("\\&", ""), ("\\fB", ""), ("\\fI", ""), ("\\fR", ""),
                    ("\\fP", "")):
     man = man.replace(roff, text)
