@@ -184,8 +184,53 @@ if mkfifo "$tmp/fifo.conf" 2>/dev/null; then
 fi
 usage_error 'serve' --profile none --audit --serve 9999 -p 9 127.0.0.1 --list
 usage_error 'serve' --profile none --serve 9999 --once 127.0.0.1:9 --list
-usage_error 'nagios' --profile none --nagios --json 127.0.0.1:9 --list
-usage_error 'nagios' --profile none --nagios --audit -p 9 127.0.0.1 --list
+# With --nagios, what stops the check is the plugin's UNKNOWN (exit 3, one
+# line on stdout, the monitoring-plugins guidelines).
+# plugin_unknown WORD ARGS...: exit 3, one line "PUSHPROBE UNKNOWN - ...WORD...".
+plugin_unknown() {
+    word=$1
+    shift
+    run --nagios "$@"
+    if [ "$rc" -eq 3 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] &&
+       grep -q '^PUSHPROBE UNKNOWN - ' "$tmp/out" && grep -qF -- "$word" "$tmp/out"; then
+        ok "--nagios $*: UNKNOWN, exit 3 ($(cat "$tmp/out"))"
+    else
+        fail "--nagios $*: want one UNKNOWN line and exit 3"
+        show --nagios "$@"
+    fi
+}
+plugin_unknown 'nagios' --profile none --json 127.0.0.1:9 --list
+plugin_unknown 'nagios' --profile none --audit -p 9 127.0.0.1 --list
+plugin_unknown "unknown option '--bogus'" --bogus
+plugin_unknown "needs a value" --profile none 127.0.0.1:9 --timeout
+plugin_unknown 'want seconds' --profile none --timeout abc 127.0.0.1:9
+plugin_unknown 'no-such.conf' --config "$tmp/no-such.conf"
+printf '[pushprobe]\ntimeout = soon\n' >"$tmp/bad.conf"
+plugin_unknown 'bad.conf' --config "$tmp/bad.conf" --profile none 127.0.0.1:9
+plugin_unknown 'want a range' --warning abc --profile none 127.0.0.1:9
+plugin_unknown 'start is above its end' --critical 20:10 --profile none 127.0.0.1:9
+plugin_unknown 'want a range' --critical @ --profile none 127.0.0.1:9
+plugin_unknown 'above --critical' --warning 500 --critical 200 --profile none 127.0.0.1:9
+plugin_unknown 'above --critical' --warning '~:500' --critical 200 --profile none 127.0.0.1:9
+usage_error 'go with --nagios' --warning 100 --profile none 127.0.0.1:9 --list
+usage_error 'go with --nagios' --critical 100 --profile none 127.0.0.1:9 --list
+# Ranges in every form of the guidelines are taken; the perfdata of unset
+# thresholds is empty, units given (a closed local port: CRITICAL, exit 2).
+for r in 10 10: '~:10' 10:20 @10:20 0.5:2.5; do
+    run --no-config --nagios --critical "$r" --profile none --timeout 2 127.0.0.1:9
+    if [ "$rc" -eq 2 ] && grep -q "^PUSHPROBE CRITICAL - .* | checks=1;;;0 .*slowest=[0-9.]*ms;;$r;0 duration=[0-9.]*s;;;0\$" "$tmp/out"; then
+        ok "--nagios --critical $r: taken, echoed in the perfdata"
+    else
+        fail "--nagios --critical $r"; show --nagios --critical "$r"
+    fi
+done
+run --no-config --nagios --profile none --timeout 2 127.0.0.1:9
+if grep -q 'slowest=[0-9.]*ms;;;0 ' "$tmp/out" && ! grep -q ';0;0' "$tmp/out" &&
+   sed -n 2p "$tmp/out" | grep -q '^TARGET_FAILED: '; then
+    ok "--nagios: unset thresholds empty in the perfdata; long output after the summary"
+else
+    fail "--nagios perfdata or long output"; show --nagios
+fi
 usage_error 'prometheus' --profile none --audit --format prometheus -p 9 127.0.0.1 --list
 usage_error 'duration' --sniff lo --duration abc --list
 usage_error 'exclude' --read x.pcap --sniff lo --list

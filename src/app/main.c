@@ -33,8 +33,33 @@
 #include "core/util.h"
 #include "engine/tlsctx.h"
 
+/* --nagios was given: what stops the check is said as a plugin's UNKNOWN
+ * line on standard output, exit 3, as the monitoring-plugins guidelines
+ * want (usage and configuration errors included). */
+static bool plugin_mode;
+
 static void
 die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The message of a usage or configuration error, and the exit. */
+static void __attribute__((noreturn))
+die_with(const char *msg, bool try_help)
+{
+    if (plugin_mode) {
+        char line[1100];
+        size_t i;
+
+        snprintf(line, sizeof(line), "%s", msg);
+        for (i = 0; line[i] != '\0'; i++)
+            if (line[i] == '|' || line[i] == '\n')
+                line[i] = line[i] == '|' ? '/' : ' ';
+        printf("PUSHPROBE UNKNOWN - %s\n", line);
+        fflush(stdout);
+        exit(PP_EXIT_INTERNAL);
+    }
+    fprintf(stderr, "pushprobe: %s\n%s", msg, try_help ? "Try 'pushprobe --help'.\n" : "");
+    exit(PP_EXIT_USAGE);
+}
 
 static void
 die_usage(const char *fmt, ...)
@@ -51,8 +76,7 @@ die_usage(const char *fmt, ...)
     for (p = (unsigned char *)msg; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f)
             *p = '?';
-    fprintf(stderr, "pushprobe: %s\nTry 'pushprobe --help'.\n", msg);
-    exit(PP_EXIT_USAGE);
+    die_with(msg, true);
 }
 
 /* Configuration files before the command line: /etc, then the user's,
@@ -80,17 +104,13 @@ read_configs(struct pp_settings *st, int argc, char **argv)
     }
     n = defaults ? pp_config_default_paths(paths, 4) : 0;
     for (i = 0; i < n; i++) {
-        if (pp_config_load(paths[i], true, pp_settings_apply_key, st, err, sizeof(err)) < 0) {
-            fprintf(stderr, "pushprobe: %s\n", err);
-            exit(PP_EXIT_USAGE);
-        }
+        if (pp_config_load(paths[i], true, pp_settings_apply_key, st, err, sizeof(err)) < 0)
+            die_with(err, false);
         free(paths[i]);
     }
     if (explicit_path != NULL &&
-        pp_config_load(explicit_path, false, pp_settings_apply_key, st, err, sizeof(err)) < 0) {
-        fprintf(stderr, "pushprobe: %s\n", err);
-        exit(PP_EXIT_USAGE);
-    }
+        pp_config_load(explicit_path, false, pp_settings_apply_key, st, err, sizeof(err)) < 0)
+        die_with(err, false);
 }
 
 /* The command line, over the files' settings; given[row] says which rows
@@ -182,6 +202,10 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("--serve runs again and again: not with --audit, --once or --nagios");
     if (st->nagios && (st->format != PP_FMT_TEXT || st->audit))
         die_usage("--nagios prints one line: not with --json, --format or --audit");
+    if ((st->warn != NULL || st->crit != NULL) && !st->nagios)
+        die_usage("--warning and --critical go with --nagios");
+    if (pp_range_warn_above_crit(&st->warn_r, &st->crit_r))
+        die_usage("--warning %s is above --critical %s", st->warn, st->crit);
     if (st->audit && st->format == PP_FMT_PROMETHEUS)
         die_usage("the audit reports in text, JSON (--json) or CSV (--csv), not prometheus");
     if (named(given, "filter") && !capture)
@@ -325,12 +349,12 @@ open_capture(struct pp_app *app)
     co.duration_s = st->duration_s;
     app->cap = pp_capture_open(&co, err, sizeof(err));
     free(deflt);
-    if (app->cap == NULL) {
-        fprintf(stderr, "pushprobe: %s\n", err);
-        return PP_EXIT_USAGE;
-    }
+    if (app->cap == NULL)
+        die_with(err, false);
     pp_capture_learn_plan(app->cap, &app->plan);
     if (pp_drop_privileges(st->run_as, err, sizeof(err)) < 0) {
+        if (plugin_mode)
+            die_with(err, false);
         fprintf(stderr, "pushprobe: %s\n", err);
         return PP_EXIT_INTERNAL;
     }
@@ -374,6 +398,9 @@ main(int argc, char **argv)
     __fsetlocking(stdout, FSETLOCKING_BYCALLER);
 #endif
     memset(&app, 0, sizeof(app));
+    for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+        if (strcmp(argv[k], "--nagios") == 0)
+            plugin_mode = true;
     pp_settings_init(st);
     pp_plan_init(&app.plan);
     pp_audit_init(&app.audit);

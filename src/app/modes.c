@@ -81,7 +81,9 @@ report_out(struct pp_app *app, const struct pp_report *rep, const struct pp_diag
     if (st->redact)
         rd = pp_app_redactions(rep, app->cx);
     if (st->nagios) {
-        rc = pp_app_nagios(rep, diag, st->warn_ms, st->crit_ms);
+        struct pp_nagios_limits lim = {st->warn, st->crit, st->warn_r, st->crit_r};
+
+        rc = pp_app_nagios(rep, diag, &lim, rd);
     } else if (rd == NULL) {
         /* Straight out: a capture's report can be large. */
         pp_report_write(stdout, rep, st->format, app->color);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/pushprobe.h"
+#include "core/range.h"
 #include "ui/report.h"
 
 struct pp_context;
@@ -30,11 +31,18 @@ int pp_app_save(const struct pp_report *, void *arg, char *msg, size_t msglen);
 /* The run's status as the exit status: 0 ok, 4 degraded, 1 failed (the
  * same word as the report's summary and the dashboard's header). */
 int pp_app_exit_status(const struct pp_report *);
-/* One line in the monitoring-plugins convention; returns 0 (OK), 1
- * (WARNING) or 2 (CRITICAL): the run's status (ok, degraded, failed), or
- * worse when the slowest check passes --warning or --critical. */
-int pp_app_nagios(const struct pp_report *, const struct pp_diagnosis *, double warn_ms,
-                  double crit_ms);
+/* --warning and --critical: the ranges and their words as given. */
+struct pp_nagios_limits {
+    const char *warn, *crit;
+    struct pp_range warn_r, crit_r;
+};
+/* The monitoring-plugins output: one summary line with perfdata, then the
+ * findings and the failed checks (masked when rd is not NULL); returns 0
+ * (OK), 1 (WARNING) or 2 (CRITICAL): the run's status (ok, degraded,
+ * failed), or worse when the slowest check's milliseconds raise the
+ * --warning or --critical range's alert. */
+int pp_app_nagios(const struct pp_report *, const struct pp_diagnosis *,
+                  const struct pp_nagios_limits *, const struct pp_redact *rd);
 /* The engine's progress as a line on standard error, rewritten in place
  * (the audit on a terminal). */
 struct pp_progress;

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,9 +257,52 @@ pp_app_exit_status(const struct pp_report *rep)
     return pp_status_exit(s.status);
 }
 
+/* Append to a growing string. */
+static void
+cat_text(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+cat_text(char **buf, const char *fmt, ...)
+{
+    va_list ap;
+    char *more, *both;
+
+    va_start(ap, fmt);
+    if (vasprintf(&more, fmt, ap) < 0) {
+        fputs("PUSHPROBE UNKNOWN - out of memory\n", stdout);
+        exit(PP_EXIT_INTERNAL);
+    }
+    va_end(ap);
+    both = pp_xasprintf("%s%s", *buf != NULL ? *buf : "", more);
+    free(*buf);
+    free(more);
+    *buf = both;
+}
+
+/* Text of a plugin's output: a '|' would start perfdata, a newline a line
+ * (plugin_lines keeps the newlines of the long output). */
+static void
+plugin_lines(char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s == '|')
+            *s = '/';
+        else if (*s == '\r')
+            *s = ' ';
+}
+
+static void
+plugin_text(char *s)
+{
+    plugin_lines(s);
+    for (; *s != '\0'; s++)
+        if (*s == '\n')
+            *s = ' ';
+}
+
 int
-pp_app_nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double warn_ms,
-              double crit_ms)
+pp_app_nagios(const struct pp_report *rep, const struct pp_diagnosis *d,
+              const struct pp_nagios_limits *lim, const struct pp_redact *rd)
 {
     static const char *const words[] = {"OK", "WARNING", "CRITICAL"};
     int level, sev = -1;
@@ -267,6 +311,7 @@ pp_app_nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double 
     struct pp_summary s;
     const struct pp_finding *top = NULL;
     const char *what;
+    char *head = NULL, *perf = NULL, *lng = NULL, *out;
 
     pp_summarize(rep, &s);
     level = pp_status_nagios(s.status);
@@ -287,15 +332,50 @@ pp_app_nagios(const struct pp_report *rep, const struct pp_diagnosis *d, double 
     for (i = 0; i < rep->n; i++)
         if (rep->results[i]->t_total > slowest)
             slowest = rep->results[i]->t_total;
-    if (crit_ms > 0 && slowest > crit_ms && level < 2)
+    if (pp_range_alert(&lim->crit_r, slowest) && level < 2)
         level = 2;
-    else if (warn_ms > 0 && slowest > warn_ms && level < 1)
+    else if (pp_range_alert(&lim->warn_r, slowest) && level < 1)
         level = 1;
-    printf("PUSHPROBE %s - push %s, mdm %s; %s | checks=%zu ok=%zu failed=%zu expected=%zu "
-           "slowest=%.1fms;%.0f;%.0f duration=%.3fs\n", words[level],
-           pp_verdict_name(d->verdict[PP_AREA_PUSH]), pp_verdict_name(d->verdict[PP_AREA_MDM]),
-           what, s.checks, s.ok, s.failed, s.expected, slowest, warn_ms, crit_ms,
-           rep->duration_ms / 1e3);
+    /* The summary line. */
+    cat_text(&head, "push %s, mdm %s; %s", pp_verdict_name(d->verdict[PP_AREA_PUSH]),
+             pp_verdict_name(d->verdict[PP_AREA_MDM]), what);
+    if (pp_range_alert(&lim->crit_r, slowest) || pp_range_alert(&lim->warn_r, slowest))
+        cat_text(&head, "; slowest check %.1f ms", slowest);
+    /* Perfdata: 'label'=value[UOM];[warn];[crit];[min];[max], unset
+     * fields empty. */
+    cat_text(&perf, "checks=%zu;;;0 ok=%zu;;;0 failed=%zu;;;0 expected=%zu;;;0 "
+             "slowest=%.1fms;%s;%s;0 duration=%.3fs;;;0",
+             s.checks, s.ok, s.failed, s.expected, slowest,
+             lim->warn != NULL ? lim->warn : "", lim->crit != NULL ? lim->crit : "",
+             rep->duration_ms / 1e3);
+    /* Long output: the findings, then the checks that failed. */
+    for (i = 0; i < d->n; i++)
+        cat_text(&lng, "%s: %s\n", d->f[i].code, d->f[i].title);
+    for (i = 0; i < rep->n; i++) {
+        const struct pp_result *r = rep->results[i];
+
+        if (r->state == PP_ST_OK)
+            continue;
+        cat_text(&lng, "%s %s%s: %s%s%s\n", r->id, pp_state_name(r->state),
+                 pp_diagnosis_expected(d, r->id) ? " (expected)" : "",
+                 r->message != NULL ? r->message : "", r->address[0] != '\0' ? " at " : "",
+                 r->address);
+    }
+    plugin_text(head);
+    if (lng != NULL)
+        plugin_lines(lng);
+    out = pp_xasprintf("PUSHPROBE %s - %s | %s\n%s", words[level], head, perf,
+                       lng != NULL ? lng : "");
+    free(head);
+    free(perf);
+    free(lng);
+    if (rd != NULL) {
+        char *masked = pp_redact_apply(rd, out);
+        free(out);
+        out = masked;
+    }
+    fputs(out, stdout);
+    free(out);
     return level;
 }
 

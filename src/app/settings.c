@@ -197,12 +197,13 @@ const struct pp_setting pp_settings[] = {
     {.name = "nagios", .type = PP_SET_FLAG,
      .help = "one monitoring-plugin line; exit 0/1/2/3 for\nok/warning/critical/unknown",
      .where = PP_W_OUTPUT, .off = AT(nagios)},
-    {.name = "warning", .type = PP_SET_SPECIAL, .max = 3600000,
-     .usage = "    --warning MS, --critical MS",
-     .help = "with --nagios: slowest check thresholds", .where = PP_W_OUTPUT, .terse = true,
-     .off = AT(warn_ms), .apply = apply_threshold},
-    {.name = "critical", .type = PP_SET_SPECIAL, .max = 3600000, .where = PP_W_OUTPUT,
-     .terse = true, .off = AT(crit_ms), .apply = apply_threshold},
+    {.name = "warning", .type = PP_SET_SPECIAL, .arg = "RANGE",
+     .usage = "    --warning RANGE, --critical RANGE",
+     .help = "with --nagios: the slowest check's milliseconds\n"
+             "(10, 10:, ~:10, 10:20, @10:20)",
+     .where = PP_W_OUTPUT, .terse = true, .off = AT(warn), .apply = apply_threshold},
+    {.name = "critical", .type = PP_SET_SPECIAL, .arg = "RANGE", .where = PP_W_OUTPUT,
+     .terse = true, .off = AT(crit), .apply = apply_threshold},
     {.name = "save", .type = PP_SET_SPECIAL, .arg = "FILE",
      .help = "also write FILE.txt and FILE.json, for a ticket", .where = PP_W_OUTPUT,
      .terse = true, .apply = apply_save},
@@ -309,6 +310,8 @@ pp_settings_free(struct pp_settings *st)
     free(st->resolver);
     free(st->sniff);
     free(st->save);
+    free(st->warn);
+    free(st->crit);
     memset(st, 0, sizeof(*st));
 }
 
@@ -629,10 +632,12 @@ static int
 apply_threshold(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
                 size_t errlen)
 {
-    if (pp_parse_seconds(v, s->max, (double *)field(st, s)) < 0) {
-        snprintf(err, errlen, "want milliseconds, got '%.64s'", v);
+    struct pp_range r;
+
+    if (pp_range_parse(v, &r, err, errlen) < 0)
         return -1;
-    }
+    *(s->off == AT(warn) ? &st->warn_r : &st->crit_r) = r;
+    replace((char **)field(st, s), v);
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "app/agent.h"
+#include "core/range.h"
 #include "engine/engine.h"
 #include "ui/report.h"
 
@@ -63,7 +64,8 @@ struct pp_settings {
     bool serve;
     struct pp_agent_opts agent;
     char *token_file;
-    double warn_ms, crit_ms;
+    char *warn, *crit;       /* --warning, --critical as given (perfdata echoes them) */
+    struct pp_range warn_r, crit_r;
     bool audit;
     bool csv;
     char *csv_path;          /* --csv[=FILE]: the file, or "-" for standard output */
