@@ -27,6 +27,6 @@ apt-get install -y -qq --no-install-recommends \
     libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev \
     libcmocka-dev python3 python3-jsonschema iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin time \
     traceroute mtr-tiny \
-    nginx samba chrony prometheus chromium \
+    nginx samba chrony prometheus chromium nagios4-core bash-completion zsh fish \
     curl debhelper dh-autoreconf dpkg-dev lintian git $bench \
     >/dev/null
