@@ -108,6 +108,38 @@ else
     fail "--version: exit $rc or no 'pushprobe ' line"
     show --version
 fi
+# One version source: configure's (config.h) in --version, the man page
+# made from doc/pushprobe.1.in and the JSON report; the features are those
+# configure found, the libraries say their versions, the licence is named.
+cfg=${top_builddir:-$(dirname "$PUSHPROBE")}/config.h
+if [ -f "$cfg" ]; then
+    want=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$cfg")
+    feats=""
+    grep -q '^#define HAVE_NGHTTP2 1' "$cfg" && feats="$feats nghttp2"
+    grep -q '^#define HAVE_PCAP 1' "$cfg" && feats="$feats pcap"
+    grep -q '^#define HAVE_NCURSES 1' "$cfg" && feats="$feats $(sed -n 's/^#define PP_CURSES_LIB "\(.*\)"$/\1/p' "$cfg")"
+    grep -q '^#define HAVE_MICROHTTPD 1' "$cfg" && feats="$feats microhttpd"
+    grep -q '^#define HAVE_LINUX_ERRQUEUE_H 1' "$cfg" && feats="$feats IP_RECVERR"
+    if head -n 1 "$tmp/out" | grep -q "^pushprobe $want (" &&
+       grep -qx "Features:$feats" "$tmp/out" && grep -qx 'License: ISC (see LICENSE)' "$tmp/out" &&
+       grep -q '^Libraries: OpenSSL/[0-9].* c-ares/[0-9].* jansson/[0-9]' "$tmp/out"; then
+        ok "--version: $want, features '$feats', the libraries' versions, the licence"
+    else
+        fail "--version: want $want and features '$feats'"; show --version
+    fi
+    case "$feats" in *pcap*) grep -q ' libpcap/[0-9]' "$tmp/out" || fail "--version: no libpcap/N";; esac
+    case "$feats" in *nghttp2*) grep -q ' nghttp2/[0-9]' "$tmp/out" || fail "--version: no nghttp2/N";; esac
+    case "$feats" in *microhttpd*) grep -q ' libmicrohttpd/[0-9]' "$tmp/out" || fail "--version: no libmicrohttpd/N";; esac
+    man1=$(dirname "$cfg")/doc/pushprobe.1
+    if [ -f "$man1" ] && head -n 1 "$man1" | grep -Eq "^\.TH PUSHPROBE 1 \"[0-9]{4}-[0-9]{2}-[0-9]{2}\" \"pushprobe $want\""; then
+        ok "the man page says version $want and a date: $(head -n 1 "$man1")"
+    else
+        fail "the man page's .TH line: $(head -n 1 "$man1" 2>&1)"
+    fi
+    run --no-config --json --profile none --timeout 2 127.0.0.1:9
+    grep -q "\"version\": *\"$want\"" "$tmp/out" && ok "the JSON report's version is $want" ||
+        { fail "no version $want in the JSON"; show --json; }
+fi
 
 run --list
 if [ "$rc" -eq 0 ] &&

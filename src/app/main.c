@@ -27,6 +27,7 @@
 #include "app/ppconfig.h"
 #include "app/run.h"
 #include "app/settings.h"
+#include "app/version.h"
 #include "capture/capture.h"
 #include "core/netx.h"
 #include "core/url.h"
@@ -143,7 +144,7 @@ parse_args(struct pp_settings *st, int argc, char **argv, bool *given)
             if (s->flag == 'h')
                 pp_settings_usage(stdout);
             else
-                printf("pushprobe %s\n", PACKAGE_VERSION);
+                pp_version_print(stdout);
             free(longopts);
             free(shortopts);
             return -1;
