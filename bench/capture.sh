@@ -17,6 +17,9 @@
 #     tshark's; peak RSS bound to flows, not packets: pushprobe's RSS on the
 #     half-size file against the full one, and again with --flows-max 16384
 #     (the table full at both sizes).
+#     The big file is also rewritten as pcapng (editcap -F pcapng) and read
+#     three times by pushprobe (its own pcapng reader, issue 17) and by
+#     tcpdump (libpcap's), and gzip-compressed (gzip -1) and read once.
 #  4. Sanity: pushprobe's JSON against what gencap says it wrote (packets,
 #     flows, outcomes by service, push devices, DNS); tshark's conversation
 #     count against gencap's TCP flows.  Exit 1 when any of them differ.
@@ -40,7 +43,7 @@ esac
 [ "$N" -ge 1000 ] || die "PACKETS: at least 1000"
 H=$((N / 2))
 PP=$B/pushprobe
-for t in cc tcpdump tshark python3; do
+for t in cc tcpdump tshark python3 editcap gzip; do
     command -v $t >/dev/null || die "needs $t"
 done
 if [ ! -x /usr/bin/time ]; then
@@ -129,6 +132,19 @@ measure pp_cap16k "pushprobe --json --flows-max 16384, $N" 1 /dev/null 1 \
     "$PP" --no-config --read "$F" --filter '' --json --flows-max 16384
 measure pp_cap16k_half "pushprobe --json --flows-max 16384, $H" 1 /dev/null 1 \
     "$PP" --no-config --read "$G" --filter '' --json --flows-max 16384
+editcap -F pcapng "$F" "$T/cap$N.pcapng"
+measure pp_ng "pushprobe --json pcapng, $N" 3 /dev/null 1 \
+    "$PP" --no-config --read "$T/cap$N.pcapng" --filter '' --json
+measure tcpdump_ng "tcpdump -w /dev/null pcapng, $N" 3 /dev/null 0 \
+    tcpdump -n -r "$T/cap$N.pcapng" -w /dev/null
+rm -f "$T/cap$N.pcapng"
+gzip -1 -c "$F" > "$T/cap$N.pcap.gz"
+measure pp_gz "pushprobe --json gzip pcap, $N" 1 /dev/null 1 \
+    "$PP" --no-config --read "$T/cap$N.pcap.gz" --filter '' --json
+rc=0
+"$PP" --no-config --read "$T/cap$N.pcap.gz" --filter '' --json > "$T/pp_gz.json" 2>/dev/null || rc=$?
+[ $rc -le 1 ] || [ $rc = 4 ] || die "pushprobe --json on the gzip file: exit status $rc"
+rm -f "$T/cap$N.pcap.gz"
 rc=0
 "$PP" --no-config --read "$F" --filter '' --json > "$T/pp.json" 2>/dev/null || rc=$?
 "$PP" --no-config --read "$G" --filter '' --json > "$T/pp_half.json" 2>/dev/null || true
@@ -150,7 +166,8 @@ print()
 print(f"{'':24} {'best wall':>9} {'cpu':>7} {'peak RSS':>10} {'packets/s':>11}")
 rows = [("pp", "pushprobe --json", n), ("pp_text", "pushprobe (text)", n),
         ("pp_deffilter", "pushprobe default filter", n), ("tcpdump", "tcpdump -w /dev/null", n),
-        ("tshark", "tshark -z conv,tcp", n)]
+        ("tshark", "tshark -z conv,tcp", n), ("pp_ng", "pushprobe pcapng", n),
+        ("tcpdump_ng", "tcpdump pcapng", n), ("pp_gz", "pushprobe gzip pcap", n)]
 fig = {}
 for key, label, pk in rows:
     w, c, r = best(key)
@@ -163,6 +180,8 @@ print(f"pushprobe rate / tcpdump rate = {r1:.2f}  (target >= 0.5: "
       f"{'met' if r1 >= 0.5 else 'MISSED'})")
 print(f"pushprobe rate / tshark rate  = {r2:.1f}  (target >= 10: "
       f"{'met' if r2 >= 10 else 'MISSED'})")
+print(f"pcapng: pushprobe's reader / libpcap's (tcpdump) = {fig['tcpdump_ng'][0] / fig['pp_ng'][0]:.2f}"
+      f" x the rate; pcapng / pcap for pushprobe: {fig['pp_ng'][0] / ppw:.2f} x the time")
 hw, hc, hr = best("pp_half")
 c1, c2 = best("pp_cap16k_half")[2], best("pp_cap16k")[2]
 
@@ -231,6 +250,10 @@ print(f"  {'tshark TCP conversations':40} {conv:>10,} "
       f"{'ok' if ok else 'DIFFERS: gencap wrote ' + format(tcp, ',')} TCP flows")
 if c["packets"] != n:
     print(f"FAIL: pushprobe counted {c['packets']:,} packets, the file holds {n:,}")
+    sys.exit(1)
+gz = json.load(open(f"{d}/pp_gz.json"))["capture"]
+if (gz["packets"], gz["flows_total"], gz["outcomes"]) != (c["packets"], c["flows_total"], c["outcomes"]):
+    print("FAIL: the gzip-compressed file gives other counts than the plain one")
     sys.exit(1)
 if bad:
     print(f"FAIL: {bad} figure(s) differ from what gencap wrote")

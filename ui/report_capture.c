@@ -35,8 +35,48 @@ jsecs(struct pp_jsonw *w, const char *key, int64_t us)
     pp_jw_num(w, (double)us / 1e6, 6);
 }
 
+/* The process of a flow or device: {name, pid, effective_name,
+ * effective_pid}, or null. */
 static void
-flow_json(struct pp_jsonw *w, const struct pp_flow *f)
+jproc(struct pp_jsonw *w, const struct pp_flows *fl, uint16_t id)
+{
+    const struct pp_flow_proc *p = pp_flows_proc(fl, id);
+
+    pp_jw_key(w, "process");
+    if (p == NULL) {
+        pp_jw_null(w);
+        return;
+    }
+    pp_jw_obj(w);
+    pp_jw_kstr(w, "name", p->name[0] ? p->name : NULL);
+    pp_jw_kint(w, "pid", p->pid);
+    pp_jw_kstr(w, "effective_name", p->ename[0] ? p->ename : NULL);
+    pp_jw_key(w, "effective_pid");
+    if (p->ename[0])
+        pp_jw_int(w, p->epid);
+    else
+        pp_jw_null(w);
+    pp_jw_obj_end(w);
+}
+
+/* "apsd (pid 123)", "nsurlsessiond (pid 9, for Safari)". */
+static void
+proc_text(const struct pp_flows *fl, uint16_t id, char *buf, size_t len)
+{
+    const struct pp_flow_proc *p = pp_flows_proc(fl, id);
+
+    buf[0] = '\0';
+    if (p == NULL)
+        return;
+    if (p->ename[0] != '\0')
+        snprintf(buf, len, "%s (pid %u, for %s)", p->name[0] ? p->name : "?", (unsigned)p->pid,
+                 p->ename);
+    else
+        snprintf(buf, len, "%s (pid %u)", p->name, (unsigned)p->pid);
+}
+
+static void
+flow_json(struct pp_jsonw *w, const struct pp_flows *fl, const struct pp_flow *f)
 {
     pp_jw_obj(w);
     pp_jw_kstr(w, "service", pp_flow_svc_name(f->svc));
@@ -83,6 +123,8 @@ flow_json(struct pp_jsonw *w, const struct pp_flow *f)
     }
     pp_jw_kstr(w, "sni", f->sni[0] ? f->sni : NULL);
     pp_jw_kstr(w, "alpn", f->alpn[0] ? f->alpn : NULL);
+    pp_jw_kstr(w, "interface", pp_flows_iface_name(fl, f->iface));
+    jproc(w, fl, f->proc);
     pp_jw_key(w, "tls_alert");
     if (f->alert_seen) {
         pp_jw_obj(w);
@@ -100,6 +142,8 @@ flow_json(struct pp_jsonw *w, const struct pp_flow *f)
 static void
 capture_counts(struct pp_jsonw *w, const struct pp_capture *c, const struct pp_flows_stats *st)
 {
+    struct pp_capture_iface ci;
+    size_t i;
     int s;
 
     pp_jw_kstr(w, "source", pp_capture_source(c));
@@ -114,13 +158,37 @@ capture_counts(struct pp_jsonw *w, const struct pp_capture *c, const struct pp_f
         pp_jw_int(w, (long long)st->by_status[s]);
     }
     pp_jw_kint(w, "truncated", (long long)st->truncated);
+    pp_jw_kint(w, "tunneled", (long long)st->tunneled);
+    pp_jw_kint(w, "ip_length_from_frame", (long long)st->len_from_frame);
     pp_jw_obj_end(w);
+    pp_jw_key(w, "tunnels");
+    pp_jw_obj(w);
+    for (s = 1; s < PP_TUN__COUNT; s++)
+        if (st->by_tunnel[s] > 0) {
+            pp_jw_key(w, pp_tunnel_name((enum pp_tunnel)s));
+            pp_jw_int(w, (long long)st->by_tunnel[s]);
+        }
+    pp_jw_obj_end(w);
+    pp_jw_key(w, "interfaces");
+    pp_jw_arr(w);
+    for (i = 0; pp_capture_iface(c, i, &ci); i++) {
+        pp_jw_obj(w);
+        pp_jw_kstr(w, "name", ci.name);
+        pp_jw_kstr(w, "link", ci.link);
+        pp_jw_kbool(w, "decoded", ci.decoded);
+        pp_jw_kint(w, "snaplen", ci.snaplen);
+        pp_jw_kint(w, "packets", (long long)ci.packets);
+        pp_jw_obj_end(w);
+    }
+    pp_jw_arr_end(w);
     pp_jw_kstr(w, "error", pp_capture_error(c));
+    pp_jw_kbool(w, "complete", !pp_capture_incomplete(c));
     pp_jw_kint(w, "kernel_drops", (long long)pp_capture_kernel_drops(c));
     pp_jw_kint(w, "flows_total", (long long)st->flows_total);
     pp_jw_kint(w, "flows_evicted", (long long)st->evicted);
     pp_jw_kint(w, "flows_retired", (long long)st->retired);
     pp_jw_kint(w, "icmp_unmatched", (long long)st->icmp_unmatched);
+    pp_jw_kint(w, "late_packets", (long long)st->late);
 }
 
 /* Every flow ever seen, evicted ones included, by service and outcome. */
@@ -172,6 +240,7 @@ devices_json(struct pp_jsonw *w, struct pp_flows *fl)
         pp_jw_kbool(w, "holding", d[i].holding);
         pp_jw_key(w, "longest_s");
         pp_jw_num(w, d[i].held_s, 3);
+        jproc(w, fl, d[i].proc);
         pp_jw_obj_end(w);
     }
     pp_jw_arr_end(w);
@@ -218,7 +287,7 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     pp_jw_arr(w);
     v = pp_flows_list(fl, &n);
     for (i = 0; i < n; i++)
-        flow_json(w, v[i]);
+        flow_json(w, fl, v[i]);
     pp_jw_arr_end(w);
 }
 
@@ -229,6 +298,7 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
     const struct pp_flows_stats *st = pp_flows_stats(fl);
     const struct pp_flow *const *v;
     const struct pp_push_device *d;
+    struct pp_capture_iface ci;
     size_t n, i, pass, other = 0, shown = 0;
     char cl[48], sv[48];
 
@@ -242,17 +312,35 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
     if (pp_capture_kernel_drops(c) > 0)
         fprintf(f, ", %llu dropped by the kernel",
                 (unsigned long long)pp_capture_kernel_drops(c));
+    if (st->tunneled > 0)
+        fprintf(f, ", %llu out of tunnels", (unsigned long long)st->tunneled);
+    if (st->late > 0)
+        fprintf(f, ", %llu late packets of ended flows", (unsigned long long)st->late);
     fprintf(f, "\n");
-    if (pp_capture_error(c) != NULL)
+    if (pp_capture_incomplete(c))
+        fprintf(f, "  READ STOPPED EARLY: %s; the %llu packets before it are analysed, the "
+                "rest of the file is not\n", pp_capture_error(c),
+                (unsigned long long)st->frames);
+    else if (pp_capture_error(c) != NULL)
         fprintf(f, "  %s\n", pp_capture_error(c));
+    if (pp_capture_ifaces(c) > 1 || (pp_capture_iface(c, 0, &ci) && ci.name != NULL)) {
+        fprintf(f, "  interfaces:");
+        for (i = 0; pp_capture_iface(c, i, &ci); i++)
+            fprintf(f, "%s %s (%s%s) %llu", i ? "," : "", ci.name != NULL ? ci.name : "?",
+                    ci.link, ci.decoded ? "" : ", not decoded", (unsigned long long)ci.packets);
+        fprintf(f, " packets\n");
+    }
     d = pp_flows_devices(fl, &n);
     for (i = 0; i < n; i++) {
+        char pr[96];
         pp_pkt_addr_str(d[i].family, d[i].addr, cl, sizeof(cl));
+        proc_text(fl, d[i].proc, pr, sizeof(pr));
         fprintf(f, "  push device %s: %u connection%s, %u established%s%s, %u unanswered "
-                "(%u SYNs), longest %.0f s%s\n", cl, d[i].flows, d[i].flows == 1 ? "" : "s",
+                "(%u SYNs), longest %.0f s%s%s%s\n", cl, d[i].flows, d[i].flows == 1 ? "" : "s",
                 d[i].established, d[i].on_5223 ? " on 5223" : "",
                 d[i].on_443 ? (d[i].on_5223 ? " and 443" : " on 443") : "", d[i].unanswered,
-                d[i].syns_unanswered, d[i].held_s, d[i].holding ? ", holding now" : "");
+                d[i].syns_unanswered, d[i].held_s, d[i].holding ? ", holding now" : "",
+                pr[0] ? ", by " : "", pr);
     }
     v = pp_flows_list(fl, &n);
     if (n > 0)
@@ -281,6 +369,15 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
             if (x->sni[0] != '\0') {
                 size_t l = strlen(det);
                 snprintf(det + l, sizeof(det) - l, "%sSNI %s", l ? "; " : "", x->sni);
+            }
+            if (x->proc != 0 || pp_flows_iface_name(fl, x->iface) != NULL) {
+                size_t l = strlen(det);
+                char pr[96];
+                const char *ifn = pp_flows_iface_name(fl, x->iface);
+                proc_text(fl, x->proc, pr, sizeof(pr));
+                snprintf(det + l, sizeof(det) - l, "%s%s%s%s%s", l ? "; " : "",
+                         pr[0] ? pr : "", pr[0] && ifn != NULL ? " " : "",
+                         ifn != NULL ? "on " : "", ifn != NULL ? ifn : "");
             }
             fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
                     x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk,

@@ -19,7 +19,7 @@ struct pp_report;
 
 struct pp_capture_opts {
     const char *iface;       /* live capture, or NULL */
-    const char *file;        /* saved capture (pcap, pcapng), or NULL */
+    const char *file;        /* saved capture (pcap, pcapng, gzip-compressed or not), or NULL */
     const char *filter;      /* BPF expression; NULL: the default filter */
     bool filter_is_default;  /* filter is pp_capture_default_filter's, not the user's */
     int snaplen;             /* 0: 262144 */
@@ -68,6 +68,23 @@ const char *pp_capture_filter(const struct pp_capture *);
 const char *pp_capture_link_name(const struct pp_capture *);
 /* Why a live capture stopped early (the interface went away), or NULL. */
 const char *pp_capture_error(const struct pp_capture *);
+/* A saved capture's read stopped before the file's end (cut, damaged):
+ * pp_capture_error() says where and why; what came before was read. */
+bool pp_capture_incomplete(const struct pp_capture *);
+
+/* The interfaces of the capture: every one a pcapng file describes, else
+ * the one link. */
+struct pp_capture_iface {
+    const char *name;        /* NULL when the file names none */
+    const char *link;        /* libpcap's name of its link type ("EN10MB") */
+    int dlt;
+    bool decoded;            /* a link type pushprobe decodes */
+    uint32_t snaplen;
+    uint64_t packets;        /* read (after the filter) */
+};
+size_t pp_capture_ifaces(const struct pp_capture *);
+bool pp_capture_iface(const struct pp_capture *, size_t i, struct pp_capture_iface *);
+
 /* Packets the kernel dropped (live), or 0. */
 uint64_t pp_capture_kernel_drops(const struct pp_capture *);
 /* Generation: changes whenever packets were read (for redraws). */

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "capture/flows.h"
+#include "capture/pktap.h"
 #include "core/applenet.h"
 #include "core/util.h"
 
@@ -116,6 +117,20 @@ struct waitq {
     struct flow *tail;
 };
 
+/* A TCP flow that ended well and left the table: its tuple, for the
+ * grace period in which its late packets (a retransmitted FIN, a last
+ * ACK or RST) still belong to it.  Direct-mapped by the flow hash. */
+struct ghost {
+    uint64_t hash;              /* 0: empty */
+    int64_t last_us;
+    int64_t until_us;           /* end of its grace period */
+    uint8_t family;
+    uint16_t cport;
+    uint16_t sport;
+    uint8_t client[16];
+    uint8_t server[16];
+};
+
 struct pp_flows {
     size_t max_flows;
     size_t max_devices;
@@ -146,6 +161,7 @@ struct pp_flows {
 
     struct pp_push_device *dev;
     unsigned *dev_open;         /* established courier flows still open */
+    bool *dev_proc_up;          /* the device's process is from an established flow */
     size_t ndev;
     size_t dev_cap;
     struct ix devix;
@@ -167,6 +183,18 @@ struct pp_flows {
     struct ix nameix;
 
     struct ttl_slot *ttl;
+    struct ghost *ghost;
+    size_t gmask;
+
+    char (*ifname)[64];         /* interfaces: entry i is id i + 1 */
+    size_t nif;
+    size_t if_cap;
+    struct ix ifix;
+    struct pp_flow_proc *procs; /* processes: entry i is id i + 1 */
+    size_t nproc;
+    size_t proc_cap;
+    struct ix procix;
+
     bool seen_any;
     struct pp_flows_stats stats;
 };
@@ -531,6 +559,14 @@ pp_flows_new(const struct pp_flows_opts *o)
     ix_init(&t->srvix, MAX_SERVERS);
     ix_init(&t->nameix, MAX_NAMES);
     t->ttl = pp_xcalloc(TTL_SLOTS, sizeof(*t->ttl));
+    /* Ghosts for a quarter of the table: the flows that retire within a
+     * grace period are a fraction of those it holds. */
+    t->gmask = pow2_at_least(t->max_flows / 4 < 1024 ? 1024 : t->max_flows / 4) - 1;
+    if (t->gmask > 65535)
+        t->gmask = 65535;
+    t->ghost = pp_xcalloc(t->gmask + 1, sizeof(*t->ghost));
+    ix_init(&t->ifix, PP_FLOWS_MAX_IFACES);
+    ix_init(&t->procix, PP_FLOWS_MAX_PROCS);
     return t;
 }
 
@@ -549,6 +585,7 @@ pp_flows_free(struct pp_flows *t)
     free(t->list);
     free(t->dev);
     free(t->dev_open);
+    free(t->dev_proc_up);
     free(t->devix.slot);
     free(t->dns);
     free(t->dnsix.slot);
@@ -557,7 +594,119 @@ pp_flows_free(struct pp_flows *t)
     free(t->names);
     free(t->nameix.slot);
     free(t->ttl);
+    free(t->ghost);
+    free(t->ifname);
+    free(t->ifix.slot);
+    free(t->procs);
+    free(t->procix.slot);
     free(t);
+}
+
+/* ------------------------------------------------------------ interfaces, processes */
+
+/* An array of entries grows by doubling up to its cap; false when full. */
+static bool
+grow(void **v, size_t *cap, size_t n, size_t max, size_t size)
+{
+    size_t old = *cap;
+
+    if (n < *cap)
+        return true;
+    if (n >= max)
+        return false;
+    *cap = *cap ? *cap * 2 : 8;
+    if (*cap > max)
+        *cap = max;
+    *v = pp_xrealloc(*v, *cap, size);
+    memset((char *)*v + old * size, 0, (*cap - old) * size);
+    return true;
+}
+
+static void
+copy_name(char *dst, size_t cap, const char *src)
+{
+    size_t i;
+
+    for (i = 0; src != NULL && src[i] != '\0' && i + 1 < cap; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+uint16_t
+pp_flows_iface_id(struct pp_flows *t, const char *name)
+{
+    char key[64];
+    size_t i;
+
+    if (name == NULL || name[0] == '\0')
+        return 0;
+    copy_name(key, sizeof(key), name);
+    for (i = str_hash(t->seed, key) & t->ifix.mask;; i = (i + 1) & t->ifix.mask) {
+        uint32_t s = t->ifix.slot[i];
+        if (s == 0)
+            break;
+        if (strcmp(t->ifname[s - 1], key) == 0)
+            return (uint16_t)s;
+    }
+    if (!grow((void **)&t->ifname, &t->if_cap, t->nif, PP_FLOWS_MAX_IFACES,
+              sizeof(*t->ifname)))
+        return 0;
+    memcpy(t->ifname[t->nif], key, sizeof(key));
+    t->ifix.slot[i] = (uint32_t)++t->nif;
+    return (uint16_t)t->nif;
+}
+
+const char *
+pp_flows_iface_name(const struct pp_flows *t, uint16_t id)
+{
+    return id >= 1 && id <= t->nif ? t->ifname[id - 1] : NULL;
+}
+
+static uint64_t
+proc_hash(uint64_t seed, const struct pp_flow_proc *p)
+{
+    return mix(str_hash(seed, p->name) ^ str_hash(~seed, p->ename),
+               (uint64_t)p->pid << 32 | p->epid);
+}
+
+uint16_t
+pp_flows_proc_id(struct pp_flows *t, const char *name, uint32_t pid, const char *ename,
+                 uint32_t epid)
+{
+    struct pp_flow_proc k;
+    size_t i;
+
+    memset(&k, 0, sizeof(k));
+    copy_name(k.name, sizeof(k.name), name);
+    copy_name(k.ename, sizeof(k.ename), ename);
+    if (k.name[0] == '\0' && k.ename[0] == '\0')
+        return 0;
+    /* The effective process only when it is another one. */
+    if (strcmp(k.name, k.ename) == 0 && pid == epid) {
+        memset(k.ename, 0, sizeof(k.ename));
+        epid = 0;
+    }
+    k.pid = pid;
+    k.epid = k.ename[0] != '\0' ? epid : 0;
+    for (i = proc_hash(t->seed, &k) & t->procix.mask;; i = (i + 1) & t->procix.mask) {
+        uint32_t s = t->procix.slot[i];
+        if (s == 0)
+            break;
+        if (memcmp(&t->procs[s - 1], &k, sizeof(k)) == 0)
+            return (uint16_t)s;
+    }
+    if (!grow((void **)&t->procs, &t->proc_cap, t->nproc, PP_FLOWS_MAX_PROCS,
+              sizeof(*t->procs)))
+        return 0;
+    t->procs[t->nproc] = k;
+    t->procix.slot[i] = (uint32_t)++t->nproc;
+    return (uint16_t)t->nproc;
+}
+
+const struct pp_flow_proc *
+pp_flows_proc(const struct pp_flows *t, uint16_t id)
+{
+    return id >= 1 && id <= t->nproc ? &t->procs[id - 1] : NULL;
 }
 
 void
@@ -654,8 +803,10 @@ dev_for(struct pp_flows *t, const struct pp_flow *f)
             t->dev_cap = t->max_devices;
         t->dev = pp_xrealloc(t->dev, t->dev_cap, sizeof(*t->dev));
         t->dev_open = pp_xrealloc(t->dev_open, t->dev_cap, sizeof(*t->dev_open));
+        t->dev_proc_up = pp_xrealloc(t->dev_proc_up, t->dev_cap, sizeof(*t->dev_proc_up));
         memset(t->dev + old, 0, (t->dev_cap - old) * sizeof(*t->dev));
         memset(t->dev_open + old, 0, (t->dev_cap - old) * sizeof(*t->dev_open));
+        memset(t->dev_proc_up + old, 0, (t->dev_cap - old) * sizeof(*t->dev_proc_up));
     }
     d = &t->dev[t->ndev];
     d->family = f->family;
@@ -709,8 +860,16 @@ dev_touch(struct pp_flows *t, const struct flow *fl)
         d->first_us = fl->f.first_us;
     if (fl->f.last_us > d->last_us)
         d->last_us = fl->f.last_us;
+    if (fl->f.proc != 0 && (d->proc == 0 || !t->dev_proc_up[fl->dev]) && !fl->up)
+        d->proc = fl->f.proc;
     if (fl->up) {
         double held = span_s(fl->up_us, fl->ended ? fl->end_us : fl->f.last_us);
+        /* The process that held the connection longest, or the first
+         * that held one at all. */
+        if (fl->f.proc != 0 && (held > d->held_s || !t->dev_proc_up[fl->dev])) {
+            d->proc = fl->f.proc;
+            t->dev_proc_up[fl->dev] = true;
+        }
         if (held > d->held_s)
             d->held_s = held;
         if (fl->f.sport == 5223)
@@ -1482,11 +1641,40 @@ ended_well(const struct flow *fl)
 static void
 retire(struct pp_flows *t, struct flow *fl)
 {
+    if (fl->f.proto == IP_TCP) {
+        struct ghost *g = &t->ghost[fl->hash & t->gmask];
+        int64_t grace = 2 * (rq_of(fl) == 0 ? RETIRE_OTHER_US : RETIRE_SVC_US);
+        g->hash = fl->hash | 1;
+        g->last_us = fl->f.last_us;
+        g->until_us = fl->f.last_us > INT64_MAX - grace ? INT64_MAX : fl->f.last_us + grace;
+        g->family = fl->f.family;
+        g->cport = fl->f.cport;
+        g->sport = fl->f.sport;
+        memcpy(g->client, fl->f.client, 16);
+        memcpy(g->server, fl->f.server, 16);
+    }
     finalize(t, fl);
     unlink_all(t, fl);
     fl->hnext = t->free_list;
     t->free_list = fl;
     t->stats.retired++;
+}
+
+/* A late packet of a TCP flow that retired within its grace period (2 x
+ * its retirement time): anything but a new connection's SYN. */
+static bool
+ghost_takes(const struct pp_flows *t, uint64_t h, int64_t ts, const struct pp_pkt *p)
+{
+    const struct ghost *g = &t->ghost[h & t->gmask];
+
+    if (g->hash != (h | 1) || g->family != p->family || ts > g->until_us ||
+        (p->tcp_flags & (PP_TCP_SYN | PP_TCP_ACK)) == PP_TCP_SYN)
+        return false;
+    if (p->sport == g->cport && p->dport == g->sport && memcmp(p->src, g->client, 16) == 0 &&
+        memcmp(p->dst, g->server, 16) == 0)
+        return true;
+    return p->dport == g->cport && p->sport == g->sport && memcmp(p->dst, g->client, 16) == 0 &&
+           memcmp(p->src, g->server, 16) == 0;
 }
 
 /* Retire the queued flows whose last packet is old enough. */
@@ -1536,6 +1724,10 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
         return;
     h = flow_hash(t->seed, p->family, p->proto, p->src, p->sport, p->dst, p->dport);
     fl = flow_find(t, h, p->family, p->proto, p->src, p->sport, p->dst, p->dport, &dir);
+    if (fl == NULL && p->proto == IP_TCP && ghost_takes(t, h, ts, p)) {
+        t->stats.late++;
+        return;
+    }
     if (fl == NULL || (p->proto == IP_TCP && tcp_restarts(fl, p, dir))) {
         bool client_sends = sender_is_client(t, p);
         /* An old connection on this tuple is over: settled and out of
@@ -1554,6 +1746,12 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
 
     fl->f.pkts[dir]++;
     fl->f.bytes[dir] += p->ip_len;
+    if ((p->iface | p->proc) != 0) {
+        if (fl->f.iface == 0)
+            fl->f.iface = p->iface;
+        if (fl->f.proc == 0)
+            fl->f.proc = p->proc;
+    }
     if (ts > fl->f.last_us)
         fl->f.last_us = ts;
     if (dir == PP_DIR_C2S) {
@@ -1572,10 +1770,27 @@ pp_flows_packet(struct pp_flows *t, int64_t ts, const struct pp_pkt *p)
         rq_push(t, fl, fl->f.last_us);
 }
 
-void
-pp_flows_frame(struct pp_flows *t, int64_t ts, enum pp_link link, const uint8_t *data,
-               size_t caplen)
+/* A PKTAP header names the real interface and the process.  Out of line:
+ * its name buffers would cost every other frame a stack guard. */
+static __attribute__((noinline)) void
+pktap_meta(struct pp_flows *t, const uint8_t *data, size_t caplen, uint16_t *iface,
+           uint16_t *proc)
 {
+    struct pp_pktap h;
+
+    if (pp_pktap_parse(data, caplen, &h) == 0) {
+        uint16_t i = pp_flows_iface_id(t, h.ifname);
+        uint16_t k = pp_flows_proc_id(t, h.comm, h.pid, h.ecomm, h.epid);
+        *iface = i != 0 ? i : *iface;
+        *proc = k != 0 ? k : *proc;
+    }
+}
+
+void
+pp_flows_frame_at(struct pp_flows *t, int64_t ts, enum pp_link link, const uint8_t *data,
+                  size_t caplen, const struct pp_frame_src *src)
+{
+    uint16_t iface = src != NULL ? src->iface : 0, proc = src != NULL ? src->proc : 0;
     struct pp_pkt p;
     enum pp_pkt_status st;
 
@@ -1583,13 +1798,30 @@ pp_flows_frame(struct pp_flows *t, int64_t ts, enum pp_link link, const uint8_t 
     st = pp_pkt_decode(link, data, caplen, &p);
     if ((unsigned)st < PP_PKT__COUNT)
         t->stats.by_status[st]++;
+    if (__builtin_expect(p.tunnels > 0, 0)) {
+        t->stats.tunneled++;
+        t->stats.by_tunnel[p.tunnel < PP_TUN__COUNT ? p.tunnel : 0]++;
+    }
     if (st != PP_PKT_OK) {
         note_time(t, ts);
         return;
     }
     if (p.truncated)
         t->stats.truncated++;
+    if (__builtin_expect(p.len_from_frame, 0))
+        t->stats.len_from_frame++;
+    if (__builtin_expect(link == PP_LINK_PKTAP, 0))
+        pktap_meta(t, data, caplen, &iface, &proc);
+    p.iface = iface;
+    p.proc = proc;
     pp_flows_packet(t, ts, &p);
+}
+
+void
+pp_flows_frame(struct pp_flows *t, int64_t ts, enum pp_link link, const uint8_t *data,
+               size_t caplen)
+{
+    pp_flows_frame_at(t, ts, link, data, caplen, NULL);
 }
 
 void

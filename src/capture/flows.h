@@ -61,6 +61,8 @@ enum pp_flow_dir { PP_DIR_C2S = 0, PP_DIR_S2C = 1 };
 
 struct pp_flow {
     uint8_t family;          /* 4 or 6 */
+    uint16_t iface;          /* interface it was captured on (pp_flows_iface_name), 0: one */
+    uint16_t proc;           /* the process on this machine (pp_flows_proc), 0: unknown */
     uint8_t proto;           /* 6 or 17 */
     uint8_t client[16];      /* the side that sent the SYN (or the first packet) */
     uint8_t server[16];
@@ -95,6 +97,9 @@ struct pp_flow {
     uint8_t alert_desc;
 };
 
+/* The process that holds a Mac's or an iPhone's push connection. */
+#define PP_PUSH_DAEMON "apsd"
+
 /* Push health per device: every client address with courier flows. */
 struct pp_push_device {
     uint8_t family;
@@ -110,6 +115,8 @@ struct pp_push_device {
     double held_s;           /* longest time one courier connection stayed up */
     int64_t first_us;
     int64_t last_us;
+    uint16_t proc;           /* the process that held the push connection (the longest-held
+                              * courier connection's, else its latest one's), 0: unknown */
 };
 
 /* DNS, for the names that matter: Apple's (*.apple.com, *.apple-dns.net,
@@ -138,6 +145,13 @@ struct pp_flows_stats {
                                           * ended well, out of the table 10 s after
                                           * their last packet */
     uint64_t dns_evicted;                /* DNS observations dropped for the cap */
+    uint64_t late;                       /* TCP packets of a flow that had ended and left
+                                          * the table, within the grace period: matched
+                                          * to it, no new flow */
+    uint64_t tunneled;                   /* packets taken out of a tunnel (PPPoE, GRE,
+                                          * VXLAN, IP-in-IP), by their inner packet */
+    uint64_t by_tunnel[PP_TUN__COUNT];   /* the same, by outermost encapsulation */
+    uint64_t len_from_frame;             /* IPv4 length 0 (TSO): taken from the frame */
     /* Outcomes of every flow (evicted ones included; settled ones by their
      * final outcome), by service. */
     uint64_t outcomes[PP_FS__COUNT][PP_FO__COUNT];
@@ -167,6 +181,31 @@ void pp_flows_add_name(struct pp_flows *, const char *name, enum pp_flow_svc);
 /* Feed one captured frame.  ts_us: its timestamp in microseconds. */
 void pp_flows_frame(struct pp_flows *, int64_t ts_us, enum pp_link link,
                     const uint8_t *data, size_t caplen);
+/* The same, captured on interface src->iface and sent or received by
+ * process src->proc (ids from the calls below, 0: not known; src NULL:
+ * neither).  A PKTAP frame names both in its header, which wins. */
+struct pp_frame_src {
+    uint16_t iface;
+    uint16_t proc;
+};
+void pp_flows_frame_at(struct pp_flows *, int64_t ts_us, enum pp_link link,
+                       const uint8_t *data, size_t caplen, const struct pp_frame_src *src);
+
+/* Interfaces and processes, kept once each (at most PP_FLOWS_MAX_IFACES
+ * and PP_FLOWS_MAX_PROCS; past that, and for an empty name, the id is 0). */
+#define PP_FLOWS_MAX_IFACES 1024
+#define PP_FLOWS_MAX_PROCS 4096
+struct pp_flow_proc {
+    char name[32];           /* "" when not known */
+    uint32_t pid;
+    char ename[32];          /* the effective process (the one it acts for), or "" */
+    uint32_t epid;
+};
+uint16_t pp_flows_iface_id(struct pp_flows *, const char *name);
+const char *pp_flows_iface_name(const struct pp_flows *, uint16_t id);  /* NULL for 0 */
+uint16_t pp_flows_proc_id(struct pp_flows *, const char *name, uint32_t pid, const char *ename,
+                          uint32_t epid);
+const struct pp_flow_proc *pp_flows_proc(const struct pp_flows *, uint16_t id); /* NULL for 0 */
 /* Feed one decoded packet (pp_flows_frame calls this). */
 void pp_flows_packet(struct pp_flows *, int64_t ts_us, const struct pp_pkt *);
 

@@ -12,6 +12,7 @@
 
 #include "core/cursor.h"
 #include "capture/pkt.h"
+#include "capture/pktap.h"
 
 #define DNS_MAX_JUMPS 64
 #define DNS_MAX_WIRE 255
@@ -27,6 +28,15 @@ static const char *const link_names[PP_LINK__COUNT] = {
     [PP_LINK_LOOP] = "loop",
     [PP_LINK_IPV4] = "ipv4",
     [PP_LINK_IPV6] = "ipv6",
+    [PP_LINK_PKTAP] = "pktap",
+};
+
+static const char *const tunnel_names[PP_TUN__COUNT] = {
+    [PP_TUN_NONE] = "none",
+    [PP_TUN_PPPOE] = "pppoe",
+    [PP_TUN_GRE] = "gre",
+    [PP_TUN_VXLAN] = "vxlan",
+    [PP_TUN_IPIP] = "ip-in-ip",
 };
 
 static const char *const status_names[PP_PKT__COUNT] = {
@@ -48,6 +58,7 @@ pp_pkt_link_from_dlt(int dlt)
     case 228: return PP_LINK_IPV4;
     case 229: return PP_LINK_IPV6;
     case 276: return PP_LINK_SLL2;
+    case PP_DLT_PKTAP: case PP_DLT_PKTAP_OLD: return PP_LINK_PKTAP;
     default: return -1;
     }
 }
@@ -56,6 +67,12 @@ const char *
 pp_pkt_link_name(enum pp_link l)
 {
     return (unsigned)l < PP_LINK__COUNT ? link_names[l] : "?";
+}
+
+const char *
+pp_tunnel_name(enum pp_tunnel t)
+{
+    return (unsigned)t < PP_TUN__COUNT ? tunnel_names[t] : "?";
 }
 
 const char *
@@ -191,12 +208,17 @@ ipv4(struct pp_cur *c, struct pp_pkt *out, struct ipctx *ip)
     out->proto = h[9];
     memcpy(out->src, h + 12, 4);
     memcpy(out->dst, h + 16, 4);
-    out->ip_len = tot;
-    if (hlen < 20 || tot < hlen || !pp_cur_skip(c, hlen - 20))
+    /* Total length 0: a segment the NIC splits (TSO) or a BIG TCP packet,
+     * captured before that; its length is what the frame holds, as
+     * Wireshark takes it. */
+    if (tot == 0 && c->len - start >= hlen && c->len - start <= UINT32_MAX)
+        out->len_from_frame = true;
+    out->ip_len = out->len_from_frame ? (uint32_t)(c->len - start) : tot;
+    if (hlen < 20 || out->ip_len < hlen || !pp_cur_skip(c, hlen - 20))
         return PP_PKT_MALFORMED;
     out->fragment = (be16at(h + 6) & 0x1fff) != 0;
     ip->more = (h[6] & 0x20) != 0;
-    clip(c, start + tot, out, ip);
+    clip(c, start + out->ip_len, out, ip);
     return PP_PKT_OK;
 }
 
@@ -370,21 +392,117 @@ icmp(struct pp_cur *c, struct pp_pkt *out, size_t wire)
     return PP_PKT_OK;
 }
 
+static enum pp_pkt_status ip(struct pp_cur *c, int version, struct pp_pkt *out);
+static enum pp_pkt_status ethertype(struct pp_cur *c, uint16_t type, struct pp_pkt *out);
+
+/* One more encapsulation taken off; false when too deep. */
+static bool
+tunnel_in(struct pp_pkt *out, enum pp_tunnel kind)
+{
+    if (out->tunnels >= PP_PKT_MAX_TUNNELS)
+        return false;
+    if (out->tunnels++ == 0)
+        out->tunnel = (uint8_t)kind;
+    return true;
+}
+
+/* The packet inside: the cursor is at its first byte and ends where the
+ * outer packet does.  The inner packet's fields replace the outer's. */
+static enum pp_pkt_status
+inner_ip(struct pp_cur *c, int version, struct pp_pkt *out)
+{
+    struct pp_cur in = {c->p + c->off, c->len - c->off, 0};
+
+    out->fragment = false;
+    out->len_from_frame = false;
+    return ip(&in, version, out);
+}
+
+/* GRE (RFC 2784, with RFC 2890's key and sequence number); version 1 is
+ * PPTP's, whose PPP inside is not ours. */
+static enum pp_pkt_status
+gre(struct pp_cur *c, struct pp_pkt *out)
+{
+    uint16_t flags, type;
+    size_t extra;
+
+    if (!pp_cur_be16(c, &flags) || !pp_cur_be16(c, &type))
+        return PP_PKT_MALFORMED;
+    if ((flags & 0x0007) != 0)
+        return PP_PKT_UNSUPPORTED;
+    extra = ((flags & 0xc000) ? 4u : 0u) + ((flags & 0x2000) ? 4u : 0u) +
+            ((flags & 0x1000) ? 4u : 0u);
+    if (!pp_cur_skip(c, extra))
+        return PP_PKT_MALFORMED;
+    if (type == 0x6558) {   /* transparent Ethernet bridging */
+        struct pp_cur in = {c->p + c->off, c->len - c->off, 0};
+        if (!pp_cur_skip(&in, 12) || !pp_cur_be16(&in, &type))
+            return PP_PKT_MALFORMED;
+        out->fragment = false;
+        return ethertype(&in, type, out);
+    }
+    if (type == 0x0800 || type == 0x86dd)
+        return inner_ip(c, type == 0x0800 ? 4 : 6, out);
+    return PP_PKT_UNSUPPORTED;
+}
+
+/* VXLAN (RFC 7348): 8 bytes, the I flag set, then an Ethernet frame. */
+static enum pp_pkt_status
+vxlan(struct pp_cur *c, struct pp_pkt *out)
+{
+    const uint8_t *h;
+    uint16_t type;
+
+    if (!pp_cur_span(c, 8, &h) || !(h[0] & 0x08))
+        return PP_PKT_OK;   /* not VXLAN after all: an ordinary datagram */
+    if (!tunnel_in(out, PP_TUN_VXLAN))
+        return PP_PKT_UNSUPPORTED;
+    {
+        struct pp_cur in = {c->p + c->off, c->len - c->off, 0};
+        if (!pp_cur_skip(&in, 12) || !pp_cur_be16(&in, &type))
+            return PP_PKT_MALFORMED;
+        out->fragment = false;
+        return ethertype(&in, type, out);
+    }
+}
+
 static enum pp_pkt_status
 transport(struct pp_cur *c, struct pp_pkt *out, const struct ipctx *ip)
 {
     /* The cursor never passes wire_end: it was clipped to it or is shorter. */
     size_t wire = ip->wire_end - c->off;
     uint8_t icmp_proto = out->family == 4 ? 1 : 58;
+    enum pp_pkt_status st;
 
-    if (out->proto != 6 && out->proto != 17 && out->proto != icmp_proto)
+    /* TCP first: most of any capture. */
+    if (out->proto == 6)
+        return out->fragment ? PP_PKT_OK : tcp(c, out, wire);
+    if (out->proto == 17) {
+        if (out->fragment)
+            return PP_PKT_OK;
+        st = udp(c, out, ip, wire);
+        if (st == PP_PKT_OK && out->dport == 4789) {
+            struct pp_cur v = {out->payload, out->payload_len, 0};
+            struct pp_pkt save = *out;
+            st = vxlan(&v, out);
+            if (st == PP_PKT_OK && out->tunnels == save.tunnels)
+                *out = save;
+        }
+        return st;
+    }
+    if (out->proto == 41 || out->proto == 4 || out->proto == 47) {
+        if (out->fragment)
+            return PP_PKT_UNSUPPORTED;
+        if (!tunnel_in(out, out->proto == 47 ? PP_TUN_GRE : PP_TUN_IPIP))
+            return PP_PKT_UNSUPPORTED;
+        if (out->proto == 47)
+            return gre(c, out);
+        return inner_ip(c, out->proto == 41 ? 6 : 4, out);
+    }
+    if (out->proto != icmp_proto)
         return PP_PKT_UNSUPPORTED;
     if (out->fragment)
         return PP_PKT_OK;
-    if (out->proto == 6)
-        return tcp(c, out, wire);
-    if (out->proto == 17)
-        return udp(c, out, ip, wire);
     return icmp(c, out, wire);
 }
 
@@ -412,12 +530,13 @@ ip(struct pp_cur *c, int version, struct pp_pkt *out)
 }
 
 /* An EtherType, after any number of VLAN tags (802.1Q, 802.1ad and the
- * pre-standard 0x9100); the outermost tag is the one reported. */
+ * pre-standard 0x9100); the outermost tag is the one reported.  A PPPoE
+ * session carries PPP, whose protocol says IPv4 or IPv6. */
 static enum pp_pkt_status
 ethertype(struct pp_cur *c, uint16_t type, struct pp_pkt *out)
 {
-    bool tagged = false;
-    uint16_t tci;
+    bool tagged = out->vlan != 0;
+    uint16_t tci, ppp;
 
     while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
         if (!pp_cur_be16(c, &tci) || !pp_cur_be16(c, &type))
@@ -426,11 +545,46 @@ ethertype(struct pp_cur *c, uint16_t type, struct pp_pkt *out)
             out->vlan = tci & 0x0fff;
         tagged = true;
     }
+    if (type == 0x8864) {
+        /* version/type 0x11, code 0, session id, length, PPP protocol */
+        const uint8_t *h;
+        if (!pp_cur_span(c, 8, &h))
+            return PP_PKT_MALFORMED;
+        if (h[0] != 0x11 || h[1] != 0)
+            return PP_PKT_NOT_IP;
+        ppp = be16at(h + 6);
+        if (ppp != 0x0021 && ppp != 0x0057)
+            return PP_PKT_NOT_IP;   /* LCP, IPCP, ...: PPP's own talk */
+        if (!tunnel_in(out, PP_TUN_PPPOE))
+            return PP_PKT_UNSUPPORTED;
+        type = ppp == 0x0021 ? 0x0800 : 0x86dd;
+    }
     if (type == 0x0800)
         return ip(c, 4, out);
     if (type == 0x86dd)
         return ip(c, 6, out);
     return PP_PKT_NOT_IP;
+}
+
+
+/* The link type and offset of the packet after a PKTAP header.  Out of
+ * line: its name buffers would cost every other frame a stack guard. */
+static __attribute__((noinline)) enum pp_pkt_status
+pktap_inner(const uint8_t *data, size_t caplen, enum pp_link *link, size_t *off)
+{
+    struct pp_pktap ph;
+    int inner;
+
+    if (pp_pktap_parse(data, caplen, &ph) < 0)
+        return PP_PKT_MALFORMED;
+    if (ph.rec_type != 1)
+        return PP_PKT_NOT_IP;
+    inner = pp_pkt_link_from_dlt((int)ph.dlt);
+    if (inner < 0 || inner == PP_LINK_PKTAP)
+        return PP_PKT_UNSUPPORTED;
+    *link = (enum pp_link)inner;
+    *off = ph.hdr_len;
+    return PP_PKT_OK;
 }
 
 enum pp_pkt_status
@@ -443,6 +597,7 @@ pp_pkt_decode(enum pp_link link, const uint8_t *data, size_t caplen, struct pp_p
 
     memset(out, 0, sizeof(*out));
     out->link = link;
+again:
     switch (link) {
     case PP_LINK_ETHERNET:
         if (!pp_cur_skip(&c, 12) || !pp_cur_be16(&c, &type))
@@ -476,6 +631,17 @@ pp_pkt_decode(enum pp_link link, const uint8_t *data, size_t caplen, struct pp_p
         if (af == 24 || af == 28 || af == 30) /* AF_INET6 on NetBSD, FreeBSD, Darwin */
             return ip(&c, 6, out);
         return PP_PKT_NOT_IP;
+    case PP_LINK_PKTAP: {
+        /* The header, then the packet by the header's link type (never
+         * PKTAP again). */
+        size_t off;
+        enum pp_pkt_status st = pktap_inner(data, caplen, &link, &off);
+        if (st != PP_PKT_OK)
+            return st;
+        c.p = data + off;
+        c.len = caplen - off;
+        goto again;
+    }
     default:
         return PP_PKT_UNSUPPORTED;
     }

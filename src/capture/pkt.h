@@ -25,6 +25,7 @@ enum pp_link {
     PP_LINK_LOOP,         /* DLT_LOOP (108): OpenBSD loopback, network-order AF */
     PP_LINK_IPV4,         /* LINKTYPE_IPV4 (228) */
     PP_LINK_IPV6,         /* LINKTYPE_IPV6 (229) */
+    PP_LINK_PKTAP,        /* Apple's PKTAP (258, and DLT_USER2 149): see pktap.h */
     PP_LINK__COUNT
 };
 
@@ -40,6 +41,18 @@ enum pp_pkt_status {
     PP_PKT__COUNT
 };
 const char *pp_pkt_status_name(enum pp_pkt_status);
+
+/* Encapsulations decoded to the packet inside (issue 17). */
+enum pp_tunnel {
+    PP_TUN_NONE = 0,
+    PP_TUN_PPPOE,       /* PPPoE session (EtherType 0x8864), PPP carrying IP */
+    PP_TUN_GRE,         /* GRE (IP protocol 47) carrying IP or Ethernet */
+    PP_TUN_VXLAN,       /* VXLAN (UDP 4789) carrying Ethernet */
+    PP_TUN_IPIP,        /* IPv6-in-IPv4 (6in4, 6to4: protocol 41) and IP-in-IP (4) */
+    PP_TUN__COUNT
+};
+const char *pp_tunnel_name(enum pp_tunnel); /* "none", "pppoe", "gre", "vxlan", "ip-in-ip" */
+#define PP_PKT_MAX_TUNNELS 3    /* deeper nesting is unsupported */
 
 /* TCP flag bits, as on the wire. */
 #define PP_TCP_FIN 0x01
@@ -63,6 +76,11 @@ struct pp_pkt_quoted {
 struct pp_pkt {
     enum pp_link link;
     uint16_t vlan;          /* outermost 802.1Q VLAN id, 0 when untagged */
+    uint8_t tunnel;         /* enum pp_tunnel: the outermost encapsulation taken off */
+    uint8_t tunnels;        /* how many were taken off; the fields below are the inner packet's */
+    bool len_from_frame;    /* IPv4 total length 0 (TSO, BIG TCP): taken from the frame */
+    uint16_t iface;         /* set by the flow table: interface and process ids (0: none) */
+    uint16_t proc;
     uint8_t family;         /* 4 or 6 */
     uint8_t src[16];
     uint8_t dst[16];
@@ -90,7 +108,8 @@ struct pp_pkt {
     uint32_t payload_wire_len;
 };
 
-/* Decode one captured frame of link type `link`.  caplen is what the
+/* Decode one captured frame of link type `link` (a PKTAP frame: the
+ * packet after its header, by the header's link type).  caplen is what the
  * capture holds.  On PP_PKT_OK every field that applies is set and the
  * others are zero; out->payload points into data. */
 enum pp_pkt_status pp_pkt_decode(enum pp_link link, const uint8_t *data, size_t caplen,

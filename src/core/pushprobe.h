@@ -16,7 +16,8 @@
 #define PP_JSON_SCHEMA_MINOR 6   /* 1: verdicts, findings, context; 2: capture, flows;
                                   * 3: retry_of; 4: summary.expected, checks' expected,
                                   * summary.push_checked; 5: path; 6: tls chains,
-                                  * apple_policy, protocol */
+                                  * apple_policy, protocol, capture interfaces,
+                                  * processes, tunnels, complete, late_packets */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */

@@ -49,16 +49,29 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
 {
     const struct pp_push_device *d;
     size_t n, i, stuck = 0, retrying = 0, holding = 0, on5223 = 0, on443 = 0, failing = 0;
-    struct sbuf b = {0};
+    size_t by_other = 0;
+    struct sbuf b = {0}, hb = {0};
     enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
     char a[48];
 
     d = pp_flows_devices(fl, &n);
     for (i = 0; i < n; i++) {
         if (d[i].established > 0) {
+            const struct pp_flow_proc *p = pp_flows_proc(fl, d[i].proc);
             holding++;
             on5223 += d[i].on_5223;
             on443 += d[i].on_443;
+            /* Which process held it (PKTAP, Apple's pcapng): apsd is the
+             * push daemon; anything else is not the system's push. */
+            if (p != NULL && p->name[0] != '\0') {
+                bool apsd = strcmp(p->name, PP_PUSH_DAEMON) == 0;
+                by_other += !apsd;
+                if (hb.len < 600) {
+                    pp_pkt_addr_str(d[i].family, d[i].addr, a, sizeof(a));
+                    sb_add(&hb, " %s: held by %s (pid %u)%s.", a, p->name, (unsigned)p->pid,
+                           apsd ? "" : ", not by apsd, the push daemon");
+                }
+            }
         }
         if (d[i].unanswered + d[i].failed > 0)
             failing++;
@@ -91,11 +104,18 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
               pp_xasprintf("%zu device%s hold%s a push connection (%zu on 5223, %zu on 443)",
                            holding, holding == 1 ? "" : "s", holding == 1 ? "s" : "", on5223,
                            on443),
-              pp_xstrdup("Seen in the capture: TLS connections to Apple's push couriers that "
-                         "completed their handshake."),
-              "Nothing to do: these devices can receive pushes.",
-              "Nothing to do.");
+              pp_xasprintf("Seen in the capture: TLS connections to Apple's push couriers "
+                           "that completed their handshake.%s", hb.len ? hb.s : ""),
+              by_other > 0 && by_other == holding
+                  ? "The connection seen is an app's own, not the system's (apsd): capture "
+                    "longer, or run the checks, to see the system's push connection."
+                  : "Nothing to do: these devices can receive pushes.",
+              by_other > 0 ? "A process other than apsd holds a connection to the push "
+                             "couriers: an app's own push client, not the system's; the "
+                             "system's push connection is not in this capture."
+                           : "Nothing to do.");
     }
+    free(hb.s);
     /* Without active checks the capture gives the push verdict. */
     if (*v == PP_V_NOT_CHECKED && n > 0)
         *v = failing == 0 ? PP_V_OK : holding == 0 ? PP_V_BLOCKED : PP_V_DEGRADED;
@@ -244,6 +264,16 @@ pp_rule_capture(struct ctx *c)
     rule_capture_flows(c, fl);
     rule_capture_dns(c, fl);
     st = pp_flows_stats(fl);
+    if (pp_capture_incomplete(c->rep->capture)) {
+        found(c, "CAPTURE_INCOMPLETE", PP_SEV_WARNING,
+              pp_xasprintf("The capture file could not be read to its end: %llu packets "
+                           "were read before the damage", (unsigned long long)st->frames),
+              pp_xasprintf("%s.  Everything here is about those packets only; what the rest "
+                           "of the file held is unknown.", pp_capture_error(c->rep->capture)),
+              "Send the whole capture again (the file was cut or damaged on the way).",
+              "Take the capture again, or repair what can be read: editcap copies the "
+              "readable part of a damaged file.");
+    }
     if (st->evicted > 0) {
         found(c, "CAPTURE_EVICTED", PP_SEV_INFO,
               pp_xasprintf("%llu flows were dropped from the table to bound memory",
@@ -253,7 +283,8 @@ pp_rule_capture(struct ctx *c)
               "Nothing to do.",
               "Raise --flows-max to keep every flow in the report.");
     }
-    if (st->flows_total == 0) {
+    /* No "no traffic" advice about a file that was not read whole. */
+    if (st->flows_total == 0 && !pp_capture_incomplete(c->rep->capture)) {
         found(c, "CAPTURE_NO_TRAFFIC", PP_SEV_INFO,
               pp_xstrdup("The capture holds no traffic to Apple or the configured servers"),
               pp_xasprintf("%llu packets read from %s with the filter '%s'.",

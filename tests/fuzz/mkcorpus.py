@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the seed corpora of fuzz_http and fuzz_ntp.
+"""Write the seed corpora of fuzz_http, fuzz_ntp, fuzz_pcapng and fuzz_pktap.
 
 corpus/http: the nginx captures of tests/data/http/ (see capture.sh there),
 mutations of them, chunked bodies (extensions, trailers, huge and bad
@@ -8,6 +8,14 @@ input starts with fuzz_http.c's control byte and split sizes.
 
 corpus/ntp: SNTP answers to a request sent at fuzz_ntp.c's T1, built field
 by field (RFC 4330), plus chronyd's real answer from tests/data/ntp/.
+
+corpus/pcapng: the pcapng files of tests/data/capture/ (mkcases.py there:
+several interfaces and link types, Darwin process blocks), the same cut,
+with lying block lengths, big-endian, with bad options and time
+resolutions, a simple packet block and an obsolete packet block.
+
+corpus/pktap: single PKTAP frames from tests/data/capture/pktap*.pcap, and
+headers that are short, lie about their length or name other link types.
 
 Usage: mkcorpus.py   (writes next to this script; removes nothing)
 """
@@ -19,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 HTTP_DATA = os.path.join(TOP, "tests", "data", "http")
 NTP_DATA = os.path.join(TOP, "tests", "data", "ntp")
+CAP_DATA = os.path.join(TOP, "tests", "data", "capture")
 
 # fuzz_http.c: keeps[] = {0, 1, 7, 64, 512, 4096, 65536, 1 << 20}
 KEEP = {0: 0, 1: 1, 7: 2, 64: 3, 512: 4, 4096: 5, 65536: 6, 1 << 20: 7}
@@ -254,6 +263,93 @@ def icmp_seeds():
     return len(seeds)
 
 
+# ------------------------------------------------------------------ capture
+
+def ng_blocks(b):
+    """The blocks of a little-endian pcapng file."""
+    off, out = 0, []
+    while off + 8 <= len(b):
+        t, n = struct.unpack_from("<II", b, off)
+        out.append(b[off:off + n])
+        off += n
+    return out
+
+
+def ng_block(btype, body, be=False):
+    e = ">" if be else "<"
+    n = 12 + len(body)
+    return struct.pack(e + "II", btype, n) + body + struct.pack(e + "I", n)
+
+
+def pcapng_seeds():
+    multi = open(os.path.join(CAP_DATA, "multi.pcapng"), "rb").read()
+    write("pcapng", "multi.pcapng", multi)
+    write("pcapng", "reset5223.pcapng", open(os.path.join(CAP_DATA, "reset5223.pcapng"), "rb").read())
+    write("pcapng", "cut.pcapng", multi[:len(multi) - 50])
+    blocks = ng_blocks(multi)
+    # A block whose trailing length differs; one longer than the file.
+    b = bytearray(blocks[9])
+    struct.pack_into("<I", b, len(b) - 4, len(b) + 4)
+    write("pcapng", "trailer.pcapng", b"".join(blocks[:9]) + bytes(b))
+    b = bytearray(blocks[9])
+    struct.pack_into("<I", b, 4, 0x7ffffff0)
+    write("pcapng", "huge.pcapng", b"".join(blocks[:9]) + bytes(b))
+    # A packet of an interface never described; no section header first.
+    b = bytearray(blocks[9])
+    struct.pack_into("<I", b, 8, 9)
+    write("pcapng", "noiface.pcapng", b"".join(blocks[:9]) + bytes(b))
+    write("pcapng", "noshb.pcapng", b"".join(blocks[1:]))
+    # Big-endian: a section of its own, Ethernet, one packet.
+    pkt = bytes(12) + b"\x08\x00" + bytes.fromhex("4500001400000000400600000a0000010a000002")
+    be = ng_block(0x0A0D0D0A, struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1), True) + \
+        ng_block(1, struct.pack(">HHI", 1, 0, 65535) + struct.pack(">HH", 9, 1) + b"\x03\0\0\0" +
+                 bytes(4), True) + \
+        ng_block(6, struct.pack(">IIIII", 0, 1, 2, len(pkt), len(pkt)) + pkt + bytes(-len(pkt) % 4), True)
+    write("pcapng", "bigendian.pcapng", be)
+    # Resolutions: 2^-30, and beyond any clock; an option running off its block.
+    le = ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for name, res in (("tsresol-bin.pcapng", 0x9e), ("tsresol-bad.pcapng", 0x7f)):
+        write("pcapng", name, le + ng_block(1, struct.pack("<HHI", 101, 0, 0) +
+                                            struct.pack("<HH", 9, 1) + bytes([res, 0, 0, 0]) + bytes(4)) +
+              ng_block(6, struct.pack("<IIIII", 0, 7, 9, 20, 20) + pkt[14:]))
+    write("pcapng", "badopt.pcapng", le + ng_block(1, struct.pack("<HHI", 1, 0, 0) + struct.pack("<HH", 2, 200) + b"en0\0"))
+    # A simple packet block (interface 0, snap length 40) and an obsolete one.
+    write("pcapng", "spb.pcapng", le + ng_block(1, struct.pack("<HHI", 1, 0, 40)) +
+          ng_block(3, struct.pack("<I", len(pkt)) + pkt + bytes(-len(pkt) % 4)) +
+          ng_block(2, struct.pack("<HHIIII", 0, 0, 1, 2, len(pkt), len(pkt)) + pkt + bytes(-len(pkt) % 4)))
+    # A Darwin process block cut short, and packets naming processes past the end.
+    write("pcapng", "dpib.pcapng", le + ng_block(1, struct.pack("<HHI", 1, 0, 0)) +
+          ng_block(0x80000001, b"\x01\x00") +
+          ng_block(6, struct.pack("<IIIII", 0, 1, 2, len(pkt), len(pkt)) + pkt + bytes(-len(pkt) % 4) +
+                   struct.pack("<HHI", 0x8001, 4, 77) + struct.pack("<HHI", 0x8003, 4, 0) + bytes(4)))
+
+
+def pcap_records(b):
+    off, out = 24, []
+    while off + 16 <= len(b):
+        n = struct.unpack_from("<I", b, off + 8)[0]
+        out.append(b[off + 16:off + 16 + n])
+        off += 16 + n
+    return out
+
+
+def pktap_seeds():
+    for f in ("pktap.pcap", "pktap-rvi.pcap"):
+        recs = pcap_records(open(os.path.join(CAP_DATA, f), "rb").read())
+        for i in (0, 3, 8):
+            write("pktap", f"{f[:-5]}-{i}.bin", recs[i])
+    r = pcap_records(open(os.path.join(CAP_DATA, "pktap.pcap"), "rb").read())[3]
+    write("pktap", "short.bin", r[:100])
+    write("pktap", "len-lies.bin", struct.pack("<I", 5000) + r[4:])
+    write("pktap", "len-small.bin", struct.pack("<I", 40) + r[4:])
+    write("pktap", "no-packet.bin", r[:4] + struct.pack("<I", 0) + r[8:])
+    write("pktap", "inner-pktap.bin", r[:8] + struct.pack("<I", 258) + r[12:])
+    write("pktap", "inner-odd.bin", r[:8] + struct.pack("<I", 105) + r[12:])
+    write("pktap", "names.bin", r[:12] + b"\xffen0\x01" + bytes(19) + r[36:56] + b"A" * 20 + r[76:])
+
+
 if __name__ == "__main__":
     print("http: %d seeds, ntp: %d seeds, icmp: %d seeds" % (http_seeds(), ntp_seeds(),
                                                             icmp_seeds()))
+    pcapng_seeds()
+    pktap_seeds()

@@ -2,7 +2,9 @@
 # Live capture in the lab's client namespace: --sniff beside the checks
 # with 5223 dropped (the capture is evidence for each check), --sniff-only
 # with --duration (root dropped to nobody before the first packet), a
-# missing privilege named as such, and the dashboard's capture pane.
+# missing privilege named as such, the dashboard's capture pane, and a
+# real capture of two interfaces of different link types merged into one
+# pcapng (mergecap) and read whole, as a Mac's Wireshark writes them.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
 "$PUSHPROBE" --no-config --read /dev/null 2>&1 | grep -q 'without libpcap' &&
     lab_skip "this pushprobe has no capture support"
@@ -190,5 +192,40 @@ except Exception: pass'
         bad "dashboard --sniff-only"; $T capture-pane -p -t only | sed 's/^/  | /'
     fi
     $T kill-server 2>/dev/null
+fi
+# 7. Two interfaces, two link types (c0: Ethernet; any: Linux cooked,
+#    v1 or v2 as libpcap picks) recorded while pushprobe probes, merged
+#    into one pcapng as Wireshark on a Mac writes them: read whole
+#    (libpcap stops at the second interface), the counts as capinfos and
+#    tshark say; then compressed.
+if command -v tcpdump >/dev/null 2>&1 && command -v mergecap >/dev/null 2>&1 &&
+    command -v capinfos >/dev/null 2>&1; then
+    lab_c tcpdump -i c0 -s 512 -U -w "$LAB_TMP/eth.pcap" > "$LAB_TMP/td1.log" 2>&1 &
+    t1=$!
+    lab_c tcpdump -i any -s 512 -U -w "$LAB_TMP/any.pcap" 'tcp port 443 or tcp port 5223' \
+        > "$LAB_TMP/td2.log" 2>&1 &
+    t2=$!
+    sleep 1
+    pp_run "$LAB_TMP/probe.json" --timeout 3 -4
+    sleep 1
+    kill "$t1" "$t2" 2>/dev/null
+    wait "$t1" "$t2" 2>/dev/null
+    mergecap -F pcapng -w "$LAB_TMP/merged.pcapng" "$LAB_TMP/eth.pcap" "$LAB_TMP/any.pcap"
+    pk=$(capinfos -c -M "$LAB_TMP/merged.pcapng" | awk '/Number of packets/ {print $NF}')
+    "$PUSHPROBE" --no-config --read "$LAB_TMP/merged.pcapng" --filter '' --json \
+        > "$LAB_TMP/merged.json" 2> "$LAB_TMP/merged.err"
+    jcheck "$LAB_TMP/merged.json" "doc['capture']['packets'] == $pk and doc['capture']['complete'] and [i['link'][:9] for i in doc['capture']['interfaces']] == ['EN10MB', 'LINUX_SLL'] and all(i['packets'] > 0 for i in doc['capture']['interfaces'])" "a merged two-link-type pcapng: all $pk packets (as capinfos), both interfaces"
+    jcheck "$LAB_TMP/merged.json" 'any(x["service"] == "courier" and x["outcome"] == "unanswered" for x in doc["flows"]) and any(x["service"] == "courier" and x["server_port"] == 443 and x["outcome"] in ("closed", "established") for x in doc["flows"])' "the merged capture: 5223 unanswered, 443 through"
+    if command -v tshark >/dev/null 2>&1; then
+        conv=$(tshark -n -r "$LAB_TMP/merged.pcapng" -q -z conv,tcp 2>/dev/null | grep -c '<->')
+        jcheck "$LAB_TMP/merged.json" "sum(v for o in doc['capture']['outcomes'].values() for k, v in o.items() if not k.startswith('udp')) == $conv" "the merged capture: $conv TCP flows, as tshark's conversations"
+    else
+        echo "SKIP: tshark is not installed (contrib/debian-deps.sh installs it): no conversation count"
+    fi
+    gzip -c "$LAB_TMP/merged.pcapng" > "$LAB_TMP/merged.trace"
+    "$PUSHPROBE" --no-config --read "$LAB_TMP/merged.trace" --filter '' --json > "$LAB_TMP/mgz.json" 2>&1
+    jcheck "$LAB_TMP/mgz.json" "doc['capture']['packets'] == $pk" "the same, gzip-compressed: all $pk packets"
+else
+    echo "SKIP: tcpdump, mergecap or capinfos is not installed: no merged capture"
 fi
 lab_finish

@@ -993,6 +993,94 @@ test_retire(void **state)
     pp_flows_free(t);
 }
 
+/* Late packets of flows that retired: within twice the retirement time
+ * they belong to the flow that ended (no phantom flow, no phantom reset);
+ * after it, or a new SYN, they start a flow. */
+static void
+test_late_after_retire(void **state)
+{
+    struct pp_flows *t = pp_flows_new(NULL);
+    const struct pp_flows_stats *st = pp_flows_stats(t);
+
+    (void)state;
+    handshake(t, S(1), DEV, 50001, "203.0.113.5", 80, 52);
+    tcp(t, S(1.1), DEV, 50001, "203.0.113.5", 80, PP_TCP_FIN | PP_TCP_ACK, 64);
+    handshake(t, S(1), DEV, 50002, COURIER_IP, 5223, 52);
+    tcp(t, S(1.1), DEV, 50002, COURIER_IP, 5223, PP_TCP_FIN | PP_TCP_ACK, 64);
+    pp_flows_settle(t, S(3.2));
+    assert_int_equal(st->retired, 1);
+    /* The FIN again 2.5 s after the end, from either side. */
+    tcp(t, S(3.6), DEV, 50001, "203.0.113.5", 80, PP_TCP_FIN | PP_TCP_ACK, 64);
+    tcp(t, S(3.7), "203.0.113.5", 80, DEV, 50001, PP_TCP_RST, 52);
+    assert_int_equal(st->late, 2);
+    assert_int_equal(count(t, 50001, 80), 0);
+    assert_int_equal(st->flows_total, 2);
+    /* The courier's: retired at 31 s, a RST at 50 s is its own. */
+    pp_flows_settle(t, S(31.2));
+    assert_int_equal(st->retired, 2);
+    tcp(t, S(50), COURIER_IP, 5223, DEV, 50002, PP_TCP_RST, 52);
+    assert_int_equal(st->late, 3);
+    assert_int_equal(st->outcomes[PP_FS_COURIER][PP_FO_RESET], 0);
+    assert_int_equal(st->flows_total, 2);
+    /* A new connection on the same ports is a new flow. */
+    tcp(t, S(51), DEV, 50002, COURIER_IP, 5223, PP_TCP_SYN, 64);
+    assert_int_equal(st->flows_total, 3);
+    /* Past the grace period (2 x 2 s), a packet starts a flow again. */
+    tcp(t, S(60), DEV, 50001, "203.0.113.5", 80, PP_TCP_ACK, 64);
+    assert_int_equal(st->flows_total, 4);
+    assert_int_equal(st->late, 3);
+    check_totals(t);
+    pp_flows_free(t);
+}
+
+/* Interfaces and processes: ids kept once each; a flow keeps the first it
+ * saw; a device keeps the process of its longest-held connection. */
+static void
+test_iface_proc(void **state)
+{
+    struct pp_flows *t = pp_flows_new(NULL);
+    uint16_t en0 = pp_flows_iface_id(t, "en0"), utun = pp_flows_iface_id(t, "utun0");
+    uint16_t apsd = pp_flows_proc_id(t, "apsd", 101, NULL, 0);
+    uint16_t app = pp_flows_proc_id(t, "nsurlsessiond", 98, "Mail", 1311);
+    const struct pp_flow_proc *pr;
+    struct pp_pkt p;
+
+    (void)state;
+    assert_int_not_equal(en0, 0);
+    assert_int_not_equal(en0, utun);
+    assert_int_equal(pp_flows_iface_id(t, "en0"), en0);
+    assert_int_equal(pp_flows_iface_id(t, ""), 0);
+    assert_null(pp_flows_iface_name(t, 0));
+    assert_string_equal(pp_flows_iface_name(t, utun), "utun0");
+    assert_int_equal(pp_flows_proc_id(t, "apsd", 101, "apsd", 101), apsd);
+    assert_int_equal(pp_flows_proc_id(t, NULL, 0, NULL, 0), 0);
+    pr = pp_flows_proc(t, app);
+    assert_string_equal(pr->ename, "Mail");
+    assert_int_equal(pr->epid, 1311);
+    /* A short courier connection by the app, a long one by apsd. */
+    p = pkt(6, DEV, 50001, COURIER_IP, 5223, 64);
+    p.tcp_flags = PP_TCP_SYN;
+    p.iface = en0;
+    p.proc = app;
+    pp_flows_packet(t, S(1), &p);
+    tcp(t, S(1.02), COURIER_IP, 5223, DEV, 50001, PP_TCP_SYN | PP_TCP_ACK, 52);
+    tcp(t, S(2), DEV, 50001, COURIER_IP, 5223, PP_TCP_FIN | PP_TCP_ACK, 64);
+    assert_int_equal(find(t, 50001, 5223)->iface, en0);
+    assert_int_equal(find(t, 50001, 5223)->proc, app);
+    assert_int_equal(device(t, DEV)->proc, app);
+    p = pkt(6, DEV, 50002, COURIER_IP, 5223, 64);
+    p.tcp_flags = PP_TCP_SYN;
+    p.iface = utun;
+    p.proc = apsd;
+    pp_flows_packet(t, S(3), &p);
+    tcp(t, S(3.02), COURIER_IP, 5223, DEV, 50002, PP_TCP_SYN | PP_TCP_ACK, 52);
+    tcp(t, S(20), DEV, 50002, COURIER_IP, 5223, PP_TCP_ACK, 64);
+    assert_int_equal(find(t, 50002, 5223)->iface, utun);
+    assert_int_equal(device(t, DEV)->proc, apsd);
+    check_totals(t);
+    pp_flows_free(t);
+}
+
 /* A flood of unique flows, RSTs and junk into a small table: the caps
  * hold and every flow is counted once. */
 static void
@@ -1581,6 +1669,8 @@ main(void)
         cmocka_unit_test(test_midstream),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_retire),
+        cmocka_unit_test(test_late_after_retire),
+        cmocka_unit_test(test_iface_proc),
         cmocka_unit_test(test_flood),
         cmocka_unit_test(test_rst_storm),
         cmocka_unit_test(test_push_holding),

@@ -639,8 +639,12 @@ test_ipv4_lengths(void **state)
     /* Total length shorter than the header. */
     set16(&f, 16, 19);
     assert_int_equal(decode(PP_LINK_ETHERNET, &f, &p), PP_PKT_MALFORMED);
+    /* Total length 0 (TSO, BIG TCP): the length is what the frame holds,
+     * as Wireshark takes it. */
     set16(&f, 16, 0);
-    assert_int_equal(decode(PP_LINK_ETHERNET, &f, &p), PP_PKT_MALFORMED);
+    assert_int_equal(decode(PP_LINK_ETHERNET, &f, &p), PP_PKT_OK);
+    assert_true(p.len_from_frame);
+    assert_int_equal(p.ip_len, f.n - 14);
     /* ... even when nothing past the IP header would be read. */
     set16(&f, 16, 19);
     f.b[14 + 9] = 47;
