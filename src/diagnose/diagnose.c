@@ -915,6 +915,10 @@ pick_push_reset(const struct pp_result *r)
 {
     uint16_t p = r->target->port;
 
+    /* A trace that found the box forging the reset leaves it to the push
+     * rules, which name that box and its owner (--trace). */
+    if (r->path != NULL && r->path->end == PP_PE_RESET)
+        return false;
     return r->state == PP_ST_CLOSED && r->reason == PP_RS_CONN_REFUSED &&
            r->target->service == PP_SV_APNS_DEVICE && (p == 5223 || p == 443) &&
            result_in_apple(r);
@@ -965,6 +969,7 @@ rule_push_reset(struct ctx *c)
                                  "router, security appliance) and allow outgoing TCP 5223 and "
                                  "443 to 17.0.0.0/8 (IPv6: 2620:149:a44::/48 and the other "
                                  "push blocks).");
+    trace_where(c, f, idx, n);
     claim(c, f, idx, n);
 }
 
