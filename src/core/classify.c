@@ -78,17 +78,32 @@ pp_classify_connect(int err, bool immediate, const struct pp_icmp *icmp)
         /* Failing inside connect() means this host has no route. */
         return v(PP_ST_UNREACHABLE, immediate ? PP_RS_NO_ROUTE : PP_RS_NET_UNREACH);
     case EHOSTUNREACH:
-        /* Inside connect(): this host's routing refused (an "unreachable"
-         * route; macOS and the BSDs say this with no route at all). */
-        return v(PP_ST_UNREACHABLE, immediate ? PP_RS_NO_ROUTE : PP_RS_HOST_UNREACH);
+        /* Inside connect(): this host's routing refused.  Linux: an
+         * "unreachable" route; macOS and the BSDs say this with no route
+         * at all. */
+        if (!immediate)
+            return v(PP_ST_UNREACHABLE, PP_RS_HOST_UNREACH);
+#ifdef __linux__
+        return v(PP_ST_UNREACHABLE, PP_RS_LOCAL_ROUTE);
+#else
+        return v(PP_ST_UNREACHABLE, PP_RS_NO_ROUTE);
+#endif
+    case EINVAL:
+        /* Linux refuses a connect to a blackhole route with EINVAL.  After
+         * the connect started it means nothing of the network. */
+        return v(immediate ? PP_ST_UNREACHABLE : PP_ST_ERROR,
+                 immediate ? PP_RS_LOCAL_ROUTE : PP_RS_INTERNAL);
     case EHOSTDOWN:
         return v(PP_ST_UNREACHABLE, PP_RS_HOST_UNREACH);
     case EADDRNOTAVAIL:
     case EAFNOSUPPORT:
         return v(PP_ST_UNREACHABLE, PP_RS_NO_ROUTE);
     case EACCES:
-        /* Linux maps ICMPv6 administratively prohibited to EACCES. */
-        return v(PP_ST_BLOCKED, immediate ? PP_RS_LOCAL_POLICY : PP_RS_ADMIN_PROHIBITED);
+        /* Linux maps ICMPv6 administratively prohibited to EACCES, and a
+         * "prohibit" route to it inside connect(). */
+        if (immediate)
+            return v(PP_ST_UNREACHABLE, PP_RS_LOCAL_ROUTE);
+        return v(PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED);
     case EPERM:
         /* A local firewall rule refused to send the SYN. */
         return v(PP_ST_BLOCKED, PP_RS_LOCAL_POLICY);
@@ -98,6 +113,20 @@ pp_classify_connect(int err, bool immediate, const struct pp_icmp *icmp)
 #endif
     default:
         return v(PP_ST_ERROR, PP_RS_INTERNAL);
+    }
+}
+
+const char *
+pp_local_route_kind(int err)
+{
+    switch (err) {
+#ifdef __linux__
+    case EINVAL: return "blackhole";
+    case EHOSTUNREACH: return "unreachable";
+    case EACCES: return "prohibit";
+#endif
+    case ENETUNREACH: return "none";
+    default: return NULL;
     }
 }
 
@@ -129,6 +158,9 @@ pp_reason_sentence(enum pp_reason r)
     case PP_RS_TTL_EXCEEDED: return "the packets looped or the path is too long (TTL exceeded)";
     case PP_RS_NO_ROUTE: return "this machine has no route to the address";
     case PP_RS_LOCAL_POLICY: return "a firewall on this machine refused to send the connection";
+    case PP_RS_LOCAL_ROUTE:
+        return "a route on this machine discards traffic to this address (a blackhole, "
+               "unreachable or prohibit route, as VPN kill switches install): nothing was sent";
     case PP_RS_LOCAL_RESOURCE: return "this machine ran out of descriptors or buffers";
     default: return "the check failed";
     }

@@ -24,6 +24,10 @@ struct pp_verdict pp_classify_connect(int err, bool immediate,
 struct pp_verdict pp_classify_icmp(const struct pp_icmp *icmp);
 /* Errors that mean "this machine ran short", never a network state. */
 bool pp_errno_is_local_resource(int err);
+/* For a connect() refused at once by this machine's routing: the kind of
+ * route that did it ("blackhole", "unreachable", "prohibit"; "none" for no
+ * route at all), or NULL when err says nothing of a route. */
+const char *pp_local_route_kind(int err);
 /* One sentence for a connect outcome, e.g. for the message field. */
 const char *pp_reason_sentence(enum pp_reason);
 

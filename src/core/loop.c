@@ -14,6 +14,14 @@ struct watch {
     short events;
     bool active;
     uint32_t gen;   /* bumped on every (re)watch, so stale events are dropped */
+    double ready_at; /* first seen ready (a re-poll between callbacks), or 0 */
+};
+
+struct ready {      /* one event of a round */
+    int fd;
+    short revents;
+    uint32_t gen;
+    double at;      /* when it was seen */
 };
 
 struct prepare {
@@ -33,6 +41,10 @@ struct pp_loop {
     struct prepare prep[4];
     size_t nprep;
     bool stop;
+    double event_at;      /* when the event being delivered was seen, or 0 */
+    int event_fd;         /* the descriptor it is for */
+    struct ready *rd;
+    size_t rdcap;
 };
 
 struct pp_loop *
@@ -53,6 +65,7 @@ pp_loop_free(struct pp_loop *l)
     free(l->w);
     free(l->pfd);
     free(l->pgen);
+    free(l->rd);
     free(l);
 }
 
@@ -81,6 +94,7 @@ pp_loop_watch(struct pp_loop *l, int fd, short events, pp_io_cb cb, void *arg)
     w->events = events;
     w->active = true;
     w->gen++;
+    w->ready_at = 0;
     l->dirty = true;
     return 0;
 }
@@ -91,6 +105,7 @@ pp_loop_events(struct pp_loop *l, int fd, short events)
     if (fd >= 0 && (size_t)fd < l->wcap && l->w[fd].active &&
         l->w[fd].events != events) {
         l->w[fd].events = events;
+        l->w[fd].ready_at = 0;   /* seen ready for other events */
         l->dirty = true;
     }
 }
@@ -102,6 +117,7 @@ pp_loop_unwatch(struct pp_loop *l, int fd)
         return;
     l->w[fd].active = false;
     l->w[fd].gen++;
+    l->w[fd].ready_at = 0;
     l->nwatched--;
     l->dirty = true;
 }
@@ -186,12 +202,49 @@ run_timers(struct pp_loop *l)
     }
 }
 
+/* A callback ran long (a TLS handshake, a certificate check): look, without
+ * waiting, which other descriptors became ready meanwhile, and note when,
+ * so that their time stamps are not those of the queue behind the callback.
+ * Bounded: only with few descriptors, at most once per RESTAMP_MS of work. */
+#define RESTAMP_MS 0.2
+#define RESTAMP_MAX_FDS 1024
+
+static void
+restamp(struct pp_loop *l, size_t n)
+{
+    size_t i;
+    double now;
+
+    for (i = 0; i < n; i++) {
+        struct watch *w = &l->w[l->pfd[i].fd];
+        /* Only what the watch asks for now; a replaced watch asks nothing. */
+        l->pfd[i].events = w->active && w->gen == l->pgen[i] ? w->events : 0;
+        l->pfd[i].revents = 0;
+    }
+    if (poll(l->pfd, (nfds_t)n, 0) <= 0)
+        return;
+    now = pp_now_msf();
+    for (i = 0; i < n; i++) {
+        struct watch *w = &l->w[l->pfd[i].fd];
+        short rv = l->pfd[i].revents;
+
+        /* A watch that waits for input (and writes meanwhile) is stamped
+         * by its input, not by the socket being writable. */
+        if ((l->pfd[i].events & POLLIN) && !(rv & (POLLIN | POLLERR | POLLHUP)))
+            continue;
+        if (rv != 0 && l->pfd[i].events != 0 && w->ready_at == 0)
+            w->ready_at = now;
+    }
+}
+
 int
 pp_loop_run_once(struct pp_loop *l, int max_wait)
 {
-    size_t i, n;
+    size_t i, n, nready = 0;
     int timeout = max_wait, rc;
     struct pp_timer *t;
+    double polled, mark;
+    struct ready *rd;
 
     for (i = 0; i < l->nprep; i++)
         l->prep[i].cb(l->prep[i].arg);
@@ -206,27 +259,64 @@ pp_loop_run_once(struct pp_loop *l, int max_wait)
     }
     n = rebuild(l);
     rc = poll(l->pfd, (nfds_t)n, timeout);
+    /* The time stamp of every event: when poll() returned, before any
+     * callback runs (or earlier, when a re-poll saw it ready first). */
+    polled = pp_now_msf();
     if (rc < 0) {
         if (errno != EINTR)
             return -1;
         rc = 0;
     }
-    for (i = 0; i < n && rc > 0; i++) {
-        struct pollfd *p = &l->pfd[i];
+    /* What is ready, copied: a re-poll below reuses the poll array. */
+    if (rc > 0 && (size_t)rc > l->rdcap) {
+        l->rdcap = (size_t)rc + 64;
+        l->rd = pp_xrealloc(l->rd, l->rdcap, sizeof(*l->rd));
+    }
+    rd = l->rd;
+    for (i = 0; i < n && nready < (size_t)rc; i++) {
         struct watch *w;
 
-        if (p->revents == 0)
+        if (l->pfd[i].revents == 0)
             continue;
-        rc--;
-        w = &l->w[p->fd];
+        w = &l->w[l->pfd[i].fd];
+        rd[nready].fd = l->pfd[i].fd;
+        rd[nready].revents = l->pfd[i].revents;
+        rd[nready].gen = l->pgen[i];
+        rd[nready].at = w->ready_at != 0 && w->ready_at < polled ? w->ready_at : polled;
+        nready++;
+    }
+    mark = polled;
+    for (i = 0; i < nready; i++) {
+        struct watch *w = &l->w[rd[i].fd];
+        double after;
+
         /* The callback of an earlier fd may have closed or replaced this
          * one: only deliver to the watch that asked. */
-        if (!w->active || w->gen != l->pgen[i])
+        if (!w->active || w->gen != rd[i].gen)
             continue;
-        w->cb(p->fd, p->revents, w->arg);
+        w->ready_at = 0;
+        l->event_at = rd[i].at;
+        l->event_fd = rd[i].fd;
+        w->cb(rd[i].fd, rd[i].revents, w->arg);
+        l->event_at = 0;
+        after = pp_now_msf();
+        if (after - mark >= RESTAMP_MS && n <= RESTAMP_MAX_FDS) {
+            restamp(l, n);
+            mark = pp_now_msf();
+        }
     }
+    mark = pp_now_msf();
     run_timers(l);
+    /* A long timer (the dashboard's rendering, a report): the same. */
+    if (pp_now_msf() - mark >= RESTAMP_MS && n <= RESTAMP_MAX_FDS)
+        restamp(l, n);
     return 0;
+}
+
+double
+pp_loop_event_time(const struct pp_loop *l, int fd)
+{
+    return l->event_at != 0 && fd == l->event_fd ? l->event_at : pp_now_msf();
 }
 
 int

@@ -38,6 +38,13 @@ void pp_loop_unprepare(struct pp_loop *, void (*cb)(void *), void *arg);
 /* Wait at most max_wait ms (-1: until the next timer), dispatch what is
  * ready and what is due.  Returns -1 on a poll() failure. */
 int pp_loop_run_once(struct pp_loop *, int max_wait);
+/* Inside the I/O callback of fd: when its event was seen (poll() returned, or a
+ * re-poll between long callbacks saw the descriptor ready), not when the
+ * callback got its turn; elsewhere (another descriptor's callback, a
+ * timer): now.  Milliseconds, pp_now_msf()'s
+ * clock.  Phase times are taken from this so they measure the network,
+ * not the loop's queue. */
+double pp_loop_event_time(const struct pp_loop *, int fd);
 /* Run until pp_loop_stop(). */
 int pp_loop_run(struct pp_loop *);
 void pp_loop_stop(struct pp_loop *);

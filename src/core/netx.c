@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/time.h>
@@ -10,11 +11,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_LINUX_ERRQUEUE_H
 #include <linux/errqueue.h>
+#endif
+#ifdef __linux__
+#include <linux/sockios.h>
 #endif
 
 #include "core/netx.h"
@@ -99,6 +105,23 @@ pp_netx_cmsg_time(const struct cmsghdr *c)
 }
 
 bool
+pp_netx_can_shrink_segments(void)
+{
+#if defined(__linux__) && defined(TCP_MAXSEG)
+    return true;
+#else
+    return false;
+#endif
+}
+
+/*
+ * Linux measures the SYN -> SYN-ACK round trip itself, in microseconds, at
+ * the moment the SYN-ACK is processed: the network's figure, whatever the
+ * loop was busy with.  Not when the SYN was sent again (then the wait for
+ * the retransmission is part of the connect, and the caller's clock says
+ * so).
+ */
+bool
 pp_netx_handshake_rtt(int fd, double *ms)
 {
 #if defined(__linux__) && defined(TCP_INFO)
@@ -106,7 +129,11 @@ pp_netx_handshake_rtt(int fd, double *ms)
     socklen_t len = sizeof(ti);
 
     memset(&ti, 0, sizeof(ti));
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || ti.tcpi_rtt == 0)
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+        len < (socklen_t)(offsetof(struct tcp_info, tcpi_total_retrans) +
+                          sizeof(ti.tcpi_total_retrans)))
+        return false;
+    if (ti.tcpi_rtt == 0 || ti.tcpi_total_retrans != 0 || ti.tcpi_retransmits != 0)
         return false;
     *ms = ti.tcpi_rtt / 1000.0;
     return true;
@@ -117,12 +144,126 @@ pp_netx_handshake_rtt(int fd, double *ms)
 #endif
 }
 
+/*
+ * TCP keepalive probes now, on a connection idle for a while: the kernel
+ * sends the first at once (its idle time has long passed) and one a second
+ * after it, and ends the connection with ETIMEDOUT when 3 go unanswered.
+ */
 bool
-pp_netx_can_shrink_segments(void)
+pp_netx_keepalive_now(int fd)
 {
-#if defined(__linux__) && defined(TCP_MAXSEG)
+#if defined(__linux__) && defined(TCP_KEEPIDLE) && defined(TCP_KEEPINTVL) && defined(TCP_KEEPCNT)
+    int on = 1, idle = 1, intvl = 1, cnt = 3;
+
+    return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == 0 &&
+           setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) == 0 &&
+           setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == 0 &&
+           setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) == 0;
+#else
+    (void)fd;
+    return false;
+#endif
+}
+
+/*
+ * Receive time stamps (Linux SO_TIMESTAMPNS): the kernel notes when each
+ * segment arrived, and recvmsg() on TCP hands over the time of the last
+ * one read, so the first byte's time does not depend on when the loop got
+ * round to reading it.  The stamp is CLOCK_REALTIME; it is turned into
+ * pp_now_msf()'s clock at once.
+ */
+void
+pp_netx_rx_stamps(int fd)
+{
+#if defined(__linux__) && defined(SO_TIMESTAMPNS)
+    int on = 1;
+
+    (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+#else
+    (void)fd;
+#endif
+}
+
+ssize_t
+pp_netx_recv(int fd, void *buf, size_t len, double *at)
+{
+#if defined(__linux__) && defined(SO_TIMESTAMPNS) && defined(SCM_TIMESTAMPNS)
+    union {
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {buf, len};
+    struct msghdr msg;
+    struct cmsghdr *c;
+    ssize_t n;
+
+    *at = 0;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof(ctl.buf);
+    n = recvmsg(fd, &msg, 0);
+    if (n <= 0)
+        return n;
+    for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec ts, real, mono;
+            double ago;
+
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            clock_gettime(CLOCK_REALTIME, &real);
+            clock_gettime(CLOCK_MONOTONIC, &mono);
+            ago = (double)(real.tv_sec - ts.tv_sec) * 1000.0 +
+                  (double)(real.tv_nsec - ts.tv_nsec) / 1e6;
+            /* A clock step between the two reads: no stamp. */
+            if (ts.tv_sec != 0 && ago >= 0 && ago < 60000.0)
+                *at = (double)mono.tv_sec * 1000.0 + (double)mono.tv_nsec / 1e6 - ago;
+        }
+    }
+    return n;
+#else
+    *at = 0;
+    return recv(fd, buf, len, 0);
+#endif
+}
+
+long
+pp_netx_unacked(int fd)
+{
+#if defined(__linux__) && defined(SIOCOUTQ)
+    int n = 0;
+
+    return ioctl(fd, SIOCOUTQ, &n) == 0 ? (long)n : -1;
+#elif defined(SO_NWRITE)
+    int n = 0;
+    socklen_t len = sizeof(n);
+
+    return getsockopt(fd, SOL_SOCKET, SO_NWRITE, &n, &len) == 0 ? (long)n : -1;
+#else
+    (void)fd;
+    return -1;
+#endif
+}
+
+bool
+pp_netx_last_ack_ms(int fd, double *ms)
+{
+#if defined(__linux__) && defined(TCP_INFO)
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+        len < (socklen_t)(offsetof(struct tcp_info, tcpi_last_ack_recv) +
+                          sizeof(ti.tcpi_last_ack_recv)))
+        return false;
+    *ms = (double)ti.tcpi_last_ack_recv;
     return true;
 #else
+    (void)fd;
+    (void)ms;
     return false;
 #endif
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct pp_icmp {
     bool valid;
@@ -41,11 +42,26 @@ bool pp_netx_can_shrink_segments(void);
 /* Ask the kernel to stamp what arrives on fd (SO_TIMESTAMP), for round
  * trips measured at arrival rather than when we got to read it. */
 void pp_netx_timestamps(int fd);
-/* The round trip of the handshake of a connected TCP socket, in ms, as
- * the kernel measured it (Linux TCP_INFO); false where unknown. */
-bool pp_netx_handshake_rtt(int fd, double *ms);
 /* A control message's SCM_TIMESTAMP in microseconds since 1970, or 0. */
 struct cmsghdr;
 int64_t pp_netx_cmsg_time(const struct cmsghdr *);
+/* Just connected: the SYN -> SYN-ACK round trip the kernel measured, in
+ * ms.  False where the system does not say (not Linux) or the SYN was
+ * sent again. */
+bool pp_netx_handshake_rtt(int fd, double *ms);
+/* An idle connection: send TCP keepalive probes now (one a second; the
+ * connection fails with ETIMEDOUT after 3 unanswered).  False where the
+ * system cannot (then liveness needs another proof). */
+bool pp_netx_keepalive_now(int fd);
+/* Ask for receive time stamps on fd (Linux; nothing elsewhere). */
+void pp_netx_rx_stamps(int fd);
+/* recv() that also gives when the last byte read arrived, in
+ * pp_now_msf()'s clock (*at), or 0 when the system did not say. */
+ssize_t pp_netx_recv(int fd, void *buf, size_t len, double *at);
+/* Bytes written but not yet acknowledged by the peer (Linux SIOCOUTQ,
+ * macOS SO_NWRITE), or -1 where the system does not say. */
+long pp_netx_unacked(int fd);
+/* Milliseconds since the last ACK came in (Linux); false elsewhere. */
+bool pp_netx_last_ack_ms(int fd, double *ms);
 
 #endif

@@ -37,6 +37,7 @@ static const char *const reason_names[PP_RS__COUNT] = {
     [PP_RS_TTL_EXCEEDED] = "ttl-exceeded",
     [PP_RS_NO_ROUTE] = "no-route",
     [PP_RS_LOCAL_POLICY] = "local-policy",
+    [PP_RS_LOCAL_ROUTE] = "local-route",
     [PP_RS_NXDOMAIN] = "nxdomain",
     [PP_RS_SERVFAIL] = "servfail",
     [PP_RS_DNS_REFUSED] = "dns-refused",

@@ -46,7 +46,8 @@ ssize_t pp_check_recv(struct pp_check *, void *buf, size_t len);
  * the check's URL) as a check of its own, after this one.  Returns 0, or
  * -1 with a sentence in err (too many hops, not http(s), malformed). */
 int pp_check_follow(struct pp_check *, const char *location, char *err, size_t errlen);
-/* Move the check's deadline to ms milliseconds from now (a hold test). */
+/* Move the check's deadline to ms milliseconds from now (a hold test).
+ * Called from the probe's timeout callback, the check goes on. */
 void pp_check_extend(struct pp_check *, double ms);
 /* Milliseconds since the probe's phase began. */
 double pp_check_elapsed(struct pp_check *);

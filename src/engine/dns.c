@@ -38,6 +38,7 @@ struct pp_dns {
     struct pp_timer timer;
     struct lookup *lookups;
     size_t pending;
+    int io_fd;          /* the c-ares descriptor being processed, or -1 */
 };
 
 enum pp_reason
@@ -75,7 +76,9 @@ on_io(int fd, short revents, void *arg)
         r = fd;
     if (revents & POLLOUT)
         w = fd;
+    d->io_fd = fd;
     ares_process_fd(d->ch, r, w);
+    d->io_fd = -1;
 }
 
 static void
@@ -214,6 +217,7 @@ pp_dns_new(struct pp_loop *loop, const char *resolver, int timeout_ms,
     }
     d = pp_xcalloc(1, sizeof(*d));
     d->loop = loop;
+    d->io_fd = -1;
     pp_timer_init(&d->timer, on_timer, d);
     if (channel_init(d, resolver, timeout_ms, 0, err, errlen) < 0) {
         free(d);
@@ -239,7 +243,12 @@ finish(struct lookup *lk)
     struct waiter *w, *next;
 
     lk->done = true;
-    lk->ans.elapsed_ms = pp_now_msf() - lk->started;
+    /* When the answer's descriptor was seen ready, not when c-ares got its
+     * turn (see pp_loop_event_time). */
+    lk->ans.elapsed_ms = (lk->dns->io_fd >= 0 ? pp_loop_event_time(lk->dns->loop, lk->dns->io_fd)
+                                              : pp_now_msf()) - lk->started;
+    if (lk->ans.elapsed_ms < 0)
+        lk->ans.elapsed_ms = 0;
     w = lk->waiters;
     lk->waiters = NULL;
     for (; w != NULL; w = next) {

@@ -58,6 +58,11 @@ struct pp_check {
     size_t outlen, outoff;
     bool read_wants_write;   /* TLS: a read needs the socket writable */
     bool got_byte;
+    double last_rx;          /* when the last byte read arrived (kernel stamp), or 0;
+                              * 0 again once a deadline ends the check */
+    bool extended;           /* pp_check_extend() ran (a probe's timeout may go on) */
+    double queued;           /* ms the loop kept this check waiting between
+                              * phases (not in t_total) */
     int mss;                 /* TCP_MAXSEG before the connect, or 0 */
     int attempts;            /* connects started (adaptive timeouts retry once) */
     struct pp_check *next;   /* the wait queue */
@@ -111,10 +116,27 @@ struct pp_engine {
     struct pp_timer done_timer;        /* done() runs from a turn of its own */
     struct pp_rtt *rtt;                /* adaptive timeouts, or NULL */
     uint64_t emitted;                  /* results handed to the sink */
+    /* Re-probes of silent checks beside ICMP rejects (rate limiting). */
+    bool reprobe_looked;
+    struct pp_result **reprobe;        /* still to start, in order */
+    size_t nreprobe, reprobe_next;
+    struct pp_timer reprobe_timer;
 };
 
 static bool check_start(struct pp_check *c);
 static void pump(struct pp_engine *e);
+
+/* When the event being handled was seen: poll()'s return, not the turn of
+ * this check's callback after the others (see pp_loop_event_time). */
+static double
+seen(const struct pp_check *c)
+{
+    double t = pp_loop_event_time(c->e->loop, c->fd);
+
+    /* An event older than this phase was for an earlier user of the same
+     * descriptor number (closed and reused in one callback). */
+    return t >= c->t_phase ? t : pp_now_msf();
+}
 
 /* ------------------------------------------------------------ results */
 
@@ -206,6 +228,7 @@ void
 pp_check_extend(struct pp_check *c, double ms)
 {
     pp_loop_timer(c->e->loop, &c->deadline, pp_now_ms() + (int64_t)ms);
+    c->extended = true;
 }
 
 void
@@ -294,16 +317,21 @@ pp_check_recv(struct pp_check *c, void *buf, size_t len)
             return PP_RECV_ERROR;
         }
     } else {
-        n = recv(c->fd, buf, len, 0);
+        double at;
+
+        n = pp_netx_recv(c->fd, buf, len, &at);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return PP_RECV_AGAIN;
             return PP_RECV_ERROR;
         }
+        /* The kernel's arrival time, when it is one of this phase. */
+        if (n > 0 && at >= c->t_phase && at <= pp_now_msf())
+            c->last_rx = at;
     }
     if (n > 0 && !c->got_byte) {
         c->got_byte = true;
-        c->r->t_first_byte = pp_now_msf() - c->t_phase;
+        c->r->t_first_byte = (c->last_rx > 0 ? c->last_rx : seen(c)) - c->t_phase;
     }
     return n;
 }
@@ -352,12 +380,15 @@ check_finish(struct pp_check *c)
     if (c->phase == PH_DONE)
         return;
     if (c->phase != PH_QUEUED) {
-        double now = pp_now_msf();
-        c->r->t_total = (c->r->t_dns > 0 ? c->r->t_dns : 0) + (now - c->t_start);
+        /* The last byte's arrival, when that was the check's last event. */
+        double now = c->last_rx > 0 && c->phase == PH_PROBE && c->last_rx < seen(c)
+                         ? c->last_rx : seen(c);
+        c->r->t_total = (c->r->t_dns > 0 ? c->r->t_dns : 0) + (now - c->t_start) - c->queued;
         e->inflight--;
     }
     if (c->phase == PH_PROBE && p->io != NULL)
-        c->r->t_app = pp_now_msf() - c->t_phase;
+        c->r->t_app = (c->last_rx > 0 && c->last_rx < seen(c) ? c->last_rx : seen(c)) -
+                      c->t_phase;
     c->phase = PH_DONE;
     free(c->out);
     c->out = NULL;
@@ -402,11 +433,15 @@ call_done(void *arg)
 
 /* The run is over: done() runs from a later turn of the loop, outside any
  * of the engine's callbacks, so it may finish the engine at once. */
+static bool reprobe_start(struct pp_engine *e);
+
 static void
 maybe_over(struct pp_engine *e)
 {
     if (e->checks_open == 0 && e->dns_open == 0 && !e->over &&
         (e->o->feed == NULL || e->feed_done)) {
+        if (reprobe_start(e))
+            return;   /* silent checks beside ICMP rejects go again first */
         e->over = true;
         pp_loop_timer(e->loop, &e->done_timer, pp_now_ms());
     }
@@ -422,6 +457,7 @@ probe_ready(struct pp_check *c)
 
     c->phase = PH_PROBE;
     c->t_phase = pp_now_msf();
+    c->queued += c->t_phase - seen(c);   /* ready since then, started now */
     if (p->ready(c) == PP_PROBE_DONE) {
         check_finish(c);
         return;
@@ -447,12 +483,25 @@ tls_advance(struct pp_check *c)
         pp_loop_events(c->e->loop, c->fd, ev);
         return;
     case PP_TLS_DONE:
-        c->r->t_tls = pp_now_msf() - c->t_phase;
+        c->r->t_tls = seen(c) - c->t_phase;
         pp_tls_summarize(c->ssl, &c->r->tls);
         probe_ready(c);
         return;
     case PP_TLS_FAILED:
-        c->r->t_tls = pp_now_msf() - c->t_phase;
+        c->r->t_tls = seen(c) - c->t_phase;
+        if (v.reason == PP_RS_CONN_RESET) {
+            /* Evidence of where in the handshake the reset came: nothing
+             * of the server's yet means right after our ClientHello. */
+            unsigned long in = BIO_number_read(SSL_get_rbio(c->ssl));
+            unsigned long out = BIO_number_written(SSL_get_wbio(c->ssl));
+            pp_detail_int(c->r, "tls_bytes_sent", (long long)out);
+            pp_detail_int(c->r, "tls_bytes_received", (long long)in);
+            pp_detail_str(c->r, "reset_phase", in == 0 && out > 0 ? "after-client-hello"
+                                               : "after-server-hello");
+            if (in == 0 && out > 0)
+                snprintf(msg, sizeof(msg), "reset after the TLS ClientHello, before any "
+                         "byte from the server: a firewall filtering by server name");
+        }
         /* Keep what the server showed before failing, if anything. */
         if (!c->r->tls.have_cert) {
             X509 *leaf = SSL_get_peer_certificate(c->ssl);
@@ -467,12 +516,27 @@ tls_advance(struct pp_check *c)
     }
 }
 
+/* From connect() to when the connection was seen up; the kernel's own
+ * SYN -> SYN-ACK measure (Linux) when it has one: the network's figure,
+ * not what the loop was busy with meanwhile. */
+static double
+connect_time(struct pp_check *c)
+{
+    double t = seen(c) - c->t_phase, rtt;
+
+    if (pp_netx_handshake_rtt(c->fd, &rtt) && rtt < t)
+        return rtt;
+    return t;
+}
+
 static void
 connected(struct pp_check *c)
 {
     const struct pp_target *t = c->r->target;
 
-    c->r->t_connect = pp_now_msf() - c->t_phase;
+    c->r->t_connect = connect_time(c);
+    /* Up since t_connect (the kernel's measure), seen at poll(). */
+    c->queued += seen(c) - c->t_phase - c->r->t_connect;
     if (c->e->rtt != NULL) {
         /* The deadline was the connect's; what follows gets --timeout's. */
         pp_rtt_sample(c->e->rtt, (const struct sockaddr *)&c->sa, c->r->t_connect);
@@ -485,6 +549,7 @@ connected(struct pp_check *c)
     }
     c->phase = PH_TLS;
     c->t_phase = pp_now_msf();
+    c->queued += c->t_phase - seen(c);
     c->ssl = pp_tls_start(c->e->o->tls, c->fd, t->sni ? t->sni : t->host,
                           t->alpn, &c->r->tls);
     if (c->ssl == NULL) {
@@ -510,7 +575,14 @@ connect_failed(struct pp_check *c, int err, bool immediate)
     v = pp_classify_connect(err, immediate, have ? &icmp : NULL);
     if (have && icmp.from[0] != '\0')
         snprintf(c->r->icmp_from, sizeof(c->r->icmp_from), "%s", icmp.from);
-    c->r->t_connect = pp_now_msf() - c->t_phase;
+    c->r->t_connect = seen(c) - c->t_phase;
+    if (immediate && (v.reason == PP_RS_LOCAL_ROUTE || v.reason == PP_RS_NO_ROUTE)) {
+        /* Evidence: the errno and the kind of route, for the findings. */
+        const char *kind = pp_local_route_kind(err);
+        pp_detail_str(c->r, "connect_errno", strerror(err));
+        if (kind != NULL)
+            pp_detail_str(c->r, "local_route", kind);
+    }
     if (v.state == PP_ST_ERROR && v.reason == PP_RS_INTERNAL)
         set(c->r, v.state, v.reason, "connect failed: %s", strerror(err));
     else if (c->r->icmp_from[0] != '\0')
@@ -630,6 +702,10 @@ check_deadline(void *arg)
     struct pp_check *c = arg;
     const struct pp_probe *p = c->r->target->probe;
     double now = pp_now_msf();
+    double last_rx = c->last_rx;
+
+    /* A deadline ends the check now, not at the last byte. */
+    c->last_rx = 0;
 
     switch (c->phase) {
     case PH_CONNECT:
@@ -645,9 +721,14 @@ check_deadline(void *arg)
         tls_stalled(c, now);
         break;
     case PH_PROBE:
-        if (p->timeout != NULL)
+        if (p->timeout != NULL) {
+            c->extended = false;
             p->timeout(c);
-        else
+            if (c->extended) {
+                c->last_rx = last_rx;
+                return;   /* the probe goes on (the hold test's liveness) */
+            }
+        } else
             set(c->r, PP_ST_UNEXPECTED, PP_RS_NO_RESPONSE,
                 "the service did not answer in time");
         break;
@@ -721,6 +802,7 @@ check_start(struct pp_check *c)
         return true;
     }
     pp_netx_prepare(fd, c->sa.ss_family);
+    pp_netx_rx_stamps(fd);
     if (c->mss != 0 && !pp_netx_small_segments(fd, c->mss)) {
         set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not ask for %d-byte segments: %s",
             c->mss, strerror(errno));
@@ -849,7 +931,7 @@ pump_once(struct pp_engine *e)
 }
 
 static struct pp_check *
-check_new(struct pp_engine *e, struct pp_result *r)
+check_queue(struct pp_engine *e, struct pp_result *r, bool add)
 {
     struct pp_check *c = pp_xcalloc(1, sizeof(*c));
 
@@ -858,7 +940,8 @@ check_new(struct pp_engine *e, struct pp_result *r)
     c->fd = -1;
     c->phase = PH_QUEUED;
     pp_timer_init(&c->deadline, check_deadline, c);
-    add_result(e, r);
+    if (add)
+        add_result(e, r);
     e->checks_open++;
     c->all_next = e->all;
     if (e->all != NULL)
@@ -870,6 +953,12 @@ check_new(struct pp_engine *e, struct pp_result *r)
         e->qhead = c;
     e->qtail = c;
     return c;
+}
+
+static struct pp_check *
+check_new(struct pp_engine *e, struct pp_result *r)
+{
+    return check_queue(e, r, true);
 }
 
 /* ---------------------------------------------------------------- DNS */
@@ -1166,6 +1255,167 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     return 0;
 }
 
+/* ---------------------------------------------------- ICMP rate limits */
+
+/*
+ * Routers send only a few ICMP errors per second to one host (Linux: a
+ * burst of 6, then one a second, per destination): when many checks are
+ * rejected at once, those past the burst see silence and would be reported
+ * as silently dropped.  So when the run is otherwise over and some check
+ * of a family got an ICMP error, the silent checks of that family go again,
+ * one a second (REPROBE_GAP_MS, the rate the routers allow), within the
+ * run's deadline.  Those the deadline leaves no room for, or past
+ * REPROBE_MAX, keep their silence with the evidence that a reject may have
+ * been rate-limited (details rate_limit_suspect).  Silent checks are
+ * candidates beside a reject of the same address, port or subnet (see
+ * beside_reject).
+ */
+#define REPROBE_GAP_MS 1050
+#define REPROBE_MAX 32
+
+static bool
+silent_connect(const struct pp_result *r)
+{
+    return r->state == PP_ST_FILTERED && r->reason == PP_RS_NO_RESPONSE && r->has_address &&
+           r->retry_of == NULL && !r->target->probe->udp &&
+           pp_detail_get(r, "reprobe") == NULL;
+}
+
+static void
+reprobe_next(void *arg)
+{
+    struct pp_engine *e = arg;
+    struct pp_result *r;
+    struct pp_check *c;
+    struct sockaddr_storage sa;
+    const char *router = "";
+    size_t i;
+
+    if (e->over || e->reprobe_next >= e->nreprobe)
+        return;
+    r = e->reprobe[e->reprobe_next++];
+    /* Where the rejects came from: the router the first try did not hear. */
+    for (i = 0; i < e->nres && router[0] == '\0'; i++)
+        if (e->res[i]->icmp_from[0] != '\0' && e->res[i]->family == r->family)
+            router = e->res[i]->icmp_from;
+    memset(&sa, 0, sizeof(sa));
+    if (r->family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(r->target->port);
+        inet_pton(AF_INET6, r->address, &s6->sin6_addr);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(r->target->port);
+        inet_pton(AF_INET, r->address, &s4->sin_addr);
+    }
+    pp_detail_str(r, "first_try", pp_reason_name(r->reason));
+    pp_detail_str(r, "reprobe", "icmp-rate-limit");
+    if (router[0] != '\0')
+        pp_detail_str(r, "reprobe_because", router);
+    free(r->message);
+    r->message = NULL;
+    r->state = PP_ST_PENDING;
+    r->reason = PP_RS_NONE;
+    r->t_connect = r->t_tls = r->t_total = r->t_app = r->t_first_byte = -1;
+    c = check_queue(e, r, false);
+    memcpy(&c->sa, &sa, sizeof(sa));
+    c->salen = r->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    e->generation++;
+    if (e->reprobe_next < e->nreprobe)
+        pp_loop_timer(e->loop, &e->reprobe_timer, pp_now_ms() + REPROBE_GAP_MS);
+    pump(e);
+    maybe_over(e);
+}
+
+/* The same /24 (IPv4) or /64 (IPv6): most likely the same path. */
+static bool
+same_subnet(const struct pp_result *a, const struct pp_result *b)
+{
+    unsigned char x[16], y[16];
+
+    if (a->family != b->family ||
+        inet_pton(a->family, a->address, x) != 1 || inet_pton(b->family, b->address, y) != 1)
+        return false;
+    return memcmp(x, y, a->family == AF_INET6 ? 8 : 3) == 0;
+}
+
+/* Silent r is a candidate when a check of the run that got an ICMP error
+ * shares its address or its port (firewall rules go by port), or is in
+ * its subnet. */
+static bool
+beside_reject(const struct pp_engine *e, const struct pp_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < e->nres; i++) {
+        const struct pp_result *q = e->res[i];
+        bool port = q->target->port == r->target->port;
+
+        if (q->icmp_from[0] == '\0' || q->family != r->family)
+            continue;
+        if (port || strcmp(q->address, r->address) == 0 || same_subnet(q, r))
+            return true;
+    }
+    return false;
+}
+
+/* The run is otherwise over: start the re-probes, if any.  True while
+ * some are still to come (the run is not over yet). */
+static bool
+reprobe_start(struct pp_engine *e)
+{
+    size_t i, room, nsilent = 0;
+    double left_ms;
+
+    if (e->reprobe_looked)
+        return e->reprobe_next < e->nreprobe;
+    e->reprobe_looked = true;
+    /* Not in an audit: there one rule's silence beside another's rejects
+     * is the normal case, and the checks are too many to go again. */
+    if (e->o->feed != NULL)
+        return false;
+    for (i = 0; i < e->nres; i++)
+        nsilent += silent_connect(e->res[i]);
+    if (nsilent == 0)
+        return false;
+    /* Room left before the run's deadline, less one check's timeout for
+     * the last re-probe. */
+    left_ms = (double)(e->run_deadline.when - pp_now_ms()) - e->o->timeout_s * 1000.0 - 500.0;
+    room = left_ms > 0 ? (size_t)(left_ms / REPROBE_GAP_MS) + 1 : 0;
+    if (e->o->run_timeout_s <= 0)
+        room = REPROBE_MAX;   /* the deadline is ours: it makes room below */
+    for (i = 0; i < e->nres; i++) {
+        struct pp_result *r = e->res[i];
+        if (!silent_connect(r) || !beside_reject(e, r))
+            continue;
+        if (e->nreprobe < room && e->nreprobe < REPROBE_MAX) {
+            e->reprobe = pp_xrealloc(e->reprobe, e->nreprobe + 1, sizeof(*e->reprobe));
+            e->reprobe[e->nreprobe++] = r;
+        } else {
+            pp_detail_bool(r, "rate_limit_suspect", true);
+            free(r->message);
+            r->message = pp_xstrdup("no answer before the deadline; other checks of this run "
+                                    "were rejected with ICMP, and routers rate-limit those "
+                                    "errors: this one may have been rejected too (not tried "
+                                    "again: no time left)");
+        }
+    }
+    if (e->nreprobe == 0)
+        return false;
+    if (e->o->run_timeout_s <= 0) {
+        int64_t need = pp_now_ms() + (int64_t)e->nreprobe * REPROBE_GAP_MS +
+                       (int64_t)(e->o->timeout_s * 1000.0) + 1000;
+        if (need > e->run_deadline.when)
+            pp_loop_timer(e->loop, &e->run_deadline, need);
+    }
+    /* The first try's silence lasted a timeout: the routers' buckets have
+     * refilled a little by now. */
+    pp_loop_timer(e->loop, &e->reprobe_timer, pp_now_ms());
+    return true;
+}
+
 /* ------------------------------------------------------------- the run */
 
 static void
@@ -1277,6 +1527,12 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     i = fd_budget();
     if (e->cap > i)
         e->cap = i;
+    /* Start-up work first, before any clock starts. */
+    for (i = 0; i < plan->n; i++)
+        if (plan->t[i]->tls) {
+            pp_tls_ctx_warm(o->tls);
+            break;
+        }
     e->nts = plan->n;
     e->ts = pp_xcalloc(plan->n, sizeof(*e->ts));
     /* The run's limit: DNS, then the checks in waves of the cap, each
@@ -1297,6 +1553,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     if (o->progress != NULL)
         pp_loop_timer(loop, &e->progress_timer, pp_now_ms() + 500);
     pp_timer_init(&e->run_deadline, run_deadline, e);
+    pp_timer_init(&e->reprobe_timer, reprobe_next, e);
     pp_loop_timer(loop, &e->run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
 
     /* Counted as a lookup of its own while the targets start: a literal of
@@ -1354,6 +1611,8 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
     pp_loop_cancel(e->loop, &e->rate_timer);
     pp_loop_cancel(e->loop, &e->progress_timer);
     pp_loop_cancel(e->loop, &e->run_deadline);
+    pp_loop_cancel(e->loop, &e->reprobe_timer);
+    free(e->reprobe);
     pp_loop_cancel(e->loop, &e->done_timer);
     if (e->o->progress != NULL) {
         struct pp_progress p = {e->done, e->done, (pp_now_msf() - e->started) / 1000.0, true};

@@ -30,6 +30,7 @@ struct pp_tls_ctx {
     bool apple_added;      /* --apple-ca replaced the compiled-in Apple roots */
     int warn_days;
     bool keep_chains;      /* describe the chains into each result */
+    bool warm;            /* pp_tls_ctx_warm() ran */
 };
 
 /* Add every PEM certificate from bio to store (and to added when not
@@ -311,6 +312,38 @@ pp_tls_start(struct pp_tls_ctx *c, int fd, const char *sni,
     }
     info->ran = true;
     return ssl;
+}
+
+static X509_STORE *system_store(struct pp_tls_ctx *c);
+
+void
+pp_tls_ctx_warm(struct pp_tls_ctx *c)
+{
+    SSL *ssl;
+    BIO *rb, *wb;
+
+    if (c == NULL || c->warm)
+        return;
+    c->warm = true;
+    (void)system_store(c);
+    /* OpenSSL fetches its algorithms and makes its key shares' groups
+     * ready on the first handshake: pay that here, not in a check's time.
+     * A ClientHello into memory, then dropped. */
+    if ((ssl = SSL_new(c->ssl)) == NULL)
+        return;
+    rb = BIO_new(BIO_s_mem());
+    wb = BIO_new(BIO_s_mem());
+    if (rb != NULL && wb != NULL) {
+        SSL_set_bio(ssl, rb, wb);
+        SSL_set_connect_state(ssl);
+        SSL_set_tlsext_host_name(ssl, "warm.invalid");
+        (void)SSL_do_handshake(ssl);
+    } else {
+        BIO_free(rb);
+        BIO_free(wb);
+    }
+    SSL_free(ssl);
+    ERR_clear_error();
 }
 
 static struct pp_verdict

@@ -27,6 +27,9 @@
 const char *pp_tls_alert_meaning(int alert, bool asked);
 /* The alert says a client certificate is required. */
 bool pp_tls_alert_client_cert(int alert, bool asked);
+/* Start-up work before any check's clock starts: the system's roots, and
+ * OpenSSL's own first-handshake set-up.  Once per context; NULL is fine. */
+void pp_tls_ctx_warm(struct pp_tls_ctx *);
 
 /* Start a client handshake on a connected fd.  info->client_cert_requested
  * is set during the handshake when the server asks for a certificate. */

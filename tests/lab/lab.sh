@@ -117,10 +117,15 @@ lab_net() {
     ip -n "$NS_R" link set r0 up
     ip -n "$NS_R" link set r1 up
     lab_r sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-    # ICMP errors are rate-limited by default; the lab wants every one.
-    for ns in "$NS_R" "$NS_I"; do
-        ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
-    done
+    # ICMP errors are rate-limited by default (Linux: a burst of 6 per
+    # destination, then one a second); most scenarios want every one.
+    # LAB_ICMP_RATELIMIT=kernel keeps the kernel's defaults, as real
+    # routers have them (t_ratelimit.sh).
+    if [ "${LAB_ICMP_RATELIMIT:-off}" != kernel ]; then
+        for ns in "$NS_R" "$NS_I"; do
+            ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+        done
+    fi
     ip -n "$NS_R" route add 17.0.0.0/8 via 203.0.113.2
     ip -n "$NS_R" -6 route add 2620:149:a44::/48 via fd00:203::2
 

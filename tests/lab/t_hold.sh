@@ -1,7 +1,11 @@
 #!/bin/sh
 # --hold: keep the courier connection idle, as a device does.  The lab's
 # courier on 5223 hangs up 2 s after the handshake, as a router or firewall
-# that drops idle connections would; on 443 it keeps connections for 30 s.
+# that drops idle connections would; on 443 it keeps connections for 30 s,
+# and after the hold the connection must still carry traffic.  Then the
+# router forgets idle flows after 2 s (conntrack) and drops the packets of
+# flows it does not know, without a reset: only using the connection again
+# shows it is gone.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
 lab_up
 kill "$LAB_COURIER443_PID"
@@ -22,4 +26,20 @@ jcheck "$J" 'all(k["state"] == "unexpected" and k["reason"] == "conn-lost" and 1
 jcheck "$J" '"after" in c("courier.push.apple.com", 5223)["message"]' "the message says how long it lasted"
 jcheck "$J" 'all(k["state"] == "ok" and k["details"]["held_s"] >= 3.9 for k in cs(port=443, service="apns-device"))' "443: held idle for the whole 4 s"
 jcheck "$J" 'doc["duration_ms"] < 4000 + 3000' "the run ends after the hold, not later"
+jcheck "$J" 'all(k["details"]["liveness"] == "tls-key-update" and k["details"]["liveness_ms"] < 1000 for k in cs(port=443, service="apns-device"))' "443: after the hold, a TLS key update was acknowledged"
+jcheck "$J" 'f("IDLE_TIMEOUT") is not None and all(k["id"] in f("IDLE_TIMEOUT")["checks"] for k in cs(port=5223))' "IDLE_TIMEOUT explains the 5223 losses"
+jcheck "$J" 'not any(x["severity"] == "critical" for x in doc["findings"])' "no critical finding"
+
+# The router forgets established flows after 2 s idle and drops what it
+# does not know (no mid-stream pick-up): a silent NAT/firewall timeout.
+lab_fw ct state invalid drop
+lab_r sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0 \
+    net.netfilter.nf_conntrack_tcp_timeout_established=2
+J2=$LAB_TMP/forgot.json
+pp_run "$J2" --timeout 2 --hold 4 -4
+jcheck "$J2" 'all(k["state"] == "unexpected" and k["reason"] == "conn-lost" and k["details"]["liveness"] == "tls-key-update" and k["details"]["held_s"] >= 3.9 for k in cs(port=443, service="apns-device"))' "443: the forgotten flow is conn-lost after the hold"
+jcheck "$J2" '"no longer carries traffic" in c("courier.push.apple.com", 443)["message"]' "the message says the connection no longer carries traffic"
+jcheck "$J2" 'f("IDLE_TIMEOUT") is not None and "idle timeout" in f("IDLE_TIMEOUT")["advice"]["admin"] and "keepalive" in f("IDLE_TIMEOUT")["advice"]["admin"] and "forgotten" in f("IDLE_TIMEOUT")["detail"]' "IDLE_TIMEOUT names idle timeouts and the keepalive"
+jcheck "$J2" 'all(k["id"] in f("IDLE_TIMEOUT")["checks"] for k in cs(port=443, service="apns-device"))' "IDLE_TIMEOUT explains the 443 losses"
+jcheck "$J2" 'doc["duration_ms"] < 4000 + 2000 + 3000' "the proof waits one --timeout, not more"
 lab_finish

@@ -49,9 +49,28 @@ test_connect_errno(void **state)
                    PP_ST_UNREACHABLE, PP_RS_NET_UNREACH);
     expect_verdict(pp_classify_connect(EHOSTUNREACH, false, NULL),
                    PP_ST_UNREACHABLE, PP_RS_HOST_UNREACH);
-    /* Refused inside connect(): the local routing, not a router. */
+    /* Refused inside connect(): the local routing, not a router.  Linux
+     * says so for an "unreachable" route; macOS and the BSDs for no route. */
+#ifdef __linux__
+    expect_verdict(pp_classify_connect(EHOSTUNREACH, true, NULL),
+                   PP_ST_UNREACHABLE, PP_RS_LOCAL_ROUTE);
+#else
     expect_verdict(pp_classify_connect(EHOSTUNREACH, true, NULL),
                    PP_ST_UNREACHABLE, PP_RS_NO_ROUTE);
+#endif
+    /* Blackhole (Linux: EINVAL) and prohibit (EACCES) routes inside
+     * connect(): a route of this machine, never "internal". */
+    expect_verdict(pp_classify_connect(EINVAL, true, NULL),
+                   PP_ST_UNREACHABLE, PP_RS_LOCAL_ROUTE);
+    expect_verdict(pp_classify_connect(EACCES, true, NULL),
+                   PP_ST_UNREACHABLE, PP_RS_LOCAL_ROUTE);
+    expect_verdict(pp_classify_connect(EINVAL, false, NULL), PP_ST_ERROR, PP_RS_INTERNAL);
+#ifdef __linux__
+    assert_string_equal(pp_local_route_kind(EINVAL), "blackhole");
+    assert_string_equal(pp_local_route_kind(EACCES), "prohibit");
+#endif
+    assert_string_equal(pp_local_route_kind(ENETUNREACH), "none");
+    assert_null(pp_local_route_kind(ECONNREFUSED));
     expect_verdict(pp_classify_connect(EACCES, false, NULL),
                    PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED);
     expect_verdict(pp_classify_connect(EPERM, false, NULL),
@@ -244,6 +263,7 @@ test_reason_names(void **state)
         [PP_RS_TTL_EXCEEDED] = "ttl-exceeded",
         [PP_RS_NO_ROUTE] = "no-route",
         [PP_RS_LOCAL_POLICY] = "local-policy",
+        [PP_RS_LOCAL_ROUTE] = "local-route",
         [PP_RS_NXDOMAIN] = "nxdomain",
         [PP_RS_SERVFAIL] = "servfail",
         [PP_RS_DNS_REFUSED] = "dns-refused",

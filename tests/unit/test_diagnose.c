@@ -218,12 +218,14 @@ test_where(void **state)
                                       "(hop 2), not by Apple (4 hops away)"));
     done(&w);
 
-    /* A path that reaches the server adds nothing. */
+    /* A path that reaches the server adds nothing (the reset at the
+     * server's distance is a firewall's in Apple's name: PUSH_FIREWALL_RESET). */
     setup_world(&w);
     courier(&w, PP_ST_CLOSED, PP_RS_CONN_REFUSED, PP_ST_OK);
     w.rep.results[0]->path = path(hops, 3, PP_HR_RST, ref);
     pp_diagnose(&w.rep, &w.d);
-    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    f = pp_diagnosis_find(&w.d, "PUSH_FIREWALL_RESET");
+    assert_non_null(f);
     assert_null(strstr(f->detail, "path trace"));
     done(&w);
     pp_path_free(ref);
@@ -861,6 +863,117 @@ test_names(void **state)
     assert_string_equal(pp_area_name(PP_AREA__COUNT), "?");
 }
 
+/* The network evidence rules: local routes, resets, rate-limited ICMP, idle
+ * timeouts; each names its cause and explains its checks. */
+static void
+test_network_evidence(void **state)
+{
+    struct world w;
+    const struct pp_finding *f;
+    struct pp_result *r;
+    struct pp_target *t;
+
+    (void)state;
+    /* A blackhole route for the courier: LOCAL_ROUTE, never TARGET_FAILED. */
+    setup_world(&w);
+    courier(&w, PP_ST_UNREACHABLE, PP_RS_LOCAL_ROUTE, PP_ST_UNREACHABLE);
+    w.rep.results[2]->reason = w.rep.results[3]->reason = PP_RS_LOCAL_ROUTE;
+    pp_detail_str(w.rep.results[0], "local_route", "blackhole");
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "LOCAL_ROUTE");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_int_equal(f->nchecks, 4);
+    assert_non_null(strstr(f->detail, "blackhole route"));
+    assert_non_null(strstr(f->advice_user, "VPN"));
+    assert_non_null(strstr(f->advice_admin, "routing table"));
+    assert_null(pp_diagnosis_find(&w.d, "APNS_BLOCKED"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_BLOCKED);
+    done(&w);
+
+    /* Resets on 5223 from Apple's addresses, 443 works: degraded by a
+     * firewall that resets. */
+    setup_world(&w);
+    courier(&w, PP_ST_CLOSED, PP_RS_CONN_REFUSED, PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "PUSH_FIREWALL_RESET");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_WARNING);
+    assert_int_equal(f->nchecks, 2);
+    assert_non_null(strstr(f->title, "degraded"));
+    assert_null(pp_diagnosis_find(&w.d, "APNS_FALLBACK_443"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_DEGRADED);
+    done(&w);
+
+    /* ... and outside Apple's space a reset is only a closed port. */
+    setup_world(&w);
+    courier(&w, PP_ST_CLOSED, PP_RS_CONN_REFUSED, PP_ST_OK);
+    snprintf(w.rep.results[0]->address, sizeof(w.rep.results[0]->address), "192.0.2.9");
+    snprintf(w.rep.results[1]->address, sizeof(w.rep.results[1]->address), "2001:db8::9");
+    pp_diagnose(&w.rep, &w.d);
+    assert_null(pp_diagnosis_find(&w.d, "PUSH_FIREWALL_RESET"));
+    done(&w);
+
+    /* A reset right after the ClientHello. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    t = target(&w, PP_SV_MDM, "mdm.example", 8443, true);
+    r = result(&w, t, AF_INET, PP_ST_TLS_FAILED, PP_RS_CONN_RESET);
+    pp_detail_str(r, "reset_phase", "after-client-hello");
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "TLS_SNI_FILTER");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_non_null(strstr(f->title, "server name"));
+    assert_non_null(strstr(f->detail, "mdm.example:8443"));
+    assert_int_equal(w.d.verdict[PP_AREA_MDM], PP_V_BLOCKED);
+    done(&w);
+
+    /* --hold: the idle connection no longer carried traffic. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_UNEXPECTED);
+    w.rep.results[2]->reason = w.rep.results[3]->reason = PP_RS_CONN_LOST;
+    pp_detail_num(w.rep.results[2], "held_s", 600);
+    pp_detail_str(w.rep.results[2], "liveness", "tls-key-update");
+    pp_detail_num(w.rep.results[3], "held_s", 600);
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "IDLE_TIMEOUT");
+    assert_non_null(f);
+    assert_int_equal(f->nchecks, 2);
+    assert_non_null(strstr(f->detail, "600 s"));
+    assert_non_null(strstr(f->detail, "forgotten"));
+    assert_non_null(strstr(f->advice_admin, "keepalive"));
+    done(&w);
+
+    /* Re-probed after a rate-limited reject: evidence, not a claim. */
+    setup_world(&w);
+    courier(&w, PP_ST_BLOCKED, PP_RS_ADMIN_PROHIBITED, PP_ST_OK);
+    snprintf(w.rep.results[0]->icmp_from, sizeof(w.rep.results[0]->icmp_from), "192.0.2.1");
+    snprintf(w.rep.results[1]->icmp_from, sizeof(w.rep.results[1]->icmp_from), "2001:db8::1");
+    pp_detail_str(w.rep.results[1], "reprobe", "icmp-rate-limit");
+    pp_diagnose(&w.rep, &w.d);
+    f = pp_diagnosis_find(&w.d, "ICMP_RATE_LIMITED");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_INFO);
+    assert_int_equal(f->nchecks, 1);
+    assert_non_null(strstr(f->detail, "2001:db8::1"));
+    assert_non_null(pp_diagnosis_find(&w.d, "APNS_FALLBACK_443"));
+    done(&w);
+
+    /* Not tried again: the silence is not called a plain drop. */
+    setup_world(&w);
+    courier(&w, PP_ST_FILTERED, PP_RS_NO_RESPONSE, PP_ST_OK);
+    pp_detail_bool(w.rep.results[0], "rate_limit_suspect", true);
+    pp_detail_bool(w.rep.results[1], "rate_limit_suspect", true);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "ICMP_RATE_LIMITED"));
+    f = pp_diagnosis_find(&w.d, "APNS_FALLBACK_443");
+    assert_non_null(f);
+    assert_null(strstr(f->detail, "silently dropped"));
+    assert_non_null(strstr(f->detail, "rate limit"));
+    done(&w);
+}
+
 int
 main(void)
 {
@@ -884,6 +997,7 @@ main(void)
         cmocka_unit_test(test_portal_hijacks_dns),
         cmocka_unit_test(test_ipv6_unavailable),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_network_evidence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

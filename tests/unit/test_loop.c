@@ -601,6 +601,98 @@ test_prepare_each_wait(void **state)
     pp_loop_free(x.loop);
 }
 
+/* Event time stamps: an event is stamped when poll() returned, not when its
+ * callback got its turn behind a long one; a descriptor that becomes ready
+ * during a long callback is stamped by the re-poll right after it. */
+struct stamps {
+    struct pp_loop *loop;
+    int a, b, c;        /* read ends; c becomes ready during a's callback */
+    int c_w;            /* write end of c */
+    double a_start, a_end, b_start, b_seen, c_seen, c_start;
+    int calls;
+};
+
+static void
+spin(double ms)
+{
+    double until = pp_now_msf() + ms;
+
+    while (pp_now_msf() < until)
+        ;
+}
+
+static void
+on_stamp(int fd, short revents, void *arg)
+{
+    struct stamps *st = arg;
+    char ch;
+
+    (void)revents;
+    assert_int_equal(read(fd, &ch, 1), 1);
+    st->calls++;
+    if (fd == st->a) {
+        st->a_start = pp_now_msf();
+        assert_true(write(st->c_w, "c", 1) == 1);
+        spin(2.0);
+        st->a_end = pp_now_msf();
+    } else if (fd == st->b) {
+        st->b_start = pp_now_msf();
+        st->b_seen = pp_loop_event_time(st->loop, fd);
+        /* Not this descriptor's callback: now. */
+        assert_true(pp_loop_event_time(st->loop, st->a) >= st->b_start);
+    } else {
+        st->c_start = pp_now_msf();
+        st->c_seen = pp_loop_event_time(st->loop, fd);
+    }
+}
+
+static void
+test_event_time(void **state)
+{
+    struct stamps st;
+    int pa[2], pb[2], pc[2];
+    int first, second;
+    double outside;
+
+    (void)state;
+    memset(&st, 0, sizeof(st));
+    assert_int_equal(pipe(pa), 0);
+    assert_int_equal(pipe(pb), 0);
+    assert_int_equal(pipe(pc), 0);
+    st.loop = pp_loop_new();
+    /* a is delivered before b: it has the lower descriptor. */
+    first = pa[0] < pb[0] ? pa[0] : pb[0];
+    second = pa[0] < pb[0] ? pb[0] : pa[0];
+    st.a = first;
+    st.b = second;
+    st.c = pc[0];
+    st.c_w = pc[1];
+    assert_true(write(first == pa[0] ? pa[1] : pb[1], "a", 1) == 1);
+    assert_true(write(first == pa[0] ? pb[1] : pa[1], "b", 1) == 1);
+    assert_int_equal(pp_loop_watch(st.loop, st.a, POLLIN, on_stamp, &st), 0);
+    assert_int_equal(pp_loop_watch(st.loop, st.b, POLLIN, on_stamp, &st), 0);
+    assert_int_equal(pp_loop_watch(st.loop, st.c, POLLIN, on_stamp, &st), 0);
+    while (st.calls < 3)
+        assert_int_equal(pp_loop_run_once(st.loop, 1000), 0);
+    /* b was ready when poll() returned: stamped before a's callback ran. */
+    assert_true(st.b_seen <= st.a_start);
+    assert_true(st.b_start >= st.a_end);
+    /* c became ready inside a's callback: stamped after it, before b's
+     * turn, not when its own callback ran. */
+    assert_true(st.c_seen >= st.a_start);
+    assert_true(st.c_seen <= st.b_start);
+    assert_true(st.c_seen <= st.c_start);
+    outside = pp_now_msf();
+    assert_true(pp_loop_event_time(st.loop, st.a) >= outside);
+    pp_loop_free(st.loop);
+    close(pa[0]);
+    close(pa[1]);
+    close(pb[0]);
+    close(pb[1]);
+    close(pc[0]);
+    close(pc[1]);
+}
+
 int
 main(void)
 {
@@ -620,6 +712,7 @@ main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_prepare_before_wait),
         cmocka_unit_test(test_prepare_each_wait),
+        cmocka_unit_test(test_event_time),
     };
 
     /* A hang (a loop that never returns) fails the test. */
