@@ -114,6 +114,18 @@ pp_netx_can_shrink_segments(void)
 #endif
 }
 
+#if defined(__linux__) && defined(TCP_INFO)
+/* The kernel's TCP_INFO for fd, when it holds at least need bytes. */
+static bool
+tcp_info(int fd, struct tcp_info *ti, size_t need)
+{
+    socklen_t len = sizeof(*ti);
+
+    memset(ti, 0, sizeof(*ti));
+    return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len) == 0 && (size_t)len >= need;
+}
+#endif
+
 /*
  * Linux measures the SYN -> SYN-ACK round trip itself, in microseconds, at
  * the moment the SYN-ACK is processed: the network's figure, whatever the
@@ -126,12 +138,9 @@ pp_netx_handshake_rtt(int fd, double *ms)
 {
 #if defined(__linux__) && defined(TCP_INFO)
     struct tcp_info ti;
-    socklen_t len = sizeof(ti);
 
-    memset(&ti, 0, sizeof(ti));
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-        len < (socklen_t)(offsetof(struct tcp_info, tcpi_total_retrans) +
-                          sizeof(ti.tcpi_total_retrans)))
+    if (!tcp_info(fd, &ti, offsetof(struct tcp_info, tcpi_total_retrans) +
+                               sizeof(ti.tcpi_total_retrans)))
         return false;
     if (ti.tcpi_rtt == 0 || ti.tcpi_total_retrans != 0 || ti.tcpi_retransmits != 0)
         return false;
@@ -252,12 +261,9 @@ pp_netx_last_ack_ms(int fd, double *ms)
 {
 #if defined(__linux__) && defined(TCP_INFO)
     struct tcp_info ti;
-    socklen_t len = sizeof(ti);
 
-    memset(&ti, 0, sizeof(ti));
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-        len < (socklen_t)(offsetof(struct tcp_info, tcpi_last_ack_recv) +
-                          sizeof(ti.tcpi_last_ack_recv)))
+    if (!tcp_info(fd, &ti, offsetof(struct tcp_info, tcpi_last_ack_recv) +
+                               sizeof(ti.tcpi_last_ack_recv)))
         return false;
     *ms = (double)ti.tcpi_last_ack_recv;
     return true;
