@@ -1,7 +1,9 @@
 /*
- * What the diagnosis's rule files share (diagnose.c, rules_capture.c):
- * the state of one diagnosis while the rules run, a growing string and
- * the start of a finding.  Internal to src/diagnose/.
+ * What the diagnosis's rule files share (diagnose.c, rules_network.c,
+ * rules_evidence.c, rules_push.c, rules_services.c, rules_capture.c): the
+ * state of one diagnosis while the rules run, a growing string, the start
+ * of a finding, the helpers and the rules themselves.  Internal to
+ * src/diagnose/.
  */
 #ifndef PP_RULES_H
 #define PP_RULES_H
@@ -85,5 +87,59 @@ emit(struct ctx *c, const char *code, enum pp_severity sev)
 
 /* The capture's rules (rules_capture.c): what the network showed. */
 void pp_rule_capture(struct ctx *c);
+
+/* Which results a rule looks at; the most one selection holds. */
+typedef bool (*pick_fn)(const struct pp_result *);
+#define MAXSEL 512
+
+/* diagnose.c: what the rules share (selecting, claiming, wording) */
+bool failed(const struct pp_result *r);
+bool is_service(const struct pp_result *r, enum pp_service s);
+void add_check(struct pp_finding *f, const struct pp_result *r);
+size_t select_failed(struct ctx *c, pick_fn pick, size_t *idx, size_t max);
+void claim(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n);
+void claim_expected(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n);
+char *how(struct ctx *c, const size_t *idx, size_t n);
+char *hosts(struct ctx *c, const size_t *idx, size_t n, bool with_port);
+bool any_required(struct ctx *c, const size_t *idx, size_t n);
+void trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n);
+
+/* rules_network.c */
+void rule_dns_failed(struct ctx *c);
+void rule_dns_outside(struct ctx *c);
+void rule_clock(struct ctx *c);
+void rule_captive(struct ctx *c);
+void rule_intercepted(struct ctx *c);
+void rule_mtu(struct ctx *c);
+
+/* rules_evidence.c */
+void rule_local_route(struct ctx *c);
+void rule_push_reset(struct ctx *c);
+void rule_hello_reset(struct ctx *c);
+void rule_idle_timeout(struct ctx *c);
+void rule_icmp_rate_limited(struct ctx *c);
+
+/* rules_push.c */
+void rule_ipv6(struct ctx *c);
+void rule_apns_device(struct ctx *c);
+void rule_apns_provider(struct ctx *c);
+void rule_ipv6_unavailable(struct ctx *c);
+void rule_legacy_aside(struct ctx *c);
+void rule_legacy(struct ctx *c);
+void rule_not_applicable(struct ctx *c);
+
+/* rules_services.c */
+void rule_mdm(struct ctx *c);
+void rule_enrollment(struct ctx *c);
+void rule_software_update(struct ctx *c);
+void rule_sus(struct ctx *c);
+void rule_dp_cert(struct ctx *c);
+void rule_target_cert(struct ctx *c);
+void rule_tls_warnings(struct ctx *c);
+void rule_dp(struct ctx *c);
+void rule_fileshare(struct ctx *c);
+void rule_afp(struct ctx *c);
+void rule_other(struct ctx *c);
+void rule_conclusion(struct ctx *c);
 
 #endif

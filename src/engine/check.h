@@ -1,6 +1,6 @@
 /*
  * The probe-facing interface: what a probe (probes/) may ask of the check
- * in hand.  The engine implements it (engine.c); the engine's runner
+ * in hand.  The engine implements it (check.c); the engine's runner
  * interface is engine/engine.h.
  */
 #ifndef PP_CHECK_H

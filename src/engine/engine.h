@@ -5,10 +5,10 @@
  * the whole run.  What a probe may call is in engine/check.h.
  *
  * Room: the engine owns the loop's checks, DNS (dns.c), TLS handshakes
- * and chain judgement (tlscore.c) and HTTP parsing (http.c).  It may call
- * core/ and the probes through their struct of callbacks; it names no
- * service (a target carries its own rules) and prints nothing (progress
- * goes through a callback).
+ * (tlscore.c) and chain judgement (tlsjudge.c) and HTTP parsing
+ * (http.c).  It may call core/ and the probes through their struct of
+ * callbacks; it names no service (a target carries its own rules) and
+ * prints nothing (progress goes through a callback).
  */
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H

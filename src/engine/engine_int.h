@@ -1,0 +1,148 @@
+/*
+ * What the engine's files share (engine.c, check.c, phases.c, schedule.c,
+ * reprobe.c): the state of a run, of a check and of a target, and the
+ * steps one file calls in another.  Internal to src/engine/.
+ */
+#ifndef PP_ENGINE_INT_H
+#define PP_ENGINE_INT_H
+
+#include <sys/socket.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "core/loop.h"
+#include "engine/check.h"
+#include "engine/dns.h"
+#include "engine/engine.h"
+#include "engine/rtt.h"
+
+enum phase { PH_QUEUED, PH_CONNECT, PH_TLS, PH_PROBE, PH_DONE };
+
+#ifdef MSG_NOSIGNAL
+#define MSG_NOSIGNAL_COMPAT MSG_NOSIGNAL
+#else
+#define MSG_NOSIGNAL_COMPAT 0   /* SIGPIPE is ignored in main() */
+#endif
+
+struct pp_engine;
+
+struct pp_check {
+    struct pp_engine *e;
+    struct pp_result *r;
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    int fd;
+    SSL *ssl;
+    enum phase phase;
+    struct pp_timer deadline;
+    double t_start;
+    double t_phase;
+    void *probe_data;
+    unsigned char *out;      /* bytes queued by the probe */
+    size_t outlen, outoff;
+    bool read_wants_write;   /* TLS: a read needs the socket writable */
+    bool got_byte;
+    double last_rx;          /* when the last byte read arrived (kernel stamp), or 0;
+                              * 0 again once a deadline ends the check */
+    bool extended;           /* pp_check_extend() ran (a probe's timeout may go on) */
+    double queued;           /* ms the loop kept this check waiting between
+                              * phases (not in t_total) */
+    int mss;                 /* TCP_MAXSEG before the connect, or 0 */
+    int attempts;            /* connects started (adaptive timeouts retry once) */
+    struct pp_check *next;   /* the wait queue */
+    struct pp_check *all_prev, *all_next;  /* checks not yet freed */
+};
+
+struct tstate {
+    struct pp_engine *e;
+    const struct pp_target *t;
+    size_t idx;
+    uint64_t base;            /* sort key of the target's results */
+    int lookups;              /* outstanding */
+    int nfound;               /* checks created */
+    struct pp_dns_answer fail[2];
+    int nfail;
+};
+
+struct pp_engine {
+    const struct pp_engine_opts *o;
+    struct pp_loop *loop;
+    struct pp_dns *dns;
+    struct tstate *ts;
+    size_t nts;
+    struct pp_check *qhead, *qtail;    /* waiting for a slot */
+    struct pp_check *all;              /* checks not yet freed */
+    size_t inflight;
+    size_t cap;                        /* concurrency cap now */
+    size_t checks_open;                /* not yet done */
+    size_t dns_open;                   /* targets still resolving */
+    struct pp_timer run_deadline;
+    struct pp_result **res;
+    size_t nres, capres;
+    struct pp_target **extra;          /* targets added by redirects */
+    struct tstate **extra_ts;
+    size_t nextra;
+    bool over;
+    void (*done_cb)(void *);           /* the run is over */
+    void *done_arg;
+    time_t t0;
+    bool feed_done;
+    bool in_pump, pump_again;
+    unsigned burst;                    /* checks started by this turn of pump() */
+    uint64_t fed;                      /* checks pulled from the feed */
+    size_t done;                       /* checks finished */
+    double tokens;                     /* rate limit: connections allowed now */
+    double tokens_at;
+    struct pp_timer rate_timer;
+    struct pp_timer progress_timer;
+    double started;
+    uint64_t generation;               /* bumped on every visible change */
+    struct pp_timer done_timer;        /* done() runs from a turn of its own */
+    struct pp_rtt *rtt;                /* adaptive timeouts, or NULL */
+    uint64_t emitted;                  /* results handed to the sink */
+    /* Re-probes of silent checks beside ICMP rejects (rate limiting). */
+    bool reprobe_looked;
+    struct pp_result **reprobe;        /* still to start, in order */
+    size_t nreprobe, reprobe_next;
+    struct pp_timer reprobe_timer;
+};
+
+/* engine.c */
+double seen(const struct pp_check *c);
+void add_result(struct pp_engine *e, struct pp_result *r);
+struct pp_result *new_result(const struct pp_target *t, uint64_t order);
+void
+vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
+     va_list ap) __attribute__((format(printf, 4, 0)));
+void
+set(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void run_deadline(void *arg);
+
+/* check.c */
+int flush_out(struct pp_check *c);
+short probe_events(struct pp_check *c);
+
+/* phases.c */
+void check_finish(struct pp_check *c);
+void call_done(void *arg);
+void maybe_over(struct pp_engine *e);
+void check_deadline(void *arg);
+bool check_start(struct pp_check *c);
+
+/* schedule.c */
+void pump_later(void *arg);
+void pump(struct pp_engine *e);
+struct pp_check *check_queue(struct pp_engine *e, struct pp_result *r, bool add);
+struct pp_check *check_new(struct pp_engine *e, struct pp_result *r);
+void start_target(struct pp_engine *e, struct tstate *ts);
+
+/* reprobe.c */
+void reprobe_next(void *arg);
+bool reprobe_start(struct pp_engine *e);
+
+#endif
