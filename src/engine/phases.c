@@ -201,6 +201,9 @@ connected(struct pp_check *c)
 {
     const struct pp_target *t = c->r->target;
 
+    /* Receive stamps only matter for bytes, so a port that never connects
+     * (most of an audit) costs no setsockopt for them. */
+    pp_netx_rx_stamps(c->fd);
     c->r->t_connect = connect_time(c);
     /* Up since t_connect (the kernel's measure), seen at poll(). */
     c->queued += seen(c) - c->t_phase - c->r->t_connect;
@@ -467,7 +470,6 @@ check_start(struct pp_check *c)
         return true;
     }
     pp_netx_prepare(fd, c->sa.ss_family);
-    pp_netx_rx_stamps(fd);
     if (c->mss != 0 && !pp_netx_small_segments(fd, c->mss)) {
         set(c->r, PP_ST_ERROR, PP_RS_INTERNAL, "could not ask for %d-byte segments: %s",
             c->mss, strerror(errno));
