@@ -32,6 +32,7 @@
 #include "core/netx.h"
 #include "core/url.h"
 #include "core/util.h"
+#include "diagnose/context.h"
 #include "engine/tlsctx.h"
 
 /* --nagios was given: what stops the check is said as a plugin's UNKNOWN
@@ -280,6 +281,25 @@ build_plan(struct pp_app *app, int argc, char **argv)
             die_usage("target '%s': %s", argv[i], err);
 }
 
+/* The network's shape, for the engine: IPv6-only (an IPv6 default route
+ * and no native IPv4 one: a missing one, or one through a 464XLAT CLAT)
+ * makes the run ask ipv4only.arpa for the NAT64 prefix first; no IPv4
+ * default route at all makes an IPv4 connect without a route not
+ * applicable.  Read once: the agent and the dashboard keep it. */
+static void
+read_network(struct pp_settings *st)
+{
+    struct pp_context cx;
+
+    if (st->read_file != NULL || st->sniff_only)
+        return;
+    pp_context_routes(&cx);
+    st->o.ipv6_only = cx.default_if6 != NULL &&
+                      (cx.default_if == NULL || pp_context_is_clat_name(cx.default_if));
+    st->o.no_ipv4_route = cx.default_if6 != NULL && cx.default_if == NULL;
+    pp_context_free(&cx);
+}
+
 /* Something to check, unless only watching: targets, and not only
  * addresses of the family left out. */
 static void
@@ -418,6 +438,7 @@ main(int argc, char **argv)
         rc = pp_mode_list(&app);
         goto out;
     }
+    read_network(st);
     open_outputs(&app);
     rc = open_capture(&app);
     if (rc == 0)

@@ -35,12 +35,16 @@ struct pp_context {
     size_t nlocal;
     char **vpn_ifs;     /* up tunnel interfaces that carry an address */
     size_t nvpn;
+    char *clat_if;      /* an up 464XLAT CLAT interface (pp_context_is_clat_name), or NULL */
     struct pp_proxy *proxies;
     size_t nproxies;
 };
 
 /* Fill *c (all of it: no need to clear it first).  Never fails. */
 void pp_context_collect(struct pp_context *c);
+/* Only the default routes, the DNS servers and the interfaces: what the
+ * run needs to know before it starts (IPv6-only, a CLAT). */
+void pp_context_routes(struct pp_context *c);
 /* Free everything and clear *c; safe on a cleared or freed context. */
 void pp_context_free(struct pp_context *c);
 
@@ -81,6 +85,12 @@ int pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_
 /* 1 when an interface of that name is a tunnel (utun*, tun*, tap*, wg*,
  * ppp*, ipsec*, gif*: the prefix then the end, a digit, '-' or '_'). */
 int pp_context_is_vpn_name(const char *ifname);
+/* 1 when an interface of that name is a 464XLAT CLAT (RFC 6877): Linux
+ * clatd's "clat" (and "clat4", "clat0", ...), Android's "v4-" before the
+ * interface it translates for ("v4-wlan0", "v4-rmnet_data0").  No name
+ * is known for the CLAT of macOS and iOS, which keep it inside the
+ * system. */
+int pp_context_is_clat_name(const char *ifname);
 /* A copy of a proxy setting with the password of "scheme://user:pw@host"
  * (or "user:pw@host") replaced by "***". */
 char *pp_context_mask_proxy(const char *value);
