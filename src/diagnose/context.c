@@ -694,6 +694,16 @@ pp_context_is_clat_name(const char *ifname)
     return 1;
 }
 
+int
+pp_context_is_clat_addr(const char *ipv4)
+{
+    struct in_addr a;
+
+    if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &a) != 1)
+        return 0;
+    return (ntohl(a.s_addr) & 0xfffffff8u) == 0xc0000000u;
+}
+
 /* ------------------------------------------------------------ collecting */
 
 /* At most READ_CAP bytes from an open stream, NUL-terminated. */
@@ -925,7 +935,9 @@ collect_ifaces(struct pp_context *c)
             continue;
         }
         push_unique(&c->local_addrs, &c->nlocal, pp_xstrdup(buf));
-        if (c->clat_if == NULL && pp_context_is_clat_name(ifa->ifa_name))
+        if (c->clat_if == NULL && (pp_context_is_clat_name(ifa->ifa_name) ||
+                                   (ifa->ifa_addr->sa_family == AF_INET &&
+                                    pp_context_is_clat_addr(buf))))
             c->clat_if = pp_xstrdup(ifa->ifa_name);
         /* A tunnel with only a link-local address is not a VPN: macOS keeps
          * utun0-3 up for its own services. */

@@ -87,10 +87,15 @@ int pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_
 int pp_context_is_vpn_name(const char *ifname);
 /* 1 when an interface of that name is a 464XLAT CLAT (RFC 6877): Linux
  * clatd's "clat" (and "clat4", "clat0", ...), Android's "v4-" before the
- * interface it translates for ("v4-wlan0", "v4-rmnet_data0").  No name
- * is known for the CLAT of macOS and iOS, which keep it inside the
- * system. */
+ * interface it translates for ("v4-wlan0", "v4-rmnet_data0").  macOS and
+ * iOS (CLAT46) make no interface of their own: the CLAT's address sits on
+ * the Wi-Fi or Ethernet interface, see pp_context_is_clat_addr. */
 int pp_context_is_clat_name(const char *ifname);
+/* 1 when an IPv4 address (text) is in 192.0.0.0/29, the IPv4 Service
+ * Continuity Prefix CLATs take their addresses from (RFC 7335): macOS's
+ * CLAT46 puts 192.0.0.2 on en0 with the IPv4 default route via 192.0.0.1,
+ * Android 192.0.0.4 on v4-wlan0. */
+int pp_context_is_clat_addr(const char *ipv4);
 /* A copy of a proxy setting with the password of "scheme://user:pw@host"
  * (or "user:pw@host") replaced by "***". */
 char *pp_context_mask_proxy(const char *value);

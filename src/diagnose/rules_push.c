@@ -260,6 +260,7 @@ rule_ipv6_only(struct ctx *c)
     size_t idx[MAXSEL], n, i, ok6 = 0;
     struct pp_finding *f;
     bool with = nat->prefix[0] != '\0';
+    char *why;
 
     n = select_failed(c, pick_no_ipv4, idx, MAXSEL);
     if (!nat->ipv6_only && n == 0)
@@ -274,14 +275,18 @@ rule_ipv6_only(struct ctx *c)
     else
         f->title = pp_xstrdup("IPv6-only network without NAT64: names with IPv4 addresses "
                               "only cannot be reached");
+    why = nat->no_ipv4_route ? pp_xasprintf(", so the IPv4 checks that found no route do not "
+                                            "apply (%zu ipv4-unavailable)", n)
+                             : pp_xstrdup(": its IPv4 goes through a 464XLAT CLAT, translated "
+                                          "to IPv6 on this machine");
     f->detail = pp_xasprintf(
-        "This machine has no native IPv4 route, so the IPv4 checks that found no route do "
-        "not apply (%zu ipv4-unavailable); %zu IPv6 checks work.  %s", n, ok6,
+        "This machine has no native IPv4 route%s; %zu IPv6 checks work.  %s", why, ok6,
         with ? "DNS64 gives names without IPv6 addresses synthesized ones inside the "
         "prefix and NAT64 translates them; such an address is judged by the IPv4 address it "
         "embeds.  Apple devices work on IPv6-only networks with NAT64." :
         "ipv4only.arpa has no IPv6 address here (RFC 7050): no DNS64, so a name with only "
         "IPv4 addresses has no way in.");
+    free(why);
     f->advice_user = pp_xstrdup("Nothing to do.");
     f->advice_admin = pp_xstrdup(with ? "Nothing to do for Apple devices; the IPv6 checks "
                                  "are the ones that count here." : "Give the network DNS64 "

@@ -254,7 +254,7 @@ connect_failed(struct pp_check *c, int err, bool immediate)
             pp_detail_str(c->r, "local_route", kind);
     }
     if (immediate && v.reason == PP_RS_NO_ROUTE && c->e->o->no_ipv4_route &&
-        c->sa.ss_family == AF_INET)
+        c->e->o->want_v6 && c->sa.ss_family == AF_INET)
         /* A network without IPv4: not applicable, as IPV6_ONLY_NAT64 says. */
         set(c->r, PP_ST_ERROR, PP_RS_IPV4_UNAVAILABLE, "%s",
             pp_reason_sentence(PP_RS_IPV4_UNAVAILABLE));

@@ -684,6 +684,35 @@ UNBOUND
     lab_wait_listen -u "$NS_R" 53
 }
 
+# lab_clat PREFIX (after lab_nat64 PREFIX): 464XLAT on the client, set up
+# as clatd does it: tayga on a tun device named clat translates the
+# client's IPv4 (192.0.0.1, the IPv4 default route on clat) statelessly to
+# fd00:10::c1a7 and the destinations into PREFIX, which the router's
+# NAT64 carries on.  The client forwards fd00:10::c1a7 to clat; the router
+# knows it as the client's neighbour.
+lab_clat() {
+    prefix=$1
+    d=$LAB_TMP/clat
+    mkdir -p "$d"
+    cat > "$d/tayga.conf" <<TAYGA
+tun-device clat
+ipv4-addr 192.0.0.2
+prefix $prefix
+map 192.0.0.1 fd00:10::c1a7
+data-dir $d
+TAYGA
+    lab_c tayga -c "$d/tayga.conf" --mktun >>"$LAB_TMP/servers.log" 2>&1 ||
+        lab_skip "tayga cannot make the CLAT's tun device"
+    ip -n "$NS_C" link set clat up
+    ip -n "$NS_C" addr add 192.0.0.1/32 dev clat
+    ip -n "$NS_C" route add default dev clat
+    ip -n "$NS_C" -6 route add fd00:10::c1a7/128 dev clat
+    lab_c sysctl -qw net.ipv6.conf.all.forwarding=1
+    mc0=$(ip -n "$NS_C" -br link show dev c0 | awk '{print $3}')
+    ip -n "$NS_R" neigh replace fd00:10::c1a7 lladdr "$mc0" dev r0 nud permanent
+    lab_bg "$NS_C" tayga -c "$d/tayga.conf" --nodetach
+}
+
 # Add one rule to the router's forward chain.
 lab_fw() {
     lab_r nft add rule inet lab forward "$@"

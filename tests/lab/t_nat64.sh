@@ -9,8 +9,9 @@
 # the reason; the finding IPV6_ONLY_NAT64; the verdicts; no
 # DNS_OUTSIDE_APPLE for Apple's embedded addresses.  Then a courier name
 # sinkholed to a private address (synthesized too: DNS_OUTSIDE_APPLE on
-# the IPv4 it embeds), and a network-specific /64 prefix found through
-# ipv4only.arpa, with a CLAT interface named in the context.
+# the IPv4 it embeds), a network-specific /64 prefix found through
+# ipv4only.arpa, and 464XLAT: a CLAT on the client (tayga, as clatd
+# runs it) carrying its IPv4 checks, named in the context.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
 lab_require
 LAB_DNS_V4ONLY=$LAB_COURIER_NAMES
@@ -64,17 +65,27 @@ LAB_DNS_EXTRA=$WKA
 lab_dns
 
 # 3. A network-specific prefix (a /64, not 64:ff9b::), which only
-#    ipv4only.arpa tells; a CLAT interface (a tun device named as clatd
-#    names its own, with no clatd behind it) is named in the context.
+#    ipv4only.arpa tells.
 lab_nat64 fd00:64:0:1::/64
-lab_c ip tuntap add dev clat mode tun
-ip -n "$NS_C" addr add 192.0.0.1/29 dev clat
-ip -n "$NS_C" link set clat up
 run nsp
 expect_rc 0
 jcheck "$J" "(k := c('courier.push.apple.com', 5223, 'ipv6'))['address'] == 'fd00:64:0:1:11:3990:a00:0' and k['state'] == 'ok' and k['reason'] == 'tls-ok' and k['details']['nat64_ipv4'] == '17.57.144.10'" "nsp: the courier at fd00:64:0:1:11:3990:a00:0 (17.57.144.10 under the /64): ok, tls-ok"
 jcheck "$J" "not any(k['reason'] == 'dns-outside-apple' for k in checks) and f('DNS_OUTSIDE_APPLE') is None" "nsp: no DNS_OUTSIDE_APPLE: the discovered prefix is known"
-jcheck "$J" "doc['nat64'] == {'ipv6_only': True, 'ipv4_route': False, 'prefix': 'fd00:64:0:1::/64', 'source': 'discovered', 'discovery': 'found', 'clat_interface': 'clat'}" "nsp: JSON nat64: fd00:64:0:1::/64 discovered, CLAT clat"
+jcheck "$J" "all(k['reason'] == 'ipv4-unavailable' and k['expected'] for k in cs(fam='ipv4'))" "nsp: the IPv4 checks ipv4-unavailable, expected"
+jcheck "$J" "doc['nat64'] == {'ipv6_only': True, 'ipv4_route': False, 'prefix': 'fd00:64:0:1::/64', 'source': 'discovered', 'discovery': 'found', 'clat_interface': None}" "nsp: JSON nat64: fd00:64:0:1::/64 discovered"
 jcheck "$J" "'fd00:64:0:1::/64' in f('IPV6_ONLY_NAT64')['title'] and v('push') == 'ok' and doc['summary']['status'] == 'ok'" "nsp: IPV6_ONLY_NAT64 names the prefix; push ok, status ok"
-has "$T" '^  Network: IPv6-only network with NAT64 \(prefix fd00:64:0:1::/64, discovered through ipv4only\.arpa\); 464XLAT CLAT interface clat$' "nsp text: the context line with the prefix and the CLAT"
+has "$T" '^  Network: IPv6-only network with NAT64 \(prefix fd00:64:0:1::/64, discovered through ipv4only\.arpa\)$' "nsp text: the context line with the discovered prefix"
+
+# 4. 464XLAT: a CLAT on the client (tayga, as clatd runs it) gives it an
+#    IPv4 default route on clat; its IPv4 checks travel translated over
+#    IPv6 and both NAT64s, and work.
+lab_clat fd00:64:0:1::/64
+run clat
+expect_rc 0
+jcheck "$J" "(k := c('courier.push.apple.com', 5223, 'ipv4'))['address'] == '17.57.144.10' and k['state'] == 'ok' and k['reason'] == 'tls-ok' and 'nat64_ipv4' not in k.get('details', {})" "clat: the courier over IPv4 through the CLAT: ok, tls-ok"
+jcheck "$J" "(k := c('api.push.apple.com', 443, 'ipv4'))['state'] == 'ok' and k['reason'] == 'service-ok'" "clat: api.push.apple.com over IPv4 through the CLAT: ok, service-ok"
+jcheck "$J" "not any(k['reason'] == 'ipv4-unavailable' for k in checks) and (k := c('courier.push.apple.com', 5223, 'ipv6'))['state'] == 'ok'" "clat: no ipv4-unavailable (IPv4 works through the CLAT); IPv6 ok too"
+jcheck "$J" "doc['nat64'] == {'ipv6_only': True, 'ipv4_route': True, 'prefix': 'fd00:64:0:1::/64', 'source': 'discovered', 'discovery': 'found', 'clat_interface': 'clat'}" "clat: JSON nat64: IPv6-only, an IPv4 route (the CLAT's), CLAT clat"
+jcheck "$J" "(x := f('IPV6_ONLY_NAT64')) is not None and '464XLAT CLAT' in x['detail'] and x['checks'] == [] and v('push') == 'ok' and doc['summary']['status'] == 'ok' and doc['summary']['failed'] == 0" "clat: IPV6_ONLY_NAT64 says IPv4 goes through the CLAT; push ok, status ok"
+has "$T" '^  Network: IPv6-only network with NAT64 \(prefix fd00:64:0:1::/64, discovered through ipv4only\.arpa\); 464XLAT CLAT interface clat$' "clat text: the context line names the CLAT interface"
 lab_finish

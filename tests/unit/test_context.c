@@ -598,6 +598,16 @@ test_clat_names(void **state)
         if (pp_context_is_clat_name(no[i]))
             fail_msg("%s is not a CLAT", no[i]);
     assert_int_equal(pp_context_is_clat_name(NULL), 0);
+    /* RFC 7335's 192.0.0.0/29: macOS's CLAT46 (192.0.0.2, via 192.0.0.1). */
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.1"), 1);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.2"), 1);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.7"), 1);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.8"), 0);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.170"), 0);
+    assert_int_equal(pp_context_is_clat_addr("10.0.0.1"), 0);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0"), 0);
+    assert_int_equal(pp_context_is_clat_addr("fe80::1"), 0);
+    assert_int_equal(pp_context_is_clat_addr(NULL), 0);
 }
 
 /* -------------------------------------------------------- the output */
