@@ -361,6 +361,7 @@ static const struct {
 } rules[] = {
     {"not-applicable", rule_not_applicable},
     {"ipv6-unavailable", rule_ipv6_unavailable},
+    {"ipv6-only", rule_ipv6_only},
     {"legacy-aside", rule_legacy_aside},
     {"clock", rule_clock},
     {"captive", rule_captive},
