@@ -483,6 +483,7 @@ start_cycle(void *arg)
     l->engine = pp_engine_start(l->loop, l->o->plan, l->o->eo, finish_cycle, l, err, sizeof(err));
     if (l->engine == NULL) {
         snprintf(l->message, sizeof(l->message), "cannot start a run: %s", err);
+        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
         schedule(l, l->o->interval_s);
     }
     mark_dirty(l);
@@ -650,9 +651,20 @@ trace_row(struct live *l)
 
 /* ------------------------------------------------------------ actions */
 
+/* A new message stays for a few seconds, then the keys come back. */
+static void
+message_changed(struct live *l, const char *before)
+{
+    if (l->message[0] != '\0' && strcmp(before, l->message) != 0)
+        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+}
+
 static void
 act(struct live *l, enum pp_ui_action a)
 {
+    char before[sizeof(l->message)];
+
+    memcpy(before, l->message, sizeof(before));
     switch (a) {
     case PP_UA_NONE:
         return;
@@ -697,19 +709,16 @@ act(struct live *l, enum pp_ui_action a)
         pp_loop_stop(l->loop);
         return;
     }
-    /* A message stays for a few seconds, then the keys come back. */
-    if (l->message[0] != '\0')
-        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+    message_changed(l, before);
     mark_dirty(l);
 }
 
+/* The message expires (the headline keeps saying "paused"). */
 static void
 clear_message(void *arg)
 {
     struct live *l = arg;
 
-    if (l->paused)
-        return;   /* "paused" stays while it is true */
     l->message[0] = '\0';
     mark_dirty(l);
 }
