@@ -20,6 +20,7 @@
 #include "app/run.h"
 #include "capture/capture.h"
 #include "capture/flows.h"
+#include "core/hist.h"
 #include "core/loop.h"
 #include "core/redact.h"
 #include "core/util.h"
@@ -178,6 +179,58 @@ pp_mode_once(struct pp_app *app)
     }
     trace_report(app, &rep);
     return conclude_and_report(app, &rep);
+}
+
+/* ------------------------------------------------------------ -c N */
+
+static void
+pause_s(double s)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        continue;
+}
+
+/* mtr -c: N rounds without the screen, each check's history kept as the
+ * dashboard keeps it (core/hist.h), then the last round's report with
+ * the rounds beside it; its verdicts give the exit status. */
+int
+pp_mode_count(struct pp_app *app)
+{
+    const struct pp_settings *st = &app->st;
+    double gap = st->agent.interval_s > 0 ? st->agent.interval_s : 1.0, t0 = pp_now_msf();
+    struct pp_hists hists;
+    struct pp_report rep;
+    char err[600], started[sizeof(rep.started_at)];
+    long k;
+    int rc;
+
+    memset(&hists, 0, sizeof(hists));
+    for (k = 0; k < st->count; k++) {
+        if (k > 0) {
+            pp_report_free(&rep);
+            pause_s(gap);
+        }
+        if (pp_engine_run(&app->plan, &st->o, &rep, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pushprobe: %s\n", err);
+            pp_hists_free(&hists);
+            return PP_EXIT_INTERNAL;
+        }
+        if (k == 0)
+            memcpy(started, rep.started_at, sizeof(started));
+        pp_hists_add_report(&hists, &rep);
+    }
+    /* The report covers the rounds: from the first start to the end. */
+    memcpy(rep.started_at, started, sizeof(started));
+    rep.duration_ms = pp_now_msf() - t0;
+    rep.rounds = &hists;
+    trace_report(app, &rep);
+    rc = conclude_and_report(app, &rep);
+    pp_hists_free(&hists);
+    return rc;
 }
 
 /* ------------------------------------------------------------ the dashboard */

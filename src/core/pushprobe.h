@@ -13,11 +13,12 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 6   /* 1: verdicts, findings, context; 2: capture, flows;
+#define PP_JSON_SCHEMA_MINOR 7   /* 1: verdicts, findings, context; 2: capture, flows;
                                   * 3: retry_of; 4: summary.expected, checks' expected,
                                   * summary.push_checked; 5: path; 6: tls chains,
                                   * apple_policy, protocol, capture interfaces,
-                                  * processes, tunnels, complete, late_packets */
+                                  * processes, tunnels, complete, late_packets;
+                                  * 7: rounds (-c N) */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -348,6 +349,7 @@ struct pp_context;
 struct pp_audit;
 struct pp_audit_result;
 struct pp_capture;
+struct pp_hists;
 
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
@@ -363,6 +365,7 @@ struct pp_report {
     const struct pp_audit *audit;        /* the audit and its result, or NULL */
     const struct pp_audit_result *audit_result;
     const struct pp_capture *capture;   /* what the network showed, or NULL */
+    const struct pp_hists *rounds;      /* -c N: each check's history, or NULL */
 };
 
 const char *pp_state_name(enum pp_state);
