@@ -223,6 +223,14 @@ if [ -n "$y" ]; then
 else
     bad "no api.push.apple.com row to click"
 fi
+# The wheel over the table moves the selection, three rows a notch.
+$T send-keys -t $S g Enter
+check $S 'DETAILS courier\.push\.apple\.com:5223/ipv4' "g: the first row selected"
+$T send-keys -t $S -l "$(printf '\033[<65;5;10M')"
+check $S 'DETAILS 1-courier\.push\.apple\.com:5223/ipv6' "the wheel down: three rows on"
+$T send-keys -t $S -l "$(printf '\033[<64;5;10M')"
+check $S 'DETAILS courier\.push\.apple\.com:5223/ipv4' "the wheel up: back"
+$T send-keys -t $S Escape
 $T send-keys -t $S m
 check $S 'mouse off' "m: the mouse off (the terminal selects text)"
 $T send-keys -t $S m
