@@ -202,14 +202,7 @@ tui_wrap(int y, int y1, int x, const char *s)
     int w = COLS - x;
 
     while (s != NULL && *s != '\0' && y < y1 && w > 0) {
-        int n = (int)strlen(s), cut = n;
-        if (n > w) {
-            cut = w;
-            while (cut > w / 2 && s[cut] != ' ')
-                cut--;
-            if (s[cut] != ' ')
-                cut = w;
-        }
+        int cut = pp_tui_wrap_cut(s, w);
         move(y, x);
         for (int i = 0; i < cut; i++)
             addch((chtype)(unsigned char)(s[i] >= 32 && s[i] < 127 ? s[i] : '?'));

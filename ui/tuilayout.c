@@ -305,20 +305,27 @@ pp_tui_window(const int *h, size_t n, int avail, size_t *top, size_t *more, size
 }
 
 int
+pp_tui_wrap_cut(const char *s, int w)
+{
+    int n = (int)strlen(s), cut = n;
+
+    if (n > w) {
+        cut = w;
+        while (cut > w / 2 && s[cut] != ' ')
+            cut--;
+        if (s[cut] != ' ')
+            cut = w;
+    }
+    return cut;
+}
+
+int
 pp_tui_wrap_lines(const char *s, int w)
 {
     int lines = 0;
 
     while (s != NULL && *s != '\0' && w > 0) {
-        int n = (int)strlen(s), cut = n;
-        if (n > w) {
-            cut = w;
-            while (cut > w / 2 && s[cut] != ' ')
-                cut--;
-            if (s[cut] != ' ')
-                cut = w;
-        }
-        s += cut;
+        s += pp_tui_wrap_cut(s, w);
         while (*s == ' ')
             s++;
         lines++;

@@ -99,7 +99,9 @@ void pp_tui_split(int lines, int head_h, int table_need, int pane_need, bool det
 size_t pp_tui_window(const int *h, size_t n, int avail, size_t *top, size_t *more,
                      size_t *above);
 
-/* How many lines wrap() fills with s from column x in width columns. */
+/* Word wrap in w columns: the bytes of s on its first line (at a space
+ * past the middle when there is one), and the lines all of s takes. */
+int pp_tui_wrap_cut(const char *s, int w);
 int pp_tui_wrap_lines(const char *s, int w);
 
 /* The orders of the table, in the order `o` cycles through them. */
