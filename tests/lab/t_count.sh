@@ -48,6 +48,23 @@ tcheck ' [0-9]\.[0-9]/' "times under 100 ms with one decimal"
 awk '/^  HOST/ { h = index($0, "LOSS") + 3 } h && /%  / { p = index($0, "%  "); if (p != h) bad = 1 } END { exit bad }' "$T" &&
     echo "ok: text: LOSS lines up" || { echo "FAIL: text: LOSS does not line up"; LAB_FAILS=$((LAB_FAILS + 1)); }
 
+# Ctrl-C ends the rounds: the round under way ends, the report of the
+# rounds run follows, exit status 130 (on loopback: nothing listens on 1).
+I=$LAB_TMP/intr.json
+"$PUSHPROBE" --no-config --profile none --json -c 1000 --interval 0.3 --timeout 1 127.0.0.1:1 \
+    > "$I" 2> "$I.err" &
+p=$!
+sleep 1.5
+kill -INT $p
+rc=0
+wait $p || rc=$?
+if [ "$rc" = 130 ] && grep -q 'interrupted after [0-9]* of 1000 rounds' "$I.err"; then
+    echo "ok: Ctrl-C: exit status 130, says how many rounds ran"
+else
+    echo "FAIL: Ctrl-C: rc $rc $(cat "$I.err")"; LAB_FAILS=$((LAB_FAILS + 1))
+fi
+jcheck "$I" '2 <= doc["rounds"] < 1000 and all(k["rounds"]["sent"] == doc["rounds"] for k in checks)' "Ctrl-C: the report of the rounds run"
+
 # Refused where rounds make no sense; a bad count is a usage error.
 for a in "--serve 9999" "--audit 127.0.0.1 -p 1" "--read /dev/null"; do
     rc=0
