@@ -205,6 +205,24 @@ pause_s(double s)
         continue;
 }
 
+/* On a terminal: one line for all the rounds, "round 3/10: 40/52 checks",
+ * wiped when they are over. */
+struct count_line {
+    long k, n;
+};
+
+static void
+count_progress(void *arg, const struct pp_progress *p)
+{
+    const struct count_line *cl = arg;
+
+    if (p->over && (cl->k + 1 == cl->n || count_stop))
+        fprintf(stderr, "\r%60s\r", "");
+    else
+        fprintf(stderr, "\rround %ld/%ld: %zu/%llu checks   ", cl->k + 1, cl->n, p->done,
+                (unsigned long long)p->total);
+}
+
 /* The rounds, into hists; the last round's report in *rep.  0, or -1
  * with err set when a round could not run. */
 static int
@@ -214,18 +232,23 @@ count_rounds(struct pp_app *app, struct pp_hists *hists, struct pp_report *rep, 
     const struct pp_settings *st = &app->st;
     double gap = st->agent.interval_s > 0 ? st->agent.interval_s : 1.0, t0 = pp_now_msf();
     char started[sizeof(rep->started_at)];
-    long k;
+    struct pp_engine_opts eo = st->o;
+    struct count_line cl = {0, st->count};
 
-    for (k = 0; k < st->count; k++) {
-        if (k > 0) {
+    if (isatty(STDERR_FILENO)) {
+        eo.progress = count_progress;
+        eo.progress_arg = &cl;
+    }
+    for (cl.k = 0; cl.k < st->count; cl.k++) {
+        if (cl.k > 0) {
             pause_s(gap);
             if (count_stop)
                 break;
             pp_report_free(rep);
         }
-        if (pp_engine_run(&app->plan, &st->o, rep, err, errlen) < 0)
+        if (pp_engine_run(&app->plan, &eo, rep, err, errlen) < 0)
             return -1;
-        if (k == 0)
+        if (cl.k == 0)
             memcpy(started, rep->started_at, sizeof(started));
         pp_hists_add_report(hists, rep);
         if (count_stop)
