@@ -221,6 +221,8 @@ check_combinations(struct pp_settings *st, const bool *given)
                   "--sniff-only");
     if (named(given, "user") && !capture)
         die_usage("-Z goes with --sniff or --read");
+    if (st->count > 0 && (st->serve || st->audit || capture))
+        die_usage("-c runs the checks N times: not with --serve, --audit, --sniff or --read");
 }
 
 /* The audit's targets and expectations, turned into the plan's names and
@@ -416,6 +418,8 @@ run_mode(struct pp_app *app)
 
     if (st->serve)
         return pp_mode_agent(app);
+    if (st->count > 0)
+        return pp_mode_count(app);
     if (!st->no_tui && st->format == PP_FMT_TEXT && !st->nagios && !st->audit &&
         st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
         rc = pp_mode_dashboard(app);

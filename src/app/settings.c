@@ -108,6 +108,11 @@ const struct pp_setting pp_settings[] = {
     {.name = "interval", .key = "interval", .type = PP_SET_SECONDS, .min = 0.01, .max = 86400,
      .arg = "S", .help = "seconds between runs (dashboard default 10)",
      .where = PP_W_DASHBOARD, .terse = true, .off = AT(agent.interval_s)},
+    {.name = "count", .flag = 'c', .key = "count", .type = PP_SET_NUMBER, .min = 1,
+     .max = 100000, .arg = "N",
+     .help = "run N rounds without the dashboard (--interval apart,\n"
+             "default 1 s), then the report with each check's loss\nand min/avg/max (as mtr -c)",
+     .where = PP_W_DASHBOARD, .off = AT(count)},
 
     /* Capture */
     {.name = "sniff", .key = "sniff", .type = PP_SET_SPECIAL, .arg = "IFACE",
