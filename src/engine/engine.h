@@ -20,6 +20,7 @@
 
 #include "plan/plan.h"
 #include "core/pushprobe.h"
+#include "engine/step.h"
 
 struct pp_tls_ctx;
 
@@ -57,6 +58,12 @@ struct pp_engine_opts {
     void *sink_ctx;
     int trace;            /* for the callers, after a run (engine/trace.h):
                            * 0 no path traces, 1 failed checks, 2 every check */
+    /* -v: every check's steps as they happen (engine/step.h), up to
+     * step_level (PP_STEP_V, PP_STEP_VV); NULL: none, and nothing is
+     * formatted.  Called from the loop; the text lives for the call. */
+    void (*step)(void *arg, const struct pp_step *);
+    void *step_arg;
+    int step_level;
 };
 
 struct pp_loop;
