@@ -207,6 +207,16 @@ rr_word(int family)
     return family == AF_INET6 ? "AAAA" : "A";
 }
 
+/* A result made without a check (a lookup that failed, an address
+ * outside the owner's space): its end, as check_finish's. */
+static void
+result_end(struct pp_engine *e, const char *id, const struct pp_result *r, double t_ms)
+{
+    step_emit(e, id, r, t_ms, PP_STEP_END, PP_STEP_V, "%s (%s) in %.1f ms: %s",
+              pp_state_name(r->state), pp_reason_name(r->reason),
+              r->t_total >= 0 ? r->t_total : 0.0, r->message != NULL ? r->message : "");
+}
+
 /* A check made: where its address came from. */
 void
 step_resolved(struct tstate *ts, const struct pp_result *r)
@@ -222,6 +232,8 @@ step_resolved(struct tstate *ts, const struct pp_result *r)
                                                         : "an address of the audit: no lookup",
                   r->state != PP_ST_PENDING ? "; " : "",
                   r->state != PP_ST_PENDING ? r->message : "");
+        if (r->state != PP_ST_PENDING)
+            result_end(e, r->id, r, 0);
         return;
     }
     for (k = 0; k < a->naddr && at < sizeof(list) - 64; k++) {
@@ -238,6 +250,8 @@ step_resolved(struct tstate *ts, const struct pp_result *r)
               a->naddr == 1 ? "" : "s", list, a->elapsed_ms,
               r->state != PP_ST_PENDING ? "; " : "",
               r->state != PP_ST_PENDING ? r->message : "");
+    if (r->state != PP_ST_PENDING)
+        result_end(e, r->id, r, a->elapsed_ms);
 }
 
 /* Lookups that gave no address: for the target's result when nothing
@@ -266,6 +280,8 @@ step_unresolved(struct tstate *ts, const struct pp_result *r)
                       ts->e->dns_server[0] ? ", resolver " : "", ts->e->dns_server,
                       pp_reason_name(a->reason), a->elapsed_ms);
     }
+    if (r != NULL)
+        result_end(ts->e, r->id, r, r->t_total >= 0 ? r->t_total : 0);
 }
 
 /* ---------------------------------------------------------- connecting */
@@ -326,8 +342,14 @@ step_tls_start(struct pp_check *c)
     const struct pp_target *t = c->r->target;
     const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
     const char *lo = version_name((int)SSL_get_min_proto_version(c->ssl));
-    const char *hi = version_name((int)SSL_get_max_proto_version(c->ssl));
+    int max = (int)SSL_get_max_proto_version(c->ssl);
+    const char *hi;
 
+#ifdef TLS1_3_VERSION
+    if (max == 0)
+        max = TLS1_3_VERSION;   /* no ceiling: the highest this OpenSSL speaks */
+#endif
+    hi = version_name(max);
     cstep(c, PP_STEP_TLS, PP_STEP_V, "ClientHello: SNI %s, ALPN %s, versions %s to %s",
           sni != NULL ? sni : "none (an address)", t->alpn != NULL ? t->alpn : "none",
           lo != NULL ? lo : "the lowest", hi != NULL ? hi : "the highest");
