@@ -296,8 +296,11 @@ step_connected(struct pp_check *c)
     sa_text((const struct sockaddr *)&c->sa, to, sizeof(to));
     if (getsockname(c->fd, (struct sockaddr *)&local, &len) == 0)
         sa_text((const struct sockaddr *)&local, from, sizeof(from));
-    cstep(c, PP_STEP_CONNECT, PP_STEP_V, "%s open (local %s) in %.1f ms%s", to, from,
-          c->r->t_connect, c->attempts > 1 ? ", on the second attempt" : "");
+    if (c->r->target->probe->udp)
+        cstep(c, PP_STEP_CONNECT, PP_STEP_V, "%s UDP, no handshake (local %s)", to, from);
+    else
+        cstep(c, PP_STEP_CONNECT, PP_STEP_V, "%s open (local %s) in %.1f ms%s", to, from,
+              c->r->t_connect, c->attempts > 1 ? ", on the second attempt" : "");
 }
 
 void
@@ -378,7 +381,7 @@ step_bytes(struct pp_check *c)
         cstep(c, PP_STEP_BYTES, PP_STEP_VV, "%llu sent, %llu received; on the wire with TLS "
               "%lu sent, %lu received", c->sent, c->received,
               BIO_number_written(SSL_get_wbio(c->ssl)), BIO_number_read(SSL_get_rbio(c->ssl)));
-    else
+    else if (c->sent > 0 || c->received > 0)
         cstep(c, PP_STEP_BYTES, PP_STEP_VV, "%llu sent, %llu received", c->sent, c->received);
 }
 
@@ -389,7 +392,7 @@ void
 step_end(struct pp_check *c)
 {
     const struct pp_result *r = c->r;
-    char to[INET6_ADDRSTRLEN + 8];
+    char to[INET6_ADDRSTRLEN + 8], wait[64] = "";
     bool said = false;
 
     if (c->phase == PH_CONNECT) {
@@ -407,7 +410,11 @@ step_end(struct pp_check *c)
     }
     if (c->phase != PH_QUEUED && c->phase != PH_CONNECT)
         step_bytes(c);
-    cstep(c, PP_STEP_END, PP_STEP_V, "%s (%s) in %.1f ms%s%s", pp_state_name(r->state),
-          pp_reason_name(r->reason), r->t_total >= 0 ? r->t_total : 0.0,
+    /* The loop's own delays are not the check's (t_total leaves them out):
+     * said, when they are why the steps' clock ran further. */
+    if (c->queued >= 1.0)
+        snprintf(wait, sizeof(wait), " (+%.1f ms waiting on the loop)", c->queued);
+    cstep(c, PP_STEP_END, PP_STEP_V, "%s (%s) in %.1f ms%s%s%s", pp_state_name(r->state),
+          pp_reason_name(r->reason), r->t_total >= 0 ? r->t_total : 0.0, wait,
           said || r->message == NULL ? "" : ": ", said || r->message == NULL ? "" : r->message);
 }

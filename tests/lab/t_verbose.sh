@@ -80,7 +80,7 @@ has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9.]+ ms http > GET /healthCheck\.
 has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9.]+ ms http < HTTP/1\.1 200 OK$' "http: the status line"
 has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9.]+ ms http < Server: nginx' "http: a selected header"
 hasnt "$E" 'http < (Date|Connection):' "-v: not every header (that is -vv)"
-has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9.]+ ms end ok \(service-ok\) in [0-9.]+ ms: ' "end: state, reason, total time"
+has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9.]+ ms end ok \(service-ok\) in [0-9.]+ ms( \(\+[0-9.]+ ms waiting on the loop\))?: ' "end: state, reason, total time (the loop's waits apart)"
 steps "$E" mdm.corp.test:8443/ipv4 resolve connect tls http end
 has "$E" '^\* \[dp\.corp\.test:443/ipv4/old/\] [0-9.]+ ms http < Location: https://dp\.corp\.test/pkgs/Tool\.pkg$' "http: the redirect's Location"
 has "$E" '^\* \[dp\.corp\.test:443/ipv4/old/\] [0-9.]+ ms http redirect to https://dp\.corp\.test:443/pkgs/Tool\.pkg \(hop 1\), checked next$' "http: the redirect target"
@@ -94,6 +94,16 @@ has "$E" '^\* \[files\.corp\.test:9999/ipv4\] [0-9.]+ ms connect 10\.20\.0\.10:9
 has "$E" '^\* \[nx\.corp\.test:80\] [0-9.]+ ms resolve nx\.corp\.test A, resolver 203\.0\.113\.53:53: nxdomain in [0-9.]+ ms$' "resolve: a name that does not exist"
 has "$E" '^\* \[nx\.corp\.test:80\] [0-9.]+ ms end dns-failed \(nxdomain\)' "end: the lookup's failure"
 hasnt "$E" ' (smb|afp|bytes) ' "-v: no bytes summary (that is -vv)"
+
+# The Apple profile: APNs over HTTP/2, the time server over UDP.
+J=$LAB_TMP/apple.json
+E=$J.err
+pp_run "$J" -v --timeout 3 -4
+jcheck "$J" 'len(checks) > 20' "-v, the Apple profile: standard output is the JSON report"
+has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http > POST /3/device/[0-9a-f]+ \(HTTP/2, :authority api\.push\.apple\.com, [0-9]+ bytes of JSON\)$' "http: the APNs request over HTTP/2"
+has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http < :status: 403 \(HTTP/2\)$' "http: the HTTP/2 status"
+steps "$E" api.push.apple.com:443/ipv4 resolve connect tls http end
+has "$E" '^\* \[time\.apple\.com:123/ipv4\] [0-9.]+ ms connect 17\.253\.1\.10:123 UDP, no handshake \(local 10\.10\.0\.2:[0-9]+\)$' "connect: UDP says it has no handshake"
 
 # -vv: the bytes, the probes' exchanges summarised, every header.
 J=$LAB_TMP/vv.json
