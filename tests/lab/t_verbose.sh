@@ -60,15 +60,19 @@ PY
     fi
 }
 
-# The router rejects 9999 with ICMP (admin-prohibited, sent by 10.10.0.1).
+# The router rejects 9999 with ICMP (admin-prohibited, sent by 10.10.0.1);
+# a TLS server on 7106 has no cipher in common with anyone (an alert).
 lab_fw ip daddr 10.20.0.10 tcp dport 9999 reject with icmp type admin-prohibited
+lab_bg "$NS_K" openssl s_server -accept 10.20.0.10:7106 -cert "$C/corp-server.pem" \
+    -key "$C/corp-server.key" -www -quiet -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0'
+lab_wait_listen "$NS_K" 7106
 
 J=$LAB_TMP/v.json
 E=$J.err
 pp_run "$J" -v --timeout 3 -4 $SYS --mdm https://mdm.corp.test --smb files.corp.test \
     --afp files.corp.test --dp https://dp.corp.test/old/ tls://courier.push.apple.com:5223 \
-    files.corp.test:9 files.corp.test:9999 nx.corp.test:80
-jcheck "$J" 'len(checks) == 9' "-v: standard output is the JSON report (valid against the schema)"
+    files.corp.test:9 files.corp.test:9999 nx.corp.test:80 tls://10.20.0.10:7106
+jcheck "$J" 'len(checks) == 10' "-v: standard output is the JSON report (valid against the schema)"
 hasnt "$E" '^[^*]|^\*[^ ]' "-v: every line on standard error is a step"
 has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9]+\.[0-9] ms resolve mdm\.corp\.test A, resolver 203\.0\.113\.53:53: 1 answer \(10\.20\.0\.10\) in [0-9.]+ ms$' "resolve: name, record type, resolver, answer, time"
 has "$E" '^\* \[mdm\.corp\.test:8443/ipv4\] [0-9.]+ ms connect 10\.20\.0\.10:8443 open \(local 10\.10\.0\.2:[0-9]+\) in [0-9.]+ ms$' "connect: address, local address and port, time"
@@ -93,6 +97,9 @@ has "$E" '^\* \[files\.corp\.test:9/ipv4\] [0-9.]+ ms connect 10\.20\.0\.10:9 co
 has "$E" '^\* \[files\.corp\.test:9999/ipv4\] [0-9.]+ ms connect 10\.20\.0\.10:9999 admin-prohibited after [0-9.]+ ms, ICMP from 10\.10\.0\.1$' "connect: an ICMP rejection and its sender"
 has "$E" '^\* \[nx\.corp\.test:80\] [0-9.]+ ms resolve nx\.corp\.test A, resolver 203\.0\.113\.53:53: nxdomain in [0-9.]+ ms$' "resolve: a name that does not exist"
 has "$E" '^\* \[nx\.corp\.test:80\] [0-9.]+ ms end dns-failed \(nxdomain\)' "end: the lookup's failure"
+has "$E" '^\* \[10\.20\.0\.10:7106/ipv4\] [0-9.]+ ms tls ClientHello: SNI none \(an address\), ALPN none, ' "tls: no SNI for an address"
+has "$E" '^\* \[10\.20\.0\.10:7106/ipv4\] [0-9.]+ ms tls failed after [0-9.]+ ms: .* \(alert handshake failure\)$' "tls: a failed handshake and the server's alert"
+steps "$E" 10.20.0.10:7106/ipv4 resolve connect tls end
 hasnt "$E" ' (smb|afp|bytes) ' "-v: no bytes summary (that is -vv)"
 
 # The Apple profile: APNs over HTTP/2, the time server over UDP.
