@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: ISC
 # -v and -vv (curl -v's "*" lines on standard error): each kind of step
 # appears with its time, for a Jamf-like MDM over TLS and HTTP, a
-# redirect, SMB and AFP, Apple's courier, a closed port, a port the
-# router rejects with ICMP and a name that does not exist; the steps of a
+# redirect, SMB and AFP, Apple's courier (and its --hold), APNs over
+# HTTP/2, NTP over UDP, a closed port, a port the router rejects with
+# ICMP, a TLS alert and a name that does not exist; the steps of a
 # check come in the order it went through them, their times never go
 # back; standard output stays the JSON report; --redact masks the lines;
 # without -v there are none; -v is refused with --serve.
@@ -105,8 +106,11 @@ hasnt "$E" ' (smb|afp|bytes) ' "-v: no bytes summary (that is -vv)"
 # The Apple profile: APNs over HTTP/2, the time server over UDP.
 J=$LAB_TMP/apple.json
 E=$J.err
-pp_run "$J" -v --timeout 3 -4
+pp_run "$J" -v --timeout 3 -4 --hold 1
 jcheck "$J" 'len(checks) > 20' "-v, the Apple profile: standard output is the JSON report"
+has "$E" '^\* \[courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms courier holding the connection idle for 1 s \(--hold\)$' "courier: the hold starts"
+has "$E" '^\* \[courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms courier held 1 s idle; (a TLS key update|TCP keepalive probes) must be' "courier: the hold ends, and how the path is proven"
+steps "$E" courier.push.apple.com:5223/ipv4 resolve connect tls courier end
 has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http > POST /3/device/[0-9a-f]+ \(HTTP/2, :authority api\.push\.apple\.com, [0-9]+ bytes of JSON\)$' "http: the APNs request over HTTP/2"
 has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http < :status: 403 \(HTTP/2\)$' "http: the HTTP/2 status"
 steps "$E" api.push.apple.com:443/ipv4 resolve connect tls http end
