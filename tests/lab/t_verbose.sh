@@ -103,14 +103,16 @@ has "$E" '^\* \[10\.20\.0\.10:7106/ipv4\] [0-9.]+ ms tls failed after [0-9.]+ ms
 steps "$E" 10.20.0.10:7106/ipv4 resolve connect tls end
 hasnt "$E" ' (smb|afp|bytes) ' "-v: no bytes summary (that is -vv)"
 
-# The Apple profile: APNs over HTTP/2, the time server over UDP.
+# The Apple profile (-vv): APNs over HTTP/2, the time server over UDP.
 J=$LAB_TMP/apple.json
 E=$J.err
-pp_run "$J" -v --timeout 3 -4 --hold 1
+pp_run "$J" -vv --timeout 3 -4 --hold 1
 jcheck "$J" 'len(checks) > 20' "-v, the Apple profile: standard output is the JSON report"
 has "$E" '^\* \[courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms courier holding the connection idle for 1 s \(--hold\)$' "courier: the hold starts"
 has "$E" '^\* \[courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms courier held 1 s idle; (a TLS key update|TCP keepalive probes) must be' "courier: the hold ends, and how the path is proven"
 steps "$E" courier.push.apple.com:5223/ipv4 resolve connect tls courier end
+has "$E" '^\* \[time\.apple\.com:123/ipv4\] [0-9.]+ ms time NTP request 48 bytes -> 48 bytes, stratum [0-9]+, refid [^,]*, delay [0-9.]+ ms, offset [-+][0-9.]+ s$' "-vv: the NTP exchange summarised"
+has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http < [a-z-]+: .* \(HTTP/2\)$' "-vv: HTTP/2's other headers"
 has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http > POST /3/device/[0-9a-f]+ \(HTTP/2, :authority api\.push\.apple\.com, [0-9]+ bytes of JSON\)$' "http: the APNs request over HTTP/2"
 has "$E" '^\* \[api\.push\.apple\.com:443/ipv4\] [0-9.]+ ms http < :status: 403 \(HTTP/2\)$' "http: the HTTP/2 status"
 steps "$E" api.push.apple.com:443/ipv4 resolve connect tls http end
