@@ -152,4 +152,11 @@ pp_run "$J" -v --serve 127.0.0.1:8999 $SYS --smb files.corp.test
 expect_rc 2
 has "$J.err" '-v writes one run.s steps to standard error: not with --serve' "-v --serve: refused, and why"
 rm -f "$J"
+# A configuration file's serve gives way to -v: one run, its steps.
+printf '[pushprobe]\nserve = 127.0.0.1:8999\n' > "$LAB_TMP/serve.conf"
+J=$LAB_TMP/conf.json
+pp_run "$J" --config "$LAB_TMP/serve.conf" -v --timeout 3 -4 $SYS --smb files.corp.test
+expect_rc 0
+jcheck "$J" 'len(checks) == 1' "-v over a configuration file's serve: one run, its report"
+has "$J.err" '^\* \[files\.corp\.test:445/ipv4\] [0-9.]+ ms end ok' "-v over a configuration file's serve: its steps"
 lab_finish
