@@ -29,6 +29,7 @@
 #include "app/ppconfig.h"
 #include "app/run.h"
 #include "app/settings.h"
+#include "app/verbose.h"
 #include "app/version.h"
 #include "capture/capture.h"
 #include "core/netx.h"
@@ -179,7 +180,7 @@ check_combinations(struct pp_settings *st, const bool *given)
     bool capture = st->read_file != NULL || st->sniff != NULL;
 
     if (st->serve_from_file && (st->audit || st->once || st->nagios || st->read_file != NULL ||
-                                st->sniff_only || st->list))
+                                st->sniff_only || st->list || st->o.step_level > 0))
         st->serve = false;
     if (st->format_from_file && (st->nagios || (st->audit && st->format == PP_FMT_PROMETHEUS)))
         st->format = PP_FMT_TEXT;
@@ -204,6 +205,9 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("--read and --sniff-only do not go with --serve (--sniff does)");
     if (st->serve && (st->audit || st->once || st->nagios))
         die_usage("--serve runs again and again: not with --audit, --once or --nagios");
+    if (st->serve && st->o.step_level > 0)
+        die_usage("-v writes one run's steps to standard error: not with --serve (the "
+                  "agent's /report.json has each check's times)");
     if (st->nagios && (st->format != PP_FMT_TEXT || st->audit))
         die_usage("--nagios prints one line: not with --json, --format or --audit");
     if ((st->warn != NULL || st->crit != NULL) && !st->nagios)
@@ -420,8 +424,9 @@ run_mode(struct pp_app *app)
         return pp_mode_agent(app);
     if (st->count > 0)
         return pp_mode_count(app);
-    if (!st->no_tui && st->format == PP_FMT_TEXT && !st->nagios && !st->audit &&
-        st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
+    /* -v: one run, its steps on standard error; no dashboard over them. */
+    if (!st->no_tui && st->o.step_level == 0 && st->format == PP_FMT_TEXT && !st->nagios &&
+        !st->audit && st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
         rc = pp_mode_dashboard(app);
         if (rc >= 0)
             return rc;
@@ -439,6 +444,7 @@ main(int argc, char **argv)
     struct pp_app app;
     struct pp_settings *st = &app.st;
     bool *given;
+    struct pp_verbose *verbose;
     int rc, k;
 
     signal(SIGPIPE, SIG_IGN);
@@ -469,8 +475,10 @@ main(int argc, char **argv)
     read_network(st);
     open_outputs(&app);
     rc = open_capture(&app);
+    verbose = pp_verbose_start(&app, stderr);
     if (rc == 0)
         rc = run_mode(&app);
+    pp_verbose_free(verbose);
 out:
     for (k = 0; k < 2; k++)
         if (app.save_f[k] != NULL)
