@@ -312,14 +312,15 @@ native_ipv4(const struct pp_context *cx)
  * prefix first.  Without even a CLAT's IPv4 route, an IPv4 connect that
  * finds no route is not applicable.  A machine that kept its IPv4 address
  * and lost the route is not IPv6-only: that is LOCAL_ROUTE's.  Read once:
- * the agent and the dashboard keep it. */
+ * the agent and the dashboard keep it.  Not for the audit. */
 static void
 read_network(struct pp_settings *st)
 {
     struct pp_context cx;
     bool clat;
 
-    if (st->read_file != NULL || st->sniff_only)
+    /* The audit judges each check as it is (no-route stays no-route). */
+    if (st->read_file != NULL || st->sniff_only || st->audit)
         return;
     pp_context_routes(&cx);
     clat = cx.default_if != NULL && (pp_context_is_clat_name(cx.default_if) ||
