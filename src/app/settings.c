@@ -62,6 +62,7 @@ const struct pp_setting pp_settings[] = {
      .help = "HOST:PORT, [IPv6]:PORT, tcp://, tls://, http(s):// URL",
      .where = PP_W_TARGETS, .repeatable = true, .apply = apply_user},
     {.name = "profile", .key = "profile", .type = PP_SET_SPECIAL, .arg = "NAME",
+     .choices = "apple|none",
      .deflt = "apple", .help = "built-in profile: apple (default) or none",
      .where = PP_W_TARGETS, .apply = apply_profile},
     {.name = "list", .type = PP_SET_FLAG, .help = "print the plan and exit without probing",
@@ -142,14 +143,17 @@ const struct pp_setting pp_settings[] = {
     {.name = "serve-token", .key = "serve-token", .type = PP_SET_STRING, .arg = "FILE",
      .help = "require 'Authorization: Bearer <the file's token>'", .where = PP_W_AGENT,
      .off = AT(token_file)},
-    {.name = "once", .type = PP_SET_FLAG, .where = PP_W_AGENT, .off = AT(once)},
+    {.name = "once", .type = PP_SET_FLAG,
+     .help = "run the plan once and report, the default (a\n"
+             "configuration file's serve gives way to it)",
+     .where = PP_W_AGENT, .off = AT(once)},
 
     /* Probing */
-    {.name = "ipv4", .flag = '4', .key = "ipv4", .type = PP_SET_FLAG, .usage = "-4, -6",
-     .help = "IPv4 or IPv6 only (default: both, separately)", .where = PP_W_PROBING,
+    {.name = "ipv4", .flag = '4', .key = "ipv4", .type = PP_SET_FLAG,
+     .help = "IPv4 only (default: IPv4 and IPv6, separately)", .where = PP_W_PROBING,
      .apply = apply_family},
-    {.name = "ipv6", .flag = '6', .key = "ipv6", .type = PP_SET_FLAG, .where = PP_W_PROBING,
-     .apply = apply_family},
+    {.name = "ipv6", .flag = '6', .key = "ipv6", .type = PP_SET_FLAG,
+     .help = "IPv6 only", .where = PP_W_PROBING, .apply = apply_family},
     {.name = "timeout", .flag = 't', .key = "timeout", .type = PP_SET_SECONDS, .max = 300,
      .arg = "S", .deflt = "5", .help = "deadline per check in seconds (default 5); 'auto' (the\n"
      "audit's default): connect deadlines from round trips",
@@ -198,11 +202,12 @@ const struct pp_setting pp_settings[] = {
      .help = "one monitoring-plugin line; exit 0/1/2/3 for\nok/warning/critical/unknown",
      .where = PP_W_OUTPUT, .off = AT(nagios)},
     {.name = "warning", .type = PP_SET_SPECIAL, .arg = "RANGE",
-     .usage = "    --warning RANGE, --critical RANGE",
-     .help = "with --nagios: the slowest check's milliseconds\n"
-             "(10, 10:, ~:10, 10:20, @10:20)",
+     .help = "with --nagios: WARNING when the slowest check's\n"
+             "milliseconds are outside RANGE (10, 10:, ~:10, 10:20,\n"
+             "@10:20: inside)",
      .where = PP_W_OUTPUT, .terse = true, .off = AT(warn), .apply = apply_threshold},
-    {.name = "critical", .type = PP_SET_SPECIAL, .arg = "RANGE", .where = PP_W_OUTPUT,
+    {.name = "critical", .type = PP_SET_SPECIAL, .arg = "RANGE",
+     .help = "the same for CRITICAL", .where = PP_W_OUTPUT,
      .terse = true, .off = AT(crit), .apply = apply_threshold},
     {.name = "save", .type = PP_SET_SPECIAL, .arg = "FILE",
      .help = "also write FILE.txt and FILE.json, for a ticket", .where = PP_W_OUTPUT,
@@ -474,8 +479,7 @@ static int
 apply_profile(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
               size_t errlen)
 {
-    (void)s;
-    if (strcmp(v, "apple") != 0 && strcmp(v, "none") != 0) {
+    if (!one_of(s->choices, v)) {
         snprintf(err, errlen, "unknown profile '%.64s' (want apple or none)", v);
         return -1;
     }
@@ -726,9 +730,12 @@ usage_row(FILE *f, const struct pp_setting *s)
     else
         snprintf(left, sizeof(left), "%s--%s%s%s", s->where == PP_W_TARGETS ? "" : "    ",
                  s->name, s->arg ? " " : "", s->arg ? s->arg : "");
-    fprintf(f, "  %-20s", left);
-    if (strlen(left) >= 20)
-        fputs("  ", f);
+    /* A left column too wide for a gap before the text: the text goes
+     * on the next line. */
+    if (strlen(left) > 18)
+        fprintf(f, "  %s\n%22s", left, "");
+    else
+        fprintf(f, "  %-20s", left);
     while (*h != '\0') {
         size_t n = strcspn(h, "\n");
         fprintf(f, "%.*s\n", (int)n, h);
