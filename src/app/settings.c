@@ -280,6 +280,68 @@ pp_setting_by_flag(int flag)
     return NULL;
 }
 
+/* ------------------------------------------------------------ suggestions */
+
+/* The optimal-string-alignment distance of a and b (Levenshtein's, with a
+ * swap of two neighbours as one edit); names are short, so at most 63
+ * bytes of each are compared. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t d[64][64], i, j, n = strlen(a), m = strlen(b);
+
+    n = n > 63 ? 63 : n;
+    m = m > 63 ? 63 : m;
+    for (i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (i = 1; i <= n; i++) {
+        for (j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+const char *
+pp_settings_suggest(const char *word, bool keys)
+{
+    size_t i, len = strlen(word), best_d = (size_t)-1, limit, nprefix = 0;
+    const char *best = NULL, *prefixed = NULL;
+
+    limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    for (i = 0; i < NROWS; i++) {
+        const char *name = keys ? pp_settings[i].key : pp_settings[i].name;
+        size_t d;
+
+        if (name == NULL || pp_settings[i].type == PP_SET_HELP)
+            continue;
+        if (len >= 2 && strncmp(name, word, len) == 0 && (prefixed == NULL ||
+                                                          strcmp(prefixed, name) != 0)) {
+            prefixed = name;
+            nprefix++;
+        }
+        d = edit_distance(word, name);
+        if (d < best_d) {
+            best_d = d;
+            best = name;
+        }
+    }
+    if (best != NULL && best_d <= limit && best_d < len)
+        return best;
+    return nprefix == 1 ? prefixed : NULL;
+}
+
 /* ------------------------------------------------------------ values */
 
 void
@@ -487,15 +549,25 @@ apply_profile(struct pp_settings *st, const struct pp_setting *s, const char *v,
     return 0;
 }
 
-/* The last word wins: -4 after ipv6 = yes means IPv4 only. */
+/* The later source wins: -4 over a file's ipv6 = yes means IPv4 only.
+ * Within one source both are refused (the command line's -4 -6 in
+ * main.c, a file's ipv4 = yes and ipv6 = yes here). */
 static int
 apply_family(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
              size_t errlen)
 {
-    bool b;
+    int me = s->flag == '4' ? 0 : 1;
+    bool b, other;
 
     if (yes_no(v, &b, err, errlen) < 0)
         return -1;
+    other = me == 0 ? st->only6 : st->only4;
+    if (b && other && st->source > 0 && st->family_source[1 - me] == st->source) {
+        snprintf(err, errlen, "ipv4 and ipv6 exclude each other (as -4 and -6 do)");
+        return -1;
+    }
+    if (b)
+        st->family_source[me] = st->source;
     if (s->flag == '4') {
         st->only4 = b;
         if (b)
