@@ -40,7 +40,7 @@ for text in sources("src/diagnose/diagnose.c", "src/diagnose/rules*.c"):
     names["finding code"].update(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', text))
 fields = set()
 for text in sources("ui/*.c", "src/*/*.c", "probes/*.c"):
-    fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*\w+,\s*"([a-z0-9_]+)"', text))
+    fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*&?[\w>.-]+,\s*"([a-z0-9_]+)"', text))
     # the reports' own key+value helpers (string or null, milliseconds, address, seconds)
     fields.update(re.findall(r'\b(?:opt_str|ms|jaddr|jsecs)\(\s*&?\w+,\s*"([a-z0-9_]+)"', text))
     fields.update(re.findall(r'pp_detail_(?:str|int|bool|num)\(\s*[\w>-]+,\s*"([a-z0-9_]+)"',

@@ -842,7 +842,8 @@ pp_settings_usage(FILE *f)
     }
     fputs("\n"
           "Exit status: 0 every required check ok, 1 a required check failed,\n"
-          "2 usage or configuration error, 3 internal error.  See pushprobe(1).\n", f);
+          "2 usage or configuration error, 3 internal error, 4 degraded,\n"
+          "130 interrupted (Ctrl-C).  See pushprobe(1).\n", f);
 }
 
 /* --timeout auto: adaptive in the audit, the default elsewhere; a number
