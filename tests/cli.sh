@@ -449,6 +449,8 @@ end = time.time() + 120
 while time.time() < end:
     try:
         held.append(s.accept()[0])
+        sys.stdout.write("accepted\n")
+        sys.stdout.flush()
     except socket.timeout:
         pass
 ' >"$tmp/silent" &
@@ -456,13 +458,24 @@ silent_pid=$!
 i=0
 while [ $i -lt 100 ] && [ ! -s "$tmp/silent" ]; do sleep 0.1; i=$((i + 1)); done
 silent=$(head -n 1 "$tmp/silent")
-# interrupted WHAT ARGS...: the run is sent SIGINT after 1.5 s; exit 130.
+# interrupted WHAT ARGS...: the run is sent SIGINT once it has connected
+# to the silent listener (its checks are under way), or after 1.5 s when
+# it does not connect there; exit 130.
 interrupted() {
     what=$1
     shift
+    before=$(wc -l <"$tmp/silent")
     env --default-signal=INT "$PUSHPROBE" --no-config "$@" >"$tmp/out" 2>"$tmp/err" </dev/null &
     pid=$!
-    sleep 1.5
+    case "$*" in
+    *"127.0.0.1:$silent"*)
+        i=0
+        while [ "$(wc -l <"$tmp/silent")" -le "$before" ] && [ $i -lt 300 ]; do
+            sleep 0.1; i=$((i + 1))
+        done
+        sleep 0.3 ;;
+    *) sleep 1.5 ;;
+    esac
     kill -INT "$pid" 2>/dev/null
     i=0
     while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
