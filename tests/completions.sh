@@ -6,8 +6,9 @@
 #   long option of the table, read here from src/app/settings.c), for an
 #   option's values (--format, --profile, --color), for files after a FILE
 #   option and --csv=, and for nothing after a value that is not a file;
-# - zsh and fish: the files parse (zsh -n, fish -n); fish is asked for the
-#   options and values too (complete -C);
+# - zsh and fish: the files parse (zsh -n, fish -n); zsh is asked for
+#   values on a pseudo-terminal (zpty), fish for the options and values
+#   (complete -C);
 # - every long option of the table is in each file.
 # Environment: top_srcdir, top_builddir (the completions are built there).
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -105,6 +106,41 @@ if command -v zsh >/dev/null 2>&1; then
     zsh -n "$dir/_pushprobe" && ok "zsh -n: the zsh completion parses" || fail "zsh -n _pushprobe"
     head -n 1 "$dir/_pushprobe" | grep -qx '#compdef pushprobe' ||
         fail "zsh: the file does not start with #compdef pushprobe"
+    # Asked for real: an interactive zsh on a pseudo-terminal (zpty) with
+    # compinit and the file on fpath; TAB twice, the screen read back.
+    cat >"$tmp/zc.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 77
+zpty z zsh -f -i
+zpty -w z "PS1='' PS2='' RPS1=''; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D -d /dev/null"
+zpty -w z "LISTMAX=0; setopt nolistbeep; unsetopt automenu menucomplete; print ZSTART"
+zpty -r z line '*ZSTART*'
+zpty -r z line '*ZSTART*'
+zpty -n -w z "$2"$'\t\t'
+sleep 1
+zpty -n -w z $'\C-u'"print ZEND"$'\n'
+out=
+while zpty -r -t z line; do out+=$line; [[ $line == *ZEND* ]] && break; done
+print -r -- "$out"
+zpty -d z
+ZSH
+    zsh_complete() {
+        timeout 20 zsh -f "$tmp/zc.zsh" "$dir" "$1" 2>/dev/null |
+            sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tr '\r' '\n'
+    }
+    if zsh -fc 'zmodload zsh/zpty' 2>/dev/null; then
+        zsh_complete 'pushprobe --format ' >"$tmp/z1"
+        grep -Eq '^json +prometheus +text' "$tmp/z1" && ok "zsh: --format <TAB> lists json prometheus text" ||
+            fail "zsh: --format <TAB>: $(grep -v '^ *$' "$tmp/z1" | head -5 | tr '\n' '|')"
+        zsh_complete 'pushprobe --profile ' >"$tmp/z2"
+        grep -Eq '^apple +none' "$tmp/z2" && ok "zsh: --profile <TAB> lists apple none" ||
+            fail "zsh: --profile <TAB>: $(grep -v '^ *$' "$tmp/z2" | head -5 | tr '\n' '|')"
+        zsh_complete 'pushprobe --col' >"$tmp/z3"
+        grep -q 'pushprobe --color=' "$tmp/z3" && grep -Eq '^always +auto +never' "$tmp/z3" &&
+            ok "zsh: --col <TAB> -> --color=, its values listed" ||
+            fail "zsh: --col <TAB>: $(grep -v '^ *$' "$tmp/z3" | head -5 | tr '\n' '|')"
+    else
+        echo "SKIP: zsh without zpty: the zsh completion is only parsed"
+    fi
 else
     echo "SKIP: no zsh"
 fi
