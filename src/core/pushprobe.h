@@ -138,6 +138,15 @@ enum pp_trust {
 struct pp_probe;
 struct pp_addr_space;
 
+/* An HTTP proxy a check goes through (plan/proxy.h makes and frees it). */
+struct pp_via {
+    char *url;         /* as reports show it: "http://user:***@host:port" */
+    char *host;        /* name or literal, without brackets */
+    uint16_t port;
+    char *auth;        /* base64 of "user:password" (Proxy-Authorization:
+                        * Basic), or NULL */
+};
+
 /* One entry of the plan: what to check, before DNS. */
 struct pp_target {
     enum pp_service service;
@@ -156,6 +165,8 @@ struct pp_target {
     int hops;          /* redirects followed to get here (0: from the plan) */
     bool by_address;   /* a block of addresses: checks are named by address */
     char *note;        /* why this target is in the plan */
+    struct pp_via *via; /* through this proxy (HTTP CONNECT, or absolute-URI
+                         * requests for plain HTTP), or NULL: direct */
 };
 
 /* One certificate as the judgement saw it (engine/certpolicy.c). */
