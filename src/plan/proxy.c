@@ -516,6 +516,7 @@ pp_plan_add_proxied(struct pp_plan *p, const struct pp_proxy_conf *conf)
         memmove(out + courier + 2, out + courier + 1, (n - courier - 1) * sizeof(*out));
         out[courier + 1] = proxied(out[courier], push, "the proxy's port policy: squid's "
                                    "default allows CONNECT to port 443 only");
+        out[courier + 1]->required = false;   /* devices use 443 through a proxy */
         n++;
         added++;
     }
