@@ -13,11 +13,12 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 6   /* 1: verdicts, findings, context; 2: capture, flows;
+#define PP_JSON_SCHEMA_MINOR 7   /* 1: verdicts, findings, context; 2: capture, flows;
                                   * 3: retry_of; 4: summary.expected, checks' expected,
                                   * summary.push_checked; 5: path; 6: tls chains,
                                   * apple_policy, protocol, capture interfaces,
-                                  * processes, tunnels, complete, late_packets */
+                                  * processes, tunnels, complete, late_packets;
+                                  * 7: via, proxy, the proxy reasons */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -104,6 +105,11 @@ enum pp_reason {
     PP_RS_LOCAL_RESOURCE,
     PP_RS_RUN_DEADLINE,
     PP_RS_FAMILY_EXCLUDED,   /* a literal of the family -4/-6 leaves out */
+    PP_RS_PROXY_DENIED,      /* the proxy refused CONNECT (403): its port policy */
+    PP_RS_PROXY_AUTH_REQUIRED, /* 407: the proxy wants credentials */
+    PP_RS_PROXY_UNREACHABLE, /* the connect to the proxy failed */
+    PP_RS_PROXY_UPSTREAM_FAILED, /* 502/504: the proxy could not reach the server */
+    PP_RS_PROXY_STATUS,      /* another answer of the proxy's, named */
     PP_RS_INTERNAL,
     PP_RS__COUNT
 };
@@ -165,6 +171,7 @@ struct pp_target {
     int hops;          /* redirects followed to get here (0: from the plan) */
     bool by_address;   /* a block of addresses: checks are named by address */
     char *note;        /* why this target is in the plan */
+    bool tunnel;       /* via: HTTP CONNECT (else absolute-URI requests) */
     struct pp_via *via; /* through this proxy (HTTP CONNECT, or absolute-URI
                          * requests for plain HTTP), or NULL: direct */
 };

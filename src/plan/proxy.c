@@ -478,6 +478,11 @@ proxied(const struct pp_target *t, const struct pp_via *v, const char *note)
     struct pp_target *c = pp_target_dup(t);
 
     c->via = pp_via_dup(v);
+    /* TLS, and TCP to 443, go through a CONNECT tunnel; plain HTTP asks
+     * the proxy for the absolute URI. */
+    c->tunnel = t->tls || t->port == 443 || (strcmp(t->probe->name, "http") != 0 &&
+                                             strcmp(t->probe->name, "mdm") != 0 &&
+                                             strcmp(t->probe->name, "sus") != 0);
     if (note != NULL) {
         free(c->note);
         c->note = pp_xstrdup(note);

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# A company network whose only way out is a web proxy: squid on the lab's
+# router (10.10.0.1:3128), direct traffic from the client to Apple's
+# addresses dropped by the router's nftables.  Scenarios:
+#   (a) squid with Debian's default ACLs (CONNECT to 443 only): the 443
+#       checks pass through the proxy, 5223 through it is denied, direct is
+#       blocked; push is degraded and PROXY_PORT_POLICY names the cause;
+#   (b) squid with basic authentication (basic_ncsa_auth): 407 and
+#       PROXY_AUTH_REQUIRED, and with the credentials in --proxy the checks
+#       pass;
+#   (c) a proxy that is not there: PROXY_UNREACHABLE.
+# Each squid runs with its own configuration, pid, logs and no cache in
+# the test's temporary directory, and is killed at the end.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
+lab_require
+command -v squid >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
+command -v squid >/dev/null 2>&1 || lab_skip "squid is not installed"
+NCSA=/usr/lib/squid/basic_ncsa_auth
+[ -x "$NCSA" ] || lab_skip "squid's basic_ncsa_auth is not installed"
+lab_up
+# Direct egress to Apple's addresses is dropped; DNS and the proxy are not.
+lab_fw ip saddr 10.10.0.0/24 ip daddr 17.0.0.0/8 drop
+lab_fw ip6 saddr fd00:10::/64 ip6 daddr 2620:149::/32 drop
+
+# squid's own files live here; it drops root to the proxy user.
+SQ=$LAB_TMP/squid
+mkdir -p "$SQ"
+chmod 755 "$LAB_TMP"
+SQ_PID=""
+
+# squid_conf NAME [AUTH]: a configuration with Debian's default access
+# rules (squid.conf's "Recommended minimum Access Permission"), listening
+# on the router's client side, resolving with the lab's DNS.
+squid_conf() {
+    d=$SQ/$1
+    mkdir -p "$d"
+    chown proxy "$d" 2>/dev/null || chmod 777 "$d"
+    {
+        echo "http_port 10.10.0.1:3128"
+        echo "pid_filename $d/squid.pid"
+        echo "cache_log $d/cache.log"
+        echo "access_log stdio:$d/access.log"
+        echo "cache_store_log none"
+        echo "coredump_dir $d"
+        echo "cache deny all"
+        echo "cache_mem 1 MB"
+        echo "dns_nameservers 203.0.113.53"
+        echo "hosts_file none"
+        echo "shutdown_lifetime 0 seconds"
+        echo "pinger_enable off"
+        echo "netdb_filename none"
+        echo "acl localnet src 10.0.0.0/8 fd00::/8"
+        echo "acl SSL_ports port 443"
+        echo "acl Safe_ports port 80 21 443 70 210 1025-65535 280 488 591 777"
+        echo "acl CONNECT method CONNECT"
+        echo "http_access deny !Safe_ports"
+        echo "http_access deny CONNECT !SSL_ports"
+        if [ -n "${2:-}" ]; then
+            echo "auth_param basic program $NCSA $2"
+            echo "auth_param basic realm pushprobe-lab"
+            echo "acl staff proxy_auth REQUIRED"
+            echo "http_access deny !staff"
+        fi
+        echo "http_access allow localnet"
+        echo "http_access deny all"
+    } > "$d/squid.conf"
+    echo "$d/squid.conf"
+}
+
+# squid_start CONF: one squid in the foreground in the router namespace.
+squid_start() {
+    squid_stop
+    ip netns exec "$NS_R" squid -N -f "$1" >>"$LAB_TMP/servers.log" 2>&1 &
+    SQ_PID=$!
+    LAB_PIDS="$LAB_PIDS $SQ_PID"
+    lab_wait_listen "$NS_R" 3128
+}
+
+squid_stop() {
+    if [ -n "$SQ_PID" ]; then
+        kill "$SQ_PID" 2>/dev/null
+        wait "$SQ_PID" 2>/dev/null
+        SQ_PID=""
+        i=0
+        while [ $i -lt 50 ] && lab_r ss -ltn 2>/dev/null | grep -q ':3128 '; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+    fi
+}
+
+P=http://10.10.0.1:3128
+APPLE="--timeout 2 --no-config"
+
+# (a) Debian's default ACLs.
+squid_start "$(squid_conf default)"
+J=$LAB_TMP/proxy-default.json
+pp_run "$J" $APPLE --proxy "$P"
+expect_rc 4
+jcheck "$J" 'all(k["state"] == "filtered" for k in cs(port=443, via="direct") + cs(port=5223, via="direct"))' "direct: every Apple check is dropped"
+jcheck "$J" 'all(k["via"] == "http://10.10.0.1:3128" and k["proxy"]["request"] == "connect" and k["id"].endswith("/proxy") and k["address"] == "10.10.0.1" for k in cs(via="proxy")) and len(cs(via="proxy")) >= 15' "the proxied checks name the proxy, connect to its address"
+jcheck "$J" 'all(k["state"] == "ok" for k in cs(port=443, via="proxy"))' "every 443 check passes through the proxy"
+jcheck "$J" 'c("courier.push.apple.com", 443, via="proxy")["reason"] == "service-ok" and c("courier.push.apple.com", 443, via="proxy")["details"]["proxy_status"] == 200' "the courier's 443 fallback works through the tunnel"
+jcheck "$J" '[(k["state"], k["reason"], k["details"]["proxy_denied_port"]) for k in cs(port=5223, via="proxy")] == [("blocked", "proxy-denied", 5223)]' "5223 is tried through the proxy once: proxy-denied, the port named"
+jcheck "$J" 'v("push") == "degraded"' "push: degraded (443 through the proxy only)"
+jcheck "$J" '"PROXY_PORT_POLICY" in codes and "5223" in f("PROXY_PORT_POLICY")["summary"]' "PROXY_PORT_POLICY names the port"
+jcheck "$J" 'v("enrollment") == "ok"' "enrollment works through the proxy"
+lab_finish
