@@ -971,7 +971,8 @@ test_connect_request(void **state)
     assert_non_null(strstr(r, "\r\nConnection: close\r\n\r\n"));
     free(r);
     r = pp_http_request_proxied("HEAD", "dp.corp", 8080, NULL, NULL);
-    assert_true(strncmp(r, "HEAD http://dp.corp:8080/ HTTP/1.1\r\nHost: dp.corp:8080\r\n", 55) == 0);
+    assert_true(strncmp(r, "HEAD http://dp.corp:8080/ HTTP/1.1\r\nHost: dp.corp:8080\r\n",
+                        55) == 0);
     free(r);
 }
 
