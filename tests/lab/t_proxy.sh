@@ -101,9 +101,64 @@ expect_rc 4
 jcheck "$J" 'all(k["state"] == "filtered" for k in cs(port=443, via="direct") + cs(port=5223, via="direct"))' "direct: every Apple check is dropped"
 jcheck "$J" 'all(k["via"] == "http://10.10.0.1:3128" and k["proxy"]["request"] == "connect" and k["id"].endswith("/proxy") and k["address"] == "10.10.0.1" for k in cs(via="proxy")) and len(cs(via="proxy")) >= 15' "the proxied checks name the proxy, connect to its address"
 jcheck "$J" 'all(k["state"] == "ok" for k in cs(port=443, via="proxy"))' "every 443 check passes through the proxy"
-jcheck "$J" 'c("courier.push.apple.com", 443, via="proxy")["reason"] == "service-ok" and c("courier.push.apple.com", 443, via="proxy")["details"]["proxy_status"] == 200' "the courier's 443 fallback works through the tunnel"
+jcheck "$J" 'c("courier.push.apple.com", 443, via="proxy")["state"] == "ok" and c("courier.push.apple.com", 443, via="proxy")["details"]["proxy_status"] == 200' "the courier's 443 fallback works through the tunnel"
 jcheck "$J" '[(k["state"], k["reason"], k["details"]["proxy_denied_port"]) for k in cs(port=5223, via="proxy")] == [("blocked", "proxy-denied", 5223)]' "5223 is tried through the proxy once: proxy-denied, the port named"
 jcheck "$J" 'v("push") == "degraded"' "push: degraded (443 through the proxy only)"
-jcheck "$J" '"PROXY_PORT_POLICY" in codes and "5223" in f("PROXY_PORT_POLICY")["summary"]' "PROXY_PORT_POLICY names the port"
+jcheck "$J" '"PROXY_PORT_POLICY" in codes and "5223" in f("PROXY_PORT_POLICY")["title"]' "PROXY_PORT_POLICY names the port"
 jcheck "$J" 'v("enrollment") == "ok"' "enrollment works through the proxy"
+jcheck "$J" '"APNS_VIA_PROXY" in codes and "APNS_BLOCKED" not in codes and "10.10.0.1:3128" in f("APNS_VIA_PROXY")["title"] and "PAC" in f("APNS_VIA_PROXY")["detail"]' "APNS_VIA_PROXY, with Apple's proxy conditions"
+jcheck "$J" '"WORKS_THROUGH_PROXY" in codes and "ENROLLMENT_BLOCKED" not in codes and all(k["expected"] for k in cs(host="albert.apple.com", via="direct"))' "the direct failures of what works through the proxy are expected"
+jcheck "$J" 'all(k["via"] == "direct" for k in cs(port=80) + cs(port=123) + cs(port=2197) + cs(service="apns-provider"))' "UDP, plain TCP on 80, the provider API stay direct"
+# The same through the environment's https_proxy, and no_proxy sending Apple direct.
+J=$LAB_TMP/proxy-env.json
+PP_RC=0
+lab_c env https_proxy="$P" "$PUSHPROBE" --json --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" $APPLE > "$J" 2>"$J.err" || PP_RC=$?
+expect_rc 4
+jcheck "$J" 'len(cs(via="proxy")) == len(cs(via="proxy", port=443)) + 1 and c("gdmf.apple.com", 443, via="proxy")["state"] == "ok"' "https_proxy from the environment is used"
+J=$LAB_TMP/proxy-noproxy.json
+PP_RC=0
+lab_c env https_proxy="$P" no_proxy=".apple.com" "$PUSHPROBE" --json --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" $APPLE > "$J" 2>"$J.err" || PP_RC=$?
+expect_rc 1
+jcheck "$J" '[k["id"] for k in cs(via="proxy")] == ["updates.cdn-apple.com:443/ipv4/proxy"]' "no_proxy=.apple.com: Apple's names direct (cdn-apple.com is not under apple.com)"
+J=$LAB_TMP/proxy-forced.json
+PP_RC=0
+lab_c env no_proxy=".apple.com" "$PUSHPROBE" --json --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" $APPLE --proxy "$P" > "$J" 2>"$J.err" || PP_RC=$?
+expect_rc 4
+jcheck "$J" 'len(cs(via="proxy")) >= 15' "--proxy ignores no_proxy rules"
+
+# (b) squid with basic authentication: a passwd file made here.
+printf 'lab:%s\n' "$(openssl passwd -apr1 's3cret pw')" > "$SQ/passwd"
+chmod 644 "$SQ/passwd"
+squid_start "$(squid_conf auth "$SQ/passwd")"
+J=$LAB_TMP/proxy-auth.json
+pp_run "$J" $APPLE --proxy "$P"
+expect_rc 1
+jcheck "$J" 'all(k["state"] == "blocked" and k["reason"] == "proxy-auth-required" and k["details"]["proxy_auth_scheme"] == "Basic" and k["details"]["proxy_status"] == 407 for k in cs(via="proxy", port=443))' "without credentials: 407, scheme Basic"
+jcheck "$J" 'c("courier.push.apple.com", 5223, via="proxy")["reason"] == "proxy-denied"' "5223: squid's port rule comes before authentication"
+jcheck "$J" '"PROXY_AUTH_REQUIRED" in codes and f("PROXY_AUTH_REQUIRED")["severity"] == "critical" and "credentials" in f("PROXY_AUTH_REQUIRED")["advice"]["admin"]' "PROXY_AUTH_REQUIRED: devices need credentials or an exemption"
+jcheck "$J" 'v("push") == "blocked" and v("enrollment") == "blocked"' "nothing works: push and enrollment blocked"
+J=$LAB_TMP/proxy-auth-bad.json
+pp_run "$J" $APPLE --proxy "http://lab:wrong@10.10.0.1:3128"
+jcheck "$J" 'all(k["reason"] == "proxy-auth-required" and "refuses the credentials" in k["message"] for k in cs(via="proxy", port=443))' "wrong credentials: refused"
+J=$LAB_TMP/proxy-auth-ok.json
+pp_run "$J" $APPLE --proxy "http://lab:s3cret%20pw@10.10.0.1:3128"
+expect_rc 4
+jcheck "$J" 'all(k["state"] == "ok" for k in cs(port=443, via="proxy")) and all(k["via"] == "http://lab:***@10.10.0.1:3128" and k["proxy"]["credentials"] for k in cs(via="proxy"))' "with the credentials the checks pass, the password masked"
+jcheck "$J" '"s3cret" not in repr(doc)' "the password is in no report"
+jcheck "$J" '"PROXY_AUTH_REQUIRED" not in codes and v("push") == "degraded" and v("enrollment") == "ok"' "with credentials: push degraded, enrollment ok"
+
+# (c) no proxy there: squid stopped.
+squid_stop
+J=$LAB_TMP/proxy-gone.json
+pp_run "$J" $APPLE --proxy "$P"
+expect_rc 1
+jcheck "$J" 'all(k["reason"] == "proxy-unreachable" and k["state"] == "closed" and k["details"]["proxy_tcp"] == "conn-refused" for k in cs(via="proxy"))' "proxy unreachable: the TCP outcome kept (refused)"
+jcheck "$J" '"PROXY_UNREACHABLE" in codes and f("PROXY_UNREACHABLE")["severity"] == "critical" and "10.10.0.1:3128" in f("PROXY_UNREACHABLE")["title"]' "PROXY_UNREACHABLE names the proxy"
+J=$LAB_TMP/proxy-dropped.json
+lab_fw ip daddr 10.10.0.1 tcp dport 3129 drop
+pp_run "$J" $APPLE --proxy "http://10.10.0.1:3129"
+jcheck "$J" 'all(k["reason"] == "proxy-unreachable" and k["details"]["proxy_tcp"] in ("conn-refused", "no-response") for k in cs(via="proxy"))' "a proxy port that refuses or drops: proxy-unreachable"
+J=$LAB_TMP/proxy-noname.json
+pp_run "$J" $APPLE --proxy "http://proxy.nowhere.test:3128"
+jcheck "$J" 'all(k["state"] == "dns-failed" and k["reason"] == "proxy-unreachable" and "proxy.nowhere.test" in k["message"] and k["details"]["proxy_dns"] for k in cs(via="proxy")) and "PROXY_UNREACHABLE" in codes' "a proxy name that does not resolve: proxy-unreachable, dns-failed"
 lab_finish
