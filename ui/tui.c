@@ -538,7 +538,13 @@ draw_row(struct pp_tui *t, const struct layout *lo, int y, const struct pp_live_
         put(y, lo->x[C_STATE], lo->w[C_STATE], buf, true);
     }
     attrset(base);
-    put(y, lo->x[C_HOST], lo->w[C_HOST], w->t->host, true);
+    if (w->t->via != NULL) {
+        /* A check through a proxy: marked, beside its direct twin. */
+        snprintf(buf, sizeof(buf), "[P] %s", w->t->host);
+        put(y, lo->x[C_HOST], lo->w[C_HOST], buf, true);
+    } else {
+        put(y, lo->x[C_HOST], lo->w[C_HOST], w->t->host, true);
+    }
     if (lo->on[C_FAM])
         put(y, lo->x[C_FAM], lo->w[C_FAM],
             r == NULL || r->family == 0 ? "-" : r->family == AF_INET ? "v4" : "v6", true);
@@ -801,6 +807,11 @@ draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
     r = w->r;
     if (w->t->note != NULL)
         y = wrap(y, y1, 1, w->t->note);
+    if (w->t->via != NULL) {
+        snprintf(buf, sizeof(buf), "via the proxy %s ([P]: %s)", w->t->via->url,
+                 w->t->tunnel ? "HTTP CONNECT" : "absolute-URI requests");
+        y = wrap(y, y1, 1, buf);
+    }
     if (r == NULL) {
         wrap(y, y1, 1, "resolving the name");
         return;
