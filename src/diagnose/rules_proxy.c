@@ -152,8 +152,44 @@ pick_denied(const struct pp_result *r)
     return r->target->via != NULL && r->reason == PP_RS_PROXY_DENIED;
 }
 
-/* The proxy refuses CONNECT: to another port than 443, its port policy
- * (squid's default: CONNECT to 443 only); to 443, its policy on hosts. */
+/* The proxy refuses CONNECT to a port other than 443 (squid's default:
+ * CONNECT to 443 only).  The run's 5223 courier check through the proxy
+ * is expected to meet it (devices use 443 through a proxy); another
+ * service's port (an MDM on 8443) is not. */
+static void
+port_policy(struct ctx *c, const size_t *port, size_t np)
+{
+    struct pp_finding *f;
+    size_t i, others[MAXSEL], no = 0;
+    char *h;
+
+    for (i = 0; i < np; i++)
+        if (c->rep->results[port[i]]->target->service != PP_SV_APNS_DEVICE)
+            others[no++] = port[i];
+    f = emit(c, "PROXY_PORT_POLICY", no > 0 && !direct_covers(c, others, no)
+                                         ? PP_SEV_CRITICAL : PP_SEV_WARNING);
+    h = hosts(c, port, np, true);
+    f->title = pp_xasprintf("The proxy %s allows CONNECT to port 443 only: it refuses %s",
+                            proxy_url(c, port), h);
+    f->detail = pp_xasprintf("Through the proxy, CONNECT to %s is refused (HTTP 403): the "
+                             "proxy's port policy (squid's default configuration allows "
+                             "CONNECT to its SSL_ports, 443, only).  Devices that use this "
+                             "proxy keep their push connection on 443%s.  " APPLE_PROXY_TERMS,
+                             h, no > 0 ? ", and cannot reach the other ports named" : "");
+    free(h);
+    f->advice_user = pp_xstrdup("Nothing to do on the device.");
+    f->advice_admin = pp_xstrdup("Allow CONNECT to these ports for these hosts (squid: add "
+                                 "the port to SSL_ports, or an acl for 17.0.0.0/8 port 5223 "
+                                 "and for the MDM's port), or let them out directly.");
+    claim(c, f, port, np);
+    for (i = 0; i < np; i++)
+        if (c->rep->results[port[i]]->target->service == PP_SV_APNS_DEVICE)
+            c->expected[port[i]] = true;
+    f->expected = no == 0;
+}
+
+/* The proxy refuses CONNECT: to another port than 443, its port policy;
+ * to 443, its policy on hosts. */
 void
 rule_proxy_denied(struct ctx *c)
 {
@@ -168,36 +204,19 @@ rule_proxy_denied(struct ctx *c)
         else
             host[nh++] = idx[i];
     }
-    if (np > 0) {
-        f = emit(c, "PROXY_PORT_POLICY", PP_SEV_WARNING);
-        h = hosts(c, port, np, true);
-        f->title = pp_xasprintf("The proxy %s allows CONNECT to port 443 only: it refuses %s",
-                                proxy_url(c, port), h);
-        f->detail = pp_xasprintf("Through the proxy, CONNECT to %s is refused (HTTP 403): "
-                                 "the proxy's port policy (squid's default configuration "
-                                 "allows CONNECT to its SSL_ports, 443, only).  Devices that "
-                                 "use this proxy keep their push connection on 443.  "
-                                 APPLE_PROXY_TERMS, h);
-        free(h);
-        f->advice_user = pp_xstrdup("Nothing to do on the device.");
-        f->advice_admin = pp_xstrdup("To let push use 5223 through the proxy, allow CONNECT "
-                                     "to port 5223 for Apple's hosts (squid: add 5223 to "
-                                     "SSL_ports, or an acl for 17.0.0.0/8 port 5223), or "
-                                     "let 5223 to 17.0.0.0/8 out directly.");
-        /* Devices use 443 through a proxy: informational, not a failure. */
-        claim_expected(c, f, port, np);
-    }
+    if (np > 0)
+        port_policy(c, port, np);
     if (nh > 0) {
         f = emit(c, "PROXY_DENIED", direct_covers(c, host, nh) ? PP_SEV_WARNING
                                                               : PP_SEV_CRITICAL);
         h = hosts(c, host, nh, false);
-        f->title = pp_xasprintf("The proxy %s refuses Apple's hosts", proxy_url(c, host));
+        f->title = pp_xasprintf("The proxy %s refuses CONNECT to %s", proxy_url(c, host), h);
         f->detail = pp_xasprintf("Through the proxy, CONNECT to %s on port 443 is refused "
                                  "(HTTP 403): the proxy's access rules.", h);
         free(h);
-        f->advice_user = pp_xstrdup("Ask whoever runs the network to allow Apple's services "
+        f->advice_user = pp_xstrdup("Ask whoever runs the network to allow these services "
                                     "through the proxy.");
-        f->advice_admin = pp_xstrdup("Allow CONNECT to Apple's hosts (*.apple.com, "
+        f->advice_admin = pp_xstrdup("Allow CONNECT to these hosts (for Apple: *.apple.com, "
                                      "17.0.0.0/8) on port 443 in the proxy's access rules, "
                                      "without TLS inspection.");
         claim(c, f, host, nh);
@@ -261,7 +280,7 @@ rule_proxy_path(struct ctx *c)
     f = emit(c, "WORKS_THROUGH_PROXY", PP_SEV_INFO);
     h = hosts(c, idx, n, true);
     mode = how(c, idx, n);
-    f->title = pp_xasprintf("Apple's services work through the proxy %s, not directly",
+    f->title = pp_xasprintf("What fails directly works through the proxy %s",
                             c->rep->results[i]->target->via->url);
     f->detail = pp_xasprintf("Direct connections to %s are %s; through the proxy the same "
                              "checks work.  Devices that use the proxy reach these "

@@ -19,9 +19,13 @@ command -v squid >/dev/null 2>&1 || lab_skip "squid is not installed"
 NCSA=/usr/lib/squid/basic_ncsa_auth
 [ -x "$NCSA" ] || lab_skip "squid's basic_ncsa_auth is not installed"
 lab_up
-# Direct egress to Apple's addresses is dropped; DNS and the proxy are not.
+lab_corp
+# Direct egress to Apple's addresses and the company's servers is dropped;
+# DNS and the proxy are not.
 lab_fw ip saddr 10.10.0.0/24 ip daddr 17.0.0.0/8 drop
 lab_fw ip6 saddr fd00:10::/64 ip6 daddr 2620:149::/32 drop
+lab_fw ip saddr 10.10.0.0/24 ip daddr 10.20.0.0/24 drop
+lab_fw ip6 saddr fd00:10::/64 ip6 daddr fd00:20::/64 drop
 
 # squid's own files live here; it drops root to the proxy user.
 SQ=$LAB_TMP/squid
@@ -109,6 +113,17 @@ jcheck "$J" 'v("enrollment") == "ok"' "enrollment works through the proxy"
 jcheck "$J" '"APNS_VIA_PROXY" in codes and "APNS_BLOCKED" not in codes and "10.10.0.1:3128" in f("APNS_VIA_PROXY")["title"] and "PAC" in f("APNS_VIA_PROXY")["detail"]' "APNS_VIA_PROXY, with Apple's proxy conditions"
 jcheck "$J" '"WORKS_THROUGH_PROXY" in codes and "ENROLLMENT_BLOCKED" not in codes and all(k["expected"] for k in cs(host="albert.apple.com", via="direct"))' "the direct failures of what works through the proxy are expected"
 jcheck "$J" 'all(k["via"] == "direct" for k in cs(port=80) + cs(port=123) + cs(port=2197) + cs(service="apns-provider"))' "UDP, plain TCP on 80, the provider API stay direct"
+# The company's servers through the proxy: the SUS over plain HTTP
+# (absolute-URI requests), a distribution point over HTTPS with a redirect
+# (followed through the proxy), the MDM on 8443 (not in squid's SSL_ports).
+J=$LAB_TMP/proxy-corp.json
+pp_run "$J" --timeout 2 --no-config --profile none --ca-file "$LAB_TMP/certs/corp-root.pem" --proxy "$P" --sus sus.corp.test --dp https://dp.corp.test/old/ --mdm https://mdm.corp.test
+expect_rc 1
+jcheck "$J" 'c("sus.corp.test", 8088, via="proxy")["state"] == "ok" and c("sus.corp.test", 8088, via="proxy")["proxy"]["request"] == "absolute-uri" and c("sus.corp.test", 8088, via="proxy")["address"] == "10.10.0.1"' "SUS over plain HTTP through the proxy: absolute-URI, ok"
+jcheck "$J" '[(k["id"], k["state"], k["reason"]) for k in cs(host="dp.corp.test", via="proxy")] == [("dp.corp.test:443/ipv4/old//proxy", "ok", "redirect"), ("dp.corp.test:443/ipv4/pkgs/Tool.pkg/proxy", "ok", "service-ok")]' "a redirect is followed through the proxy"
+jcheck "$J" 'all(k["reason"] == "proxy-denied" and k["details"]["proxy_denied_port"] == 8443 for k in cs(host="mdm.corp.test", via="proxy"))' "the MDM on 8443 through squid's defaults: proxy-denied"
+jcheck "$J" '"PROXY_PORT_POLICY" in codes and f("PROXY_PORT_POLICY")["severity"] == "critical" and "8443" in f("PROXY_PORT_POLICY")["title"] and v("mdm") == "blocked" and v("software_update") == "ok"' "PROXY_PORT_POLICY for the MDM's port is critical; MDM blocked, the SUS ok"
+
 # The same through the environment's https_proxy, and no_proxy sending Apple direct.
 J=$LAB_TMP/proxy-env.json
 PP_RC=0
