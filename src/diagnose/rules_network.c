@@ -416,8 +416,9 @@ rule_intercepted(struct ctx *c)
         if (c->rep->results[idx[i]]->target->via != NULL)
             proxy = c->rep->results[idx[i]]->target->via->url;
     f = emit(c, "TLS_INTERCEPTED", PP_SEV_CRITICAL);
-    f->title = pp_xasprintf("Secure connections to Apple %s%sare intercepted by '%s'",
+    f->title = pp_xasprintf("Secure connections to Apple %s%s%sare intercepted by '%s'",
                             proxy ? "through the proxy " : "", proxy ? proxy : "",
+                            proxy ? " " : "",
                             ni ? issuers[0] : "an unknown certificate authority");
     if (proxy != NULL) {
         char *t = pp_xasprintf("%s: the proxy decrypts", f->title);

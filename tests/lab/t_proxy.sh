@@ -9,7 +9,9 @@
 #   (b) squid with basic authentication (basic_ncsa_auth): 407 and
 #       PROXY_AUTH_REQUIRED, and with the credentials in --proxy the checks
 #       pass;
-#   (c) a proxy that is not there: PROXY_UNREACHABLE.
+#   (c) a proxy that is not there: PROXY_UNREACHABLE;
+#   (d) squid with ssl-bump decrypting (the lab's intercepting CA):
+#       TLS_INTERCEPTED naming the proxy.
 # Each squid runs with its own configuration, pid, logs and no cache in
 # the test's temporary directory, and is killed at the end.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
@@ -161,6 +163,37 @@ expect_rc 4
 jcheck "$J" 'all(k["state"] == "ok" for k in cs(port=443, via="proxy")) and all(k["via"] == "http://lab:***@10.10.0.1:3128" and k["proxy"]["credentials"] for k in cs(via="proxy"))' "with the credentials the checks pass, the password masked"
 jcheck "$J" '"s3cret" not in repr(doc)' "the password is in no report"
 jcheck "$J" '"PROXY_AUTH_REQUIRED" not in codes and v("push") == "degraded" and v("enrollment") == "ok"' "with credentials: push degraded, enrollment ok"
+
+# (d) squid with ssl-bump, decrypting with the lab's intercepting CA (its
+# certificates made for each host by security_file_certgen).
+CERTGEN=/usr/lib/squid/security_file_certgen
+if [ -x "$CERTGEN" ] && squid -v | grep -q -- --with-openssl; then
+    conf=$(squid_conf bump)
+    d=$SQ/bump
+    cat "$LAB_TMP/certs/evil-root.pem" "$LAB_TMP/certs/evil-root.key" > "$d/bump-ca.pem"
+    chmod 644 "$d/bump-ca.pem"
+    "$CERTGEN" -c -s "$d/ssl_db" -M 4MB >/dev/null 2>&1
+    chown -R proxy "$d/ssl_db" 2>/dev/null || chmod -R 777 "$d/ssl_db"
+    sed -i "s|^http_port 10.10.0.1:3128|http_port 10.10.0.1:3128 ssl-bump tls-cert=$d/bump-ca.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB|" "$conf"
+    {
+        echo "sslcrtd_program $CERTGEN -s $d/ssl_db -M 4MB"
+        echo "sslcrtd_children 2"
+        echo "tls_outgoing_options cafile=$LAB_TMP/certs/apple-root.pem"
+        echo "acl step1 at_step SslBump1"
+        echo "ssl_bump peek step1"
+        echo "ssl_bump bump all"
+    } >> "$conf"
+    squid_start "$conf"
+    J=$LAB_TMP/proxy-bump.json
+    pp_run "$J" $APPLE --proxy "$P"
+    expect_rc 1
+    jcheck "$J" 'c("courier.push.apple.com", 443, via="proxy")["state"] in ("intercepted", "tls-failed") and c("courier.push.apple.com", 443, via="proxy")["tls"]["issuer_cn"] == "Evil Web Shield Root" and c("courier.push.apple.com", 443, via="proxy")["details"]["proxy_status"] == 200' "through ssl-bump: the courier's certificate is the proxy's"
+    jcheck "$J" '"TLS_INTERCEPTED" in codes and "10.10.0.1:3128" in f("TLS_INTERCEPTED")["title"] and "Evil Web Shield Root" in f("TLS_INTERCEPTED")["title"] and "10.10.0.1:3128" in f("TLS_INTERCEPTED")["advice"]["admin"]' "TLS_INTERCEPTED names the proxy and its issuer"
+    jcheck "$J" 'v("push") == "blocked" and v("enrollment") == "blocked" and "APNS_VIA_PROXY" not in codes and not any("courier" in i or "albert" in i for i in (f("WORKS_THROUGH_PROXY") or {"checks": []})["checks"])' "a decrypting proxy is no way out for push or enrollment"
+    jcheck "$J" 'c("courier.push.apple.com", 5223, via="proxy")["state"] == "intercepted"' "squid bumps even the CONNECT it refuses (to show its error page)"
+else
+    echo "SKIP: squid without OpenSSL or security_file_certgen: no ssl-bump scenario"
+fi
 
 # (c) no proxy there: squid stopped.
 squid_stop
