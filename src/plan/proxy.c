@@ -420,25 +420,36 @@ pp_proxy_conf_add(struct pp_proxy_conf *c, const char *name, const char *value)
     *src = pp_xstrdup(name);
 }
 
+/* The PAC evaluator's answer for scheme://host:port/ (no_proxy entries
+ * carry no port, curl's rules; a PAC file sees the whole URL). */
+static bool
+pac_answer(const struct pp_proxy_conf *c, const char *scheme, const char *host, uint16_t port,
+           const struct pp_via **v)
+{
+    char url[300];
+
+    snprintf(url, sizeof(url), pp_host_literal(host) == 6 ? "%s://[%s]:%u/" : "%s://%s:%u/",
+             scheme, host, port);
+    *v = NULL;
+    return c->pac(c->pac_ctx, url, host, v) == 1;
+}
+
 const struct pp_via *
 pp_proxy_select(const struct pp_proxy_conf *c, const char *scheme, const char *host,
                 uint16_t port, const char **why)
 {
-    const struct pp_via *v;
+    const struct pp_via *v = NULL;
     const char *w = "none";
 
-    /* no_proxy entries carry no port (curl's rules); a PAC evaluator is
-     * given the whole URL, port included. */
-    (void)port;
     if (c->mode == PP_PROXY_OFF) {
         w = "--no-proxy";
-        v = NULL;
     } else if (c->mode == PP_PROXY_FORCED) {
         w = "--proxy";
         v = c->forced;
+    } else if (c->pac != NULL && pac_answer(c, scheme, host, port, &v)) {
+        w = "pac";
     } else if (pp_no_proxy_match(c->no_proxy, host)) {
         w = "no_proxy";
-        v = NULL;
     } else {
         bool tls = strcmp(scheme, "https") == 0;
         v = tls ? c->https : c->http;

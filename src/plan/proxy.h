@@ -48,10 +48,19 @@ enum pp_proxy_mode {
     PP_PROXY_OFF         /* --no-proxy: every check goes direct */
 };
 
+/* A PAC evaluator, plugged into pp_proxy_select() (the PAC file itself is
+ * plan/pac.c's business): for url ("https://host:port/") and host, 1 with
+ * *via the proxy to use (NULL: DIRECT), or 0 when it has no answer (no PAC
+ * file, or it failed), and the environment decides. */
+typedef int (*pp_proxy_pac_fn)(void *ctx, const char *url, const char *host,
+                               const struct pp_via **via);
+
 /* What the sources say, once gathered.  Each proxy is the first source
  * that gave a usable one (the environment is added before the system). */
 struct pp_proxy_conf {
     enum pp_proxy_mode mode;
+    pp_proxy_pac_fn pac;        /* or NULL */
+    void *pac_ctx;
     struct pp_via *forced;      /* PP_PROXY_FORCED */
     struct pp_via *https, *http, *all;          /* discovered, or NULL */
     char *https_src, *http_src, *all_src;       /* their source's name */
@@ -71,14 +80,14 @@ void pp_proxy_conf_add(struct pp_proxy_conf *, const char *name, const char *val
  * THE selection point: the path of one connection a device would make to
  * scheme://host:port ("https" for TLS and port 443, "http" for plain
  * HTTP).  Returns the proxy to use, or NULL for direct; *why (when not
- * NULL) gets the source of the decision ("--proxy", "--no-proxy",
+ * NULL) gets the source of the decision ("--proxy", "--no-proxy", "pac",
  * "https_proxy", "system_https_proxy", "no_proxy", "none").
  *
  * Order: --no-proxy, then --proxy (which ignores no_proxy rules: it forces
- * one proxy), then the no_proxy rules, then the scheme's proxy (https:
- * https_proxy; http: http_proxy) and all_proxy.  A PAC file's answer
- * belongs between --proxy and the no_proxy rules: a PAC evaluator plugs in
- * here, and nowhere else.  A discovered URL that pp_via_parse() refuses
+ * one proxy), then the PAC evaluator (conf->pac, when set and it answers:
+ * a PAC file decides for itself, no_proxy rules do not apply), then the
+ * no_proxy rules, then the scheme's proxy (https: https_proxy; http:
+ * http_proxy) and all_proxy.  A discovered URL that pp_via_parse() refuses
  * (a SOCKS proxy, say) means direct, and conf->warning says why.
  */
 const struct pp_via *pp_proxy_select(const struct pp_proxy_conf *, const char *scheme,

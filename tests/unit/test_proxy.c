@@ -207,6 +207,60 @@ test_select(void **state)
     }
 }
 
+/* A PAC evaluator plugged in: Apple's hosts to its proxy, the rest
+ * DIRECT, no answer for "unknown.test" (then the environment decides). */
+struct fake_pac {
+    struct pp_via *proxy;
+    char last_url[128];
+};
+
+static int
+fake_pac(void *ctx, const char *url, const char *host, const struct pp_via **via)
+{
+    struct fake_pac *p = ctx;
+
+    snprintf(p->last_url, sizeof(p->last_url), "%s", url);
+    if (strcmp(host, "unknown.test") == 0)
+        return 0;
+    *via = pp_no_proxy_match("apple.com", host) ? p->proxy : NULL;
+    return 1;
+}
+
+static void
+test_select_pac(void **state)
+{
+    struct pp_proxy_conf c;
+    struct fake_pac p;
+    const char *why;
+    char err[128];
+
+    (void)state;
+    pp_proxy_conf_init(&c);
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(pp_via_parse("http://pac-proxy:8080", false, &p.proxy, err,
+                                  sizeof(err)), 0);
+    pp_proxy_conf_add(&c, "https_proxy", "http://env:3128");
+    pp_proxy_conf_add(&c, "no_proxy", "*");
+    c.pac = fake_pac;
+    c.pac_ctx = &p;
+    assert_ptr_equal(pp_proxy_select(&c, "https", "courier.push.apple.com", 443, &why),
+                     p.proxy);
+    assert_string_equal(why, "pac");
+    assert_string_equal(p.last_url, "https://courier.push.apple.com:443/");
+    assert_null(pp_proxy_select(&c, "http", "2001:db8::1", 8088, &why));
+    assert_string_equal(why, "pac");
+    assert_string_equal(p.last_url, "http://[2001:db8::1]:8088/");
+    /* No answer: the environment's rules (here no_proxy "*"). */
+    assert_null(pp_proxy_select(&c, "https", "unknown.test", 443, &why));
+    assert_string_equal(why, "no_proxy");
+    /* --proxy and --no-proxy come before a PAC file. */
+    c.mode = PP_PROXY_OFF;
+    assert_null(pp_proxy_select(&c, "https", "courier.push.apple.com", 443, &why));
+    assert_string_equal(why, "--no-proxy");
+    pp_via_free(p.proxy);
+    pp_proxy_conf_free(&c);
+}
+
 /* ------------------------------------------------------- the plan */
 
 static void
@@ -272,6 +326,7 @@ main(void)
         cmocka_unit_test(test_via_parse),
         cmocka_unit_test(test_no_proxy),
         cmocka_unit_test(test_select),
+        cmocka_unit_test(test_select_pac),
         cmocka_unit_test(test_plan_proxied),
     };
 
