@@ -115,6 +115,10 @@ jcheck "$J" 'v("enrollment") == "ok"' "enrollment works through the proxy"
 jcheck "$J" '"APNS_VIA_PROXY" in codes and "APNS_BLOCKED" not in codes and "10.10.0.1:3128" in f("APNS_VIA_PROXY")["title"] and "PAC" in f("APNS_VIA_PROXY")["detail"]' "APNS_VIA_PROXY, with Apple's proxy conditions"
 jcheck "$J" '"WORKS_THROUGH_PROXY" in codes and "ENROLLMENT_BLOCKED" not in codes and all(k["expected"] for k in cs(host="albert.apple.com", via="direct"))' "the direct failures of what works through the proxy are expected"
 jcheck "$J" 'all(k["via"] == "direct" for k in cs(port=80) + cs(port=123) + cs(port=2197) + cs(service="apns-provider"))' "UDP, plain TCP on 80, the provider API stay direct"
+J=$LAB_TMP/proxy-redact.json
+pp_run "$J" $APPLE --proxy "$P" --redact
+jcheck "$J" '"10.10.0.1" not in repr(doc) and all(k["via"].startswith("http://<local-addr-") for k in cs(via="proxy"))' "--redact masks the proxy's address"
+
 # The company's servers through the proxy: the SUS over plain HTTP
 # (absolute-URI requests), a distribution point over HTTPS with a redirect
 # (followed through the proxy), the MDM on 8443 (not in squid's SSL_ports).
