@@ -115,6 +115,21 @@ jcheck "$J" 'v("enrollment") == "ok"' "enrollment works through the proxy"
 jcheck "$J" '"APNS_VIA_PROXY" in codes and "APNS_BLOCKED" not in codes and "10.10.0.1:3128" in f("APNS_VIA_PROXY")["title"] and "PAC" in f("APNS_VIA_PROXY")["detail"]' "APNS_VIA_PROXY, with Apple's proxy conditions"
 jcheck "$J" '"WORKS_THROUGH_PROXY" in codes and "ENROLLMENT_BLOCKED" not in codes and all(k["expected"] for k in cs(host="albert.apple.com", via="direct"))' "the direct failures of what works through the proxy are expected"
 jcheck "$J" 'all(k["via"] == "direct" for k in cs(port=80) + cs(port=123) + cs(port=2197) + cs(service="apns-provider"))' "UDP, plain TCP on 80, the provider API stay direct"
+# The text report shows each check's path; Prometheus has a via label.
+T=$LAB_TMP/proxy-text.txt
+lab_c "$PUSHPROBE" --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" $APPLE --proxy "$P" --profile none --dp https://dp.corp.test/pkgs/ --ca-file "$LAB_TMP/certs/corp-root.pem" > "$T" 2>&1
+if grep -q 'dp.corp.test .* 10.10.0.1 .* ok .*via http://10.10.0.1:3128: ' "$T" && grep -q 'dp.corp.test .* 10.20.0.10 .* filtered .* direct: ' "$T"; then
+    echo "ok: text: the path of each check (via the proxy, direct)"
+else
+    echo "FAIL: text: the path of each check"; cat "$T"; LAB_FAILS=$((LAB_FAILS + 1))
+fi
+lab_c "$PUSHPROBE" --resolver 203.0.113.53 $APPLE --proxy "$P" --profile none --dp https://dp.corp.test/pkgs/ --ca-file "$LAB_TMP/certs/corp-root.pem" --format prometheus --once > "$T" 2>&1
+if grep -q '^probe_success{.*host="dp.corp.test".*via="http://10.10.0.1:3128".*} 1' "$T" && grep -q '^probe_success{.*host="dp.corp.test".*via="direct".*} 0' "$T"; then
+    echo "ok: prometheus: a via label, the direct check and its twin apart"
+else
+    echo "FAIL: prometheus: a via label"; cat "$T"; LAB_FAILS=$((LAB_FAILS + 1))
+fi
+
 J=$LAB_TMP/proxy-redact.json
 pp_run "$J" $APPLE --proxy "$P" --redact
 jcheck "$J" '"10.10.0.1" not in repr(doc) and all(k["via"].startswith("http://<local-addr-") for k in cs(via="proxy"))' "--redact masks the proxy's address"
