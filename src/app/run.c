@@ -423,8 +423,9 @@ is_courier(const struct pp_result *r)
 static bool
 traceable(const struct pp_result *r)
 {
+    /* Through a proxy the path beyond it is not this machine's to trace. */
     return r->has_address && pp_result_counted(r) && r->state != PP_ST_PENDING &&
-           r->target != NULL && r->target->port != 0;
+           r->target != NULL && r->target->port != 0 && r->target->via == NULL;
 }
 
 void

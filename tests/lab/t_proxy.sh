@@ -44,6 +44,7 @@ squid_conf() {
     chown proxy "$d" 2>/dev/null || chmod 777 "$d"
     {
         echo "http_port 10.10.0.1:3128"
+        echo "http_port [fd00:10::1]:3128"
         echo "pid_filename $d/squid.pid"
         echo "cache_log $d/cache.log"
         echo "access_log stdio:$d/access.log"
@@ -115,6 +116,12 @@ jcheck "$J" 'v("enrollment") == "ok"' "enrollment works through the proxy"
 jcheck "$J" '"APNS_VIA_PROXY" in codes and "APNS_BLOCKED" not in codes and "10.10.0.1:3128" in f("APNS_VIA_PROXY")["title"] and "PAC" in f("APNS_VIA_PROXY")["detail"]' "APNS_VIA_PROXY, with Apple's proxy conditions"
 jcheck "$J" '"WORKS_THROUGH_PROXY" in codes and "ENROLLMENT_BLOCKED" not in codes and all(k["expected"] for k in cs(host="albert.apple.com", via="direct"))' "the direct failures of what works through the proxy are expected"
 jcheck "$J" 'all(k["via"] == "direct" for k in cs(port=80) + cs(port=123) + cs(port=2197) + cs(service="apns-provider"))' "UDP, plain TCP on 80, the provider API stay direct"
+# A proxy on an IPv6 address: the checks through it are IPv6 checks.
+J=$LAB_TMP/proxy-v6.json
+pp_run "$J" $APPLE --proxy "http://[fd00:10::1]:3128"
+expect_rc 4
+jcheck "$J" 'all(k["family"] == "ipv6" and k["address"] == "fd00:10::1" and k["via"] == "http://[fd00:10::1]:3128" and k["id"].endswith("/ipv6/proxy") for k in cs(via="proxy")) and all(k["state"] == "ok" for k in cs(via="proxy", port=443)) and v("push") == "degraded"' "through a proxy on an IPv6 address"
+
 # The text report shows each check's path; Prometheus has a via label.
 T=$LAB_TMP/proxy-text.txt
 lab_c "$PUSHPROBE" --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" $APPLE --proxy "$P" --profile none --dp https://dp.corp.test/pkgs/ --ca-file "$LAB_TMP/certs/corp-root.pem" > "$T" 2>&1
