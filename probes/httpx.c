@@ -147,7 +147,18 @@ proxy_refused(struct pp_check *c, const struct pp_http_resp *h)
                                                : "asks for credentials");
         return true;
     }
-    if (h->status == 502 || h->status == 504) {
+    if (h->status == 403 && h->proxy_error != NULL) {
+        /* The proxy's own refusal (it says so), not the server's. */
+        pp_httpx_details(c, h);
+        pp_detail_int(r, "proxy_denied_port", t->port);
+        pp_detail_str(r, "proxy_error", h->proxy_error);
+        pp_check_set(c, PP_ST_BLOCKED, PP_RS_PROXY_DENIED, "the proxy %s refuses the request "
+                     "to %s:%u (HTTP 403, %s)", t->via->url, t->host, t->port, h->proxy_error);
+        return true;
+    }
+    if (h->status == 502 || h->status == 503 || h->status == 504) {
+        if (h->status == 503 && h->proxy_error == NULL)
+            return false;   /* the server's own 503 */
         pp_httpx_details(c, h);
         pp_check_set(c, PP_ST_UNREACHABLE, PP_RS_PROXY_UPSTREAM_FAILED,
                      "the proxy %s could not reach %s:%u (HTTP %d)", t->via->url, t->host,

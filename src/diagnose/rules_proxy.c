@@ -188,8 +188,8 @@ port_policy(struct ctx *c, const size_t *port, size_t np)
     f->expected = no == 0;
 }
 
-/* The proxy refuses CONNECT: to another port than 443, its port policy;
- * to 443, its policy on hosts. */
+/* The proxy refuses: CONNECT to another port than 443, its port policy;
+ * CONNECT to 443 or a plain HTTP request, its policy on hosts. */
 void
 rule_proxy_denied(struct ctx *c)
 {
@@ -199,7 +199,8 @@ rule_proxy_denied(struct ctx *c)
     char *h;
 
     for (i = 0; i < n; i++) {
-        if (c->rep->results[idx[i]]->target->port != 443)
+        const struct pp_target *t = c->rep->results[idx[i]]->target;
+        if (t->tunnel && t->port != 443)
             port[np++] = idx[i];
         else
             host[nh++] = idx[i];
@@ -209,16 +210,16 @@ rule_proxy_denied(struct ctx *c)
     if (nh > 0) {
         f = emit(c, "PROXY_DENIED", direct_covers(c, host, nh) ? PP_SEV_WARNING
                                                               : PP_SEV_CRITICAL);
-        h = hosts(c, host, nh, false);
-        f->title = pp_xasprintf("The proxy %s refuses CONNECT to %s", proxy_url(c, host), h);
-        f->detail = pp_xasprintf("Through the proxy, CONNECT to %s on port 443 is refused "
-                                 "(HTTP 403): the proxy's access rules.", h);
+        h = hosts(c, host, nh, true);
+        f->title = pp_xasprintf("The proxy %s refuses %s", proxy_url(c, host), h);
+        f->detail = pp_xasprintf("Through the proxy, the requests to %s are refused (HTTP "
+                                 "403): the proxy's access rules.", h);
         free(h);
         f->advice_user = pp_xstrdup("Ask whoever runs the network to allow these services "
                                     "through the proxy.");
-        f->advice_admin = pp_xstrdup("Allow CONNECT to these hosts (for Apple: *.apple.com, "
-                                     "17.0.0.0/8) on port 443 in the proxy's access rules, "
-                                     "without TLS inspection.");
+        f->advice_admin = pp_xstrdup("Allow these hosts (for Apple: *.apple.com, "
+                                     "17.0.0.0/8) in the proxy's access rules, without TLS "
+                                     "inspection.");
         claim(c, f, host, nh);
     }
 }

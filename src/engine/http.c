@@ -49,6 +49,8 @@ keep_header(struct pp_http_resp *h)
         slot = &h->location;
     else if (strcasecmp(f, "proxy-authenticate") == 0)
         slot = &h->proxy_authenticate;
+    else if (strcasecmp(f, "proxy-status") == 0 || strcasecmp(f, "x-squid-error") == 0)
+        slot = &h->proxy_error;
     else if (strcasecmp(f, "content-length") == 0) {
         char *end;
         long long v = strtoll(h->cur_value, &end, 10);
@@ -164,7 +166,9 @@ on_complete(http_parser *p)
         free(h->content_type);
         free(h->location);
         free(h->proxy_authenticate);
+        free(h->proxy_error);
         h->server = h->content_type = h->location = h->proxy_authenticate = NULL;
+        h->proxy_error = NULL;
         h->header_bytes = 0;
         return 0;
     }
@@ -207,6 +211,7 @@ pp_http_free(struct pp_http_resp *h)
     free(h->content_type);
     free(h->location);
     free(h->proxy_authenticate);
+    free(h->proxy_error);
     free(h->body);
     free(h->cur_field);
     free(h->cur_value);

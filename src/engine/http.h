@@ -21,6 +21,8 @@ struct pp_http_resp {
     char *content_type;
     char *location;
     char *proxy_authenticate; /* the first Proxy-Authenticate, or NULL */
+    char *proxy_error;        /* a proxy's own error: RFC 9209 Proxy-Status or
+                               * squid's X-Squid-Error, or NULL */
     long long content_length; /* -1 when absent */
     unsigned char *body;      /* the first body_keep bytes, NUL-terminated */
     size_t body_len;          /* bytes kept */

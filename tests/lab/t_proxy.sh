@@ -63,6 +63,7 @@ squid_conf() {
         echo "acl CONNECT method CONNECT"
         echo "http_access deny !Safe_ports"
         echo "http_access deny CONNECT !SSL_ports"
+        [ -n "${3:-}" ] && printf '%s\n' "$3"
         if [ -n "${2:-}" ]; then
             echo "auth_param basic program $NCSA $2"
             echo "auth_param basic realm pushprobe-lab"
@@ -151,6 +152,15 @@ jcheck "$J" 'c("sus.corp.test", 8088, via="proxy")["state"] == "ok" and c("sus.c
 jcheck "$J" '[(k["id"], k["state"], k["reason"]) for k in cs(host="dp.corp.test", via="proxy")] == [("dp.corp.test:443/ipv4/old//proxy", "ok", "redirect"), ("dp.corp.test:443/ipv4/pkgs/Tool.pkg/proxy", "ok", "service-ok")]' "a redirect is followed through the proxy"
 jcheck "$J" 'all(k["reason"] == "proxy-denied" and k["details"]["proxy_denied_port"] == 8443 for k in cs(host="mdm.corp.test", via="proxy"))' "the MDM on 8443 through squid's defaults: proxy-denied"
 jcheck "$J" '"PROXY_PORT_POLICY" in codes and f("PROXY_PORT_POLICY")["severity"] == "critical" and "8443" in f("PROXY_PORT_POLICY")["title"] and v("mdm") == "blocked" and v("software_update") == "ok"' "PROXY_PORT_POLICY for the MDM's port is critical; MDM blocked, the SUS ok"
+
+# A proxy that refuses a host by name: its 403 on a plain HTTP request
+# says it is the proxy's (X-Squid-Error), so it is not the server's.
+squid_start "$(squid_conf denyhost "" "$(printf 'acl denied dstdomain .blocked.corp.test\nhttp_access deny denied')")"
+J=$LAB_TMP/proxy-denyhost.json
+pp_run "$J" --timeout 2 --no-config --profile none --proxy "$P" --dp http://sus.blocked.corp.test:8088/ --sus sus.corp.test
+jcheck "$J" 'c("sus.blocked.corp.test", 8088, via="proxy")["state"] == "blocked" and c("sus.blocked.corp.test", 8088, via="proxy")["reason"] == "proxy-denied" and c("sus.blocked.corp.test", 8088, via="proxy")["details"]["proxy_error"].startswith("ERR_ACCESS_DENIED")' "plain HTTP refused by the proxy: proxy-denied (X-Squid-Error)"
+jcheck "$J" 'c("sus.corp.test", 8088, via="proxy")["state"] == "ok" and "PROXY_DENIED" in codes and "sus.blocked.corp.test:8088" in f("PROXY_DENIED")["title"] and "PROXY_PORT_POLICY" not in codes' "PROXY_DENIED names the refused host; the other SUS works"
+squid_start "$(squid_conf default)"
 
 # The same through the environment's https_proxy, and no_proxy sending Apple direct.
 J=$LAB_TMP/proxy-env.json

@@ -204,7 +204,7 @@ test_denied_upstream(void **state)
     f = pp_diagnosis_find(&w.d, "PROXY_DENIED");
     assert_non_null(f);
     assert_int_equal(f->severity, PP_SEV_CRITICAL);
-    assert_non_null(strstr(f->detail, "albert.apple.com"));
+    assert_non_null(strstr(f->title, "albert.apple.com:443"));
     assert_null(pp_diagnosis_find(&w.d, "PROXY_PORT_POLICY"));
     f = pp_diagnosis_find(&w.d, "PROXY_UPSTREAM_FAILED");
     assert_non_null(f);
