@@ -28,5 +28,6 @@ apt-get install -y -qq --no-install-recommends \
     libcmocka-dev python3 python3-jsonschema iproute2 nftables dnsmasq-base unbound tayga socat openssl tmux libcap2-bin time \
     traceroute mtr-tiny \
     nginx samba chrony prometheus chromium nagios4-core bash-completion zsh fish tshark \
+    squid-openssl \
     curl debhelper dh-autoreconf dpkg-dev lintian git $bench \
     >/dev/null

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,10 @@ pp_httpx_start(struct pp_check *c, const char *method, const char *path, size_t 
     x->judge = judge;
     x->headers_only = headers_only;
     pp_check_set_data(c, x);
-    req = pp_http_request(method, t->host, t->port, t->tls, path);
+    if (t->via != NULL && !t->tunnel)
+        req = pp_http_request_proxied(method, t->host, t->port, path, t->via->auth);
+    else
+        req = pp_http_request(method, t->host, t->port, t->tls, path);
     pp_check_send(c, req, strlen(req));
     if (pp_check_stepping(c, PP_STEP_V))
         show_request(c, req);
@@ -168,11 +172,54 @@ client_cert_refused(struct pp_check *c, const struct pp_http_resp *h)
     return false;
 }
 
+/* Plain HTTP through a proxy: the answers that are the proxy's own. */
+static bool
+proxy_refused(struct pp_check *c, const struct pp_http_resp *h)
+{
+    const struct pp_target *t = pp_check_result(c)->target;
+    struct pp_result *r = pp_check_result(c);
+
+    if (t->via == NULL || t->tunnel)
+        return false;
+    if (h->status == 407) {
+        pp_httpx_details(c, h);
+        if (h->proxy_authenticate != NULL) {
+            char scheme[32];
+            snprintf(scheme, sizeof(scheme), "%.*s",
+                     (int)strcspn(h->proxy_authenticate, " \t,"), h->proxy_authenticate);
+            pp_detail_str(r, "proxy_auth_scheme", scheme);
+        }
+        pp_check_set(c, PP_ST_BLOCKED, PP_RS_PROXY_AUTH_REQUIRED, "the proxy %s %s (HTTP 407)",
+                     t->via->url, t->via->auth ? "refuses the credentials given"
+                                               : "asks for credentials");
+        return true;
+    }
+    if (h->status == 403 && h->proxy_error != NULL) {
+        /* The proxy's own refusal (it says so), not the server's. */
+        pp_httpx_details(c, h);
+        pp_detail_int(r, "proxy_denied_port", t->port);
+        pp_detail_str(r, "proxy_error", h->proxy_error);
+        pp_check_set(c, PP_ST_BLOCKED, PP_RS_PROXY_DENIED, "the proxy %s refuses the request "
+                     "to %s:%u (HTTP 403, %s)", t->via->url, t->host, t->port, h->proxy_error);
+        return true;
+    }
+    if (h->status == 502 || h->status == 503 || h->status == 504) {
+        if (h->status == 503 && h->proxy_error == NULL)
+            return false;   /* the server's own 503 */
+        pp_httpx_details(c, h);
+        pp_check_set(c, PP_ST_UNREACHABLE, PP_RS_PROXY_UPSTREAM_FAILED,
+                     "the proxy %s could not reach %s:%u (HTTP %d)", t->via->url, t->host,
+                     t->port, h->status);
+        return true;
+    }
+    return false;
+}
+
 static enum pp_probe_rc
 judge(struct pp_check *c, struct httpx *x)
 {
     pp_detail_bool(pp_check_result(c), "complete", x->resp.complete);
-    if (client_cert_refused(c, &x->resp))
+    if (client_cert_refused(c, &x->resp) || proxy_refused(c, &x->resp))
         return PP_PROBE_DONE;
     x->judge(c, &x->resp);
     return PP_PROBE_DONE;

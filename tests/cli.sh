@@ -549,13 +549,18 @@ if grep -q 'courier.push.apple.com' "$tmp/out" && grep -q 'sus.corp.test' "$tmp/
 else
     fail "command line did not override the file"
 fi
-printf '[pushprobe]\ntimeout = 3\nproxy = x\n' > "$tmp/bad.conf"
-usage_error "bad.conf:3: unknown key 'proxy'" --no-config --config "$tmp/bad.conf" --list
+printf '[pushprobe]\ntimeout = 3\nsocks = x\n' > "$tmp/bad.conf"
+usage_error "bad.conf:3: unknown key 'socks'" --no-config --config "$tmp/bad.conf" --list
 printf 'timeout = soon\n' > "$tmp/bad2.conf"
 usage_error "bad2.conf:1: key 'timeout'" --no-config --config "$tmp/bad2.conf" --list
 printf 'mdm = http://jss.corp.test\n' > "$tmp/bad3.conf"
 usage_error "bad3.conf:1: key 'mdm'" --no-config --config "$tmp/bad3.conf" --list
 usage_error "nonexistent.conf" --no-config --config "$tmp/nonexistent.conf" --list
+# --proxy: HTTP proxies only, and not with --no-proxy.
+usage_error "the proxy scheme 'socks5' is not supported" --no-config --proxy socks5://p:1080 --list
+usage_error "'p:3128' is not a proxy URL" --no-config --proxy p:3128 --list
+usage_error "--proxy and --no-proxy exclude each other" --no-config --proxy http://p:3128 \
+    --no-proxy --list
 
 # A broken configuration file does not stop --help or --version; a run
 # reports it, with --no-config's hint for a default file.

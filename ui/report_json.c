@@ -359,6 +359,17 @@ check_what(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_resu
     pp_jw_str(w, t->probe->name);
     pp_jw_key(w, "required");
     pp_jw_bool(w, t->required);
+    pp_jw_kstr(w, "via", t->via != NULL ? t->via->url : "direct");
+    if (t->via != NULL) {
+        pp_jw_key(w, "proxy");
+        pp_jw_obj(w);
+        pp_jw_kstr(w, "url", t->via->url);
+        pp_jw_kstr(w, "host", t->via->host);
+        pp_jw_kint(w, "port", t->via->port);
+        pp_jw_kstr(w, "request", t->tunnel ? "connect" : "absolute-uri");
+        pp_jw_kbool(w, "credentials", t->via->auth != NULL);
+        pp_jw_obj_end(w);
+    }
     if (rep != NULL) {
         pp_jw_key(w, "expected");
         pp_jw_bool(w, pp_diagnosis_expected(rep->diag, r->id));

@@ -47,6 +47,8 @@ check_labels(FILE *f, const struct pp_result *r)
     label(f, "address", r->has_address ? r->address : "", false);
     label(f, "family", r->has_address ? (r->family == AF_INET6 ? "ipv6" : "ipv4") : "", false);
     label(f, "port", port, false);
+    /* The path: the direct check and its twin through a proxy stay apart. */
+    label(f, "via", r->target->via != NULL ? r->target->via->url : "direct", false);
     /* Two URLs on one server stay apart. */
     if (r->target->path != NULL && strcmp(r->target->path, "/") != 0)
         label(f, "path", r->target->path, false);

@@ -254,6 +254,17 @@ rounds_cells(const struct pp_report *rep, const struct pp_result *r, char *buf, 
     snprintf(buf, len, ROUNDS_CELLS, loss, stats);
 }
 
+static bool
+any_proxy(const struct pp_report *rep)
+{
+    size_t i;
+
+    for (i = 0; i < rep->n; i++)
+        if (rep->results[i]->target->via != NULL)
+            return true;
+    return false;
+}
+
 /* One row of the checks' table, with its details (and the capture's
  * evidence). */
 static void
@@ -264,16 +275,21 @@ check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int h
     const char *col = "";
     bool expected = pp_diagnosis_expected(rep->diag, r->id);
 
-    if (r->retry_of != NULL) {
+    size_t l = 0;
+
+    /* The path, when the run has more than one: "via URL" or "direct". */
+    if (r->target->via != NULL)
+        l = (size_t)snprintf(det, sizeof(det), "via %s: ", r->target->via->url);
+    else if (any_proxy(rep))
+        l = (size_t)snprintf(det, sizeof(det), "direct: ");
+    if (r->retry_of != NULL)
         /* The path-MTU retry of the row above. */
-        size_t l = (size_t)snprintf(det, sizeof(det), "retried with small segments: ");
-        details(r, expected, det + l, sizeof(det) - l);
-    } else {
-        details(r, expected, det, sizeof(det));
-    }
+        l += (size_t)snprintf(det + l, sizeof(det) - l, "retried with small segments: ");
+    details(r, expected, det + l, sizeof(det) - l);
     if (rep->capture != NULL && r->has_address) {
         char ev[256];
-        size_t l = strlen(det);
+
+        l = strlen(det);
         if (pp_capture_evidence(rep->capture, r->family, r->address, r->target->port, ev,
                                 sizeof(ev)))
             snprintf(det + l, sizeof(det) - l, "%scapture: %s", l ? "; " : "", ev);

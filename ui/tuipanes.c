@@ -225,6 +225,11 @@ tui_draw_details(struct pp_tui *t, const struct pp_live_view *v, int y0, int y1)
     r = w->r;
     if (w->t->note != NULL)
         y = tui_wrap(y, y1, 1, w->t->note);
+    if (w->t->via != NULL) {
+        snprintf(buf, sizeof(buf), "via the proxy %s ([P]: %s)", w->t->via->url,
+                 w->t->tunnel ? "HTTP CONNECT" : "absolute-URI requests");
+        y = tui_wrap(y, y1, 1, buf);
+    }
     if (r == NULL) {
         tui_wrap(y, y1, 1, "resolving the name");
         return;

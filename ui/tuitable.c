@@ -274,7 +274,15 @@ draw_row(struct pp_tui *t, const struct pp_tui_cols *lo, int y, const struct pp_
     attrset(base);
     tui_put(y, 0, COLS, "", true);
     draw_state(t, lo, y, w, base);
-    tui_put_fit(t, y, lo->x[PP_COL_HOST], lo->w[PP_COL_HOST], w->t->host);
+    if (w->t->via != NULL) {
+        /* A check through a proxy: marked, beside its direct twin. */
+        char host[300];
+
+        snprintf(host, sizeof(host), "[P] %s", w->t->host);
+        tui_put_fit(t, y, lo->x[PP_COL_HOST], lo->w[PP_COL_HOST], host);
+    } else {
+        tui_put_fit(t, y, lo->x[PP_COL_HOST], lo->w[PP_COL_HOST], w->t->host);
+    }
     if (lo->on[PP_COL_FAM])
         tui_put(y, lo->x[PP_COL_FAM], lo->w[PP_COL_FAM],
                 r == NULL || r->family == 0 ? "-" : r->family == AF_INET ? "v4" : "v6", true);

@@ -37,6 +37,7 @@
 #include "core/util.h"
 #include "diagnose/context.h"
 #include "engine/tlsctx.h"
+#include "plan/proxy.h"
 
 /* --nagios was given: what stops the check is said as a plugin's UNKNOWN
  * line on standard output, exit 3, as the monitoring-plugins guidelines
@@ -229,6 +230,8 @@ check_combinations(struct pp_settings *st, const bool *given)
         st->format = PP_FMT_TEXT;
     if (named(given, "ipv4") && named(given, "ipv6"))
         die_usage("-4 and -6 exclude each other");
+    if (named(given, "proxy") && named(given, "no-proxy"))
+        die_usage("--proxy and --no-proxy exclude each other");
     if (!st->audit && (st->ports != NULL || st->targets_file != NULL ||
                        st->expect_file != NULL || st->csv || st->jsonl_path != NULL))
         die_usage("-p, --targets, --expect, --csv and --jsonl go with --audit");
@@ -302,6 +305,37 @@ build_audit(struct pp_app *app, int argc, char **argv)
 
 /* The plan: the audit's, or the profile, the user's systems in the order
  * given, then the command line's targets. */
+/* The checks a device would send through a proxy, through it as well:
+ * --proxy's, or the one the environment and the system name. */
+static void
+add_proxied(struct pp_app *app)
+{
+    const struct pp_settings *st = &app->st;
+    struct pp_proxy_conf c;
+    char err[300];
+
+    pp_proxy_conf_init(&c);
+    if (st->no_proxy) {
+        c.mode = PP_PROXY_OFF;
+    } else if (st->proxy != NULL) {
+        c.mode = PP_PROXY_FORCED;
+        if (pp_via_parse(st->proxy, false, &c.forced, err, sizeof(err)) < 0)
+            die_usage("--proxy: %s", err);   /* checked when read: not reached */
+    } else {
+        struct pp_proxy *src;
+        size_t n, k;
+
+        pp_context_proxy_sources(&src, &n);
+        for (k = 0; k < n; k++)
+            pp_proxy_conf_add(&c, src[k].name, src[k].value);
+        pp_context_proxies_free(src, n);
+    }
+    if (c.warning != NULL)
+        fprintf(stderr, "pushprobe: warning: %s (checks go direct)\n", c.warning);
+    (void)pp_plan_add_proxied(&app->plan, &c);
+    pp_proxy_conf_free(&c);
+}
+
 static void
 build_plan(struct pp_app *app, int argc, char **argv)
 {
@@ -330,6 +364,7 @@ build_plan(struct pp_app *app, int argc, char **argv)
     for (i = optind; i < argc; i++)
         if (pp_plan_add_free(&app->plan, argv[i], err, sizeof(err)) < 0)
             die_usage("target '%s': %s", argv[i], err);
+    add_proxied(app);
 }
 
 /* An IPv4 address of this machine's own (not link-local 169.254/16, not

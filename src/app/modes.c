@@ -80,9 +80,9 @@ pp_mode_list(struct pp_app *app)
         return list_json(p, feed);
     for (i = 0; i < p->n; i++) {
         const struct pp_target *t = p->t[i];
-        printf("%-16s %-34s %5u %-7s %-8s %s\n", pp_service_name(t->service), t->host,
+        printf("%-16s %-34s %5u %-7s %-8s %s%s%s\n", pp_service_name(t->service), t->host,
                t->port, t->probe->name, t->required ? "required" : "optional",
-               t->note ? t->note : "");
+               t->note ? t->note : "", t->via ? ", via " : "", t->via ? t->via->url : "");
     }
     if (feed != NULL && feed->total > 0)
         printf("and %llu checks of addresses and blocks\n", (unsigned long long)feed->total);

@@ -17,6 +17,7 @@
 #include "app/run.h"
 #include "capture/capture.h"
 #include "core/redact.h"
+#include "core/url.h"
 #include "core/util.h"
 #include "probes/details.h"
 #include "ui/report.h"
@@ -160,6 +161,13 @@ pp_app_redact_result(struct pp_redact *rd, const struct pp_result *r)
         pp_redact_add_unique(rd, "public-addr", pub->s);
     if (r->icmp_from[0])
         pp_redact_add(rd, "local-addr", r->icmp_from);
+    if (r->target->via != NULL) {
+        /* The proxy: its name (or address) and the address connected to. */
+        pp_redact_add(rd, pp_host_literal(r->target->via->host) ? "local-addr" : "proxy",
+                      r->target->via->host);
+        if (r->has_address)
+            pp_redact_add(rd, "local-addr", r->address);
+    }
     if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
         sv == PP_SV_AFP || sv == PP_SV_CUSTOM) {
         pp_redact_add(rd, "corp-host", r->target->host);
@@ -420,8 +428,9 @@ is_courier(const struct pp_result *r)
 static bool
 traceable(const struct pp_result *r)
 {
+    /* Through a proxy the path beyond it is not this machine's to trace. */
     return r->has_address && pp_result_counted(r) && r->state != PP_ST_PENDING &&
-           r->target != NULL && r->target->port != 0;
+           r->target != NULL && r->target->port != 0 && r->target->via == NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "app/settings.h"
 #include "engine/dns.h"
 #include "plan/plan.h"
+#include "plan/proxy.h"
 #include "core/util.h"
 
 #define AT(field) offsetof(struct pp_settings, field)
@@ -20,6 +21,8 @@ APPLY(apply_user);
 APPLY(apply_profile);
 APPLY(apply_family);
 APPLY(apply_resolver);
+APPLY(apply_proxy);
+APPLY(apply_no_proxy);
 APPLY(apply_sniff);
 APPLY(apply_nonempty);
 APPLY(apply_save);
@@ -174,6 +177,14 @@ const struct pp_setting pp_settings[] = {
     {.name = "resolver", .key = "resolver", .type = PP_SET_SPECIAL, .arg = "IP[:PORT]",
      .help = "ask this DNS server instead of the system's", .where = PP_W_PROBING,
      .apply = apply_resolver},
+    {.name = "proxy", .key = "proxy", .type = PP_SET_SPECIAL, .arg = "URL",
+     .help = "check through this HTTP proxy as well as direct\n"
+             "(http://[user:password@]host:port; default: the\n"
+             "environment's and the system's proxy settings)",
+     .where = PP_W_PROBING, .apply = apply_proxy},
+    {.name = "no-proxy", .key = "no-proxy", .type = PP_SET_FLAG,
+     .help = "check direct only: no proxy, whatever the settings",
+     .where = PP_W_PROBING, .apply = apply_no_proxy},
     {.name = "ca-file", .key = "ca-file", .type = PP_SET_STRING, .arg = "FILE",
      .help = "also trust these PEM roots (your company's CA)", .where = PP_W_PROBING,
      .off = AT(ca_file)},
@@ -386,6 +397,7 @@ pp_settings_free(struct pp_settings *st)
     free(st->jsonl_path);
     free(st->color);
     free(st->resolver);
+    free(st->proxy);
     free(st->sniff);
     free(st->save);
     free(st->warn);
@@ -618,6 +630,38 @@ apply_resolver(struct pp_settings *st, const struct pp_setting *s, const char *v
     if (pp_dns_resolver_check(v, err, errlen) < 0)
         return -1;
     replace(&st->resolver, v);
+    return 0;
+}
+
+static int
+apply_proxy(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+            size_t errlen)
+{
+    struct pp_via *via;
+
+    (void)s;
+    if (pp_via_parse(v, false, &via, err, errlen) < 0)
+        return -1;
+    pp_via_free(via);
+    replace(&st->proxy, v);
+    st->no_proxy = false;   /* the last word wins */
+    return 0;
+}
+
+static int
+apply_no_proxy(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+               size_t errlen)
+{
+    bool b;
+
+    (void)s;
+    if (yes_no(v, &b, err, errlen) < 0)
+        return -1;
+    st->no_proxy = b;
+    if (b) {
+        free(st->proxy);
+        st->proxy = NULL;
+    }
     return 0;
 }
 

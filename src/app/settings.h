@@ -54,6 +54,8 @@ struct pp_settings {
     char *apple_ca;
     long cert_warn_days;     /* CERT_EXPIRING within this many days; 0: never */
     char *resolver;
+    char *proxy;             /* --proxy URL (checked), or NULL */
+    bool no_proxy;           /* --no-proxy */
     char *color;
     enum pp_format format;
     bool list;

@@ -20,7 +20,8 @@
                                   * processes, tunnels, complete, late_packets;
                                   * 7: nat64, ipv4-unavailable, nat64_ipv4,
                                   * rounds (-c N), the JSON Lines records and
-                                  * --list --json in the schema */
+                                  * --list --json in the schema; via, proxy,
+                                  * the proxy reasons */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -108,6 +109,11 @@ enum pp_reason {
     PP_RS_RUN_DEADLINE,
     PP_RS_FAMILY_EXCLUDED,   /* a literal of the family -4/-6 leaves out */
     PP_RS_IPV4_UNAVAILABLE,  /* IPv4 on a network without it (no IPv4 route) */
+    PP_RS_PROXY_DENIED,      /* the proxy refused CONNECT (403): its port policy */
+    PP_RS_PROXY_AUTH_REQUIRED, /* 407: the proxy wants credentials */
+    PP_RS_PROXY_UNREACHABLE, /* the connect to the proxy failed */
+    PP_RS_PROXY_UPSTREAM_FAILED, /* 502/504: the proxy could not reach the server */
+    PP_RS_PROXY_STATUS,      /* another answer of the proxy's, named */
     PP_RS_INTERNAL,
     PP_RS__COUNT
 };
@@ -142,6 +148,15 @@ enum pp_trust {
 struct pp_probe;
 struct pp_addr_space;
 
+/* An HTTP proxy a check goes through (plan/proxy.h makes and frees it). */
+struct pp_via {
+    char *url;         /* as reports show it: "http://user:***@host:port" */
+    char *host;        /* name or literal, without brackets */
+    uint16_t port;
+    char *auth;        /* base64 of "user:password" (Proxy-Authorization:
+                        * Basic), or NULL */
+};
+
 /* One entry of the plan: what to check, before DNS. */
 struct pp_target {
     enum pp_service service;
@@ -160,6 +175,9 @@ struct pp_target {
     int hops;          /* redirects followed to get here (0: from the plan) */
     bool by_address;   /* a block of addresses: checks are named by address */
     char *note;        /* why this target is in the plan */
+    bool tunnel;       /* via: HTTP CONNECT (else absolute-URI requests) */
+    struct pp_via *via; /* through this proxy (HTTP CONNECT, or absolute-URI
+                         * requests for plain HTTP), or NULL: direct */
 };
 
 /* One certificate as the judgement saw it (engine/certpolicy.c). */

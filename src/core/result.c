@@ -85,6 +85,11 @@ static const char *const reason_names[PP_RS__COUNT] = {
     [PP_RS_RUN_DEADLINE] = "run-deadline",
     [PP_RS_FAMILY_EXCLUDED] = "family-excluded",
     [PP_RS_IPV4_UNAVAILABLE] = "ipv4-unavailable",
+    [PP_RS_PROXY_DENIED] = "proxy-denied",
+    [PP_RS_PROXY_AUTH_REQUIRED] = "proxy-auth-required",
+    [PP_RS_PROXY_UNREACHABLE] = "proxy-unreachable",
+    [PP_RS_PROXY_UPSTREAM_FAILED] = "proxy-upstream-failed",
+    [PP_RS_PROXY_STATUS] = "proxy-status",
     [PP_RS_INTERNAL] = "internal",
 };
 

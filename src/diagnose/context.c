@@ -629,8 +629,12 @@ pp_context_mask_proxy(const char *value)
     return pp_xasprintf("%.*s***%s", (int)(colon + 1 - value), value, at);
 }
 
-int
-pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_t *n)
+#ifdef __APPLE__
+static char *run_text(const char *cmd);
+#endif
+
+static int
+env_proxies(char *const *envp, struct pp_proxy **out, size_t *n, bool mask)
 {
     static const char *const names[] = {
         "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
@@ -644,14 +648,53 @@ pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_t *n
         size_t nl = strlen(names[i]);
 
         for (j = 0; envp[j] != NULL; j++) {
-            if (strncmp(envp[j], names[i], nl) == 0 && envp[j][nl] == '=') {
-                if (envp[j][nl + 1] != '\0')
-                    push_proxy(out, n, names[i], pp_xstrdup(envp[j] + nl + 1));
-                break;
+            if (strncmp(envp[j], names[i], nl) != 0 || envp[j][nl] != '=')
+                continue;
+            if (envp[j][nl + 1] != '\0' && mask)
+                push_proxy(out, n, names[i], pp_xstrdup(envp[j] + nl + 1));
+            else if (envp[j][nl + 1] != '\0') {
+                *out = pp_xrealloc(*out, *n + 1, sizeof(**out));
+                (*out)[*n].name = pp_xstrdup(names[i]);
+                (*out)[(*n)++].value = pp_xstrdup(envp[j] + nl + 1);
             }
+            break;
         }
     }
     return *n > before ? 0 : -1;
+}
+
+int
+pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_t *n)
+{
+    return env_proxies(envp, out, n, true);
+}
+
+void
+pp_context_proxy_sources(struct pp_proxy **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    (void)env_proxies(environ, out, n, false);
+#ifdef __APPLE__
+    {
+        /* HOST:PORT values: nothing to mask. */
+        char *text = run_text("/usr/sbin/scutil --proxy 2>/dev/null");
+        (void)pp_context_parse_scutil(text, out, n);
+        free(text);
+    }
+#endif
+}
+
+void
+pp_context_proxies_free(struct pp_proxy *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].value);
+    }
+    free(v);
 }
 
 int
@@ -975,8 +1018,6 @@ pp_context_collect(struct pp_context *c)
 void
 pp_context_free(struct pp_context *c)
 {
-    size_t i;
-
     free(c->hostname);
     free(c->os);
     free(c->username);
@@ -988,10 +1029,6 @@ pp_context_free(struct pp_context *c)
     free_strv(c->dns_servers, c->ndns);
     free_strv(c->local_addrs, c->nlocal);
     free_strv(c->vpn_ifs, c->nvpn);
-    for (i = 0; i < c->nproxies; i++) {
-        free(c->proxies[i].name);
-        free(c->proxies[i].value);
-    }
-    free(c->proxies);
+    pp_context_proxies_free(c->proxies, c->nproxies);
     memset(c, 0, sizeof(*c));
 }

@@ -48,6 +48,13 @@ void pp_context_routes(struct pp_context *c);
 /* Free everything and clear *c; safe on a cleared or freed context. */
 void pp_context_free(struct pp_context *c);
 
+/* The proxy settings of this machine for choosing a check's path (the
+ * plan's pp_proxy_conf_add()), passwords KEPT: the environment's proxy
+ * variables, then (macOS) the system proxies of `scutil --proxy`.  Never
+ * for a report: pp_context_collect() keeps the masked copies. */
+void pp_context_proxy_sources(struct pp_proxy **out, size_t *n);
+void pp_context_proxies_free(struct pp_proxy *, size_t n);
+
 /* Its report sections (JSON and text) are ui/'s: ui/report_context.c. */
 
 /*

@@ -365,6 +365,10 @@ static const struct {
     {"legacy-aside", rule_legacy_aside},
     {"clock", rule_clock},
     {"captive", rule_captive},
+    {"proxy-unreachable", rule_proxy_unreachable},
+    {"proxy-auth", rule_proxy_auth},
+    {"proxy-denied", rule_proxy_denied},
+    {"proxy-upstream", rule_proxy_upstream},
     {"dns", rule_dns_failed},
     {"dns-outside", rule_dns_outside},
     {"interception", rule_intercepted},
@@ -374,6 +378,7 @@ static const struct {
     {"hello-reset", rule_hello_reset},
     {"idle-timeout", rule_idle_timeout},
     {"icmp-rate-limit", rule_icmp_rate_limited},
+    {"proxy-path", rule_proxy_path},
     {"ipv6", rule_ipv6},
     {"apns-device", rule_apns_device},
     {"apns-provider", rule_apns_provider},
@@ -394,16 +399,19 @@ static const struct {
 
 /* ---------------------------------------------------------- verdicts */
 
-/* A target works when any of its counted addresses works. */
+/* A target works when any of its counted addresses works, on either
+ * path (direct, or through a proxy). */
 static bool
 target_works(const struct pp_report *rep, const struct pp_target *t)
 {
     size_t k;
 
-    for (k = 0; k < rep->n; k++)
-        if (rep->results[k]->target == t && rep->results[k]->state == PP_ST_OK &&
+    for (k = 0; k < rep->n; k++) {
+        const struct pp_target *o = rep->results[k]->target;
+        if ((o == t || same_endpoint(o, t)) && rep->results[k]->state == PP_ST_OK &&
             pp_result_counted(rep->results[k]))
             return true;
+    }
     return false;
 }
 

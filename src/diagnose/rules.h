@@ -104,6 +104,15 @@ char *hosts(struct ctx *c, const size_t *idx, size_t n, bool with_port);
 bool any_required(struct ctx *c, const size_t *idx, size_t n);
 void trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n);
 
+/* rules_proxy.c: the same host, port, probe and path (a check through a
+ * proxy and its direct twin) */
+bool same_endpoint(const struct pp_target *a, const struct pp_target *b);
+void rule_proxy_unreachable(struct ctx *c);
+void rule_proxy_auth(struct ctx *c);
+void rule_proxy_denied(struct ctx *c);
+void rule_proxy_upstream(struct ctx *c);
+void rule_proxy_path(struct ctx *c);
+
 /* rules_network.c */
 void rule_dns_failed(struct ctx *c);
 void rule_dns_outside(struct ctx *c);

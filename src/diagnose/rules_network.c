@@ -397,7 +397,7 @@ rule_intercepted(struct ctx *c)
     struct pp_finding *f;
     struct sbuf b = {0};
     char *h;
-    const char *issuers[8];
+    const char *issuers[8], *proxy = NULL;
     size_t ni = 0;
 
     if (n == 0)
@@ -412,21 +412,41 @@ rule_intercepted(struct ctx *c)
         if (k == ni && ni < 8)
             issuers[ni++] = is;
     }
+    for (i = 0; i < n && proxy == NULL; i++)
+        if (c->rep->results[idx[i]]->target->via != NULL)
+            proxy = c->rep->results[idx[i]]->target->via->url;
     f = emit(c, "TLS_INTERCEPTED", PP_SEV_CRITICAL);
-    f->title = pp_xasprintf("Secure connections to Apple are intercepted by '%s'",
+    f->title = pp_xasprintf("Secure connections to Apple %s%s%sare intercepted by '%s'",
+                            proxy ? "through the proxy " : "", proxy ? proxy : "",
+                            proxy ? " " : "",
                             ni ? issuers[0] : "an unknown certificate authority");
+    if (proxy != NULL) {
+        char *t = pp_xasprintf("%s: the proxy decrypts", f->title);
+        free(f->title);
+        f->title = t;
+    }
     h = hosts(c, idx, n, true);
-    sb_add(&b, "The certificate presented for %s is issued by ", h);
+    sb_add(&b, "The certificate presented for %s%s%s is issued by ", h,
+           proxy ? " through the proxy " : "", proxy ? proxy : "");
     for (k = 0; k < ni; k++)
         sb_add(&b, "%s'%s'", k ? " and " : "", issuers[k]);
     sb_add(&b, "%s instead of Apple's certificate authority.  Apple services refuse "
-           "intercepted connections (HTTPS inspection).", ni ? "" : "an unknown issuer");
+           "intercepted connections (HTTPS inspection)%s.", ni ? "" : "an unknown issuer",
+           proxy ? ", and the push fallback on 443 works through a proxy only if it does "
+           "not decrypt" : "");
     free(h);
     f->detail = sb_take(&b);
-    f->advice_user = pp_xstrdup("Turn off the HTTPS or web scanning feature of antivirus "
-                                "or security software, or try another network.");
-    f->advice_admin = pp_xstrdup("Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) from "
-                                 "TLS/SSL inspection on the firewall or proxy.");
+    f->advice_user = pp_xstrdup(proxy ? "Ask whoever runs the proxy to stop decrypting "
+                                "Apple's connections." : "Turn off the HTTPS or web "
+                                "scanning feature of antivirus or security software, or try "
+                                "another network.");
+    if (proxy != NULL)
+        f->advice_admin = pp_xasprintf("Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) from "
+                                       "TLS/SSL inspection on the proxy %s (squid: ssl_bump "
+                                       "splice for them).", proxy);
+    else
+        f->advice_admin = pp_xstrdup("Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) from "
+                                     "TLS/SSL inspection on the firewall or proxy.");
     trace_where(c, f, idx, n);
     claim(c, f, idx, n);
 }

@@ -76,11 +76,43 @@ is_courier_port(const struct pp_result *r, uint16_t port)
     return r->target->service == PP_SV_APNS_DEVICE && r->target->port == port;
 }
 
+/* Push works only on 443 through a proxy: degraded, under Apple's
+ * conditions for proxies. */
+static struct pp_finding *
+apns_via_proxy(struct ctx *c, const char *mode, size_t nf)
+{
+    struct pp_finding *f = emit(c, "APNS_VIA_PROXY", PP_SEV_WARNING);
+    const char *url = "the proxy";
+    size_t i;
+
+    for (i = 0; i < c->rep->n; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (r->target->service == PP_SV_APNS_DEVICE && r->target->via != NULL &&
+            r->state == PP_ST_OK) {
+            url = r->target->via->url;
+            add_check(f, r);
+        }
+    }
+    f->title = pp_xasprintf("Apple push works only through the proxy %s, on port 443", url);
+    f->detail = pp_xasprintf("%s%s%sThrough the proxy, the push service answers on 443 with "
+                             "Apple's certificate, so devices that use the proxy get pushes "
+                             "on 443 (never 5223).  Apple's conditions: devices reach APNs "
+                             "through an HTTP proxy configured on the device or by a "
+                             "configuration profile (through a PAC file from macOS 10.15.5 "
+                             "and iOS/iPadOS 13.4), and the 443 fallback works through a "
+                             "proxy only if it does not decrypt.",
+                             nf > 0 ? "Direct connections to Apple's push servers on 5223 "
+                             "are " : "", nf > 0 ? mode : "", nf > 0 ? ".  " : "");
+    f->advice_user = pp_xstrdup("Keep the proxy setting on the device; pushes may be "
+                                "late when the proxy is slow.");
+    return f;
+}
+
 void
 rule_apns_device(struct ctx *c)
 {
     size_t i, n5223 = 0, n443 = 0, ok5223 = 0, ok443 = 0, nf = 0, unexplained = 0;
-    size_t fidx[MAXSEL];
+    size_t ok443_direct = 0, fidx[MAXSEL];
     struct pp_finding *f;
     char *mode;
     enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
@@ -99,6 +131,7 @@ rule_apns_device(struct ctx *c)
         } else if (r->target->service == PP_SV_APNS_DEVICE) {
             n443++;
             ok443 += r->state == PP_ST_OK;
+            ok443_direct += r->state == PP_ST_OK && r->target->via == NULL;
         }
     }
     if (n5223 + n443 == 0) {
@@ -137,7 +170,9 @@ rule_apns_device(struct ctx *c)
     if (unexplained == 0 && nf > 0)
         return;   /* an earlier finding (DNS, interception, portal) says why */
     mode = how(c, fidx, nf);
-    if (ok443 > 0) {
+    if (ok443 > 0 && ok443_direct == 0) {
+        f = apns_via_proxy(c, mode, nf);
+    } else if (ok443 > 0) {
         f = emit(c, "APNS_FALLBACK_443", PP_SEV_WARNING);
         f->title = pp_xstrdup("Port 5223 to Apple is blocked; pushes fall back to port 443");
         f->detail = pp_xasprintf("Connections to Apple's push servers on 5223 are %s.  "

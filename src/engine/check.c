@@ -35,6 +35,7 @@
 #include "engine/tlscore.h"
 #include "core/url.h"
 #include "core/util.h"
+#include "plan/proxy.h"
 #include "engine/engine_int.h"
 
 /* ------------------------------------------------------- check access */
@@ -206,6 +207,7 @@ static bool
 same_url(const struct pp_target *a, const struct pp_target *b)
 {
     return a->port == b->port && a->tls == b->tls && strcmp(a->host, b->host) == 0 &&
+           (a->via == NULL) == (b->via == NULL) &&
            strcmp(a->path ? a->path : "/", b->path ? b->path : "/") == 0;
 }
 
@@ -255,6 +257,12 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
         t->alpn = pp_xstrdup("http/1.1");
     t->hops = from->hops + 1;
     t->note = pp_xasprintf("redirected from %s", c->r->id);
+    if (from->via != NULL) {
+        /* Through the same proxy: a tunnel for https, the absolute URI for
+         * http. */
+        t->via = pp_via_dup(from->via);
+        t->tunnel = t->tls;
+    }
     pp_url_free(&u);
     /* Back to where it came from: a loop. */
     if (same_url(t, from)) {

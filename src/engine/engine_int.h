@@ -21,7 +21,7 @@
 #include "engine/engine.h"
 #include "engine/rtt.h"
 
-enum phase { PH_QUEUED, PH_CONNECT, PH_TLS, PH_PROBE, PH_DONE };
+enum phase { PH_QUEUED, PH_CONNECT, PH_PROXY, PH_TLS, PH_PROBE, PH_DONE };
 
 #ifdef MSG_NOSIGNAL
 #define MSG_NOSIGNAL_COMPAT MSG_NOSIGNAL
@@ -145,6 +145,13 @@ void call_done(void *arg);
 void maybe_over(struct pp_engine *e);
 void check_deadline(void *arg);
 bool check_start(struct pp_check *c);
+void transport_up(struct pp_check *c);
+
+/* tunnel.c: HTTP CONNECT through the check's proxy (target->via) */
+void tunnel_start(struct pp_check *c);
+void tunnel_io(struct pp_check *c, short revents);
+void tunnel_deadline(struct pp_check *c);
+void proxy_connect_failed(struct pp_check *c);
 
 /* schedule.c */
 void pump_later(void *arg);

@@ -54,6 +54,10 @@ keep_header(struct pp_http_resp *h)
         slot = &h->content_type;
     else if (strcasecmp(f, "location") == 0)
         slot = &h->location;
+    else if (strcasecmp(f, "proxy-authenticate") == 0)
+        slot = &h->proxy_authenticate;
+    else if (strcasecmp(f, "proxy-status") == 0 || strcasecmp(f, "x-squid-error") == 0)
+        slot = &h->proxy_error;
     else if (strcasecmp(f, "content-length") == 0) {
         char *end;
         long long v = strtoll(h->cur_value, &end, 10);
@@ -173,7 +177,10 @@ on_complete(http_parser *p)
         free(h->server);
         free(h->content_type);
         free(h->location);
-        h->server = h->content_type = h->location = NULL;
+        free(h->proxy_authenticate);
+        free(h->proxy_error);
+        h->server = h->content_type = h->location = h->proxy_authenticate = NULL;
+        h->proxy_error = NULL;
         h->header_bytes = 0;
         h->reason[0] = '\0';
         free(h->all_headers);
@@ -219,6 +226,8 @@ pp_http_free(struct pp_http_resp *h)
     free(h->server);
     free(h->content_type);
     free(h->location);
+    free(h->proxy_authenticate);
+    free(h->proxy_error);
     free(h->body);
     free(h->cur_field);
     free(h->cur_value);
@@ -334,4 +343,108 @@ pp_http_request(const char *method, const char *host, uint16_t port, bool tls,
     return pp_xasprintf("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pushprobe/%s\r\n"
                         "Accept: */*\r\nConnection: close\r\n\r\n",
                         method, path && *path ? path : "/", hostport, PACKAGE_VERSION);
+}
+
+/* ------------------------------------------------------- proxies */
+
+long
+pp_http_header_end(const char *buf, size_t len)
+{
+    size_t i, lim = len < PP_HTTP_MAX_HEADERS_BYTES ? len : PP_HTTP_MAX_HEADERS_BYTES;
+
+    if (len >= 5 && strncmp(buf, "HTTP/", 5) != 0)
+        return -1;
+    if (len < 5 && strncmp(buf, "HTTP/", len) != 0)
+        return -1;
+    for (i = 0; i + 1 < lim; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (buf[i + 1] == '\n')
+            return (long)(i + 2);
+        if (i + 2 < lim && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+            return (long)(i + 3);
+    }
+    return len >= PP_HTTP_MAX_HEADERS_BYTES ? -1 : 0;
+}
+
+static void
+connect_reason(const char *buf, size_t len, struct pp_connect_answer *a)
+{
+    const char *sp = memchr(buf, ' ', len), *e;
+    size_t i, k = 0;
+
+    if (sp == NULL)
+        return;
+    sp = memchr(sp + 1, ' ', len - (size_t)(sp + 1 - buf));
+    if (sp == NULL)
+        return;
+    e = sp + 1;
+    for (i = 0; e + i < buf + len && e[i] != '\r' && e[i] != '\n' && k + 1 < sizeof(a->reason);
+         i++)
+        a->reason[k++] = (unsigned char)e[i] >= 0x20 && (unsigned char)e[i] < 0x7f ? e[i] : '?';
+    a->reason[k] = '\0';
+}
+
+int
+pp_http_parse_connect(const char *buf, size_t len, struct pp_connect_answer *a)
+{
+    struct pp_http_resp h;
+    enum pp_http_rc rc;
+
+    memset(a, 0, sizeof(*a));
+    pp_http_init(&h, 0, true);
+    rc = pp_http_feed(&h, buf, len);
+    if (rc == PP_HTTP_MORE && !h.headers_done)
+        snprintf(a->error, sizeof(a->error), "an incomplete HTTP header block");
+    else if (rc == PP_HTTP_ERROR)
+        snprintf(a->error, sizeof(a->error), "%s", h.error);
+    if (h.headers_done) {
+        a->status = h.status;
+        connect_reason(buf, len, a);
+        if (h.proxy_authenticate != NULL) {
+            size_t n = strcspn(h.proxy_authenticate, " \t,");
+            snprintf(a->auth_scheme, sizeof(a->auth_scheme), "%.*s",
+                     (int)(n < sizeof(a->auth_scheme) ? n : sizeof(a->auth_scheme) - 1),
+                     h.proxy_authenticate);
+        }
+        a->error[0] = '\0';
+    }
+    pp_http_free(&h);
+    return a->status != 0 ? 0 : -1;
+}
+
+static void
+host_port(char *out, size_t cap, const char *host, uint16_t port)
+{
+    snprintf(out, cap, pp_host_literal(host) == 6 ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+char *
+pp_http_connect_request(const char *host, uint16_t port, const char *auth)
+{
+    char hp[300];
+
+    host_port(hp, sizeof(hp), host, port);
+    return pp_xasprintf("CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pushprobe/%s\r\n"
+                        "%s%s%s\r\n", hp, hp, PACKAGE_VERSION,
+                        auth ? "Proxy-Authorization: Basic " : "", auth ? auth : "",
+                        auth ? "\r\n" : "");
+}
+
+char *
+pp_http_request_proxied(const char *method, const char *host, uint16_t port,
+                        const char *path, const char *auth)
+{
+    char hp[300], *plain, *r;
+    size_t line;
+
+    host_port(hp, sizeof(hp), host, port);
+    plain = pp_http_request(method, host, port, false, path);
+    /* The request line with the absolute URI, then the same headers. */
+    line = strcspn(plain, "\r");
+    r = pp_xasprintf("%s http://%s%s HTTP/1.1\r\n%s%s%s%s", method, hp,
+                     path && *path ? path : "/", auth ? "Proxy-Authorization: Basic " : "",
+                     auth ? auth : "", auth ? "\r\n" : "", plain + line + 2);
+    free(plain);
+    return r;
 }

@@ -20,6 +20,9 @@ struct pp_http_resp {
     char *server;
     char *content_type;
     char *location;
+    char *proxy_authenticate; /* the first Proxy-Authenticate, or NULL */
+    char *proxy_error;        /* a proxy's own error: RFC 9209 Proxy-Status or
+                               * squid's X-Squid-Error, or NULL */
     long long content_length; /* -1 when absent */
     unsigned char *body;      /* the first body_keep bytes, NUL-terminated */
     size_t body_len;          /* bytes kept */
@@ -51,6 +54,30 @@ void pp_http_init(struct pp_http_resp *, size_t body_keep, bool head);
 /* Feed bytes; len 0 means the server closed the connection. */
 enum pp_http_rc pp_http_feed(struct pp_http_resp *, const char *buf, size_t len);
 void pp_http_free(struct pp_http_resp *);
+
+/* A proxy's answer to CONNECT: the bytes up to and including the end of
+ * its header block (at most PP_HTTP_MAX_HEADERS_BYTES). */
+struct pp_connect_answer {
+    int status;              /* 0 when unreadable */
+    char auth_scheme[32];    /* 407: the first Proxy-Authenticate's scheme
+                              * ("Basic", "Negotiate"), or "" */
+    char reason[64];         /* the status line's reason phrase, printable */
+    char error[128];         /* why unreadable */
+};
+/* The length of the header block at the start of buf (up to and including
+ * its empty line), 0 when it is not complete yet, or -1 when none can
+ * come within PP_HTTP_MAX_HEADERS_BYTES (or the bytes are not HTTP). */
+long pp_http_header_end(const char *buf, size_t len);
+/* Parse a header block with the response parser (the body, if any, is not
+ * read: it is the proxy's error page).  0, or -1 with a->error. */
+int pp_http_parse_connect(const char *buf, size_t len, struct pp_connect_answer *a);
+/* "CONNECT host:port HTTP/1.1" with Host, User-Agent and, when auth is not
+ * NULL, "Proxy-Authorization: Basic auth".  The caller frees it. */
+char *pp_http_connect_request(const char *host, uint16_t port, const char *auth);
+/* An absolute-URI request for a proxy ("GET http://host:port/path
+ * HTTP/1.1"), otherwise as pp_http_request (tls false). */
+char *pp_http_request_proxied(const char *method, const char *host, uint16_t port,
+                              const char *path, const char *auth);
 
 /* The text between <title> and </title> (case-insensitive), trimmed,
  * printable, at most 80 characters; NULL when none. */

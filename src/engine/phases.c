@@ -219,6 +219,20 @@ connected(struct pp_check *c)
         pp_loop_timer(c->e->loop, &c->deadline,
                       pp_now_ms() + (int64_t)(c->e->o->timeout_s * 1000.0));
     }
+    if (t->via != NULL && t->tunnel) {
+        tunnel_start(c);
+        return;
+    }
+    transport_up(c);
+}
+
+/* The path to the server is open (direct, or a proxy's tunnel): TLS, or
+ * the probe. */
+void
+transport_up(struct pp_check *c)
+{
+    const struct pp_target *t = c->r->target;
+
     if (!t->tls) {
         probe_ready(c);
         return;
@@ -273,6 +287,8 @@ connect_failed(struct pp_check *c, int err, bool immediate)
             c->r->icmp_from);
     else
         set(c->r, v.state, v.reason, "%s", pp_reason_sentence(v.reason));
+    if (c->r->target->via != NULL)
+        proxy_connect_failed(c);
     check_finish(c);
 }
 
@@ -296,6 +312,9 @@ check_io(int fd, short revents, void *arg)
             return;
         }
         connected(c);
+        return;
+    case PH_PROXY:
+        tunnel_io(c, revents);
         return;
     case PH_TLS:
         tls_advance(c);
@@ -399,6 +418,11 @@ check_deadline(void *arg)
         c->r->t_connect = now - c->t_phase;
         set(c->r, PP_ST_FILTERED, PP_RS_NO_RESPONSE, "%s",
             pp_reason_sentence(PP_RS_NO_RESPONSE));
+        if (c->r->target->via != NULL)
+            proxy_connect_failed(c);
+        break;
+    case PH_PROXY:
+        tunnel_deadline(c);
         break;
     case PH_TLS:
         tls_stalled(c, now);

@@ -213,6 +213,19 @@ in_space(struct pp_engine *e, const struct pp_target *t, const struct sockaddr_s
     return t->space == NULL || t->space->contains((const struct sockaddr *)sa);
 }
 
+/* Where the connection goes: the proxy when the check goes through one. */
+static const char *
+connect_host(const struct pp_target *t)
+{
+    return t->via != NULL ? t->via->host : t->host;
+}
+
+static uint16_t
+connect_port(const struct pp_target *t)
+{
+    return t->via != NULL ? t->via->port : t->port;
+}
+
 static void
 make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
            size_t k, double t_dns)
@@ -251,13 +264,17 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
         *p = '\0';
         r->id = pp_xstrdup(id);
     } else if (k == 0) {
-        r->id = pp_xasprintf("%s:%u/%s%s", t->host, t->port, family_word(family), id_path(t));
+        r->id = pp_xasprintf("%s:%u/%s%s%s", t->host, t->port, family_word(family), id_path(t),
+                             t->via ? "/proxy" : "");
     } else {
-        r->id = pp_xasprintf("%s:%u/%s/%zu%s", t->host, t->port, family_word(family), k + 1,
-                             id_path(t));
+        r->id = pp_xasprintf("%s:%u/%s/%zu%s%s", t->host, t->port, family_word(family), k + 1,
+                             id_path(t), t->via ? "/proxy" : "");
     }
     ts->nfound++;
-    if (!in_space(e, t, sa, v4, sizeof(v4))) {
+    v4[0] = '\0';
+    /* Through a proxy the address is the proxy's: the proxy resolves the
+     * server's name, and the address-space rule is not ours to judge. */
+    if (t->via == NULL && !in_space(e, t, sa, v4, sizeof(v4))) {
         /* A blocklist's sinkhole (0.0.0.0, ::), a private address, a
          * hijack: nothing of the owner's to connect to there. */
         if (v4[0] != '\0')
@@ -280,10 +297,10 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
     c = check_new(e, r);
     memcpy(&c->sa, sa, sizeof(*sa));
     if (family == AF_INET6) {
-        ((struct sockaddr_in6 *)&c->sa)->sin6_port = htons(t->port);
+        ((struct sockaddr_in6 *)&c->sa)->sin6_port = htons(connect_port(t));
         c->salen = sizeof(struct sockaddr_in6);
     } else {
-        ((struct sockaddr_in *)&c->sa)->sin_port = htons(t->port);
+        ((struct sockaddr_in *)&c->sa)->sin_port = htons(connect_port(t));
         c->salen = sizeof(struct sockaddr_in);
     }
 }
@@ -339,7 +356,8 @@ target_resolved(struct tstate *ts)
                 t = ts->fail[i].elapsed_ms;
         }
         r = new_result(ts->t, ts->base);
-        r->id = pp_xasprintf("%s:%u%s", ts->t->host, ts->t->port, id_path(ts->t));
+        r->id = pp_xasprintf("%s:%u%s%s", ts->t->host, ts->t->port, id_path(ts->t),
+                             ts->t->via ? "/proxy" : "");
         r->t_dns = t;
         r->t_total = t;
         if (best == PP_RS_FAMILY_EXCLUDED) {
@@ -347,6 +365,10 @@ target_resolved(struct tstate *ts)
             r->t_dns = -1;
             set(r, PP_ST_ERROR, best, "not applicable: an IPv%d address, and this run checks "
                 "IPv%d only", e->o->want_v4 ? 6 : 4, e->o->want_v4 ? 4 : 6);
+        } else if (ts->t->via != NULL) {
+            pp_detail_str(r, "proxy_dns", pp_reason_name(best));
+            set(r, PP_ST_DNS_FAILED, PP_RS_PROXY_UNREACHABLE, "the proxy %s cannot be reached: "
+                "its name does not resolve (%s)", ts->t->via->url, dns_sentence(best));
         } else {
             set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));
         }
@@ -383,7 +405,8 @@ void
 start_target(struct pp_engine *e, struct tstate *ts)
 {
     const struct pp_target *t = ts->t;
-    int lit = pp_host_literal(t->host);
+    const char *host = connect_host(t);
+    int lit = pp_host_literal(host);
 
     e->dns_open++;
     if (lit != 0) {
@@ -393,12 +416,12 @@ start_target(struct pp_engine *e, struct tstate *ts)
         if (lit == 4 && e->o->want_v4) {
             struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
             s4->sin_family = AF_INET;
-            inet_pton(AF_INET, t->host, &s4->sin_addr);
+            inet_pton(AF_INET, host, &s4->sin_addr);
             make_check(ts, &sa, AF_INET, 0, -1);
         } else if (lit == 6 && e->o->want_v6) {
             struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
             s6->sin6_family = AF_INET6;
-            inet_pton(AF_INET6, t->host, &s6->sin6_addr);
+            inet_pton(AF_INET6, host, &s6->sin6_addr);
             make_check(ts, &sa, AF_INET6, 0, -1);
         } else {
             ts->fail[0].reason = PP_RS_FAMILY_EXCLUDED;
@@ -411,7 +434,7 @@ start_target(struct pp_engine *e, struct tstate *ts)
     /* Count both lookups first: a callback may run at once. */
     ts->lookups = (e->o->want_v4 ? 1 : 0) + (e->o->want_v6 ? 1 : 0);
     if (e->o->want_v4)
-        pp_dns_lookup(e->dns, t->host, AF_INET, on_dns, ts);
+        pp_dns_lookup(e->dns, host, AF_INET, on_dns, ts);
     if (e->o->want_v6)
-        pp_dns_lookup(e->dns, t->host, AF_INET6, on_dns, ts);
+        pp_dns_lookup(e->dns, host, AF_INET6, on_dns, ts);
 }

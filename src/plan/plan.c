@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan/plan.h"
+#include "plan/proxy.h"
 #include "probes/probe.h"
 #include "core/url.h"
 #include "core/util.h"
@@ -60,7 +61,30 @@ pp_target_free(struct pp_target *t)
     free(t->alpn);
     free(t->path);
     free(t->note);
+    pp_via_free(t->via);
     free(t);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s != NULL ? pp_xstrdup(s) : NULL;
+}
+
+struct pp_target *
+pp_target_dup(const struct pp_target *t)
+{
+    struct pp_target *c = pp_xcalloc(1, sizeof(*c));
+
+    *c = *t;
+    c->host = pp_xstrdup(t->host);
+    c->sni = dup_or_null(t->sni);
+    c->verify_name = dup_or_null(t->verify_name);
+    c->alpn = dup_or_null(t->alpn);
+    c->path = dup_or_null(t->path);
+    c->note = dup_or_null(t->note);
+    c->via = t->via != NULL ? pp_via_dup(t->via) : NULL;
+    return c;
 }
 
 struct pp_target *
@@ -76,6 +100,7 @@ pp_plan_add(struct pp_plan *p, struct pp_target *t)
     for (i = 0; i < p->n; i++) {
         struct pp_target *o = p->t[i];
         if (o->port == t->port && o->probe == t->probe && o->tls == t->tls &&
+            strcmp(o->via ? o->via->url : "", t->via ? t->via->url : "") == 0 &&
             strcmp(o->host, t->host) == 0 &&
             strcmp(o->path ? o->path : "/", t->path ? t->path : "/") == 0) {
             /* The same check twice: keep the first, but a required

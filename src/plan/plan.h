@@ -63,5 +63,7 @@ struct pp_target *pp_target_new(enum pp_service, const char *host,
                                 uint16_t port, const char *probe,
                                 bool required);
 void pp_target_free(struct pp_target *);
+/* A deep copy of a target (its via included). */
+struct pp_target *pp_target_dup(const struct pp_target *);
 
 #endif

@@ -6,7 +6,8 @@ The expression is Python and sees:
   checks  doc["checks"] but the small-segment retries (see retry_of)
   retries those retries
   c(host, port, fam="ipv4")        the one matching check (fails if not one)
-  cs(host=None, port=None, fam=None, service=None)  matching checks
+  cs(host=None, port=None, fam=None, service=None, via=None)  matching checks
+          (via: "direct" or "proxy"; c() takes via= as well)
   codes   the finding codes, in order
   f(code) the finding with that code, or None
   v(area) the verdict of an area ("push", "mdm", ...)
@@ -76,15 +77,19 @@ def main():
     checks = [k for k in doc.get("checks", []) if not k.get("retry_of")]
     retries = [k for k in doc.get("checks", []) if k.get("retry_of")]
 
-    def cs(host=None, port=None, fam=None, service=None):
+    def via_of(k):
+        return "direct" if k.get("via", "direct") == "direct" else "proxy"
+
+    def cs(host=None, port=None, fam=None, service=None, via=None):
         return [k for k in checks
                 if (host is None or k["host"] == host)
                 and (port is None or k["port"] == port)
                 and (fam is None or k["family"] == fam)
-                and (service is None or k["service"] == service)]
+                and (service is None or k["service"] == service)
+                and (via is None or via_of(k) == via)]
 
-    def c(host, port, fam="ipv4"):
-        m = cs(host, port, fam)
+    def c(host, port, fam="ipv4", via=None):
+        m = cs(host, port, fam, via=via)
         if len(m) != 1:
             raise AssertionError(f"{len(m)} checks match {host}:{port}/{fam}")
         return m[0]

@@ -407,8 +407,8 @@ test_unknown_key(void **state)
     char *s;
 
     (void)state;
-    str_bad("timeout = 5\nproxy = http://proxy.corp.example:3128/\n",
-            "t.conf:2: unknown key 'proxy'", &r);
+    str_bad("timeout = 5\nsocks = socks5://proxy.corp.example:1080/\n",
+            "t.conf:2: unknown key 'socks'", &r);
     assert_int_equal(r.n, 1);
     str_bad("[pushprobe]\nMDM = https://jss.corp.example/\n", "t.conf:2: unknown key 'MDM'",
             &r);
@@ -428,7 +428,7 @@ test_unknown_key(void **state)
     str_bad(s, "t.conf:1: unknown key "
             "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...'", &r);
     free(s);
-    file_bad("unknown-key.conf", "4: unknown key 'proxy'", &r);
+    file_bad("unknown-key.conf", "4: unknown key 'socks'", &r);
     assert_int_equal(r.n, 1);
     want_call(&r, 0, "mdm", "https://jss.corp.example/");
 }
@@ -479,8 +479,8 @@ static void
 test_twice(void **state)
 {
     static const char *const once[] = {
-        "mdm", "sus", "timeout", "run-timeout", "parallel", "resolver", "ca-file",
-        "apple-ca", "profile", "ipv4", "ipv6", "hold", "color",
+        "mdm", "sus", "timeout", "run-timeout", "parallel", "resolver", "proxy", "no-proxy",
+        "ca-file", "apple-ca", "profile", "ipv4", "ipv6", "hold", "color",
     };
     struct rec r;
     char text[256], want[256];
@@ -581,11 +581,11 @@ test_first_error_stops(void **state)
     struct rec r;
 
     (void)state;
-    str_bad("timeout = 5\njunk\nproxy = 1\n[x]\nmdm = https://jss.corp.example/\n",
+    str_bad("timeout = 5\njunk\nsocks = 1\n[x]\nmdm = https://jss.corp.example/\n",
             "t.conf:2: no '=' in the line (want KEY = VALUE)", &r);
     assert_int_equal(r.n, 1);
-    str_bad("timeout = 5\nproxy = 1\njunk\nmdm = https://jss.corp.example/\n",
-            "t.conf:2: unknown key 'proxy'", &r);
+    str_bad("timeout = 5\nsocks = 1\njunk\nmdm = https://jss.corp.example/\n",
+            "t.conf:2: unknown key 'socks'", &r);
     assert_int_equal(r.n, 1);
     str_bad("[x]\ntimeout = 5\n", "t.conf:1: unknown section '[x]' "
             "(settings go at the top or under [pushprobe])", &r);
@@ -742,12 +742,12 @@ test_no_apply_small_err(void **state)
     (void)state;
     assert_int_equal(pp_config_load_string("t", good_text, NULL, NULL, err, sizeof(err)), 0);
     assert_string_equal(err, "");
-    assert_int_equal(pp_config_load_string("t", "proxy = 1\n", NULL, NULL, err, sizeof(err)),
+    assert_int_equal(pp_config_load_string("t", "socks = 1\n", NULL, NULL, err, sizeof(err)),
                      -1);
     assert_string_equal(err, "t:1: un");
-    assert_int_equal(pp_config_load_string("t", "proxy = 1\n", NULL, NULL, NULL, 0), -1);
+    assert_int_equal(pp_config_load_string("t", "socks = 1\n", NULL, NULL, NULL, 0), -1);
     assert_int_equal(pp_config_load("/nonexistent.test/x", false, NULL, NULL, NULL, 0), -1);
-    assert_int_equal(pp_config_load_string("t", "proxy = 1\n", NULL, NULL, err, 1), -1);
+    assert_int_equal(pp_config_load_string("t", "socks = 1\n", NULL, NULL, err, 1), -1);
     assert_string_equal(err, "");
 }
 
@@ -828,7 +828,8 @@ test_key_table(void **state)
 {
     static const char *const want[] = {
         "mdm", "sus", "dp", "smb", "afp", "target", "timeout", "run-timeout", "parallel",
-        "resolver", "ca-file", "cert-warn-days", "apple-ca", "profile", "ipv4", "ipv6", "hold",
+        "resolver", "proxy", "no-proxy", "ca-file", "cert-warn-days", "apple-ca", "profile",
+        "ipv4", "ipv6", "hold",
         "color",
         "public-ip", "sniff", "filter", "user", "flows-max",
         "interval", "redact", "rate", "serve", "serve-token", "format", "no-tui", "trace",
@@ -883,7 +884,7 @@ test_example(void **state)
     char text[16384], line[256];
     size_t o = 0, i, n = 0;
     struct rec r;
-    bool seen[32] = {false};
+    bool seen[64] = {false};
 
     (void)state;
     if (f == NULL)

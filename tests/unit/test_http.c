@@ -877,6 +877,105 @@ test_request(void **state)
     request_is("GET", "example.com", 80, false, "", "GET / HTTP/1.1", "example.com");
 }
 
+/* --------------------------------------------------- proxies' answers */
+
+/* Real squid 5.7 answers to CONNECT (tests/data/http/proxy): the end of
+ * the header block, the status, the reason phrase, the auth scheme. */
+static void
+connect_is(const char *name, int status, const char *reason, const char *scheme)
+{
+    size_t len;
+    char *buf = load(name, &len);
+    struct pp_connect_answer a;
+    long end = pp_http_header_end(buf, len);
+    size_t i;
+
+    assert_true(end > 0 && (size_t)end <= len);
+    assert_memory_equal(buf + end - 4, "\r\n\r\n", 4);
+    /* Not found early, whatever the bytes so far. */
+    for (i = 0; i < (size_t)end; i++)
+        assert_int_equal(pp_http_header_end(buf, i), 0);
+    assert_int_equal(pp_http_parse_connect(buf, (size_t)end, &a), 0);
+    assert_int_equal(a.status, status);
+    assert_string_equal(a.reason, reason);
+    assert_string_equal(a.auth_scheme, scheme);
+    free(buf);
+}
+
+static void
+test_connect_squid(void **state)
+{
+    (void)state;
+    connect_is("proxy/squid-200.txt", 200, "Connection established", "");
+    connect_is("proxy/squid-403.txt", 403, "Forbidden", "");
+    connect_is("proxy/squid-407.txt", 407, "Proxy Authentication Required", "Basic");
+    connect_is("proxy/squid-503.txt", 503, "Service Unavailable", "");
+}
+
+static void
+test_connect_odd(void **state)
+{
+    struct pp_connect_answer a;
+    static const char lf[] = "HTTP/1.0 200 OK\n\n";
+    static const char neg[] = "HTTP/1.1 407 Auth\r\nProxy-Authenticate: Negotiate\r\n"
+                              "Proxy-Authenticate: Basic realm=\"x\"\r\n\r\n";
+    static const char ssh[] = "SSH-2.0-OpenSSH_9.2\r\n\r\n";
+    static const char bad[] = "HTTP/1.1 2x0 OK\r\n\r\n";
+    char *big;
+
+    (void)state;
+    assert_int_equal(pp_http_header_end(lf, strlen(lf)), (long)strlen(lf));
+    assert_int_equal(pp_http_parse_connect(lf, strlen(lf), &a), 0);
+    assert_int_equal(a.status, 200);
+    /* The first Proxy-Authenticate names the scheme. */
+    assert_int_equal(pp_http_parse_connect(neg, strlen(neg), &a), 0);
+    assert_string_equal(a.auth_scheme, "Negotiate");
+    /* Not HTTP at all: known from the first bytes. */
+    assert_int_equal(pp_http_header_end(ssh, 3), -1);
+    assert_int_equal(pp_http_header_end("HTT", 3), 0);
+    assert_int_equal(pp_http_header_end("", 0), 0);
+    assert_int_equal(pp_http_parse_connect(bad, strlen(bad), &a), -1);
+    assert_int_equal(a.status, 0);
+    assert_true(a.error[0] != '\0');
+    assert_int_equal(pp_http_parse_connect("HTTP/1.1 200", 12, &a), -1);
+    assert_true(a.error[0] != '\0');
+    /* Headers that never end: -1 at the bound. */
+    big = malloc(PP_HTTP_MAX_HEADERS_BYTES + 10);
+    memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
+    memset(big + 17, 'a', PP_HTTP_MAX_HEADERS_BYTES - 7);
+    assert_int_equal(pp_http_header_end(big, PP_HTTP_MAX_HEADERS_BYTES + 10), -1);
+    assert_int_equal(pp_http_header_end(big, 100), 0);
+    free(big);
+}
+
+static void
+test_connect_request(void **state)
+{
+    char *r;
+
+    (void)state;
+    r = pp_http_connect_request("courier.push.apple.com", 5223, NULL);
+    assert_non_null(strstr(r, "CONNECT courier.push.apple.com:5223 HTTP/1.1\r\n"));
+    assert_non_null(strstr(r, "\r\nHost: courier.push.apple.com:5223\r\n"));
+    assert_null(strstr(r, "Proxy-Authorization"));
+    assert_memory_equal(r + strlen(r) - 4, "\r\n\r\n", 4);
+    free(r);
+    r = pp_http_connect_request("2620:149::1", 443, "dTpw");
+    assert_non_null(strstr(r, "CONNECT [2620:149::1]:443 HTTP/1.1\r\n"));
+    assert_non_null(strstr(r, "\r\nProxy-Authorization: Basic dTpw\r\n"));
+    free(r);
+    r = pp_http_request_proxied("GET", "dp.corp", 80, "/pkgs/", "dTpw");
+    assert_true(strncmp(r, "GET http://dp.corp:80/pkgs/ HTTP/1.1\r\n", 38) == 0);
+    assert_non_null(strstr(r, "\r\nProxy-Authorization: Basic dTpw\r\n"));
+    assert_non_null(strstr(r, "\r\nHost: dp.corp\r\n"));
+    assert_non_null(strstr(r, "\r\nConnection: close\r\n\r\n"));
+    free(r);
+    r = pp_http_request_proxied("HEAD", "dp.corp", 8080, NULL, NULL);
+    assert_true(strncmp(r, "HEAD http://dp.corp:8080/ HTTP/1.1\r\nHost: dp.corp:8080\r\n",
+                        55) == 0);
+    free(r);
+}
+
 int
 main(void)
 {
@@ -903,6 +1002,9 @@ main(void)
         cmocka_unit_test(test_title),
         cmocka_unit_test(test_contains),
         cmocka_unit_test(test_request),
+        cmocka_unit_test(test_connect_squid),
+        cmocka_unit_test(test_connect_odd),
+        cmocka_unit_test(test_connect_request),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
