@@ -23,6 +23,12 @@ fail=0
 # port of this test's own listener is open).
 "$PUSHPROBE" --no-config --profile none --json --timeout 2 127.0.0.1:1 '[::1]:2' \
     'https://127.0.0.1:1/x' > "$tmp/closed.json" 2> "$tmp/closed.err"
+# A PAC file (when the build runs them): the context's pac object.
+printf 'function FindProxyForURL(u, h) { return "PROXY 127.0.0.1:2; DIRECT"; }\n' > "$tmp/p.pac"
+if "$PUSHPROBE" --no-config --pac "$tmp/p.pac" --list >/dev/null 2>&1; then
+    "$PUSHPROBE" --no-config --profile none --json --timeout 2 --pac "$tmp/p.pac" \
+        'https://127.0.0.1:1/x' > "$tmp/pac.json" 2> "$tmp/pac.err"
+fi
 printf 'open tcp 127.0.0.1 1\nclosed tcp 127.0.0.1 2\n' > "$tmp/expect"
 "$PUSHPROBE" --no-config --audit --json --timeout 2 -p 1,2,3 --expect "$tmp/expect" 127.0.0.1 \
     > "$tmp/audit.json" 2> "$tmp/audit.err"
@@ -154,6 +160,10 @@ for f in sorted(glob.glob(os.path.join(tmp, "*.json"))):
 want("audit" in docs.get("audit.json", {}) and docs["audit.json"]["audit"]["results"],
      "the audit report has audit results")
 want(len(docs.get("closed.json", {}).get("checks", [])) == 3, "the loopback report has 3 checks")
+if "pac.json" in docs:
+    pac = docs["pac.json"]["context"].get("pac") or {}
+    want(pac.get("status") == "ok" and pac.get("other") == "PROXY 127.0.0.1:2",
+         f"the PAC report's context says what the PAC said ({pac})")
 
 # Strictness: an undocumented field, a wrong type, an unknown state, a
 # schema_minor from the future are all refused.

@@ -25,6 +25,7 @@
 
 #include "app/output.h"
 #include "app/ppconfig.h"
+#include "app/pacrun.h"
 #include "app/run.h"
 #include "app/settings.h"
 #include "app/version.h"
@@ -420,6 +421,9 @@ main(int argc, char **argv)
     }
     open_outputs(&app);
     rc = open_capture(&app);
+    /* The PAC file runs after root is dropped, before the checks. */
+    if (rc == 0 && !st->audit && !st->sniff_only && st->read_file == NULL)
+        pp_app_pac_load(st, &app.plan, &app.pac);
     if (rc == 0)
         rc = run_mode(&app);
 out:
@@ -427,6 +431,7 @@ out:
         if (app.save_f[k] != NULL)
             fclose(app.save_f[k]);
     pp_capture_free(app.cap);
+    pp_pac_table_free(&app.pac);
     pp_audit_free(&app.audit);
     pp_tls_ctx_free(st->o.tls);
     pp_plan_free(&app.plan);

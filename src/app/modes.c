@@ -17,6 +17,7 @@
 #include "app/auditrun.h"
 #include "app/live.h"
 #include "app/output.h"
+#include "app/pacrun.h"
 #include "app/run.h"
 #include "capture/capture.h"
 #include "capture/flows.h"
@@ -155,6 +156,7 @@ conclude_and_report(struct pp_app *app, struct pp_report *rep)
     pp_run_conclude(rep, app->cap, true, &diag);
     if (app->st.read_file == NULL) {
         collect_context(&cx, app->st.resolver);
+        cx.pac = pp_app_pac_context(&app->pac);
         rep->context = &cx;
     }
     app->cx = &cx;

@@ -13,11 +13,12 @@
 #include <stdint.h>
 
 #define PP_JSON_SCHEMA 1
-#define PP_JSON_SCHEMA_MINOR 6   /* 1: verdicts, findings, context; 2: capture, flows;
+#define PP_JSON_SCHEMA_MINOR 7   /* 1: verdicts, findings, context; 2: capture, flows;
                                   * 3: retry_of; 4: summary.expected, checks' expected,
                                   * summary.push_checked; 5: path; 6: tls chains,
                                   * apple_policy, protocol, capture interfaces,
-                                  * processes, tunnels, complete, late_packets */
+                                  * processes, tunnels, complete, late_packets;
+                                  * 7: context.pac */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */

@@ -21,6 +21,19 @@ struct pp_proxy {
     char *value;    /* a password in a proxy URL is masked as "***" */
 };
 
+/* The run's PAC file, as the app found and ran it (src/app/pacrun.c). */
+struct pp_context_pac {
+    char *source;       /* URL or file */
+    char *from;         /* "option" or "system" */
+    char *status;       /* "ok", "pac-unreachable", "pac-invalid" */
+    char *error;        /* why not ok, or NULL */
+    char *apple;        /* what it says for Apple's hosts: "PROXY h:p", "DIRECT",
+                         * "mixed (...)", or NULL when none was asked about */
+    char *other;        /* the same for the other hosts */
+    struct pp_proxy *answers; /* per URL asked: the answer, or "error: why" */
+    size_t nanswers;
+};
+
 struct pp_context {
     char *hostname;     /* gethostname */
     char *os;           /* uname: "Linux 6.1.0 x86_64", "Darwin 23.4.0 arm64" */
@@ -37,12 +50,14 @@ struct pp_context {
     size_t nvpn;
     struct pp_proxy *proxies;
     size_t nproxies;
+    struct pp_context_pac *pac; /* NULL: the run had no PAC file */
 };
 
 /* Fill *c (all of it: no need to clear it first).  Never fails. */
 void pp_context_collect(struct pp_context *c);
 /* Free everything and clear *c; safe on a cleared or freed context. */
 void pp_context_free(struct pp_context *c);
+void pp_context_pac_free(struct pp_context_pac *);
 
 /* Its report sections (JSON and text) are ui/'s: ui/report_context.c. */
 

@@ -200,6 +200,102 @@ pp_pac_query_url(const char *scheme, const char *host, uint16_t port, const char
                         portbuf, path);
 }
 
+/* ------------------------------------------------------------ the table */
+
+size_t
+pp_pac_table_add(struct pp_pac_table *t, const char *scheme, const char *host, uint16_t port,
+                 const char *path, bool apple)
+{
+    struct pp_pac_result *r;
+    size_t i;
+
+    for (i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].scheme, scheme) == 0 && strcasecmp(t->v[i].host, host) == 0 &&
+            t->v[i].port == port) {
+            t->v[i].apple = t->v[i].apple || apple;
+            return i;
+        }
+    t->v = pp_xrealloc(t->v, t->n + 1, sizeof(*t->v));
+    r = &t->v[t->n];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->scheme, sizeof(r->scheme), "%s", scheme);
+    r->host = pp_xstrdup(host);
+    r->port = port;
+    r->apple = apple;
+    r->url = pp_pac_query_url(scheme, host, port, path);
+    r->route = PP_PAC_ROUTE_DIRECT;
+    return t->n++;
+}
+
+void
+pp_pac_table_settle(struct pp_pac_table *t, struct pp_pac_out *out)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        struct pp_pac_result *r = &t->v[i];
+        struct pp_pac_answer a;
+        char err[200];
+
+        r->answer = out[i].answer;
+        r->error = out[i].error;
+        out[i].answer = out[i].error = NULL;
+        r->route = PP_PAC_ROUTE_DIRECT;
+        if (r->answer == NULL)
+            continue;
+        if (pp_pac_parse_answer(r->answer, strlen(r->answer), &a, err, sizeof(err)) < 0) {
+            r->error = pp_xasprintf("the answer does not parse: %s", err);
+            continue;
+        }
+        r->route = pp_pac_first_usable(&a, &r->proxy);
+        pp_pac_answer_free(&a);
+    }
+}
+
+const struct pp_pac_result *
+pp_pac_table_find(const struct pp_pac_table *t, const char *scheme, const char *host,
+                  uint16_t port)
+{
+    size_t i;
+
+    for (i = 0; t != NULL && i < t->n; i++)
+        if (strcmp(t->v[i].scheme, scheme) == 0 && strcasecmp(t->v[i].host, host) == 0 &&
+            t->v[i].port == port)
+            return &t->v[i];
+    return NULL;
+}
+
+char *
+pp_pac_result_words(const struct pp_pac_result *r)
+{
+    if (r->error != NULL)
+        return pp_xstrdup("error");
+    if (r->route == PP_PAC_ROUTE_NONE)
+        return pp_xstrdup("no usable proxy (SOCKS only)");
+    if (r->route == PP_PAC_ROUTE_DIRECT)
+        return pp_xstrdup("DIRECT");
+    return pp_xasprintf("%s %s", strncmp(r->proxy, "https:", 6) == 0 ? "HTTPS" : "PROXY",
+                        strstr(r->proxy, "://") + 3);
+}
+
+void
+pp_pac_table_free(struct pp_pac_table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        free(t->v[i].host);
+        free(t->v[i].url);
+        free(t->v[i].answer);
+        free(t->v[i].error);
+        free(t->v[i].proxy);
+    }
+    free(t->v);
+    free(t->source);
+    free(t->error);
+    memset(t, 0, sizeof(*t));
+}
+
 /* ------------------------------------------------------------ the child */
 
 struct pp_pac_job {

@@ -135,6 +135,48 @@ int pp_pac_eval(const char *script, size_t len, const struct pp_pac_env *,
                 char *err, size_t errlen);
 void pp_pac_out_free(struct pp_pac_out *out, size_t n);
 
+/*
+ * What a run's PAC said: one row per (scheme, host, port) of the plan.
+ * status is "ok", "pac-unreachable" (the file could not be fetched or
+ * read) or "pac-invalid" (it is not a PAC script that runs: a syntax
+ * error, an exception, over its budget, no FindProxyForURL); NULL when
+ * the run has no PAC.  A row whose query failed, or whose answer does not
+ * parse, keeps its error and goes DIRECT, as browsers do when
+ * FindProxyForURL fails.
+ */
+struct pp_pac_result {
+    char scheme[8];
+    char *host;
+    uint16_t port;
+    bool apple;            /* one of Apple's hosts (the profile's services) */
+    char *url;             /* what FindProxyForURL was given */
+    char *answer;          /* what it returned, or NULL */
+    char *error;           /* why there is no usable answer, or NULL */
+    enum pp_pac_route route;
+    char *proxy;           /* PP_PAC_ROUTE_PROXY: "http://host:port" */
+};
+
+struct pp_pac_table {
+    char *source;          /* the URL or file */
+    const char *from;      /* "option" (--pac, pac =) or "system" */
+    const char *status;
+    char *error;
+    struct pp_pac_result *v;
+    size_t n;
+};
+
+/* Add a row (once per scheme, host and port); returns its index. */
+size_t pp_pac_table_add(struct pp_pac_table *, const char *scheme, const char *host,
+                        uint16_t port, const char *path, bool apple);
+/* The rows' answers from out[0..t->n) (taken: out is left empty). */
+void pp_pac_table_settle(struct pp_pac_table *, struct pp_pac_out *out);
+/* The row of a check, or NULL (no PAC, or not asked about). */
+const struct pp_pac_result *pp_pac_table_find(const struct pp_pac_table *, const char *scheme,
+                                              const char *host, uint16_t port);
+/* "PROXY 10.0.0.2:3128", "DIRECT", "no usable proxy (SOCKS)", "error" */
+char *pp_pac_result_words(const struct pp_pac_result *);
+void pp_pac_table_free(struct pp_pac_table *);
+
 /* Inside the child (pacjs.c): compile and run the script, then answer
  * each query, writing records to fd.  Returns 0, or -1 when the script
  * did not compile or run (a record says why). */
