@@ -200,6 +200,7 @@ pp_mode_dashboard(struct pp_app *app)
     memset(&lo, 0, sizeof(lo));
     lo.plan = st->sniff_only ? &none : &app->plan;
     lo.eo = &st->o;
+    lo.pac = &app->pac;
     lo.interval_s = st->agent.interval_s > 0 ? st->agent.interval_s : 10;
     lo.color = app->color;
     lo.save = pp_app_save;
