@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -316,6 +318,23 @@ job_cap(size_t n)
     return 512 + n * (PP_PAC_ANSWER_MAX + 512);
 }
 
+/* In the child, as root: the script runs as nobody.  Returns 0, or -1
+ * when root could not be dropped (then it does not run). */
+static int
+child_unroot(void)
+{
+    struct passwd *pw;
+
+    if (geteuid() != 0 && getuid() != 0)
+        return 0;
+    pw = getpwnam("nobody");
+    if (pw == NULL || pw->pw_uid == 0)
+        return -1;
+    if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+        return -1;
+    return setuid(0) == 0 ? -1 : 0;
+}
+
 /* In the child: the limits, then the script.  Never returns. */
 static void __attribute__((noreturn))
 child_main(const char *script, size_t len, const struct pp_pac_env *env,
@@ -333,6 +352,14 @@ child_main(const char *script, size_t len, const struct pp_pac_env *env,
     (void)setitimer(ITIMER_REAL, &it, NULL);
     rl.rlim_cur = rl.rlim_max = (rlim_t)(ms / 1000 + 2);
     (void)setrlimit(RLIMIT_CPU, &rl);
+    if (child_unroot() < 0) {
+        static const char msg[] = "Ecannot drop root for the PAC script";
+        unsigned char h[5] = {'E', 0, 0, 0, (unsigned char)(sizeof(msg) - 2)};
+
+        if (write(fd, h, 5) == 5 && write(fd, msg + 1, sizeof(msg) - 2) < 0)
+            _exit(2);
+        _exit(2);
+    }
     _exit(pp_pac_run_child(script, len, env, q, n, fd) == 0 ? 0 : 2);
 }
 

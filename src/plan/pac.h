@@ -6,7 +6,7 @@
  * this process: pp_pac_job_start() forks a child that compiles the script
  * and calls FindProxyForURL(url, host) for each query, under a memory cap
  * (its allocator) and a time limit (an interval timer in the child, and the
- * caller's deadline, which kills it).  The caller reads the answers from a
+ * caller's deadline, which kills it); a child of root runs as nobody.  The caller reads the answers from a
  * pipe on its own poll() loop.  Why a child: Debian's duktape is built
  * without DUK_USE_EXEC_TIMEOUT_CHECK, so nothing inside the engine can stop
  * a `while (true) {}`; a process can be killed.  Why not libproxy:
