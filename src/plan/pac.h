@@ -6,13 +6,17 @@
  * this process: pp_pac_job_start() forks a child that compiles the script
  * and calls FindProxyForURL(url, host) for each query, under a memory cap
  * (its allocator) and a time limit (an interval timer in the child, and the
- * caller's deadline, which kills it); a child of root runs as nobody.  The caller reads the answers from a
- * pipe on its own poll() loop.  Why a child: Debian's duktape is built
- * without DUK_USE_EXEC_TIMEOUT_CHECK, so nothing inside the engine can stop
- * a `while (true) {}`; a process can be killed.  Why not libproxy:
- * px_proxy_factory_get_proxies() "always blocks", downloads the PAC (and
- * WPAD) itself with no deadline and lets the script resolve names, none of
- * which fits one non-blocking loop with a deadline per check.
+ * caller's deadline, which kills it); a child of root runs as nobody.  The
+ * caller reads the answers from a pipe on its own poll() loop.
+ *
+ * Why a child: Debian's duktape is built without DUK_USE_EXEC_TIMEOUT_CHECK
+ * (duk_config.h), so nothing inside the engine can stop a `while (true)
+ * {}`; a process can be killed.  Why not libproxy (libproxy-dev 0.4.18):
+ * px_proxy_factory_get_proxies() "always blocks" (its header says so),
+ * downloads the PAC (and finds one by WPAD) itself with no deadline, lets
+ * the script resolve names with blocking lookups, and takes no script from
+ * the caller; none of which fits one non-blocking poll() loop with a
+ * deadline per check.
  *
  * The PAC helpers never touch the network: dnsResolve(), isResolvable()
  * and isInNet() on a name read the table the caller fills (addresses the
