@@ -326,6 +326,7 @@ sections(struct pp_jsonw *w, const struct pp_report *rep)
         pp_jw_key(w, "context");
         pp_context_json(rep->context, w);
     }
+    pp_nat64_json(&rep->nat64, rep->context, w);
     if (rep->capture != NULL)
         pp_capture_json(w, rep->capture);
 }

@@ -341,7 +341,7 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
         diagnosis_text(f, rep->diag, color);
     if (rep->context != NULL) {
         fprintf(f, "\n%sThis machine%s\n", color ? C_BOLD : "", color ? C_RESET : "");
-        pp_context_text(rep->context, f);
+        pp_context_text(rep->context, &rep->nat64, f);
     }
     checks_table(f, rep, color);
     paths_text(f, rep, color);

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -33,6 +35,7 @@
 #include "core/netx.h"
 #include "core/url.h"
 #include "core/util.h"
+#include "diagnose/context.h"
 #include "engine/tlsctx.h"
 
 /* --nagios was given: what stops the check is said as a plugin's UNKNOWN
@@ -281,6 +284,47 @@ build_plan(struct pp_app *app, int argc, char **argv)
             die_usage("target '%s': %s", argv[i], err);
 }
 
+/* An IPv4 address of this machine's own (not link-local 169.254/16, not
+ * a CLAT's 192.0.0.0/29): a network with IPv4, even if its route is gone. */
+static bool
+native_ipv4(const struct pp_context *cx)
+{
+    struct in_addr a;
+    size_t i;
+
+    for (i = 0; i < cx->nlocal; i++)
+        if (inet_pton(AF_INET, cx->local_addrs[i], &a) == 1 &&
+            (ntohl(a.s_addr) & 0xffff0000u) != 0xa9fe0000u &&
+            !pp_context_is_clat_addr(cx->local_addrs[i]))
+            return true;
+    return false;
+}
+
+/* The network's shape, for the engine.  IPv6-only: an IPv6 default route
+ * and no native IPv4 (no IPv4 default route and no IPv4 address, or only
+ * a 464XLAT CLAT's: its interface, or a gateway in 192.0.0.0/29 as
+ * macOS's CLAT46 has); the run then asks ipv4only.arpa for the NAT64
+ * prefix first.  Without even a CLAT's IPv4 route, an IPv4 connect that
+ * finds no route is not applicable.  A machine that kept its IPv4 address
+ * and lost the route is not IPv6-only: that is LOCAL_ROUTE's.  Read once:
+ * the agent and the dashboard keep it. */
+static void
+read_network(struct pp_settings *st)
+{
+    struct pp_context cx;
+    bool clat;
+
+    if (st->read_file != NULL || st->sniff_only)
+        return;
+    pp_context_routes(&cx);
+    clat = cx.default_if != NULL && (pp_context_is_clat_name(cx.default_if) ||
+                                     pp_context_is_clat_addr(cx.default_gw));
+    st->o.ipv6_only = cx.default_if6 != NULL && !native_ipv4(&cx) &&
+                      (cx.default_if == NULL || clat);
+    st->o.no_ipv4_route = st->o.ipv6_only && cx.default_if == NULL;
+    pp_context_free(&cx);
+}
+
 /* Something to check, unless only watching: targets, and not only
  * addresses of the family left out. */
 static void
@@ -419,6 +463,7 @@ main(int argc, char **argv)
         rc = pp_mode_list(&app);
         goto out;
     }
+    read_network(st);
     open_outputs(&app);
     rc = open_capture(&app);
     /* The PAC file runs after root is dropped, before the checks. */

@@ -244,6 +244,59 @@ rule_ipv6_unavailable(struct ctx *c)
     claim_expected(c, f, idx, n);
 }
 
+static bool pick_no_ipv4(const struct pp_result *r)
+{
+    return r->reason == PP_RS_IPV4_UNAVAILABLE;
+}
+
+/* An IPv6-only network (no native IPv4 route; most mobile carriers, many
+ * Wi-Fi networks): its IPv4 checks found no route and do not apply
+ * (ipv4-unavailable); DNS64 and NAT64 (or a CLAT) carry what has no IPv6
+ * address, and the verdicts come from the IPv6 checks. */
+void
+rule_ipv6_only(struct ctx *c)
+{
+    const struct pp_nat64_info *nat = &c->rep->nat64;
+    size_t idx[MAXSEL], n, i, ok6 = 0;
+    struct pp_finding *f;
+    bool with = nat->prefix[0] != '\0';
+    char *why;
+
+    n = select_failed(c, pick_no_ipv4, idx, MAXSEL);
+    if (!nat->ipv6_only && n == 0)
+        return;
+    for (i = 0; i < c->rep->n; i++)
+        ok6 += c->rep->results[i]->family == AF_INET6 &&
+               c->rep->results[i]->state == PP_ST_OK && pp_result_counted(c->rep->results[i]);
+    f = emit(c, with ? "IPV6_ONLY_NAT64" : "IPV6_ONLY", PP_SEV_INFO);
+    if (with)
+        f->title = pp_xasprintf("IPv6-only network with NAT64 (prefix %s): this works for "
+                                "Apple devices", nat->prefix);
+    else
+        f->title = pp_xstrdup("IPv6-only network without NAT64: names with IPv4 addresses "
+                              "only cannot be reached");
+    why = nat->no_ipv4_route ? pp_xasprintf(", so the IPv4 checks that found no route do not "
+                                            "apply (%zu ipv4-unavailable)", n)
+                             : pp_xstrdup(": its IPv4 goes through a 464XLAT CLAT, translated "
+                                          "to IPv6 on this machine");
+    f->detail = pp_xasprintf(
+        "This machine has no native IPv4 route%s; %zu IPv6 checks work.  %s", why, ok6,
+        with ? "DNS64 gives names without IPv6 addresses synthesized ones inside the "
+        "prefix and NAT64 translates them; such an address is judged by the IPv4 address it "
+        "embeds.  Apple devices work on IPv6-only networks with NAT64." :
+        "ipv4only.arpa has no IPv6 address here (RFC 7050): no DNS64, so a name with only "
+        "IPv4 addresses has no way in.");
+    free(why);
+    f->advice_user = pp_xstrdup("Nothing to do.");
+    f->advice_admin = pp_xstrdup(with ? "Nothing to do for Apple devices; the IPv6 checks "
+                                 "are the ones that count here." : "Give the network DNS64 "
+                                 "and NAT64 (or native IPv4) if it must reach IPv4-only "
+                                 "hosts.");
+    claim_expected(c, f, idx, n);
+    while ((n = select_failed(c, pick_no_ipv4, idx, MAXSEL)) > 0)
+        claim_expected(c, f, idx, n);
+}
+
 /* First of all: a failed retired port is expected, whatever the failure
  * (no DNS or portal finding takes it); its finding comes in its place. */
 void

@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "core/loop.h"
+#include "core/nat64.h"
 #include "engine/check.h"
 #include "engine/dns.h"
 #include "engine/engine.h"
@@ -109,6 +110,14 @@ struct pp_engine {
     struct pp_result **reprobe;        /* still to start, in order */
     size_t nreprobe, reprobe_next;
     struct pp_timer reprobe_timer;
+    /* NAT64 (core/nat64.h): 64:ff9b::/96 first, then the prefixes
+     * ipv4only.arpa gave; the targets start once that lookup is over. */
+    struct pp_nat64_prefix nat64[PP_NAT64_MAX + 1];
+    size_t nnat64;
+    size_t nat64_found;                /* of them discovered */
+    bool nat64_looked;
+    bool nat64_wkp_used;               /* a check's address was in 64:ff9b::/96 */
+    const struct pp_plan *plan;
 };
 
 /* engine.c */

@@ -253,7 +253,12 @@ connect_failed(struct pp_check *c, int err, bool immediate)
         if (kind != NULL)
             pp_detail_str(c->r, "local_route", kind);
     }
-    if (v.state == PP_ST_ERROR && v.reason == PP_RS_INTERNAL)
+    if (immediate && v.reason == PP_RS_NO_ROUTE && c->e->o->no_ipv4_route &&
+        c->e->o->want_v6 && c->sa.ss_family == AF_INET)
+        /* A network without IPv4: not applicable, as IPV6_ONLY_NAT64 says. */
+        set(c->r, PP_ST_ERROR, PP_RS_IPV4_UNAVAILABLE, "%s",
+            pp_reason_sentence(PP_RS_IPV4_UNAVAILABLE));
+    else if (v.state == PP_ST_ERROR && v.reason == PP_RS_INTERNAL)
         set(c->r, v.state, v.reason, "connect failed: %s", strerror(err));
     else if (c->r->icmp_from[0] != '\0')
         set(c->r, v.state, v.reason, "%s, sent by %s", pp_reason_sentence(v.reason),
