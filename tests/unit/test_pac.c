@@ -222,6 +222,66 @@ test_company(void **state)
                                sizeof(err)), 0);
 }
 
+/* Each helper's value on the fixed clock and table of test_helpers. */
+static const struct {
+    const char *expr, *value;
+} helper_cases[] = {
+    {"isPlainHostName('www')", "true"},
+    {"isPlainHostName('www.apple.com')", "false"},
+    {"dnsDomainIs('www.apple.com', '.apple.com')", "true"},
+    {"dnsDomainIs('www.notapple.com', '.apple.com')", "false"},
+    {"localHostOrDomainIs('www', 'www.apple.com')", "true"},
+    {"localHostOrDomainIs('www.apple.com', 'www.apple.com')", "true"},
+    {"localHostOrDomainIs('www.apple.org', 'www.apple.com')", "false"},
+    {"localHostOrDomainIs('home', 'www.apple.com')", "false"},
+    {"dnsDomainLevels('www')", "0"},
+    {"dnsDomainLevels('a.b.apple.com')", "3"},
+    {"shExpMatch('http://x.apple.com/a', '*.apple.com/*')", "true"},
+    {"shExpMatch('ab.c', 'a?.c')", "true"},
+    {"shExpMatch('abxc', 'ab.c')", "false"},
+    {"shExpMatch('a+b(c)', 'a+b(*)')", "true"},
+    {"isInNet('10.1.2.3', '10.0.0.0', '255.0.0.0')", "true"},
+    {"isInNet('11.1.2.3', '10.0.0.0', '255.0.0.0')", "false"},
+    {"isInNet('17.253.1.1', '17.0.0.0', '255.0.0.0')", "true"},
+    {"isInNet('resolved.example', '172.16.0.0', '255.240.0.0')", "true"},
+    {"isInNet('unknown.example', '0.0.0.0', '0.0.0.0')", "false"},
+    {"isInNet('10.1.2.3', 'bad', '255.0.0.0')", "false"},
+    {"dnsResolve('resolved.example')", "172.16.5.9"},
+    {"dnsResolve('RESOLVED.example.')", "172.16.5.9"},
+    {"dnsResolve('both.example')", "198.51.100.7"},
+    {"dnsResolve('v6only.example')", "null"},
+    {"dnsResolve('unknown.example')", "null"},
+    {"dnsResolve('203.0.113.9')", "203.0.113.9"},
+    {"dnsResolveEx('both.example')", "198.51.100.7;2001:db8::6"},
+    {"isResolvable('resolved.example')", "true"},
+    {"isResolvable('unknown.example')", "false"},
+    {"myIpAddress()", "192.0.2.44"},
+    {"convert_addr('10.0.0.1')", "167772161"},
+    {"convert_addr('255.255.255.255')", "4294967295"},
+    {"weekdayRange('WED', 'GMT')", "true"},
+    {"weekdayRange('MON', 'FRI', 'GMT')", "true"},
+    {"weekdayRange('SAT', 'SUN', 'GMT')", "false"},
+    {"weekdayRange('FRI', 'MON', 'GMT')", "false"},
+    {"weekdayRange('XYZ')", "false"},
+    {"timeRange(14, 'GMT')", "true"},
+    {"timeRange(9, 17, 'GMT')", "true"},
+    {"timeRange(15, 17, 'GMT')", "false"},
+    {"timeRange(22, 6, 'GMT')", "false"},
+    {"timeRange(14, 30, 14, 31, 'GMT')", "true"},
+    {"timeRange(14, 30, 0, 14, 30, 10, 'GMT')", "false"},
+    {"dateRange(2, 'GMT')", "true"},
+    {"dateRange('DEC', 'GMT')", "true"},
+    {"dateRange(2026, 'GMT')", "true"},
+    {"dateRange(2025, 'GMT')", "false"},
+    {"dateRange('NOV', 'DEC', 'GMT')", "true"},
+    {"dateRange('JAN', 'MAR', 'GMT')", "false"},
+    {"dateRange('NOV', 'FEB', 'GMT')", "true"},
+    {"dateRange(1, 'DEC', 31, 'DEC', 'GMT')", "true"},
+    {"dateRange(1, 'JAN', 2026, 1, 'DEC', 2026, 'GMT')", "false"},
+    {"dateRange(1, 'JAN', 2026, 31, 'DEC', 2026, 'GMT')", "true"},
+    {"dateRange(1, 2, 3, 'GMT')", "false"},
+};
+
 /* The helpers one by one, each case a script that returns its value. */
 static void
 test_helpers(void **state)
@@ -235,80 +295,22 @@ test_helpers(void **state)
     /* Wednesday 2026-12-02 14:30:15 UTC */
     struct pp_pac_env env = {.names = names, .nnames = 4, .my_ip = "192.0.2.44",
                              .now_ms = 1796221815000LL};
-    static const struct {
-        const char *expr, *value;
-    } v[] = {
-        {"isPlainHostName('www')", "true"},
-        {"isPlainHostName('www.apple.com')", "false"},
-        {"dnsDomainIs('www.apple.com', '.apple.com')", "true"},
-        {"dnsDomainIs('www.notapple.com', '.apple.com')", "false"},
-        {"localHostOrDomainIs('www', 'www.apple.com')", "true"},
-        {"localHostOrDomainIs('www.apple.com', 'www.apple.com')", "true"},
-        {"localHostOrDomainIs('www.apple.org', 'www.apple.com')", "false"},
-        {"localHostOrDomainIs('home', 'www.apple.com')", "false"},
-        {"dnsDomainLevels('www')", "0"},
-        {"dnsDomainLevels('a.b.apple.com')", "3"},
-        {"shExpMatch('http://x.apple.com/a', '*.apple.com/*')", "true"},
-        {"shExpMatch('ab.c', 'a?.c')", "true"},
-        {"shExpMatch('abxc', 'ab.c')", "false"},
-        {"shExpMatch('a+b(c)', 'a+b(*)')", "true"},
-        {"isInNet('10.1.2.3', '10.0.0.0', '255.0.0.0')", "true"},
-        {"isInNet('11.1.2.3', '10.0.0.0', '255.0.0.0')", "false"},
-        {"isInNet('17.253.1.1', '17.0.0.0', '255.0.0.0')", "true"},
-        {"isInNet('resolved.example', '172.16.0.0', '255.240.0.0')", "true"},
-        {"isInNet('unknown.example', '0.0.0.0', '0.0.0.0')", "false"},
-        {"isInNet('10.1.2.3', 'bad', '255.0.0.0')", "false"},
-        {"dnsResolve('resolved.example')", "172.16.5.9"},
-        {"dnsResolve('RESOLVED.example.')", "172.16.5.9"},
-        {"dnsResolve('both.example')", "198.51.100.7"},
-        {"dnsResolve('v6only.example')", "null"},
-        {"dnsResolve('unknown.example')", "null"},
-        {"dnsResolve('203.0.113.9')", "203.0.113.9"},
-        {"dnsResolveEx('both.example')", "198.51.100.7;2001:db8::6"},
-        {"isResolvable('resolved.example')", "true"},
-        {"isResolvable('unknown.example')", "false"},
-        {"myIpAddress()", "192.0.2.44"},
-        {"convert_addr('10.0.0.1')", "167772161"},
-        {"convert_addr('255.255.255.255')", "4294967295"},
-        {"weekdayRange('WED', 'GMT')", "true"},
-        {"weekdayRange('MON', 'FRI', 'GMT')", "true"},
-        {"weekdayRange('SAT', 'SUN', 'GMT')", "false"},
-        {"weekdayRange('FRI', 'MON', 'GMT')", "false"},
-        {"weekdayRange('XYZ')", "false"},
-        {"timeRange(14, 'GMT')", "true"},
-        {"timeRange(9, 17, 'GMT')", "true"},
-        {"timeRange(15, 17, 'GMT')", "false"},
-        {"timeRange(22, 6, 'GMT')", "false"},
-        {"timeRange(14, 30, 14, 31, 'GMT')", "true"},
-        {"timeRange(14, 30, 0, 14, 30, 10, 'GMT')", "false"},
-        {"dateRange(2, 'GMT')", "true"},
-        {"dateRange('DEC', 'GMT')", "true"},
-        {"dateRange(2026, 'GMT')", "true"},
-        {"dateRange(2025, 'GMT')", "false"},
-        {"dateRange('NOV', 'DEC', 'GMT')", "true"},
-        {"dateRange('JAN', 'MAR', 'GMT')", "false"},
-        {"dateRange('NOV', 'FEB', 'GMT')", "true"},
-        {"dateRange(1, 'DEC', 31, 'DEC', 'GMT')", "true"},
-        {"dateRange(1, 'JAN', 2026, 1, 'DEC', 2026, 'GMT')", "false"},
-        {"dateRange(1, 'JAN', 2026, 31, 'DEC', 2026, 'GMT')", "true"},
-        {"dateRange(1, 2, 3, 'GMT')", "false"},
-    };
     size_t i;
     char err[300];
 
     (void)state;
     if (!pp_pac_available())
         skip();
-    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        char *script = pp_xasprintf(
-            "function FindProxyForURL(u, h) { return String(%s); }", v[i].expr);
-        struct pac_case c = {"https://x.example/", "x.example", v[i].value, NULL};
+    for (i = 0; i < sizeof(helper_cases) / sizeof(helper_cases[0]); i++) {
+        char *script = pp_xasprintf("function FindProxyForURL(u, h) { return String(%s); }",
+                                    helper_cases[i].expr);
+        struct pac_case c = {"https://x.example/", "x.example", helper_cases[i].value, NULL};
 
         int rc = run_cases(script, &env, &c, 1, err, sizeof(err));
 
         free(script);
         if (rc != 0)
-            fail_msg("%s: %s", v[i].expr, err);
+            fail_msg("%s: %s", helper_cases[i].expr, err);
     }
 }
 
