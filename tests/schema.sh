@@ -23,6 +23,9 @@ fail=0
 # port of this test's own listener is open).
 "$PUSHPROBE" --no-config --profile none --json --timeout 2 127.0.0.1:1 '[::1]:2' \
     'https://127.0.0.1:1/x' > "$tmp/closed.json" 2> "$tmp/closed.err"
+# -c 2: the rounds' fields.
+"$PUSHPROBE" --no-config --profile none --json -c 2 --interval 0.1 --timeout 2 127.0.0.1:1 \
+    > "$tmp/rounds.json" 2> "$tmp/rounds.err"
 # A PAC file (when the build runs them): the context's pac object.
 printf 'function FindProxyForURL(u, h) { return "PROXY 127.0.0.1:2; DIRECT"; }\n' > "$tmp/p.pac"
 if "$PUSHPROBE" --no-config --pac "$tmp/p.pac" --list >/dev/null 2>&1; then
@@ -160,6 +163,9 @@ for f in sorted(glob.glob(os.path.join(tmp, "*.json"))):
 want("audit" in docs.get("audit.json", {}) and docs["audit.json"]["audit"]["results"],
      "the audit report has audit results")
 want(len(docs.get("closed.json", {}).get("checks", [])) == 3, "the loopback report has 3 checks")
+want(docs.get("rounds.json", {}).get("rounds") == 2 and
+     all(c.get("rounds", {}).get("sent") == 2 for c in docs["rounds.json"]["checks"]),
+     "the -c 2 report has its rounds")
 if "pac.json" in docs:
     pac = docs["pac.json"]["context"].get("pac") or {}
     want(pac.get("status") == "ok" and pac.get("other") == "PROXY 127.0.0.1:2",

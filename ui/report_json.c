@@ -12,6 +12,7 @@
 #include "engine/certpolicy.h"
 #include "ui/jsonw.h"
 #include "probes/probe.h"
+#include "core/hist.h"
 #include "ui/report.h"
 
 static void
@@ -296,6 +297,8 @@ head(struct pp_jsonw *w, const struct pp_report *rep)
     pp_jw_str(w, rep->started_at);
     pp_jw_key(w, "duration_ms");
     pp_jw_num(w, rep->duration_ms, 1);
+    if (rep->rounds != NULL)
+        pp_jw_kint(w, "rounds", rep->rounds->rounds);
     pp_jw_key(w, "summary");
     pp_jw_obj(w);
     pp_jw_key(w, "status");
@@ -362,6 +365,30 @@ check_what(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_resu
     }
 }
 
+/* -c N: a check's rounds (core/hist.h); the times null when no round
+ * succeeded. */
+static void
+rounds_obj(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_result *r)
+{
+    const struct pp_hist *h = r->id != NULL ? pp_hists_get(rep->rounds, r->id) : NULL;
+    bool t = h != NULL && h->nlat > 0;
+
+    if (h == NULL)
+        return;
+    pp_jw_key(w, "rounds");
+    pp_jw_obj(w);
+    pp_jw_kint(w, "sent", h->runs);
+    pp_jw_kint(w, "lost", h->lost);
+    pp_jw_key(w, "loss_pct");
+    pp_jw_num(w, h->runs > 0 ? 100.0 * h->lost / h->runs : 0.0, 1);
+    pp_jw_kint(w, "state_changes", h->flaps);
+    ms(w, "min_ms", t ? h->min_ms : -1);
+    ms(w, "avg_ms", t ? h->sum_ms / h->nlat : -1);
+    ms(w, "max_ms", t ? h->max_ms : -1);
+    ms(w, "last_ms", h->last_ms);
+    pp_jw_obj_end(w);
+}
+
 /* How it went: the state, the timings, TLS, details and words. */
 static void
 check_outcome(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_result *r)
@@ -404,6 +431,8 @@ check_outcome(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_r
                                 sizeof(ev));
         opt_str(w, "capture_evidence", ev);
     }
+    if (rep != NULL && rep->rounds != NULL)
+        rounds_obj(w, rep, r);
 }
 
 void

@@ -45,7 +45,4 @@ struct pp_live_opts {
 int pp_live_run(const struct pp_live_opts *, struct pp_report *last, struct pp_diagnosis *diag,
                 struct pp_context *cx, char *err, size_t errlen);
 
-/* Fold a finished result into a history (the tests call this directly). */
-void pp_hist_add(struct pp_hist *, const struct pp_result *);
-
 #endif

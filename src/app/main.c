@@ -30,6 +30,7 @@
 #include "app/pacrun.h"
 #include "app/run.h"
 #include "app/settings.h"
+#include "app/verbose.h"
 #include "app/version.h"
 #include "capture/capture.h"
 #include "core/netx.h"
@@ -180,7 +181,7 @@ check_combinations(struct pp_settings *st, const bool *given)
     bool capture = st->read_file != NULL || st->sniff != NULL;
 
     if (st->serve_from_file && (st->audit || st->once || st->nagios || st->read_file != NULL ||
-                                st->sniff_only || st->list))
+                                st->sniff_only || st->list || st->o.step_level > 0))
         st->serve = false;
     if (st->format_from_file && (st->nagios || (st->audit && st->format == PP_FMT_PROMETHEUS)))
         st->format = PP_FMT_TEXT;
@@ -205,6 +206,9 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("--read and --sniff-only do not go with --serve (--sniff does)");
     if (st->serve && (st->audit || st->once || st->nagios))
         die_usage("--serve runs again and again: not with --audit, --once or --nagios");
+    if (st->serve && st->o.step_level > 0)
+        die_usage("-v writes one run's steps to standard error: not with --serve (the "
+                  "agent's /report.json has each check's times)");
     if (st->nagios && (st->format != PP_FMT_TEXT || st->audit))
         die_usage("--nagios prints one line: not with --json, --format or --audit");
     if ((st->warn != NULL || st->crit != NULL) && !st->nagios)
@@ -222,6 +226,8 @@ check_combinations(struct pp_settings *st, const bool *given)
                   "--sniff-only");
     if (named(given, "user") && !capture)
         die_usage("-Z goes with --sniff or --read");
+    if (st->count > 0 && (st->serve || st->audit || capture))
+        die_usage("-c runs the checks N times: not with --serve, --audit, --sniff or --read");
 }
 
 /* The audit's targets and expectations, turned into the plan's names and
@@ -307,14 +313,15 @@ native_ipv4(const struct pp_context *cx)
  * prefix first.  Without even a CLAT's IPv4 route, an IPv4 connect that
  * finds no route is not applicable.  A machine that kept its IPv4 address
  * and lost the route is not IPv6-only: that is LOCAL_ROUTE's.  Read once:
- * the agent and the dashboard keep it. */
+ * the agent and the dashboard keep it.  Not for the audit. */
 static void
 read_network(struct pp_settings *st)
 {
     struct pp_context cx;
     bool clat;
 
-    if (st->read_file != NULL || st->sniff_only)
+    /* The audit judges each check as it is (no-route stays no-route). */
+    if (st->read_file != NULL || st->sniff_only || st->audit)
         return;
     pp_context_routes(&cx);
     clat = cx.default_if != NULL && (pp_context_is_clat_name(cx.default_if) ||
@@ -417,8 +424,11 @@ run_mode(struct pp_app *app)
 
     if (st->serve)
         return pp_mode_agent(app);
-    if (!st->no_tui && st->format == PP_FMT_TEXT && !st->nagios && !st->audit &&
-        st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
+    if (st->count > 0)
+        return pp_mode_count(app);
+    /* -v: one run, its steps on standard error; no dashboard over them. */
+    if (!st->no_tui && st->o.step_level == 0 && st->format == PP_FMT_TEXT && !st->nagios &&
+        !st->audit && st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
         rc = pp_mode_dashboard(app);
         if (rc >= 0)
             return rc;
@@ -436,6 +446,7 @@ main(int argc, char **argv)
     struct pp_app app;
     struct pp_settings *st = &app.st;
     bool *given;
+    struct pp_verbose *verbose;
     int rc, k;
 
     signal(SIGPIPE, SIG_IGN);
@@ -469,8 +480,10 @@ main(int argc, char **argv)
     /* The PAC file runs after root is dropped, before the checks. */
     if (rc == 0 && !st->audit && !st->sniff_only && st->read_file == NULL)
         pp_app_pac_load(st, &app.plan, &app.pac);
+    verbose = pp_verbose_start(&app, stderr);
     if (rc == 0)
         rc = run_mode(&app);
+    pp_verbose_free(verbose);
 out:
     for (k = 0; k < 2; k++)
         if (app.save_f[k] != NULL)

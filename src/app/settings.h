@@ -78,6 +78,7 @@ struct pp_settings {
     char *expect_file;
     bool only4, only6;
     bool no_tui;
+    long count;              /* -c N: rounds without the dashboard; 0: not asked */
     char *sniff;
     bool sniff_only;
     char *read_file;

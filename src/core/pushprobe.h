@@ -19,7 +19,7 @@
                                   * apple_policy, protocol, capture interfaces,
                                   * processes, tunnels, complete, late_packets;
                                   * 7: nat64, ipv4-unavailable, nat64_ipv4,
-                                  * context.pac */
+                                  * rounds (-c N), context.pac */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -351,6 +351,7 @@ struct pp_context;
 struct pp_audit;
 struct pp_audit_result;
 struct pp_capture;
+struct pp_hists;
 
 /* NAT64 as the run saw it (the engine; a CLAT is the context's). */
 struct pp_nat64_info {
@@ -380,6 +381,7 @@ struct pp_report {
     const struct pp_audit_result *audit_result;
     const struct pp_capture *capture;   /* what the network showed, or NULL */
     struct pp_nat64_info nat64;
+    const struct pp_hists *rounds;      /* -c N: each check's history, or NULL */
 };
 
 const char *pp_state_name(enum pp_state);

@@ -295,6 +295,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
         free(e);
         return NULL;
     }
+    step_start(e);
     e->cap = (size_t)(o->parallel > 0 ? o->parallel : 1);
     i = fd_budget();
     if (e->cap > i)

@@ -20,6 +20,7 @@
 
 #include "plan/plan.h"
 #include "core/pushprobe.h"
+#include "engine/step.h"
 
 struct pp_tls_ctx;
 
@@ -67,6 +68,12 @@ struct pp_engine_opts {
      * address they embed, whatever these say. */
     bool ipv6_only;
     bool no_ipv4_route;
+    /* -v: every check's steps as they happen (engine/step.h), up to
+     * step_level (PP_STEP_V, PP_STEP_VV); NULL: none, and nothing is
+     * formatted.  Called from the loop; the text lives for the call. */
+    void (*step)(void *arg, const struct pp_step *);
+    void *step_arg;
+    int step_level;
 };
 
 struct pp_loop;

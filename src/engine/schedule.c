@@ -268,11 +268,15 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
             v4[0] != '\0' ? " (NAT64 for " : "", v4, v4[0] != '\0' ? ")" : "",
             t->space->owner, t->space->shown, t->space->owner);
         r->t_total = t_dns;
+        if (STEPPING(e, PP_STEP_V))
+            step_resolved(ts, r);
         add_result(e, r);
         return;
     }
     if (v4[0] != '\0')
         pp_detail_str(r, "nat64_ipv4", v4);
+    if (STEPPING(e, PP_STEP_V))
+        step_resolved(ts, r);
     c = check_new(e, r);
     memcpy(&c->sa, sa, sizeof(*sa));
     if (family == AF_INET6) {
@@ -346,7 +350,11 @@ target_resolved(struct tstate *ts)
         } else {
             set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));
         }
+        if (STEPPING(e, PP_STEP_V))
+            step_unresolved(ts, r);
         add_result(e, r);
+    } else if (ts->nfail > 0 && STEPPING(e, PP_STEP_V)) {
+        step_unresolved(ts, NULL);
     }
     e->dns_open--;
     pump(e);
@@ -360,8 +368,10 @@ on_dns(const struct pp_dns_answer *a, void *arg)
     size_t k;
 
     if (a->status == 0 && a->naddr > 0 && !ts->e->over) {
+        ts->answer = a;
         for (k = 0; k < a->naddr; k++)
             make_check(ts, &a->addr[k], a->family, k, a->elapsed_ms);
+        ts->answer = NULL;
     } else if (ts->nfail < 2) {
         ts->fail[ts->nfail++] = *a;
     }

@@ -617,7 +617,8 @@ lab_audit_wide() {
 # back) and unbound answers DNS on [fd00:10::1]:53 as a DNS64 resolver
 # (dns64-prefix PREFIX) forwarding to the lab's dnsmasq.  Without
 # /dev/net/tun, tayga or unbound the test is skipped.  Call it again with
-# another prefix to replace both.
+# another prefix to replace both; LAB_DNS64=off makes unbound a plain
+# resolver (NAT64 without DNS64).
 lab_nat64() {
     prefix=$1
     [ -c /dev/net/tun ] || lab_skip "no /dev/net/tun: tayga needs the tun module"
@@ -668,8 +669,12 @@ server:
     use-syslog: no
     logfile: "$d/unbound.log"
     verbosity: 1
-    module-config: "dns64 iterator"
-    dns64-prefix: $prefix
+$(if [ "${LAB_DNS64:-on}" = off ]; then
+    echo '    module-config: "iterator"'
+else
+    echo '    module-config: "dns64 iterator"'
+    echo "    dns64-prefix: $prefix"
+fi)
     qname-minimisation: no
     cache-max-ttl: 0
     cache-max-negative-ttl: 0

@@ -76,7 +76,22 @@ jcheck "$J" "doc['nat64'] == {'ipv6_only': True, 'ipv4_route': False, 'prefix': 
 jcheck "$J" "'fd00:64:0:1::/64' in f('IPV6_ONLY_NAT64')['title'] and v('push') == 'ok' and doc['summary']['status'] == 'ok'" "nsp: IPV6_ONLY_NAT64 names the prefix; push ok, status ok"
 has "$T" '^  Network: IPv6-only network with NAT64 \(prefix fd00:64:0:1::/64, discovered through ipv4only\.arpa\)$' "nsp text: the context line with the discovered prefix"
 
-# 4. 464XLAT: a CLAT on the client (tayga, as clatd runs it) gives it an
+# 4. The same network without DNS64 (unbound a plain resolver): nothing
+#    gives the courier names an IPv6 address, so their IPv4 checks are no
+#    expected ones but failures (IPV6_ONLY, critical); the names with native
+#    AAAA still work.
+LAB_DNS64=off lab_nat64 fd00:64:0:1::/64
+run nodns64
+expect_rc 1
+jcheck "$J" "cs(host='courier.push.apple.com', fam='ipv6') == [] and (k := c('courier.push.apple.com', 5223, 'ipv4'))['reason'] == 'ipv4-unavailable' and not k['expected']" "nodns64: the courier has no IPv6 address; its IPv4 check ipv4-unavailable and not expected"
+jcheck "$J" "(k := c('api.push.apple.com', 443, 'ipv6'))['state'] == 'ok' and c('api.push.apple.com', 443, 'ipv4')['expected']" "nodns64: api.push.apple.com (native AAAA) ok over IPv6, its IPv4 check expected"
+jcheck "$J" "f('IPV6_ONLY')['severity'] == 'critical' and f('IPV6_ONLY_NAT64') is None and 'courier.push.apple.com:5223/ipv4' in f('IPV6_ONLY')['checks']" "nodns64: IPV6_ONLY (critical) holds the courier's IPv4 checks"
+jcheck "$J" "doc['nat64'] == {'ipv6_only': True, 'ipv4_route': False, 'prefix': None, 'source': None, 'discovery': 'none', 'clat_interface': None}" "nodns64: JSON nat64: IPv6-only, no prefix found"
+jcheck "$J" "v('push') == 'blocked' and v('enrollment') == 'ok' and doc['summary']['status'] == 'failed'" "nodns64: push blocked, enrollment ok (native IPv6), status failed"
+has "$T" '^  Network: IPv6-only network, no NAT64 prefix found \(ipv4only\.arpa has no IPv6 address\)$' "nodns64 text: the context line"
+lab_nat64 fd00:64:0:1::/64
+
+# 5. 464XLAT: a CLAT on the client (tayga, as clatd runs it) gives it an
 #    IPv4 default route on clat; its IPv4 checks travel translated over
 #    IPv6 and both NAT64s, and work.
 lab_clat fd00:64:0:1::/64

@@ -809,6 +809,7 @@ test_key_table(void **state)
         "color",
         "public-ip", "sniff", "filter", "user", "flows-max",
         "interval", "redact", "rate", "serve", "serve-token", "format", "no-tui", "trace",
+        "count",
     };
     size_t i, j, n;
 
@@ -859,7 +860,7 @@ test_example(void **state)
     char text[16384], line[256];
     size_t o = 0, i, n = 0;
     struct rec r;
-    bool seen[32] = {false};
+    bool seen[64] = {false};
 
     (void)state;
     if (f == NULL)

@@ -917,6 +917,23 @@ test_ipv6_only(void **state)
     assert_int_equal(w.d.status, PP_STATUS_FAILED);
     done(&w);
 
+    /* No NAT64 and a required name with IPv4 addresses only: its IPv4
+     * check is no expected one, it cannot be reached. */
+    ipv6_only_world(&w, "", PP_ST_OK);
+    result(&w, target(&w, PP_SV_APNS_PROVIDER, "api.push.apple.com", 443, true), AF_INET,
+           PP_ST_ERROR, PP_RS_IPV4_UNAVAILABLE);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    f = pp_diagnosis_find(&w.d, "IPV6_ONLY");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_int_equal(f->nchecks, 3);
+    assert_int_equal(s.expected, 2);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(w.d.status, PP_STATUS_FAILED);
+    done(&w);
+
     /* A dual-stack network: no such finding. */
     setup_world(&w);
     courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
