@@ -68,7 +68,10 @@ else
     bad "/usr/bin/pushprobe --list"
 fi
 for f in /usr/share/man/man1/pushprobe.1.gz /usr/share/pushprobe/pushprobe.schema.json \
-         /usr/share/doc/pushprobe/pushprobe.conf.example /usr/share/doc/pushprobe/copyright; do
+         /usr/share/doc/pushprobe/pushprobe.conf.example /usr/share/doc/pushprobe/copyright \
+         /usr/share/bash-completion/completions/pushprobe \
+         /usr/share/zsh/vendor-completions/_pushprobe \
+         /usr/share/fish/vendor_completions.d/pushprobe.fish; do
     [ -s "$f" ] || bad "the package has no $f"
 done
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))["$defs"]["report"]' \

@@ -14,11 +14,12 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pp-cli.XXXXXX") || exit 1
 listener_pid=
+silent_pid=
 cleanup() {
-    if [ -n "$listener_pid" ]; then
-        kill "$listener_pid" 2>/dev/null
-        wait "$listener_pid" 2>/dev/null
-    fi
+    for p in $listener_pid $silent_pid; do
+        kill "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -429,6 +430,94 @@ else
     echo "SKIP: script(1) unavailable, no terminal colour checks"
 fi
 
+# Ctrl-C: 130 (128 + SIGINT) in every mode.  A loopback listener that
+# accepts and never answers keeps a TLS check waiting; the audit checks
+# 127.0.0.0/20 at one connection a second.  A background job of a shell
+# without job control ignores SIGINT, so env --default-signal gives the
+# run the default back.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+sys.stdout.write("%d\n" % s.getsockname()[1])
+sys.stdout.flush()
+s.settimeout(0.5)
+held = []
+end = time.time() + 120
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+        sys.stdout.write("accepted\n")
+        sys.stdout.flush()
+    except socket.timeout:
+        pass
+' >"$tmp/silent" &
+silent_pid=$!
+i=0
+while [ $i -lt 100 ] && [ ! -s "$tmp/silent" ]; do sleep 0.1; i=$((i + 1)); done
+silent=$(head -n 1 "$tmp/silent")
+# interrupted WHAT ARGS...: the run is sent SIGINT once it has connected
+# to the silent listener (its checks are under way), or after 1.5 s when
+# it does not connect there; exit 130.
+interrupted() {
+    what=$1
+    shift
+    before=$(wc -l <"$tmp/silent")
+    env --default-signal=INT "$PUSHPROBE" --no-config "$@" >"$tmp/out" 2>"$tmp/err" </dev/null &
+    pid=$!
+    case "$*" in
+    *"127.0.0.1:$silent"*)
+        i=0
+        while [ "$(wc -l <"$tmp/silent")" -le "$before" ] && [ $i -lt 300 ]; do
+            sleep 0.1; i=$((i + 1))
+        done
+        sleep 0.3 ;;
+    *) sleep 1.5 ;;
+    esac
+    kill -INT "$pid" 2>/dev/null
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    [ "$rc" -eq 130 ] && ok "SIGINT to $what -> 130" || { fail "SIGINT to $what: exit $rc"; show "$@"; }
+}
+if [ -z "$silent" ] || ! env --default-signal=INT true 2>/dev/null; then
+    echo "SKIP: no silent listener or no env --default-signal: no SIGINT checks"
+else
+    interrupted "a run (report)" --profile none -t 30 "tls://127.0.0.1:$silent"
+    interrupted "a run (--json)" --profile none --json -t 30 "tls://127.0.0.1:$silent"
+    interrupted "a run (--nagios)" --profile none --nagios -t 30 "tls://127.0.0.1:$silent"
+    interrupted "the agent (--serve)" --profile none --serve "127.0.0.1:$closed" -t 30 \
+        "tls://127.0.0.1:$silent"
+    interrupted "the audit" --audit -p "$closed" --rate 1 127.0.0.0/20
+    if [ "$(id -u)" = 0 ]; then
+        interrupted "a capture (--sniff lo)" --profile none --sniff lo -t 30 "tls://127.0.0.1:$silent"
+        grep -q '^pushprobe ' "$tmp/out" && ok "the interrupted capture still wrote its report" ||
+            fail "the interrupted capture wrote no report"
+        interrupted "a capture (--sniff-only)" --sniff lo --sniff-only
+    else
+        echo "SKIP: not root: no --sniff SIGINT checks"
+    fi
+    # The dashboard, on a terminal (tmux): Ctrl-C is SIGINT there too.
+    if command -v tmux >/dev/null 2>&1; then
+        T="tmux -L pp-cli-$$"
+        $T new-session -d -x 100 -y 30 "sh -c 'trap true INT; \"$PUSHPROBE\" --no-config --profile none -t 30 127.0.0.1:$closed; echo \$? >\"$tmp/dash.rc\"; sleep 5'" 2>/dev/null
+        sleep 2
+        $T send-keys C-c 2>/dev/null
+        i=0
+        while [ ! -s "$tmp/dash.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        $T kill-server 2>/dev/null
+        rc=$(cat "$tmp/dash.rc" 2>/dev/null)
+        [ "$rc" = 130 ] && ok "Ctrl-C in the dashboard (tmux) -> 130" ||
+            fail "Ctrl-C in the dashboard: exit '$rc'"
+    else
+        echo "SKIP: no tmux: no dashboard SIGINT check"
+    fi
+fi
+
 # Configuration files: --config, the user's XDG file, --no-config, and
 # errors that name the file and the line.  --list only: nothing is sent.
 cfg=$tmp/xdg/pushprobe
@@ -467,6 +556,78 @@ usage_error "bad2.conf:1: key 'timeout'" --no-config --config "$tmp/bad2.conf" -
 printf 'mdm = http://jss.corp.test\n' > "$tmp/bad3.conf"
 usage_error "bad3.conf:1: key 'mdm'" --no-config --config "$tmp/bad3.conf" --list
 usage_error "nonexistent.conf" --no-config --config "$tmp/nonexistent.conf" --list
+
+# A broken configuration file does not stop --help or --version; a run
+# reports it, with --no-config's hint for a default file.
+mkdir -p "$tmp/badxdg/pushprobe"
+printf 'timout = 3\n' > "$tmp/badxdg/pushprobe/pushprobe.conf"
+for a in --help -h --version -V; do
+    $tmo env XDG_CONFIG_HOME="$tmp/badxdg" "$PUSHPROBE" $a >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+    if [ "$rc" -eq 0 ] && [ -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then
+        ok "a bad configuration file: $a still exits 0"
+    else
+        fail "a bad configuration file: $a exits $rc"; show $a
+    fi
+done
+$tmo env XDG_CONFIG_HOME="$tmp/badxdg" "$PUSHPROBE" --list >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "pushprobe.conf:1: unknown key 'timout' (did you mean 'timeout'?) (--no-config skips .*pushprobe.conf)" "$tmp/err"; then
+    ok "a bad default file stops a run: $(cat "$tmp/err")"
+else
+    fail "a bad default file and --list: exit $rc"; show --list
+fi
+$tmo env XDG_CONFIG_HOME="$tmp/badxdg" "$PUSHPROBE" --no-config --list >"$tmp/out" 2>"$tmp/err" </dev/null
+[ $? -eq 0 ] && ok "--no-config skips the bad default file" || fail "--no-config with a bad default file"
+# Unknown keys and options: the nearest valid one is suggested.
+printf 'ca_file = x.pem\n' > "$tmp/typo.conf"
+usage_error "unknown key 'ca_file' (did you mean 'ca-file'?)" --no-config --config "$tmp/typo.conf" --list
+usage_error "unknown option '--timout' (did you mean '--timeout'?)" --no-config --timout 3 --list
+usage_error "unknown option '--colour' (did you mean '--color'?)" --no-config --colour=never --list
+usage_error "unknown option '--lsit' (did you mean '--list'?)" --no-config --lsit
+usage_error "'--se' is ambiguous: --serve, --serve-token" --no-config --se 9 --list
+usage_error "option '--list' takes no value" --no-config --list=yes
+run --no-config --bogus --list
+grep -q 'did you mean' "$tmp/err" && fail "--bogus got a suggestion: $(cat "$tmp/err")" ||
+    ok "--bogus: no far-fetched suggestion"
+# --list honours --json and refuses what a run would refuse.
+run --no-config --profile none --dp https://dp.corp.test/pkgs/ --list --json 127.0.0.1:9
+if [ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["tool"] == "pushprobe" and d["address_checks"] == 0, d
+assert [(t["service"], t["host"], t["port"], t["path"]) for t in d["plan"]] == \
+    [("dp", "dp.corp.test", 443, "/pkgs/"), ("custom", "127.0.0.1", 9, None)], d["plan"]
+' "$tmp/out" 2>"$tmp/err"; then
+    ok "--list --json: the plan as JSON"
+else
+    fail "--list --json: exit $rc, $(cat "$tmp/err")"; show --list --json
+fi
+run --no-config --audit -p 9,10 127.0.0.0/30 --list --format json
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["address_checks"] == 8' "$tmp/out" 2>/dev/null &&
+    ok "--audit --list --format json counts 8 address checks" || { fail "--audit --list --json"; show; }
+usage_error '/nonexistent' --no-config --profile none --list --ca-file /nonexistent 127.0.0.1:9
+usage_error '/nonexistent' --no-config --list --apple-ca /nonexistent
+usage_error 'not-pem.txt' --no-config --list --ca-file "$tmp/not-pem.txt"
+usage_error 'cannot write' --no-config --list --save "$tmp/no/such/dir/ticket"
+usage_error 'cannot write' --no-config --audit -p 9 127.0.0.1 --list --jsonl="$tmp/no/such/x.jsonl"
+usage_error 'none.pcap' --no-config --list --read "$tmp/none.pcap"
+# Contradicting settings: one file setting both families is refused as -4
+# -6 is; the command line wins over a file (-4 over ipv6 = yes).
+printf 'ipv4 = yes\nipv6 = yes\n' > "$tmp/both.conf"
+usage_error "both.conf:2: key 'ipv6': ipv4 and ipv6 exclude each other" --no-config --config "$tmp/both.conf" --list
+printf 'ipv4 = yes\nipv6 = no\n' > "$tmp/v4.conf"
+run --no-config --config "$tmp/v4.conf" --list
+[ "$rc" -eq 0 ] && ok "ipv4 = yes with ipv6 = no is taken" || { fail "ipv4 = yes, ipv6 = no: exit $rc"; show; }
+printf 'ipv6 = yes\n' > "$tmp/v6.conf"
+usage_error 'IPv4 only' --no-config --config "$tmp/v6.conf" -4 --profile none '[::1]:9' --list
+usage_error 'IPv6 only' --no-config --config "$tmp/v6.conf" --profile none '127.0.0.1:9' --list
+# Two files: the later (--config) over the user's, not a conflict.
+mkdir -p "$tmp/v4xdg/pushprobe" && printf 'ipv4 = yes\n' > "$tmp/v4xdg/pushprobe/pushprobe.conf"
+$tmo env XDG_CONFIG_HOME="$tmp/v4xdg" "$PUSHPROBE" --config "$tmp/v6.conf" --profile none \
+    127.0.0.1:9 --list >"$tmp/out" 2>"$tmp/err" </dev/null
+grep -q 'IPv6 only' "$tmp/err" && ok "--config's ipv6 = yes over the user's ipv4 = yes" ||
+    fail "file over file: $(cat "$tmp/err")"
 
 # The audit's command line: errors before anything is sent.
 usage_error 'audit' --audit --list

@@ -2,7 +2,8 @@
 # The man page documents every flag, configuration key, finding code, JSON
 # field and Prometheus metric: each name the sources define is looked up in
 # doc/pushprobe.1.in (the man page before configure fills in its version and
-# date).  A new flag or field without its documentation fails here.
+# date).  A new flag or field without its documentation fails here, and so
+# does an option of the settings table missing from the SYNOPSIS or --help.
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed"; exit 77; }
 exec python3 - "$top" <<'PY'
@@ -39,7 +40,7 @@ for text in sources("src/diagnose/diagnose.c", "src/diagnose/rules*.c"):
     names["finding code"].update(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)"', text))
 fields = set()
 for text in sources("ui/*.c", "src/*/*.c", "probes/*.c"):
-    fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*\w+,\s*"([a-z0-9_]+)"', text))
+    fields.update(re.findall(r'pp_jw_k(?:ey|str|int|bool)\(\s*&?[\w>.-]+,\s*"([a-z0-9_]+)"', text))
     # the reports' own key+value helpers (string or null, milliseconds, address, seconds)
     fields.update(re.findall(r'\b(?:opt_str|ms|jaddr|jsecs)\(\s*&?\w+,\s*"([a-z0-9_]+)"', text))
     fields.update(re.findall(r'pp_detail_(?:str|int|bool|num)\(\s*[\w>-]+,\s*"([a-z0-9_]+)"',
@@ -54,6 +55,46 @@ for text in sources("ui/report_prom.c", "src/app/agent.c"):
 names["metric"] = metrics
 
 fails = 0
+
+# Every option of the settings table is in the man page's SYNOPSIS and in
+# --help (the binary's, when PUSHPROBE or the build tree has it): a row
+# missing from either fails.  A short flag in the SYNOPSIS counts (-46j).
+rows = []
+for row in re.split(r"\n    \{", table)[1:]:
+    m = re.search(r'\.name = "([a-z0-9-]+)"', row)
+    if m and "PP_SET_HELP" not in row:
+        f = re.search(r"\.flag = '([A-Za-z0-9])'", row)
+        rows.append((m.group(1), f.group(1) if f else None))
+syn = man[man.index(".SH SYNOPSIS"):man.index(".SH DESCRIPTION")]
+syn_long = set(re.findall(r"(?<![\w-])--([a-z0-9][a-z0-9-]*)", syn))
+syn_short = set("".join(re.findall(r"(?<![\w-])-([A-Za-z0-9]+)\b", syn)))
+missing = [n for n, f in rows if n not in syn_long and (f is None or f not in syn_short)]
+for n in missing:
+    print(f"FAIL: the man page's SYNOPSIS does not show --{n}")
+fails += len(missing)
+if not missing:
+    print(f"ok: the SYNOPSIS shows all {len(rows)} options of the settings table")
+binary = os.environ.get("PUSHPROBE") or os.path.join(os.environ.get("top_builddir", top),
+                                                     "pushprobe")
+if os.access(binary, os.X_OK):
+    import subprocess
+    p = subprocess.run([binary, "--no-config", "--help"], capture_output=True, text=True,
+                       timeout=30)
+    helps = set(re.findall(r"(?<![\w-])--([a-z0-9][a-z0-9-]*)", p.stdout))
+    missing = [n for n, f in rows if n not in helps]
+    for n in missing:
+        print(f"FAIL: --help does not show --{n}")
+    fails += len(missing) + (p.returncode != 0)
+    if p.returncode != 0:
+        print(f"FAIL: --help exits {p.returncode}")
+    elif not missing:
+        print(f"ok: --help shows all {len(rows)} options of the settings table")
+elif os.environ.get("PUSHPROBE"):
+    print(f"FAIL: PUSHPROBE={binary} is not executable")
+    fails += 1
+else:
+    print("SKIP (part): no pushprobe binary, --help not checked")
+
 for kind in sorted(names):
     found = names[kind]
     if not found:

@@ -35,6 +35,17 @@ fi
 printf 'open tcp 127.0.0.1 1\nclosed tcp 127.0.0.1 2\n' > "$tmp/expect"
 "$PUSHPROBE" --no-config --audit --json --timeout 2 -p 1,2,3 --expect "$tmp/expect" 127.0.0.1 \
     > "$tmp/audit.json" 2> "$tmp/audit.err"
+# The audit's JSON Lines (a line per check, then the summary), the same
+# with an adaptive timeout and no rules, and --list --json (not *.json:
+# they are checked against their own definitions below).
+"$PUSHPROBE" --no-config --audit --jsonl --timeout 2 -p 1,2,3 --expect "$tmp/expect" 127.0.0.1 \
+    > "$tmp/audit.jsonl" 2> "$tmp/audit-jsonl.err"
+"$PUSHPROBE" --no-config --audit --jsonl="$tmp/blocks.jsonl" -p 1,2 127.0.0.0/30 \
+    > /dev/null 2> "$tmp/blocks-jsonl.err"
+"$PUSHPROBE" --no-config --list --json --dp https://dp.corp.test/pkgs/ 127.0.0.1:1 \
+    > "$tmp/list.plan" 2> "$tmp/list.err"
+"$PUSHPROBE" --no-config --audit -p 1,2 127.0.0.0/30 --list --json > "$tmp/audit-list.plan" \
+    2> "$tmp/audit-list.err"
 if "$PUSHPROBE" --no-config --read /dev/null 2>&1 | grep -q 'without libpcap'; then
     echo "SKIP: no capture report (built without libpcap)"
 else
@@ -170,6 +181,65 @@ if "pac.json" in docs:
     pac = docs["pac.json"]["context"].get("pac") or {}
     want(pac.get("status") == "ok" and pac.get("other") == "PROXY 127.0.0.1:2",
          f"the PAC report's context says what the PAC said ({pac})")
+
+# JSON Lines, line by line, against $defs/jsonl; --list --json against
+# $defs/plan.
+def sub_validator(name):
+    sub = dict(schema)
+    sub["$ref"] = "#/$defs/" + name
+    return jsonschema.Draft202012Validator(sub)
+jsonl_v, plan_v = sub_validator("jsonl"), sub_validator("plan")
+lines = {}
+for f in sorted(glob.glob(os.path.join(tmp, "*.jsonl"))):
+    name = os.path.basename(f)
+    recs = []
+    for n, line in enumerate(open(f), 1):
+        try:
+            rec = json.loads(line)
+        except ValueError as e:
+            want(False, f"{name}:{n} is JSON ({e})")
+            continue
+        errs = sorted(jsonl_v.iter_errors(rec), key=lambda e: list(e.absolute_path))
+        if errs:
+            want(False, f"{name}:{n} ({rec.get('type')}) matches $defs/jsonl" +
+                 "".join(f"\n    /{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+                         for e in errs[:5]))
+        recs.append(rec)
+    types = [r.get("type") for r in recs]
+    want(len(recs) > 1 and types[-1] == "summary" and set(types[:-1]) == {"check"},
+         f"{name}: {types.count('check')} check lines then one summary, each matching "
+         f"$defs/jsonl")
+    lines[name] = recs
+want(len(lines.get("audit.jsonl", [])) == 4 and len(lines.get("blocks.jsonl", [])) == 9,
+     "the JSON Lines hold 3 and 8 checks")
+for f in sorted(glob.glob(os.path.join(tmp, "*.plan"))):
+    name = os.path.basename(f)
+    try:
+        doc = json.load(open(f))
+    except ValueError as e:
+        want(False, f"{name} is JSON ({e})")
+        continue
+    errs = list(plan_v.iter_errors(doc))
+    want(not errs and (doc["plan"] or doc["address_checks"]),
+         f"{name} (--list --json) matches $defs/plan" +
+         "".join(f"\n    {e.message[:200]}" for e in errs[:5]))
+    docs[name] = doc
+if lines.get("audit.jsonl"):
+    import copy
+    check, summ = lines["audit.jsonl"][0], lines["audit.jsonl"][-1]
+    bad = []
+    d = copy.deepcopy(check); d["undocumented"] = 1; bad.append(("a JSON Lines check with an undocumented field", d))
+    d = copy.deepcopy(check); del d["type"]; bad.append(("a JSON Lines check without type", d))
+    d = copy.deepcopy(check); del d["verdict"]; bad.append(("a JSON Lines check without verdict", d))
+    d = copy.deepcopy(summ); d["results"] = []; bad.append(("a JSON Lines summary with results", d))
+    d = copy.deepcopy(summ); del d["rules"]; bad.append(("a JSON Lines summary without rules", d))
+    d = copy.deepcopy(summ); d["type"] = "total"; bad.append(("an unknown JSON Lines type", d))
+    for what, d in bad:
+        want(bool(list(jsonl_v.iter_errors(d))), f"the schema refuses {what}")
+if "list.plan" in docs:
+    import copy
+    d = copy.deepcopy(docs["list.plan"]); d["plan"][0]["undocumented"] = 1
+    want(bool(list(plan_v.iter_errors(d))), "the schema refuses a plan entry with an undocumented field")
 
 # Strictness: an undocumented field, a wrong type, an unknown state, a
 # schema_minor from the future are all refused.

@@ -139,8 +139,13 @@ static volatile sig_atomic_t stopping;
 static void
 on_signal(int sig)
 {
-    (void)sig;
-    stopping = 1;
+    stopping = sig;
+}
+
+int
+pp_agent_stop_signal(void)
+{
+    return (int)stopping;
 }
 
 /* The page at /: rendered with the time the next run will start. */
@@ -546,6 +551,12 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
 }
 
 #else /* without libmicrohttpd */
+
+int
+pp_agent_stop_signal(void)
+{
+    return 0;
+}
 
 int
 pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,

@@ -91,6 +91,14 @@ struct live_trace {
 /* ------------------------------------------------------------ signals */
 
 static int sigfd[2] = {-1, -1};
+/* The signal that ended the session (not a key), for the exit status. */
+static int stop_signal;
+
+int
+pp_live_stop_signal(void)
+{
+    return stop_signal;
+}
 
 static void
 on_signal(int sig)
@@ -690,6 +698,7 @@ on_sigpipe(int fd, short revents, void *arg)
             pp_tui_resize(l->tui);
             mark_dirty(l);
         } else {
+            stop_signal = buf[i];
             act(l, PP_UA_QUIT);
         }
     }

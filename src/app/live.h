@@ -45,4 +45,8 @@ struct pp_live_opts {
 int pp_live_run(const struct pp_live_opts *, struct pp_report *last, struct pp_diagnosis *diag,
                 struct pp_context *cx, char *err, size_t errlen);
 
+/* The signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that ended the last
+ * pp_live_run, or 0 when it ended by a key. */
+int pp_live_stop_signal(void);
+
 #endif

@@ -86,15 +86,18 @@ die_usage(const char *fmt, ...)
 }
 
 /* Configuration files before the command line: /etc, then the user's,
- * then --config.  Returns only when all were read; errors exit 2. */
-static void
-read_configs(struct pp_settings *st, int argc, char **argv)
+ * then --config.  A file's error does not stop the reading of the command
+ * line (--help and --version work whatever the files hold): it is kept in
+ * err, with --no-config's hint for a default file, and reported when a run
+ * needs the settings.  Returns 0, or -1 with err. */
+static int
+read_configs(struct pp_settings *st, int argc, char **argv, char *err, size_t errlen)
 {
-    char err[600], *paths[4];
+    char *paths[4];
     const char *explicit_path = NULL;
     bool defaults = true;
     size_t n, i;
-    int k;
+    int k, rc = 0;
 
     /* --config and --no-config are looked for first: they decide what is
      * read before everything else. */
@@ -110,13 +113,56 @@ read_configs(struct pp_settings *st, int argc, char **argv)
     }
     n = defaults ? pp_config_default_paths(paths, 4) : 0;
     for (i = 0; i < n; i++) {
-        if (pp_config_load(paths[i], true, pp_settings_apply_key, st, err, sizeof(err)) < 0)
-            die_with(err, false);
+        st->source = (int)i + 1;
+        if (rc == 0 &&
+            pp_config_load(paths[i], true, pp_settings_apply_key, st, err, errlen) < 0) {
+            size_t len = strlen(err);
+
+            snprintf(err + len, errlen - len, " (--no-config skips %s)", paths[i]);
+            rc = -1;
+        }
         free(paths[i]);
     }
-    if (explicit_path != NULL &&
-        pp_config_load(explicit_path, false, pp_settings_apply_key, st, err, sizeof(err)) < 0)
-        die_with(err, false);
+    st->source = (int)n + 1;
+    if (rc == 0 && explicit_path != NULL &&
+        pp_config_load(explicit_path, false, pp_settings_apply_key, st, err, errlen) < 0)
+        rc = -1;
+    st->source = 0;   /* the command line */
+    return rc;
+}
+
+/* getopt_long's '?': an unknown or ambiguous option, or a value given
+ * to a flag; the nearest option is suggested. */
+static void __attribute__((noreturn))
+die_unknown(const char *arg, int opt)
+{
+    char name[64], list[300] = "";
+    const char *near;
+    size_t i, n = 0, o = 0;
+
+    if (strncmp(arg, "--", 2) != 0)
+        die_usage("unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
+    if (arg[2] == '\0' || arg[2] == '=')
+        die_usage("unknown option '%s'", arg);
+    snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+    if (opt != 0 && strchr(arg, '=') != NULL)
+        die_usage("option '--%s' takes no value", name);
+    for (i = 0; i < pp_settings_count; i++) {
+        const struct pp_setting *s = &pp_settings[i];
+
+        if (s->name == NULL || s->type == PP_SET_HELP || strncmp(s->name, name, strlen(name)))
+            continue;
+        n++;
+        if (o + 40 < sizeof(list))
+            o += (size_t)snprintf(list + o, sizeof(list) - o, "%s--%s", n > 1 ? ", " : "",
+                                  s->name);
+    }
+    if (n > 1)
+        die_usage("option '--%s' is ambiguous: %s", name, list);
+    near = pp_settings_suggest(name, false);
+    if (near != NULL)
+        die_usage("unknown option '--%s' (did you mean '--%s'?)", name, near);
+    die_usage("unknown option '--%s'", name);
 }
 
 /* The command line, over the files' settings; given[row] says which rows
@@ -136,11 +182,8 @@ parse_args(struct pp_settings *st, int argc, char **argv, bool *given)
 
         if (ch == ':')
             die_usage("option '%s' needs a value", argv[optind - 1]);
-        if (ch == '?') {
-            if (optopt != 0)
-                die_usage("unknown option '-%c'", optopt);
-            die_usage("unknown option '%s'", argv[optind - 1]);
-        }
+        if (ch == '?')
+            die_unknown(argv[optind - 1], optopt);
         s = ch >= 256 ? &pp_settings[ch - 256] : pp_setting_by_flag(ch);
         if (s == NULL)
             die_usage("unknown option '%s'", argv[optind - 1]);
@@ -381,6 +424,46 @@ open_outputs(struct pp_app *app)
     app->color = pp_app_want_color(st);
 }
 
+/* Can FILE be made?  Its directory exists and may be written to. */
+static void
+check_writable(const char *what, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? pp_xstrdup(".")
+                : slash == path ? pp_xstrdup("/")
+                                : pp_xasprintf("%.*s", (int)(slash - path), path);
+
+    int ok = access(dir, W_OK) == 0, e = errno;
+
+    free(dir);
+    if (!ok)
+        die_usage("%s: cannot write %s: %s", what, path, strerror(e));
+}
+
+/* --list prints the plan and opens nothing, but refuses what the run
+ * would refuse: the trusted roots are loaded (and dropped), the files a
+ * run would write or read are looked at. */
+static void
+check_run_inputs(struct pp_app *app)
+{
+    struct pp_settings *st = &app->st;
+    struct pp_tls_ctx *tls;
+    char err[600];
+
+    tls = pp_tls_ctx_new(st->ca_file, st->apple_ca, err, sizeof(err));
+    if (tls == NULL)
+        die_usage("%s", err);
+    pp_tls_ctx_free(tls);
+    if (st->save != NULL)
+        check_writable("--save", st->save);
+    if (st->csv_path != NULL && strcmp(st->csv_path, "-") != 0)
+        check_writable("--csv", st->csv_path);
+    if (st->jsonl_path != NULL && strcmp(st->jsonl_path, "-") != 0)
+        check_writable("--jsonl", st->jsonl_path);
+    if (st->read_file != NULL && access(st->read_file, R_OK) != 0)
+        die_usage("--read: %s: %s", st->read_file, strerror(errno));
+}
+
 /* The one privileged step, then root goes before any packet.  Returns 0,
  * or the exit status of a failure (said on standard error). */
 static int
@@ -447,7 +530,8 @@ main(int argc, char **argv)
     struct pp_settings *st = &app.st;
     bool *given;
     struct pp_verbose *verbose;
-    int rc, k;
+    char cfg_err[700];
+    int rc, k, cfg_rc;
 
     signal(SIGPIPE, SIG_IGN);
 #ifdef HAVE_STDIO_EXT_H
@@ -461,16 +545,19 @@ main(int argc, char **argv)
     pp_settings_init(st);
     pp_plan_init(&app.plan);
     pp_audit_init(&app.audit);
-    read_configs(st, argc, argv);
+    cfg_rc = read_configs(st, argc, argv, cfg_err, sizeof(cfg_err));
     given = pp_xcalloc(pp_settings_count, sizeof(*given));
     if (parse_args(st, argc, argv, given) < 0) {
         rc = PP_EXIT_OK;
         goto out;
     }
+    if (cfg_rc < 0)
+        die_with(cfg_err, false);
     check_combinations(st, given);
     build_plan(&app, argc, argv);
     check_plan(&app);
     if (st->list) {
+        check_run_inputs(&app);
         rc = pp_mode_list(&app);
         goto out;
     }

@@ -28,9 +28,47 @@
 #include "engine/engine.h"
 #include "engine/trace.h"
 #include "probes/probe.h"
+#include "ui/jsonw.h"
 #include "ui/report.h"
 
 /* ------------------------------------------------------------ --list */
+
+/* --list --json: the plan as one object (doc/pushprobe.schema.json's
+ * $defs/plan). */
+static int
+list_json(const struct pp_plan *p, const struct pp_feed *feed)
+{
+    struct pp_jsonw w;
+    size_t i;
+
+    pp_jw_init(&w, stdout, true);
+    pp_jw_obj(&w);
+    pp_jw_kstr(&w, "tool", "pushprobe");
+    pp_jw_kstr(&w, "version", PACKAGE_VERSION);
+    pp_jw_kint(&w, "schema", PP_JSON_SCHEMA);
+    pp_jw_kint(&w, "schema_minor", PP_JSON_SCHEMA_MINOR);
+    pp_jw_key(&w, "plan");
+    pp_jw_arr(&w);
+    for (i = 0; i < p->n; i++) {
+        const struct pp_target *t = p->t[i];
+
+        pp_jw_obj(&w);
+        pp_jw_kstr(&w, "service", pp_service_name(t->service));
+        pp_jw_kstr(&w, "host", t->host);
+        pp_jw_kint(&w, "port", t->port);
+        pp_jw_kstr(&w, "probe", t->probe->name);
+        pp_jw_kbool(&w, "tls", t->tls);
+        pp_jw_kstr(&w, "path", t->path);
+        pp_jw_kbool(&w, "required", t->required);
+        pp_jw_kstr(&w, "note", t->note);
+        pp_jw_obj_end(&w);
+    }
+    pp_jw_arr_end(&w);
+    pp_jw_kint(&w, "address_checks", feed != NULL ? (long long)feed->total : 0);
+    pp_jw_obj_end(&w);
+    putchar('\n');
+    return pp_app_flush(PP_EXIT_OK);
+}
 
 int
 pp_mode_list(struct pp_app *app)
@@ -39,6 +77,8 @@ pp_mode_list(struct pp_app *app)
     const struct pp_feed *feed = app->st.o.feed;
     size_t i;
 
+    if (app->st.format == PP_FMT_JSON)
+        return list_json(p, feed);
     for (i = 0; i < p->n; i++) {
         const struct pp_target *t = p->t[i];
         printf("%-16s %-34s %5u %-7s %-8s %s\n", pp_service_name(t->service), t->host,
@@ -63,9 +103,12 @@ pp_mode_agent(struct pp_app *app)
         st->agent.interval_s = 60;
     st->agent.capture = app->cap;
     rc = pp_agent_run(&st->agent, &app->plan, &st->o, err, sizeof(err));
-    if (rc < 0)
+    if (rc < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
-    return rc < 0 ? PP_EXIT_USAGE : PP_EXIT_OK;
+        return PP_EXIT_USAGE;
+    }
+    /* Ctrl-C is 128 + SIGINT; SIGTERM is a service manager's stop: 0. */
+    return pp_agent_stop_signal() == SIGINT ? 128 + SIGINT : PP_EXIT_OK;
 }
 
 /* ------------------------------------------------------------ the report */
@@ -350,6 +393,9 @@ pp_mode_dashboard(struct pp_app *app)
     }
     if (rc == PP_EXIT_OK)
         rc = pp_app_flush(pp_app_exit_status(&rep));
+    /* Ended by a signal rather than a key: 128 + the signal. */
+    if (rc != PP_EXIT_INTERNAL && pp_live_stop_signal() != 0)
+        rc = 128 + pp_live_stop_signal();
     app->cx = NULL;
     pp_context_free(&cx);
     pp_diagnosis_free(&diag);
@@ -367,8 +413,7 @@ static volatile sig_atomic_t stop_watch;
 static void
 on_stop(int sig)
 {
-    (void)sig;
-    stop_watch = 1;
+    stop_watch = sig;
 }
 
 struct watch_state {
@@ -475,7 +520,9 @@ pp_mode_capture(struct pp_app *app)
     struct pp_settings *st = &app->st;
     struct pp_report rep;
     char err[600];
+    int rc;
 
+    stop_watch = 0;
     if (st->read_file != NULL) {
         read_capture(app->cap, &rep);
     } else if (watch(app->cap, st->sniff_only ? NULL : &app->plan, &st->o, st->duration_s, &rep,
@@ -485,7 +532,12 @@ pp_mode_capture(struct pp_app *app)
     } else {
         trace_report(app, &rep);
     }
-    return conclude_and_report(app, &rep);
+    rc = conclude_and_report(app, &rep);
+    /* Ctrl-C (or SIGTERM) ended the capture: the report is written, the
+     * status is 128 + the signal, as everywhere. */
+    if (st->read_file == NULL && stop_watch != 0 && rc != PP_EXIT_INTERNAL)
+        rc = 128 + stop_watch;
+    return rc;
 }
 
 /* ------------------------------------------------------------ --audit */

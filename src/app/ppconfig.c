@@ -261,8 +261,13 @@ handler(void *user, const char *section, const char *name, const char *value)
     }
     row = pp_setting_by_key(name);
     if (row == NULL) {
+        const char *near = pp_settings_suggest(name, true);
+
         show(shown, sizeof(shown), name, strlen(name));
-        fail(ld, "unknown key '%s'", shown);
+        if (near != NULL)
+            fail(ld, "unknown key '%s' (did you mean '%s'?)", shown, near);
+        else
+            fail(ld, "unknown key '%s'", shown);
         return 0;
     }
     k = (size_t)(row - pp_settings);

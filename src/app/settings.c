@@ -65,6 +65,7 @@ const struct pp_setting pp_settings[] = {
      .help = "HOST:PORT, [IPv6]:PORT, tcp://, tls://, http(s):// URL",
      .where = PP_W_TARGETS, .repeatable = true, .apply = apply_user},
     {.name = "profile", .key = "profile", .type = PP_SET_SPECIAL, .arg = "NAME",
+     .choices = "apple|none",
      .deflt = "apple", .help = "built-in profile: apple (default) or none",
      .where = PP_W_TARGETS, .apply = apply_profile},
     {.name = "list", .type = PP_SET_FLAG, .help = "print the plan and exit without probing",
@@ -150,14 +151,17 @@ const struct pp_setting pp_settings[] = {
     {.name = "serve-token", .key = "serve-token", .type = PP_SET_STRING, .arg = "FILE",
      .help = "require 'Authorization: Bearer <the file's token>'", .where = PP_W_AGENT,
      .off = AT(token_file)},
-    {.name = "once", .type = PP_SET_FLAG, .where = PP_W_AGENT, .off = AT(once)},
+    {.name = "once", .type = PP_SET_FLAG,
+     .help = "run the plan once and report, the default (a\n"
+             "configuration file's serve gives way to it)",
+     .where = PP_W_AGENT, .off = AT(once)},
 
     /* Probing */
-    {.name = "ipv4", .flag = '4', .key = "ipv4", .type = PP_SET_FLAG, .usage = "-4, -6",
-     .help = "IPv4 or IPv6 only (default: both, separately)", .where = PP_W_PROBING,
+    {.name = "ipv4", .flag = '4', .key = "ipv4", .type = PP_SET_FLAG,
+     .help = "IPv4 only (default: IPv4 and IPv6, separately)", .where = PP_W_PROBING,
      .apply = apply_family},
-    {.name = "ipv6", .flag = '6', .key = "ipv6", .type = PP_SET_FLAG, .where = PP_W_PROBING,
-     .apply = apply_family},
+    {.name = "ipv6", .flag = '6', .key = "ipv6", .type = PP_SET_FLAG,
+     .help = "IPv6 only", .where = PP_W_PROBING, .apply = apply_family},
     {.name = "timeout", .flag = 't', .key = "timeout", .type = PP_SET_SECONDS, .max = 300,
      .arg = "S", .deflt = "5", .help = "deadline per check in seconds (default 5); 'auto' (the\n"
      "audit's default): connect deadlines from round trips",
@@ -210,11 +214,12 @@ const struct pp_setting pp_settings[] = {
      .help = "one monitoring-plugin line; exit 0/1/2/3 for\nok/warning/critical/unknown",
      .where = PP_W_OUTPUT, .off = AT(nagios)},
     {.name = "warning", .type = PP_SET_SPECIAL, .arg = "RANGE",
-     .usage = "    --warning RANGE, --critical RANGE",
-     .help = "with --nagios: the slowest check's milliseconds\n"
-             "(10, 10:, ~:10, 10:20, @10:20)",
+     .help = "with --nagios: WARNING when the slowest check's\n"
+             "milliseconds are outside RANGE (10, 10:, ~:10, 10:20,\n"
+             "@10:20: inside)",
      .where = PP_W_OUTPUT, .terse = true, .off = AT(warn), .apply = apply_threshold},
-    {.name = "critical", .type = PP_SET_SPECIAL, .arg = "RANGE", .where = PP_W_OUTPUT,
+    {.name = "critical", .type = PP_SET_SPECIAL, .arg = "RANGE",
+     .help = "the same for CRITICAL", .where = PP_W_OUTPUT,
      .terse = true, .off = AT(crit), .apply = apply_threshold},
     {.name = "save", .type = PP_SET_SPECIAL, .arg = "FILE",
      .help = "also write FILE.txt and FILE.json, for a ticket", .where = PP_W_OUTPUT,
@@ -290,6 +295,68 @@ pp_setting_by_flag(int flag)
         if (pp_settings[i].flag != 0 && pp_settings[i].flag == flag)
             return &pp_settings[i];
     return NULL;
+}
+
+/* ------------------------------------------------------------ suggestions */
+
+/* The optimal-string-alignment distance of a and b (Levenshtein's, with a
+ * swap of two neighbours as one edit); names are short, so at most 63
+ * bytes of each are compared. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t d[64][64], i, j, n = strlen(a), m = strlen(b);
+
+    n = n > 63 ? 63 : n;
+    m = m > 63 ? 63 : m;
+    for (i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (i = 1; i <= n; i++) {
+        for (j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+const char *
+pp_settings_suggest(const char *word, bool keys)
+{
+    size_t i, len = strlen(word), best_d = (size_t)-1, limit, nprefix = 0;
+    const char *best = NULL, *prefixed = NULL;
+
+    limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    for (i = 0; i < NROWS; i++) {
+        const char *name = keys ? pp_settings[i].key : pp_settings[i].name;
+        size_t d;
+
+        if (name == NULL || pp_settings[i].type == PP_SET_HELP)
+            continue;
+        if (len >= 2 && strncmp(name, word, len) == 0 && (prefixed == NULL ||
+                                                          strcmp(prefixed, name) != 0)) {
+            prefixed = name;
+            nprefix++;
+        }
+        d = edit_distance(word, name);
+        if (d < best_d) {
+            best_d = d;
+            best = name;
+        }
+    }
+    if (best != NULL && best_d <= limit && best_d < len)
+        return best;
+    return nprefix == 1 ? prefixed : NULL;
 }
 
 /* ------------------------------------------------------------ values */
@@ -491,8 +558,7 @@ static int
 apply_profile(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
               size_t errlen)
 {
-    (void)s;
-    if (strcmp(v, "apple") != 0 && strcmp(v, "none") != 0) {
+    if (!one_of(s->choices, v)) {
         snprintf(err, errlen, "unknown profile '%.64s' (want apple or none)", v);
         return -1;
     }
@@ -500,15 +566,25 @@ apply_profile(struct pp_settings *st, const struct pp_setting *s, const char *v,
     return 0;
 }
 
-/* The last word wins: -4 after ipv6 = yes means IPv4 only. */
+/* The later source wins: -4 over a file's ipv6 = yes means IPv4 only.
+ * Within one source both are refused (the command line's -4 -6 in
+ * main.c, a file's ipv4 = yes and ipv6 = yes here). */
 static int
 apply_family(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
              size_t errlen)
 {
-    bool b;
+    int me = s->flag == '4' ? 0 : 1;
+    bool b, other;
 
     if (yes_no(v, &b, err, errlen) < 0)
         return -1;
+    other = me == 0 ? st->only6 : st->only4;
+    if (b && other && st->source > 0 && st->family_source[1 - me] == st->source) {
+        snprintf(err, errlen, "ipv4 and ipv6 exclude each other (as -4 and -6 do)");
+        return -1;
+    }
+    if (b)
+        st->family_source[me] = st->source;
     if (s->flag == '4') {
         st->only4 = b;
         if (b)
@@ -783,9 +859,12 @@ usage_row(FILE *f, const struct pp_setting *s)
     else
         snprintf(left, sizeof(left), "%s--%s%s%s", s->where == PP_W_TARGETS ? "" : "    ",
                  s->name, s->arg ? " " : "", s->arg ? s->arg : "");
-    fprintf(f, "  %-20s", left);
-    if (strlen(left) >= 20)
-        fputs("  ", f);
+    /* A left column too wide for a gap before the text: the text goes
+     * on the next line. */
+    if (strlen(left) > 18)
+        fprintf(f, "  %s\n%22s", left, "");
+    else
+        fprintf(f, "  %-20s", left);
     while (*h != '\0') {
         size_t n = strcspn(h, "\n");
         fprintf(f, "%.*s\n", (int)n, h);
@@ -820,7 +899,8 @@ pp_settings_usage(FILE *f)
     }
     fputs("\n"
           "Exit status: 0 every required check ok, 1 a required check failed,\n"
-          "2 usage or configuration error, 3 internal error.  See pushprobe(1).\n", f);
+          "2 usage or configuration error, 3 internal error, 4 degraded,\n"
+          "130 interrupted (Ctrl-C).  See pushprobe(1).\n", f);
 }
 
 /* --timeout auto: adaptive in the audit, the default elsewhere; a number

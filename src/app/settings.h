@@ -77,6 +77,11 @@ struct pp_settings {
     char *targets_file;
     char *expect_file;
     bool only4, only6;
+    /* Which source is being read: 0 the command line, then 1, 2, ... a
+     * configuration file each; family_source says which set only4 and
+     * only6, so one file that sets both is refused as -4 -6 is. */
+    int source;
+    int family_source[2];
     bool no_tui;
     long count;              /* -c N: rounds without the dashboard; 0: not asked */
     char *sniff;
@@ -127,6 +132,13 @@ extern const size_t pp_settings_count;
 const struct pp_setting *pp_setting_by_name(const char *name);
 const struct pp_setting *pp_setting_by_key(const char *key);
 const struct pp_setting *pp_setting_by_flag(int flag);
+
+/* The long option (keys false) or configuration key (keys true) nearest
+ * to word, when it is near enough to be a slip of the keyboard: within an
+ * edit distance (a letter added, dropped, changed, or two swapped) of 1
+ * for words of up to 4 letters, 2 up to 8 and 3 beyond, or the one name
+ * word begins.  NULL when none is. */
+const char *pp_settings_suggest(const char *word, bool keys);
 
 /* Defaults of every setting. */
 void pp_settings_init(struct pp_settings *);

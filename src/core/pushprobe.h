@@ -19,7 +19,8 @@
                                   * apple_policy, protocol, capture interfaces,
                                   * processes, tunnels, complete, late_packets;
                                   * 7: nat64, ipv4-unavailable, nat64_ipv4,
-                                  * rounds (-c N), context.pac */
+                                  * rounds (-c N), the JSON Lines records and
+                                  * --list --json in the schema, context.pac */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */

@@ -354,7 +354,8 @@ test_crlf_bom(void **state)
     str_ok("\xef\xbb\xbf[pushprobe]\r\n", &r);
     assert_int_equal(r.n, 0);
     /* A mark anywhere else is text. */
-    str_bad("timeout = 3\n\xef\xbb\xbftimeout = 4\n", "t.conf:2: unknown key '???timeout'", &r);
+    str_bad("timeout = 3\n\xef\xbb\xbftimeout = 4\n",
+            "t.conf:2: unknown key '???timeout' (did you mean 'timeout'?)", &r);
 }
 
 /* inih would take an indented line as the value's continuation. */
@@ -378,6 +379,27 @@ test_indent_is_no_continuation(void **state)
 
 /* ---------------------------------------------------------- unknown keys */
 
+/* The nearest option or key to a slip of the keyboard, and nothing for a
+ * word far from every name. */
+static void
+test_suggest(void **state)
+{
+    (void)state;
+    assert_string_equal(pp_settings_suggest("timout", false), "timeout");
+    assert_string_equal(pp_settings_suggest("tiemout", false), "timeout");   /* a swap */
+    assert_string_equal(pp_settings_suggest("lsit", false), "list");
+    assert_string_equal(pp_settings_suggest("colour", false), "color");
+    assert_string_equal(pp_settings_suggest("ca_file", true), "ca-file");
+    assert_string_equal(pp_settings_suggest("cert-warn", true), "cert-warn-days"); /* prefix */
+    assert_string_equal(pp_settings_suggest("sniff-onyl", false), "sniff-only");
+    assert_null(pp_settings_suggest("bogus", false));
+    assert_null(pp_settings_suggest("x", false));
+    assert_null(pp_settings_suggest("", true));
+    /* Keys: a command-line-only option is not a key to suggest. */
+    assert_null(pp_settings_suggest("lsit", true));
+    assert_null(pp_settings_suggest("jsn", true));
+}
+
 static void
 test_unknown_key(void **state)
 {
@@ -391,8 +413,10 @@ test_unknown_key(void **state)
     str_bad("[pushprobe]\nMDM = https://jss.corp.example/\n", "t.conf:2: unknown key 'MDM'",
             &r);
     /* Not the command line's spelling. */
-    str_bad("--mdm = https://jss.corp.example/\n", "t.conf:1: unknown key '--mdm'", &r);
-    str_bad("run_timeout = 5\n", "t.conf:1: unknown key 'run_timeout'", &r);
+    str_bad("--mdm = https://jss.corp.example/\n",
+            "t.conf:1: unknown key '--mdm' (did you mean 'mdm'?)", &r);
+    str_bad("run_timeout = 5\n",
+            "t.conf:1: unknown key 'run_timeout' (did you mean 'run-timeout'?)", &r);
     /* json, list, help and version are not settings. */
     str_bad("json = yes\n", "t.conf:1: unknown key 'json'", &r);
     /* What is not a key name is in the key: inih splits at the first '=' or ':'. */
@@ -1012,6 +1036,7 @@ main(void)
         cmocka_unit_test(test_crlf_bom),
         cmocka_unit_test(test_indent_is_no_continuation),
         cmocka_unit_test(test_unknown_key),
+        cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_sections),
         cmocka_unit_test(test_twice),
         cmocka_unit_test(test_empty_value),
