@@ -26,6 +26,12 @@ fail=0
 # -c 2: the rounds' fields.
 "$PUSHPROBE" --no-config --profile none --json -c 2 --interval 0.1 --timeout 2 127.0.0.1:1 \
     > "$tmp/rounds.json" 2> "$tmp/rounds.err"
+# A PAC file (when the build runs them): the context's pac object.
+printf 'function FindProxyForURL(u, h) { return "PROXY 127.0.0.1:2; DIRECT"; }\n' > "$tmp/p.pac"
+if "$PUSHPROBE" --no-config --pac "$tmp/p.pac" --list >/dev/null 2>&1; then
+    "$PUSHPROBE" --no-config --profile none --json --timeout 2 --pac "$tmp/p.pac" \
+        'https://127.0.0.1:1/x' > "$tmp/pac.json" 2> "$tmp/pac.err"
+fi
 printf 'open tcp 127.0.0.1 1\nclosed tcp 127.0.0.1 2\n' > "$tmp/expect"
 "$PUSHPROBE" --no-config --audit --json --timeout 2 -p 1,2,3 --expect "$tmp/expect" 127.0.0.1 \
     > "$tmp/audit.json" 2> "$tmp/audit.err"
@@ -171,6 +177,10 @@ want(len(docs.get("closed.json", {}).get("checks", [])) == 3, "the loopback repo
 want(docs.get("rounds.json", {}).get("rounds") == 2 and
      all(c.get("rounds", {}).get("sent") == 2 for c in docs["rounds.json"]["checks"]),
      "the -c 2 report has its rounds")
+if "pac.json" in docs:
+    pac = docs["pac.json"]["context"].get("pac") or {}
+    want(pac.get("status") == "ok" and pac.get("other") == "PROXY 127.0.0.1:2",
+         f"the PAC report's context says what the PAC said ({pac})")
 
 # JSON Lines, line by line, against $defs/jsonl; --list --json against
 # $defs/plan.

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/pushprobe.h"
 
@@ -41,6 +42,38 @@ json_strv(struct pp_jsonw *w, const char *key, char *const *v, size_t n)
     pp_jw_arr_end(w);
 }
 
+/* The run's PAC file: where from, whether it ran, what it said. */
+static void
+json_pac(struct pp_jsonw *w, const struct pp_context_pac *p)
+{
+    size_t i;
+
+    pp_jw_key(w, "pac");
+    pp_jw_obj(w);
+    pp_jw_key(w, "source");
+    pp_jw_str(w, p->source);
+    pp_jw_key(w, "from");
+    pp_jw_str(w, p->from);
+    pp_jw_key(w, "status");
+    pp_jw_str(w, p->status);
+    if (p->error != NULL) {
+        pp_jw_key(w, "error");
+        pp_jw_str(w, p->error);
+    }
+    pp_jw_key(w, "apple");
+    pp_jw_str(w, p->apple);
+    pp_jw_key(w, "other");
+    pp_jw_str(w, p->other);
+    pp_jw_key(w, "answers");
+    pp_jw_obj(w);
+    for (i = 0; i < p->nanswers; i++) {
+        pp_jw_key(w, p->answers[i].name);
+        pp_jw_str(w, p->answers[i].value);
+    }
+    pp_jw_obj_end(w);
+    pp_jw_obj_end(w);
+}
+
 void
 pp_context_json(const struct pp_context *c, struct pp_jsonw *w)
 {
@@ -63,6 +96,8 @@ pp_context_json(const struct pp_context *c, struct pp_jsonw *w)
     }
     pp_jw_obj_end(w);
     json_strv(w, "local_addresses", c->local_addrs, c->nlocal);
+    if (c->pac != NULL)
+        json_pac(w, c->pac);
     pp_jw_obj_end(w);
 }
 
@@ -173,5 +208,17 @@ pp_context_text(const struct pp_context *c, const struct pp_nat64_info *nat64, F
     for (i = 0; i < c->nproxies; i++)
         fprintf(f, "%s%s=%s", i ? ", " : "", c->proxies[i].name, c->proxies[i].value);
     fputc('\n', f);
+    if (c->pac != NULL) {
+        const struct pp_context_pac *p = c->pac;
+
+        fprintf(f, "  PAC: %s%s", p->source, strcmp(p->from, "system") == 0 ? " (system)" : "");
+        if (p->error != NULL)
+            fprintf(f, ": %s (%s)", p->status, p->error);
+        if (p->apple != NULL)
+            fprintf(f, ", Apple's hosts -> %s", p->apple);
+        if (p->other != NULL)
+            fprintf(f, ", other hosts -> %s", p->other);
+        fputc('\n', f);
+    }
     text_list(f, "Addresses", c->local_addrs, c->nlocal);
 }

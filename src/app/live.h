@@ -22,6 +22,8 @@ struct pp_diagnosis;
 struct pp_context;
 struct pp_capture;
 
+struct pp_pac_table;
+
 struct pp_live_opts {
     const struct pp_plan *plan;
     const struct pp_engine_opts *eo;
@@ -32,6 +34,7 @@ struct pp_live_opts {
     int (*save)(const struct pp_report *rep, void *arg, char *msg, size_t msglen);
     void *save_arg;
     struct pp_capture *capture;       /* or NULL */
+    const struct pp_pac_table *pac;   /* the run's PAC answers, or NULL */
 };
 
 /* Run the dashboard until the user quits or a signal ends it.  On return

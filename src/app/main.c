@@ -27,6 +27,7 @@
 
 #include "app/output.h"
 #include "app/ppconfig.h"
+#include "app/pacrun.h"
 #include "app/run.h"
 #include "app/settings.h"
 #include "app/verbose.h"
@@ -598,6 +599,9 @@ main(int argc, char **argv)
     read_network(st);
     open_outputs(&app);
     rc = open_capture(&app);
+    /* The PAC file runs after root is dropped, before the checks. */
+    if (rc == 0 && !st->audit && !st->sniff_only && st->read_file == NULL)
+        pp_app_pac_load(st, &app.plan, &app.pac);
     verbose = pp_verbose_start(&app, stderr);
     if (rc == 0)
         rc = run_mode(&app);
@@ -607,6 +611,7 @@ out:
         if (app.save_f[k] != NULL)
             fclose(app.save_f[k]);
     pp_capture_free(app.cap);
+    pp_pac_table_free(&app.pac);
     pp_audit_free(&app.audit);
     pp_tls_ctx_free(st->o.tls);
     pp_plan_free(&app.plan);

@@ -17,6 +17,7 @@
 #include "app/auditrun.h"
 #include "app/live.h"
 #include "app/output.h"
+#include "app/pacrun.h"
 #include "app/run.h"
 #include "capture/capture.h"
 #include "capture/flows.h"
@@ -199,6 +200,7 @@ conclude_and_report(struct pp_app *app, struct pp_report *rep)
     pp_run_conclude(rep, app->cap, true, &diag);
     if (app->st.read_file == NULL) {
         collect_context(&cx, app->st.resolver);
+        cx.pac = pp_app_pac_context(&app->pac);
         rep->context = &cx;
     }
     app->cx = &cx;
@@ -362,6 +364,7 @@ pp_mode_dashboard(struct pp_app *app)
     memset(&lo, 0, sizeof(lo));
     lo.plan = st->sniff_only ? &none : &app->plan;
     lo.eo = &st->o;
+    lo.pac = &app->pac;
     lo.interval_s = st->agent.interval_s > 0 ? st->agent.interval_s : 10;
     lo.color = app->color;
     lo.save = pp_app_save;

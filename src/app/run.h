@@ -21,6 +21,7 @@
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
 #include "plan/audit.h"
+#include "plan/pac.h"
 #include "plan/plan.h"
 
 struct pp_capture;
@@ -51,6 +52,7 @@ struct pp_app {
     FILE *save_f[2];                 /* FILE.txt and FILE.json, opened before any
                                       * drop of root */
     const struct pp_context *cx;     /* for redacting saved reports */
+    struct pp_pac_table pac;         /* the PAC file's answers (status NULL: none) */
 };
 
 /* The runners, one per mode; each returns the exit status. */

@@ -8,6 +8,7 @@
 
 #include "app/settings.h"
 #include "engine/dns.h"
+#include "plan/pac.h"
 #include "plan/plan.h"
 #include "plan/proxy.h"
 #include "core/util.h"
@@ -38,6 +39,7 @@ APPLY(apply_timeout);
 APPLY(apply_stream);
 APPLY(apply_trace);
 APPLY(apply_verbose);
+APPLY(apply_pac);
 #undef APPLY
 
 /*
@@ -195,6 +197,10 @@ const struct pp_setting pp_settings[] = {
      .max = 3650, .arg = "N", .deflt = "30",
      .help = "warn when a certificate in use expires within N\ndays (default 30; 0: never)",
      .where = PP_W_PROBING, .off = AT(cert_warn_days)},
+    {.name = "pac", .key = "pac", .type = PP_SET_STRING, .arg = "URL|FILE",
+     .help = "the PAC file that picks each check's proxy (an\n"
+             "http:// URL or a file; default: the system's PAC URL)",
+     .where = PP_W_PROBING, .off = AT(pac), .apply = apply_pac},
     {.name = "hold", .key = "hold", .type = PP_SET_SECONDS, .max = 3600, .arg = "S",
      .help = "keep courier connections idle S seconds: do they last?", .where = PP_W_PROBING,
      .off = AT(o.hold_s)},
@@ -675,6 +681,31 @@ apply_sniff(struct pp_settings *st, const struct pp_setting *s, const char *v, c
         return -1;
     }
     replace(&st->sniff, v);
+    return 0;
+}
+
+/* --pac: a file or an http:// URL, in a build that can run it. */
+static int
+apply_pac(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+          size_t errlen)
+{
+    const char *colon = strstr(v, "://");
+
+    (void)s;
+    if (!pp_pac_available()) {
+        snprintf(err, errlen, "built without PAC support (duktape)");
+        return -1;
+    }
+    if (*v == '\0') {
+        snprintf(err, errlen, "want a PAC file or an http:// URL");
+        return -1;
+    }
+    if (colon != NULL && strncmp(v, "http://", 7) != 0 && strncmp(v, "file://", 7) != 0) {
+        snprintf(err, errlen, "only http:// URLs and files are read, not '%.*s'",
+                 (int)(colon - v + 3 < 20 ? colon - v + 3 : 20), v);
+        return -1;
+    }
+    replace(&st->pac, v);
     return 0;
 }
 

@@ -52,6 +52,7 @@ struct pp_settings {
     const char *profile;
     char *ca_file;
     char *apple_ca;
+    char *pac;               /* --pac URL|FILE, or NULL: the system's PAC URL */
     long cert_warn_days;     /* CERT_EXPIRING within this many days; 0: never */
     char *resolver;
     char *proxy;             /* --proxy URL (checked), or NULL */

@@ -21,7 +21,7 @@
                                   * 7: nat64, ipv4-unavailable, nat64_ipv4,
                                   * rounds (-c N), the JSON Lines records and
                                   * --list --json in the schema; via, proxy,
-                                  * the proxy reasons */
+                                  * the proxy reasons, context.pac */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */

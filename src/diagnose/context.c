@@ -1030,5 +1030,27 @@ pp_context_free(struct pp_context *c)
     free_strv(c->local_addrs, c->nlocal);
     free_strv(c->vpn_ifs, c->nvpn);
     pp_context_proxies_free(c->proxies, c->nproxies);
+    pp_context_pac_free(c->pac);
     memset(c, 0, sizeof(*c));
+}
+
+void
+pp_context_pac_free(struct pp_context_pac *p)
+{
+    size_t i;
+
+    if (p == NULL)
+        return;
+    free(p->source);
+    free(p->from);
+    free(p->status);
+    free(p->error);
+    free(p->apple);
+    free(p->other);
+    for (i = 0; i < p->nanswers; i++) {
+        free(p->answers[i].name);
+        free(p->answers[i].value);
+    }
+    free(p->answers);
+    free(p);
 }

@@ -21,6 +21,19 @@ struct pp_proxy {
     char *value;    /* a password in a proxy URL is masked as "***" */
 };
 
+/* The run's PAC file, as the app found and ran it (src/app/pacrun.c). */
+struct pp_context_pac {
+    char *source;       /* URL or file */
+    char *from;         /* "option" or "system" */
+    char *status;       /* "ok", "pac-unreachable", "pac-invalid" */
+    char *error;        /* why not ok, or NULL */
+    char *apple;        /* what it says for Apple's hosts: "PROXY h:p", "DIRECT",
+                         * "mixed (...)", or NULL when none was asked about */
+    char *other;        /* the same for the other hosts */
+    struct pp_proxy *answers; /* per URL asked: the answer, or "error: why" */
+    size_t nanswers;
+};
+
 struct pp_context {
     char *hostname;     /* gethostname */
     char *os;           /* uname: "Linux 6.1.0 x86_64", "Darwin 23.4.0 arm64" */
@@ -38,6 +51,7 @@ struct pp_context {
     char *clat_if;      /* an up 464XLAT CLAT interface (pp_context_is_clat_name), or NULL */
     struct pp_proxy *proxies;
     size_t nproxies;
+    struct pp_context_pac *pac; /* NULL: the run had no PAC file */
 };
 
 /* Fill *c (all of it: no need to clear it first).  Never fails. */
@@ -47,6 +61,7 @@ void pp_context_collect(struct pp_context *c);
 void pp_context_routes(struct pp_context *c);
 /* Free everything and clear *c; safe on a cleared or freed context. */
 void pp_context_free(struct pp_context *c);
+void pp_context_pac_free(struct pp_context_pac *);
 
 /* The proxy settings of this machine for choosing a check's path (the
  * plan's pp_proxy_conf_add()), passwords KEPT: the environment's proxy

@@ -828,8 +828,8 @@ test_key_table(void **state)
 {
     static const char *const want[] = {
         "mdm", "sus", "dp", "smb", "afp", "target", "timeout", "run-timeout", "parallel",
-        "resolver", "proxy", "no-proxy", "ca-file", "cert-warn-days", "apple-ca", "profile",
-        "ipv4", "ipv6", "hold",
+        "resolver", "proxy", "no-proxy", "ca-file", "cert-warn-days", "pac", "apple-ca",
+        "profile", "ipv4", "ipv6", "hold",
         "color",
         "public-ip", "sniff", "filter", "user", "flows-max",
         "interval", "redact", "rate", "serve", "serve-token", "format", "no-tui", "trace",

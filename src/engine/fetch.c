@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/* One HTTP GET on the loop; see fetch.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/heap.h"
+#include "core/loop.h"
+#include "core/netx.h"
+#include "core/url.h"
+#include "core/util.h"
+#include "engine/dns.h"
+#include "engine/fetch.h"
+#include "engine/http.h"
+
+struct pp_fetch {
+    struct pp_loop *loop;
+    struct pp_dns *dns;
+    struct pp_url u;
+    size_t max_body;
+    pp_fetch_cb cb;
+    void *arg;
+    struct pp_timer deadline, done_timer;
+    struct sockaddr_storage addr[PP_DNS_MAX_ADDRS];
+    size_t naddr, next;
+    int family_asked;
+    int fd;
+    char *req;
+    size_t req_len, sent;
+    struct pp_http_resp resp;
+    bool resp_open;
+    char last_err[160];
+    struct pp_fetch_result res;
+    bool finished;
+};
+
+static void try_next(struct pp_fetch *f);
+
+static void
+close_fd(struct pp_fetch *f)
+{
+    if (f->fd >= 0) {
+        pp_loop_unwatch(f->loop, f->fd);
+        close(f->fd);
+        f->fd = -1;
+    }
+}
+
+/* The end: the result is set, the callback runs on the next turn. */
+static void
+finish(struct pp_fetch *f, const char *error)
+{
+    if (f->finished)
+        return;
+    f->finished = true;
+    close_fd(f);
+    pp_loop_cancel(f->loop, &f->deadline);
+    if (error != NULL) {
+        f->res.error = pp_xstrdup(error);
+        free(f->res.body);
+        f->res.body = NULL;
+        f->res.len = 0;
+    }
+    pp_loop_timer(f->loop, &f->done_timer, pp_now_ms());
+}
+
+static void
+on_done_timer(void *arg)
+{
+    struct pp_fetch *f = arg;
+
+    f->cb(&f->res, f->arg);
+}
+
+static void
+on_deadline(void *arg)
+{
+    struct pp_fetch *f = arg;
+    char msg[200];
+
+    snprintf(msg, sizeof(msg), "no answer from %s in time%s%s", f->u.host,
+             f->last_err[0] ? " (" : "", f->last_err[0] ? f->last_err : "");
+    if (f->last_err[0])
+        snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ")");
+    finish(f, msg);
+}
+
+/* The response is complete (or the server closed): judge it. */
+static void
+judge(struct pp_fetch *f)
+{
+    struct pp_http_resp *r = &f->resp;
+    char msg[200];
+
+    f->res.status = r->status;
+    if (r->body_total > (long long)f->max_body) {
+        f->res.too_large = true;
+        snprintf(msg, sizeof(msg), "the file from %s is over %zu bytes", f->u.host, f->max_body);
+        finish(f, msg);
+        return;
+    }
+    if (r->status != 200) {
+        snprintf(msg, sizeof(msg), "%s answered HTTP %d", f->u.host, r->status);
+        finish(f, msg);
+        return;
+    }
+    f->res.body = pp_xmalloc(r->body_len + 1);
+    memcpy(f->res.body, r->body != NULL ? (const char *)r->body : "", r->body_len);
+    f->res.body[r->body_len] = '\0';
+    f->res.len = r->body_len;
+    finish(f, NULL);
+}
+
+static void
+on_readable(struct pp_fetch *f)
+{
+    char buf[8192];
+    ssize_t n;
+    enum pp_http_rc rc;
+
+    for (;;) {
+        n = recv(f->fd, buf, sizeof(buf), 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (n < 0) {
+            snprintf(f->last_err, sizeof(f->last_err), "reading: %s", strerror(errno));
+            finish(f, f->last_err);
+            return;
+        }
+        rc = pp_http_feed(&f->resp, buf, (size_t)n);
+        if (rc == PP_HTTP_ERROR && f->resp.status == 0) {
+            snprintf(f->last_err, sizeof(f->last_err), "%s: not an HTTP response (%s)",
+                     f->u.host, f->resp.error);
+            finish(f, f->last_err);
+            return;
+        }
+        if (rc != PP_HTTP_MORE || n == 0 || f->resp.body_total > (long long)f->max_body) {
+            judge(f);
+            return;
+        }
+    }
+}
+
+static void
+on_io(int fd, short revents, void *arg)
+{
+    struct pp_fetch *f = arg;
+    int err = 0;
+    socklen_t el = sizeof(err);
+
+    if (f->req_len > f->sent && (revents & (POLLOUT | POLLERR | POLLHUP))) {
+        ssize_t w;
+
+        if (f->sent == 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0)) {
+            snprintf(f->last_err, sizeof(f->last_err), "connecting: %s", strerror(err));
+            close_fd(f);
+            try_next(f);
+            return;
+        }
+        w = send(fd, f->req + f->sent, f->req_len - f->sent, MSG_NOSIGNAL);
+        if (w < 0 && errno != EAGAIN && errno != EINTR) {
+            snprintf(f->last_err, sizeof(f->last_err), "sending: %s", strerror(errno));
+            finish(f, f->last_err);
+            return;
+        }
+        if (w > 0)
+            f->sent += (size_t)w;
+        if (f->sent == f->req_len)
+            pp_loop_events(f->loop, fd, POLLIN);
+        return;
+    }
+    if (revents & (POLLIN | POLLERR | POLLHUP))
+        on_readable(f);
+}
+
+static void
+try_next(struct pp_fetch *f)
+{
+    while (f->next < f->naddr) {
+        struct sockaddr_storage *sa = &f->addr[f->next++];
+        socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                  : sizeof(struct sockaddr_in);
+        int fd = pp_netx_socket(sa->ss_family, SOCK_STREAM);
+
+        if (sa->ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)sa)->sin6_port = htons(f->u.port);
+        else
+            ((struct sockaddr_in *)sa)->sin_port = htons(f->u.port);
+        if (fd < 0)
+            continue;
+        if (connect(fd, (struct sockaddr *)sa, len) < 0 && errno != EINPROGRESS) {
+            snprintf(f->last_err, sizeof(f->last_err), "connecting: %s", strerror(errno));
+            close(fd);
+            continue;
+        }
+        if (pp_loop_watch(f->loop, fd, POLLOUT, on_io, f) < 0) {
+            close(fd);
+            continue;
+        }
+        f->fd = fd;
+        f->sent = 0;
+        if (f->resp_open)
+            pp_http_free(&f->resp);
+        pp_http_init(&f->resp, f->max_body + 1, false);
+        f->resp_open = true;
+        return;
+    }
+    {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "cannot connect to %s port %u%s%s", f->u.host,
+                 (unsigned)f->u.port, f->last_err[0] ? ": " : "", f->last_err);
+        finish(f, msg);
+    }
+}
+
+static void
+on_dns(const struct pp_dns_answer *a, void *arg)
+{
+    struct pp_fetch *f = arg;
+    size_t i;
+
+    if (f->finished)
+        return;
+    for (i = 0; i < a->naddr && f->naddr < PP_DNS_MAX_ADDRS; i++)
+        f->addr[f->naddr++] = a->addr[i];
+    if (f->naddr == 0 && f->family_asked == AF_INET) {
+        f->family_asked = AF_INET6;
+        pp_dns_lookup(f->dns, f->u.host, AF_INET6, on_dns, f);
+        return;
+    }
+    if (f->naddr == 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "%s does not resolve (%s)", f->u.host,
+                 pp_reason_name(a->reason));
+        finish(f, msg);
+        return;
+    }
+    try_next(f);
+}
+
+struct pp_fetch *
+pp_fetch_start(struct pp_loop *loop, const char *resolver, const char *url, size_t max_body,
+               int timeout_ms, pp_fetch_cb cb, void *arg, char *err, size_t errlen)
+{
+    struct pp_fetch *f = pp_xcalloc(1, sizeof(*f));
+
+    if (pp_url_parse(url, &f->u, err, errlen) < 0) {
+        free(f);
+        return NULL;
+    }
+    if (strcmp(f->u.scheme, "http") != 0) {
+        snprintf(err, errlen, "only http:// URLs are fetched, not %s://", f->u.scheme);
+        pp_url_free(&f->u);
+        free(f);
+        return NULL;
+    }
+    if (f->u.port == 0)
+        f->u.port = 80;
+    f->dns = pp_dns_new(loop, resolver, timeout_ms, err, errlen);
+    if (f->dns == NULL) {
+        pp_url_free(&f->u);
+        free(f);
+        return NULL;
+    }
+    f->loop = loop;
+    f->max_body = max_body;
+    f->cb = cb;
+    f->arg = arg;
+    f->fd = -1;
+    f->req = pp_http_request("GET", f->u.host, f->u.port, false, f->u.path);
+    f->req_len = strlen(f->req);
+    pp_timer_init(&f->deadline, on_deadline, f);
+    pp_timer_init(&f->done_timer, on_done_timer, f);
+    pp_loop_timer(loop, &f->deadline, pp_now_ms() + timeout_ms);
+    f->family_asked = AF_INET;
+    pp_dns_lookup(f->dns, f->u.host, AF_INET, on_dns, f);
+    return f;
+}
+
+void
+pp_fetch_free(struct pp_fetch *f)
+{
+    if (f == NULL)
+        return;
+    /* Its own resolver goes first: a lookup it ends calls back into a
+     * fetch that is over. */
+    f->finished = true;
+    pp_dns_free(f->dns);
+    close_fd(f);
+    pp_loop_cancel(f->loop, &f->deadline);
+    pp_loop_cancel(f->loop, &f->done_timer);
+    if (f->resp_open)
+        pp_http_free(&f->resp);
+    pp_fetch_result_free(&f->res);
+    pp_url_free(&f->u);
+    free(f->req);
+    free(f);
+}
+
+void
+pp_fetch_result_free(struct pp_fetch_result *r)
+{
+    free(r->body);
+    free(r->error);
+    memset(r, 0, sizeof(*r));
+}

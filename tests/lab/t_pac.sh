@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# PAC files: a company PAC served over HTTP by nginx in the lab sends
+# Apple's hosts (by name, and by address: isInNet on what dnsResolve gives
+# for a CDN name in 17.0.0.0/8) to the proxy and everything else DIRECT.
+# The context says so, per URL asked and in one line.  A PAC that is not
+# there, does not answer in time, loops forever, is too large or is not
+# JavaScript is classified (pac-unreachable, pac-invalid) and the run goes
+# on within its time.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
+lab_up
+
+W=$LAB_TMP/pacwww
+mkdir -p "$W"
+cat > "$W/proxy.pac" <<'PAC'
+function FindProxyForURL(url, host) {
+    if (isPlainHostName(host) || dnsDomainIs(host, ".corp.test"))
+        return "DIRECT";
+    if (dnsDomainIs(host, ".apple.com") || isInNet(dnsResolve(host), "17.0.0.0", "255.0.0.0"))
+        return "PROXY 10.10.0.1:3128; DIRECT";
+    return "DIRECT";
+}
+PAC
+printf 'function FindProxyForURL(u, h) { while (true) {} }\n' > "$W/loop.pac"
+printf 'function FindProxyForURL(u, h) { return "DIRECT" \n' > "$W/syntax.pac"
+head -c 1100000 /dev/zero | tr '\0' ' ' > "$W/big.pac"
+cat > "$LAB_TMP/nginx-pac.conf" <<NGX
+user root;
+worker_processes 1;
+pid $LAB_TMP/nginx-pac.pid;
+error_log $LAB_TMP/nginx-pac.err;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $LAB_TMP/pac-body;
+    proxy_temp_path $LAB_TMP/pac-proxy;
+    fastcgi_temp_path $LAB_TMP/pac-fastcgi;
+    uwsgi_temp_path $LAB_TMP/pac-uwsgi;
+    scgi_temp_path $LAB_TMP/pac-scgi;
+    types { application/x-ns-proxy-autoconfig pac; }
+    server {
+        listen 203.0.113.2:8080;
+        root $W;
+    }
+}
+NGX
+lab_nginx "$NS_I" "$LAB_TMP/nginx-pac.conf"
+lab_wait_listen "$NS_I" 8080
+# A server that takes the connection and never answers.
+lab_tcp 203.0.113.2 8081
+lab_wait_listen "$NS_I" 8081
+
+PAC=http://203.0.113.2:8080/proxy.pac
+J=$LAB_TMP/pac.json
+pp_run "$J" --timeout 3 --pac "$PAC" --mdm https://mdm.corp.test:8443/
+jcheck "$J" 'doc["context"]["pac"]["status"] == "ok" and doc["context"]["pac"]["source"] == "'"$PAC"'" and doc["context"]["pac"]["from"] == "option" and "error" not in doc["context"]["pac"]' "the PAC was fetched over HTTP and ran"
+jcheck "$J" 'doc["context"]["pac"]["apple"] == "PROXY 10.10.0.1:3128" and doc["context"]["pac"]["other"] == "DIRECT"' "Apple's hosts to the proxy, the rest DIRECT"
+A='doc["context"]["pac"]["answers"]'
+jcheck "$J" "$A"'["https://courier.push.apple.com:5223/"] == "PROXY 10.10.0.1:3128; DIRECT" and '"$A"'["https://courier.push.apple.com/"] == "PROXY 10.10.0.1:3128; DIRECT"' "the courier on 5223 and 443 asked as https URLs without a path"
+jcheck "$J" "$A"'["https://mdm.corp.test:8443/"] == "DIRECT"' "the MDM (dnsDomainIs .corp.test) DIRECT"
+jcheck "$J" 'any(u.startswith("http://captive.apple.com/") for u in '"$A"')' "plain HTTP checks asked with their path"
+jcheck "$J" 'c("courier.push.apple.com", 5223)["state"] == "ok"' "the checks themselves still ran"
+# A name outside apple.com goes by its address: isInNet(dnsResolve(host))
+# reads the run's own lookup (the lab's CDN name is in 17.0.0.0/8, the
+# corp name is not).
+J=$LAB_TMP/pac-addr.json
+pp_run "$J" --timeout 2 --profile none --pac "$PAC" 'https://updates.cdn-apple.com/' \
+    'https://dp.corp.test/'
+jcheck "$J" "$A"'["https://updates.cdn-apple.com/"] == "PROXY 10.10.0.1:3128; DIRECT" and '"$A"'["https://dp.corp.test/"] == "DIRECT"' "a CDN name in Apple's addresses to the proxy, by isInNet(dnsResolve(host))"
+jcheck "$J" 'doc["context"]["pac"]["apple"] is None and doc["context"]["pac"]["other"].startswith("mixed: ")' "no Apple host of the profile asked; the others mixed"
+lab_c "$PUSHPROBE" --resolver 203.0.113.53 --apple-ca "$LAB_TMP/certs/apple-root.pem" --timeout 3 \
+    --pac "$PAC" --mdm https://mdm.corp.test:8443/ --no-tui > "$LAB_TMP/pac.txt" 2>&1 || true
+if grep -qF "  PAC: $PAC, Apple's hosts -> PROXY 10.10.0.1:3128, other hosts -> DIRECT" "$LAB_TMP/pac.txt"; then
+    echo "ok: the text report's PAC line"
+else
+    echo "FAIL: the text report's PAC line"; grep -n 'PAC\|Proxy' "$LAB_TMP/pac.txt"; LAB_FAILS=$((LAB_FAILS + 1))
+fi
+
+# What cannot be used is classified, and the run goes on in its time.
+n=0
+for case in "http://203.0.113.2:8080/none.pac pac-unreachable HTTP.404" \
+            "http://203.0.113.2:8082/proxy.pac pac-unreachable cannot.connect" \
+            "http://203.0.113.2:8081/proxy.pac pac-unreachable in.time" \
+            "http://nosuch.corp.test/proxy.pac pac-unreachable does.not.resolve" \
+            "http://203.0.113.2:8080/loop.pac pac-invalid time.budget" \
+            "http://203.0.113.2:8080/syntax.pac pac-invalid does.not.compile" \
+            "http://203.0.113.2:8080/big.pac pac-invalid over"; do
+    set -- $case
+    n=$((n + 1))
+    J=$LAB_TMP/bad$n.json
+    t0=$(date +%s)
+    pp_run "$J" --timeout 1 --profile none --pac "$1" courier.push.apple.com:5223 'https://gdmf.apple.com/'
+    t=$(( $(date +%s) - t0 ))
+    jcheck "$J" 'doc["context"]["pac"]["status"] == "'"$2"'" and __import__("re").search("'"$3"'", doc["context"]["pac"]["error"]) and doc["context"]["pac"]["apple"] is None' "$1: $2 ($3)"
+    jcheck "$J" 'all(v.startswith("error: ") for v in doc["context"]["pac"]["answers"].values()) and c("courier.push.apple.com", 5223)["state"] == "ok"' "$1: no answer used, the checks ran"
+    if [ "$t" -le 8 ]; then echo "ok: $1 took ${t}s"; else echo "FAIL: $1 took ${t}s"; LAB_FAILS=$((LAB_FAILS + 1)); fi
+done
+lab_finish
