@@ -9,6 +9,7 @@
 #include "probes/httpx.h"
 #include "core/util.h"
 #include "probes/details.h"
+#include "probes/judge.h"
 
 /* Stop reading an endless body here (bytes); memory stays at body_keep. */
 #define HTTPX_MAX_READ (64LL * 1024 * 1024)
@@ -43,8 +44,12 @@ pp_httpx_start(struct pp_check *c, const char *method, const char *path, size_t 
 void
 pp_httpx_details(struct pp_check *c, const struct pp_http_resp *h)
 {
-    struct pp_result *r = pp_check_result(c);
+    pp_http_details(pp_check_result(c), h);
+}
 
+void
+pp_http_details(struct pp_result *r, const struct pp_http_resp *h)
+{
     if (h->status == 0)
         return;
     pp_detail_int(r, PP_DETAIL_HTTP_STATUS, h->status);

@@ -1,0 +1,18 @@
+/* libFuzzer harness for the Software Update Server's catalog (probes/sus.c):
+ * the property list test and the product count.
+ * An HTTP response goes through pp_http_feed and the probe's own judgement
+ * (probes/judge.h), as over a connection; see judge_http.h for the input. */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "tests/fuzz/judge_http.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_http_judge_run(data, size, PP_SUS_KEEP, pp_judge_sus);
+    return 0;
+}
