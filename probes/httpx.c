@@ -69,32 +69,45 @@ pp_http_details(struct pp_result *r, const struct pp_http_resp *h)
 }
 
 void
-pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
+pp_judge_http_status(struct pp_result *r, const struct pp_http_resp *h, pp_judge_follow follow,
+                     void *ctx)
 {
     int s = h->status;
 
-    pp_httpx_details(c, h);
+    pp_http_details(r, h);
     if (s >= 200 && s < 300)
-        pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK, "the server answers HTTP %d", s);
+        pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK, "the server answers HTTP %d", s);
     else if (s == 401 || s == 403)
-        pp_check_set(c, PP_ST_OK, PP_RS_AUTH_REQUIRED,
-                     "the server answers and asks for credentials (HTTP %d)", s);
+        pp_result_set(r, PP_ST_OK, PP_RS_AUTH_REQUIRED,
+                      "the server answers and asks for credentials (HTTP %d)", s);
     else if (s >= 300 && s < 400 && h->location != NULL) {
         char err[160];
 
-        if (pp_check_follow(c, h->location, err, sizeof(err)) == 0)
-            pp_check_set(c, PP_ST_OK, PP_RS_REDIRECT,
-                         "the server redirects (HTTP %d) to %s, checked next", s, h->location);
+        if (follow(ctx, h->location, err, sizeof(err)) == 0)
+            pp_result_set(r, PP_ST_OK, PP_RS_REDIRECT,
+                          "the server redirects (HTTP %d) to %s, checked next", s, h->location);
         else
-            pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_REDIRECT,
-                         "the server redirects (HTTP %d) to %s, not followed: %s", s,
-                         h->location, err);
+            pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_REDIRECT,
+                          "the server redirects (HTTP %d) to %s, not followed: %s", s,
+                          h->location, err);
     } else if (s >= 300 && s < 400)
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
-                     "the server redirects (HTTP %d) without saying where", s);
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                      "the server redirects (HTTP %d) without saying where", s);
     else
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
-                     "the server answers HTTP %d where a success was expected", s);
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                      "the server answers HTTP %d where a success was expected", s);
+}
+
+static int
+check_follow(void *ctx, const char *location, char *err, size_t errlen)
+{
+    return pp_check_follow(ctx, location, err, errlen);
+}
+
+void
+pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
+{
+    pp_judge_http_status(pp_check_result(c), h, check_follow, c);
 }
 
 /* A server that asked for a client certificate and got none ends the

@@ -25,6 +25,13 @@ void pp_http_details(struct pp_result *, const struct pp_http_resp *);
 #define PP_CAPTIVE_KEEP 16384
 #define PP_PUBLICIP_KEEP 1024
 
+/* http: 2xx ok, 401/403 auth-required (ok), 3xx a redirect handed to
+ * follow (0: followed, -1 with a sentence in err), others unexpected
+ * http-status (pp_httpx_judge_status, which follows with pp_check_follow). */
+typedef int (*pp_judge_follow)(void *ctx, const char *location, char *err, size_t errlen);
+void pp_judge_http_status(struct pp_result *, const struct pp_http_resp *, pp_judge_follow follow,
+                          void *ctx);
+
 /* mdm: Jamf Pro's /healthCheck.html read as JSON ("[]" healthy). */
 void pp_judge_mdm(struct pp_result *, const struct pp_http_resp *);
 /* The meaning of one of Jamf Pro's documented health descriptions, or NULL. */
