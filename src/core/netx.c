@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +97,11 @@ pp_netx_cmsg_time(const struct cmsghdr *c)
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP &&
         c->cmsg_len >= CMSG_LEN(sizeof(tv))) {
         memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+        /* A time that does not fit in microseconds (or before 1970, or
+         * with microseconds out of range) is no time: unknown. */
+        if (tv.tv_sec <= 0 || tv.tv_sec > INT64_MAX / 1000000 - 1 || tv.tv_usec < 0 ||
+            tv.tv_usec >= 1000000)
+            return 0;
         return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
     }
 #else
