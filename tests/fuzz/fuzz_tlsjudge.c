@@ -1,8 +1,10 @@
 /* libFuzzer harness for the TLS checks' judgement of a served chain
  * (pp_tls_judge, src/engine/tlsjudge.c, as probes/tls.c calls it after the
  * handshake): OpenSSL's verification against the trust's roots (the
- * system store, the bundled Apple anchors, and with $top_srcdir set the
- * lab's company root as --ca-file and its Apple root as --apple-ca),
+ * system store, the bundled Apple anchors, and with $top_srcdir set
+ * tests/fuzz/tlsjudge-roots.pem (the lab's company root and the root of
+ * mkocsp.sh's OCSP chain) as --ca-file and the lab's Apple root as
+ * --apple-ca),
  * Apple's rules on the chain built, the stapled OCSP response checked
  * against the leaf's issuer, and the sentence for each failure.  The
  * verdict is a state and reason the rules know, the sentence is
@@ -38,7 +40,7 @@ contexts(void)
         abort();
     if (top == NULL)
         return;
-    snprintf(corp, sizeof(corp), "%s/tests/data/certs/corp-root.pem", top);
+    snprintf(corp, sizeof(corp), "%s/tests/fuzz/tlsjudge-roots.pem", top);
     snprintf(apple, sizeof(apple), "%s/tests/data/certs/apple-root.pem", top);
     if (access(corp, R_OK) == 0 && access(apple, R_OK) == 0)
         lab = pp_tls_ctx_new(corp, apple, err, sizeof(err));

@@ -4,7 +4,9 @@
 # response (good, revoked, signed by a stranger), each input as
 # fuzz_tlsjudge.c reads it: a flags byte, the response's length (2 bytes,
 # big-endian), the response, then the chain.
-# Usage: mkocsp.sh   (writes corpus/tlsjudge; removes nothing)
+# The OCSP chain's root and the lab's company root go to tlsjudge-roots.pem,
+# the harness's --ca-file (so good and revoked answers verify).
+# Usage: mkocsp.sh   (writes corpus/tlsjudge and tlsjudge-roots.pem)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 certs=$here/../data/certs
@@ -40,6 +42,7 @@ resp revoked "R	301231000000Z	250101000000Z	$serial	unknown	/O=Corp/CN=mdm.corp.
 resp stranger "V	301231000000Z		$serial	unknown	/O=Corp/CN=mdm.corp.test
 " other.pem other.key
 cat leaf.pem ca.pem > chain.pem
+cat "$certs/corp-root.pem" ca.pem > "$here/tlsjudge-roots.pem"
 python3 - "$out" "$certs" <<'PY'
 import os, sys
 out, certs = sys.argv[1], sys.argv[2]
@@ -48,9 +51,10 @@ def seed(name, flags, ocsp, ch):
     with open(os.path.join(out, name), "wb") as f:
         f.write(bytes([flags]) + len(ocsp).to_bytes(2, "big") + ocsp + ch)
 for r in ("good", "revoked", "stranger"):
-    seed("ocsp_" + r, 0, open(r + ".der", "rb").read(), chain)
-    seed("ocsp_" + r + "_cut", 0, open(r + ".der", "rb").read()[:60], chain)
-seed("ocsp_none", 0, b"", chain)
+    seed("ocsp_" + r, 0x10, open(r + ".der", "rb").read(), chain)
+    seed("ocsp_" + r + "_untrusted", 0, open(r + ".der", "rb").read(), chain)
+    seed("ocsp_" + r + "_cut", 0x10, open(r + ".der", "rb").read()[:60], chain)
+seed("ocsp_none", 0x10, b"", chain)
 lab = {n: open(os.path.join(certs, n + ".pem"), "rb").read()
        for n in ("courier", "public", "corp-server", "expired", "mitm-courier", "selfsigned",
                  "apple-inter", "apple-root", "corp-root", "evil-root")}
