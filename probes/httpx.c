@@ -155,7 +155,6 @@ pp_httpx_io(struct pp_check *c, short revents)
     struct httpx *x = pp_check_data(c);
     char buf[16384];
     ssize_t n;
-    enum pp_http_rc rc;
 
     (void)revents;
     for (;;) {
@@ -172,24 +171,41 @@ pp_httpx_io(struct pp_check *c, short revents)
                          "the connection failed before an HTTP response: %s", strerror(errno));
             return PP_PROBE_DONE;
         }
-        rc = pp_http_feed(&x->resp, buf, (size_t)n);
-        if (rc == PP_HTTP_DONE)
+        switch (pp_httpx_take(&x->resp, buf, (size_t)n, x->headers_only)) {
+        case PP_HTTPX_JUDGE:
             return judge(c, x);
-        if (rc == PP_HTTP_ERROR) {
-            /* A body cut short by the close still lets the judge decide. */
-            if (n == 0 && x->resp.headers_done)
-                return judge(c, x);
-            pp_httpx_details(c, &x->resp);
-            pp_check_set(c, PP_ST_UNEXPECTED,
-                         x->resp.header_bytes > PP_HTTP_MAX_HEADERS_BYTES ? PP_RS_TOO_LARGE
-                                                                          : PP_RS_BAD_RESPONSE,
-                         "%s", x->resp.error);
+        case PP_HTTPX_BAD:
+            pp_httpx_bad(pp_check_result(c), &x->resp);
             return PP_PROBE_DONE;
+        case PP_HTTPX_MORE:
+            break;
         }
-        if (x->resp.headers_done &&
-            (x->headers_only || x->resp.body_total > HTTPX_MAX_READ))
-            return judge(c, x);
     }
+}
+
+enum pp_httpx_step
+pp_httpx_take(struct pp_http_resp *h, const char *buf, size_t n, bool headers_only)
+{
+    enum pp_http_rc rc = pp_http_feed(h, buf, n);
+
+    if (rc == PP_HTTP_DONE)
+        return PP_HTTPX_JUDGE;
+    if (rc == PP_HTTP_ERROR)
+        /* A body cut short by the close still lets the judge decide. */
+        return n == 0 && h->headers_done ? PP_HTTPX_JUDGE : PP_HTTPX_BAD;
+    if (h->headers_done && (headers_only || h->body_total > HTTPX_MAX_READ))
+        return PP_HTTPX_JUDGE;
+    return PP_HTTPX_MORE;
+}
+
+void
+pp_httpx_bad(struct pp_result *r, const struct pp_http_resp *h)
+{
+    pp_http_details(r, h);
+    pp_result_set(r, PP_ST_UNEXPECTED,
+                  h->header_bytes > PP_HTTP_MAX_HEADERS_BYTES ? PP_RS_TOO_LARGE
+                                                              : PP_RS_BAD_RESPONSE,
+                  "%s", h->error);
 }
 
 void

@@ -19,6 +19,16 @@
  * "HTTP 200, nginx" (pp_httpx_details for a check). */
 void pp_http_details(struct pp_result *, const struct pp_http_resp *);
 
+/* What httpx does with one read (n bytes, 0: the close): feed it, and say
+ * whether the judge runs now (a complete response, one whose body the
+ * close cut, the headers of a headers-only probe, a body past 64 MiB),
+ * the response is malformed (pp_httpx_bad sets the result), or more is
+ * needed. */
+enum pp_httpx_step { PP_HTTPX_MORE, PP_HTTPX_JUDGE, PP_HTTPX_BAD };
+enum pp_httpx_step pp_httpx_take(struct pp_http_resp *, const char *buf, size_t n,
+                                 bool headers_only);
+void pp_httpx_bad(struct pp_result *, const struct pp_http_resp *);
+
 /* How much of the body each probe keeps (what its judgement sees). */
 #define PP_MDM_KEEP 8192
 #define PP_SUS_KEEP (8 * 1024 * 1024)

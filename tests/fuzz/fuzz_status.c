@@ -1,7 +1,7 @@
 /* libFuzzer harness for the http probe's judgement (probes/httpx.c,
  * pp_judge_http_status, for distribution points and URLs): an HTTP
- * response through pp_http_feed as httpx feeds it (headers are enough for
- * this probe: judged once they are in), the status judged, a redirect's
+ * response through pp_httpx_take as httpx feeds it (headers only: judged
+ * once they are in), the status judged, a redirect's
  * Location followed by pp_follow_target, the engine's own reading of it.
  * See judge_http.h for the input. */
 #include "config.h"
@@ -42,6 +42,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         from->tls = true;
         from->path = strdup("/pkgs/");
     }
-    fuzz_http_judge_run(data, size, 4096, judge);
+    fuzz_http_judge_run(data, size, 4096, judge, true);
     return 0;
 }

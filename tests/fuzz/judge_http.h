@@ -1,14 +1,15 @@
 /* What the HTTP-judge harnesses share (fuzz_mdm, fuzz_sus, fuzz_captive,
- * fuzz_publicip): the response bytes go through pp_http_feed as
- * probes/httpx.c feeds them (in pieces, then the close), and the probe's
- * judgement (probes/judge.h) runs when httpx would run it; the result it
- * leaves must be decided, with a known reason and printable text.
+ * fuzz_publicip, fuzz_status): the response bytes go through pp_httpx_take
+ * as probes/httpx.c feeds them (in pieces, then the close), and the
+ * probe's judgement (probes/judge.h) runs when httpx runs it; the result
+ * it leaves must be decided, with a known reason and printable text.
  *
  * Input: one byte, the piece size (0: the response in one go), then the
  * response as the server sends it. */
 #ifndef PP_FUZZ_JUDGE_HTTP_H
 #define PP_FUZZ_JUDGE_HTTP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,16 +48,18 @@ fuzz_check_result(const struct pp_result *r)
             fuzz_printable(r->details[i].s);
 }
 
-/* Feed, judge as httpx does, check.  Returns the response's status. */
+/* Feed through pp_httpx_take as pp_httpx_io does, judge when it says so
+ * (or record the malformed answer), check.  Returns the status. */
 static inline int
-fuzz_http_judge_run(const uint8_t *data, size_t size, size_t keep, fuzz_http_judge judge)
+fuzz_http_judge_run(const uint8_t *data, size_t size, size_t keep, fuzz_http_judge judge,
+                    bool headers_only)
 {
     struct pp_target t;
     struct pp_result *r;
     struct pp_http_resp h;
-    enum pp_http_rc rc = PP_HTTP_MORE;
+    enum pp_httpx_step step = PP_HTTPX_MORE;
     const char *resp;
-    size_t piece, off = 0, len, n = 0;
+    size_t piece, off = 0, len;
     int status;
 
     if (size < 1)
@@ -69,23 +72,26 @@ fuzz_http_judge_run(const uint8_t *data, size_t size, size_t keep, fuzz_http_jud
     t.port = 443;
     r = pp_result_new(&t, 0);
     pp_http_init(&h, keep, false);
-    while (off < len && rc == PP_HTTP_MORE) {
-        n = piece ? piece : len;
+    while (off < len && step == PP_HTTPX_MORE) {
+        size_t n = piece ? piece : len;
+
         if (n > len - off)
             n = len - off;
-        rc = pp_http_feed(&h, resp + off, n);
+        step = pp_httpx_take(&h, resp + off, n, headers_only);
         off += n;
     }
-    if (rc == PP_HTTP_MORE) {
-        n = 0;
-        rc = pp_http_feed(&h, resp + len, 0);
-    }
-    /* httpx judges a complete response, or one whose body the close cut. */
-    if (rc == PP_HTTP_DONE || (rc == PP_HTTP_ERROR && n == 0 && h.headers_done) ||
-        (rc == PP_HTTP_MORE && h.headers_done)) {
+    if (step == PP_HTTPX_MORE)
+        step = pp_httpx_take(&h, resp + len, 0, headers_only);   /* the close */
+    if (step == PP_HTTPX_JUDGE)
         judge(r, &h);
+    else if (step == PP_HTTPX_BAD)
+        pp_httpx_bad(r, &h);
+    /* Still MORE after the close: httpx's timeout would judge (headers in)
+     * or say no response came; the judge is what reads the bytes. */
+    else if (h.headers_done)
+        judge(r, &h);
+    if (step != PP_HTTPX_MORE || h.headers_done)
         fuzz_check_result(r);
-    }
     status = h.status;
     pp_http_free(&h);
     pp_result_free(r);
