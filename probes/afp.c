@@ -541,14 +541,12 @@ struct afp_state {
 };
 
 static void
-fail(struct pp_check *c, enum pp_reason rs, const char *problem, const char *summary,
+fail(struct pp_result *r, enum pp_reason rs, const char *problem, const char *summary,
      const char *cause)
 {
-    struct pp_result *r = pp_check_result(c);
-
     if (rs == PP_RS_NONE)
         rs = pp_problem_reason(problem);
-    pp_check_set(c, PP_ST_UNEXPECTED, rs, "%s (%s)", cause, DEPRECATED);
+    pp_result_set(r, PP_ST_UNEXPECTED, rs, "%s (%s)", cause, DEPRECATED);
     pp_detail_str(r, "problem", problem);
     pp_detail_bool(r, "deprecated", true);
     pp_result_summary(r, "%s", summary);
@@ -565,20 +563,13 @@ problem_summary(const char *problem)
 }
 
 static void
-report(struct pp_check *c, const struct pp_afp_info *in)
+report(struct pp_result *r, const struct pp_afp_info *in)
 {
-    struct pp_result *r = pp_check_result(c);
     const char *name = in->has_utf8_name && in->utf8_name[0] ? in->utf8_name : in->server_name;
     char flags[256];
     bool guest = strstr(in->uams, "No User Authent") != NULL;
 
     pp_afp_flags_format(in->flags, flags, sizeof(flags));
-    if (pp_check_stepping(c, PP_STEP_VV)) {
-        unsigned long long out, back;
-        pp_check_bytes(c, &out, &back);
-        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "DSI GetStatus %llu bytes -> %llu bytes, "
-                       "server '%s', AFP %s", out, back, name, in->best_version);
-    }
     pp_detail_str(r, "server_name", name);
     pp_detail_str(r, "machine_type", in->machine_type);
     pp_detail_str(r, "afp_versions", in->versions);
@@ -590,7 +581,7 @@ report(struct pp_check *c, const struct pp_afp_info *in)
         pp_detail_str(r, "addresses", in->addresses);
     pp_detail_bool(r, "guest", guest);
     pp_detail_bool(r, "deprecated", true);
-    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+    pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
                  "AFP server '%s' (%s) answers: versions %s; login methods %s%s. %s",
                  name, in->machine_type, in->versions, in->uams[0] ? in->uams : "none",
                  guest ? " (guest access offered)" : "", DEPRECATED);
@@ -619,20 +610,39 @@ static const struct pp_reply_words afp_words = {
 };
 
 static int
-afp_parse(struct pp_check *c, const uint8_t *buf, size_t len)
+afp_parse(struct pp_result *r, const uint8_t *buf, size_t len)
 {
     struct pp_afp_info info;
     char err[256];
     int rc = pp_afp_parse_status(buf, len, &info, err, sizeof(err));
 
     if (rc == 0)
-        report(c, &info);
+        report(r, &info);
     else if (rc < 0) {
-        fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
+        fail(r, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
         if (strcmp(info.problem, "dsi-error") == 0)
-            pp_detail_int(pp_check_result(c), "dsi_error", (int32_t)info.error_code);
+            pp_detail_int(r, "dsi_error", (int32_t)info.error_code);
     }
     return rc;
+}
+
+const struct pp_reply_proto pp_afp_reply = {&afp_words, fail, afp_parse};
+
+/* -vv: the exchange summarised, from what the judgement kept. */
+static void
+status_step(struct pp_check *c)
+{
+    const struct pp_result *r = pp_check_result(c);
+    const struct pp_kv *name = pp_detail_get(r, "server_name");
+    const struct pp_kv *v = pp_detail_get(r, "afp_version");
+    unsigned long long out, back;
+
+    if (name == NULL)
+        return;     /* no status block that parsed */
+    pp_check_bytes(c, &out, &back);
+    pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "DSI GetStatus %llu bytes -> %llu bytes, "
+                   "server '%s', AFP %s", out, back, name->s != NULL ? name->s : "?",
+                   v != NULL && v->s != NULL ? v->s : "?");
 }
 
 static enum pp_probe_rc
@@ -640,8 +650,13 @@ afp_io(struct pp_check *c, short revents)
 {
     struct afp_state *st = pp_check_data(c);
 
+    enum pp_probe_rc rc;
+
     (void)revents;
-    return pp_reply_io(c, st->buf, sizeof(st->buf), &st->len, &afp_words, fail, afp_parse);
+    rc = pp_reply_io(c, st->buf, sizeof(st->buf), &st->len, &pp_afp_reply);
+    if (rc == PP_PROBE_DONE && pp_check_stepping(c, PP_STEP_VV))
+        status_step(c);
+    return rc;
 }
 
 static void
@@ -649,7 +664,7 @@ afp_timeout(struct pp_check *c)
 {
     struct afp_state *st = pp_check_data(c);
 
-    pp_reply_timeout(c, st ? st->len : 0, &afp_words, fail);
+    pp_reply_timeout(pp_check_result(c), st ? st->len : 0, &pp_afp_reply);
 }
 
 const struct pp_probe pp_probe_afp = {

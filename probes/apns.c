@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #include "probes/probe.h"
 #include "core/util.h"
 #include "probes/details.h"
+#include "probes/judge.h"
 
 /* A syntactically valid device token that belongs to nobody. */
 #define APNS_PATH "/3/device/0000000000000000000000000000000000000000000000000000000000000000"
@@ -29,8 +31,12 @@
 
 static const char apns_body[] = "{\"aps\":{}}";
 
-struct apns {
+struct pp_apns_session {
     nghttp2_session *s;
+    pp_apns_send_fn send;
+    void *send_ctx;
+    pp_apns_header_fn on_header;
+    void *header_ctx;
     int32_t stream;
     int status;
     char body[2048];
@@ -44,9 +50,11 @@ struct apns {
 static ssize_t
 send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int flags, void *user)
 {
+    struct pp_apns_session *a = user;
+
     (void)s;
     (void)flags;
-    pp_check_send(user, data, len);
+    a->send(a->send_ctx, data, len);
     return (ssize_t)len;
 }
 
@@ -54,18 +62,14 @@ static int
 header_cb(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t nlen,
           const uint8_t *value, size_t vlen, uint8_t flags, void *user)
 {
-    struct apns *a = pp_check_data(user);
+    struct pp_apns_session *a = user;
     char v[8];
 
     (void)s;
     (void)flags;
-    /* -v: the status ('<', as curl); -vv: every header of the answer. */
-    if (f->hd.type == NGHTTP2_HEADERS && f->hd.stream_id == a->stream)
-        pp_check_stepf(user, PP_STEP_HTTP,
-                       nlen == 7 && memcmp(name, ":status", 7) == 0 ? PP_STEP_V : PP_STEP_VV,
-                       "< %.*s: %.*s (HTTP/2)",
-                       nlen > 64 ? 64 : (int)nlen, (const char *)name,
-                       vlen > 256 ? 256 : (int)vlen, (const char *)value);
+    /* The caller sees each header of the answer (-v). */
+    if (f->hd.type == NGHTTP2_HEADERS && f->hd.stream_id == a->stream && a->on_header != NULL)
+        a->on_header(a->header_ctx, name, nlen, value, vlen);
     if (f->hd.type == NGHTTP2_HEADERS && f->hd.stream_id == a->stream && nlen == 7 &&
         memcmp(name, ":status", 7) == 0 && vlen == 3) {
         memcpy(v, value, 3);
@@ -81,7 +85,7 @@ static int
 data_cb(nghttp2_session *s, uint8_t flags, int32_t sid, const uint8_t *data, size_t len,
         void *user)
 {
-    struct apns *a = pp_check_data(user);
+    struct pp_apns_session *a = user;
     size_t room = sizeof(a->body) - 1 - a->body_len;
 
     (void)s;
@@ -99,7 +103,7 @@ data_cb(nghttp2_session *s, uint8_t flags, int32_t sid, const uint8_t *data, siz
 static int
 close_cb(nghttp2_session *s, int32_t sid, uint32_t code, void *user)
 {
-    struct apns *a = pp_check_data(user);
+    struct pp_apns_session *a = user;
 
     (void)s;
     (void)code;
@@ -111,7 +115,7 @@ close_cb(nghttp2_session *s, int32_t sid, uint32_t code, void *user)
 static int
 frame_cb(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
-    struct apns *a = pp_check_data(user);
+    struct pp_apns_session *a = user;
     size_t n, i;
 
     (void)s;
@@ -132,7 +136,7 @@ static ssize_t
 read_cb(nghttp2_session *s, int32_t sid, uint8_t *buf, size_t len, uint32_t *flags,
         nghttp2_data_source *src, void *user)
 {
-    struct apns *a = pp_check_data(user);
+    struct pp_apns_session *a = user;
     size_t left = sizeof(apns_body) - 1 - a->body_sent;
 
     (void)s;
@@ -150,10 +154,105 @@ read_cb(nghttp2_session *s, int32_t sid, uint8_t *buf, size_t len, uint32_t *fla
 #define NV(n, v) \
     {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE}
 
-static enum pp_probe_rc
-judge(struct pp_check *c, struct apns *a)
+struct pp_apns_session *
+pp_apns_session_new(const char *authority, pp_apns_send_fn send, void *send_ctx)
 {
-    struct pp_result *r = pp_check_result(c);
+    struct pp_apns_session *a = pp_xcalloc(1, sizeof(*a));
+    nghttp2_session_callbacks *cbs;
+    nghttp2_data_provider dp;
+    char len[8];
+
+    a->send = send;
+    a->send_ctx = send_ctx;
+    if (nghttp2_session_callbacks_new(&cbs) != 0) {
+        free(a);
+        return NULL;
+    }
+    nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, header_cb);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, data_cb);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, close_cb);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frame_cb);
+    if (nghttp2_session_client_new(&a->s, cbs, a) != 0) {
+        nghttp2_session_callbacks_del(cbs);
+        free(a);
+        return NULL;
+    }
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_submit_settings(a->s, NGHTTP2_FLAG_NONE, NULL, 0);
+    snprintf(len, sizeof(len), "%zu", sizeof(apns_body) - 1);
+    {
+        nghttp2_nv hdrs[] = {
+            NV(":method", "POST"), NV(":scheme", "https"), NV(":authority", authority),
+            NV(":path", APNS_PATH), NV("content-type", "application/json"),
+            NV("content-length", len), NV("user-agent", "pushprobe/" PACKAGE_VERSION),
+        };
+        memset(&dp, 0, sizeof(dp));
+        dp.read_callback = read_cb;
+        a->stream = nghttp2_submit_request(a->s, NULL, hdrs, sizeof(hdrs) / sizeof(hdrs[0]),
+                                           &dp, NULL);
+    }
+    if (a->stream < 0 || nghttp2_session_send(a->s) != 0) {
+        pp_apns_session_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+long
+pp_apns_session_recv(struct pp_apns_session *a, const uint8_t *buf, size_t len)
+{
+    ssize_t rv = nghttp2_session_mem_recv(a->s, buf, len);
+
+    return rv < 0 ? (long)rv : 0;
+}
+
+const char *
+pp_apns_strerror(long rv)
+{
+    return nghttp2_strerror((int)rv);
+}
+
+int
+pp_apns_session_send(struct pp_apns_session *a)
+{
+    return nghttp2_session_send(a->s) != 0 ? -1 : 0;
+}
+
+bool
+pp_apns_session_closed(const struct pp_apns_session *a)
+{
+    return a->closed;
+}
+
+bool
+pp_apns_session_over(const struct pp_apns_session *a)
+{
+    return a->closed || (a->goaway && !nghttp2_session_want_read(a->s));
+}
+
+void
+pp_apns_session_answer(const struct pp_apns_session *a, struct pp_apns_answer *ans)
+{
+    ans->status = a->status;
+    ans->body = a->body;
+    ans->body_len = a->body_len;
+    ans->goaway = a->goaway;
+    ans->goaway_text = a->goaway_text;
+}
+
+void
+pp_apns_session_free(struct pp_apns_session *a)
+{
+    if (a != NULL) {
+        nghttp2_session_del(a->s);
+        free(a);
+    }
+}
+
+void
+pp_judge_apns(struct pp_result *r, const struct pp_apns_answer *a)
+{
     json_t *doc = NULL;
     const char *reason = NULL;
     json_error_t jerr;
@@ -167,24 +266,56 @@ judge(struct pp_check *c, struct apns *a)
     if (a->status > 0 && reason != NULL) {
         pp_result_summary(r, "HTTP/2 %d %s", a->status, reason);
         if (a->status == 403 && strcmp(reason, "MissingProviderToken") == 0)
-            pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
-                         "APNs answers over HTTP/2 (403 MissingProviderToken, as expected with "
-                         "no credentials): an MDM server here can send pushes");
+            pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
+                          "APNs answers over HTTP/2 (403 MissingProviderToken, as expected with "
+                          "no credentials): an MDM server here can send pushes");
         else
-            pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
-                         "APNs answers over HTTP/2 (%d %s): the path works end to end",
-                         a->status, reason);
+            pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
+                          "APNs answers over HTTP/2 (%d %s): the path works end to end",
+                          a->status, reason);
     } else if (a->goaway) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
-                     "the server ended the HTTP/2 session (GOAWAY%s%s)",
-                     a->goaway_text[0] ? ": " : "", a->goaway_text);
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                      "the server ended the HTTP/2 session (GOAWAY%s%s)",
+                      a->goaway_text[0] ? ": " : "", a->goaway_text);
     } else {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
-                     "an HTTP/2 server answers (status %d) but not like APNs (no JSON reason)",
-                     a->status);
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                      "an HTTP/2 server answers (status %d) but not like APNs (no JSON reason)",
+                      a->status);
     }
     json_decref(doc);
+}
+
+static enum pp_probe_rc
+judge(struct pp_check *c, struct pp_apns_session *a)
+{
+    struct pp_apns_answer ans;
+
+    pp_apns_session_answer(a, &ans);
+    pp_judge_apns(pp_check_result(c), &ans);
     return PP_PROBE_DONE;
+}
+
+static void
+check_send(void *ctx, const uint8_t *data, size_t len)
+{
+    pp_check_send(ctx, data, len);
+}
+
+void
+pp_apns_session_on_header(struct pp_apns_session *a, pp_apns_header_fn fn, void *ctx)
+{
+    a->on_header = fn;
+    a->header_ctx = ctx;
+}
+
+/* -v: the status ('<', as curl); -vv: every header of the answer. */
+static void
+check_header(void *ctx, const uint8_t *name, size_t nlen, const uint8_t *value, size_t vlen)
+{
+    pp_check_stepf(ctx, PP_STEP_HTTP,
+                   nlen == 7 && memcmp(name, ":status", 7) == 0 ? PP_STEP_V : PP_STEP_VV,
+                   "< %.*s: %.*s (HTTP/2)", nlen > 64 ? 64 : (int)nlen, (const char *)name,
+                   vlen > 256 ? 256 : (int)vlen, (const char *)value);
 }
 
 static enum pp_probe_rc
@@ -192,10 +323,7 @@ apns_ready(struct pp_check *c)
 {
     struct pp_result *r = pp_check_result(c);
     const struct pp_target *t = r->target;
-    nghttp2_session_callbacks *cbs;
-    struct apns *a;
-    nghttp2_data_provider dp;
-    char len[8];
+    struct pp_apns_session *a;
 
     if (!pp_tls_judge_check(c))
         return PP_PROBE_DONE;
@@ -205,50 +333,26 @@ apns_ready(struct pp_check *c)
                      "way", r->tls.alpn[0] ? r->tls.alpn : "none");
         return PP_PROBE_DONE;
     }
-    a = pp_xcalloc(1, sizeof(*a));
+    if ((a = pp_apns_session_new(t->host, check_send, c)) == NULL) {
+        pp_check_set(c, PP_ST_ERROR, PP_RS_INTERNAL, "could not start an HTTP/2 session");
+        return PP_PROBE_DONE;
+    }
     pp_check_set_data(c, a);
-    if (nghttp2_session_callbacks_new(&cbs) != 0)
-        goto fail;
-    nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
-    nghttp2_session_callbacks_set_on_header_callback(cbs, header_cb);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, data_cb);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, close_cb);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frame_cb);
-    if (nghttp2_session_client_new(&a->s, cbs, c) != 0) {
-        nghttp2_session_callbacks_del(cbs);
-        goto fail;
-    }
-    nghttp2_session_callbacks_del(cbs);
-    nghttp2_submit_settings(a->s, NGHTTP2_FLAG_NONE, NULL, 0);
-    snprintf(len, sizeof(len), "%zu", sizeof(apns_body) - 1);
-    {
-        nghttp2_nv hdrs[] = {
-            NV(":method", "POST"), NV(":scheme", "https"), NV(":authority", t->host),
-            NV(":path", APNS_PATH), NV("content-type", "application/json"),
-            NV("content-length", len), NV("user-agent", "pushprobe/" PACKAGE_VERSION),
-        };
-        memset(&dp, 0, sizeof(dp));
-        dp.read_callback = read_cb;
-        a->stream = nghttp2_submit_request(a->s, NULL, hdrs, sizeof(hdrs) / sizeof(hdrs[0]),
-                                           &dp, NULL);
-    }
-    if (a->stream < 0 || nghttp2_session_send(a->s) != 0)
-        goto fail;
+    if (pp_check_stepping(c, PP_STEP_V))
+        pp_apns_session_on_header(a, check_header, c);
     pp_detail_str(r, "path", APNS_PATH);
     pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "> POST %s (HTTP/2, :authority %s, %zu bytes of "
                    "JSON)", APNS_PATH, t->host, sizeof(apns_body) - 1);
     return PP_PROBE_MORE;
-fail:
-    pp_check_set(c, PP_ST_ERROR, PP_RS_INTERNAL, "could not start an HTTP/2 session");
-    return PP_PROBE_DONE;
 }
 
 static enum pp_probe_rc
 apns_io(struct pp_check *c, short revents)
 {
-    struct apns *a = pp_check_data(c);
+    struct pp_apns_session *a = pp_check_data(c);
     uint8_t buf[16384];
-    ssize_t n, rv;
+    ssize_t n;
+    long rv;
 
     (void)revents;
     for (;;) {
@@ -264,20 +368,20 @@ apns_io(struct pp_check *c, short revents)
                          "the connection ended before an HTTP/2 answer");
             return PP_PROBE_DONE;
         }
-        rv = nghttp2_session_mem_recv(a->s, buf, (size_t)n);
+        rv = pp_apns_session_recv(a, buf, (size_t)n);
         if (rv < 0) {
             pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
-                         "the server's HTTP/2 is malformed: %s", nghttp2_strerror((int)rv));
+                         "the server's HTTP/2 is malformed: %s", pp_apns_strerror(rv));
             return PP_PROBE_DONE;
         }
         if (a->closed)
             return judge(c, a);
     }
-    if (nghttp2_session_send(a->s) != 0) {
+    if (pp_apns_session_send(a) != 0) {
         pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "the HTTP/2 session failed");
         return PP_PROBE_DONE;
     }
-    if (a->closed || (a->goaway && !nghttp2_session_want_read(a->s)))
+    if (pp_apns_session_over(a))
         return judge(c, a);
     return PP_PROBE_MORE;
 }
@@ -285,7 +389,7 @@ apns_io(struct pp_check *c, short revents)
 static void
 apns_timeout(struct pp_check *c)
 {
-    struct apns *a = pp_check_data(c);
+    struct pp_apns_session *a = pp_check_data(c);
 
     if (a != NULL && a->status > 0) {
         judge(c, a);
@@ -298,13 +402,8 @@ apns_timeout(struct pp_check *c)
 static void
 apns_cleanup(struct pp_check *c)
 {
-    struct apns *a = pp_check_data(c);
-
-    if (a != NULL) {
-        nghttp2_session_del(a->s);
-        free(a);
-        pp_check_set_data(c, NULL);
-    }
+    pp_apns_session_free(pp_check_data(c));
+    pp_check_set_data(c, NULL);
 }
 
 #else /* without libnghttp2: TLS and ALPN only */

@@ -10,6 +10,7 @@
 #include "probes/httpx.h"
 #include "core/util.h"
 #include "probes/details.h"
+#include "probes/judge.h"
 
 /* Stop reading an endless body here (bytes); memory stays at body_keep. */
 #define HTTPX_MAX_READ (64LL * 1024 * 1024)
@@ -94,8 +95,12 @@ pp_httpx_start(struct pp_check *c, const char *method, const char *path, size_t 
 void
 pp_httpx_details(struct pp_check *c, const struct pp_http_resp *h)
 {
-    struct pp_result *r = pp_check_result(c);
+    pp_http_details(pp_check_result(c), h);
+}
 
+void
+pp_http_details(struct pp_result *r, const struct pp_http_resp *h)
+{
     if (h->status == 0)
         return;
     pp_detail_int(r, PP_DETAIL_HTTP_STATUS, h->status);
@@ -115,32 +120,45 @@ pp_httpx_details(struct pp_check *c, const struct pp_http_resp *h)
 }
 
 void
-pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
+pp_judge_http_status(struct pp_result *r, const struct pp_http_resp *h, pp_judge_follow follow,
+                     void *ctx)
 {
     int s = h->status;
 
-    pp_httpx_details(c, h);
+    pp_http_details(r, h);
     if (s >= 200 && s < 300)
-        pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK, "the server answers HTTP %d", s);
+        pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK, "the server answers HTTP %d", s);
     else if (s == 401 || s == 403)
-        pp_check_set(c, PP_ST_OK, PP_RS_AUTH_REQUIRED,
-                     "the server answers and asks for credentials (HTTP %d)", s);
+        pp_result_set(r, PP_ST_OK, PP_RS_AUTH_REQUIRED,
+                      "the server answers and asks for credentials (HTTP %d)", s);
     else if (s >= 300 && s < 400 && h->location != NULL) {
         char err[160];
 
-        if (pp_check_follow(c, h->location, err, sizeof(err)) == 0)
-            pp_check_set(c, PP_ST_OK, PP_RS_REDIRECT,
-                         "the server redirects (HTTP %d) to %s, checked next", s, h->location);
+        if (follow(ctx, h->location, err, sizeof(err)) == 0)
+            pp_result_set(r, PP_ST_OK, PP_RS_REDIRECT,
+                          "the server redirects (HTTP %d) to %s, checked next", s, h->location);
         else
-            pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_REDIRECT,
-                         "the server redirects (HTTP %d) to %s, not followed: %s", s,
-                         h->location, err);
+            pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_REDIRECT,
+                          "the server redirects (HTTP %d) to %s, not followed: %s", s,
+                          h->location, err);
     } else if (s >= 300 && s < 400)
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
-                     "the server redirects (HTTP %d) without saying where", s);
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                      "the server redirects (HTTP %d) without saying where", s);
     else
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
-                     "the server answers HTTP %d where a success was expected", s);
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+                      "the server answers HTTP %d where a success was expected", s);
+}
+
+static int
+check_follow(void *ctx, const char *location, char *err, size_t errlen)
+{
+    return pp_check_follow(ctx, location, err, errlen);
+}
+
+void
+pp_httpx_judge_status(struct pp_check *c, struct pp_http_resp *h)
+{
+    pp_judge_http_status(pp_check_result(c), h, check_follow, c);
 }
 
 /* A server that asked for a client certificate and got none ends the
@@ -229,9 +247,9 @@ enum pp_probe_rc
 pp_httpx_io(struct pp_check *c, short revents)
 {
     struct httpx *x = pp_check_data(c);
+    enum pp_httpx_step step;
     char buf[16384];
     ssize_t n;
-    enum pp_http_rc rc;
 
     (void)revents;
     for (;;) {
@@ -248,28 +266,46 @@ pp_httpx_io(struct pp_check *c, short revents)
                          "the connection failed before an HTTP response: %s", strerror(errno));
             return PP_PROBE_DONE;
         }
-        rc = pp_http_feed(&x->resp, buf, (size_t)n);
+        step = pp_httpx_take(&x->resp, buf, (size_t)n, x->headers_only);
         if (x->resp.headers_done && !x->shown && pp_check_stepping(c, PP_STEP_V)) {
             x->shown = true;
             show_response(c, &x->resp);
         }
-        if (rc == PP_HTTP_DONE)
+        switch (step) {
+        case PP_HTTPX_JUDGE:
             return judge(c, x);
-        if (rc == PP_HTTP_ERROR) {
-            /* A body cut short by the close still lets the judge decide. */
-            if (n == 0 && x->resp.headers_done)
-                return judge(c, x);
-            pp_httpx_details(c, &x->resp);
-            pp_check_set(c, PP_ST_UNEXPECTED,
-                         x->resp.header_bytes > PP_HTTP_MAX_HEADERS_BYTES ? PP_RS_TOO_LARGE
-                                                                          : PP_RS_BAD_RESPONSE,
-                         "%s", x->resp.error);
+        case PP_HTTPX_BAD:
+            pp_httpx_bad(pp_check_result(c), &x->resp);
             return PP_PROBE_DONE;
+        case PP_HTTPX_MORE:
+            break;
         }
-        if (x->resp.headers_done &&
-            (x->headers_only || x->resp.body_total > HTTPX_MAX_READ))
-            return judge(c, x);
     }
+}
+
+enum pp_httpx_step
+pp_httpx_take(struct pp_http_resp *h, const char *buf, size_t n, bool headers_only)
+{
+    enum pp_http_rc rc = pp_http_feed(h, buf, n);
+
+    if (rc == PP_HTTP_DONE)
+        return PP_HTTPX_JUDGE;
+    if (rc == PP_HTTP_ERROR)
+        /* A body cut short by the close still lets the judge decide. */
+        return n == 0 && h->headers_done ? PP_HTTPX_JUDGE : PP_HTTPX_BAD;
+    if (h->headers_done && (headers_only || h->body_total > HTTPX_MAX_READ))
+        return PP_HTTPX_JUDGE;
+    return PP_HTTPX_MORE;
+}
+
+void
+pp_httpx_bad(struct pp_result *r, const struct pp_http_resp *h)
+{
+    pp_http_details(r, h);
+    pp_result_set(r, PP_ST_UNEXPECTED,
+                  h->header_bytes > PP_HTTP_MAX_HEADERS_BYTES ? PP_RS_TOO_LARGE
+                                                              : PP_RS_BAD_RESPONSE,
+                  "%s", h->error);
 }
 
 void

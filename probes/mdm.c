@@ -16,6 +16,7 @@
 #include "probes/httpx.h"
 #include "core/util.h"
 #include "probes/details.h"
+#include "probes/judge.h"
 
 /* Jamf Pro's documented health codes.  One row each: a new code is a row. */
 static const struct {
@@ -30,8 +31,6 @@ static const struct {
     {"InitializationError", "a fatal error prevented the Jamf Pro web app from starting"},
 };
 
-const char *pp_jamf_meaning(const char *description);
-
 const char *
 pp_jamf_meaning(const char *description)
 {
@@ -43,21 +42,20 @@ pp_jamf_meaning(const char *description)
     return NULL;
 }
 
-static void
-mdm_judge(struct pp_check *c, struct pp_http_resp *h)
+void
+pp_judge_mdm(struct pp_result *r, const struct pp_http_resp *h)
 {
-    struct pp_result *r = pp_check_result(c);
     json_error_t jerr;
     json_t *doc;
     const json_t *first;
     const char *desc;
     json_int_t code = -1;
 
-    pp_httpx_details(c, h);
+    pp_http_details(r, h);
     /* Cut short, "[]" may be the start of a list of problems: no verdict
      * on the part of an answer. */
     if (!h->complete && h->content_length >= 0 && h->body_total < h->content_length) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
                      "the MDM server's answer was cut short (%lld of %lld bytes)",
                      h->body_total, h->content_length);
         return;
@@ -67,10 +65,10 @@ mdm_judge(struct pp_check *c, struct pp_http_resp *h)
         json_decref(doc);
         pp_detail_bool(r, "jamf", false);
         if (h->status >= 500)
-            pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+            pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
                          "the MDM server answers HTTP %d: it is up but failing", h->status);
         else
-            pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+            pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
                          "the MDM server answers over HTTPS (HTTP %d; no Jamf Pro health page)",
                          h->status);
         return;
@@ -79,7 +77,7 @@ mdm_judge(struct pp_check *c, struct pp_http_resp *h)
     if (json_array_size(doc) == 0) {
         pp_detail_str(r, PP_DETAIL_HEALTH, "healthy");
         pp_result_summary(r, "Jamf Pro healthy");
-        pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+        pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
                      "Jamf Pro's health check says the web app runs without error");
         json_decref(doc);
         return;
@@ -93,14 +91,20 @@ mdm_judge(struct pp_check *c, struct pp_http_resp *h)
         pp_detail_int(r, "health_code", (long long)code);
     pp_result_summary(r, "Jamf Pro: %s", desc ? desc : "unknown error");
     if (desc != NULL && pp_jamf_meaning(desc) != NULL)
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_MDM_UNHEALTHY,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_MDM_UNHEALTHY,
                      "Jamf Pro reports %s (healthCode %lld): %s", desc, (long long)code,
                      pp_jamf_meaning(desc));
     else
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_MDM_UNHEALTHY,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_MDM_UNHEALTHY,
                      "Jamf Pro's health check reports a problem: %.80s",
                      desc ? desc : "(no description)");
     json_decref(doc);
+}
+
+static void
+mdm_judge(struct pp_check *c, struct pp_http_resp *h)
+{
+    pp_judge_mdm(pp_check_result(c), h);
 }
 
 static enum pp_probe_rc
@@ -119,7 +123,7 @@ mdm_ready(struct pp_check *c)
     while (n > 0 && base[n - 1] != '/')
         n--;
     path = pp_xasprintf("%.*shealthCheck.html", (int)(n ? n : 1), n ? base : "/");
-    rc = pp_httpx_start(c, "GET", path, 8192, false, mdm_judge);
+    rc = pp_httpx_start(c, "GET", path, PP_MDM_KEEP, false, mdm_judge);
     free(path);
     return rc;
 }

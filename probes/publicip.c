@@ -11,35 +11,41 @@
 #include "probes/httpx.h"
 #include "core/url.h"
 #include "probes/details.h"
+#include "probes/judge.h"
 
-static void
-publicip_judge(struct pp_check *c, struct pp_http_resp *h)
+void
+pp_judge_publicip(struct pp_result *r, const struct pp_http_resp *h)
 {
-    struct pp_result *r = pp_check_result(c);
     char addr[64];
     size_t a = 0, b = h->body_len, n;
 
-    pp_httpx_details(c, h);
+    pp_http_details(r, h);
     while (a < b && isspace(h->body[a]))
         a++;
     while (b > a && isspace(h->body[b - 1]))
         b--;
     n = b - a;
     if (h->status != 200 || n == 0 || n >= sizeof(addr)) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
                      "the address service did not answer with an address (HTTP %d)", h->status);
         return;
     }
     memcpy(addr, h->body + a, n);
     addr[n] = '\0';
     if (pp_host_literal(addr) == 0) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
                      "the address service answered something that is not an address");
         return;
     }
     pp_detail_str(r, PP_DETAIL_PUBLIC_ADDRESS, addr);
     pp_result_summary(r, "public address %s", addr);
-    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK, "this network's public address is %s", addr);
+    pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK, "this network's public address is %s", addr);
+}
+
+static void
+publicip_judge(struct pp_check *c, struct pp_http_resp *h)
+{
+    pp_judge_publicip(pp_check_result(c), h);
 }
 
 static enum pp_probe_rc
@@ -49,7 +55,8 @@ publicip_ready(struct pp_check *c)
 
     if (t->tls && !pp_tls_judge_check(c))
         return PP_PROBE_DONE;
-    return pp_httpx_start(c, "GET", t->path ? t->path : "/", 1024, false, publicip_judge);
+    return pp_httpx_start(c, "GET", t->path ? t->path : "/", PP_PUBLICIP_KEEP, false,
+                          publicip_judge);
 }
 
 const struct pp_probe pp_probe_publicip = {

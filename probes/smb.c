@@ -365,14 +365,12 @@ struct smb_state {
 };
 
 static void
-fail(struct pp_check *c, enum pp_reason rs, const char *problem, const char *summary,
+fail(struct pp_result *r, enum pp_reason rs, const char *problem, const char *summary,
      const char *msg)
 {
-    struct pp_result *r = pp_check_result(c);
-
     if (rs == PP_RS_NONE)
         rs = pp_problem_reason(problem);
-    pp_check_set(c, PP_ST_UNEXPECTED, rs, "%s", msg);
+    pp_result_set(r, PP_ST_UNEXPECTED, rs, "%s", msg);
     pp_detail_str(r, "problem", problem);
     pp_result_summary(r, "%s", summary);
 }
@@ -390,9 +388,8 @@ problem_summary(const char *problem)
 }
 
 static void
-report(struct pp_check *c, const struct pp_smb2_info *in)
+report(struct pp_result *r, const struct pp_smb2_info *in)
 {
-    struct pp_result *r = pp_check_result(c);
     const char *dialect = pp_smb2_dialect_name(in->dialect);
     bool enabled = (in->security_mode & PP_SMB2_SIGNING_ENABLED) != 0;
     bool required = (in->security_mode & PP_SMB2_SIGNING_REQUIRED) != 0;
@@ -402,12 +399,6 @@ report(struct pp_check *c, const struct pp_smb2_info *in)
 
     pp_smb2_guid_format(in->server_guid, guid, sizeof(guid));
     pp_smb2_caps_format(in->capabilities, caps, sizeof(caps));
-    if (pp_check_stepping(c, PP_STEP_VV)) {
-        unsigned long long out, back;
-        pp_check_bytes(c, &out, &back);
-        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "SMB2 NEGOTIATE %llu bytes -> %llu bytes, "
-                       "dialect %s, %s", out, back, dialect ? dialect : "?", signing);
-    }
     pp_detail_str(r, "dialect", dialect);
     pp_detail_bool(r, "signing_enabled", enabled);
     pp_detail_bool(r, "signing_required", required);
@@ -419,20 +410,20 @@ report(struct pp_check *c, const struct pp_smb2_info *in)
     if (in->dialect == PP_SMB2_DIALECT_311) {
         /* Never offered: a server that picks it is broken. */
         pp_detail_str(r, "problem", "dialect");
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
                      "the server chose SMB 3.1.1, which was not offered (2.0.2 to 3.0.2)");
         pp_result_summary(r, "SMB dialect not offered");
         return;
     }
     if (in->dialect == PP_SMB2_DIALECT_WILDCARD) {
         pp_detail_bool(r, "dialect_wildcard", true);
-        pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+        pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
                      "SMB2 answered with the wildcard dialect 0x02FF (as to an SMB1 "
                      "multi-protocol negotiate), %s; server GUID %s", signing, guid);
         pp_result_summary(r, "SMB 2.x, %s", signing);
         return;
     }
-    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+    pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
                  "SMB %s negotiated, %s; server GUID %s; capabilities %s", dialect, signing,
                  guid, caps[0] ? caps : "none");
     pp_result_summary(r, "SMB %s, %s", dialect, signing);
@@ -467,24 +458,45 @@ static const struct pp_reply_words smb_words = {
 };
 
 static int
-smb_parse(struct pp_check *c, const uint8_t *buf, size_t len)
+smb_parse(struct pp_result *r, const uint8_t *buf, size_t len)
 {
     struct pp_smb2_info info;
     char err[256];
     int rc = pp_smb2_parse_negotiate(buf, len, &info, err, sizeof(err));
 
     if (rc == 0)
-        report(c, &info);
+        report(r, &info);
     else if (rc < 0) {
-        fail(c, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
+        fail(r, PP_RS_NONE, info.problem, problem_summary(info.problem), err);
         if (strcmp(info.problem, "status") == 0) {
             char hex[16];
 
             snprintf(hex, sizeof(hex), "0x%08lX", (unsigned long)info.status);
-            pp_detail_str(pp_check_result(c), "ntstatus", hex);
+            pp_detail_str(r, "ntstatus", hex);
         }
     }
     return rc;
+}
+
+const struct pp_reply_proto pp_smb_reply = {&smb_words, fail, smb_parse};
+
+/* -vv: the exchange summarised, from what the judgement kept. */
+static void
+negotiate_step(struct pp_check *c)
+{
+    const struct pp_result *r = pp_check_result(c);
+    const struct pp_kv *d = pp_detail_get(r, "dialect");
+    const struct pp_kv *req = pp_detail_get(r, "signing_required");
+    const struct pp_kv *en = pp_detail_get(r, "signing_enabled");
+    unsigned long long out, back;
+
+    if (d == NULL)
+        return;     /* no answer that parsed */
+    pp_check_bytes(c, &out, &back);
+    pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "SMB2 NEGOTIATE %llu bytes -> %llu bytes, "
+                   "dialect %s, %s", out, back, d->s != NULL ? d->s : "?",
+                   req != NULL && req->i ? "signing required"
+                   : en != NULL && en->i ? "signing enabled" : "no signing");
 }
 
 static enum pp_probe_rc
@@ -492,8 +504,13 @@ smb_io(struct pp_check *c, short revents)
 {
     struct smb_state *st = pp_check_data(c);
 
+    enum pp_probe_rc rc;
+
     (void)revents;
-    return pp_reply_io(c, st->buf, sizeof(st->buf), &st->len, &smb_words, fail, smb_parse);
+    rc = pp_reply_io(c, st->buf, sizeof(st->buf), &st->len, &pp_smb_reply);
+    if (rc == PP_PROBE_DONE && pp_check_stepping(c, PP_STEP_VV))
+        negotiate_step(c);
+    return rc;
 }
 
 static void
@@ -501,7 +518,7 @@ smb_timeout(struct pp_check *c)
 {
     struct smb_state *st = pp_check_data(c);
 
-    pp_reply_timeout(c, st ? st->len : 0, &smb_words, fail);
+    pp_reply_timeout(pp_check_result(c), st ? st->len : 0, &pp_smb_reply);
 }
 
 const struct pp_probe pp_probe_smb = {

@@ -9,13 +9,7 @@
 #include <string.h>
 
 #include "probes/httpx.h"
-
-#define SUS_KEEP (8 * 1024 * 1024)
-
-/* 1: an XML property list; 0: not one. */
-int pp_sus_is_plist(const unsigned char *body, size_t len);
-/* Products in a catalog: each has one PostDate key. */
-long long pp_sus_products(const unsigned char *body, size_t len);
+#include "probes/judge.h"
 
 int
 pp_sus_is_plist(const unsigned char *b, size_t len)
@@ -45,20 +39,18 @@ pp_sus_products(const unsigned char *b, size_t len)
     return count;
 }
 
-static void
-sus_judge(struct pp_check *c, struct pp_http_resp *h)
+void
+pp_judge_sus(struct pp_result *r, const struct pp_http_resp *h)
 {
-    struct pp_result *r = pp_check_result(c);
-
-    pp_httpx_details(c, h);
+    pp_http_details(r, h);
     if (h->status != 200) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_HTTP_STATUS,
                      "the Software Update Server answers HTTP %d instead of its catalog%s",
                      h->status, h->status == 404 ? " (wrong catalog URL?)" : "");
         return;
     }
     if (!pp_sus_is_plist(h->body, h->body_len)) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_NOT_PLIST,
+        pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_NOT_PLIST,
                      "the server answers, but not with a catalog (no XML property list)");
         return;
     }
@@ -69,8 +61,14 @@ sus_judge(struct pp_check *c, struct pp_http_resp *h)
     } else {
         pp_result_summary(r, "catalog, %lld bytes", h->body_total);
     }
-    pp_check_set(c, PP_ST_OK, PP_RS_SERVICE_OK,
+    pp_result_set(r, PP_ST_OK, PP_RS_SERVICE_OK,
                  "the Software Update Server serves its catalog (an XML property list)");
+}
+
+static void
+sus_judge(struct pp_check *c, struct pp_http_resp *h)
+{
+    pp_judge_sus(pp_check_result(c), h);
 }
 
 static enum pp_probe_rc
@@ -81,7 +79,7 @@ sus_ready(struct pp_check *c)
 
     if (t->tls && !pp_tls_judge_check(c))
         return PP_PROBE_DONE;
-    return pp_httpx_start(c, "GET", path, SUS_KEEP, false, sus_judge);
+    return pp_httpx_start(c, "GET", path, PP_SUS_KEEP, false, sus_judge);
 }
 
 const struct pp_probe pp_probe_sus = {

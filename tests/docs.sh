@@ -95,6 +95,25 @@ elif os.environ.get("PUSHPROBE"):
 else:
     print("SKIP (part): no pushprobe binary, --help not checked")
 
+# The SECURITY section names every fuzz harness, "(name)" for
+# tests/fuzz/fuzz_NAME.c (the test-only fuzz_ubcheck excepted), and names
+# none that is not there.
+sec = man[man.index(".SH SECURITY"):]
+sec = sec[:sec.index("\n.SH ", 1)]
+sec = re.sub(r"\s+", " ", sec.replace("\n.PP\n", "\n").replace("\n.BR ", " ")
+             .replace("\n.B ", " ").replace("\n.I ", " "))
+harnesses = {os.path.basename(f)[5:-2]
+             for f in glob.glob(os.path.join(top, "tests/fuzz/fuzz_*.c"))} - {"ubcheck"}
+listed = sec[sec.index("The harnesses"):sec.index("Builds with")] if "The harnesses" in sec else ""
+named = set(re.findall(r"\(([a-z0-9]+)\)", listed))
+for h in sorted(harnesses - named):
+    print(f"FAIL: the man page's SECURITY section does not list the fuzz harness ({h})")
+    fails += 1
+for h in sorted(named - harnesses):
+    print(f"FAIL: the man page's SECURITY section lists ({h}), which is no fuzz harness")
+    fails += 1
+if harnesses and harnesses <= named:
+    print(f"ok: the man page lists all {len(harnesses)} fuzz harnesses")
 for kind in sorted(names):
     found = names[kind]
     if not found:

@@ -28,6 +28,40 @@
 
 #include "core/url.h"
 
+#include <openssl/crypto.h>
+
+bool
+pp_agent_method_allowed(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+enum pp_agent_route
+pp_agent_route(const char *method, const char *url, const char *authorization,
+               const char *token, bool had_body)
+{
+    if (!pp_agent_method_allowed(method))
+        return PP_AGENT_NOT_ALLOWED;
+    if (had_body)
+        return PP_AGENT_BODY;
+    if (token != NULL) {
+        const char *h = authorization;
+        /* Compared in constant time: no timing tells how much of it matched. */
+        if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != strlen(token) ||
+            CRYPTO_memcmp(h + 7, token, strlen(token)) != 0)
+            return PP_AGENT_UNAUTHORIZED;
+    }
+    if (strcmp(url, "/healthz") == 0)
+        return PP_AGENT_HEALTHZ;
+    if (strcmp(url, "/") == 0)
+        return PP_AGENT_PAGE;
+    if (strcmp(url, "/metrics") == 0)
+        return PP_AGENT_METRICS;
+    if (strcmp(url, "/report.json") == 0)
+        return PP_AGENT_JSON;
+    return PP_AGENT_NOT_FOUND;
+}
+
 int
 pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t errlen)
 {
@@ -72,7 +106,6 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
 #include <sys/select.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #include "capture/capture.h"
 #include "diagnose/diagnose.h"
@@ -318,12 +351,16 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 {
     struct agent *a = cls;
     static const char text[] = "text/plain; charset=utf-8";
+    static const char wait[] = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset="
+        "\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>pushprobe</title>"
+        "</head><body><p>The first run has not finished yet.</p></body></html>\n";
+    enum pp_agent_route rt;
 
     (void)version;
     (void)upload_data;
     /* Refused at once (libmicrohttpd then closes the connection instead of
      * reading a body nobody asked for). */
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+    if (!pp_agent_method_allowed(method))
         return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9,
                      MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     /* Answered on the call after the whole request is in: a response queued
@@ -338,35 +375,36 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
         *state = &request_had_body;
         return MHD_YES;
     }
-    if (*state == &request_had_body)
+    rt = pp_agent_route(method, url,
+                        MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION),
+                        a->token, *state == &request_had_body);
+    switch (rt) {
+    case PP_AGENT_NOT_ALLOWED:
+        return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9,
+                     MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    case PP_AGENT_BODY:
         return reply(conn, MHD_HTTP_BAD_REQUEST, text, "no body with GET\n", 17, NULL, NULL);
-    if (a->token != NULL) {
-        const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_AUTHORIZATION);
-        /* Compared in constant time: no timing tells how much of it matched. */
-        if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != strlen(a->token) ||
-            CRYPTO_memcmp(h + 7, a->token, strlen(a->token)) != 0)
-            return reply(conn, MHD_HTTP_UNAUTHORIZED, text, "a bearer token is needed\n", 25,
-                         MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    }
-    if (strcmp(url, "/healthz") == 0)
+    case PP_AGENT_UNAUTHORIZED:
+        return reply(conn, MHD_HTTP_UNAUTHORIZED, text, "a bearer token is needed\n", 25,
+                     MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    case PP_AGENT_HEALTHZ:
         return reply(conn, MHD_HTTP_OK, text, "ok\n", 3, NULL, NULL);
-    if (strcmp(url, "/") == 0) {
-        static const char wait[] = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset="
-            "\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>pushprobe</title>"
-            "</head><body><p>The first run has not finished yet.</p></body></html>\n";
+    case PP_AGENT_PAGE:
         if (a->html == NULL)
             return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/html; charset=utf-8", wait,
                          sizeof(wait) - 1, "Retry-After", "5");
         return reply_blob(conn, "text/html; charset=utf-8", a->html);
-    }
-    if (strcmp(url, "/metrics") == 0 || strcmp(url, "/report.json") == 0) {
-        bool prom = url[1] == 'm';
+    case PP_AGENT_METRICS:
+    case PP_AGENT_JSON:
         if (a->metrics == NULL)
             return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, text,
                          "the first run has not finished yet\n", 35, "Retry-After", "5");
-        return prom ? reply_blob(conn, "text/plain; version=0.0.4; charset=utf-8", a->metrics)
-                    : reply_blob(conn, "application/json", a->json);
+        return rt == PP_AGENT_METRICS
+                   ? reply_blob(conn, "text/plain; version=0.0.4; charset=utf-8", a->metrics)
+                   : reply_blob(conn, "application/json", a->json);
+    case PP_AGENT_NOT_FOUND:
+        break;
     }
     return reply(conn, MHD_HTTP_NOT_FOUND, text,
                  "not found: /, /metrics, /report.json, /healthz\n", 47, NULL, NULL);

@@ -4,6 +4,7 @@
 #define PP_AGENT_H
 
 #include <sys/socket.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "engine/engine.h"
@@ -21,6 +22,25 @@ struct pp_agent_opts {
 
 /* Parse [ADDR:]PORT ("9898", "127.0.0.1:9898", "[::1]:9898"). */
 int pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t errlen);
+/* What the agent answers a request: decided from its method, path,
+ * Authorization header (NULL: none), the token it wants (NULL: none) and
+ * whether a body came with it.  A pure function of the request's bytes
+ * (tests/fuzz/fuzz_agent.c); the handler turns it into a response. */
+enum pp_agent_route {
+    PP_AGENT_NOT_ALLOWED,   /* 405: only GET and HEAD */
+    PP_AGENT_BODY,          /* 400: a body with GET */
+    PP_AGENT_UNAUTHORIZED,  /* 401: the bearer token is missing or wrong */
+    PP_AGENT_HEALTHZ,       /* /healthz */
+    PP_AGENT_PAGE,          /* / */
+    PP_AGENT_METRICS,       /* /metrics */
+    PP_AGENT_JSON,          /* /report.json */
+    PP_AGENT_NOT_FOUND      /* 404 */
+};
+bool pp_agent_method_allowed(const char *method);
+enum pp_agent_route pp_agent_route(const char *method, const char *url,
+                                   const char *authorization, const char *token,
+                                   bool had_body);
+
 /* Serve until SIGINT or SIGTERM; 0, or -1 with err set. */
 int pp_agent_run(const struct pp_agent_opts *, const struct pp_plan *,
                  const struct pp_engine_opts *, char *err, size_t errlen);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* The run's PAC file before the checks; see pacrun.h. */
 #include "config.h"
 

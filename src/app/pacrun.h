@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /*
  * The run's PAC file, before the checks: --pac (a file read with a size
  * cap, or an http:// URL fetched on a loop of its own with a deadline), or

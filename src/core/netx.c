@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,6 +117,11 @@ pp_netx_cmsg_time(const struct cmsghdr *c)
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP &&
         c->cmsg_len >= CMSG_LEN(sizeof(tv))) {
         memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+        /* A time that does not fit in microseconds (or before 1970, or
+         * with microseconds out of range) is no time: unknown. */
+        if (tv.tv_sec <= 0 || tv.tv_sec > INT64_MAX / 1000000 - 1 || tv.tv_usec < 0 ||
+            tv.tv_usec >= 1000000)
+            return 0;
         return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
     }
 #else
@@ -307,13 +313,54 @@ pp_netx_prepare(int fd, int family)
         (void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
 }
 
+void
+pp_netx_icmp_msg(const struct msghdr *msg, struct pp_icmp *out)
+{
+    struct cmsghdr *c;
+
+    for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        struct sock_extended_err ee;
+        const struct sockaddr *off;
+
+        if (pp_netx_cmsg_time(c) != 0) {
+            out->at_us = pp_netx_cmsg_time(c);
+            continue;
+        }
+        if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+              (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+            continue;
+        if (c->cmsg_len < CMSG_LEN(sizeof(ee)))
+            continue;
+        memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+        if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+            continue;
+        out->valid = true;
+        out->family = ee.ee_origin == SO_EE_ORIGIN_ICMP6 ? AF_INET6 : AF_INET;
+        out->type = ee.ee_type;
+        out->code = ee.ee_code;
+        out->err = (int)ee.ee_errno;
+        out->from[0] = '\0';
+        off = (const struct sockaddr *)(CMSG_DATA(c) + sizeof(ee));
+        if (c->cmsg_len >= CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in)) &&
+            off->sa_family == AF_INET) {
+            struct sockaddr_in sin;
+            memcpy(&sin, off, sizeof(sin));
+            inet_ntop(AF_INET, &sin.sin_addr, out->from, sizeof(out->from));
+        } else if (c->cmsg_len >= CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in6)) &&
+                   off->sa_family == AF_INET6) {
+            struct sockaddr_in6 sin6;
+            memcpy(&sin6, off, sizeof(sin6));
+            inet_ntop(AF_INET6, &sin6.sin6_addr, out->from, sizeof(out->from));
+        }
+    }
+}
+
 bool
 pp_netx_icmp(int fd, struct pp_icmp *out)
 {
     char data[64], ctl[512];
     struct iovec iov = {data, sizeof(data)};
     struct msghdr msg;
-    struct cmsghdr *c;
     int tries;
 
     memset(out, 0, sizeof(*out));
@@ -327,41 +374,7 @@ pp_netx_icmp(int fd, struct pp_icmp *out)
         msg.msg_controllen = sizeof(ctl);
         if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
             break;
-        for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-            struct sock_extended_err ee;
-            const struct sockaddr *off;
-
-            if (pp_netx_cmsg_time(c) != 0) {
-                out->at_us = pp_netx_cmsg_time(c);
-                continue;
-            }
-            if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-                  (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
-                continue;
-            if (c->cmsg_len < CMSG_LEN(sizeof(ee)))
-                continue;
-            memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-            if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
-                continue;
-            out->valid = true;
-            out->family = ee.ee_origin == SO_EE_ORIGIN_ICMP6 ? AF_INET6 : AF_INET;
-            out->type = ee.ee_type;
-            out->code = ee.ee_code;
-            out->err = (int)ee.ee_errno;
-            out->from[0] = '\0';
-            off = (const struct sockaddr *)(CMSG_DATA(c) + sizeof(ee));
-            if (c->cmsg_len >= CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in)) &&
-                off->sa_family == AF_INET) {
-                struct sockaddr_in sin;
-                memcpy(&sin, off, sizeof(sin));
-                inet_ntop(AF_INET, &sin.sin_addr, out->from, sizeof(out->from));
-            } else if (c->cmsg_len >= CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in6)) &&
-                       off->sa_family == AF_INET6) {
-                struct sockaddr_in6 sin6;
-                memcpy(&sin6, off, sizeof(sin6));
-                inet_ntop(AF_INET6, &sin6.sin6_addr, out->from, sizeof(out->from));
-            }
-        }
+        pp_netx_icmp_msg(&msg, out);
     }
     return out->valid;
 }
@@ -373,6 +386,13 @@ pp_netx_prepare(int fd, int family)
 {
     (void)fd;
     (void)family;
+}
+
+void
+pp_netx_icmp_msg(const struct msghdr *msg, struct pp_icmp *out)
+{
+    (void)msg;
+    (void)out;
 }
 
 bool

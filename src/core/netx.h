@@ -34,6 +34,12 @@ int pp_netx_sockaddr(const char *address, uint16_t port, struct sockaddr_storage
 void pp_netx_prepare(int fd, int family);
 /* Read the ICMP error queued on fd, if any.  Returns true when found. */
 bool pp_netx_icmp(int fd, struct pp_icmp *out);
+/* What pp_netx_icmp reads of one message from the error queue: its
+ * control messages (IP_RECVERR, IPV6_RECVERR, SCM_TIMESTAMP) into out.  A
+ * pure function of the message (tests/fuzz/fuzz_recverr.c); nothing where
+ * the system has no error queue. */
+struct msghdr;
+void pp_netx_icmp_msg(const struct msghdr *msg, struct pp_icmp *out);
 /* Make fd non-blocking and close-on-exec; -1 on failure. */
 int pp_netx_nonblock(int fd);
 /* A non-blocking, close-on-exec socket in one call where the system

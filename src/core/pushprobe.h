@@ -8,6 +8,7 @@
 #ifndef PP_PUSHPROBE_H
 #define PP_PUSHPROBE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -436,6 +437,16 @@ const struct pp_kv *pp_detail_get(const struct pp_result *, const char *key);
 enum pp_reason pp_problem_reason(const char *problem);
 void pp_result_summary(struct pp_result *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A pending result of target t (times unset). */
+struct pp_result *pp_result_new(const struct pp_target *t, uint64_t order);
+/* Set the state, reason and message.  The message, like the summary and
+ * string details, is made printable here: text from a server (a JSON
+ * reason, a header, a page title) cannot add a line or a control
+ * character to a report. */
+void pp_result_set(struct pp_result *, enum pp_state, enum pp_reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void pp_result_vset(struct pp_result *, enum pp_state, enum pp_reason, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Free the results of a report (pp_report_free also frees its extra
  * targets). */

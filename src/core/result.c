@@ -340,20 +340,29 @@ detail_slot(struct pp_result *r, const char *key)
     return &r->details[r->ndetails++];
 }
 
+/* Bytes from servers end up in details, messages and summaries: a copy
+ * with every control character (line ends, escapes, DEL) made '?', so no
+ * answer can start a line of its own or steer a terminal. */
+static char *
+printable_dup(const char *s)
+{
+    char *copy = pp_xstrdup(s ? s : ""), *p;
+
+    for (p = copy; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return copy;
+}
+
 void
 pp_detail_str(struct pp_result *r, const char *key, const char *val)
 {
     struct pp_kv *kv = detail_slot(r, key);
-    char *p;
 
     if (kv == NULL)
         return;
     kv->type = PP_KV_STR;
-    kv->s = pp_xstrdup(val ? val : "");
-    /* Bytes from servers end up here: keep them printable. */
-    for (p = kv->s; *p != '\0'; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    kv->s = printable_dup(val);
 }
 
 void
@@ -434,7 +443,48 @@ pp_result_summary(struct pp_result *r, const char *fmt, ...)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     free(r->summary);
-    r->summary = pp_xstrdup(buf);
+    r->summary = printable_dup(buf);
+}
+
+struct pp_result *
+pp_result_new(const struct pp_target *t, uint64_t order)
+{
+    struct pp_result *r = pp_xcalloc(1, sizeof(*r));
+
+    r->target = t;
+    r->order = order;
+    r->t_dns = r->t_connect = r->t_tls = r->t_total = -1;
+    r->t_app = r->t_first_byte = -1;
+    r->state = PP_ST_PENDING;
+    return r;
+}
+
+void
+pp_result_vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
+               va_list ap)
+{
+    char buf[1024];
+
+    r->state = s;
+    r->reason = rs;
+    free(r->message);
+    if (strcmp(fmt, "%s") == 0) {
+        /* The common case (a reason's sentence): no formatting. */
+        r->message = printable_dup(va_arg(ap, const char *));
+        return;
+    }
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    r->message = printable_dup(buf);
+}
+
+void
+pp_result_set(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pp_result_vset(r, s, rs, fmt, ap);
+    va_end(ap);
 }
 
 void

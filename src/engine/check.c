@@ -200,7 +200,6 @@ pp_check_set(struct pp_check *c, enum pp_state s, enum pp_reason rs,
 
 /* ------------------------------------------------------------ redirects */
 
-#define MAX_HOPS 5
 #define MAX_EXTRA 64   /* redirected URLs per run: a hostile server gets no more */
 
 static bool
@@ -211,41 +210,30 @@ same_url(const struct pp_target *a, const struct pp_target *b)
            strcmp(a->path ? a->path : "/", b->path ? b->path : "/") == 0;
 }
 
-int
-pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errlen)
+struct pp_target *
+pp_follow_target(const struct pp_target *from, const char *from_id, const char *location,
+                 char *err, size_t errlen)
 {
-    struct pp_engine *e = c->e;
-    const struct pp_target *from = c->r->target;
     struct pp_target *t;
-    struct tstate *ts;
     struct pp_url u;
     char *abs;
     const char *scheme = from->tls ? "https" : "http";
-    size_t i;
     int rc;
 
-    if (from->hops >= MAX_HOPS) {
-        snprintf(err, errlen, "more than %d redirects", MAX_HOPS);
-        return -1;
-    }
-    if (e->nextra >= MAX_EXTRA) {
-        snprintf(err, errlen, "more than %d redirected URLs in this run", MAX_EXTRA);
-        return -1;
-    }
-    if (e->over) {
-        snprintf(err, errlen, "the run is ending");
-        return -1;
+    if (from->hops >= PP_FOLLOW_MAX_HOPS) {
+        snprintf(err, errlen, "more than %d redirects", PP_FOLLOW_MAX_HOPS);
+        return NULL;
     }
     /* A relative Location stays on this server. */
     abs = pp_url_join(scheme, from->host, from->port, from->path, location);
     rc = pp_url_parse(abs, &u, err, errlen);
     free(abs);
     if (rc < 0)
-        return -1;
+        return NULL;
     if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0) {
         snprintf(err, errlen, "a redirect to a %s:// URL", u.scheme);
         pp_url_free(&u);
-        return -1;
+        return NULL;
     }
     t = pp_target_new(from->service, u.host,
                       u.port ? u.port : strcmp(u.scheme, "https") == 0 ? 443 : 80,
@@ -256,7 +244,7 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     if (t->tls)
         t->alpn = pp_xstrdup("http/1.1");
     t->hops = from->hops + 1;
-    t->note = pp_xasprintf("redirected from %s", c->r->id);
+    t->note = pp_xasprintf("redirected from %s", from_id);
     if (from->via != NULL) {
         /* Through the same proxy: a tunnel for https, the absolute URI for
          * http. */
@@ -268,8 +256,30 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     if (same_url(t, from)) {
         snprintf(err, errlen, "a redirect loop (back to the same URL)");
         pp_target_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int
+pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errlen)
+{
+    struct pp_engine *e = c->e;
+    const struct pp_target *from = c->r->target;
+    struct pp_target *t;
+    struct tstate *ts;
+    size_t i;
+
+    if (from->hops < PP_FOLLOW_MAX_HOPS && e->nextra >= MAX_EXTRA) {
+        snprintf(err, errlen, "more than %d redirected URLs in this run", MAX_EXTRA);
         return -1;
     }
+    if (from->hops < PP_FOLLOW_MAX_HOPS && e->over) {
+        snprintf(err, errlen, "the run is ending");
+        return -1;
+    }
+    if ((t = pp_follow_target(from, c->r->id, location, err, errlen)) == NULL)
+        return -1;
     /* Every address of a target follows the same Location: check it once.
      * Found higher up the chain instead, it is a loop. */
     for (i = 0; i < e->nextra; i++) {

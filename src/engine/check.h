@@ -47,6 +47,12 @@ ssize_t pp_check_recv(struct pp_check *, void *buf, size_t len);
  * the check's URL) as a check of its own, after this one.  Returns 0, or
  * -1 with a sentence in err (too many hops, not http(s), malformed). */
 int pp_check_follow(struct pp_check *, const char *location, char *err, size_t errlen);
+/* What pp_check_follow makes of a Location, before the run's own limits:
+ * the new target (hops counted, "redirected from from_id"), or NULL with a
+ * sentence in err.  A pure function of its arguments (tests/fuzz). */
+#define PP_FOLLOW_MAX_HOPS 5
+struct pp_target *pp_follow_target(const struct pp_target *from, const char *from_id,
+                                   const char *location, char *err, size_t errlen);
 /* Move the check's deadline to ms milliseconds from now (a hold test).
  * Called from the probe's timeout callback, the check goes on. */
 void pp_check_extend(struct pp_check *, double ms);

@@ -274,41 +274,49 @@ finish(struct lookup *lk)
     }
 }
 
+void
+pp_dns_take_answer(struct pp_dns_answer *ans, int family, int status,
+                   const struct ares_addrinfo *res)
+{
+    const struct ares_addrinfo_node *n;
+
+    ans->status = status;
+    ans->reason = pp_dns_reason(status);
+    if (status != ARES_SUCCESS || res == NULL)
+        return;
+    for (n = res->nodes; n != NULL && ans->naddr < PP_DNS_MAX_ADDRS; n = n->ai_next) {
+        size_t k, len;
+
+        if (n->ai_family != family || n->ai_addr == NULL)
+            continue;
+        len = n->ai_family == AF_INET ? sizeof(struct sockaddr_in)
+                                      : sizeof(struct sockaddr_in6);
+        if ((size_t)n->ai_addrlen < len)
+            continue;
+        /* Drop duplicates (hosts file plus DNS, CNAME chains). */
+        for (k = 0; k < ans->naddr; k++)
+            if (memcmp(&ans->addr[k], n->ai_addr, len) == 0)
+                break;
+        if (k < ans->naddr)
+            continue;
+        memset(&ans->addr[ans->naddr], 0, sizeof(ans->addr[0]));
+        memcpy(&ans->addr[ans->naddr], n->ai_addr, len);
+        ans->naddr++;
+    }
+    if (ans->naddr == 0) {
+        ans->status = ARES_ENODATA;
+        ans->reason = PP_RS_NO_ADDRESS;
+    }
+}
+
 static void
 on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
     struct lookup *lk = arg;
-    struct ares_addrinfo_node *n;
 
     (void)timeouts;
     lk->dns->pending--;
-    lk->ans.status = status;
-    lk->ans.reason = pp_dns_reason(status);
-    if (status == ARES_SUCCESS && res != NULL) {
-        for (n = res->nodes; n != NULL && lk->ans.naddr < PP_DNS_MAX_ADDRS; n = n->ai_next) {
-            size_t k, len;
-
-            if (n->ai_family != lk->family || n->ai_addr == NULL)
-                continue;
-            len = n->ai_family == AF_INET ? sizeof(struct sockaddr_in)
-                                          : sizeof(struct sockaddr_in6);
-            if ((size_t)n->ai_addrlen < len)
-                continue;
-            /* Drop duplicates (hosts file plus DNS, CNAME chains). */
-            for (k = 0; k < lk->ans.naddr; k++)
-                if (memcmp(&lk->ans.addr[k], n->ai_addr, len) == 0)
-                    break;
-            if (k < lk->ans.naddr)
-                continue;
-            memset(&lk->ans.addr[lk->ans.naddr], 0, sizeof(lk->ans.addr[0]));
-            memcpy(&lk->ans.addr[lk->ans.naddr], n->ai_addr, len);
-            lk->ans.naddr++;
-        }
-        if (lk->ans.naddr == 0) {
-            lk->ans.status = ARES_ENODATA;
-            lk->ans.reason = PP_RS_NO_ADDRESS;
-        }
-    }
+    pp_dns_take_answer(&lk->ans, lk->family, status, res);
     if (res != NULL)
         ares_freeaddrinfo(res);
     finish(lk);
@@ -360,6 +368,13 @@ struct reverse {
     void *arg;
 };
 
+const char *
+pp_dns_ptr_name(int status, const struct hostent *h)
+{
+    return status == ARES_SUCCESS && h != NULL && h->h_name != NULL && h->h_name[0] != '\0'
+               ? h->h_name : NULL;
+}
+
 static void
 on_reverse(void *arg, int status, int timeouts, struct hostent *h)
 {
@@ -367,9 +382,7 @@ on_reverse(void *arg, int status, int timeouts, struct hostent *h)
 
     (void)timeouts;
     rv->dns->pending--;
-    rv->cb(status == ARES_SUCCESS && h != NULL && h->h_name != NULL && h->h_name[0] != '\0'
-               ? h->h_name : NULL,
-           rv->arg);
+    rv->cb(pp_dns_ptr_name(status, h), rv->arg);
     free(rv);
 }
 

@@ -26,6 +26,17 @@ struct pp_dns_answer {
 
 typedef void (*pp_dns_cb)(const struct pp_dns_answer *, void *arg);
 
+/* What a lookup's callback reads of c-ares' answer, without a resolver:
+ * status and reason, then (on success) res's addresses of family, in
+ * order, duplicates dropped, at most PP_DNS_MAX_ADDRS; none is ENODATA,
+ * no-address.  ans->naddr starts at 0.  tests/fuzz/fuzz_dns.c. */
+struct ares_addrinfo;
+struct hostent;
+void pp_dns_take_answer(struct pp_dns_answer *ans, int family, int status,
+                        const struct ares_addrinfo *res);
+/* The name of a reverse lookup's answer, or NULL (failed, none, empty). */
+const char *pp_dns_ptr_name(int status, const struct hostent *h);
+
 struct pp_dns;
 
 /* resolver: NULL for the system's, else "IP" or "IP:PORT" or "[IPv6]:PORT".

@@ -75,32 +75,14 @@ add_result(struct pp_engine *e, struct pp_result *r)
 struct pp_result *
 new_result(const struct pp_target *t, uint64_t order)
 {
-    struct pp_result *r = pp_xcalloc(1, sizeof(*r));
-
-    r->target = t;
-    r->order = order;
-    r->t_dns = r->t_connect = r->t_tls = r->t_total = -1;
-    r->t_app = r->t_first_byte = -1;
-    r->state = PP_ST_PENDING;
-    return r;
+    return pp_result_new(t, order);
 }
 
 void
 vset(struct pp_result *r, enum pp_state s, enum pp_reason rs, const char *fmt,
      va_list ap)
 {
-    char buf[1024];
-
-    r->state = s;
-    r->reason = rs;
-    free(r->message);
-    if (strcmp(fmt, "%s") == 0) {
-        /* The common case (a reason's sentence): no formatting. */
-        r->message = pp_xstrdup(va_arg(ap, const char *));
-        return;
-    }
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    r->message = pp_xstrdup(buf);
+    pp_result_vset(r, s, rs, fmt, ap);
 }
 
 void

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* One HTTP GET on the loop; see fetch.h. */
 #include "config.h"
 

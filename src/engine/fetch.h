@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /*
  * One small HTTP GET on the caller's loop (a PAC file before the checks):
  * the name through c-ares (engine/dns.h, a resolver of its own), a non-blocking connect to each

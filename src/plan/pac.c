@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* PAC answers, the route they give, and the child that runs the script;
  * see pac.h (why a child and not libproxy) and pacjs.c (the engine). */
 #include "config.h"

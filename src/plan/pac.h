@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /*
  * PAC files (proxy auto-config): which proxy a device uses for a URL.
  *

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /*
  * The PAC script in duktape, inside the child of pac.c: a heap whose
  * allocator stops at the memory cap, the standard PAC helpers (in

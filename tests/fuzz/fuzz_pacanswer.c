@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for PAC answers (src/plan/pac.h): the parser returns
  * cleanly; a parsed answer has 1 to PP_PAC_ENTRIES_MAX entries, a host and
  * a port on every entry but DIRECT; the route's proxy URL is one the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the PAC script runner (src/plan/pac.h): the input
  * as a PAC file, run in its child with a short budget for two queries.
  * Whatever the script does (loops, throws, eats memory, returns nonsense),

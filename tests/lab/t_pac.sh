@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: ISC
 # PAC files: a company PAC served over HTTP by nginx in the lab sends
 # Apple's hosts (by name, and by address: isInNet on what dnsResolve gives
 # for a CDN name in 17.0.0.0/8) to the proxy and everything else DIRECT.

@@ -11,7 +11,12 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include "core/classify.h"
+#include "core/netx.h"
 #include "core/pushprobe.h"
 
 #define expect_verdict(v, st, rs) do { \
@@ -311,6 +316,11 @@ test_reason_names(void **state)
         [PP_RS_RUN_DEADLINE] = "run-deadline",
         [PP_RS_FAMILY_EXCLUDED] = "family-excluded",
         [PP_RS_IPV4_UNAVAILABLE] = "ipv4-unavailable",
+        [PP_RS_PROXY_DENIED] = "proxy-denied",
+        [PP_RS_PROXY_AUTH_REQUIRED] = "proxy-auth-required",
+        [PP_RS_PROXY_UNREACHABLE] = "proxy-unreachable",
+        [PP_RS_PROXY_UPSTREAM_FAILED] = "proxy-upstream-failed",
+        [PP_RS_PROXY_STATUS] = "proxy-status",
         [PP_RS_INTERNAL] = "internal",
     };
     int r, q;
@@ -379,6 +389,68 @@ test_trust_names(void **state)
     assert_string_equal(pp_trust_name(PP_TRUST__COUNT), "?");
 }
 
+/* The error queue's control messages (pp_netx_icmp_msg): an ICMP error
+ * with its offender, and a timestamp; a timestamp that does not fit in
+ * microseconds is unknown, not an overflow (found by fuzz_recverr). */
+static void
+test_recverr_cmsgs(void **state)
+{
+    union {
+        struct cmsghdr align;
+        unsigned char b[256];
+    } u;
+    struct cmsghdr *c;
+    struct msghdr msg;
+    struct pp_icmp ic;
+    struct timeval tv = {.tv_sec = 1798761600, .tv_usec = 5};
+
+    (void)state;
+    memset(&u, 0, sizeof(u));
+    c = (struct cmsghdr *)(void *)u.b;
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_TIMESTAMP;
+    c->cmsg_len = CMSG_LEN(sizeof(tv));
+    memcpy(CMSG_DATA(c), &tv, sizeof(tv));
+    assert_int_equal(pp_netx_cmsg_time(c), (int64_t)1798761600 * 1000000 + 5);
+    tv.tv_sec = (time_t)0x1c00000000000000LL;
+    memcpy(CMSG_DATA(c), &tv, sizeof(tv));
+    assert_int_equal(pp_netx_cmsg_time(c), 0);
+    tv.tv_sec = 1798761600;
+    tv.tv_usec = -1;
+    memcpy(CMSG_DATA(c), &tv, sizeof(tv));
+    assert_int_equal(pp_netx_cmsg_time(c), 0);
+#ifdef HAVE_LINUX_ERRQUEUE_H
+    {
+        /* struct sock_extended_err: errno, origin 2 (ICMP), type 3, code 1. */
+        static const unsigned char ee[16] = {113, 0, 0, 0, 2, 3, 1};
+        struct sockaddr_in sin;
+
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        inet_pton(AF_INET, "10.0.0.1", &sin.sin_addr);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_RECVERR;
+        c->cmsg_len = CMSG_LEN(sizeof(ee) + sizeof(sin));
+        memcpy(CMSG_DATA(c), ee, sizeof(ee));
+        memcpy(CMSG_DATA(c) + sizeof(ee), &sin, sizeof(sin));
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_control = u.b;
+        msg.msg_controllen = CMSG_SPACE(sizeof(ee) + sizeof(sin));
+        memset(&ic, 0, sizeof(ic));
+        pp_netx_icmp_msg(&msg, &ic);
+        assert_true(ic.valid);
+        assert_int_equal(ic.family, AF_INET);
+        assert_int_equal(ic.type, 3);
+        assert_int_equal(ic.code, 1);
+        assert_int_equal(ic.err, 113);
+        assert_string_equal(ic.from, "10.0.0.1");
+    }
+#else
+    (void)msg;
+    (void)ic;
+#endif
+}
+
 int
 main(void)
 {
@@ -389,6 +461,7 @@ main(void)
         cmocka_unit_test(test_icmp4),
         cmocka_unit_test(test_icmp6),
         cmocka_unit_test(test_icmp_total),
+        cmocka_unit_test(test_recverr_cmsgs),
         cmocka_unit_test(test_reason_sentence),
         cmocka_unit_test(test_state_names),
         cmocka_unit_test(test_reason_names),

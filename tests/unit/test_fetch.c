@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* One HTTP GET on the loop (src/engine/fetch.h), against a server on
  * loopback in the same loop: a body, a chunked body, an HTTP error, a
  * body over the cap, garbage, silence until the deadline, a closed port,

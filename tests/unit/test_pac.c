@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: ISC */
 /* PAC files (src/plan/pac.h): the answer parser and the route it gives,
  * the query URLs, and scripts run in the child: real company patterns
  * (Apple's hosts to a proxy, the rest direct; isInNet on literals and on

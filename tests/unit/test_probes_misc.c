@@ -19,11 +19,8 @@
 
 #include "core/applenet.h"
 #include "plan/plan.h"
-
-/* Not in a header: exported by probes/sus.c and probes/mdm.c for tests. */
-int pp_sus_is_plist(const unsigned char *body, size_t len);
-long long pp_sus_products(const unsigned char *body, size_t len);
-const char *pp_jamf_meaning(const char *description);
+#include "probes/details.h"
+#include "probes/judge.h"
 
 /* ---------------------------------------------------------- helpers */
 
@@ -270,6 +267,117 @@ test_apple_other_families(void **state)
     assert_false(pp_addr_in_apple((const struct sockaddr *)&ss));
 }
 
+/* ---------------------------------------------------------- judgements */
+
+/* No control character in s. */
+static bool
+printable(const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+/* Judge an HTTP response (whole, as a server sends it) with judge. */
+static struct pp_result *
+judge_http(const char *resp, size_t keep,
+           void (*judge)(struct pp_result *, const struct pp_http_resp *))
+{
+    static struct pp_target t = {.host = (char *)"mdm.corp.test", .port = 8443};
+    struct pp_result *r = pp_result_new(&t, 0);
+    struct pp_http_resp h;
+
+    pp_http_init(&h, keep, false);
+    assert_int_equal(pp_http_feed(&h, resp, strlen(resp)), PP_HTTP_DONE);
+    judge(r, &h);
+    pp_http_free(&h);
+    return r;
+}
+
+/* A server's text cannot add a line or a terminal escape to a check's
+ * message or summary: a Jamf description and an APNs reason with a line
+ * end and ESC come out with '?' (found by fuzz_mdm). */
+static void
+test_untrusted_text_printable(void **state)
+{
+    static const char body[] =
+        "[{\"healthCode\":9,\"description\":\"Bad\\nFAIL: forged\\u001b[31m\"}]";
+    char resp[512];
+    struct pp_result *r;
+    struct pp_apns_answer a;
+
+    (void)state;
+    snprintf(resp, sizeof(resp), "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+             "application/json\r\nContent-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+    r = judge_http(resp, PP_MDM_KEEP, pp_judge_mdm);
+    assert_int_equal(r->reason, PP_RS_MDM_UNHEALTHY);
+    assert_true(printable(r->message));
+    assert_true(printable(r->summary));
+    assert_non_null(strstr(r->message, "Bad?FAIL: forged?[31m"));
+    assert_string_equal(pp_detail_get(r, PP_DETAIL_HEALTH)->s, "Bad?FAIL: forged?[31m");
+    pp_result_free(r);
+
+    memset(&a, 0, sizeof(a));
+    a.status = 400;
+    a.body = "{\"reason\":\"Bad\\r\\nToken\\u007f\"}";
+    a.body_len = strlen(a.body);
+    a.goaway_text = "";
+    r = pp_result_new(NULL, 0);
+    pp_judge_apns(r, &a);
+    assert_int_equal(r->state, PP_ST_OK);
+    assert_true(printable(r->message));
+    assert_true(printable(r->summary));
+    assert_non_null(strstr(r->message, "400 Bad??Token?"));
+    pp_result_free(r);
+
+    /* pp_result_set itself, for every message set through it. */
+    r = pp_result_new(NULL, 0);
+    pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "%s", "a\tb\x1b" "c");
+    assert_string_equal(r->message, "a?b?c");
+    pp_result_set(r, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "x %s y", "\n");
+    assert_string_equal(r->message, "x ? y");
+    pp_result_free(r);
+}
+
+/* The judgements over real nginx answers: healthy Jamf, the catalog,
+ * Success, a portal page, an address. */
+static void
+test_judgements(void **state)
+{
+    struct pp_result *r;
+
+    (void)state;
+    r = judge_http("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 2\r\n\r\n[]",
+                   PP_MDM_KEEP, pp_judge_mdm);
+    assert_int_equal(r->state, PP_ST_OK);
+    assert_string_equal(pp_detail_get(r, PP_DETAIL_HEALTH)->s, "healthy");
+    pp_result_free(r);
+    r = judge_http("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nSuccess", PP_CAPTIVE_KEEP,
+                   pp_judge_captive);
+    assert_int_equal(r->reason, PP_RS_SERVICE_OK);
+    pp_result_free(r);
+    r = judge_http("HTTP/1.1 200 OK\r\nContent-Length: 48\r\n\r\n"
+                   "<html><title>Guest\tWiFi</title>Accept</html>\r\n\r\n",
+                   PP_CAPTIVE_KEEP, pp_judge_captive);
+    assert_int_equal(r->reason, PP_RS_CAPTIVE_PORTAL);
+    assert_true(printable(r->message));
+    pp_result_free(r);
+    r = judge_http("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n203.0.113.7\n",
+                   PP_PUBLICIP_KEEP, pp_judge_publicip);
+    assert_int_equal(r->state, PP_ST_OK);
+    assert_string_equal(pp_detail_get(r, PP_DETAIL_PUBLIC_ADDRESS)->s, "203.0.113.7");
+    pp_result_free(r);
+    r = judge_http("HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nnot an address",
+                   PP_PUBLICIP_KEEP, pp_judge_publicip);
+    assert_int_equal(r->reason, PP_RS_BAD_RESPONSE);
+    pp_result_free(r);
+    r = judge_http("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", PP_SUS_KEEP,
+                   pp_judge_sus);
+    assert_int_equal(r->reason, PP_RS_HTTP_STATUS);
+    pp_result_free(r);
+}
+
 int
 main(void)
 {
@@ -278,6 +386,8 @@ main(void)
         cmocka_unit_test(test_plist_4k),
         cmocka_unit_test(test_products),
         cmocka_unit_test(test_jamf),
+        cmocka_unit_test(test_untrusted_text_printable),
+        cmocka_unit_test(test_judgements),
         cmocka_unit_test(test_apple_v4),
         cmocka_unit_test(test_apple_v6),
         cmocka_unit_test(test_apple_other_families),

@@ -1,0 +1,78 @@
+/* libFuzzer harness for the CA files (--ca-file and --apple-ca,
+ * src/engine/tlscore.c): the bytes are the file, loaded by pp_tls_ctx_new
+ * as main.c loads it, once as added roots and once as the Apple anchors.
+ * A file is taken (at least one PEM certificate) or refused with a
+ * sentence naming it; nothing crashes, leaks or reads past the file. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/tlsctx.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char path[64];
+
+/* The input as a file of its own (one per process, rewritten each run). */
+static int
+write_file(const uint8_t *data, size_t size)
+{
+    FILE *f;
+
+    if (path[0] == '\0') {
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/pp-fuzz-ca-XXXXXX", P_tmpdir);
+        if ((fd = mkstemp(path)) < 0)
+            return -1;
+        close(fd);
+    }
+    if ((f = fopen(path, "wb")) == NULL)
+        return -1;
+    if (size > 0 && fwrite(data, 1, size, f) != size) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static void
+cleanup(void)
+{
+    if (path[0] != '\0')
+        unlink(path);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int registered;
+    struct pp_tls_ctx *c;
+    char err[512];
+    int i;
+
+    if (!registered) {
+        atexit(cleanup);
+        registered = 1;
+    }
+    if (write_file(data, size) < 0)
+        abort();
+    for (i = 0; i < 2; i++) {
+        err[0] = '\0';
+        c = i == 0 ? pp_tls_ctx_new(path, NULL, err, sizeof(err))
+                   : pp_tls_ctx_new(NULL, path, err, sizeof(err));
+        if (c == NULL) {
+            if (err[0] == '\0' || strstr(err, path) == NULL)
+                abort();
+            /* Without a certificate, never taken. */
+        } else if (memmem(data, size, "-----BEGIN", 10) == NULL) {
+            abort();
+        }
+        pp_tls_ctx_free(c);
+    }
+    return 0;
+}
