@@ -31,8 +31,9 @@
 int
 pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t errlen)
 {
-    char *host = NULL;
+    char *host = NULL, *where;
     uint16_t port = 0;
+    socklen_t len;
     long lv;
 
     memset(&ao->addr, 0, sizeof(ao->addr));
@@ -45,24 +46,14 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
     } else if (pp_hostport_parse(s, &host, &port, err, errlen) < 0) {
         return -1;
     }
-    if (port == 0 || pp_host_literal(host) == 0) {
+    if (port == 0 || pp_host_sockaddr(host, port, &ao->addr, &len) == 0) {
         snprintf(err, errlen, "want [ADDRESS:]PORT with an IP address, got '%.64s'", s);
         free(host);
         return -1;
     }
-    if (pp_host_literal(host) == 6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ao->addr;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        inet_pton(AF_INET6, host, &s6->sin6_addr);
-        snprintf(ao->where, sizeof(ao->where), "[%s]:%u", host, port);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ao->addr;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        inet_pton(AF_INET, host, &s4->sin_addr);
-        snprintf(ao->where, sizeof(ao->where), "%s:%u", host, port);
-    }
+    where = pp_hostport_fmt(host, port);
+    snprintf(ao->where, sizeof(ao->where), "%s", where);
+    free(where);
     free(host);
     return 0;
 }

@@ -361,6 +361,10 @@ pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
         set_err(err, errlen, "empty target");
         return -1;
     }
+    if (strchr(s, '%') != NULL) {
+        set_err(err, errlen, "bad target '%.64s' (an audit takes no zone ids)", s);
+        return -1;
+    }
     if (tspec_split(s, &a, &aend, &slash, &bracket, err, errlen) < 0)
         return -1;
     if (!bracket && slash == NULL && pp_host_literal(s) == 0)
@@ -393,6 +397,26 @@ pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
 fail:
     memset(out, 0, sizeof(*out));
     return -1;
+}
+
+int
+pp_tspec_parse_port(const char *s, struct pp_tspec *out, uint16_t *port, char *err,
+                    size_t errlen)
+{
+    char *host = NULL;
+    int rc;
+
+    *port = 0;
+    if (s == NULL || *s == '\0' || strchr(s, '/') != NULL || strchr(s, ':') == NULL)
+        return pp_tspec_parse(s, out, err, errlen);
+    memset(out, 0, sizeof(*out));
+    if (pp_hostport_parse(s, &host, port, err, errlen) < 0)
+        return -1;
+    rc = pp_tspec_parse(host, out, err, errlen);
+    free(host);
+    if (rc < 0)
+        *port = 0;
+    return rc;
 }
 
 void
@@ -493,6 +517,7 @@ targets_line(const char *name, unsigned long lineno, const char *line, size_t n,
     struct pp_ports ports = { NULL, 0, 0 };
     struct pp_tspec *sp;
     struct pp_ports *pp = NULL;
+    uint16_t port;
     size_t i;
     int rc;
 
@@ -538,9 +563,19 @@ targets_line(const char *name, unsigned long lineno, const char *line, size_t n,
         }
         e = q - 1;
     }
-    if (pp_tspec_parse(target, &spec, why, sizeof(why)) < 0) {
+    if (pp_tspec_parse_port(target, &spec, &port, why, sizeof(why)) < 0) {
         set_err(err, errlen, "%s:%lu: %s", name, lineno, why);
         return -1;
+    }
+    if (port != 0 && *rest != '\0') {
+        pp_tspec_free(&spec);
+        set_err(err, errlen, "%s:%lu: '%.64s' has a port and a port list (give one)", name,
+                lineno, target);
+        return -1;
+    }
+    if (port != 0) {
+        snprintf(why, sizeof(why), "%u", port);
+        rest = why;
     }
     if (*rest != '\0' && pp_ports_parse(rest, &ports, why, sizeof(why)) < 0) {
         pp_tspec_free(&spec);
