@@ -6,10 +6,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
 #include "ui/jsonw.h"
+#include "core/redact.h"
+#include "core/util.h"
 #include "ui/report.h"
 
 #define TEXT_FLOWS 200
@@ -292,7 +295,7 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
 }
 
 void
-pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
+pp_capture_text(FILE *f, const struct pp_capture *c, bool color, const struct pp_redact *rd)
 {
     struct pp_flows *fl = pp_capture_flows(c);
     const struct pp_flows_stats *st = pp_flows_stats(fl);
@@ -379,9 +382,17 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
                          pr[0] ? pr : "", pr[0] && ifn != NULL ? " " : "",
                          ifn != NULL ? "on " : "", ifn != NULL ? ifn : "");
             }
-            fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
-                    x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk,
-                    det);
+            {
+                /* Masked before the columns are laid out. */
+                char *me = rd != NULL ? pp_redact_apply(rd, ends) : pp_xstrdup(ends);
+                char *md = rd != NULL ? pp_redact_apply(rd, det) : pp_xstrdup(det);
+
+                fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
+                        x->proto == 6 ? "tcp" : "udp", me, pp_flow_outcome_name(x->outcome),
+                        pk, md);
+                free(me);
+                free(md);
+            }
         }
     if (other > 0)
         fprintf(f, "  and %zu other flow%s (in the JSON report)\n", other, other == 1 ? "" : "s");

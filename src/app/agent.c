@@ -65,7 +65,10 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "app/output.h"
 #include "capture/capture.h"
+#include "core/redact.h"
+#include "diagnose/context.h"
 #include "diagnose/diagnose.h"
 #include "engine/engine.h"
 #include "core/loop.h"
@@ -123,6 +126,7 @@ struct agent {
     struct blob *html;     /* the page at / */
     unsigned long runs;
     char *token;
+    struct pp_context cx;  /* with --redact: this machine, for the masks */
 };
 
 static volatile sig_atomic_t stopping;
@@ -134,9 +138,23 @@ on_signal(int sig)
     stopping = 1;
 }
 
+/* text (malloc'd, len bytes) masked when rd is not NULL. */
+static char *
+mask_body(const struct pp_redact *rd, char *text, size_t *len, bool html)
+{
+    char *out;
+
+    if (rd == NULL || text == NULL)
+        return text;
+    out = html ? pp_redact_apply_html(rd, text) : pp_redact_apply(rd, text);
+    free(text);
+    *len = strlen(out);
+    return out;
+}
+
 /* The page at /: rendered with the time the next run will start. */
 static struct blob *
-render_page(const struct pp_report *rep, double interval_s)
+render_page(const struct pp_report *rep, double interval_s, const struct pp_redact *rd)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -149,6 +167,7 @@ render_page(const struct pp_report *rep, double interval_s)
         free(buf);
         return NULL;
     }
+    buf = mask_body(rd, buf, &len, true);
     return blob_new(buf, len);
 }
 
@@ -160,12 +179,15 @@ static void
 publish(struct agent *a, struct pp_report rep)
 {
     struct pp_diagnosis diag;
+    struct pp_redact *rd = NULL;
     char *m, *j;
     size_t ml = 0, jl = 0;
 
     pp_run_conclude(&rep, a->ao->capture, false, &diag);
     a->runs++;
-    m = pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml);
+    if (a->ao->redact)
+        rd = pp_app_redactions(&rep, &a->cx);
+    m = mask_body(rd, pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml), &ml, false);
     if (m != NULL) {
         /* The agent's own counter, after the run's metrics. */
         char line[160];
@@ -176,9 +198,9 @@ publish(struct agent *a, struct pp_report rep)
         memcpy(m + ml, line, (size_t)n + 1);
         ml += (size_t)n;
     }
-    j = pp_report_render(&rep, PP_FMT_JSON, false, &jl);
+    j = mask_body(rd, pp_report_render(&rep, PP_FMT_JSON, false, &jl), &jl, false);
     if (m != NULL && j != NULL) {
-        struct blob *h = render_page(&rep, a->ao->interval_s);
+        struct blob *h = render_page(&rep, a->ao->interval_s, rd);
         if (h != NULL) {
             blob_unref(a->html);
             a->html = h;
@@ -191,6 +213,7 @@ publish(struct agent *a, struct pp_report rep)
         free(m);
         free(j);
     }
+    pp_redact_free(rd);
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
     pp_loop_timer(a->loop, &a->cycle_timer,
@@ -475,6 +498,8 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         a.eo.parallel = FD_SETSIZE - 128;
     if (ao->token_file != NULL && (a.token = read_token(ao->token_file, err, errlen)) == NULL)
         return -1;
+    if (ao->redact)
+        pp_context_collect(&a.cx);
     a.loop = pp_loop_new();
     /* No error log: malformed requests are expected from the network.
      * Not MHD_USE_EPOLL: in external mode (0.9.75) its listening socket
@@ -494,6 +519,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
                                             : "in use, or not an address here");
         free(a.token);
         pp_loop_free(a.loop);
+        pp_context_free(&a.cx);
         return -1;
     }
     memset(&sa, 0, sizeof(sa));
@@ -508,6 +534,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         MHD_stop_daemon(a.mhd);
         pp_loop_free(a.loop);
         free(a.token);
+        pp_context_free(&a.cx);
         return -1;
     }
     fprintf(stderr, "pushprobe: serving /, /metrics, /report.json and /healthz on %s, "
@@ -533,6 +560,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     blob_unref(a.json);
     blob_unref(a.html);
     free(a.token);
+    pp_context_free(&a.cx);
     return rc;
 }
 

@@ -265,6 +265,7 @@ build_plan(struct pp_app *app, int argc, char **argv)
      * only where the system can ask for small segments (Linux). */
     st->o.mss_retry = !st->audit && pp_netx_can_shrink_segments();
     st->agent.token_file = st->token_file;
+    st->agent.redact = st->redact;
     if (st->audit) {
         build_audit(app, argc, argv);
         return;

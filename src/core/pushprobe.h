@@ -349,6 +349,8 @@ struct pp_audit;
 struct pp_audit_result;
 struct pp_capture;
 
+struct pp_redact;
+
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
     int64_t ended_at;    /* seconds since 1970 */
@@ -363,6 +365,9 @@ struct pp_report {
     const struct pp_audit *audit;        /* the audit and its result, or NULL */
     const struct pp_audit_result *audit_result;
     const struct pp_capture *capture;   /* what the network showed, or NULL */
+    /* --redact: what the text report masks in each value before it lays
+     * out its columns (core/redact.h), or NULL. */
+    const struct pp_redact *redact;
 };
 
 const char *pp_state_name(enum pp_state);
