@@ -82,4 +82,28 @@ for f in "$R.txt" "$R.text"; do
         LAB_FAILS=$((LAB_FAILS + 1))
     fi
 done
+# The agent masks what it serves when asked.  (Its context is read at its
+# start: the same environment.)
+if "$PUSHPROBE" --version | grep -q microhttpd; then
+    lab_bg "$NS_C" "$PUSHPROBE" --no-config --serve 127.0.0.1:9897 --interval 60 --redact \
+        --resolver 203.0.113.53 --apple-ca "$C/apple-root.pem" $ARGS
+    lab_wait_listen "$NS_C" 9897
+    i=0
+    until lab_c curl -s -f -m 5 -o "$R.agent.json" http://127.0.0.1:9897/report.json ||
+          [ $i -ge 40 ]; do sleep 0.5; i=$((i + 1)); done
+    lab_c curl -s -m 5 -o "$R.agent.html" http://127.0.0.1:9897/
+    lab_c curl -s -m 5 -o "$R.agent.prom" http://127.0.0.1:9897/metrics
+    leaks=""
+    for f in "$R.agent.json" "$R.agent.html" "$R.agent.prom"; do
+        for s in $SECRETS $HIDDEN; do
+            grep -q -i -E -- "$s" "$f" && leaks="$leaks $(basename "$f"):$s"
+        done
+    done
+    if [ -z "$leaks" ] && grep -q '"<corp-host-' "$R.agent.json" &&
+       grep -q '&lt;corp-host-' "$R.agent.html" && grep -q 'courier.push.apple.com' "$R.agent.prom"; then
+        echo "ok: --serve --redact: /report.json, / and /metrics are masked (the page's placeholders escaped)"
+    else
+        echo "FAIL: --serve --redact leaks:$leaks"; LAB_FAILS=$((LAB_FAILS + 1))
+    fi
+fi
 lab_finish
