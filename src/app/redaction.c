@@ -304,10 +304,16 @@ add_target(struct pp_redact *rd, const struct pp_target *t, const struct pp_resu
     bool lit = pp_host_literal(t->host) != 0;
 
     if (!(sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
-          sv == PP_SV_AFP || sv == PP_SV_CUSTOM || (lit && !is_apple_addr(t->host))))
+          sv == PP_SV_AFP || sv == PP_SV_CUSTOM || (lit && !is_apple_addr(t->host))) ||
+        is_apple_name(t->host)) {
+        /* Apple's: only a chain to no root or to one added here (an
+         * inspecting proxy's, "issued by <corp-name-N>") names the company;
+         * Apple's own names in it stay. */
+        if (r != NULL && r->tls.handshake_done &&
+            (r->tls.anchor == PP_ANCHOR_NONE || r->tls.anchor == PP_ANCHOR_ADDED))
+            add_certs(rd, &r->tls);
         return;
-    if (is_apple_name(t->host))
-        return;
+    }
     add_host(rd, t->host);
     add_host(rd, t->sni);
     add_host(rd, t->verify_name);
