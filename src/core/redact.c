@@ -130,6 +130,33 @@ json_form(const char *s)
     return d;
 }
 
+/* s as ui/report_html.c writes it (& < > " '), or NULL when that is s. */
+static char *
+html_form(const char *s)
+{
+    size_t i, o = 0, extra = 0;
+    char *d;
+
+    for (i = 0; s[i] != '\0'; i++)
+        extra += s[i] == '&' ? 4 : s[i] == '<' || s[i] == '>' ? 3 : s[i] == '"' ? 5 :
+                 s[i] == '\'' ? 4 : 0;
+    if (extra == 0)
+        return NULL;
+    d = pp_xmalloc(i + extra + 1);
+    for (i = 0; s[i] != '\0'; i++) {
+        const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" :
+                        s[i] == '"' ? "&quot;" : s[i] == '\'' ? "&#39;" : NULL;
+        if (e != NULL) {
+            memcpy(d + o, e, strlen(e));
+            o += strlen(e);
+        } else {
+            d[o++] = s[i];
+        }
+    }
+    d[o] = '\0';
+    return d;
+}
+
 /* The kind as a placeholder word. */
 static char *
 clean_kind(const char *kind)
@@ -244,6 +271,13 @@ add(struct pp_redact *r, const char *kind, const char *secret, bool unique)
         ph = pp_xasprintf("<%s-%lu>", k, next_number(r, k));
     free(k);
     jf = json_form(secret);
+    if (jf != NULL) {
+        if (!known(r, jf))
+            insert(r, jf, pp_xstrdup(ph), SHAPE_NAME, true);
+        else
+            free(jf);
+    }
+    jf = html_form(secret);
     if (jf != NULL) {
         if (!known(r, jf))
             insert(r, jf, pp_xstrdup(ph), SHAPE_NAME, true);

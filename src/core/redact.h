@@ -18,7 +18,8 @@
  *    name: "corp.test" is left alone in "mycorp.testing", "x.corp.test"
  *    and "corp.test.example", but replaced in "*.corp.test",
  *    "user@corp.test" and "corp.test.".
- * A secret holding '"' or '\' is matched in its JSON-escaped form too.
+ * A secret holding '"' or '\' is matched in its JSON-escaped form too, and
+ * one holding & < > " ' in its HTML-escaped form (the agent's page).
  */
 #ifndef PP_REDACT_H
 #define PP_REDACT_H

@@ -17,12 +17,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A secret that ui/jsonw.c would write differently inside a string. */
+/* A secret that ui/jsonw.c (or the agent's page) would write differently. */
 static bool
 json_escapes(const char *s)
 {
     for (; *s != '\0'; s++)
-        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
+        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f || *s == '&' ||
+            *s == '<' || *s == '>' || *s == '\'')
             return true;
     return false;
 }

@@ -518,6 +518,12 @@ test_html(void **state)
     got = pp_redact_apply_html(r, "<td>jss.corp.test</td>");
     assert_string_equal(got, "<td>&lt;host-1&gt;</td>");
     free(got);
+    /* A secret as the page writes it: its HTML-escaped form. */
+    pp_redact_add(r, "path", "/pkgs?a=1&b='2'");
+    assert_int_equal(pp_redact_count(r), 7);
+    got = pp_redact_apply_html(r, "<td>/pkgs?a=1&amp;b=&#39;2&#39;</td>");
+    assert_string_equal(got, "<td>&lt;path-1&gt;</td>");
+    free(got);
     pp_redact_free(r);
 }
 
