@@ -131,24 +131,28 @@ add_value(struct pp_redact *rd, const char *v)
         pp_redact_add(rd, "corp-name", v);
 }
 
-/* The values of an RFC 2253 name ("CN=ACME Root CA,O=ACME Corp"), but
- * the country's. */
+/* The values of an RFC 2253 name ("CN=ACME Root CA,O=ACME Corp") that
+ * name the company: CN, O and emailAddress (OU, L and ST are often plain
+ * words, "Servers", that masking would take out of every sentence). */
 static void
 add_dn(struct pp_redact *rd, const char *dn)
 {
     const char *p = dn;
 
     while (p != NULL && *p != '\0') {
-        const char *eq = strchr(p, '='), *e;
+        const char *eq, *e;
         char *v;
 
-        if (eq == NULL)
+        while (*p == ' ')
+            p++;
+        if ((eq = strchr(p, '=')) == NULL)
             return;
         for (e = eq + 1; *e != '\0' && *e != ','; e++)
             if (*e == '\\' && e[1] != '\0')
                 e++;
         v = pp_xasprintf("%.*s", (int)(e - eq - 1), eq + 1);
-        if (!(eq - p == 1 && p[0] == 'C'))
+        if ((eq - p == 2 && (strncmp(p, "CN", 2) == 0)) || (eq - p == 1 && p[0] == 'O') ||
+            (eq - p == 12 && strncmp(p, "emailAddress", 12) == 0))
             add_value(rd, v);
         free(v);
         p = *e == ',' ? e + 1 : e;
@@ -260,7 +264,9 @@ add_proxy(struct pp_redact *rd, const char *v)
     }
     {
         char *auth = pp_xasprintf("%.*s", (int)(end - h), h);
-        if (pp_hostport_parse(auth, &host, &port, err, sizeof(err)) == 0)
+        /* A one-label name ("proxy") would mask the word everywhere. */
+        if (pp_hostport_parse(auth, &host, &port, err, sizeof(err)) == 0 &&
+            (strchr(host, '.') != NULL || pp_host_literal(host) != 0))
             add_host(rd, host);
         free(host);
         free(auth);
