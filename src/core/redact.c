@@ -343,7 +343,9 @@ pp_redact_add_domain(struct pp_redact *r, const char *kind, const char *domain)
         domain++;
     if (strlen(domain) < 2)
         return;
-    add(r, kind, domain, false);
+    /* "local", "lan": names under them are secrets, the word is not. */
+    if (strchr(domain, '.') != NULL)
+        add(r, kind, domain, false);
     low = lower_copy(domain);
     for (i = 0; i < r->ndom; i++) {
         if (strcmp(r->dom[i].low, low) == 0) {

@@ -36,8 +36,9 @@ void pp_redact_free(struct pp_redact *r);
 void pp_redact_add(struct pp_redact *r, const char *kind, const char *secret);
 void pp_redact_add_unique(struct pp_redact *r, const char *kind, const char *secret);
 
-/* Register a domain ("corp.test") of that kind: a secret itself, and the
- * domain of the names pp_redact_learn finds. */
+/* Register a domain ("corp.test") of that kind: a secret itself (unless a
+ * single label: "local"), and the domain of the names pp_redact_learn
+ * finds. */
 void pp_redact_add_domain(struct pp_redact *r, const char *kind, const char *domain);
 /* Register every name in text that lies under a registered domain
  * ("sso.corp.test", "a.b.corp.test"), with the domain's kind, in the

@@ -502,6 +502,13 @@ test_domains(void **state)
     assert_int_equal(pp_redact_learn(r, "nothing new: sso.corp.test"), 0);
     assert_int_equal(pp_redact_learn(r, NULL), 0);
     pp_redact_free(r);
+    /* A single label is a domain to learn under, not a word to mask. */
+    r = pp_redact_new();
+    pp_redact_add_domain(r, "corp-domain", ".local");
+    assert_int_equal(pp_redact_count(r), 0);
+    assert_int_equal(pp_redact_learn(r, "mac-jdoe.local is on the local network"), 1);
+    redacts(r, "mac-jdoe.local is on the local network", "<corp-domain-1> is on the local network");
+    pp_redact_free(r);
     /* Without domains learning does nothing. */
     r = pp_redact_new();
     assert_int_equal(pp_redact_learn(r, "sso.corp.test"), 0);
