@@ -294,6 +294,21 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     pp_jw_arr_end(w);
 }
 
+/* One row of the flow table, its ends and details masked (rd) before the
+ * columns are laid out. */
+static void
+flow_row(FILE *f, const struct pp_flow *x, const char *ends, const char *pk, const char *det,
+         const struct pp_redact *rd)
+{
+    char *me = rd != NULL ? pp_redact_apply(rd, ends) : pp_xstrdup(ends);
+    char *md = rd != NULL ? pp_redact_apply(rd, det) : pp_xstrdup(det);
+
+    fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
+            x->proto == 6 ? "tcp" : "udp", me, pp_flow_outcome_name(x->outcome), pk, md);
+    free(me);
+    free(md);
+}
+
 void
 pp_capture_text(FILE *f, const struct pp_capture *c, bool color, const struct pp_redact *rd)
 {
@@ -382,17 +397,7 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color, const struct pp
                          pr[0] ? pr : "", pr[0] && ifn != NULL ? " " : "",
                          ifn != NULL ? "on " : "", ifn != NULL ? ifn : "");
             }
-            {
-                /* Masked before the columns are laid out. */
-                char *me = rd != NULL ? pp_redact_apply(rd, ends) : pp_xstrdup(ends);
-                char *md = rd != NULL ? pp_redact_apply(rd, det) : pp_xstrdup(det);
-
-                fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
-                        x->proto == 6 ? "tcp" : "udp", me, pp_flow_outcome_name(x->outcome),
-                        pk, md);
-                free(me);
-                free(md);
-            }
+            flow_row(f, x, ends, pk, det, rd);
         }
     if (other > 0)
         fprintf(f, "  and %zu other flow%s (in the JSON report)\n", other, other == 1 ? "" : "s");

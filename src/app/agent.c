@@ -498,8 +498,6 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         a.eo.parallel = FD_SETSIZE - 128;
     if (ao->token_file != NULL && (a.token = read_token(ao->token_file, err, errlen)) == NULL)
         return -1;
-    if (ao->redact)
-        pp_context_collect(&a.cx);
     a.loop = pp_loop_new();
     /* No error log: malformed requests are expected from the network.
      * Not MHD_USE_EPOLL: in external mode (0.9.75) its listening socket
@@ -519,7 +517,6 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
                                             : "in use, or not an address here");
         free(a.token);
         pp_loop_free(a.loop);
-        pp_context_free(&a.cx);
         return -1;
     }
     memset(&sa, 0, sizeof(sa));
@@ -534,11 +531,12 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
         MHD_stop_daemon(a.mhd);
         pp_loop_free(a.loop);
         free(a.token);
-        pp_context_free(&a.cx);
         return -1;
     }
     fprintf(stderr, "pushprobe: serving /, /metrics, /report.json and /healthz on %s, "
             "a run every %.0f s\n", ao->where, ao->interval_s);
+    if (ao->redact)
+        pp_context_collect(&a.cx);
     start_cycle(&a);
     if (pp_loop_run(a.loop) < 0) {
         snprintf(err, errlen, "poll: %s", strerror(errno));

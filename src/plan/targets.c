@@ -505,6 +505,31 @@ pp_tspec_free(struct pp_tspec *t)
 
 /* ------------------------------------------------------------ files */
 
+/* The rest of a line is one port list: white space only next to commas.
+ * 0, or -1 with err set. */
+static int
+one_port_list(const char *name, unsigned long lineno, const char *rest, char *err,
+              size_t errlen)
+{
+    const char *e;
+
+    for (e = rest; *e != '\0'; e++) {
+        const char *q = e;
+
+        if (!is_blank(*e))
+            continue;
+        while (is_blank(*q))
+            q++;
+        if (e[-1] != ',' && *q != ',') {
+            set_err(err, errlen, "%s:%lu: unexpected '%.32s' after the port list "
+                    "(one target and at most one port list per line)", name, lineno, q);
+            return -1;
+        }
+        e = q - 1;
+    }
+    return 0;
+}
+
 /* One line of n <= PP_TARGETS_MAX_LINE bytes, without its line end and
  * NUL-free.  Returns 0, or nonzero with err set. */
 static int
@@ -512,7 +537,7 @@ targets_line(const char *name, unsigned long lineno, const char *line, size_t n,
              pp_target_cb cb, void *ctx, char *err, size_t errlen)
 {
     char buf[PP_TARGETS_MAX_LINE + 1], why[256] = "";
-    char *p, *target, *rest, *e;
+    char *p, *target, *rest;
     struct pp_tspec spec;
     struct pp_ports ports = { NULL, 0, 0 };
     struct pp_tspec *sp;
@@ -548,21 +573,8 @@ targets_line(const char *name, unsigned long lineno, const char *line, size_t n,
         while (is_blank(*rest))
             rest++;
     }
-    /* The rest is one port list: white space is allowed only next to commas. */
-    for (e = rest; *e != '\0'; e++) {
-        char *q = e;
-
-        if (!is_blank(*e))
-            continue;
-        while (is_blank(*q))
-            q++;
-        if (e[-1] != ',' && *q != ',') {
-            set_err(err, errlen, "%s:%lu: unexpected '%.32s' after the port list "
-                    "(one target and at most one port list per line)", name, lineno, q);
-            return -1;
-        }
-        e = q - 1;
-    }
+    if (one_port_list(name, lineno, rest, err, errlen) < 0)
+        return -1;
     if (pp_tspec_parse_port(target, &spec, &port, why, sizeof(why)) < 0) {
         set_err(err, errlen, "%s:%lu: %s", name, lineno, why);
         return -1;
