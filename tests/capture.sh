@@ -199,5 +199,19 @@ rc=$?
 "$PUSHPROBE" --no-config --read "$D/healthy.pcap" --flows-max 16 --json > "$tmp/ev.json"
 J ev 'doc["capture"]["flows_evicted"] > 0 and len(doc["flows"]) <= 16 and f("CAPTURE_EVICTED") and sum(sum(o.values()) for o in doc["capture"]["outcomes"].values()) == doc["capture"]["flows_total"]' "--flows-max: eviction said, totals still exact"
 
+# --redact: the devices' addresses masked before the flow table is laid out;
+# Apple's servers and names stay.
+"$PUSHPROBE" --no-config --read "$D/dropped5223.pcap" --redact > "$tmp/red.txt" 2>&1
+"$PUSHPROBE" --no-config --read "$D/dropped5223.pcap" --redact --json > "$tmp/red.json" 2>&1
+if ! grep -q '10\.10\.0\.2' "$tmp/red.txt" "$tmp/red.json" && grep -q '<device-addr-1> -> 17.57.144.10:5223' "$tmp/red.txt" \
+    && grep -q 'SNI courier.push.apple.com' "$tmp/red.txt"; then
+    ok "--read --redact: the devices masked, Apple's servers kept"
+else
+    bad "--read --redact"
+fi
+bad_rows=$(awk '/^  SERVICE +PROTO +CLIENT/ { o = index($0, "OUTCOME"); t = 1; next }
+    t && /^  [a-z]/ && substr($0, o - 1, 1) != " " { print } /^$/ { t = 0 }' "$tmp/red.txt")
+[ -z "$bad_rows" ] && ok "--read --redact: the flow table's columns line up" || bad "flow table out of line: $bad_rows"
+
 [ $fails = 0 ] || exit 1
 exit 0

@@ -652,6 +652,9 @@ if [ "$rc" -ne 2 ] || ! grep -q 'cannot write' "$tmp/err" || [ -s "$tmp/out" ]; 
     fail "--csv=unwritable: exit $rc"; show
 fi
 usage_error 'no ports' --audit 192.0.2.1 --list
+usage_error 'does not go with --audit' --audit 192.0.2.1 -p 443 --redact --list
+usage_error 'is ambiguous: write [::1]:443' --profile none --list ::1:443
+usage_error 'is ambiguous' --profile none --list --smb ::1:445
 printf 'open tcp 192.0.2.0/24 443\nsometimes tcp 192.0.2.1 80\n' > "$tmp/bad.policy"
 usage_error 'bad.policy:2' --audit -p 443 192.0.2.0/30 --expect "$tmp/bad.policy" --list
 printf '192.0.2.0/30 443\n# comment\n198.51.100.7\n' > "$tmp/targets.txt"

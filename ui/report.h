@@ -87,7 +87,10 @@ void pp_nat64_json(const struct pp_nat64_info *n, const struct pp_context *c,
                    struct pp_jsonw *w);
 
 /* The capture's section and JSON members ("capture", "flows"). */
-void pp_capture_text(FILE *, const struct pp_capture *, bool color);
+/* rd (--redact, or NULL) masks the flows' ends and details before the
+ * table is laid out. */
+struct pp_redact;
+void pp_capture_text(FILE *, const struct pp_capture *, bool color, const struct pp_redact *rd);
 void pp_capture_json(struct pp_jsonw *, const struct pp_capture *);
 
 #endif

@@ -6,10 +6,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
 #include "ui/jsonw.h"
+#include "core/redact.h"
+#include "core/util.h"
 #include "ui/report.h"
 
 #define TEXT_FLOWS 200
@@ -349,10 +352,12 @@ capture_devices(FILE *f, struct pp_flows *fl)
     }
 }
 
-/* One flow's line of the table. */
+/* One flow's line of the table, its ends and details masked (rd) before
+ * the columns are laid out. */
 static void
-flow_row(FILE *f, struct pp_flows *fl, const struct pp_flow *x)
+flow_row(FILE *f, struct pp_flows *fl, const struct pp_flow *x, const struct pp_redact *rd)
 {
+    char *me, *md;
     char ends[128], pk[48], det[320] = "", cl[48], sv[48];
 
     pp_pkt_addr_str(x->family, x->client, cl, sizeof(cl));
@@ -375,13 +380,16 @@ flow_row(FILE *f, struct pp_flows *fl, const struct pp_flow *x)
                  pr[0] ? pr : "", pr[0] && ifn != NULL ? " " : "",
                  ifn != NULL ? "on " : "", ifn != NULL ? ifn : "");
     }
+    me = rd != NULL ? pp_redact_apply(rd, ends) : pp_xstrdup(ends);
+    md = rd != NULL ? pp_redact_apply(rd, det) : pp_xstrdup(det);
     fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
-            x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk,
-            det);
+            x->proto == 6 ? "tcp" : "udp", me, pp_flow_outcome_name(x->outcome), pk, md);
+    free(me);
+    free(md);
 }
 
 void
-pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
+pp_capture_text(FILE *f, const struct pp_capture *c, bool color, const struct pp_redact *rd)
 {
     struct pp_flows *fl = pp_capture_flows(c);
     const struct pp_flow *const *v;
@@ -405,7 +413,7 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
                 other++;
                 continue;
             }
-            flow_row(f, fl, x);
+            flow_row(f, fl, x, rd);
         }
     if (other > 0)
         fprintf(f, "  and %zu other flow%s (in the JSON report)\n", other, other == 1 ? "" : "s");

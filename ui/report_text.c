@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "core/redact.h"
+#include "core/util.h"
 #include "diagnose/context.h"
 #include "diagnose/diagnose.h"
 #include "engine/trace.h"
@@ -20,6 +22,16 @@
 #define C_YELLOW "\033[33m"
 #define C_BOLD "\033[1m"
 #define C_DIM "\033[2m"
+
+/* s as --redact shows it: masked before it is measured, cut or wrapped,
+ * so the columns line up (a malloc'd copy either way). */
+static char *
+masked(const struct pp_report *rep, const char *s)
+{
+    if (s == NULL)
+        s = "";
+    return rep->redact != NULL ? pp_redact_apply(rep->redact, s) : pp_xstrdup(s);
+}
 
 static void
 details(const struct pp_result *r, bool expected, char *buf, size_t len)
@@ -138,8 +150,18 @@ wrap(FILE *f, int ind, const char *s)
     fputc('\n', f);
 }
 
+/* wrap() of s masked. */
 static void
-diagnosis_text(FILE *f, const struct pp_diagnosis *d, bool color)
+wrap_masked(FILE *f, const struct pp_report *rep, int ind, const char *s)
+{
+    char *m = masked(rep, s);
+
+    wrap(f, ind, m);
+    free(m);
+}
+
+static void
+diagnosis_text(FILE *f, const struct pp_report *rep, const struct pp_diagnosis *d, bool color)
 {
     size_t i, k;
 
@@ -159,11 +181,11 @@ diagnosis_text(FILE *f, const struct pp_diagnosis *d, bool color)
 
         fprintf(f, "  %s%-8s%s %s: %s\n", color ? col : "", pp_severity_name(x->severity),
                 color ? C_RESET : "", x->code, x->title);
-        wrap(f, 4, x->detail);
+        wrap_masked(f, rep, 4, x->detail);
         snprintf(line, sizeof(line), "For the user: %s", x->advice_user);
-        wrap(f, 4, line);
+        wrap_masked(f, rep, 4, line);
         snprintf(line, sizeof(line), "For the network or server admin: %s", x->advice_admin);
-        wrap(f, 4, line);
+        wrap_masked(f, rep, 4, line);
         if (x->nchecks > 0) {
             struct { char *s; size_t n, cap; } b = {NULL, 0, 0};
             for (k = 0; k < x->nchecks && k < 12; k++) {
@@ -180,7 +202,7 @@ diagnosis_text(FILE *f, const struct pp_diagnosis *d, bool color)
             snprintf(line, sizeof(line), "Checks: %s%s", b.s ? b.s : "",
                      x->nchecks > 12 ? ", ..." : "");
             free(b.s);
-            wrap(f, 4, line);
+            wrap_masked(f, rep, 4, line);
         }
     }
 }
@@ -211,20 +233,31 @@ paths_text(FILE *f, const struct pp_report *rep, bool color)
             head = true;
         }
         pp_path_sentence(p, words, sizeof(words));
-        fprintf(f, "  %s %s port %u: %s\n", r->target->host, r->address, r->target->port,
-                words);
+        {
+            char *line = pp_xasprintf("%s %s port %u: %s", r->target->host, r->address,
+                                      r->target->port, words);
+            char *m = masked(rep, line);
+
+            fprintf(f, "  %s\n", m);
+            free(m);
+            free(line);
+        }
         for (k = 0; k < p->nhops; k++) {
             const struct pp_hop *h = &p->hops[k];
-            char tm[32];
+            char tm[32], *ha, *hn;
 
             if (h->reply == PP_HR_NONE) {
                 fprintf(f, "    %2d  *\n", h->ttl);
                 continue;
             }
             snprintf(tm, sizeof(tm), "%.3f ms", h->rtt_ms);
-            fprintf(f, "    %2d  %-39s %10s  %-16s %s%s%s\n", h->ttl, h->address, tm,
+            ha = masked(rep, h->address);
+            hn = masked(rep, h->name);
+            fprintf(f, "    %2d  %-39s %10s  %-16s %s%s%s\n", h->ttl, ha, tm,
                     pp_hop_reply_name(h->reply), pp_hop_network_name(h->network),
-                    h->name != NULL ? "  " : "", h->name != NULL ? h->name : "");
+                    h->name != NULL ? "  " : "", hn);
+            free(ha);
+            free(hn);
         }
     }
 }
@@ -271,7 +304,7 @@ static void
 check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int hw, int aw,
           bool color)
 {
-    char det[1200], tm[32], rc[96];
+    char det[1200], tm[32], rc[96], *host, *addr, *mdet;
     const char *col = "";
     bool expected = pp_diagnosis_expected(rep->diag, r->id);
 
@@ -299,9 +332,15 @@ check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int h
     if (color)
         col = r->state == PP_ST_OK ? C_GREEN : expected ? C_DIM :
               r->target->required ? C_RED : C_YELLOW;
-    fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s%s\n", hw, hw, r->target->host,
-            aw, r->has_address ? r->address : "-", r->target->port, col, pp_state_name(r->state),
-            color ? C_RESET : "", pp_reason_name(r->reason), tm, rc, det);
+    host = masked(rep, r->target->host);
+    addr = masked(rep, r->has_address ? r->address : "-");
+    mdet = masked(rep, det);
+    fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s%s\n", hw, hw, host, aw, addr,
+            r->target->port, col, pp_state_name(r->state), color ? C_RESET : "",
+            pp_reason_name(r->reason), tm, rc, mdet);
+    free(host);
+    free(addr);
+    free(mdet);
     /* A refused certificate, or a warning: the chain it is about. */
     if (r->tls.policy_ran &&
         ((r->state == PP_ST_TLS_FAILED && r->tls.nserved > 0) || r->tls.warn_msg != NULL)) {
@@ -309,7 +348,7 @@ check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int h
 
         pp_tls_chain_text(&r->tls, chain, sizeof(chain));
         if (chain[0] != '\0')
-            wrap(f, 6, chain);
+            wrap_masked(f, rep, 6, chain);
     }
 }
 
@@ -327,7 +366,11 @@ checks_table(FILE *f, const struct pp_report *rep, bool color)
 
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
-        size_t h = strlen(r->target->host), a = strlen(r->address);
+        char *mh = masked(rep, r->target->host), *ma = masked(rep, r->address);
+        size_t h = strlen(mh), a = strlen(ma);
+
+        free(mh);
+        free(ma);
         if (h > hw)
             hw = h > 40 ? 40 : h;
         if (a > aw)
@@ -391,7 +434,7 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
                 rep->rounds->rounds);
     fputc('\n', f);
     if (rep->diag != NULL)
-        diagnosis_text(f, rep->diag, color);
+        diagnosis_text(f, rep, rep->diag, color);
     if (rep->context != NULL) {
         fprintf(f, "\n%sThis machine%s\n", color ? C_BOLD : "", color ? C_RESET : "");
         pp_context_text(rep->context, &rep->nat64, f);
@@ -399,6 +442,6 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
     checks_table(f, rep, color);
     paths_text(f, rep, color);
     if (rep->capture != NULL)
-        pp_capture_text(f, rep->capture, color);
+        pp_capture_text(f, rep->capture, color, rep->redact);
     summary_line(f, rep, &s, color);
 }

@@ -65,8 +65,9 @@ pp_agent_route(const char *method, const char *url, const char *authorization,
 int
 pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t errlen)
 {
-    char *host = NULL;
+    char *host = NULL, *where;
     uint16_t port = 0;
+    socklen_t len;
     long lv;
 
     memset(&ao->addr, 0, sizeof(ao->addr));
@@ -79,24 +80,14 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
     } else if (pp_hostport_parse(s, &host, &port, err, errlen) < 0) {
         return -1;
     }
-    if (port == 0 || pp_host_literal(host) == 0) {
+    if (port == 0 || pp_host_sockaddr(host, port, &ao->addr, &len) == 0) {
         snprintf(err, errlen, "want [ADDRESS:]PORT with an IP address, got '%.64s'", s);
         free(host);
         return -1;
     }
-    if (pp_host_literal(host) == 6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ao->addr;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        inet_pton(AF_INET6, host, &s6->sin6_addr);
-        snprintf(ao->where, sizeof(ao->where), "[%s]:%u", host, port);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ao->addr;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        inet_pton(AF_INET, host, &s4->sin_addr);
-        snprintf(ao->where, sizeof(ao->where), "%s:%u", host, port);
-    }
+    where = pp_hostport_fmt(host, port);
+    snprintf(ao->where, sizeof(ao->where), "%s", where);
+    free(where);
     free(host);
     return 0;
 }
@@ -107,7 +98,10 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
 
 #include <microhttpd.h>
 
+#include "app/output.h"
 #include "capture/capture.h"
+#include "core/redact.h"
+#include "diagnose/context.h"
 #include "diagnose/diagnose.h"
 #include "engine/engine.h"
 #include "core/loop.h"
@@ -165,6 +159,7 @@ struct agent {
     struct blob *html;     /* the page at / */
     unsigned long runs;
     char *token;
+    struct pp_context cx;  /* with --redact: this machine, for the masks */
 };
 
 static volatile sig_atomic_t stopping;
@@ -181,9 +176,23 @@ pp_agent_stop_signal(void)
     return (int)stopping;
 }
 
+/* text (malloc'd, len bytes) masked when rd is not NULL. */
+static char *
+mask_body(const struct pp_redact *rd, char *text, size_t *len, bool html)
+{
+    char *out;
+
+    if (rd == NULL || text == NULL)
+        return text;
+    out = html ? pp_redact_apply_html(rd, text) : pp_redact_apply(rd, text);
+    free(text);
+    *len = strlen(out);
+    return out;
+}
+
 /* The page at /: rendered with the time the next run will start. */
 static struct blob *
-render_page(const struct pp_report *rep, double interval_s)
+render_page(const struct pp_report *rep, double interval_s, const struct pp_redact *rd)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -196,6 +205,7 @@ render_page(const struct pp_report *rep, double interval_s)
         free(buf);
         return NULL;
     }
+    buf = mask_body(rd, buf, &len, true);
     return blob_new(buf, len);
 }
 
@@ -207,12 +217,15 @@ static void
 publish(struct agent *a, struct pp_report rep)
 {
     struct pp_diagnosis diag;
+    struct pp_redact *rd = NULL;
     char *m, *j;
     size_t ml = 0, jl = 0;
 
     pp_run_conclude(&rep, a->ao->capture, false, &diag);
     a->runs++;
-    m = pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml);
+    if (a->ao->redact)
+        rd = pp_app_redactions(&rep, &a->cx);
+    m = mask_body(rd, pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml), &ml, false);
     if (m != NULL) {
         /* The agent's own counter, after the run's metrics. */
         char line[160];
@@ -223,9 +236,9 @@ publish(struct agent *a, struct pp_report rep)
         memcpy(m + ml, line, (size_t)n + 1);
         ml += (size_t)n;
     }
-    j = pp_report_render(&rep, PP_FMT_JSON, false, &jl);
+    j = mask_body(rd, pp_report_render(&rep, PP_FMT_JSON, false, &jl), &jl, false);
     if (m != NULL && j != NULL) {
-        struct blob *h = render_page(&rep, a->ao->interval_s);
+        struct blob *h = render_page(&rep, a->ao->interval_s, rd);
         if (h != NULL) {
             blob_unref(a->html);
             a->html = h;
@@ -238,6 +251,7 @@ publish(struct agent *a, struct pp_report rep)
         free(m);
         free(j);
     }
+    pp_redact_free(rd);
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
     pp_loop_timer(a->loop, &a->cycle_timer,
@@ -564,6 +578,8 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     }
     fprintf(stderr, "pushprobe: serving /, /metrics, /report.json and /healthz on %s, "
             "a run every %.0f s\n", ao->where, ao->interval_s);
+    if (ao->redact)
+        pp_context_collect(&a.cx);
     start_cycle(&a);
     if (pp_loop_run(a.loop) < 0) {
         snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -585,6 +601,7 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     blob_unref(a.json);
     blob_unref(a.html);
     free(a.token);
+    pp_context_free(&a.cx);
     return rc;
 }
 

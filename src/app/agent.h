@@ -18,6 +18,7 @@ struct pp_agent_opts {
     double interval_s;
     const char *token_file;        /* NULL: no token */
     struct pp_capture *capture;    /* --sniff beside the runs, or NULL */
+    bool redact;                   /* --redact: every body served is masked */
 };
 
 /* Parse [ADDR:]PORT ("9898", "127.0.0.1:9898", "[::1]:9898"). */

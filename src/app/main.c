@@ -261,6 +261,15 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("--warning and --critical go with --nagios");
     if (pp_range_warn_above_crit(&st->warn_r, &st->crit_r))
         die_usage("--warning %s is above --critical %s", st->warn, st->crit);
+    /* An audit's report is the company's addresses: nothing left to show
+     * masked.  A configuration file's redact gives way. */
+    if (st->audit && st->redact && named(given, "redact"))
+        die_usage("--redact does not go with --audit (its report is the company's addresses)");
+    if (st->audit && st->redact) {
+        fprintf(stderr, "pushprobe: the audit's report is not masked (redact in the "
+                "configuration file is for the other modes)\n");
+        st->redact = false;
+    }
     if (st->audit && st->format == PP_FMT_PROMETHEUS)
         die_usage("the audit reports in text, JSON (--json) or CSV (--csv), not prometheus");
     if (named(given, "filter") && !capture)
@@ -352,6 +361,7 @@ build_plan(struct pp_app *app, int argc, char **argv)
      * only where the system can ask for small segments (Linux). */
     st->o.mss_retry = !st->audit && pp_netx_can_shrink_segments();
     st->agent.token_file = st->token_file;
+    st->agent.redact = st->redact;
     if (st->audit) {
         build_audit(app, argc, argv);
         return;

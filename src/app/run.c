@@ -61,8 +61,13 @@ char *
 pp_app_render(const struct pp_report *rep, enum pp_format fmt, bool color,
               const struct pp_redact *rd)
 {
-    char *buf = pp_report_render(rep, fmt, color, NULL), *out;
+    struct pp_report masked = *rep;
+    char *buf, *out;
 
+    /* The text report masks each value before it lays out its columns;
+     * then everything (JSON, the rest) is masked once more. */
+    masked.redact = rd;
+    buf = pp_report_render(&masked, fmt, color, NULL);
     if (buf == NULL) {
         fprintf(stderr, "pushprobe: out of memory\n");
         exit(PP_EXIT_INTERNAL);
@@ -72,129 +77,6 @@ pp_app_render(const struct pp_report *rep, enum pp_format fmt, bool color,
     out = pp_redact_apply(rd, buf);
     free(buf);
     return out;
-}
-
-/* The machine's host name (and its short form, "Name" of "Name.local"),
- * its user unless a system account's ordinary word. */
-static void
-redact_machine(struct pp_redact *rd, const struct pp_context *cx)
-{
-    if (cx->hostname) {
-        size_t n = strcspn(cx->hostname, ".");
-        pp_redact_add_unique(rd, "hostname", cx->hostname);
-        if (n >= 4 && cx->hostname[n] == '.') {
-            char *shortname = pp_xstrdup(cx->hostname);
-            shortname[n] = '\0';
-            pp_redact_add_unique(rd, "hostname", shortname);
-            free(shortname);
-        }
-    }
-    if (cx->username && strcmp(cx->username, "root") != 0 &&
-        strcmp(cx->username, "nobody") != 0 && strcmp(cx->username, "admin") != 0)
-        pp_redact_add_unique(rd, "user", cx->username);
-}
-
-/* The local network: addresses, gateways, DNS servers, proxies' hosts. */
-static void
-redact_network(struct pp_redact *rd, const struct pp_context *cx)
-{
-    size_t i;
-
-    for (i = 0; i < cx->nlocal; i++)
-        pp_redact_add(rd, "local-addr", cx->local_addrs[i]);
-    if (cx->default_gw)
-        pp_redact_add(rd, "local-addr", cx->default_gw);
-    if (cx->default_gw6)
-        pp_redact_add(rd, "local-addr", cx->default_gw6);
-    for (i = 0; i < cx->ndns; i++)
-        pp_redact_add(rd, "local-addr", cx->dns_servers[i]);
-    for (i = 0; i < cx->nproxies; i++) {
-        /* The proxy's host (from a URL or host:port), not words like "on". */
-        const char *v = cx->proxies[i].value, *h = strstr(v, "://");
-        char host[256];
-        size_t n;
-
-        if (strstr(cx->proxies[i].name, "no_proxy") != NULL ||
-            strstr(cx->proxies[i].name, "NO_PROXY") != NULL)
-            continue;
-        h = h ? h + 3 : v;
-        if (strchr(h, '@') != NULL)
-            h = strchr(h, '@') + 1;
-        n = strcspn(h, ":/");
-        if (n < 3 || n >= sizeof(host) || strchr(h, '.') == NULL)
-            continue;
-        memcpy(host, h, n);
-        host[n] = '\0';
-        pp_redact_add(rd, "proxy", host);
-    }
-}
-
-/* The names the company's certificates carry (subjectAltName). */
-static void
-redact_cert_names(struct pp_redact *rd, const struct pp_tls_info *t)
-{
-    size_t k, q;
-
-    for (k = 0; k < t->nserved + t->nbuilt; k++) {
-        const struct pp_cert_info *ci = k < t->nserved ? &t->served[k]
-                                                       : &t->built[k - t->nserved];
-        for (q = 0; q < ci->nsan; q++) {
-            const char *san = ci->san[q];
-            if (strncmp(san, "DNS:", 4) == 0)
-                pp_redact_add(rd, "corp-host",
-                              san + 4 + (strncmp(san + 4, "*.", 2) == 0 ? 2 : 0));
-            else if (strncmp(san, "IP:", 3) == 0)
-                pp_redact_add(rd, "corp-addr", san + 3);
-        }
-    }
-}
-
-/* A result: the public address, routers that answered ICMP, the
- * company's own systems (never Apple's). */
-void
-pp_app_redact_result(struct pp_redact *rd, const struct pp_result *r)
-{
-    enum pp_service sv = r->target->service;
-    const struct pp_kv *pub = pp_detail_get(r, PP_DETAIL_PUBLIC_ADDRESS);
-
-    if (pub != NULL)
-        pp_redact_add_unique(rd, "public-addr", pub->s);
-    if (r->icmp_from[0])
-        pp_redact_add(rd, "local-addr", r->icmp_from);
-    if (r->target->via != NULL) {
-        /* The proxy: its name (or address) and the address connected to. */
-        pp_redact_add(rd, pp_host_literal(r->target->via->host) ? "local-addr" : "proxy",
-                      r->target->via->host);
-        if (r->has_address)
-            pp_redact_add(rd, "local-addr", r->address);
-    }
-    if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
-        sv == PP_SV_AFP || sv == PP_SV_CUSTOM) {
-        pp_redact_add(rd, "corp-host", r->target->host);
-        if (r->has_address)
-            pp_redact_add(rd, "corp-addr", r->address);
-        redact_cert_names(rd, &r->tls);
-    }
-}
-
-static void
-redact_results(struct pp_redact *rd, const struct pp_report *rep)
-{
-    size_t i;
-
-    for (i = 0; i < rep->n; i++)
-        pp_app_redact_result(rd, rep->results[i]);
-}
-
-struct pp_redact *
-pp_app_redactions(const struct pp_report *rep, const struct pp_context *cx)
-{
-    struct pp_redact *rd = pp_redact_new();
-
-    redact_machine(rd, cx);
-    redact_network(rd, cx);
-    redact_results(rd, rep);
-    return rd;
 }
 
 /* Write text into one of the --save files: the one opened at the start

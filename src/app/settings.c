@@ -236,8 +236,8 @@ const struct pp_setting pp_settings[] = {
      .help = "also write FILE.txt and FILE.json, for a ticket", .where = PP_W_OUTPUT,
      .terse = true, .apply = apply_save},
     {.name = "redact", .key = "redact", .type = PP_SET_FLAG,
-     .help = "mask this machine's name, user, addresses and the\n"
-             "company's host names in every report",
+     .help = "mask this machine and the company (names, addresses,\n"
+             "URL paths, certificates, proxy users) in every report",
      .where = PP_W_OUTPUT, .off = AT(redact)},
     {.name = "verbose", .flag = 'v', .type = PP_SET_FLAG, .usage = "-v, --verbose",
      .help = "each check's steps to standard error as they happen\n"

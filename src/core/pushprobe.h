@@ -386,6 +386,8 @@ struct pp_nat64_info {
     size_t nprefix;      /* prefixes discovered */
 };
 
+struct pp_redact;
+
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
     int64_t ended_at;    /* seconds since 1970 */
@@ -402,6 +404,9 @@ struct pp_report {
     const struct pp_capture *capture;   /* what the network showed, or NULL */
     struct pp_nat64_info nat64;
     const struct pp_hists *rounds;      /* -c N: each check's history, or NULL */
+    /* --redact: what the text report masks in each value before it lays
+     * out its columns (core/redact.h), or NULL. */
+    const struct pp_redact *redact;
 };
 
 const char *pp_state_name(enum pp_state);

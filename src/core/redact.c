@@ -29,11 +29,19 @@ struct kind_count {
     unsigned long n;
 };
 
+struct domain {
+    char *kind;
+    char *low;           /* lower case, without a leading dot */
+    size_t len;
+};
+
 struct pp_redact {
     struct entry *e;     /* sorted by low: a prefix comes before what extends it */
     size_t n;
     struct kind_count *kinds;
     size_t nkinds;
+    struct domain *dom;
+    size_t ndom;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -116,6 +124,33 @@ json_form(const char *s)
             o += 6;
         } else {
             d[o++] = (char)c;
+        }
+    }
+    d[o] = '\0';
+    return d;
+}
+
+/* s as ui/report_html.c writes it (& < > " '), or NULL when that is s. */
+static char *
+html_form(const char *s)
+{
+    size_t i, o = 0, extra = 0;
+    char *d;
+
+    for (i = 0; s[i] != '\0'; i++)
+        extra += s[i] == '&' ? 4 : s[i] == '<' || s[i] == '>' ? 3 : s[i] == '"' ? 5 :
+                 s[i] == '\'' ? 4 : 0;
+    if (extra == 0)
+        return NULL;
+    d = pp_xmalloc(i + extra + 1);
+    for (i = 0; s[i] != '\0'; i++) {
+        const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" :
+                        s[i] == '"' ? "&quot;" : s[i] == '\'' ? "&#39;" : NULL;
+        if (e != NULL) {
+            memcpy(d + o, e, strlen(e));
+            o += strlen(e);
+        } else {
+            d[o++] = s[i];
         }
     }
     d[o] = '\0';
@@ -242,6 +277,13 @@ add(struct pp_redact *r, const char *kind, const char *secret, bool unique)
         else
             free(jf);
     }
+    jf = html_form(secret);
+    if (jf != NULL) {
+        if (!known(r, jf))
+            insert(r, jf, pp_xstrdup(ph), SHAPE_NAME, true);
+        else
+            free(jf);
+    }
     insert(r, pp_xstrdup(secret), ph, shape_of(secret), false);
 }
 
@@ -267,8 +309,13 @@ pp_redact_free(struct pp_redact *r)
     }
     for (i = 0; i < r->nkinds; i++)
         free(r->kinds[i].kind);
+    for (i = 0; i < r->ndom; i++) {
+        free(r->dom[i].kind);
+        free(r->dom[i].low);
+    }
     free(r->e);
     free(r->kinds);
+    free(r->dom);
     free(r);
 }
 
@@ -282,6 +329,97 @@ void
 pp_redact_add_unique(struct pp_redact *r, const char *kind, const char *secret)
 {
     add(r, kind, secret, true);
+}
+
+void
+pp_redact_add_domain(struct pp_redact *r, const char *kind, const char *domain)
+{
+    size_t i;
+    char *low;
+
+    if (r == NULL || domain == NULL)
+        return;
+    while (*domain == '.')
+        domain++;
+    if (strlen(domain) < 2)
+        return;
+    /* "local", "lan": names under them are secrets, the word is not. */
+    if (strchr(domain, '.') != NULL)
+        add(r, kind, domain, false);
+    low = lower_copy(domain);
+    for (i = 0; i < r->ndom; i++) {
+        if (strcmp(r->dom[i].low, low) == 0) {
+            free(low);
+            return;
+        }
+    }
+    r->dom = pp_xrealloc(r->dom, r->ndom + 1, sizeof(*r->dom));
+    r->dom[r->ndom].kind = clean_kind(kind);
+    r->dom[r->ndom].low = low;
+    r->dom[r->ndom].len = strlen(low);
+    r->ndom++;
+}
+
+static bool
+is_name_char(char c)
+{
+    return is_word(c) || c == '.' || c == '_';
+}
+
+/* The domain name (n bytes at s, dots trimmed) lies under, or NULL. */
+static const struct domain *
+under(const struct pp_redact *r, const char *s, size_t n)
+{
+    size_t i, k;
+
+    for (i = 0; i < r->ndom; i++) {
+        const struct domain *d = &r->dom[i];
+        if (n < d->len + 2 || s[n - d->len - 1] != '.')
+            continue;
+        for (k = 0; k < d->len; k++)
+            if (lower((unsigned char)s[n - d->len + k]) != (unsigned char)d->low[k])
+                break;
+        if (k == d->len)
+            return d;
+    }
+    return NULL;
+}
+
+unsigned long
+pp_redact_learn(struct pp_redact *r, const char *text)
+{
+    unsigned long before;
+    const char *p;
+
+    if (r == NULL || text == NULL || r->ndom == 0)
+        return 0;
+    before = pp_redact_count(r);
+    for (p = text; *p != '\0';) {
+        const char *s = p;
+        size_t n;
+        const struct domain *d;
+
+        if (!is_name_char(*p)) {
+            p++;
+            continue;
+        }
+        while (is_name_char(*p))
+            p++;
+        /* Trim what cannot start or end a name. */
+        while (s < p && (*s == '.' || *s == '-' || *s == '_'))
+            s++;
+        n = (size_t)(p - s);
+        while (n > 0 && (s[n - 1] == '.' || s[n - 1] == '-'))
+            n--;
+        if ((d = under(r, s, n)) != NULL) {
+            char *name = pp_xmalloc(n + 1);
+            memcpy(name, s, n);
+            name[n] = '\0';
+            add(r, d->kind, name, false);
+            free(name);
+        }
+    }
+    return pp_redact_count(r) - before;
 }
 
 unsigned long
@@ -396,8 +534,8 @@ match_at(const struct pp_redact *r, const char *text, size_t len, size_t at)
     return best;
 }
 
-char *
-pp_redact_apply(const struct pp_redact *r, const char *text)
+static char *
+apply(const struct pp_redact *r, const char *text, bool html)
 {
     size_t len, i, run;
     struct out o;
@@ -419,11 +557,29 @@ pp_redact_apply(const struct pp_redact *r, const char *text)
             continue;
         }
         put(&o, text + run, i - run);
-        put(&o, hit->ph, hit->phlen);
+        if (html) {
+            put(&o, "&lt;", 4);
+            put(&o, hit->ph + 1, hit->phlen - 2);
+            put(&o, "&gt;", 4);
+        } else {
+            put(&o, hit->ph, hit->phlen);
+        }
         i += hit->len;
         run = i;
     }
     put(&o, text + run, len - run);
     o.s[o.n] = '\0';
     return o.s;
+}
+
+char *
+pp_redact_apply(const struct pp_redact *r, const char *text)
+{
+    return apply(r, text, false);
+}
+
+char *
+pp_redact_apply_html(const struct pp_redact *r, const char *text)
+{
+    return apply(r, text, true);
 }

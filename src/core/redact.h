@@ -18,7 +18,8 @@
  *    name: "corp.test" is left alone in "mycorp.testing", "x.corp.test"
  *    and "corp.test.example", but replaced in "*.corp.test",
  *    "user@corp.test" and "corp.test.".
- * A secret holding '"' or '\' is matched in its JSON-escaped form too.
+ * A secret holding '"' or '\' is matched in its JSON-escaped form too, and
+ * one holding & < > " ' in its HTML-escaped form (the agent's page).
  */
 #ifndef PP_REDACT_H
 #define PP_REDACT_H
@@ -35,11 +36,25 @@ void pp_redact_free(struct pp_redact *r);
 void pp_redact_add(struct pp_redact *r, const char *kind, const char *secret);
 void pp_redact_add_unique(struct pp_redact *r, const char *kind, const char *secret);
 
+/* Register a domain ("corp.test") of that kind: a secret itself (unless a
+ * single label: "local"), and the domain of the names pp_redact_learn
+ * finds. */
+void pp_redact_add_domain(struct pp_redact *r, const char *kind, const char *domain);
+/* Register every name in text that lies under a registered domain
+ * ("sso.corp.test", "a.b.corp.test"), with the domain's kind, in the
+ * order they appear; a name is a run of [A-Za-z0-9._-] with at least one
+ * label before the domain.  Learning from one rendering before applying
+ * to all keeps the placeholders the same in each.  Returns how many names
+ * were new. */
+unsigned long pp_redact_learn(struct pp_redact *r, const char *text);
+
 /* How many secrets are registered (JSON-escaped forms not counted). */
 unsigned long pp_redact_count(const struct pp_redact *r);
 
 /* A new string: text with every registered secret replaced.  NULL text
  * gives NULL; no secrets give an identical copy. */
 char *pp_redact_apply(const struct pp_redact *r, const char *text);
+/* The same for an HTML document: the placeholders written &lt;kind-N&gt;. */
+char *pp_redact_apply_html(const struct pp_redact *r, const char *text);
 
 #endif

@@ -167,9 +167,11 @@ hosts(struct ctx *c, const size_t *idx, size_t n, bool with_port)
         }
         if (k < i)
             continue;
-        if (with_port)
-            sb_add(&b, "%s%s:%u", b.len ? ", " : "", t->host, t->port);
-        else
+        if (with_port) {
+            char *hp = pp_hostport_fmt(t->host, t->port);
+            sb_add(&b, "%s%s", b.len ? ", " : "", hp);
+            free(hp);
+        } else
             sb_add(&b, "%s%s", b.len ? ", " : "", t->host);
     }
     return sb_take(&b);

@@ -442,10 +442,11 @@ rule_afp(struct ctx *c)
             f->title = pp_xstrdup(r->state == PP_ST_OK ? "AFP file sharing is deprecated by "
                                   "Apple" : "The AFP share does not answer, and AFP is "
                                   "deprecated by Apple");
-            f->detail = pp_xasprintf("%s:%u %s.  Current macOS versions are dropping AFP.",
-                                     r->target->host, r->target->port,
+            char *hp = pp_hostport_fmt(r->target->host, r->target->port);
+            f->detail = pp_xasprintf("%s %s.  Current macOS versions are dropping AFP.", hp,
                                      r->state == PP_ST_OK ? "answers over AFP"
                                                           : "does not answer over AFP");
+            free(hp);
             f->advice_user = pp_xstrdup("Nothing to do.");
             f->advice_admin = pp_xstrdup("Move distribution points to SMB or HTTPS.");
         }
@@ -508,7 +509,11 @@ rule_conclusion(struct ctx *c)
             sb_add(&b, ", ...");
             break;
         }
-        sb_add(&b, "%s%s:%u", b.len ? ", " : "", r->target->host, r->target->port);
+        {
+            char *hp = pp_hostport_fmt(r->target->host, r->target->port);
+            sb_add(&b, "%s%s", b.len ? ", " : "", hp);
+            free(hp);
+        }
     }
     {
         char *list = sb_take(&b);

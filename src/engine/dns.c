@@ -200,10 +200,7 @@ channel_init(struct pp_dns *d, const char *resolver, int timeout_ms, int flags,
             ares_destroy(d->ch);
             return -1;
         }
-        if (pp_host_literal(host) == 6)
-            csv = pp_xasprintf("[%s]:%u", host, port ? port : 53);
-        else
-            csv = pp_xasprintf("%s:%u", host, port ? port : 53);
+        csv = pp_hostport_fmt(host, port ? port : 53);
         rc = ares_set_servers_ports_csv(d->ch, csv);
         free(csv);
         free(host);

@@ -335,11 +335,13 @@ pp_http_request(const char *method, const char *host, uint16_t port, bool tls,
     bool dflt = (tls && port == 443) || (!tls && port == 80);
     bool v6 = pp_host_literal(host) == 6;
     char hostport[300];
+    /* A zone id means something on this machine only: never sent. */
+    int n = v6 ? (int)strcspn(host, "%") : (int)strlen(host);
 
     if (dflt)
-        snprintf(hostport, sizeof(hostport), v6 ? "[%s]" : "%s", host);
+        snprintf(hostport, sizeof(hostport), v6 ? "[%.*s]" : "%.*s", n, host);
     else
-        snprintf(hostport, sizeof(hostport), v6 ? "[%s]:%u" : "%s:%u", host, port);
+        snprintf(hostport, sizeof(hostport), v6 ? "[%.*s]:%u" : "%.*s:%u", n, host, port);
     return pp_xasprintf("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pushprobe/%s\r\n"
                         "Accept: */*\r\nConnection: close\r\n\r\n",
                         method, path && *path ? path : "/", hostport, PACKAGE_VERSION);

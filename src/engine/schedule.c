@@ -263,12 +263,16 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
             *p++ = (char)('0' + port / div % 10);
         *p = '\0';
         r->id = pp_xstrdup(id);
-    } else if (k == 0) {
-        r->id = pp_xasprintf("%s:%u/%s%s%s", t->host, t->port, family_word(family), id_path(t),
-                             t->via ? "/proxy" : "");
     } else {
-        r->id = pp_xasprintf("%s:%u/%s/%zu%s%s", t->host, t->port, family_word(family), k + 1,
-                             id_path(t), t->via ? "/proxy" : "");
+        char *hp = pp_hostport_fmt(t->host, t->port);
+        const char *px = t->via ? "/proxy" : "";
+
+        if (k == 0)
+            r->id = pp_xasprintf("%s/%s%s%s", hp, family_word(family), id_path(t), px);
+        else
+            r->id = pp_xasprintf("%s/%s/%zu%s%s", hp, family_word(family), k + 1, id_path(t),
+                                 px);
+        free(hp);
     }
     ts->nfound++;
     v4[0] = '\0';
@@ -346,6 +350,7 @@ target_resolved(struct tstate *ts)
     struct pp_result *r;
     enum pp_reason best = PP_RS_NO_ADDRESS;
     double t = 0;
+    char *hp;
     int i;
 
     if (ts->nfound == 0) {
@@ -355,9 +360,10 @@ target_resolved(struct tstate *ts)
             if (ts->fail[i].elapsed_ms > t)
                 t = ts->fail[i].elapsed_ms;
         }
+        hp = pp_hostport_fmt(ts->t->host, ts->t->port);
         r = new_result(ts->t, ts->base);
-        r->id = pp_xasprintf("%s:%u%s%s", ts->t->host, ts->t->port, id_path(ts->t),
-                             ts->t->via ? "/proxy" : "");
+        r->id = pp_xasprintf("%s%s%s", hp, id_path(ts->t), ts->t->via ? "/proxy" : "");
+        free(hp);
         r->t_dns = t;
         r->t_total = t;
         if (best == PP_RS_FAMILY_EXCLUDED) {
@@ -411,18 +417,11 @@ start_target(struct pp_engine *e, struct tstate *ts)
     e->dns_open++;
     if (lit != 0) {
         struct sockaddr_storage sa;
+        socklen_t salen;
 
-        memset(&sa, 0, sizeof(sa));
-        if (lit == 4 && e->o->want_v4) {
-            struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
-            s4->sin_family = AF_INET;
-            inet_pton(AF_INET, host, &s4->sin_addr);
-            make_check(ts, &sa, AF_INET, 0, -1);
-        } else if (lit == 6 && e->o->want_v6) {
-            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
-            s6->sin6_family = AF_INET6;
-            inet_pton(AF_INET6, host, &s6->sin6_addr);
-            make_check(ts, &sa, AF_INET6, 0, -1);
+        pp_host_sockaddr(host, 0, &sa, &salen);
+        if ((lit == 4 && e->o->want_v4) || (lit == 6 && e->o->want_v6)) {
+            make_check(ts, &sa, lit == 4 ? AF_INET : AF_INET6, 0, -1);
         } else {
             ts->fail[0].reason = PP_RS_FAMILY_EXCLUDED;
             ts->fail[0].elapsed_ms = 0;

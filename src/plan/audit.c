@@ -79,10 +79,17 @@ int
 pp_audit_add(struct pp_audit *a, const char *spec, char *err, size_t errlen)
 {
     struct pp_tspec ts;
+    struct pp_audit_item *it;
+    uint16_t port;
+    char one[8];
 
-    if (pp_tspec_parse(spec, &ts, err, errlen) < 0)
+    if (pp_tspec_parse_port(spec, &ts, &port, err, errlen) < 0)
         return -1;
-    new_item(a)->spec = ts;
+    it = new_item(a);
+    it->spec = ts;
+    snprintf(one, sizeof(one), "%u", port);
+    if (port != 0 && pp_ports_parse(one, &it->ports, err, errlen) < 0)
+        return -1;
     return 0;
 }
 

@@ -361,6 +361,10 @@ pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
         set_err(err, errlen, "empty target");
         return -1;
     }
+    if (strchr(s, '%') != NULL) {
+        set_err(err, errlen, "bad target '%.64s' (an audit takes no zone ids)", s);
+        return -1;
+    }
     if (tspec_split(s, &a, &aend, &slash, &bracket, err, errlen) < 0)
         return -1;
     if (!bracket && slash == NULL && pp_host_literal(s) == 0)
@@ -393,6 +397,26 @@ pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen)
 fail:
     memset(out, 0, sizeof(*out));
     return -1;
+}
+
+int
+pp_tspec_parse_port(const char *s, struct pp_tspec *out, uint16_t *port, char *err,
+                    size_t errlen)
+{
+    char *host = NULL;
+    int rc;
+
+    *port = 0;
+    if (s == NULL || *s == '\0' || strchr(s, '/') != NULL || strchr(s, ':') == NULL)
+        return pp_tspec_parse(s, out, err, errlen);
+    memset(out, 0, sizeof(*out));
+    if (pp_hostport_parse(s, &host, port, err, errlen) < 0)
+        return -1;
+    rc = pp_tspec_parse(host, out, err, errlen);
+    free(host);
+    if (rc < 0)
+        *port = 0;
+    return rc;
 }
 
 void
@@ -481,6 +505,31 @@ pp_tspec_free(struct pp_tspec *t)
 
 /* ------------------------------------------------------------ files */
 
+/* The rest of a line is one port list: white space only next to commas.
+ * 0, or -1 with err set. */
+static int
+one_port_list(const char *name, unsigned long lineno, const char *rest, char *err,
+              size_t errlen)
+{
+    const char *e;
+
+    for (e = rest; *e != '\0'; e++) {
+        const char *q = e;
+
+        if (!is_blank(*e))
+            continue;
+        while (is_blank(*q))
+            q++;
+        if (e[-1] != ',' && *q != ',') {
+            set_err(err, errlen, "%s:%lu: unexpected '%.32s' after the port list "
+                    "(one target and at most one port list per line)", name, lineno, q);
+            return -1;
+        }
+        e = q - 1;
+    }
+    return 0;
+}
+
 /* One line of n <= PP_TARGETS_MAX_LINE bytes, without its line end and
  * NUL-free.  Returns 0, or nonzero with err set. */
 static int
@@ -488,11 +537,12 @@ targets_line(const char *name, unsigned long lineno, const char *line, size_t n,
              pp_target_cb cb, void *ctx, char *err, size_t errlen)
 {
     char buf[PP_TARGETS_MAX_LINE + 1], why[256] = "";
-    char *p, *target, *rest, *e;
+    char *p, *target, *rest;
     struct pp_tspec spec;
     struct pp_ports ports = { NULL, 0, 0 };
     struct pp_tspec *sp;
     struct pp_ports *pp = NULL;
+    uint16_t port;
     size_t i;
     int rc;
 
@@ -523,24 +573,21 @@ targets_line(const char *name, unsigned long lineno, const char *line, size_t n,
         while (is_blank(*rest))
             rest++;
     }
-    /* The rest is one port list: white space is allowed only next to commas. */
-    for (e = rest; *e != '\0'; e++) {
-        char *q = e;
-
-        if (!is_blank(*e))
-            continue;
-        while (is_blank(*q))
-            q++;
-        if (e[-1] != ',' && *q != ',') {
-            set_err(err, errlen, "%s:%lu: unexpected '%.32s' after the port list "
-                    "(one target and at most one port list per line)", name, lineno, q);
-            return -1;
-        }
-        e = q - 1;
-    }
-    if (pp_tspec_parse(target, &spec, why, sizeof(why)) < 0) {
+    if (one_port_list(name, lineno, rest, err, errlen) < 0)
+        return -1;
+    if (pp_tspec_parse_port(target, &spec, &port, why, sizeof(why)) < 0) {
         set_err(err, errlen, "%s:%lu: %s", name, lineno, why);
         return -1;
+    }
+    if (port != 0 && *rest != '\0') {
+        pp_tspec_free(&spec);
+        set_err(err, errlen, "%s:%lu: '%.64s' has a port and a port list (give one)", name,
+                lineno, target);
+        return -1;
+    }
+    if (port != 0) {
+        snprintf(why, sizeof(why), "%u", port);
+        rest = why;
     }
     if (*rest != '\0' && pp_ports_parse(rest, &ports, why, sizeof(why)) < 0) {
         pp_tspec_free(&spec);

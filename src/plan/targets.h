@@ -54,6 +54,12 @@ struct pp_tspec {
  * /8 (IPv4) or /104 (IPv6) are an error that says so.  Returns 0, or -1
  * with *out empty (name NULL) and err set. */
 int pp_tspec_parse(const char *s, struct pp_tspec *out, char *err, size_t errlen);
+/* The same, or a name or address with a port in the one address syntax
+ * of url.h (host:443, 192.0.2.7:443, [2001:db8::1]:443; *port 0 without
+ * one).  A bare IPv6 address that also reads as address and port
+ * (2001:db8::1:443) is refused as ambiguous. */
+int pp_tspec_parse_port(const char *s, struct pp_tspec *out, uint16_t *port, char *err,
+                        size_t errlen);
 /* The i-th address (i < count) of an ADDR or CIDR spec, with the port set
  * to port; computed on the fly, no allocation.  IPv4 blocks include their
  * network and broadcast addresses (like nmap).  For a NAME spec, or i out

@@ -17,12 +17,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A secret that ui/jsonw.c would write differently inside a string. */
+/* A secret that ui/jsonw.c (or the agent's page) would write differently. */
 static bool
 json_escapes(const char *s)
 {
     for (; *s != '\0'; s++)
-        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
+        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f || *s == '&' ||
+            *s == '<' || *s == '>' || *s == '\'')
             return true;
     return false;
 }
@@ -104,6 +105,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(out);
     pp_redact_free(empty);
+
+    /* Learning under the first secret taken as a domain: the count grows
+     * by what it says, and the HTML form adds no '<' of its own. */
+    if (nsec > 0 && s < text) {
+        unsigned long before, learned;
+        char *h;
+        size_t lt = 0, lh = 0;
+
+        pp_redact_add_domain(r, "corp-domain", s);
+        before = pp_redact_count(r);
+        learned = pp_redact_learn(r, text);
+        if (pp_redact_count(r) != before + learned)
+            abort();
+        h = pp_redact_apply_html(r, text);
+        if (h == NULL)
+            abort();
+        for (p = text; *p != '\0'; p++)
+            lt += *p == '<';
+        for (p = h; *p != '\0'; p++)
+            lh += *p == '<';
+        if (lh > lt)
+            abort();
+        free(h);
+    }
 
     pp_redact_free(r);
     free(s);

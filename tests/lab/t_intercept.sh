@@ -18,6 +18,15 @@ jcheck "$J" '"Evil Web Shield Root" in c("courier.push.apple.com", 5223)["messag
 jcheck "$J" 'c("courier.push.apple.com", 5223)["tls"]["verified"] is False and c("courier.push.apple.com", 5223)["tls"]["verify_error"]' "verification failed, with the error kept"
 jcheck "$J" '"courier.push.apple.com" in c("courier.push.apple.com", 5223)["tls"]["subject"]' "certificate details kept when verification fails"
 jcheck "$J" 'all(k["state"] == "ok" for k in cs(port=443, service="apns-device"))' "443 is not intercepted"
+# --redact: the inspecting CA's name is the company's; Apple's names stay.
+J=$LAB_TMP/mitm-red.json
+pp_run "$J" --timeout 3 --redact
+if grep -q -i 'Evil Web Shield' "$J"; then
+    echo "FAIL: --redact left the inspecting CA's name"; LAB_FAILS=$((LAB_FAILS + 1))
+else
+    echo "ok: --redact masks the inspecting CA's name"
+fi
+jcheck "$J" 'c("courier.push.apple.com", 5223)["tls"]["issuer_cn"].startswith("<corp-name-") and "courier.push.apple.com" in c("courier.push.apple.com", 5223)["tls"]["subject"] and c("courier.push.apple.com", 443)["tls"]["issuer_cn"] == "Lab Apple Server Authentication CA"' "--redact: the inspecting issuer is a placeholder; Apple's names and its own CA stay"
 
 J=$LAB_TMP/mitm-trusted.json
 pp_run "$J" --timeout 3 --ca-file "$C/evil-root.pem"

@@ -872,6 +872,9 @@ test_request(void **state)
     request_is("GET", "2001:db8::1", 8080, false, "/", "GET / HTTP/1.1", "[2001:db8::1]:8080");
     request_is("GET", "2001:db8::1", 443, true, "/", "GET / HTTP/1.1", "[2001:db8::1]");
     request_is("GET", "::1", 80, false, "/", "GET / HTTP/1.1", "[::1]");
+    /* A zone id means something on this machine only: never sent. */
+    request_is("GET", "fe80::1%eth0", 8443, true, "/", "GET / HTTP/1.1", "[fe80::1]:8443");
+    request_is("GET", "fe80::1%2", 443, true, "/", "GET / HTTP/1.1", "[fe80::1]");
     /* No path, or an empty one: "/". */
     request_is("GET", "example.com", 80, false, NULL, "GET / HTTP/1.1", "example.com");
     request_is("GET", "example.com", 80, false, "", "GET / HTTP/1.1", "example.com");

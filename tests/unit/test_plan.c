@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <cmocka.h>
 
 #include "plan/plan.h"
+#include "plan/targets.h"
 #include "probes/probe.h"
 #include "core/url.h"
 
@@ -573,6 +575,190 @@ test_target_new(void **state)
     assert_null(pp_probe_find("nope"));
 }
 
+/* ------------------------------------------------ one address syntax */
+
+/* Every option that takes an address, in every form the issue named:
+ * one parser, so one answer.  "@" in an argument stands for this
+ * machine's first interface (a zone id the OS accepts). */
+struct addr_case {
+    const char *kind;    /* pp_plan_add_user() kind, or "audit" (pp_tspec_parse_port) */
+    const char *arg;
+    const char *host;    /* NULL: refused */
+    uint16_t port;
+    const char *want;    /* the refusal mentions this */
+};
+
+static const struct addr_case addr_cases[] = {
+    /* Brackets with a port, in host:port and in URLs. */
+    { "target", "[::1]:8080", "::1", 8080, NULL },
+    { "target", "tls://[::1]:443", "::1", 443, NULL },
+    { "target", "tcp://[2001:DB8::1]:5223", "2001:db8::1", 5223, NULL },
+    { "target", "https://[2001:db8::1]:8443/x", "2001:db8::1", 8443, NULL },
+    { "smb", "[::1]:445", "::1", 445, NULL },
+    { "smb", "smb://[::1]:1445", "::1", 1445, NULL },
+    { "afp", "[fd00::7]:548", "fd00::7", 548, NULL },
+    { "mdm", "[::1]:8443", "::1", 8443, NULL },
+    { "mdm", "https://[::1]/", "::1", 8443, NULL },
+    { "sus", "[fd00::5]:8088", "fd00::5", 8088, NULL },
+    { "dp", "https://[fd00::5]/pkgs/", "fd00::5", 443, NULL },
+    { "audit", "[2001:db8::1]:443", "2001:db8::1", 443, NULL },
+    { "audit", "192.0.2.7:443", "192.0.2.7", 443, NULL },
+    { "audit", "files.corp.test:445", "files.corp.test", 445, NULL },
+    /* A bare IPv6 literal wherever no port is needed. */
+    { "mdm", "::1", "::1", 8443, NULL },
+    { "smb", "::1", "::1", 445, NULL },
+    { "afp", "fd00::7", "fd00::7", 548, NULL },
+    { "sus", "fd00::5", "fd00::5", 8088, NULL },
+    { "dp", "https://fd00::5/", "fd00::5", 443, NULL },
+    { "dp", "http://2001:db8::1/", "2001:db8::1", 80, NULL },
+    { "audit", "2001:db8::1", "2001:db8::1", 0, NULL },
+    { "audit", "[2001:db8::1]", "2001:db8::1", 0, NULL },
+    /* Text that reads both ways is refused, with both ways to write it. */
+    { "target", "tls://::1:443", NULL, 0, "write [::1]:443" },
+    { "target", "::1:443", NULL, 0, "::1:443 is ambiguous: write [::1]:443" },
+    { "smb", "::1:445", NULL, 0, "write [::1]:445" },
+    { "dp", "https://2001:db8::1:8443/", NULL, 0, "write [2001:db8::1]:8443" },
+    { "mdm", "::1:8443", NULL, 0, "[::1:8443] (an address)" },
+    { "audit", "::1:443", NULL, 0, "write [::1]:443" },
+    /* A port on an address that cannot be one without it. */
+    { "target", "1:2:3:4:5:6:7:8:443", NULL, 0, "write [1:2:3:4:5:6:7:8]:443" },
+    /* Zone ids: '%' in host:port, %25 in URLs; the interface must exist. */
+    { "target", "[fe80::1%@]:443", "fe80::1%@", 443, NULL },
+    { "target", "tls://[fe80::1%25@]:443", "fe80::1%@", 443, NULL },
+    { "dp", "https://[fe80::1%25@]/", "fe80::1%@", 443, NULL },
+    { "smb", "fe80::1%@", "fe80::1%@", 445, NULL },
+    { "target", "fe80::1%@:443", NULL, 0, "write [fe80::1%@]:443" },
+    { "target", "[fe80::1%nosuchif9]:443", NULL, 0, "zone id 'nosuchif9'" },
+    { "target", "[fe80::1%]:443", NULL, 0, "zone id" },
+    { "audit", "fe80::1%@", NULL, 0, "zone ids" },
+    /* Bad ports. */
+    { "target", "[::1]:0", NULL, 0, "bad port '0'" },
+    { "target", "[::1]:65536", NULL, 0, "bad port" },
+    { "target", "h.example:x", NULL, 0, "bad port 'x'" },
+    { "smb", "h.example:", NULL, 0, "bad port" },
+    { "target", "tls://[::1]:99999/", NULL, 0, "bad port" },
+    { "audit", "192.0.2.7:0", NULL, 0, "bad port" },
+    { "target", "[::1]443", NULL, 0, "after ']'" },
+    /* Empty hosts and bad brackets. */
+    { "target", ":443", NULL, 0, "no host name" },
+    { "target", "tls://:443", NULL, 0, "no host name" },
+    { "smb", "smb://", NULL, 0, "no host name" },
+    { "target", "", NULL, 0, "empty" },
+    { "target", "[]:443", NULL, 0, "not an IPv6 address" },
+    { "target", "[192.0.2.1]:443", NULL, 0, "not an IPv6 address" },
+    { "target", "[::1:443", NULL, 0, "unclosed '['" },
+    { "target", "h.example", NULL, 0, "no port" },
+    { "mdm", "https://fd00:/", NULL, 0, "bad port ''" },
+    { "mdm", "https://fd00::5::1/", NULL, 0, "bad address 'fd00::5::1'" },
+};
+
+/* "@" in s replaced by the interface name. */
+static char *
+with_zone(const char *s, const char *ifname)
+{
+    char out[256];
+    size_t k = 0;
+
+    for (; *s != '\0' && k + IF_NAMESIZE + 2 < sizeof(out); s++) {
+        if (*s == '@') {
+            memcpy(out + k, ifname, strlen(ifname));
+            k += strlen(ifname);
+        } else {
+            out[k++] = *s;
+        }
+    }
+    out[k] = '\0';
+    return strdup(out);
+}
+
+/* One case: 0 when the answer is the one wanted, else a message in why. */
+static int
+addr_case_run(const struct addr_case *c, const char *arg, const char *host, char *why,
+              size_t whylen)
+{
+    struct pp_plan p;
+    char err[256] = "";
+    const char *got = NULL;
+    uint16_t port = 0;
+    struct pp_tspec ts;
+    int rc;
+
+    pp_plan_init(&p);
+    if (strcmp(c->kind, "audit") == 0) {
+        rc = pp_tspec_parse_port(arg, &ts, &port, err, sizeof(err));
+        got = rc == 0 ? ts.name : NULL;
+    } else {
+        rc = pp_plan_add_user(&p, c->kind, arg, err, sizeof(err));
+        if (rc == 0 && p.n == 1) {
+            got = p.t[0]->host;
+            port = p.t[0]->port;
+        }
+    }
+    if (host != NULL && (rc != 0 || got == NULL || strcmp(got, host) != 0 || port != c->port))
+        snprintf(why, whylen, "--%s '%s': got %s '%s' port %u, want '%s' port %u", c->kind, arg,
+                 rc == 0 ? "host" : "error", rc == 0 && got ? got : err, port, host, c->port);
+    else if (host == NULL && rc == 0)
+        snprintf(why, whylen, "--%s '%s': accepted as '%s' port %u", c->kind, arg,
+                 got ? got : "?", port);
+    else if (host == NULL && strstr(err, c->want) == NULL)
+        snprintf(why, whylen, "--%s '%s': error '%s' does not say '%s'", c->kind, arg, err,
+                 c->want);
+    if (strcmp(c->kind, "audit") == 0 && rc == 0)
+        pp_tspec_free(&ts);
+    pp_plan_free(&p);
+    return why[0] != '\0' ? -1 : 0;
+}
+
+static void
+test_addr_forms(void **state)
+{
+    char ifname[IF_NAMESIZE] = "lo", why[600];
+    size_t i, bad = 0;
+
+    (void)state;
+    if (if_indextoname(1, ifname) == NULL)
+        snprintf(ifname, sizeof(ifname), "lo");
+    for (i = 0; i < sizeof(addr_cases) / sizeof(addr_cases[0]); i++) {
+        const struct addr_case *c = &addr_cases[i];
+        char *arg = with_zone(c->arg, ifname);
+        char *host = c->host != NULL ? with_zone(c->host, ifname) : NULL;
+        char *want = c->want != NULL ? with_zone(c->want, ifname) : NULL;
+        struct addr_case cc = *c;
+
+        cc.want = want;
+        why[0] = '\0';
+        if (addr_case_run(&cc, arg, host, why, sizeof(why)) != 0) {
+            print_error("%s\n", why);
+            bad++;
+        }
+        free(arg);
+        free(host);
+        free(want);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* Check ids and messages write an IPv6 address with its port in brackets. */
+static void
+test_hostport_fmt(void **state)
+{
+    char *s;
+
+    (void)state;
+    s = pp_hostport_fmt("::1", 8080);
+    assert_string_equal(s, "[::1]:8080");
+    free(s);
+    s = pp_hostport_fmt("fe80::1%en0", 443);
+    assert_string_equal(s, "[fe80::1%en0]:443");
+    free(s);
+    s = pp_hostport_fmt("192.0.2.1", 443);
+    assert_string_equal(s, "192.0.2.1:443");
+    free(s);
+    s = pp_hostport_fmt("files.corp.test", 445);
+    assert_string_equal(s, "files.corp.test:445");
+    free(s);
+}
+
 int
 main(void)
 {
@@ -591,6 +777,8 @@ main(void)
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_target_new),
+        cmocka_unit_test(test_addr_forms),
+        cmocka_unit_test(test_hostport_fmt),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
+#include "app/output.h"
 #include "core/redact.h"
+#include "core/util.h"
+#include "diagnose/context.h"
+#include "plan/plan.h"
+#include "ui/report.h"
 
 /* ---------------------------------------------------------- helpers */
 
@@ -475,6 +482,187 @@ test_against_reference(void **state)
     }
 }
 
+/* ------------------------------------------------- domains, learning */
+
+static void
+test_domains(void **state)
+{
+    struct pp_redact *r = pp_redact_new();
+
+    (void)state;
+    pp_redact_add_domain(r, "corp-domain", ".corp.test");
+    pp_redact_add_domain(r, "corp-domain", "corp.test");     /* once */
+    assert_int_equal(pp_redact_count(r), 1);
+    /* Names under it, in any case, once each, in order; not names that
+     * only contain it. */
+    assert_int_equal(pp_redact_learn(r, "sso.corp.test, https://A.B.Corp.Test/x "
+                                        "mycorp.testing corp.test.example sso.corp.test."), 2);
+    redacts(r, "sso.corp.test a.b.corp.test CORP.TEST mycorp.testing",
+            "<corp-domain-2> <corp-domain-3> <corp-domain-1> mycorp.testing");
+    assert_int_equal(pp_redact_learn(r, "nothing new: sso.corp.test"), 0);
+    assert_int_equal(pp_redact_learn(r, NULL), 0);
+    pp_redact_free(r);
+    /* A single label is a domain to learn under, not a word to mask. */
+    r = pp_redact_new();
+    pp_redact_add_domain(r, "corp-domain", ".local");
+    assert_int_equal(pp_redact_count(r), 0);
+    assert_int_equal(pp_redact_learn(r, "mac-jdoe.local is on the local network"), 1);
+    redacts(r, "mac-jdoe.local is on the local network", "<corp-domain-1> is on the local network");
+    pp_redact_free(r);
+    /* Without domains learning does nothing. */
+    r = pp_redact_new();
+    assert_int_equal(pp_redact_learn(r, "sso.corp.test"), 0);
+    pp_redact_free(r);
+}
+
+static void
+test_html(void **state)
+{
+    struct pp_redact *r = corp_table();
+    char *got;
+
+    (void)state;
+    got = pp_redact_apply_html(r, "<td>jss.corp.test</td>");
+    assert_string_equal(got, "<td>&lt;host-1&gt;</td>");
+    free(got);
+    /* A secret as the page writes it: its HTML-escaped form. */
+    pp_redact_add(r, "path", "/pkgs?a=1&b='2'");
+    assert_int_equal(pp_redact_count(r), 7);
+    got = pp_redact_apply_html(r, "<td>/pkgs?a=1&amp;b=&#39;2&#39;</td>");
+    assert_string_equal(got, "<td>&lt;path-1&gt;</td>");
+    free(got);
+    pp_redact_free(r);
+}
+
+/* ------------------------------------------ the rules of --redact (app) */
+
+struct fake {
+    struct pp_plan plan;
+    struct pp_report rep;
+    struct pp_context cx;
+};
+
+static struct pp_result *
+fake_result(struct fake *f, enum pp_service sv, const char *host, uint16_t port,
+            const char *addr, const char *path)
+{
+    struct pp_target *t = pp_plan_add(&f->plan, pp_target_new(sv, host, port, "tls", true));
+    struct pp_result *r = pp_xcalloc(1, sizeof(*r));
+
+    if (path != NULL)
+        t->path = pp_xstrdup(path);
+    r->target = t;
+    r->family = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+    r->has_address = true;
+    snprintf(r->address, sizeof(r->address), "%s", addr);
+    r->state = PP_ST_OK;
+    r->reason = PP_RS_TLS_OK;
+    r->t_dns = r->t_connect = r->t_tls = r->t_app = r->t_first_byte = -1;
+    r->t_total = 12.5;
+    r->id = pp_xasprintf("%s:%u/ipv4%s", host, port, path != NULL ? path : "");
+    r->tls.handshake_done = true;
+    snprintf(r->tls.version, sizeof(r->tls.version), "TLSv1.3");
+    r->tls.days_left = 99;
+    f->rep.results = pp_xrealloc(f->rep.results, f->rep.n + 1, sizeof(*f->rep.results));
+    f->rep.results[f->rep.n++] = r;
+    return r;
+}
+
+static void
+fake_proxy(struct fake *f, const char *name, const char *value)
+{
+    f->cx.proxies = pp_xrealloc(f->cx.proxies, f->cx.nproxies + 1, sizeof(*f->cx.proxies));
+    f->cx.proxies[f->cx.nproxies].name = pp_xstrdup(name);
+    f->cx.proxies[f->cx.nproxies].value = pp_xstrdup(value);
+    f->cx.nproxies++;
+}
+
+static void
+fake_run(struct fake *f)
+{
+    struct pp_result *r;
+
+    memset(f, 0, sizeof(*f));
+    pp_plan_init(&f->plan);
+    snprintf(f->rep.started_at, sizeof(f->rep.started_at), "2026-12-02T10:00:00Z");
+    f->cx.hostname = pp_xstrdup("mac-jdoe.local");
+    f->cx.username = pp_xstrdup("jdoe");
+    fake_proxy(f, "https_proxy", "http://bobproxy:***@proxy.acme.example:3128");
+    fake_proxy(f, "no_proxy", ".widgets.example,*.apple.com,10.9.0.0/16");
+    f->rep.context = &f->cx;
+    r = fake_result(f, PP_SV_MDM, "jss.acme.example", 8443, "10.1.2.3",
+                    "/acme-packages/Tool.pkg?tok=zz9");
+    r->tls.issuer = pp_xstrdup("CN=ACME Widgets Root CA,O=ACME Widgets,C=US");
+    r->tls.issuer_cn = pp_xstrdup("ACME Widgets Root CA");
+    r->message = pp_xstrdup("redirected to https://sso.acme.example/login");
+    /* A target by address: its certificate's names are the company's. */
+    r = fake_result(f, PP_SV_CUSTOM, "10.1.2.4", 443, "10.1.2.4", NULL);
+    r->tls.subject = pp_xstrdup("CN=files.acme.example");
+    r->tls.issuer_cn = pp_xstrdup("ACME Widgets Root CA");
+    r = fake_result(f, PP_SV_APNS_DEVICE, "courier.push.apple.com", 5223, "17.57.144.10", NULL);
+    r->tls.issuer = pp_xstrdup("CN=Apple Server Authentication CA,O=Apple Inc.,C=US");
+    r->tls.issuer_cn = pp_xstrdup("Apple Server Authentication CA");
+}
+
+static void
+fake_free(struct fake *f)
+{
+    pp_report_free_results(&f->rep);
+    pp_plan_free(&f->plan);
+    pp_context_free(&f->cx);
+}
+
+/* Every company string gone from the text and the JSON; Apple's stay. */
+static void
+test_rules(void **state)
+{
+    static const char *const secrets[] = {
+        "acme", "ACME Widgets", "Tool.pkg", "tok=zz9", "zz9", "10.1.2.3", "10.1.2.4",
+        "bobproxy", "widgets.example", "10.9.0.0", "mac-jdoe", "jdoe",
+    };
+    struct fake f;
+    struct pp_redact *rd;
+    char *out[2];
+    size_t i, k;
+
+    (void)state;
+    fake_run(&f);
+    rd = pp_app_redactions(&f.rep, &f.cx);
+    out[0] = pp_app_render(&f.rep, PP_FMT_TEXT, false, rd);
+    out[1] = pp_app_render(&f.rep, PP_FMT_JSON, false, rd);
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+            if (strcasestr(out[k], secrets[i]) != NULL)
+                fail_msg("'%s' left in:\n%s", secrets[i], out[k]);
+        assert_non_null(strstr(out[k], "courier.push.apple.com"));
+        assert_non_null(strstr(out[k], "17.57.144.10"));
+        /* Certificates show in the text (this JSON has no TLS section). */
+        assert_true(k == 1 || strstr(out[k], "issued by Apple Server Authentication CA"));
+        assert_true(k == 1 || strstr(out[k], "issued by <corp-name-"));
+        assert_non_null(strstr(out[k], "*.apple.com"));
+        assert_non_null(strstr(out[k], "<corp-host-"));
+        /* The text report shows the path in the check id only (JSON). */
+        assert_true(k == 0 || strstr(out[k], "<path-") != NULL);
+        assert_non_null(strstr(out[k], "<proxy-user-1>"));
+        assert_non_null(strstr(out[k], "<hostname>"));
+    }
+    /* The columns of the masked table line up: STATE under STATE. */
+    {
+        const char *h = strstr(out[0], "  HOST "), *row;
+        size_t st;
+
+        assert_non_null(h);
+        st = (size_t)(strstr(h, "STATE") - h);
+        for (row = strchr(h, '\n') + 1; *row == ' ' && row[2] != ' '; row = strchr(row, '\n') + 1)
+            if (strncmp(row + st, "ok ", 3) != 0)
+                fail_msg("out of line:\n%.*s", (int)strcspn(row, "\n"), row);
+    }
+    free(out[0]);
+    free(out[1]);
+    pp_redact_free(rd);
+    fake_free(&f);
+}
+
 int
 main(void)
 {
@@ -492,6 +680,9 @@ main(void)
         cmocka_unit_test(test_many_times),
         cmocka_unit_test(test_huge),
         cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_domains),
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_rules),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "core/url.h"
@@ -252,8 +255,9 @@ test_url_brackets(void **state)
     url_bad("https://[10.0.0.1]/", NULL);
     url_bad("https://[zz::1]/", NULL);
     /* An IPv6 literal needs brackets in a URL. */
-    url_bad("https://2001:db8::1/", NULL);
-    url_bad("https://::1/", NULL);
+    /* Without a port the brackets may be left out (see test_addr_forms). */
+    url_ok("https://2001:db8::1/", "https", "2001:db8::1", 0, "/");
+    url_ok("https://::1/", "https", "::1", 0, "/");
 }
 
 static void
@@ -503,6 +507,38 @@ test_host_literal(void **state)
     assert_int_equal(pp_host_literal(" 192.0.2.4"), 0);
 }
 
+/* A literal as a socket address: the zone id becomes the scope id. */
+static void
+test_host_sockaddr(void **state)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    char ifname[IF_NAMESIZE], h[64];
+    socklen_t len;
+
+    (void)state;
+    assert_int_equal(pp_host_sockaddr("192.0.2.7", 443, &ss, &len), 4);
+    assert_int_equal(len, sizeof(struct sockaddr_in));
+    assert_int_equal(ntohs(s4->sin_port), 443);
+    assert_int_equal(pp_host_sockaddr("2001:db8::1", 8443, &ss, &len), 6);
+    assert_int_equal(len, sizeof(struct sockaddr_in6));
+    assert_int_equal(ntohs(s6->sin6_port), 8443);
+    assert_int_equal(s6->sin6_scope_id, 0);
+    assert_int_equal(pp_host_sockaddr("fe80::1%3", 1, &ss, &len), 6);
+    assert_int_equal(s6->sin6_scope_id, 3);
+    if (if_indextoname(1, ifname) != NULL) {
+        snprintf(h, sizeof(h), "fe80::1%%%s", ifname);
+        assert_int_equal(pp_host_sockaddr(h, 1, &ss, &len), 6);
+        assert_int_equal(s6->sin6_scope_id, 1);
+        assert_int_equal(pp_host_literal(h), 6);
+    }
+    assert_int_equal(pp_host_sockaddr("courier.push.apple.com", 5223, &ss, &len), 0);
+    assert_int_equal(len, 0);
+    assert_int_equal(pp_host_literal("fe80::1%"), 0);
+    assert_int_equal(pp_host_literal("192.0.2.1%eth0"), 0);
+}
+
 int
 main(void)
 {
@@ -525,6 +561,7 @@ main(void)
         cmocka_unit_test(test_host_valid_bad),
         cmocka_unit_test(test_host_valid_literals),
         cmocka_unit_test(test_host_literal),
+        cmocka_unit_test(test_host_sockaddr),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
