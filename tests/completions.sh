@@ -108,10 +108,12 @@ if command -v zsh >/dev/null 2>&1; then
         fail "zsh: the file does not start with #compdef pushprobe"
     # Asked for real: an interactive zsh on a pseudo-terminal (zpty) with
     # compinit and the file on fpath; TAB twice, the screen read back.
+    # compinit -D writes no dump file (and no -d after it: -d would turn
+    # the dump back on, and its mv replaces whatever the path names).
     cat >"$tmp/zc.zsh" <<'ZSH'
 zmodload zsh/zpty || exit 77
 zpty z zsh -f -i
-zpty -w z "PS1='' PS2='' RPS1=''; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D -d /dev/null"
+zpty -w z "PS1='' PS2='' RPS1=''; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w z "LISTMAX=0; setopt nolistbeep; unsetopt automenu menucomplete; print ZSTART"
 zpty -r z line '*ZSTART*'
 zpty -r z line '*ZSTART*'
