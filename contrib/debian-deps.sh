@@ -25,7 +25,7 @@ apt-get install -y -qq --no-install-recommends \
     libc-ares-dev libssl-dev libpcap-dev libncurses-dev libnghttp2-dev \
     ca-certificates \
     libhttp-parser-dev libinih-dev libjansson-dev libmicrohttpd-dev zlib1g-dev \
-    libcmocka-dev python3 python3-jsonschema iproute2 nftables dnsmasq-base socat openssl tmux libcap2-bin time \
+    libcmocka-dev python3 python3-jsonschema iproute2 nftables dnsmasq-base unbound tayga socat openssl tmux libcap2-bin time \
     traceroute mtr-tiny \
     nginx samba chrony prometheus chromium nagios4-core bash-completion zsh fish tshark \
     curl debhelper dh-autoreconf dpkg-dev lintian git $bench \

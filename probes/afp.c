@@ -573,6 +573,12 @@ report(struct pp_check *c, const struct pp_afp_info *in)
     bool guest = strstr(in->uams, "No User Authent") != NULL;
 
     pp_afp_flags_format(in->flags, flags, sizeof(flags));
+    if (pp_check_stepping(c, PP_STEP_VV)) {
+        unsigned long long out, back;
+        pp_check_bytes(c, &out, &back);
+        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "DSI GetStatus %llu bytes -> %llu bytes, "
+                       "server '%s', AFP %s", out, back, name, in->best_version);
+    }
     pp_detail_str(r, "server_name", name);
     pp_detail_str(r, "machine_type", in->machine_type);
     pp_detail_str(r, "afp_versions", in->versions);

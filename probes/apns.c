@@ -59,6 +59,13 @@ header_cb(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_
 
     (void)s;
     (void)flags;
+    /* -v: the status ('<', as curl); -vv: every header of the answer. */
+    if (f->hd.type == NGHTTP2_HEADERS && f->hd.stream_id == a->stream)
+        pp_check_stepf(user, PP_STEP_HTTP,
+                       nlen == 7 && memcmp(name, ":status", 7) == 0 ? PP_STEP_V : PP_STEP_VV,
+                       "< %.*s: %.*s (HTTP/2)",
+                       nlen > 64 ? 64 : (int)nlen, (const char *)name,
+                       vlen > 256 ? 256 : (int)vlen, (const char *)value);
     if (f->hd.type == NGHTTP2_HEADERS && f->hd.stream_id == a->stream && nlen == 7 &&
         memcmp(name, ":status", 7) == 0 && vlen == 3) {
         memcpy(v, value, 3);
@@ -228,6 +235,8 @@ apns_ready(struct pp_check *c)
     if (a->stream < 0 || nghttp2_session_send(a->s) != 0)
         goto fail;
     pp_detail_str(r, "path", APNS_PATH);
+    pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "> POST %s (HTTP/2, :authority %s, %zu bytes of "
+                   "JSON)", APNS_PATH, t->host, sizeof(apns_body) - 1);
     return PP_PROBE_MORE;
 fail:
     pp_check_set(c, PP_ST_ERROR, PP_RS_INTERNAL, "could not start an HTTP/2 session");

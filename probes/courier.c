@@ -60,6 +60,8 @@ courier_ready(struct pp_check *c)
     }
     pp_check_set_data(c, d);
     pp_detail_num(r, "hold_asked_s", hold);
+    pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_V, "holding the connection idle for %.0f s "
+                   "(--hold)", hold);
     pp_check_extend(c, hold * 1000.0);
     return PP_PROBE_MORE;
 }
@@ -187,6 +189,8 @@ start_proof(struct pp_check *c, struct courier *d)
         SSL_key_update(ssl, SSL_KEY_UPDATE_NOT_REQUESTED) == 1) {
         d->stage = ST_PROBE;
         d->method = "tls-key-update";
+        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_V, "held %.0f s idle; a TLS key update "
+                       "must be acknowledged", d->held);
         d->read_before = BIO_number_read(SSL_get_rbio(ssl));
         if (!flush_key_update(c, d)) {
             forgotten(c, d);
@@ -201,6 +205,8 @@ start_proof(struct pp_check *c, struct courier *d)
     if (pp_netx_keepalive_now(pp_check_fd(c))) {
         d->stage = ST_PROBE;
         d->method = "tcp-keepalive";
+        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_V, "held %.0f s idle; TCP keepalive probes "
+                       "must be answered", d->held);
         d->until = d->probe_at + wait_ms;
         pp_check_extend(c, TICK_MS);
         return;

@@ -17,7 +17,51 @@ struct httpx {
     struct pp_http_resp resp;
     pp_httpx_judge judge;
     bool headers_only;
+    bool shown;              /* -v: the status line was shown */
 };
+
+/* -v: the request line (-vv: and its headers), '>' as curl. */
+static void
+show_request(struct pp_check *c, const char *req)
+{
+    size_t n;
+
+    while (*req != '\0' && *req != '\r') {
+        n = strcspn(req, "\r\n");
+        pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "> %.*s", (int)n, req);
+        if (!pp_check_stepping(c, PP_STEP_VV))
+            return;
+        req += n;
+        req += strspn(req, "\r\n") > 2 ? 2 : strspn(req, "\r\n");
+    }
+}
+
+/* -v: the status line and the headers that matter ('<'); -vv: every
+ * header, in the order they came. */
+static void
+show_response(struct pp_check *c, const struct pp_http_resp *h)
+{
+    const char *p = h->all_headers;
+    size_t n;
+
+    pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "< HTTP/%d.%d %d%s%s", h->version_major,
+                   h->version_minor, h->status, h->reason[0] ? " " : "", h->reason);
+    if (p != NULL) {
+        for (; *p != '\0'; p += n + (p[n] == '\n')) {
+            n = strcspn(p, "\n");
+            pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_VV, "< %.*s", (int)n, p);
+        }
+        return;
+    }
+    if (h->server != NULL)
+        pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "< Server: %s", h->server);
+    if (h->content_type != NULL)
+        pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "< Content-Type: %s", h->content_type);
+    if (h->content_length >= 0)
+        pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "< Content-Length: %lld", h->content_length);
+    if (h->location != NULL)
+        pp_check_stepf(c, PP_STEP_HTTP, PP_STEP_V, "< Location: %s", h->location);
+}
 
 enum pp_probe_rc
 pp_httpx_start(struct pp_check *c, const char *method, const char *path, size_t body_keep,
@@ -29,11 +73,14 @@ pp_httpx_start(struct pp_check *c, const char *method, const char *path, size_t 
     char *req;
 
     pp_http_init(&x->resp, body_keep, strcmp(method, "HEAD") == 0);
+    x->resp.keep_all = pp_check_stepping(c, PP_STEP_VV);
     x->judge = judge;
     x->headers_only = headers_only;
     pp_check_set_data(c, x);
     req = pp_http_request(method, t->host, t->port, t->tls, path);
     pp_check_send(c, req, strlen(req));
+    if (pp_check_stepping(c, PP_STEP_V))
+        show_request(c, req);
     free(req);
     pp_detail_str(r, "method", method);
     pp_detail_str(r, "path", path);
@@ -155,6 +202,10 @@ pp_httpx_io(struct pp_check *c, short revents)
             return PP_PROBE_DONE;
         }
         rc = pp_http_feed(&x->resp, buf, (size_t)n);
+        if (x->resp.headers_done && !x->shown && pp_check_stepping(c, PP_STEP_V)) {
+            x->shown = true;
+            show_response(c, &x->resp);
+        }
         if (rc == PP_HTTP_DONE)
             return judge(c, x);
         if (rc == PP_HTTP_ERROR) {

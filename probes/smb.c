@@ -402,6 +402,12 @@ report(struct pp_check *c, const struct pp_smb2_info *in)
 
     pp_smb2_guid_format(in->server_guid, guid, sizeof(guid));
     pp_smb2_caps_format(in->capabilities, caps, sizeof(caps));
+    if (pp_check_stepping(c, PP_STEP_VV)) {
+        unsigned long long out, back;
+        pp_check_bytes(c, &out, &back);
+        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "SMB2 NEGOTIATE %llu bytes -> %llu bytes, "
+                       "dialect %s, %s", out, back, dialect ? dialect : "?", signing);
+    }
     pp_detail_str(r, "dialect", dialect);
     pp_detail_bool(r, "signing_enabled", enabled);
     pp_detail_bool(r, "signing_required", required);

@@ -162,6 +162,13 @@ time_io(struct pp_check *c, short revents)
         pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "%s", err);
         return PP_PROBE_DONE;
     }
+    if (pp_check_stepping(c, PP_STEP_VV)) {
+        unsigned long long out, back;
+        pp_check_bytes(c, &out, &back);
+        pp_check_stepf(c, PP_STEP_PROBE, PP_STEP_VV, "NTP request %llu bytes -> %llu bytes, "
+                       "stratum %d, refid %s, delay %.1f ms, offset %+.3f s", out, back,
+                       info.stratum, info.refid, info.delay_s * 1000.0, info.offset_s);
+    }
     pp_detail_num(r, PP_DETAIL_OFFSET_S, info.offset_s);
     pp_detail_num(r, "delay_s", info.delay_s);
     pp_detail_int(r, "stratum", info.stratum);

@@ -13,6 +13,24 @@
  * refuse its absence (certificate_required comes after the handshake). */
 #define TLS13_CLIENT_CERT_WAIT_MS 500
 
+/* -v: the chain as served, one step per certificate, and the verdict. */
+static void
+show_chain(struct pp_check *c, const struct pp_tls_info *i, const char *msg)
+{
+    size_t k;
+
+    for (k = 0; k < i->nserved; k++) {
+        const struct pp_cert_info *ci = &i->served[k];
+        pp_check_stepf(c, PP_STEP_TLS, PP_STEP_V, "certificate %zu: subject %s, issuer %s, "
+                       "notAfter %s", k, ci->subject ? ci->subject : "?",
+                       ci->issuer ? ci->issuer : "?", ci->not_after[0] ? ci->not_after : "?");
+    }
+    if (i->nserved == 0)
+        pp_check_step(c, PP_STEP_TLS, PP_STEP_V, "no certificate served");
+    pp_check_stepf(c, PP_STEP_TLS, PP_STEP_V, "verify %s%s%s; %s", i->verified ? "ok" : "failed",
+                   i->verify_error ? ", " : "", i->verify_error ? i->verify_error : "", msg);
+}
+
 bool
 pp_tls_judge_check(struct pp_check *c)
 {
@@ -29,6 +47,8 @@ pp_tls_judge_check(struct pp_check *c)
                      time(NULL), n > 0 ? ocsp : NULL, n > 0 ? (size_t)n : 0, &r->tls, msg,
                      sizeof(msg));
     pp_check_set(c, v.state, v.reason, "%s", msg);
+    if (pp_check_stepping(c, PP_STEP_V))
+        show_chain(c, &r->tls, msg);
     return v.state == PP_ST_OK;
 }
 

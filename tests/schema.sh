@@ -23,6 +23,9 @@ fail=0
 # port of this test's own listener is open).
 "$PUSHPROBE" --no-config --profile none --json --timeout 2 127.0.0.1:1 '[::1]:2' \
     'https://127.0.0.1:1/x' > "$tmp/closed.json" 2> "$tmp/closed.err"
+# -c 2: the rounds' fields.
+"$PUSHPROBE" --no-config --profile none --json -c 2 --interval 0.1 --timeout 2 127.0.0.1:1 \
+    > "$tmp/rounds.json" 2> "$tmp/rounds.err"
 printf 'open tcp 127.0.0.1 1\nclosed tcp 127.0.0.1 2\n' > "$tmp/expect"
 "$PUSHPROBE" --no-config --audit --json --timeout 2 -p 1,2,3 --expect "$tmp/expect" 127.0.0.1 \
     > "$tmp/audit.json" 2> "$tmp/audit.err"
@@ -165,6 +168,9 @@ for f in sorted(glob.glob(os.path.join(tmp, "*.json"))):
 want("audit" in docs.get("audit.json", {}) and docs["audit.json"]["audit"]["results"],
      "the audit report has audit results")
 want(len(docs.get("closed.json", {}).get("checks", [])) == 3, "the loopback report has 3 checks")
+want(docs.get("rounds.json", {}).get("rounds") == 2 and
+     all(c.get("rounds", {}).get("sent") == 2 for c in docs["rounds.json"]["checks"]),
+     "the -c 2 report has its rounds")
 
 # JSON Lines, line by line, against $defs/jsonl; --list --json against
 # $defs/plan.

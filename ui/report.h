@@ -80,7 +80,11 @@ struct pp_context;
  * vpn_interfaces [], proxies {name: value}, local_addresses []. */
 void pp_context_json(const struct pp_context *c, struct pp_jsonw *w);
 /* A few lines indented by two spaces ("  Host: ...", "  Route: ..."). */
-void pp_context_text(const struct pp_context *c, FILE *f);
+void pp_context_text(const struct pp_context *c, const struct pp_nat64_info *nat64, FILE *f);
+/* The report's "nat64" object (IPv6-only, the NAT64 prefix, a CLAT), when
+ * the run saw any of them; nothing otherwise. */
+void pp_nat64_json(const struct pp_nat64_info *n, const struct pp_context *c,
+                   struct pp_jsonw *w);
 
 /* The capture's section and JSON members ("capture", "flows"). */
 void pp_capture_text(FILE *, const struct pp_capture *, bool color);

@@ -309,18 +309,11 @@ other_total(const struct pp_audit_port *p)
     return n;
 }
 
+/* The audit's head: when, how many, the timeout, the tallies. */
 static void
-text_report(const struct pp_audit_out *o)
+text_head(const struct pp_audit_out *o, FILE *f, bool color)
 {
-    const struct pp_audit *a = o->a;
     const struct pp_audit_result *ar = o->ar;
-    FILE *f = o->text;
-    bool color = o->color;
-    size_t i, k, shown = 0;
-    int pass;
-    static const enum pp_state cols[] = {PP_ST_OK, PP_ST_CLOSED, PP_ST_FILTERED, PP_ST_BLOCKED,
-                                         PP_ST_UNREACHABLE};
-    const size_t ncols = sizeof(cols) / sizeof(cols[0]);
 
     fprintf(f, "%spushprobe %s audit%s  started %s, %llu checks in %.1f s%s\n",
             color ? "\033[1m" : "", PACKAGE_VERSION, color ? "\033[0m" : "", o->started_at,
@@ -338,6 +331,15 @@ text_report(const struct pp_audit_out *o)
         fprintf(f, "%llu checks NOT RUN: %s\n", (unsigned long long)ar->not_run,
                 ar->interrupted ? "the run was interrupted"
                                 : "the run's time limit passed first (--run-timeout)");
+}
+
+static void
+text_deviations(const struct pp_audit_out *o, FILE *f, bool color)
+{
+    const struct pp_audit *a = o->a;
+    const struct pp_audit_result *ar = o->ar;
+    size_t i;
+
     if (ar->deviations > 0) {
         fprintf(f, "\nDeviations\n  %-24s %-5s %-8s %-8s %-12s %-16s %-16s %s\n", "ADDRESS", "PORT",
                 "EXPECTED", "OBSERVED", "STATE", "REASON", "ICMP FROM", "RULE");
@@ -355,18 +357,24 @@ text_report(const struct pp_audit_out *o)
             fprintf(f, "  ... and %llu more (--csv, --jsonl or --json list them all)\n",
                     (unsigned long long)(ar->deviations - i));
     }
-    fprintf(f, "\nStates\n ");
-    for (i = 1; i < PP_ST__COUNT; i++)
-        if (ar->state[i] > 0)
-            fprintf(f, " %s %llu", pp_state_name((enum pp_state)i),
-                    (unsigned long long)ar->state[i]);
-    fprintf(f, "\n");
+}
+
+/* Per port, a column per state; with many ports, those where something
+ * answers come first. */
+static void
+text_ports(const struct pp_audit_result *ar, FILE *f)
+{
+    static const enum pp_state cols[] = {PP_ST_OK, PP_ST_CLOSED, PP_ST_FILTERED, PP_ST_BLOCKED,
+                                         PP_ST_UNREACHABLE};
+    const size_t ncols = sizeof(cols) / sizeof(cols[0]);
+    size_t i, k, shown = 0;
+    int pass;
+
     if (ar->nports > 0) {
         fprintf(f, "\nPorts\n  %-6s", "PORT");
         for (i = 0; i < ncols; i++)
             fprintf(f, " %11s", pp_state_name(cols[i]));
         fprintf(f, " %11s\n", "other");
-        /* With many ports, those where something answers come first. */
         for (pass = 0; pass < 2; pass++) {
             for (k = 0; k < ar->nports && shown < TEXT_PORTS; k++) {
                 const struct pp_audit_port *p = &ar->ports[k];
@@ -390,6 +398,13 @@ text_report(const struct pp_audit_out *o)
             fprintf(f, "  ... and %zu more ports (--csv or --jsonl list every check)\n",
                     ar->nports - shown);
     }
+}
+
+static void
+text_rules(const struct pp_audit *a, const struct pp_audit_result *ar, FILE *f)
+{
+    size_t k;
+
     if (a->have_policy && a->policy.n > 0) {
         fprintf(f, "\nRules\n");
         for (k = 0; k < a->policy.n; k++) {
@@ -399,6 +414,25 @@ text_report(const struct pp_audit_out *o)
                     (unsigned long long)n, (unsigned long long)dev, a->policy.r[k].source);
         }
     }
+}
+
+static void
+text_report(const struct pp_audit_out *o)
+{
+    const struct pp_audit_result *ar = o->ar;
+    FILE *f = o->text;
+    size_t i;
+
+    text_head(o, f, o->color);
+    text_deviations(o, f, o->color);
+    fprintf(f, "\nStates\n ");
+    for (i = 1; i < PP_ST__COUNT; i++)
+        if (ar->state[i] > 0)
+            fprintf(f, " %s %llu", pp_state_name((enum pp_state)i),
+                    (unsigned long long)ar->state[i]);
+    fprintf(f, "\n");
+    text_ports(ar, f);
+    text_rules(o->a, ar, f);
     fprintf(f, "\nSummary: %s\n", ar->deviations ? "DEVIATIONS FOUND" :
             ar->interrupted ? "INTERRUPTED" : ar->not_run ? "INCOMPLETE" : "as expected");
 }

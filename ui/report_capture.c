@@ -291,16 +291,12 @@ pp_capture_json(struct pp_jsonw *w, const struct pp_capture *c)
     pp_jw_arr_end(w);
 }
 
-void
-pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
+/* The capture's head line, how its read ended, its interfaces. */
+static void
+capture_head(FILE *f, const struct pp_capture *c, const struct pp_flows_stats *st, bool color)
 {
-    struct pp_flows *fl = pp_capture_flows(c);
-    const struct pp_flows_stats *st = pp_flows_stats(fl);
-    const struct pp_flow *const *v;
-    const struct pp_push_device *d;
     struct pp_capture_iface ci;
-    size_t n, i, pass, other = 0, shown = 0;
-    char cl[48], sv[48];
+    size_t i;
 
     fprintf(f, "\n%sCapture%s  %s (%s): %llu packets, %llu flows", color ? "\033[1m" : "",
             color ? "\033[0m" : "", pp_capture_source(c), pp_capture_link_name(c),
@@ -330,6 +326,15 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
                     ci.link, ci.decoded ? "" : ", not decoded", (unsigned long long)ci.packets);
         fprintf(f, " packets\n");
     }
+}
+
+static void
+capture_devices(FILE *f, struct pp_flows *fl)
+{
+    const struct pp_push_device *d;
+    char cl[48];
+    size_t n, i;
+
     d = pp_flows_devices(fl, &n);
     for (i = 0; i < n; i++) {
         char pr[96];
@@ -342,6 +347,48 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
                 d[i].syns_unanswered, d[i].held_s, d[i].holding ? ", holding now" : "",
                 pr[0] ? ", by " : "", pr);
     }
+}
+
+/* One flow's line of the table. */
+static void
+flow_row(FILE *f, struct pp_flows *fl, const struct pp_flow *x)
+{
+    char ends[128], pk[48], det[320] = "", cl[48], sv[48];
+
+    pp_pkt_addr_str(x->family, x->client, cl, sizeof(cl));
+    pp_pkt_addr_str(x->family, x->server, sv, sizeof(sv));
+    snprintf(ends, sizeof(ends), "%s -> %s%s%s:%u", cl, x->family == 6 ? "[" : "", sv,
+             x->family == 6 ? "]" : "", x->sport);
+    snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)x->pkts[PP_DIR_C2S],
+             (unsigned long long)x->pkts[PP_DIR_S2C]);
+    pp_flows_describe(fl, x, det, sizeof(det));
+    if (x->sni[0] != '\0') {
+        size_t l = strlen(det);
+        snprintf(det + l, sizeof(det) - l, "%sSNI %s", l ? "; " : "", x->sni);
+    }
+    if (x->proc != 0 || pp_flows_iface_name(fl, x->iface) != NULL) {
+        size_t l = strlen(det);
+        char pr[96];
+        const char *ifn = pp_flows_iface_name(fl, x->iface);
+        proc_text(fl, x->proc, pr, sizeof(pr));
+        snprintf(det + l, sizeof(det) - l, "%s%s%s%s%s", l ? "; " : "",
+                 pr[0] ? pr : "", pr[0] && ifn != NULL ? " " : "",
+                 ifn != NULL ? "on " : "", ifn != NULL ? ifn : "");
+    }
+    fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
+            x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk,
+            det);
+}
+
+void
+pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
+{
+    struct pp_flows *fl = pp_capture_flows(c);
+    const struct pp_flow *const *v;
+    size_t n, i, pass, other = 0, shown = 0;
+
+    capture_head(f, c, pp_flows_stats(fl), color);
+    capture_devices(f, fl);
     v = pp_flows_list(fl, &n);
     if (n > 0)
         fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", "SERVICE", "PROTO", "CLIENT -> SERVER",
@@ -350,7 +397,6 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < n; i++) {
             const struct pp_flow *x = v[i];
-            char ends[128], pk[48], det[320] = "";
             if (x->svc == PP_FS_OTHER || pp_flow_outcome_bad(x->outcome) != (pass == 0)) {
                 other += pass == 0 && x->svc == PP_FS_OTHER;
                 continue;
@@ -359,29 +405,7 @@ pp_capture_text(FILE *f, const struct pp_capture *c, bool color)
                 other++;
                 continue;
             }
-            pp_pkt_addr_str(x->family, x->client, cl, sizeof(cl));
-            pp_pkt_addr_str(x->family, x->server, sv, sizeof(sv));
-            snprintf(ends, sizeof(ends), "%s -> %s%s%s:%u", cl, x->family == 6 ? "[" : "", sv,
-                     x->family == 6 ? "]" : "", x->sport);
-            snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)x->pkts[PP_DIR_C2S],
-                     (unsigned long long)x->pkts[PP_DIR_S2C]);
-            pp_flows_describe(fl, x, det, sizeof(det));
-            if (x->sni[0] != '\0') {
-                size_t l = strlen(det);
-                snprintf(det + l, sizeof(det) - l, "%sSNI %s", l ? "; " : "", x->sni);
-            }
-            if (x->proc != 0 || pp_flows_iface_name(fl, x->iface) != NULL) {
-                size_t l = strlen(det);
-                char pr[96];
-                const char *ifn = pp_flows_iface_name(fl, x->iface);
-                proc_text(fl, x->proc, pr, sizeof(pr));
-                snprintf(det + l, sizeof(det) - l, "%s%s%s%s%s", l ? "; " : "",
-                         pr[0] ? pr : "", pr[0] && ifn != NULL ? " " : "",
-                         ifn != NULL ? "on " : "", ifn != NULL ? ifn : "");
-            }
-            fprintf(f, "  %-8s %-5s %-40s %-19s %9s  %s\n", pp_flow_svc_name(x->svc),
-                    x->proto == 6 ? "tcp" : "udp", ends, pp_flow_outcome_name(x->outcome), pk,
-                    det);
+            flow_row(f, fl, x);
         }
     if (other > 0)
         fprintf(f, "  and %zu other flow%s (in the JSON report)\n", other, other == 1 ? "" : "s");

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "core/pushprobe.h"
+
 #include "diagnose/context.h"
 #include "ui/jsonw.h"
 #include "ui/report.h"
@@ -88,8 +90,70 @@ text_list(FILE *f, const char *label, char *const *v, size_t n)
     fputc('\n', f);
 }
 
+static const char *
+clat_of(const struct pp_context *c)
+{
+    return c != NULL && c->clat_if != NULL ? c->clat_if : NULL;
+}
+
 void
-pp_context_text(const struct pp_context *c, FILE *f)
+pp_nat64_json(const struct pp_nat64_info *n, const struct pp_context *c, struct pp_jsonw *w)
+{
+    const char *clat = clat_of(c);
+
+    if (!n->ipv6_only && n->prefix[0] == '\0' && clat == NULL)
+        return;
+    pp_jw_key(w, "nat64");
+    pp_jw_obj(w);
+    pp_jw_key(w, "ipv6_only");
+    pp_jw_bool(w, n->ipv6_only);
+    pp_jw_key(w, "ipv4_route");
+    pp_jw_bool(w, !n->no_ipv4_route);
+    pp_jw_key(w, "prefix");
+    if (n->prefix[0] != '\0')
+        pp_jw_str(w, n->prefix);
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "source");
+    if (n->prefix[0] != '\0')
+        pp_jw_str(w, n->discovered ? "discovered" : "well-known");
+    else
+        pp_jw_null(w);
+    pp_jw_key(w, "discovery");
+    pp_jw_str(w, !n->looked ? "not-run" : n->nprefix > 0 ? "found" : "none");
+    pp_jw_key(w, "clat_interface");
+    if (clat != NULL)
+        pp_jw_str(w, clat);
+    else
+        pp_jw_null(w);
+    pp_jw_obj_end(w);
+}
+
+/* "IPv6-only network with NAT64 (prefix ...)", when it is one. */
+static void
+text_nat64(FILE *f, const struct pp_nat64_info *n, const char *clat)
+{
+    const char *how = n->discovered ? "discovered through ipv4only.arpa" : "well-known";
+
+    if (n->ipv6_only && n->prefix[0] != '\0')
+        fprintf(f, "  Network: IPv6-only network with NAT64 (prefix %s, %s)", n->prefix, how);
+    else if (n->ipv6_only)
+        fputs("  Network: IPv6-only network, no NAT64 prefix found (ipv4only.arpa has no "
+              "IPv6 address)", f);
+    else if (n->prefix[0] != '\0')
+        fprintf(f, "  NAT64: prefix %s (%s) in the answers", n->prefix, how);
+    else if (clat == NULL)
+        return;
+    else
+        fputs("  464XLAT:", f);
+    if (clat != NULL)
+        fprintf(f, "%s CLAT interface %s", n->ipv6_only || n->prefix[0] ? "; 464XLAT" : "",
+                clat);
+    fputc('\n', f);
+}
+
+void
+pp_context_text(const struct pp_context *c, const struct pp_nat64_info *nat64, FILE *f)
 {
     size_t i;
 
@@ -99,6 +163,8 @@ pp_context_text(const struct pp_context *c, FILE *f)
     fputc('\n', f);
     text_route(f, "Route", c->default_if, c->default_gw);
     text_route(f, "Route6", c->default_if6, c->default_gw6);
+    if (nat64 != NULL)
+        text_nat64(f, nat64, clat_of(c));
     text_list(f, "DNS", c->dns_servers, c->ndns);
     text_list(f, "VPN", c->vpn_ifs, c->nvpn);
     fputs("  Proxy: ", f);

@@ -12,6 +12,7 @@
 #include "engine/certpolicy.h"
 #include "ui/jsonw.h"
 #include "probes/probe.h"
+#include "core/hist.h"
 #include "ui/report.h"
 
 static void
@@ -296,6 +297,8 @@ head(struct pp_jsonw *w, const struct pp_report *rep)
     pp_jw_str(w, rep->started_at);
     pp_jw_key(w, "duration_ms");
     pp_jw_num(w, rep->duration_ms, 1);
+    if (rep->rounds != NULL)
+        pp_jw_kint(w, "rounds", rep->rounds->rounds);
     pp_jw_key(w, "summary");
     pp_jw_obj(w);
     pp_jw_key(w, "status");
@@ -326,6 +329,7 @@ sections(struct pp_jsonw *w, const struct pp_report *rep)
         pp_jw_key(w, "context");
         pp_context_json(rep->context, w);
     }
+    pp_nat64_json(&rep->nat64, rep->context, w);
     if (rep->capture != NULL)
         pp_capture_json(w, rep->capture);
 }
@@ -359,6 +363,30 @@ check_what(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_resu
         pp_jw_key(w, "expected");
         pp_jw_bool(w, pp_diagnosis_expected(rep->diag, r->id));
     }
+}
+
+/* -c N: a check's rounds (core/hist.h); the times null when no round
+ * succeeded. */
+static void
+rounds_obj(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_result *r)
+{
+    const struct pp_hist *h = r->id != NULL ? pp_hists_get(rep->rounds, r->id) : NULL;
+    bool t = h != NULL && h->nlat > 0;
+
+    if (h == NULL)
+        return;
+    pp_jw_key(w, "rounds");
+    pp_jw_obj(w);
+    pp_jw_kint(w, "sent", h->runs);
+    pp_jw_kint(w, "lost", h->lost);
+    pp_jw_key(w, "loss_pct");
+    pp_jw_num(w, h->runs > 0 ? 100.0 * h->lost / h->runs : 0.0, 1);
+    pp_jw_kint(w, "state_changes", h->flaps);
+    ms(w, "min_ms", t ? h->min_ms : -1);
+    ms(w, "avg_ms", t ? h->sum_ms / h->nlat : -1);
+    ms(w, "max_ms", t ? h->max_ms : -1);
+    ms(w, "last_ms", h->last_ms);
+    pp_jw_obj_end(w);
 }
 
 /* How it went: the state, the timings, TLS, details and words. */
@@ -403,6 +431,8 @@ check_outcome(struct pp_jsonw *w, const struct pp_report *rep, const struct pp_r
                                 sizeof(ev));
         opt_str(w, "capture_evidence", ev);
     }
+    if (rep != NULL && rep->rounds != NULL)
+        rounds_obj(w, rep, r);
 }
 
 void

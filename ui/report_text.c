@@ -10,7 +10,9 @@
 #include "diagnose/diagnose.h"
 #include "engine/trace.h"
 #include "probes/probe.h"
+#include "core/hist.h"
 #include "ui/report.h"
+#include "ui/tuilayout.h"
 
 #define C_RESET "\033[0m"
 #define C_RED "\033[31m"
@@ -227,13 +229,38 @@ paths_text(FILE *f, const struct pp_report *rep, bool color)
     }
 }
 
+#define ROUNDS_CELLS "%5s  %-17s  "
+
+/* -c N: the rounds' LOSS and MIN/AVG/MAX cells of a check, with the
+ * separator after them; empty without rounds. */
+static void
+rounds_cells(const struct pp_report *rep, const struct pp_result *r, char *buf, size_t len)
+{
+    const struct pp_hist *h = rep->rounds != NULL ? pp_hists_get(rep->rounds, r->id) : NULL;
+    char loss[16], stats[64];
+
+    buf[0] = '\0';
+    if (rep->rounds == NULL)
+        return;
+    snprintf(loss, sizeof(loss), "-");
+    snprintf(stats, sizeof(stats), "-");
+    if (h != NULL && h->runs > 0)
+        snprintf(loss, sizeof(loss), "%.0f%%", 100.0 * h->lost / h->runs);
+    if (h != NULL && h->nlat > 0)
+    {
+        pp_tui_stats(h->min_ms, h->sum_ms / h->nlat, h->max_ms, stats, sizeof(stats));
+        strncat(stats, " ms", sizeof(stats) - strlen(stats) - 1);
+    }
+    snprintf(buf, len, ROUNDS_CELLS, loss, stats);
+}
+
 /* One row of the checks' table, with its details (and the capture's
  * evidence). */
 static void
 check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int hw, int aw,
           bool color)
 {
-    char det[1200], tm[32];
+    char det[1200], tm[32], rc[96];
     const char *col = "";
     bool expected = pp_diagnosis_expected(rep->diag, r->id);
 
@@ -252,12 +279,13 @@ check_row(FILE *f, const struct pp_report *rep, const struct pp_result *r, int h
             snprintf(det + l, sizeof(det) - l, "%scapture: %s", l ? "; " : "", ev);
     }
     fmt_ms(r->t_total, tm, sizeof(tm));
+    rounds_cells(rep, r, rc, sizeof(rc));
     if (color)
         col = r->state == PP_ST_OK ? C_GREEN : expected ? C_DIM :
               r->target->required ? C_RED : C_YELLOW;
-    fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s\n", hw, hw, r->target->host, aw,
-            r->has_address ? r->address : "-", r->target->port, col, pp_state_name(r->state),
-            color ? C_RESET : "", pp_reason_name(r->reason), tm, det);
+    fprintf(f, "  %-*.*s  %-*s  %5u  %s%-11s%s  %-16s  %8s  %s%s\n", hw, hw, r->target->host,
+            aw, r->has_address ? r->address : "-", r->target->port, col, pp_state_name(r->state),
+            color ? C_RESET : "", pp_reason_name(r->reason), tm, rc, det);
     /* A refused certificate, or a warning: the chain it is about. */
     if (r->tls.policy_ran &&
         ((r->state == PP_ST_TLS_FAILED && r->tls.nserved > 0) || r->tls.warn_msg != NULL)) {
@@ -276,6 +304,10 @@ checks_table(FILE *f, const struct pp_report *rep, bool color)
 {
     size_t i, hw = 4, aw = 7;
     int last = -1;
+    char rh[64] = "";
+
+    if (rep->rounds != NULL)
+        snprintf(rh, sizeof(rh), ROUNDS_CELLS, "LOSS", "MIN/AVG/MAX");
 
     for (i = 0; i < rep->n; i++) {
         const struct pp_result *r = rep->results[i];
@@ -292,8 +324,9 @@ checks_table(FILE *f, const struct pp_report *rep, bool color)
         if (sv != last) {
             fprintf(f, "\n%s%s%s\n", color ? C_BOLD : "", pp_service_title(r->target->service),
                     color ? C_RESET : "");
-            fprintf(f, "  %-*s  %-*s  %5s  %-11s  %-16s  %8s  %s\n", (int)hw, "HOST",
-                    (int)aw, "ADDRESS", "PORT", "STATE", "REASON", "TIME", "DETAILS");
+            fprintf(f, "  %-*s  %-*s  %5s  %-11s  %-16s  %8s  %s%s\n", (int)hw, "HOST",
+                    (int)aw, "ADDRESS", "PORT", "STATE", "REASON", rep->rounds ? "LAST" : "TIME",
+                    rh, "DETAILS");
             last = sv;
         }
         check_row(f, rep, r, (int)hw, (int)aw, color);
@@ -334,14 +367,18 @@ pp_report_text(FILE *f, const struct pp_report *rep, bool color)
     struct pp_summary s;
 
     pp_summarize(rep, &s);
-    fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s\n", color ? C_BOLD : "",
+    fprintf(f, "%spushprobe %s%s  started %s, %zu checks in %.1f s", color ? C_BOLD : "",
             PACKAGE_VERSION, color ? C_RESET : "", rep->started_at, s.checks,
             rep->duration_ms / 1000.0);
+    if (rep->rounds != NULL)
+        fprintf(f, ", %u rounds (LAST, the state and the findings are the last round's)",
+                rep->rounds->rounds);
+    fputc('\n', f);
     if (rep->diag != NULL)
         diagnosis_text(f, rep->diag, color);
     if (rep->context != NULL) {
         fprintf(f, "\n%sThis machine%s\n", color ? C_BOLD : "", color ? C_RESET : "");
-        pp_context_text(rep->context, f);
+        pp_context_text(rep->context, &rep->nat64, f);
     }
     checks_table(f, rep, color);
     paths_text(f, rep, color);

@@ -11,27 +11,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/hist.h"
 #include "core/pushprobe.h"
 
 struct pp_diagnosis;
 struct pp_context;
 struct pp_capture;
-
-/* Latency history of one check (by its id) over the runs. */
-#define PP_HIST_LEN 48
-struct pp_hist {
-    char *id;
-    unsigned runs;          /* finished results seen */
-    unsigned lost;          /* of which were not ok */
-    unsigned flaps;         /* state changes from one run to the next */
-    enum pp_state last_state;
-    unsigned nlat;          /* ok results with a time */
-    double min_ms, max_ms, sum_ms;
-    float lat[PP_HIST_LEN]; /* ring, oldest first from head; < 0: a failed run */
-    unsigned head, count;
-    struct pp_path *path;   /* its last path trace (key t), kept across runs */
-    bool tracing;           /* a trace of it is under way */
-};
 
 /* One row of the checks table. */
 struct pp_live_row {

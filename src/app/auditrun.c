@@ -111,6 +111,95 @@ close_out(FILE *f, const char *what)
     return ok;
 }
 
+/* The outputs asked for, opened, and the report's start written; false
+ * (with what was opened closed) when a file cannot be made. */
+static bool
+open_outputs(struct run *run, const struct pp_audit_run_opts *ro)
+{
+    bool ok = true;
+
+    if (ro->csv != NULL && (run->out.csv = open_out(ro->csv, "csv")) == NULL)
+        ok = false;
+    if (ro->jsonl != NULL && (run->out.jsonl = open_out(ro->jsonl, "jsonl")) == NULL)
+        ok = false;
+    if (!ok) {
+        if (run->out.csv != NULL && run->out.csv != stdout)
+            fclose(run->out.csv);
+        return false;
+    }
+    if (ro->json)
+        run->out.json = stdout;
+    if (run->out.json == NULL && run->out.csv != stdout && run->out.jsonl != stdout)
+        run->out.text = stdout;
+    pp_rfc3339(time(NULL), run->out.started_at, sizeof(run->out.started_at));
+    pp_audit_out_begin(&run->out);
+    return true;
+}
+
+/* The loop until the engine is done, a signal came or a write failed;
+ * rows leave as checks finish, at most FLUSH_MS in the buffer.  False
+ * when poll() fails. */
+static bool
+run_loop(struct run *run, struct pp_loop *loop)
+{
+    struct sigaction sa, old_int, old_term;
+    int64_t flushed = pp_now_ms();
+    bool ok = true;
+
+    /* Handlers that only note the signal; SA_RESTART keeps a write that
+     * it interrupts going, so rows stay whole. */
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    while (!run->engine_done && !stop_signal && !run->write_failed) {
+        int64_t now;
+
+        if (pp_loop_run_once(loop, FLUSH_MS) < 0 && errno != EINTR) {
+            fprintf(stderr, "pushprobe: poll: %s\n", strerror(errno));
+            ok = false;
+            break;
+        }
+        now = pp_now_ms();
+        if (now - flushed >= FLUSH_MS) {
+            flush_all(&run->out);
+            flushed = now;
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return ok;
+}
+
+/* Every output closed (false if one could not be written whole), what
+ * was cut short said on stderr, and the exit status. */
+static int
+close_outputs(struct run *run, struct pp_audit_result *ar, bool ok)
+{
+    pp_audit_out_end(&run->out);
+    if (run->out.csv != NULL && !close_out(run->out.csv, "CSV"))
+        ok = false;
+    if (run->out.jsonl != NULL && run->out.jsonl != run->out.csv &&
+        !close_out(run->out.jsonl, "JSON Lines"))
+        ok = false;
+    if ((run->out.json != NULL || run->out.text != NULL) && !close_out(stdout, "report"))
+        ok = false;
+    if (ar->interrupted)
+        fprintf(stderr, "pushprobe: interrupted: %llu checks written, %llu not run\n",
+                (unsigned long long)ar->checks, (unsigned long long)ar->not_run);
+    else if (ar->not_run > 0)
+        fprintf(stderr, "pushprobe: %llu checks were not run: the run's time limit passed\n",
+                (unsigned long long)ar->not_run);
+    if (!ok || run->write_failed)
+        return PP_EXIT_INTERNAL;
+    if (ar->interrupted)
+        return stop_signal == SIGTERM ? 128 + SIGTERM : PP_EXIT_INTERRUPTED;
+    return ar->deviations > 0 || ar->not_run > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+}
+
 int
 pp_audit_run(struct pp_audit *a, const struct pp_plan *plan, struct pp_engine_opts *eo,
              const struct pp_audit_run_opts *ro)
@@ -120,11 +209,9 @@ pp_audit_run(struct pp_audit *a, const struct pp_plan *plan, struct pp_engine_op
     struct pp_report rep;
     struct pp_loop *loop;
     struct pp_engine *e;
-    struct sigaction sa, old_int, old_term;
     char err[600];
-    bool ok = true;
+    bool ok;
     int rc;
-    int64_t flushed = pp_now_ms();
 
     memset(&run, 0, sizeof(run));
     pp_audit_result_init(&ar, a);
@@ -134,23 +221,10 @@ pp_audit_run(struct pp_audit *a, const struct pp_plan *plan, struct pp_engine_op
     run.out.color = ro->color;
     run.out.adaptive = ro->adaptive;
     run.out.timeout_s = eo->timeout_s;
-    if (ro->csv != NULL && (run.out.csv = open_out(ro->csv, "csv")) == NULL)
-        ok = false;
-    if (ro->jsonl != NULL && (run.out.jsonl = open_out(ro->jsonl, "jsonl")) == NULL)
-        ok = false;
-    if (!ok) {
-        if (run.out.csv != NULL && run.out.csv != stdout)
-            fclose(run.out.csv);
+    if (!open_outputs(&run, ro)) {
         pp_audit_result_free(&ar);
         return PP_EXIT_USAGE;
     }
-    if (ro->json)
-        run.out.json = stdout;
-    if (run.out.json == NULL && run.out.csv != stdout && run.out.jsonl != stdout)
-        run.out.text = stdout;
-    pp_rfc3339(time(NULL), run.out.started_at, sizeof(run.out.started_at));
-    pp_audit_out_begin(&run.out);
-
     eo->sink = sink;
     eo->sink_ctx = &run;
     if (eo->progress != NULL) {   /* a terminal: our line, with the deviations */
@@ -166,61 +240,16 @@ pp_audit_run(struct pp_audit *a, const struct pp_plan *plan, struct pp_engine_op
         pp_audit_result_free(&ar);
         return PP_EXIT_INTERNAL;
     }
-    /* Handlers that only note the signal; SA_RESTART keeps a write that
-     * it interrupts going, so rows stay whole. */
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    stop_signal = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    while (!run.engine_done && !stop_signal && !run.write_failed) {
-        int64_t now;
-
-        if (pp_loop_run_once(loop, FLUSH_MS) < 0 && errno != EINTR) {
-            fprintf(stderr, "pushprobe: poll: %s\n", strerror(errno));
-            ok = false;
-            break;
-        }
-        /* Rows leave as checks finish: at most FLUSH_MS in the buffer. */
-        now = pp_now_ms();
-        if (now - flushed >= FLUSH_MS) {
-            flush_all(&run.out);
-            flushed = now;
-        }
-    }
+    ok = run_loop(&run, loop);
     ar.interrupted = stop_signal != 0;
     pp_engine_timeouts(e, &ar.timeout_lo, &ar.timeout_hi);
     /* Checks cut short come to the sink unfinished and are not written. */
     pp_engine_finish(e, &rep);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     pp_loop_free(loop);
     ar.not_run += rep.not_run;
     run.out.duration_ms = rep.duration_ms;
     pp_report_free(&rep);
-
-    pp_audit_out_end(&run.out);
-    if (run.out.csv != NULL && !close_out(run.out.csv, "CSV"))
-        ok = false;
-    if (run.out.jsonl != NULL && run.out.jsonl != run.out.csv &&
-        !close_out(run.out.jsonl, "JSON Lines"))
-        ok = false;
-    if ((run.out.json != NULL || run.out.text != NULL) && !close_out(stdout, "report"))
-        ok = false;
-    if (ar.interrupted)
-        fprintf(stderr, "pushprobe: interrupted: %llu checks written, %llu not run\n",
-                (unsigned long long)ar.checks, (unsigned long long)ar.not_run);
-    else if (ar.not_run > 0)
-        fprintf(stderr, "pushprobe: %llu checks were not run: the run's time limit passed\n",
-                (unsigned long long)ar.not_run);
-    if (!ok || run.write_failed)
-        rc = PP_EXIT_INTERNAL;
-    else if (ar.interrupted)
-        rc = stop_signal == SIGTERM ? 128 + SIGTERM : PP_EXIT_INTERRUPTED;
-    else
-        rc = ar.deviations > 0 || ar.not_run > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    rc = close_outputs(&run, &ar, ok);
     pp_audit_result_free(&ar);
     return rc;
 }

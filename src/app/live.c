@@ -18,38 +18,6 @@
 #include "app/run.h"
 #include "core/util.h"
 
-void
-pp_hist_add(struct pp_hist *h, const struct pp_result *r)
-{
-    bool ok = pp_state_is_ok(r->state);
-    float v = -1.0f;
-
-    if (r->state == PP_ST_PENDING)
-        return;
-    if (h->runs > 0 && r->state != h->last_state)
-        h->flaps++;
-    h->runs++;
-    h->last_state = r->state;
-    if (!ok)
-        h->lost++;
-    if (ok && r->t_total >= 0) {
-        if (h->nlat == 0 || r->t_total < h->min_ms)
-            h->min_ms = r->t_total;
-        if (h->nlat == 0 || r->t_total > h->max_ms)
-            h->max_ms = r->t_total;
-        h->sum_ms += r->t_total;
-        h->nlat++;
-        v = (float)r->t_total;
-    }
-    if (h->count < PP_HIST_LEN) {
-        h->lat[(h->head + h->count) % PP_HIST_LEN] = v;
-        h->count++;
-    } else {
-        h->lat[h->head] = v;
-        h->head = (h->head + 1) % PP_HIST_LEN;
-    }
-}
-
 #ifdef HAVE_NCURSES
 
 #include "capture/capture.h"
@@ -80,8 +48,7 @@ struct live {
     struct pp_diagnosis diag;
     struct pp_context *cx;
     bool have_cx;
-    struct pp_hist **hist;         /* sorted by id */
-    size_t nhist, caphist;
+    struct pp_hists hists;         /* each check's, by id */
     struct pp_live_row *rows;
     size_t nrows, caprows;
     const struct pp_result **byid; /* scratch: the current run's results by id */
@@ -189,40 +156,10 @@ restore_signals(void)
 
 /* ------------------------------------------------------------ history */
 
-static int
-cmp_hist_id(const void *key, const void *elem)
-{
-    return strcmp((const char *)key, (*(struct pp_hist *const *)elem)->id);
-}
-
 static struct pp_hist *
 find_hist(struct live *l, const char *id, bool create)
 {
-    size_t lo = 0, hi = l->nhist;
-    struct pp_hist *h;
-
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = cmp_hist_id(id, &l->hist[mid]);
-        if (c == 0)
-            return l->hist[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    if (!create)
-        return NULL;
-    if (l->nhist == l->caphist) {
-        l->caphist = l->caphist ? l->caphist * 2 : 64;
-        l->hist = pp_xrealloc(l->hist, l->caphist, sizeof(*l->hist));
-    }
-    h = pp_xcalloc(1, sizeof(*h));
-    h->id = pp_xstrdup(id);
-    memmove(&l->hist[lo + 1], &l->hist[lo], (l->nhist - lo) * sizeof(*l->hist));
-    l->hist[lo] = h;
-    l->nhist++;
-    return h;
+    return pp_hists_find(&l->hists, id, create);
 }
 
 /* --------------------------------------------------------------- rows */
@@ -424,9 +361,7 @@ finish_cycle(void *arg)
 
     pp_engine_finish(l->engine, &rep);
     l->engine = NULL;
-    for (i = 0; i < rep.n; i++)
-        if (rep.results[i]->id != NULL)
-            pp_hist_add(find_hist(l, rep.results[i]->id, true), rep.results[i]);
+    pp_hists_add_report(&l->hists, &rep);
     if (l->have_last) {
         pp_diagnosis_free(&l->diag);
         pp_report_free(&l->last);
@@ -491,6 +426,7 @@ start_cycle(void *arg)
     l->engine = pp_engine_start(l->loop, l->o->plan, l->o->eo, finish_cycle, l, err, sizeof(err));
     if (l->engine == NULL) {
         snprintf(l->message, sizeof(l->message), "cannot start a run: %s", err);
+        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
         schedule(l, l->o->interval_s);
     }
     mark_dirty(l);
@@ -658,9 +594,20 @@ trace_row(struct live *l)
 
 /* ------------------------------------------------------------ actions */
 
+/* A new message stays for a few seconds, then the keys come back. */
+static void
+message_changed(struct live *l, const char *before)
+{
+    if (l->message[0] != '\0' && strcmp(before, l->message) != 0)
+        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+}
+
 static void
 act(struct live *l, enum pp_ui_action a)
 {
+    char before[sizeof(l->message)];
+
+    memcpy(before, l->message, sizeof(before));
     switch (a) {
     case PP_UA_NONE:
         return;
@@ -705,19 +652,16 @@ act(struct live *l, enum pp_ui_action a)
         pp_loop_stop(l->loop);
         return;
     }
-    /* A message stays for a few seconds, then the keys come back. */
-    if (l->message[0] != '\0')
-        pp_loop_timer(l->loop, &l->message_timer, pp_now_ms() + PP_MESSAGE_MS);
+    message_changed(l, before);
     mark_dirty(l);
 }
 
+/* The message expires (the headline keeps saying "paused"). */
 static void
 clear_message(void *arg)
 {
     struct live *l = arg;
 
-    if (l->paused)
-        return;   /* "paused" stays while it is true */
     l->message[0] = '\0';
     mark_dirty(l);
 }
@@ -864,14 +808,7 @@ live_close(struct live *l)
 static void
 live_free(struct live *l)
 {
-    size_t i;
-
-    for (i = 0; i < l->nhist; i++) {
-        free(l->hist[i]->id);
-        pp_path_free(l->hist[i]->path);
-        free(l->hist[i]);
-    }
-    free(l->hist);
+    pp_hists_free(&l->hists);
     free(l->rows);
     free(l->byid);
     free(l->lastbyid);

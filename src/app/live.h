@@ -46,7 +46,4 @@ int pp_live_run(const struct pp_live_opts *, struct pp_report *last, struct pp_d
  * pp_live_run, or 0 when it ended by a key. */
 int pp_live_stop_signal(void);
 
-/* Fold a finished result into a history (the tests call this directly). */
-void pp_hist_add(struct pp_hist *, const struct pp_result *);
-
 #endif

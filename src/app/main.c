@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -27,11 +29,13 @@
 #include "app/ppconfig.h"
 #include "app/run.h"
 #include "app/settings.h"
+#include "app/verbose.h"
 #include "app/version.h"
 #include "capture/capture.h"
 #include "core/netx.h"
 #include "core/url.h"
 #include "core/util.h"
+#include "diagnose/context.h"
 #include "engine/tlsctx.h"
 
 /* --nagios was given: what stops the check is said as a plugin's UNKNOWN
@@ -242,7 +246,7 @@ check_combinations(struct pp_settings *st, const bool *given)
     bool capture = st->read_file != NULL || st->sniff != NULL;
 
     if (st->serve_from_file && (st->audit || st->once || st->nagios || st->read_file != NULL ||
-                                st->sniff_only || st->list))
+                                st->sniff_only || st->list || st->o.step_level > 0))
         st->serve = false;
     if (st->format_from_file && (st->nagios || (st->audit && st->format == PP_FMT_PROMETHEUS)))
         st->format = PP_FMT_TEXT;
@@ -272,6 +276,9 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("--read and --sniff-only do not go with --serve (--sniff does)");
     if (st->serve && (st->audit || st->once || st->nagios))
         die_usage("--serve runs again and again: not with --audit, --once or --nagios");
+    if (st->serve && st->o.step_level > 0)
+        die_usage("-v writes one run's steps to standard error: not with --serve (the "
+                  "agent's /report.json has each check's times)");
     if (st->nagios && (st->format != PP_FMT_TEXT || st->audit))
         die_usage("--nagios prints one line: not with --json, --format or --audit");
     if ((st->warn != NULL || st->crit != NULL) && !st->nagios)
@@ -289,6 +296,8 @@ check_combinations(struct pp_settings *st, const bool *given)
                   "--sniff-only");
     if (named(given, "user") && !capture)
         die_usage("-Z goes with --sniff or --read");
+    if (st->count > 0 && (st->serve || st->audit || capture))
+        die_usage("-c runs the checks N times: not with --serve, --audit, --sniff or --read");
 }
 
 /* The audit's targets and expectations, turned into the plan's names and
@@ -349,6 +358,48 @@ build_plan(struct pp_app *app, int argc, char **argv)
     for (i = optind; i < argc; i++)
         if (pp_plan_add_free(&app->plan, argv[i], err, sizeof(err)) < 0)
             die_usage("target '%s': %s", argv[i], err);
+}
+
+/* An IPv4 address of this machine's own (not link-local 169.254/16, not
+ * a CLAT's 192.0.0.0/29): a network with IPv4, even if its route is gone. */
+static bool
+native_ipv4(const struct pp_context *cx)
+{
+    struct in_addr a;
+    size_t i;
+
+    for (i = 0; i < cx->nlocal; i++)
+        if (inet_pton(AF_INET, cx->local_addrs[i], &a) == 1 &&
+            (ntohl(a.s_addr) & 0xffff0000u) != 0xa9fe0000u &&
+            !pp_context_is_clat_addr(cx->local_addrs[i]))
+            return true;
+    return false;
+}
+
+/* The network's shape, for the engine.  IPv6-only: an IPv6 default route
+ * and no native IPv4 (no IPv4 default route and no IPv4 address, or only
+ * a 464XLAT CLAT's: its interface, or a gateway in 192.0.0.0/29 as
+ * macOS's CLAT46 has); the run then asks ipv4only.arpa for the NAT64
+ * prefix first.  Without even a CLAT's IPv4 route, an IPv4 connect that
+ * finds no route is not applicable.  A machine that kept its IPv4 address
+ * and lost the route is not IPv6-only: that is LOCAL_ROUTE's.  Read once:
+ * the agent and the dashboard keep it.  Not for the audit. */
+static void
+read_network(struct pp_settings *st)
+{
+    struct pp_context cx;
+    bool clat;
+
+    /* The audit judges each check as it is (no-route stays no-route). */
+    if (st->read_file != NULL || st->sniff_only || st->audit)
+        return;
+    pp_context_routes(&cx);
+    clat = cx.default_if != NULL && (pp_context_is_clat_name(cx.default_if) ||
+                                     pp_context_is_clat_addr(cx.default_gw));
+    st->o.ipv6_only = cx.default_if6 != NULL && !native_ipv4(&cx) &&
+                      (cx.default_if == NULL || clat);
+    st->o.no_ipv4_route = st->o.ipv6_only && cx.default_if == NULL;
+    pp_context_free(&cx);
 }
 
 /* Something to check, unless only watching: targets, and not only
@@ -483,8 +534,11 @@ run_mode(struct pp_app *app)
 
     if (st->serve)
         return pp_mode_agent(app);
-    if (!st->no_tui && st->format == PP_FMT_TEXT && !st->nagios && !st->audit &&
-        st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
+    if (st->count > 0)
+        return pp_mode_count(app);
+    /* -v: one run, its steps on standard error; no dashboard over them. */
+    if (!st->no_tui && st->o.step_level == 0 && st->format == PP_FMT_TEXT && !st->nagios &&
+        !st->audit && st->read_file == NULL && isatty(STDIN_FILENO) && pp_app_smart_terminal()) {
         rc = pp_mode_dashboard(app);
         if (rc >= 0)
             return rc;
@@ -502,6 +556,7 @@ main(int argc, char **argv)
     struct pp_app app;
     struct pp_settings *st = &app.st;
     bool *given;
+    struct pp_verbose *verbose;
     char cfg_err[700];
     int rc, k, cfg_rc;
 
@@ -533,10 +588,13 @@ main(int argc, char **argv)
         rc = pp_mode_list(&app);
         goto out;
     }
+    read_network(st);
     open_outputs(&app);
     rc = open_capture(&app);
+    verbose = pp_verbose_start(&app, stderr);
     if (rc == 0)
         rc = run_mode(&app);
+    pp_verbose_free(verbose);
 out:
     for (k = 0; k < 2; k++)
         if (app.save_f[k] != NULL)

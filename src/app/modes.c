@@ -20,6 +20,7 @@
 #include "app/run.h"
 #include "capture/capture.h"
 #include "capture/flows.h"
+#include "core/hist.h"
 #include "core/loop.h"
 #include "core/redact.h"
 #include "core/util.h"
@@ -221,6 +222,126 @@ pp_mode_once(struct pp_app *app)
     }
     trace_report(app, &rep);
     return conclude_and_report(app, &rep);
+}
+
+/* ------------------------------------------------------------ -c N */
+
+/* Ctrl-C or SIGTERM between or during the rounds: the round under way
+ * ends, the report of the rounds run follows (a second signal ends
+ * pushprobe at once: SA_RESETHAND). */
+static volatile sig_atomic_t count_stop;
+
+static void
+on_count_stop(int sig)
+{
+    count_stop = sig;
+}
+
+static void
+pause_s(double s)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !count_stop)
+        continue;
+}
+
+/* On a terminal: one line for all the rounds, "round 3/10: 40/52 checks",
+ * wiped when they are over. */
+struct count_line {
+    long k, n;
+};
+
+static void
+count_progress(void *arg, const struct pp_progress *p)
+{
+    const struct count_line *cl = arg;
+
+    if (p->over && (cl->k + 1 == cl->n || count_stop))
+        fprintf(stderr, "\r%60s\r", "");
+    else
+        fprintf(stderr, "\rround %ld/%ld: %zu/%llu checks   ", cl->k + 1, cl->n, p->done,
+                (unsigned long long)p->total);
+}
+
+/* The rounds, into hists; the last round's report in *rep.  0, or -1
+ * with err set when a round could not run. */
+static int
+count_rounds(struct pp_app *app, struct pp_hists *hists, struct pp_report *rep, char *err,
+             size_t errlen)
+{
+    const struct pp_settings *st = &app->st;
+    double gap = st->agent.interval_s > 0 ? st->agent.interval_s : 1.0, t0 = pp_now_msf();
+    char started[sizeof(rep->started_at)];
+    struct pp_engine_opts eo = st->o;
+    struct count_line cl = {0, st->count};
+
+    if (isatty(STDERR_FILENO)) {
+        eo.progress = count_progress;
+        eo.progress_arg = &cl;
+    }
+    for (cl.k = 0; cl.k < st->count; cl.k++) {
+        if (cl.k > 0) {
+            pause_s(gap);
+            if (count_stop)
+                break;
+            pp_report_free(rep);
+        }
+        if (pp_engine_run(&app->plan, &eo, rep, err, errlen) < 0)
+            return -1;
+        if (cl.k == 0)
+            memcpy(started, rep->started_at, sizeof(started));
+        pp_hists_add_report(hists, rep);
+        if (count_stop)
+            break;
+    }
+    /* The report covers the rounds: from the first start to the end. */
+    memcpy(rep->started_at, started, sizeof(started));
+    rep->duration_ms = pp_now_msf() - t0;
+    return 0;
+}
+
+/* mtr -c: N rounds without the screen, each check's history kept as the
+ * dashboard keeps it (core/hist.h), then the last round's report with
+ * the rounds beside it; its verdicts give the exit status (128 + the
+ * signal when one cut the rounds short). */
+int
+pp_mode_count(struct pp_app *app)
+{
+    struct sigaction sa, old_int, old_term;
+    struct pp_hists hists;
+    struct pp_report rep;
+    char err[600];
+    int rc;
+
+    memset(&hists, 0, sizeof(hists));
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_count_stop;
+    sa.sa_flags = (int)SA_RESETHAND;
+    count_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = count_rounds(app, &hists, &rep, err, sizeof(err));
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "pushprobe: %s\n", err);
+        pp_hists_free(&hists);
+        return PP_EXIT_INTERNAL;
+    }
+    if (count_stop)
+        fprintf(stderr, "pushprobe: interrupted after %u of %ld rounds\n", hists.rounds,
+                app->st.count);
+    rep.rounds = &hists;
+    trace_report(app, &rep);
+    rc = conclude_and_report(app, &rep);
+    pp_hists_free(&hists);
+    if (count_stop && rc != PP_EXIT_INTERNAL)
+        rc = 128 + count_stop;
+    return rc;
 }
 
 /* ------------------------------------------------------------ the dashboard */

@@ -24,6 +24,8 @@ char *pp_app_render(const struct pp_report *, enum pp_format, bool color,
 /* What --redact masks: this machine, its user, its addresses and those of
  * its network, and the company's own systems (never Apple's). */
 struct pp_redact *pp_app_redactions(const struct pp_report *, const struct pp_context *);
+/* Add what one result shows of those (-v masks its steps as they come). */
+void pp_app_redact_result(struct pp_redact *, const struct pp_result *);
 /* Write the report as FILE.txt and FILE.json (--save, or the dashboard's
  * s key: without --save, pushprobe-DATE-TIME in the current directory).
  * arg is the struct pp_app; msg gets a line for the user. */

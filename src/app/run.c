@@ -148,29 +148,34 @@ redact_cert_names(struct pp_redact *rd, const struct pp_tls_info *t)
     }
 }
 
-/* The results: the public address, routers that answered ICMP, the
+/* A result: the public address, routers that answered ICMP, the
  * company's own systems (never Apple's). */
+void
+pp_app_redact_result(struct pp_redact *rd, const struct pp_result *r)
+{
+    enum pp_service sv = r->target->service;
+    const struct pp_kv *pub = pp_detail_get(r, PP_DETAIL_PUBLIC_ADDRESS);
+
+    if (pub != NULL)
+        pp_redact_add_unique(rd, "public-addr", pub->s);
+    if (r->icmp_from[0])
+        pp_redact_add(rd, "local-addr", r->icmp_from);
+    if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
+        sv == PP_SV_AFP || sv == PP_SV_CUSTOM) {
+        pp_redact_add(rd, "corp-host", r->target->host);
+        if (r->has_address)
+            pp_redact_add(rd, "corp-addr", r->address);
+        redact_cert_names(rd, &r->tls);
+    }
+}
+
 static void
 redact_results(struct pp_redact *rd, const struct pp_report *rep)
 {
     size_t i;
 
-    for (i = 0; i < rep->n; i++) {
-        const struct pp_result *r = rep->results[i];
-        enum pp_service sv = r->target->service;
-        const struct pp_kv *pub = pp_detail_get(r, PP_DETAIL_PUBLIC_ADDRESS);
-        if (pub != NULL)
-            pp_redact_add_unique(rd, "public-addr", pub->s);
-        if (r->icmp_from[0])
-            pp_redact_add(rd, "local-addr", r->icmp_from);
-        if (sv == PP_SV_MDM || sv == PP_SV_SUS || sv == PP_SV_DP || sv == PP_SV_SMB ||
-            sv == PP_SV_AFP || sv == PP_SV_CUSTOM) {
-            pp_redact_add(rd, "corp-host", r->target->host);
-            if (r->has_address)
-                pp_redact_add(rd, "corp-addr", r->address);
-            redact_cert_names(rd, &r->tls);
-        }
-    }
+    for (i = 0; i < rep->n; i++)
+        pp_app_redact_result(rd, rep->results[i]);
 }
 
 struct pp_redact *

@@ -64,6 +64,10 @@ int pp_mode_audit(struct pp_app *);
 int pp_mode_capture(struct pp_app *);
 /* One run of the checks and its report (text, JSON, Prometheus, Nagios). */
 int pp_mode_once(struct pp_app *);
+/* -c N: N runs --interval apart (default 1 s), each check's history kept
+ * as the dashboard keeps it; the last run's report with the rounds' loss
+ * and min/avg/max per check, and the last run's exit status. */
+int pp_mode_count(struct pp_app *);
 
 /* The colour decision of --color (auto, always, never) and NO_COLOR. */
 bool pp_app_want_color(const struct pp_settings *);

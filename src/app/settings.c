@@ -34,6 +34,7 @@ APPLY(apply_none);
 APPLY(apply_timeout);
 APPLY(apply_stream);
 APPLY(apply_trace);
+APPLY(apply_verbose);
 #undef APPLY
 
 /*
@@ -109,6 +110,11 @@ const struct pp_setting pp_settings[] = {
     {.name = "interval", .key = "interval", .type = PP_SET_SECONDS, .min = 0.01, .max = 86400,
      .arg = "S", .help = "seconds between runs (dashboard default 10)",
      .where = PP_W_DASHBOARD, .terse = true, .off = AT(agent.interval_s)},
+    {.name = "count", .flag = 'c', .key = "count", .type = PP_SET_NUMBER, .min = 1,
+     .max = 100000, .arg = "N",
+     .help = "run N rounds without the dashboard (--interval apart,\n"
+             "default 1 s), then the report with each check's loss\nand min/avg/max (as mtr -c)",
+     .where = PP_W_DASHBOARD, .off = AT(count)},
 
     /* Capture */
     {.name = "sniff", .key = "sniff", .type = PP_SET_SPECIAL, .arg = "IFACE",
@@ -216,6 +222,11 @@ const struct pp_setting pp_settings[] = {
      .help = "mask this machine's name, user, addresses and the\n"
              "company's host names in every report",
      .where = PP_W_OUTPUT, .off = AT(redact)},
+    {.name = "verbose", .flag = 'v', .type = PP_SET_FLAG, .usage = "-v, --verbose",
+     .help = "each check's steps to standard error as they happen\n"
+             "(resolve, connect, TLS, HTTP), with their times; -vv:\n"
+             "also the bytes and every header.  One run, no dashboard",
+     .where = PP_W_OUTPUT, .apply = apply_verbose},
     {.name = "public-ip", .key = "public-ip", .type = PP_SET_SPECIAL, .arg = "URL",
      .help = "also ask this service for the public address (off\n"
              "by default: nothing is contacted unless asked)",
@@ -742,6 +753,21 @@ apply_parallel(struct pp_settings *st, const struct pp_setting *s, const char *v
 
 /* --config, --no-config (read_configs() did them), --help, --version
  * (main acts on them). */
+/* -v once, -vv (or -v -v) twice: more each time, up to PP_STEP_VV. */
+static int
+apply_verbose(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
+              size_t errlen)
+{
+    bool b;
+
+    (void)s;
+    if (yes_no(v, &b, err, errlen) < 0)
+        return -1;
+    st->o.step_level = !b ? 0 : st->o.step_level < PP_STEP_VV ? st->o.step_level + 1
+                                                              : PP_STEP_VV;
+    return 0;
+}
+
 static int
 apply_none(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
            size_t errlen)

@@ -82,6 +82,7 @@ struct pp_settings {
     int source;
     int family_source[2];
     bool no_tui;
+    long count;              /* -c N: rounds without the dashboard; 0: not asked */
     char *sniff;
     bool sniff_only;
     char *read_file;

@@ -1,9 +1,9 @@
 /*
  * The capture: libpcap live or from a file, into the flow table.  Live,
  * the capture descriptor sits in the one poll() loop like any socket
- * (non-blocking, immediate mode); a file is read in one go.  Opening is
- * the privileged step; pp_drop_privileges() follows tcpdump's order
- * (setgroups, setgid, setuid) and checks that root cannot come back.
+ * (non-blocking, immediate mode); a file is read in one go (capfile.c,
+ * filtered by capfilter.c).  Opening is the privileged step; privs.c
+ * gives the privileges up afterwards.
  */
 #include "config.h"
 
@@ -13,21 +13,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
-#include <grp.h>
-#include <stdarg.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/capture.h"
+#include "capture/capture_int.h"
 #include "core/applenet.h"
 #include "plan/plan.h"
 #include "core/url.h"
 #include "core/util.h"
-
-#define DEFAULT_SNAPLEN 262144
 
 /* Service of a plan target, as the flow table names it. */
 static enum pp_flow_svc
@@ -97,281 +92,7 @@ pp_capture_default_filter(const struct pp_plan *plan)
     return f;
 }
 
-#if defined(__linux__)
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <linux/capability.h>
-
-/* Not root but holding capabilities (setcap, or systemd's
- * AmbientCapabilities=CAP_NET_RAW): give them all up once the capture is
- * open, and check that none is left. */
-static int
-drop_capabilities(char *err, size_t errlen)
-{
-    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct d[2];
-
-    memset(d, 0, sizeof(d));
-#ifdef PR_CAP_AMBIENT
-    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-#endif
-    if (syscall(SYS_capset, &h, d) < 0) {
-        snprintf(err, errlen, "dropping capabilities: %s", strerror(errno));
-        return -1;
-    }
-    if (syscall(SYS_capget, &h, d) < 0 || d[0].effective != 0 || d[0].permitted != 0 ||
-        d[1].effective != 0 || d[1].permitted != 0) {
-        snprintf(err, errlen, "dropping capabilities did not hold");
-        return -1;
-    }
-    return 0;
-}
-#else
-static int
-drop_capabilities(char *err, size_t errlen)
-{
-    (void)err;
-    (void)errlen;
-    return 0;
-}
-#endif
-
-int
-pp_drop_privileges(const char *user, char *err, size_t errlen)
-{
-    struct passwd *pw;
-    uid_t uid;
-    gid_t gid;
-
-    if (geteuid() != 0 && getuid() != 0)
-        return drop_capabilities(err, errlen);
-    if (user == NULL)
-        user = "nobody";
-    errno = 0;
-    pw = getpwnam(user);
-    if (pw == NULL && (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EIO)) {
-        /* Not "no such user": the lookup itself failed (EMFILE, ...). */
-        snprintf(err, errlen, "-Z: cannot look up the user '%s': %s", user, strerror(errno));
-        return -1;
-    }
-    if (pw == NULL) {
-        snprintf(err, errlen, "-Z: no user '%s' to run as after opening the capture", user);
-        return -1;
-    }
-    uid = pw->pw_uid;
-    gid = pw->pw_gid;
-    if (uid == 0) {
-        snprintf(err, errlen, "-Z: '%s' is root; pushprobe does not keep running as root",
-                 user);
-        return -1;
-    }
-    if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
-        snprintf(err, errlen, "dropping privileges to '%s': %s", user, strerror(errno));
-        return -1;
-    }
-    /* Verify: no way back to root. */
-    if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != uid || geteuid() != uid ||
-        getgid() != gid || getegid() != gid) {
-        snprintf(err, errlen, "dropping privileges to '%s' did not hold", user);
-        return -1;
-    }
-    return 0;
-}
-
 #ifdef HAVE_PCAP
-
-#include <pcap/pcap.h>
-#include <zlib.h>
-
-#include "capture/pcapng.h"
-#include "capture/pktap.h"
-#include "core/loop.h"
-
-#define MAX_FILTERS 8           /* link types a file's filter is compiled for */
-#define MAX_IFACES 1024         /* interfaces of a file, all sections */
-#define NG_FIRST_BLOCK 65536
-
-/* An interface of the file: every one of a pcapng file, the one link of
- * a pcap file or a live capture. */
-struct cap_if {
-    int dlt;
-    int link;                   /* enum pp_link, or -1: not one we decode */
-    uint32_t snaplen;
-    uint16_t id;                /* in the flow table (0: no name) */
-    char name[64];
-    uint64_t packets;
-};
-
-struct cap_filter {
-    int dlt;
-    bool ok;                    /* compiled; else the filter does not apply */
-    struct bpf_program prog;
-};
-
-struct pp_capture {
-    pcap_t *p;                  /* live, or a pcap file; NULL for pcapng */
-    enum pp_link link;
-    int dlt;
-    bool live;
-    char *source;
-    char *filter;
-    bool filter_default;
-    bool soft_filter;           /* a file's filter, applied here */
-    struct pp_flows *flows;
-    struct pp_loop *loop;
-    int fd;
-    struct pp_timer settle_timer;
-    struct pp_timer duration_timer;
-    double duration_s;
-    void (*done)(void *);
-    void *done_arg;
-    int64_t last_us;
-    uint64_t generation;
-    char *error;                /* why a live capture or a file's read stopped, or NULL */
-    bool incomplete;            /* a file's read stopped before its end */
-    /* Files: filtered here, by link type (a pcapng file has several). */
-    struct cap_filter filt[MAX_FILTERS];
-    size_t nfilt;
-    int last_dlt;               /* the last one asked for, and its program */
-    const struct bpf_program *last_prog;
-    char *stop;                 /* a filter that cannot apply: the read stops */
-    struct cap_if *ifs;
-    size_t nif;
-    char *link_names;           /* of a multi-interface file, made when asked */
-    /* pcapng, read by pcapng.c through zlib (also pcap when compressed). */
-    gzFile gz;
-    bool compressed;
-    struct pp_pcapng *ng;
-    size_t ng_base;             /* ifs index of the section's first interface */
-    uint8_t *buf;
-    size_t buf_cap;
-    uint64_t offset;            /* bytes of the (uncompressed) file read */
-    uint64_t blocks;
-};
-
-/* The default filter on Ethernet: also inside one or two VLAN tags
- * (802.1Q, QinQ), and every PPPoE session frame (the decoder looks
- * inside).  libpcap's "vlan" moves the offsets for the rest of the whole
- * expression, so the tagged cases nest, after the others. */
-static char *
-link_filter(const struct pp_capture *c, int dlt)
-{
-    if (c->filter_default && dlt == DLT_EN10MB)
-        return pp_xasprintf("(%s) or ether proto 0x8864 or (vlan and ((%s) or (vlan and (%s))))",
-                            c->filter, c->filter, c->filter);
-    return pp_xstrdup(c->filter);
-}
-
-static const char *
-dlt_name(int dlt)
-{
-    const char *n = pcap_datalink_val_to_name(dlt);
-
-    if (dlt == PP_DLT_PKTAP || dlt == PP_DLT_PKTAP_OLD)
-        return "PKTAP";
-    return n != NULL ? n : "unknown";
-}
-
-/* A pcapng file names link types by their LINKTYPE_ number, libpcap by
- * its DLT_ one; they differ for raw IP. */
-static int
-dlt_of_linktype(int lt)
-{
-    return lt == 101 ? DLT_RAW : lt;
-}
-
-/* The compiled filter for a link type, compiled on first use.  NULL: let
- * every packet through (no filter, or the default one where it does not
- * apply).  A filter of the user's that does not apply stops the read. */
-static const struct bpf_program *
-filter_for(struct pp_capture *c, int dlt)
-{
-    struct cap_filter *f;
-    pcap_t *dead;
-    char *expr;
-    size_t i;
-    int rc;
-
-    for (i = 0; i < c->nfilt; i++)
-        if (c->filt[i].dlt == dlt)
-            return c->filt[i].ok ? &c->filt[i].prog : NULL;
-    if (c->nfilt == MAX_FILTERS) {
-        if (c->stop == NULL)
-            c->stop = pp_xasprintf("more than %d link types in one file", MAX_FILTERS);
-        return NULL;
-    }
-    f = &c->filt[c->nfilt++];
-    f->dlt = dlt;
-    f->ok = false;
-    dead = pcap_open_dead(dlt, DEFAULT_SNAPLEN);
-    if (dead == NULL)
-        return NULL;
-    expr = link_filter(c, dlt);
-    rc = pcap_compile(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN);
-    free(expr);
-    if (rc == 0)
-        f->ok = true;
-    else if (!c->filter_default && c->stop == NULL)
-        c->stop = pp_xasprintf("--filter '%s': %s (link type %s; --filter '' keeps every "
-                               "packet)", c->filter, pcap_geterr(dead), dlt_name(dlt));
-    pcap_close(dead);
-    return f->ok ? &f->prog : NULL;
-}
-
-/* Does a file's packet pass the filter?  A PKTAP packet is judged by the
- * packet after its header, of the link type the header says. */
-static __attribute__((noinline)) bool
-passes(struct pp_capture *c, int dlt, const uint8_t *data, uint32_t caplen, uint32_t len)
-{
-    const struct bpf_program *prog;
-    struct pcap_pkthdr h;
-    struct pp_pktap ph;
-
-    if (c->filter[0] == '\0')
-        return true;
-    if (dlt == PP_DLT_PKTAP || dlt == PP_DLT_PKTAP_OLD) {
-        if (pp_pktap_parse(data, caplen, &ph) < 0 || ph.rec_type != 1)
-            return true;        /* the decoder counts it */
-        dlt = (int)ph.dlt;
-        data += ph.hdr_len;
-        caplen -= ph.hdr_len;
-        len = len > ph.hdr_len ? len - ph.hdr_len : caplen;
-    }
-    if (dlt == c->last_dlt) {
-        prog = c->last_prog;
-    } else {
-        prog = filter_for(c, dlt);
-        if (c->stop != NULL)
-            return false;
-        c->last_dlt = dlt;
-        c->last_prog = prog;
-    }
-    if (prog == NULL)
-        return true;
-    h.ts.tv_sec = 0;
-    h.ts.tv_usec = 0;
-    h.caplen = caplen;
-    h.len = len < caplen ? caplen : len;
-    return pcap_offline_filter(prog, &h, data) != 0;
-}
-
-static struct cap_if *
-add_if(struct pp_capture *c, int dlt, uint32_t snaplen, const char *name)
-{
-    struct cap_if *i;
-
-    if (c->nif == MAX_IFACES)
-        return NULL;
-    c->ifs = pp_xrealloc(c->ifs, c->nif + 1, sizeof(*c->ifs));
-    i = &c->ifs[c->nif++];
-    memset(i, 0, sizeof(*i));
-    i->dlt = c->ng != NULL ? dlt_of_linktype(dlt) : dlt;
-    i->link = pp_pkt_link_from_dlt(dlt);
-    i->snaplen = snaplen;
-    snprintf(i->name, sizeof(i->name), "%s", name != NULL ? name : "");
-    i->id = pp_flows_iface_id(c->flows, i->name);
-    return i;
-}
 
 static void
 frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -379,7 +100,7 @@ frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
     struct pp_capture *c = (struct pp_capture *)(void *)arg;
     int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
 
-    if (c->soft_filter && !passes(c, c->dlt, bytes, h->caplen, h->len)) {
+    if (c->soft_filter && !pp_cap_passes(c, c->dlt, bytes, h->caplen, h->len)) {
         if (c->stop != NULL)
             pcap_breakloop(c->p);
         return;
@@ -423,332 +144,72 @@ activate_error(struct pp_capture *c, int rc, const char *iface, char *err, size_
     }
 }
 
-/* ------------------------------------------------------------ compressed pcap */
-
-/* A compressed pcap file goes to libpcap as a stream zlib inflates. */
-#if defined(HAVE_FOPENCOOKIE)
-static ssize_t
-gz_cookie_read(void *cookie, char *buf, size_t n)
-{
-    int r = gzread((gzFile)cookie, buf, (unsigned)(n > (1u << 30) ? (1u << 30) : n));
-
-    return r < 0 ? -1 : (ssize_t)r;
-}
-
+/* A live capture on o->iface, activated. */
 static int
-gz_cookie_close(void *cookie)
-{
-    (void)cookie;   /* the capture closes the gzFile itself */
-    return 0;
-}
-
-static FILE *
-gz_stream(gzFile gz)
-{
-    cookie_io_functions_t io;
-
-    memset(&io, 0, sizeof(io));
-    io.read = gz_cookie_read;
-    io.close = gz_cookie_close;
-    return fopencookie(gz, "rb", io);
-}
-#elif defined(HAVE_FUNOPEN)
-static int
-gz_fun_read(void *cookie, char *buf, int n)
-{
-    return gzread((gzFile)cookie, buf, (unsigned)(n < 0 ? 0 : n));
-}
-
-static int
-gz_fun_close(void *cookie)
-{
-    (void)cookie;
-    return 0;
-}
-
-static FILE *
-gz_stream(gzFile gz)
-{
-    return funopen(gz, gz_fun_read, NULL, NULL, gz_fun_close);
-}
-#else
-/* Neither: inflate into an unnamed temporary file. */
-static FILE *
-gz_stream(gzFile gz)
-{
-    FILE *f = tmpfile();
-    char b[65536];
-    int n;
-
-    if (f == NULL)
-        return NULL;
-    while ((n = gzread(gz, b, sizeof(b))) > 0)
-        if (fwrite(b, 1, (size_t)n, f) != (size_t)n) {
-            fclose(f);
-            return NULL;
-        }
-    rewind(f);
-    return f;
-}
-#endif
-
-/* What zlib says of a damaged stream, or NULL. */
-static const char *
-gz_damage(gzFile gz)
-{
-    int e = Z_OK;
-    const char *m;
-
-    if (gz == NULL)
-        return NULL;
-    m = gzerror(gz, &e);
-    return e == Z_OK || e == Z_STREAM_END ? NULL : m;
-}
-
-/* ------------------------------------------------------------ pcapng */
-
-/* Read exactly n bytes; the count read. */
-static size_t
-gz_get(struct pp_capture *c, uint8_t *dst, size_t n)
-{
-    size_t got = 0;
-
-    while (got < n) {
-        int r = gzread(c->gz, dst + got, (unsigned)(n - got > (1u << 30) ? (1u << 30)
-                                                                       : n - got));
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    c->offset += got;
-    return got;
-}
-
-static void
-read_stops(struct pp_capture *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-read_stops(struct pp_capture *c, const char *fmt, ...)
-{
-    char why[400];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    if (c->error == NULL)
-        c->error = pp_xasprintf("%s: %s", c->source, why);
-    c->incomplete = true;
-}
-
-/* Why a block came short: the gzip stream's damage, or the file's end. */
-static void
-cut_short(struct pp_capture *c, uint64_t at)
-{
-    const char *z = gz_damage(c->gz);
-
-    if (z != NULL)
-        read_stops(c, "the compressed data is damaged at byte %llu of the capture (zlib: %s)",
-                   (unsigned long long)at, z);
-    else
-        read_stops(c, "the file is cut short at byte %llu, in the middle of a block",
-                   (unsigned long long)at);
-}
-
-/* The next block into c->buf: its length, 0 at a clean end, -1 on damage
- * (c->error set). */
-static long
-ng_next(struct pp_capture *c, uint32_t *len)
-{
-    uint64_t at = c->offset;
-    size_t got;
-
-    if (c->buf_cap < NG_FIRST_BLOCK) {
-        c->buf = pp_xrealloc(c->buf, NG_FIRST_BLOCK, 1);
-        c->buf_cap = NG_FIRST_BLOCK;
-    }
-    got = gz_get(c, c->buf, 12);
-    if (got == 0 && gz_damage(c->gz) == NULL)
-        return 0;
-    if (got < 12) {
-        cut_short(c, at);
-        return -1;
-    }
-    if (pp_pcapng_peek(c->ng, c->buf, 12, len) < 0) {
-        read_stops(c, "damaged at byte %llu: %s", (unsigned long long)at, c->ng->why);
-        return -1;
-    }
-    if (*len > c->buf_cap) {
-        size_t cap = c->buf_cap;
-        while (cap < *len)
-            cap *= 2;
-        c->buf = pp_xrealloc(c->buf, cap, 1);
-        c->buf_cap = cap;
-    }
-    if (gz_get(c, c->buf + 12, *len - 12) < *len - 12) {
-        cut_short(c, at);
-        return -1;
-    }
-    c->blocks++;
-    return 1;
-}
-
-/* One block: a packet goes to the flow table, an interface is kept.
- * 0 at the end, -1 when the read stops, 1 otherwise. */
-static int
-ng_step(struct pp_capture *c)
-{
-    struct pp_pcapng_pkt pk;
-    struct pp_frame_src src;
-    enum pp_pcapng_rc rc;
-    uint64_t at = c->offset;
-    uint32_t sections = c->ng->sections;
-    size_t nif = c->ng->nif;
-    struct cap_if *i;
-    uint32_t len;
-    uint16_t proc = 0;
-    long r;
-
-    r = ng_next(c, &len);
-    if (r <= 0)
-        return (int)r;
-    rc = pp_pcapng_block(c->ng, c->buf, len, &pk);
-    if (rc == PP_NG_BAD) {
-        read_stops(c, "damaged at byte %llu: %s", (unsigned long long)at, c->ng->why);
-        return -1;
-    }
-    if (c->ng->sections != sections)
-        c->ng_base = c->nif;
-    if (rc == PP_NG_OTHER) {
-        if (c->ng->nif > nif) {
-            const struct pp_pcapng_iface *ni = &c->ng->ifs[c->ng->nif - 1];
-            if (add_if(c, ni->linktype, ni->snaplen, ni->name) == NULL) {
-                read_stops(c, "more than %d interfaces", MAX_IFACES);
-                return -1;
-            }
-        }
-        return 1;
-    }
-    if (c->ng_base + pk.iface >= c->nif) {
-        read_stops(c, "damaged at byte %llu: a packet of an interface not kept",
-                   (unsigned long long)at);
-        return -1;
-    }
-    i = &c->ifs[c->ng_base + pk.iface];
-    if (!passes(c, i->dlt, pk.data, pk.caplen, pk.origlen)) {
-        if (c->stop != NULL) {
-            read_stops(c, "%s", c->stop);
-            return -1;
-        }
-        return 1;
-    }
-    if (pk.proc >= 0) {
-        const struct pp_pcapng_proc *a = &c->ng->procs[pk.proc];
-        const struct pp_pcapng_proc *e = pk.eproc >= 0 ? &c->ng->procs[pk.eproc] : NULL;
-        proc = pp_flows_proc_id(c->flows, a->name, a->pid, e != NULL ? e->name : NULL,
-                                e != NULL ? e->pid : 0);
-    }
-    if (pk.ts_us > c->last_us)
-        c->last_us = pk.ts_us;
-    i->packets++;
-    src.iface = i->id;
-    src.proc = proc;
-    pp_flows_frame_at(c->flows, pk.ts_us, i->link >= 0 ? (enum pp_link)i->link : PP_LINK__COUNT,
-                      pk.data, pk.caplen, &src);
-    return 1;
-}
-
-/* Open: the section header and blocks up to the first interface, so the
- * file's first link type is known (and a filter that cannot apply to it
- * is said at once). */
-static int
-ng_open(struct pp_capture *c, char *err, size_t errlen)
-{
-    int r;
-
-    c->ng = pp_xcalloc(1, sizeof(*c->ng));
-    pp_pcapng_init(c->ng);
-    while (c->nif == 0 && (r = ng_step(c)) > 0)
-        ;
-    if (c->nif == 0) {
-        snprintf(err, errlen, "--read %s: %s", c->source,
-                 c->error != NULL ? c->error + strlen(c->source) + 2
-                                  : "a pcapng file without any interface");
-        return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------ opening */
-
-static bool
-pcap_magic(const uint8_t m[4])
-{
-    static const uint8_t k[4][4] = {{0xa1, 0xb2, 0xc3, 0xd4}, {0xd4, 0xc3, 0xb2, 0xa1},
-                                    {0xa1, 0xb2, 0x3c, 0x4d}, {0x4d, 0x3c, 0xb2, 0xa1}};
-    int i;
-
-    for (i = 0; i < 4; i++)
-        if (memcmp(m, k[i], 4) == 0)
-            return true;
-    return false;
-}
-
-/* A saved capture, told by its first bytes (after gunzip, when it is
- * compressed): pcapng read here, pcap by libpcap. */
-static int
-open_file(struct pp_capture *c, const char *file, char *err, size_t errlen)
+open_live(struct pp_capture *c, const struct pp_capture_opts *o, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
-    uint8_t m[4];
-    int n;
-    FILE *f;
+    int rc;
 
-    c->source = pp_xstrdup(file);
-    c->gz = gzopen(file, "rb");
-    if (c->gz == NULL) {
-        snprintf(err, errlen, "--read %s: %s", file, strerror(errno != 0 ? errno : ENOMEM));
-        return -1;
-    }
-    (void)gzbuffer(c->gz, 256 * 1024);   /* fewer, larger reads */
-    n = gzread(c->gz, m, 4);
-    c->compressed = !gzdirect(c->gz);
-    if (n < 4) {
-        const char *z = gz_damage(c->gz);
-        snprintf(err, errlen, "--read %s: %s", file,
-                 z != NULL ? z : n <= 0 ? "the file is empty" : "too short to be a capture");
-        return -1;
-    }
-    if (pp_pcapng_magic(m)) {
-        if (gzrewind(c->gz) < 0) {
-            snprintf(err, errlen, "--read %s: cannot rewind", file);
-            return -1;
-        }
-        return ng_open(c, err, errlen);
-    }
-    if (!pcap_magic(m)) {
-        snprintf(err, errlen, "--read %s: not a capture pushprobe reads (pcap or pcapng, "
-                 "either of them gzip-compressed); it starts with %02x %02x %02x %02x", file,
-                 m[0], m[1], m[2], m[3]);
-        return -1;
-    }
-    if (!c->compressed) {
-        gzclose(c->gz);
-        c->gz = NULL;
-        c->p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO,
-                                                       ebuf);
-    } else {
-        if (gzrewind(c->gz) < 0 || (f = gz_stream(c->gz)) == NULL) {
-            snprintf(err, errlen, "--read %s: cannot inflate it", file);
-            return -1;
-        }
-        c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO,
-                                                        ebuf);
-        if (c->p == NULL)
-            fclose(f);
-    }
+    c->live = true;
+    c->p = pcap_create(o->iface, ebuf);
     if (c->p == NULL) {
-        snprintf(err, errlen, "--read %s: %s", file, ebuf);
+        snprintf(err, errlen, "cannot capture on %s: %s", o->iface, ebuf);
+        return -1;
+    }
+    pcap_set_snaplen(c->p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
+    pcap_set_promisc(c->p, 1);
+    pcap_set_immediate_mode(c->p, 1);
+    pcap_set_buffer_size(c->p, 8 << 20);
+    rc = pcap_activate(c->p);
+    if (rc < 0) {
+        activate_error(c, rc, o->iface, err, errlen);
+        return -1;
+    }
+    c->source = pp_xstrdup(o->iface);
+    return 0;
+}
+
+/* The filter: a pcapng file, or PKTAP (judged by the packet inside), is
+ * filtered here; live captures and other pcap files by libpcap. */
+static int
+set_filter(struct pp_capture *c, bool is_default, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+    char *expr;
+    int rc;
+
+    c->soft_filter = !c->live && (c->p == NULL || c->link == PP_LINK_PKTAP);
+    if (c->soft_filter) {
+        /* Compiled now for the first link type, so that a filter that does
+         * not apply is said before anything is read. */
+        int dlt = c->dlt;
+        if (c->link == PP_LINK_PKTAP)
+            dlt = DLT_EN10MB;   /* judged by the packets inside: most often Ethernet */
+        (void)pp_cap_filter_for(c, dlt);
+        if (c->stop != NULL) {
+            snprintf(err, errlen, "%s", c->stop);
+            return -1;
+        }
+        return 0;
+    }
+    expr = pp_cap_link_filter(c, c->dlt);
+    rc = pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN);
+    free(expr);
+    if (rc < 0) {
+        if (is_default)
+            snprintf(err, errlen, "%s: the default capture filter does not apply to its "
+                     "link type %s (%s): give --filter '' to keep every packet, or a "
+                     "filter of your own", c->source, pp_cap_dlt_name(c->dlt),
+                     pcap_geterr(c->p));
+        else
+            snprintf(err, errlen, "--filter '%s': %s", c->filter, pcap_geterr(c->p));
+        return -1;
+    }
+    rc = pcap_setfilter(c->p, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+        snprintf(err, errlen, "setting the filter: %s", pcap_geterr(c->p));
         return -1;
     }
     return 0;
@@ -757,12 +218,9 @@ open_file(struct pp_capture *c, const char *file, char *err, size_t errlen)
 struct pp_capture *
 pp_capture_open(const struct pp_capture_opts *o, char *err, size_t errlen)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
     struct pp_flows_opts fo;
-    struct bpf_program prog;
     struct pp_capture *c = pp_xcalloc(1, sizeof(*c));
-    int rc, link;
-    char *expr;
+    int link;
 
     c->fd = -1;
     c->last_dlt = -1;
@@ -772,85 +230,29 @@ pp_capture_open(const struct pp_capture_opts *o, char *err, size_t errlen)
     memset(&fo, 0, sizeof(fo));
     fo.max_flows = o->max_flows;
     c->flows = pp_flows_new(&fo);
-    if (o->file != NULL) {
-        if (open_file(c, o->file, err, errlen) < 0) {
-            pp_capture_free(c);
-            return NULL;
-        }
-    } else {
-        c->live = true;
-        c->p = pcap_create(o->iface, ebuf);
-        if (c->p == NULL) {
-            snprintf(err, errlen, "cannot capture on %s: %s", o->iface, ebuf);
-            pp_capture_free(c);
-            return NULL;
-        }
-        pcap_set_snaplen(c->p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
-        pcap_set_promisc(c->p, 1);
-        pcap_set_immediate_mode(c->p, 1);
-        pcap_set_buffer_size(c->p, 8 << 20);
-        rc = pcap_activate(c->p);
-        if (rc < 0) {
-            activate_error(c, rc, o->iface, err, errlen);
-            pp_capture_free(c);
-            return NULL;
-        }
-        c->source = pp_xstrdup(o->iface);
-    }
+    if (o->file != NULL ? pp_cap_open_file(c, o->file, err, errlen) < 0
+                        : open_live(c, o, err, errlen) < 0)
+        goto fail;
     if (c->p != NULL) {
         c->dlt = pcap_datalink(c->p);
-        add_if(c, c->dlt, (uint32_t)pcap_snapshot(c->p), NULL);
+        pp_cap_add_if(c, c->dlt, (uint32_t)pcap_snapshot(c->p), NULL);
     } else {
         c->dlt = c->ifs[0].dlt;
     }
     link = pp_pkt_link_from_dlt(c->dlt);
     if (link < 0 && c->p != NULL) {
         snprintf(err, errlen, "%s: link type %s (%d) is not one pushprobe decodes (Ethernet, "
-                 "Linux cooked, raw IP, loopback, PKTAP)", c->source, dlt_name(c->dlt), c->dlt);
-        pp_capture_free(c);
-        return NULL;
+                 "Linux cooked, raw IP, loopback, PKTAP)", c->source, pp_cap_dlt_name(c->dlt),
+                 c->dlt);
+        goto fail;
     }
     c->link = link >= 0 ? (enum pp_link)link : PP_LINK__COUNT;
-    if (c->filter[0] == '\0')
-        return c;
-    /* A pcapng file, or PKTAP (judged by the packet inside): filtered
-     * here; live captures and other pcap files by libpcap. */
-    c->soft_filter = !c->live && (c->p == NULL || c->link == PP_LINK_PKTAP);
-    if (c->soft_filter) {
-        /* Compiled now for the first link type, so that a filter that does
-         * not apply is said before anything is read. */
-        int dlt = c->dlt;
-        if (c->link == PP_LINK_PKTAP)
-            dlt = DLT_EN10MB;   /* judged by the packets inside: most often Ethernet */
-        (void)filter_for(c, dlt);
-        if (c->stop != NULL) {
-            snprintf(err, errlen, "%s", c->stop);
-            pp_capture_free(c);
-            return NULL;
-        }
-        return c;
-    }
-    expr = link_filter(c, c->dlt);
-    rc = pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN);
-    free(expr);
-    if (rc < 0) {
-        if (o->filter_is_default)
-            snprintf(err, errlen, "%s: the default capture filter does not apply to its "
-                     "link type %s (%s): give --filter '' to keep every packet, or a "
-                     "filter of your own", c->source, dlt_name(c->dlt), pcap_geterr(c->p));
-        else
-            snprintf(err, errlen, "--filter '%s': %s", c->filter, pcap_geterr(c->p));
-        pp_capture_free(c);
-        return NULL;
-    }
-    rc = pcap_setfilter(c->p, &prog);
-    pcap_freecode(&prog);
-    if (rc < 0) {
-        snprintf(err, errlen, "setting the filter: %s", pcap_geterr(c->p));
-        pp_capture_free(c);
-        return NULL;
-    }
+    if (c->filter[0] != '\0' && set_filter(c, o->filter_is_default, err, errlen) < 0)
+        goto fail;
     return c;
+fail:
+    pp_capture_free(c);
+    return NULL;
 }
 
 void
@@ -987,19 +389,19 @@ pp_capture_read_all(struct pp_capture *c, char *err, size_t errlen)
     int rc;
 
     if (c->p == NULL) {
-        while ((rc = ng_step(c)) > 0)
+        while ((rc = pp_cap_ng_step(c)) > 0)
             ;
     } else {
         rc = pcap_loop(c->p, -1, frame, (u_char *)c);
         if (c->stop != NULL) {
-            read_stops(c, "%s", c->stop);
+            pp_cap_read_stops(c, "%s", c->stop);
         } else if (rc == PCAP_ERROR) {
             /* A file cut short: what was read counts, and the error is said. */
-            const char *z = gz_damage(c->gz);
+            const char *z = pp_cap_gz_damage(c->gz);
             if (z != NULL)
-                read_stops(c, "the compressed data is damaged (zlib: %s)", z);
+                pp_cap_read_stops(c, "the compressed data is damaged (zlib: %s)", z);
             else
-                read_stops(c, "%s", pcap_geterr(c->p));
+                pp_cap_read_stops(c, "%s", pcap_geterr(c->p));
         }
     }
     c->generation++;
@@ -1045,7 +447,7 @@ pp_capture_link_name(const struct pp_capture *c)
     size_t i, k;
 
     if (c->nif <= 1)
-        return dlt_name(c->dlt);
+        return pp_cap_dlt_name(c->dlt);
     /* Every link type of the file, once each, in the order they came. */
     if (c->link_names == NULL) {
         char *s = pp_xstrdup("");
@@ -1053,7 +455,8 @@ pp_capture_link_name(const struct pp_capture *c)
             for (k = 0; k < i && c->ifs[k].dlt != c->ifs[i].dlt; k++)
                 ;
             if (k == i) {
-                char *n = pp_xasprintf("%s%s%s", s, s[0] ? ", " : "", dlt_name(c->ifs[i].dlt));
+                char *n = pp_xasprintf("%s%s%s", s, s[0] ? ", " : "",
+                                       pp_cap_dlt_name(c->ifs[i].dlt));
                 free(s);
                 s = n;
             }
@@ -1081,7 +484,7 @@ pp_capture_iface(const struct pp_capture *c, size_t i, struct pp_capture_iface *
     if (i >= c->nif)
         return false;
     out->name = c->ifs[i].name[0] != '\0' ? c->ifs[i].name : NULL;
-    out->link = dlt_name(c->ifs[i].dlt);
+    out->link = pp_cap_dlt_name(c->ifs[i].dlt);
     out->dlt = c->ifs[i].dlt;
     out->decoded = c->ifs[i].link >= 0;
     out->snaplen = c->ifs[i].snaplen;
@@ -1091,13 +494,6 @@ pp_capture_iface(const struct pp_capture *c, size_t i, struct pp_capture_iface *
 
 #else /* !HAVE_PCAP */
 
-struct pp_capture {
-    bool live;
-    char *source;
-    char *filter;
-    struct pp_flows *flows;
-    uint64_t generation;
-};
 
 struct pp_capture *
 pp_capture_open(const struct pp_capture_opts *o, char *err, size_t errlen)

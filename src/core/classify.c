@@ -162,6 +162,9 @@ pp_reason_sentence(enum pp_reason r)
         return "a route on this machine discards traffic to this address (a blackhole, "
                "unreachable or prohibit route, as VPN kill switches install): nothing was sent";
     case PP_RS_LOCAL_RESOURCE: return "this machine ran out of descriptors or buffers";
+    case PP_RS_IPV4_UNAVAILABLE:
+        return "not applicable: this network has no IPv4 (no IPv4 address or default "
+               "route): Apple devices use IPv6 here";
     default: return "the check failed";
     }
 }

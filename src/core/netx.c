@@ -38,6 +38,26 @@ pp_netx_nonblock(int fd)
 }
 
 int
+pp_netx_sockaddr(const char *address, uint16_t port, struct sockaddr_storage *ss)
+{
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, address, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, address, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        return 0;
+    }
+    return -1;
+}
+
+int
 pp_netx_socket(int family, int type)
 {
     int fd;

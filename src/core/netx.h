@@ -25,6 +25,11 @@ struct pp_icmp {
                        * unknown */
 };
 
+/* A numeric IPv4 or IPv6 address (no brackets, no zone) and a port into
+ * *ss; 0, or -1 when it is neither. */
+struct sockaddr_storage;
+int pp_netx_sockaddr(const char *address, uint16_t port, struct sockaddr_storage *ss);
+
 /* Prepare a fresh non-blocking socket for a connect check. */
 void pp_netx_prepare(int fd, int family);
 /* Read the ICMP error queued on fd, if any.  Returns true when found. */

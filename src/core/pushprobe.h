@@ -18,8 +18,9 @@
                                   * summary.push_checked; 5: path; 6: tls chains,
                                   * apple_policy, protocol, capture interfaces,
                                   * processes, tunnels, complete, late_packets;
-                                  * 7: the JSON Lines records and --list --json in
-                                  * the schema */
+                                  * 7: nat64, ipv4-unavailable, nat64_ipv4,
+                                  * rounds (-c N); the JSON Lines records and
+                                  * --list --json in the schema */
 
 /* Exit statuses (documented in pushprobe.1).  A run's status maps to
  * PP_EXIT_OK, PP_EXIT_DEGRADED or PP_EXIT_FAILED (pp_status_exit). */
@@ -106,6 +107,7 @@ enum pp_reason {
     PP_RS_LOCAL_RESOURCE,
     PP_RS_RUN_DEADLINE,
     PP_RS_FAMILY_EXCLUDED,   /* a literal of the family -4/-6 leaves out */
+    PP_RS_IPV4_UNAVAILABLE,  /* IPv4 on a network without it (no IPv4 route) */
     PP_RS_INTERNAL,
     PP_RS__COUNT
 };
@@ -350,6 +352,20 @@ struct pp_context;
 struct pp_audit;
 struct pp_audit_result;
 struct pp_capture;
+struct pp_hists;
+
+/* NAT64 as the run saw it (the engine; a CLAT is the context's). */
+struct pp_nat64_info {
+    bool ipv6_only;      /* IPv6 default route, no native IPv4 one: the run
+                          * asked ipv4only.arpa (RFC 7050) */
+    bool no_ipv4_route;  /* no IPv4 default route at all */
+    bool looked;         /* the ipv4only.arpa lookup ran */
+    char prefix[64];     /* the NAT64 prefix: the first discovered, else
+                          * 64:ff9b::/96 when a check's address was inside it;
+                          * "" when none */
+    bool discovered;     /* prefix came from ipv4only.arpa */
+    size_t nprefix;      /* prefixes discovered */
+};
 
 struct pp_report {
     char started_at[40]; /* RFC 3339 */
@@ -365,6 +381,8 @@ struct pp_report {
     const struct pp_audit *audit;        /* the audit and its result, or NULL */
     const struct pp_audit_result *audit_result;
     const struct pp_capture *capture;   /* what the network showed, or NULL */
+    struct pp_nat64_info nat64;
+    const struct pp_hists *rounds;      /* -c N: each check's history, or NULL */
 };
 
 const char *pp_state_name(enum pp_state);

@@ -84,6 +84,7 @@ static const char *const reason_names[PP_RS__COUNT] = {
     [PP_RS_LOCAL_RESOURCE] = "local-resource",
     [PP_RS_RUN_DEADLINE] = "run-deadline",
     [PP_RS_FAMILY_EXCLUDED] = "family-excluded",
+    [PP_RS_IPV4_UNAVAILABLE] = "ipv4-unavailable",
     [PP_RS_INTERNAL] = "internal",
 };
 

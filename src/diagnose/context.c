@@ -677,6 +677,33 @@ pp_context_is_vpn_name(const char *ifname)
     return 0;
 }
 
+int
+pp_context_is_clat_name(const char *ifname)
+{
+    size_t i;
+
+    if (ifname == NULL)
+        return 0;
+    if (strncmp(ifname, "v4-", 3) == 0)
+        return ifname[3] != '\0';
+    if (strncmp(ifname, "clat", 4) != 0)
+        return 0;
+    for (i = 4; ifname[i] != '\0'; i++)
+        if (ifname[i] < '0' || ifname[i] > '9')
+            return 0;
+    return 1;
+}
+
+int
+pp_context_is_clat_addr(const char *ipv4)
+{
+    struct in_addr a;
+
+    if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &a) != 1)
+        return 0;
+    return (ntohl(a.s_addr) & 0xfffffff8u) == 0xc0000000u;
+}
+
 /* ------------------------------------------------------------ collecting */
 
 /* At most READ_CAP bytes from an open stream, NUL-terminated. */
@@ -908,12 +935,24 @@ collect_ifaces(struct pp_context *c)
             continue;
         }
         push_unique(&c->local_addrs, &c->nlocal, pp_xstrdup(buf));
+        if (c->clat_if == NULL && (pp_context_is_clat_name(ifa->ifa_name) ||
+                                   (ifa->ifa_addr->sa_family == AF_INET &&
+                                    pp_context_is_clat_addr(buf))))
+            c->clat_if = pp_xstrdup(ifa->ifa_name);
         /* A tunnel with only a link-local address is not a VPN: macOS keeps
          * utun0-3 up for its own services. */
         if (routable && pp_context_is_vpn_name(ifa->ifa_name))
             push_unique(&c->vpn_ifs, &c->nvpn, pp_xstrdup(ifa->ifa_name));
     }
     freeifaddrs(all);
+}
+
+void
+pp_context_routes(struct pp_context *c)
+{
+    memset(c, 0, sizeof(*c));
+    collect_routes(c);
+    collect_ifaces(c);
 }
 
 void
@@ -945,6 +984,7 @@ pp_context_free(struct pp_context *c)
     free(c->default_gw);
     free(c->default_if6);
     free(c->default_gw6);
+    free(c->clat_if);
     free_strv(c->dns_servers, c->ndns);
     free_strv(c->local_addrs, c->nlocal);
     free_strv(c->vpn_ifs, c->nvpn);

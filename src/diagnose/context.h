@@ -35,12 +35,16 @@ struct pp_context {
     size_t nlocal;
     char **vpn_ifs;     /* up tunnel interfaces that carry an address */
     size_t nvpn;
+    char *clat_if;      /* an up 464XLAT CLAT interface (pp_context_is_clat_name), or NULL */
     struct pp_proxy *proxies;
     size_t nproxies;
 };
 
 /* Fill *c (all of it: no need to clear it first).  Never fails. */
 void pp_context_collect(struct pp_context *c);
+/* Only the default routes, the DNS servers and the interfaces: what the
+ * run needs to know before it starts (IPv6-only, a CLAT). */
+void pp_context_routes(struct pp_context *c);
 /* Free everything and clear *c; safe on a cleared or freed context. */
 void pp_context_free(struct pp_context *c);
 
@@ -81,6 +85,17 @@ int pp_context_parse_env_proxies(char *const *envp, struct pp_proxy **out, size_
 /* 1 when an interface of that name is a tunnel (utun*, tun*, tap*, wg*,
  * ppp*, ipsec*, gif*: the prefix then the end, a digit, '-' or '_'). */
 int pp_context_is_vpn_name(const char *ifname);
+/* 1 when an interface of that name is a 464XLAT CLAT (RFC 6877): Linux
+ * clatd's "clat" (and "clat4", "clat0", ...), Android's "v4-" before the
+ * interface it translates for ("v4-wlan0", "v4-rmnet_data0").  macOS and
+ * iOS (CLAT46) make no interface of their own: the CLAT's address sits on
+ * the Wi-Fi or Ethernet interface, see pp_context_is_clat_addr. */
+int pp_context_is_clat_name(const char *ifname);
+/* 1 when an IPv4 address (text) is in 192.0.0.0/29, the IPv4 Service
+ * Continuity Prefix CLATs take their addresses from (RFC 7335): macOS's
+ * CLAT46 puts 192.0.0.2 on en0 with the IPv4 default route via 192.0.0.1,
+ * Android 192.0.0.4 on v4-wlan0. */
+int pp_context_is_clat_addr(const char *ipv4);
 /* A copy of a proxy setting with the password of "scheme://user:pw@host"
  * (or "user:pw@host") replaced by "***". */
 char *pp_context_mask_proxy(const char *value);

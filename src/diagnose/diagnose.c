@@ -237,43 +237,23 @@ same_owner(enum pp_hop_network a, enum pp_hop_network b)
     return a == b || (pa && pb);
 }
 
-/* The first traced path among the checks that does not reach the server:
- * a sentence on where it ends appended to the finding's detail, and the
- * advice of whoever owns that place (this network, the provider, Apple).
- * A box that filters as it forwards has already answered for its own hop:
- * "dropped after hop N" is hop N itself or the one after it, so when those
- * two belong to different owners the advice names both, nearest first. */
-void
-trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
+/* Where the path trace ends, as a sentence; *owner becomes who owns that
+ * place when the trace says more than its address does. */
+static char *
+trace_sentence(const struct pp_path *p, const char *box, enum pp_hop_network *owner)
 {
-    const struct pp_result *r = NULL;
-    const struct pp_path *p = NULL;
-    enum pp_hop_network owner;
-    char box[200], *s, *user, *admin, *d;
-    const char *server;
-    unsigned port;
-    size_t i;
-
-    for (i = 0; i < n && p == NULL; i++) {
-        r = c->rep->results[idx[i]];
-        if (r->path != NULL && r->path->end != PP_PE_REACHED)
-            p = r->path;
-    }
-    if (p == NULL)
-        return;
-    port = r->target->port;
-    trace_box(p, box, sizeof(box));
     /* The answer came with the server's address: whose it is. */
-    server = p->reach_ttl > 0 && (size_t)p->reach_ttl <= p->nhops &&
-                     p->hops[p->reach_ttl - 1].network == PP_NW_APPLE
-                 ? "Apple" : "the server";
-    owner = p->end_address[0] != '\0' ? p->end_network : PP_NW_PUBLIC;
+    const char *server = p->reach_ttl > 0 && (size_t)p->reach_ttl <= p->nhops &&
+                                 p->hops[p->reach_ttl - 1].network == PP_NW_APPLE
+                             ? "Apple" : "the server";
+    char *s;
+
     switch (p->end) {
     case PP_PE_DROPPED:
         if (p->end_hop == 0) {
             s = pp_xstrdup("The path trace shows it dropped before the first router answered: "
                            "on this machine or at its first router.");
-            owner = PP_NW_LOCAL;
+            *owner = PP_NW_LOCAL;
         } else if (p->beyond_address[0] != '\0') {
             s = pp_xasprintf("The path trace shows it dropped after %s%s inside %s (the "
                              "next hop, %s, answers other ports).", box,
@@ -301,10 +281,17 @@ trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
                          "it: a transparent proxy.", box, server, p->distance);
         break;
     }
-    d = pp_xasprintf("%s  %s", f->detail != NULL ? f->detail : "", s);
-    free(f->detail);
-    f->detail = d;
-    free(s);
+    return s;
+}
+
+/* The advice for whoever owns the box, and for the next one's owner when
+ * the drop may be either's. */
+static void
+trace_advice(const struct pp_path *p, enum pp_hop_network owner, const char *box,
+             unsigned port, char **userp, char **adminp)
+{
+    char *s, *user, *admin;
+
     owner_advice(owner, box, port, &user, &admin);
     if (p->end == PP_PE_DROPPED && p->end_hop > 0 && p->beyond_address[0] != '\0' &&
         !same_owner(p->end_network, p->beyond_network)) {
@@ -320,6 +307,42 @@ trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
         free(u2);
         free(a2);
     }
+    *userp = user;
+    *adminp = admin;
+}
+
+/* The first traced path among the checks that does not reach the server:
+ * a sentence on where it ends appended to the finding's detail, and the
+ * advice of whoever owns that place (this network, the provider, Apple).
+ * A box that filters as it forwards has already answered for its own hop:
+ * "dropped after hop N" is hop N itself or the one after it, so when those
+ * two belong to different owners the advice names both, nearest first. */
+void
+trace_where(struct ctx *c, struct pp_finding *f, const size_t *idx, size_t n)
+{
+    const struct pp_result *r = NULL;
+    const struct pp_path *p = NULL;
+    enum pp_hop_network owner;
+    char box[200], *s, *user, *admin, *d;
+    unsigned port;
+    size_t i;
+
+    for (i = 0; i < n && p == NULL; i++) {
+        r = c->rep->results[idx[i]];
+        if (r->path != NULL && r->path->end != PP_PE_REACHED)
+            p = r->path;
+    }
+    if (p == NULL)
+        return;
+    port = r->target->port;
+    trace_box(p, box, sizeof(box));
+    owner = p->end_address[0] != '\0' ? p->end_network : PP_NW_PUBLIC;
+    s = trace_sentence(p, box, &owner);
+    d = pp_xasprintf("%s  %s", f->detail != NULL ? f->detail : "", s);
+    free(f->detail);
+    f->detail = d;
+    free(s);
+    trace_advice(p, owner, box, port, &user, &admin);
     free(f->advice_user);
     f->advice_user = user;
     if (f->advice_admin != NULL) {
@@ -338,6 +361,7 @@ static const struct {
 } rules[] = {
     {"not-applicable", rule_not_applicable},
     {"ipv6-unavailable", rule_ipv6_unavailable},
+    {"ipv6-only", rule_ipv6_only},
     {"legacy-aside", rule_legacy_aside},
     {"clock", rule_clock},
     {"captive", rule_captive},

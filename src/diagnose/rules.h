@@ -124,6 +124,7 @@ void rule_ipv6(struct ctx *c);
 void rule_apns_device(struct ctx *c);
 void rule_apns_provider(struct ctx *c);
 void rule_ipv6_unavailable(struct ctx *c);
+void rule_ipv6_only(struct ctx *c);
 void rule_legacy_aside(struct ctx *c);
 void rule_legacy(struct ctx *c);
 void rule_not_applicable(struct ctx *c);

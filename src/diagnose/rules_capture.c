@@ -121,94 +121,112 @@ rule_capture_push(struct ctx *c, struct pp_flows *fl)
         *v = failing == 0 ? PP_V_OK : holding == 0 ? PP_V_BLOCKED : PP_V_DEGRADED;
 }
 
-static void
-rule_capture_flows(struct ctx *c, struct pp_flows *fl)
-{
-    const struct pp_flow *const *v;
-    struct sbuf mb = {0}, ib = {0}, tb = {0}, rb = {0};
-    size_t n, i, nm = 0, ni = 0, nt = 0, nr = 0;
-    bool crit_icmp = false, crit_alert = false;
+/* What the flows of a capture show, by kind: resets forged on the path,
+ * ICMP rejects, TLS alerts, refusals (at most four lines of each). */
+struct flow_tally {
+    struct sbuf mb, ib, tb, rb;
+    size_t nm, ni, nt, nr;
+    bool crit_icmp, crit_alert;
+};
 
-    v = pp_flows_list(fl, &n);
-    for (i = 0; i < n; i++) {
-        const struct pp_flow *x = v[i];
-        if (!flow_matters(x))
-            continue;
-        if (x->outcome == PP_FO_RESET_MIDDLEBOX) {
-            if (nm++ < 4) {
-                char why[256];
-                pp_flows_describe(fl, x, why, sizeof(why));
-                flow_line(&mb, x);
-                sb_add(&mb, ": %s", why);
-            }
-        } else if (x->outcome == PP_FO_ICMP) {
-            char r[48];
-            pp_pkt_addr_str(x->icmp_family, x->icmp_from, r, sizeof(r));
-            if (ni++ < 4) {
-                flow_line(&ib, x);
-                sb_add(&ib, ": ICMP%s type %u code %u from %s", x->icmp_family == 6 ? "v6" : "",
-                       x->icmp_type, x->icmp_code, r);
-            }
-            crit_icmp |= x->svc == PP_FS_COURIER || x->svc == PP_FS_PROVIDER ||
-                         x->svc == PP_FS_MDM;
-        } else if (x->outcome == PP_FO_TLS_ALERT) {
-            const char *an = pp_tls_alert_name(x->alert_desc);
-            if (nt++ < 4) {
-                flow_line(&tb, x);
-                sb_add(&tb, ": alert %s from the %s", an != NULL ? an : "?",
-                       x->alert_dir == PP_DIR_C2S ? "device" : "server");
-            }
-            /* A device refusing the server's certificate: someone else's
-             * certificate on the path. */
-            crit_alert |= x->alert_dir == PP_DIR_C2S &&
-                          (x->alert_desc == 48 || x->alert_desc == 42 || x->alert_desc == 46);
-        } else if (x->outcome == PP_FO_REFUSED && x->svc != PP_FS_APPLE) {
-            /* (Apple's other ports, legacy 2195/2196 among them, may well be closed.) */
-            if (nr++ < 4) {
-                flow_line(&rb, x);
-                sb_add(&rb, ": RST in answer to the SYN");
-            }
+static void
+tally_flow(struct flow_tally *t, struct pp_flows *fl, const struct pp_flow *x)
+{
+    if (x->outcome == PP_FO_RESET_MIDDLEBOX) {
+        if (t->nm++ < 4) {
+            char why[256];
+            pp_flows_describe(fl, x, why, sizeof(why));
+            flow_line(&t->mb, x);
+            sb_add(&t->mb, ": %s", why);
+        }
+    } else if (x->outcome == PP_FO_ICMP) {
+        char r[48];
+        pp_pkt_addr_str(x->icmp_family, x->icmp_from, r, sizeof(r));
+        if (t->ni++ < 4) {
+            flow_line(&t->ib, x);
+            sb_add(&t->ib, ": ICMP%s type %u code %u from %s", x->icmp_family == 6 ? "v6" : "",
+                   x->icmp_type, x->icmp_code, r);
+        }
+        t->crit_icmp |= x->svc == PP_FS_COURIER || x->svc == PP_FS_PROVIDER ||
+                        x->svc == PP_FS_MDM;
+    } else if (x->outcome == PP_FO_TLS_ALERT) {
+        const char *an = pp_tls_alert_name(x->alert_desc);
+        if (t->nt++ < 4) {
+            flow_line(&t->tb, x);
+            sb_add(&t->tb, ": alert %s from the %s", an != NULL ? an : "?",
+                   x->alert_dir == PP_DIR_C2S ? "device" : "server");
+        }
+        /* A device refusing the server's certificate: someone else's
+         * certificate on the path. */
+        t->crit_alert |= x->alert_dir == PP_DIR_C2S &&
+                         (x->alert_desc == 48 || x->alert_desc == 42 || x->alert_desc == 46);
+    } else if (x->outcome == PP_FO_REFUSED && x->svc != PP_FS_APPLE) {
+        /* (Apple's other ports, legacy 2195/2196 among them, may well be closed.) */
+        if (t->nr++ < 4) {
+            flow_line(&t->rb, x);
+            sb_add(&t->rb, ": RST in answer to the SYN");
         }
     }
-    if (nm > 0) {
+}
+
+static void
+report_flow_tally(struct ctx *c, struct flow_tally *t)
+{
+    if (t->nm > 0) {
         found(c, "RESET_BY_MIDDLEBOX", PP_SEV_CRITICAL,
               pp_xasprintf("%zu connection%s reset by a device on the path, not by the "
-                           "server", nm, nm == 1 ? "" : "s"),
-              sb_take(&mb),
+                           "server", t->nm, t->nm == 1 ? "" : "s"),
+              sb_take(&t->mb),
               "A firewall or filter on this network cuts these connections.",
               "The resets come from fewer hops than the server: look for a firewall, IPS or "
               "web filter that injects TCP resets for these hosts and ports.");
     }
-    if (ni > 0) {
-        found(c, "CAPTURE_ICMP_REJECTED", crit_icmp ? PP_SEV_CRITICAL : PP_SEV_WARNING,
-              pp_xasprintf("%zu connection%s rejected by ICMP errors", ni, ni == 1 ? "" : "s"),
-              sb_take(&ib),
+    if (t->ni > 0) {
+        found(c, "CAPTURE_ICMP_REJECTED", t->crit_icmp ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu connection%s rejected by ICMP errors", t->ni,
+                           t->ni == 1 ? "" : "s"),
+              sb_take(&t->ib),
               "This network refuses these connections.",
               "The router named in the detail rejects the traffic (code 13: administratively "
               "prohibited): change its rules.");
     }
-    if (nt > 0) {
-        found(c, "CAPTURE_TLS_ALERT", crit_alert ? PP_SEV_CRITICAL : PP_SEV_WARNING,
-              pp_xasprintf("%zu TLS connection%s ended by an alert", nt, nt == 1 ? "" : "s"),
-              sb_take(&tb),
+    if (t->nt > 0) {
+        found(c, "CAPTURE_TLS_ALERT", t->crit_alert ? PP_SEV_CRITICAL : PP_SEV_WARNING,
+              pp_xasprintf("%zu TLS connection%s ended by an alert", t->nt, t->nt == 1 ? "" : "s"),
+              sb_take(&t->tb),
               "Secure connections fail on this network.",
-              crit_alert ? "Devices reject the certificate they are shown: TLS interception "
+              t->crit_alert ? "Devices reject the certificate they are shown: TLS interception "
                            "on the path.  Exclude Apple's hosts (*.apple.com, 17.0.0.0/8) and "
                            "the MDM from inspection."
                          : "See the alert names: a server or a middlebox ends the handshake.");
     }
-    if (nr > 0) {
+    if (t->nr > 0) {
         found(c, "CAPTURE_REFUSED", PP_SEV_WARNING,
-              pp_xasprintf("%zu connection%s refused", nr, nr == 1 ? "" : "s"),
-              sb_take(&rb),
+              pp_xasprintf("%zu connection%s refused", t->nr, t->nr == 1 ? "" : "s"),
+              sb_take(&t->rb),
               "A service this device needs is not answering.",
               "Nothing listens on that port, or a firewall resets the connection with the "
               "server's TTL.");
     }
-    free(mb.s);
-    free(ib.s);
-    free(tb.s);
-    free(rb.s);
+}
+
+static void
+rule_capture_flows(struct ctx *c, struct pp_flows *fl)
+{
+    const struct pp_flow *const *v;
+    struct flow_tally t;
+    size_t n, i;
+
+    memset(&t, 0, sizeof(t));
+    v = pp_flows_list(fl, &n);
+    for (i = 0; i < n; i++)
+        if (flow_matters(v[i]))
+            tally_flow(&t, fl, v[i]);
+    report_flow_tally(c, &t);
+    free(t.mb.s);
+    free(t.ib.s);
+    free(t.tb.s);
+    free(t.rb.s);
 }
 
 static void

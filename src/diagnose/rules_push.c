@@ -244,6 +244,109 @@ rule_ipv6_unavailable(struct ctx *c)
     claim_expected(c, f, idx, n);
 }
 
+/* An IPv4 check without a route on an IPv6-only network, of a target that
+ * has an IPv6 check (so whose verdict the IPv6 path gives): expected.
+ * Stranded: one of a target with no IPv6 address at all. */
+static bool
+has_ipv6(const struct pp_report *rep, const struct pp_target *t)
+{
+    size_t k;
+
+    for (k = 0; k < rep->n; k++)
+        if (rep->results[k]->target == t && rep->results[k]->has_address &&
+            rep->results[k]->family == AF_INET6)
+            return true;
+    return false;
+}
+
+/* The ipv4-unavailable checks not yet explained, with or without an IPv6
+ * check beside them. */
+static size_t
+select_no_ipv4(struct ctx *c, bool with_v6, size_t *idx, size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < c->rep->n && n < max; i++) {
+        const struct pp_result *r = c->rep->results[i];
+        if (!c->explained[i] && pp_result_counted(r) && r->reason == PP_RS_IPV4_UNAVAILABLE &&
+            has_ipv6(c->rep, r->target) == with_v6)
+            idx[n++] = i;
+    }
+    return n;
+}
+
+static void
+ipv6_only_text(struct ctx *c, struct pp_finding *f, size_t n, size_t stranded)
+{
+    const struct pp_nat64_info *nat = &c->rep->nat64;
+    bool with = nat->prefix[0] != '\0';
+    size_t i, ok6 = 0;
+    char *why;
+
+    for (i = 0; i < c->rep->n; i++)
+        ok6 += c->rep->results[i]->family == AF_INET6 &&
+               c->rep->results[i]->state == PP_ST_OK && pp_result_counted(c->rep->results[i]);
+    if (with)
+        f->title = pp_xasprintf("IPv6-only network with NAT64 (prefix %s): this works for "
+                                "Apple devices", nat->prefix);
+    else if (stranded > 0)
+        f->title = pp_xasprintf("IPv6-only network without NAT64: %zu check%s of names with "
+                                "only IPv4 addresses cannot be reached", stranded,
+                                stranded > 1 ? "s" : "");
+    else
+        f->title = pp_xstrdup("IPv6-only network without NAT64: names with IPv4 addresses "
+                              "only cannot be reached");
+    why = nat->no_ipv4_route ? pp_xasprintf(", so the IPv4 checks that found no route do not "
+                                            "apply (%zu ipv4-unavailable)", n)
+                             : pp_xstrdup(": its IPv4 goes through a 464XLAT CLAT, translated "
+                                          "to IPv6 on this machine");
+    f->detail = pp_xasprintf(
+        "This machine has no native IPv4 route%s; %zu IPv6 checks work.  %s", why, ok6,
+        with ? "DNS64 gives names without IPv6 addresses synthesized ones inside the "
+        "prefix and NAT64 translates them; such an address is judged by the IPv4 address it "
+        "embeds.  Apple devices work on IPv6-only networks with NAT64." :
+        "ipv4only.arpa has no IPv6 address here (RFC 7050): no DNS64, so a name with only "
+        "IPv4 addresses has no way in.");
+    free(why);
+    f->advice_user = pp_xstrdup(stranded > 0 ? "Use a network with IPv4 or with NAT64 for "
+                                "now." : "Nothing to do.");
+    f->advice_admin = pp_xstrdup(with ? "Nothing to do for Apple devices; the IPv6 checks "
+                                 "are the ones that count here." : "Give the network DNS64 "
+                                 "and NAT64 (or native IPv4) if it must reach IPv4-only "
+                                 "hosts.");
+}
+
+/* An IPv6-only network (no native IPv4; most mobile carriers, many Wi-Fi
+ * networks): the IPv4 checks that found no route do not apply
+ * (ipv4-unavailable) where the name has IPv6 addresses, native or
+ * synthesized, whose checks give the verdicts.  A name with no IPv6
+ * address at all (no DNS64) cannot be reached: those IPv4 checks stay
+ * failures, this finding's when there is no NAT64. */
+void
+rule_ipv6_only(struct ctx *c)
+{
+    const struct pp_nat64_info *nat = &c->rep->nat64;
+    size_t idx[MAXSEL], sidx[MAXSEL], n, ns, i;
+    struct pp_finding *f;
+    bool with = nat->prefix[0] != '\0', required = false;
+    enum pp_severity sev = PP_SEV_INFO;
+
+    n = select_no_ipv4(c, true, idx, MAXSEL);
+    ns = with ? 0 : select_no_ipv4(c, false, sidx, MAXSEL);
+    if (!nat->ipv6_only && n == 0 && ns == 0)
+        return;
+    for (i = 0; i < ns; i++)
+        required = required || c->rep->results[sidx[i]]->target->required;
+    if (ns > 0)
+        sev = required ? PP_SEV_CRITICAL : PP_SEV_WARNING;
+    f = emit(c, with ? "IPV6_ONLY_NAT64" : "IPV6_ONLY", sev);
+    ipv6_only_text(c, f, n, ns);
+    claim_expected(c, f, idx, n);
+    while ((n = select_no_ipv4(c, true, idx, MAXSEL)) > 0)
+        claim_expected(c, f, idx, n);
+    claim(c, f, sidx, ns);
+}
+
 /* First of all: a failed retired port is expected, whatever the failure
  * (no DNS or portal finding takes it); its finding comes in its place. */
 void

@@ -340,25 +340,10 @@ which(int depth, bool root)
     return depth == 0 ? "the server's certificate" : root ? "the root" : "the intermediate";
 }
 
-enum pp_reason
-pp_certpolicy_check(const struct pp_cp_input *in, struct pp_cp_result *res)
+/* The leaf: an end-entity certificate, its name in subjectAltName. */
+static void
+check_leaf_name(const struct pp_cp_input *in, X509 *leaf, struct pp_cp_result *res)
 {
-    int n = in->chain != NULL ? sk_X509_num(in->chain) : 0, i;
-    X509 *leaf;
-    int64_t nb = 0, na = 0;
-    bool have_dates;
-    int e;
-
-    memset(res, 0, sizeof(*res));
-    res->rule = PP_RS_NONE;
-    res->expiring_depth = -1;
-    res->min_days_left = INT_MAX;
-    if (n < 1)
-        return res->rule;
-    leaf = sk_X509_value(in->chain, 0);
-    have_dates = pp_asn1_unix(X509_get0_notBefore(leaf), &nb) &&
-                 pp_asn1_unix(X509_get0_notAfter(leaf), &na);
-
     if ((X509_get_extension_flags(leaf) & EXFLAG_CA) != 0)
         broke(res, PP_RS_LEAF_IS_CA, 0, "the server presents a CA certificate as its own "
               "(basicConstraints CA:TRUE): Apple devices accept only an end-entity "
@@ -381,6 +366,17 @@ pp_certpolicy_check(const struct pp_cp_input *in, struct pp_cp_result *res)
             broke(res, PP_RS_NAME_MISMATCH, 0, "'%.200s' is not among the certificate's "
                   "subjectAltName names", in->name);
     }
+}
+
+/* The leaf: serverAuth, and a validity period Apple accepts. */
+static void
+check_leaf_use(const struct pp_cp_input *in, X509 *leaf, struct pp_cp_result *res)
+{
+    int64_t nb = 0, na = 0;
+    bool have_dates = pp_asn1_unix(X509_get0_notBefore(leaf), &nb) &&
+                      pp_asn1_unix(X509_get0_notAfter(leaf), &na);
+    int e;
+
     e = eku_server(leaf);
     if (e == 0)
         broke(res, PP_RS_EKU_WRONG, 0, "the certificate's extended key usage does not "
@@ -403,52 +399,75 @@ pp_certpolicy_check(const struct pp_cp_input *in, struct pp_cp_result *res)
                   "certificates issued from 2020-09-01 when valid for more than 398 days",
                   (long long)days, rem ? " and more" : "");
     }
-    for (i = 0; i < n; i++) {
-        X509 *x = sk_X509_value(in->chain, i);
-        bool last = i == n - 1;
-        bool root = last && i > 0 && (in->anchor != PP_ANCHOR_NONE ||
-                                      (X509_get_extension_flags(x) & EXFLAG_SS) != 0);
-        char type[16];
-        int bits, mdnid = NID_undef, pknid = NID_undef, secbits = 0;
-        uint32_t flags = 0;
-        int64_t t;
-        char *cn;
+}
 
-        ERR_clear_error();
-        if (pp_asn1_unix(X509_get0_notAfter(x), &t) && t >= (int64_t)in->now) {
-            int left = (int)((t - (int64_t)in->now) / 86400);
+/* Certificate i of n: when it expires, its key and its signature. */
+static void
+check_one(const struct pp_cp_input *in, int i, int n, struct pp_cp_result *res)
+{
+    X509 *x = sk_X509_value(in->chain, i);
+    bool last = i == n - 1;
+    bool root = last && i > 0 && (in->anchor != PP_ANCHOR_NONE ||
+                                  (X509_get_extension_flags(x) & EXFLAG_SS) != 0);
+    char type[16];
+    int bits, mdnid = NID_undef, pknid = NID_undef, secbits = 0;
+    uint32_t flags = 0;
+    int64_t t;
+    char *cn;
 
-            if (left < res->min_days_left)
-                res->min_days_left = left;
-            if (in->warn_days >= 0 && left < in->warn_days && res->expiring_depth < 0) {
-                res->expiring_depth = i;
-                cn = cn_of(x);
-                snprintf(res->expiring_msg, sizeof(res->expiring_msg),
-                         "%s '%s' expires in %d day%s", which(i, root), cn, left,
-                         left == 1 ? "" : "s");
-                free(cn);
-            }
+    ERR_clear_error();
+    if (pp_asn1_unix(X509_get0_notAfter(x), &t) && t >= (int64_t)in->now) {
+        int left = (int)((t - (int64_t)in->now) / 86400);
+
+        if (left < res->min_days_left)
+            res->min_days_left = left;
+        if (in->warn_days >= 0 && left < in->warn_days && res->expiring_depth < 0) {
+            res->expiring_depth = i;
+            cn = cn_of(x);
+            snprintf(res->expiring_msg, sizeof(res->expiring_msg),
+                     "%s '%s' expires in %d day%s", which(i, root), cn, left,
+                     left == 1 ? "" : "s");
+            free(cn);
         }
-        if (root || (i == 0 && n == 1 && in->anchor != PP_ANCHOR_NONE &&
-                     (X509_get_extension_flags(x) & EXFLAG_SS) != 0))
-            continue;   /* a trusted root is judged by being trusted */
-        key_of(x, type, sizeof(type), &bits);
-        cn = cn_of(x);
-        if (((strcmp(type, "RSA") == 0 || strcmp(type, "RSA-PSS") == 0 ||
-              strcmp(type, "DSA") == 0) && bits < PP_CP_MIN_RSA_BITS) ||
-            (strcmp(type, "EC") == 0 && bits < PP_CP_MIN_EC_BITS))
-            broke(res, PP_RS_WEAK_KEY, i, "%s '%s' has a %d-bit %s key: Apple devices need "
-                  "RSA keys of at least 2048 bits (and App Transport Security EC keys of at "
-                  "least 256 bits)", which(i, false), cn, bits, type);
-        if (X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags) == 1) {
-            if (mdnid == NID_sha1 || mdnid == NID_md5 || mdnid == NID_md4 ||
-                mdnid == NID_md2 || mdnid == NID_mdc2 || mdnid == NID_md5_sha1)
-                broke(res, PP_RS_WEAK_SIGNATURE, i, "%s '%s' is signed with %s: Apple devices "
-                      "need a SHA-2 signature on every certificate but the root",
-                      which(i, false), cn, OBJ_nid2sn(mdnid) ? OBJ_nid2sn(mdnid) : "?");
-        }
-        free(cn);
     }
+    if (root || (i == 0 && n == 1 && in->anchor != PP_ANCHOR_NONE &&
+                 (X509_get_extension_flags(x) & EXFLAG_SS) != 0))
+        return;     /* a trusted root is judged by being trusted */
+    key_of(x, type, sizeof(type), &bits);
+    cn = cn_of(x);
+    if (((strcmp(type, "RSA") == 0 || strcmp(type, "RSA-PSS") == 0 ||
+          strcmp(type, "DSA") == 0) && bits < PP_CP_MIN_RSA_BITS) ||
+        (strcmp(type, "EC") == 0 && bits < PP_CP_MIN_EC_BITS))
+        broke(res, PP_RS_WEAK_KEY, i, "%s '%s' has a %d-bit %s key: Apple devices need "
+              "RSA keys of at least 2048 bits (and App Transport Security EC keys of at "
+              "least 256 bits)", which(i, false), cn, bits, type);
+    if (X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags) == 1) {
+        if (mdnid == NID_sha1 || mdnid == NID_md5 || mdnid == NID_md4 ||
+            mdnid == NID_md2 || mdnid == NID_mdc2 || mdnid == NID_md5_sha1)
+            broke(res, PP_RS_WEAK_SIGNATURE, i, "%s '%s' is signed with %s: Apple devices "
+                  "need a SHA-2 signature on every certificate but the root",
+                  which(i, false), cn, OBJ_nid2sn(mdnid) ? OBJ_nid2sn(mdnid) : "?");
+    }
+    free(cn);
+}
+
+enum pp_reason
+pp_certpolicy_check(const struct pp_cp_input *in, struct pp_cp_result *res)
+{
+    int n = in->chain != NULL ? sk_X509_num(in->chain) : 0, i;
+    X509 *leaf;
+
+    memset(res, 0, sizeof(*res));
+    res->rule = PP_RS_NONE;
+    res->expiring_depth = -1;
+    res->min_days_left = INT_MAX;
+    if (n < 1)
+        return res->rule;
+    leaf = sk_X509_value(in->chain, 0);
+    check_leaf_name(in, leaf, res);
+    check_leaf_use(in, leaf, res);
+    for (i = 0; i < n; i++)
+        check_one(in, i, n, res);
     ERR_clear_error();
     return res->rule;
 }

@@ -67,6 +67,7 @@ pp_check_send(struct pp_check *c, const void *buf, size_t len)
     c->out = pp_xrealloc(c->out, c->outlen + len, 1);
     memcpy(c->out + c->outlen, buf, len);
     c->outlen += len;
+    c->sent += len;
 }
 
 /* Write what is queued.  Returns 0, or -1 with errno on failure. */
@@ -157,6 +158,8 @@ pp_check_recv(struct pp_check *c, void *buf, size_t len)
         if (n > 0 && at >= c->t_phase && at <= pp_now_msf())
             c->last_rx = at;
     }
+    if (n > 0)
+        c->received += (unsigned long long)n;
     if (n > 0 && !c->got_byte) {
         c->got_byte = true;
         c->r->t_first_byte = (c->last_rx > 0 ? c->last_rx : seen(c)) - c->t_phase;
@@ -282,6 +285,8 @@ pp_check_follow(struct pp_check *c, const char *location, char *err, size_t errl
     ts->t = t;
     /* Sorted right after the check it comes from. */
     ts->base = (c->r->order & ~(uint64_t)0xfff) + ((uint64_t)t->hops << 12) + (i << 6 & 0xfc0);
+    if (STEPPING(e, PP_STEP_V))
+        step_redirect(c, t);
     start_target(e, ts);
     return 0;
 }

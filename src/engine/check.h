@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "core/pushprobe.h"
+#include "engine/step.h"
 
 struct pp_tls_ctx;
 struct pp_engine_opts;
@@ -51,5 +52,18 @@ int pp_check_follow(struct pp_check *, const char *location, char *err, size_t e
 void pp_check_extend(struct pp_check *, double ms);
 /* Milliseconds since the probe's phase began. */
 double pp_check_elapsed(struct pp_check *);
+
+/* -v: a step of the check in hand (engine/step.h).  pp_check_stepping()
+ * is the cheap test to make before working out what a step would say;
+ * pp_check_step() and pp_check_stepf() make it themselves and format
+ * nothing when no one asked for that level. */
+bool pp_check_stepping(const struct pp_check *, int level);
+void pp_check_step(struct pp_check *, enum pp_step_phase, int level, const char *text);
+void pp_check_stepf(struct pp_check *, enum pp_step_phase, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The application bytes queued to send (sent) and read (received) over
+ * the check's connection so far. */
+void pp_check_bytes(const struct pp_check *, unsigned long long *sent,
+                    unsigned long long *received);
 
 #endif

@@ -153,6 +153,22 @@ server_count(ares_channel ch)
     return count;
 }
 
+void
+pp_dns_server(const struct pp_dns *d, char *buf, size_t len)
+{
+    struct ares_addr_port_node *servers = NULL;
+    char a[INET6_ADDRSTRLEN];
+    int port;
+
+    buf[0] = '\0';
+    if (ares_get_servers_ports(d->ch, &servers) != ARES_SUCCESS || servers == NULL)
+        return;
+    port = servers->udp_port ? servers->udp_port : 53;
+    if (inet_ntop(servers->family, &servers->addr, a, sizeof(a)) != NULL)
+        snprintf(buf, len, servers->family == AF_INET6 ? "[%s]:%d" : "%s:%d", a, port);
+    ares_free_data(servers);
+}
+
 static int
 channel_init(struct pp_dns *d, const char *resolver, int timeout_ms, int flags,
              char *err, size_t errlen)

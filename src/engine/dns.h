@@ -43,6 +43,9 @@ void pp_dns_reverse(struct pp_dns *, const struct sockaddr *sa, pp_dns_name_cb c
 /* Cancel outstanding lookups: their callbacks run with PP_RS_RUN_DEADLINE. */
 void pp_dns_cancel(struct pp_dns *);
 size_t pp_dns_pending(const struct pp_dns *);
+/* The first server the lookups go to, "IP:PORT" ("[IPv6]:PORT"), or ""
+ * (for -v). */
+void pp_dns_server(const struct pp_dns *, char *buf, size_t len);
 
 enum pp_reason pp_dns_reason(int ares_status);
 /* Check a --resolver argument; returns 0 or -1 with err set. */

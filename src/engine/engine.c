@@ -200,6 +200,81 @@ cmp_result(const void *a, const void *b)
     return (x->retry_of != NULL) - (y->retry_of != NULL);
 }
 
+/* Every target of the plan, once the NAT64 prefix is known. */
+static void
+start_targets(struct pp_engine *e)
+{
+    const struct pp_plan *plan = e->plan;
+    size_t i;
+
+    /* Counted as a lookup of its own while the targets start: a literal of
+     * a family not asked for resolves at once to nothing, and must not end
+     * the run before the targets after it are started. */
+    e->dns_open++;
+    for (i = 0; i < plan->n; i++) {
+        e->ts[i].e = e;
+        e->ts[i].t = plan->t[i];
+        e->ts[i].idx = i;
+        e->ts[i].base = (uint64_t)i << 20;
+        start_target(e, &e->ts[i]);
+    }
+    e->dns_open--;
+}
+
+/* RFC 7050 section 3: the AAAA answers for ipv4only.arpa give the
+ * network's NAT64 prefixes; none (no DNS64, a failure, the deadline)
+ * leaves the well-known one alone. */
+static void
+on_ipv4only(const struct pp_dns_answer *a, void *arg)
+{
+    struct pp_engine *e = arg;
+    uint8_t addrs[PP_DNS_MAX_ADDRS][16];
+    struct pp_nat64_prefix found[PP_NAT64_MAX];
+    size_t i, n = 0, m, k;
+
+    for (i = 0; a->status == 0 && i < a->naddr; i++)
+        if (a->addr[i].ss_family == AF_INET6)
+            memcpy(addrs[n++], &((const struct sockaddr_in6 *)&a->addr[i])->sin6_addr, 16);
+    m = pp_nat64_discover((const uint8_t (*)[16])addrs, n, found, PP_NAT64_MAX);
+    for (i = 0; i < m; i++) {
+        for (k = 0; k < e->nnat64; k++)
+            if (e->nat64[k].bits == found[i].bits &&
+                memcmp(e->nat64[k].addr, found[i].addr, 16) == 0)
+                break;
+        if (k == e->nnat64)
+            e->nat64[e->nnat64++] = found[i];
+    }
+    e->nat64_found = m;
+    e->dns_open--;
+    if (!e->over)
+        start_targets(e);
+    pump(e);
+    maybe_over(e);
+}
+
+static void
+nat64_report(const struct pp_engine *e, struct pp_nat64_info *out)
+{
+    size_t k;
+
+    memset(out, 0, sizeof(*out));
+    out->ipv6_only = e->o->ipv6_only;
+    out->no_ipv4_route = e->o->no_ipv4_route;
+    out->looked = e->nat64_looked;
+    out->nprefix = e->nat64_found;
+    for (k = 0; k < e->nnat64; k++)
+        if (!pp_nat64_is_wkp(&e->nat64[k]))
+            break;
+    if (e->nat64_found > 0) {
+        /* The first discovered: the network-specific one, when there is one. */
+        const struct pp_nat64_prefix *p = k < e->nnat64 ? &e->nat64[k] : &pp_nat64_wkp;
+        pp_nat64_format(p, out->prefix, sizeof(out->prefix));
+        out->discovered = true;
+    } else if (e->nat64_wkp_used) {
+        pp_nat64_format(&pp_nat64_wkp, out->prefix, sizeof(out->prefix));
+    }
+}
+
 struct pp_engine *
 pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
                 const struct pp_engine_opts *o, void (*done)(void *), void *arg, char *err,
@@ -220,6 +295,7 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
         free(e);
         return NULL;
     }
+    step_start(e);
     e->cap = (size_t)(o->parallel > 0 ? o->parallel : 1);
     i = fd_budget();
     if (e->cap > i)
@@ -253,18 +329,19 @@ pp_engine_start(struct pp_loop *loop, const struct pp_plan *plan,
     pp_timer_init(&e->reprobe_timer, reprobe_next, e);
     pp_loop_timer(loop, &e->run_deadline, pp_now_ms() + (int64_t)(run_s * 1000.0));
 
-    /* Counted as a lookup of its own while the targets start: a literal of
-     * a family not asked for resolves at once to nothing, and must not end
-     * the run before the targets after it are started. */
-    e->dns_open++;
-    for (i = 0; i < plan->n; i++) {
-        e->ts[i].e = e;
-        e->ts[i].t = plan->t[i];
-        e->ts[i].idx = i;
-        e->ts[i].base = (uint64_t)i << 20;
-        start_target(e, &e->ts[i]);
+    e->plan = plan;
+    e->nat64[0] = pp_nat64_wkp;
+    e->nnat64 = 1;
+    if (o->ipv6_only && o->want_v6) {
+        /* The prefix first (RFC 7050), on this loop: the judgement of
+         * every address found needs it.  The lookup's own timeout bounds
+         * the wait; the answer may come at once (a hosts file). */
+        e->nat64_looked = true;
+        e->dns_open++;
+        pp_dns_lookup(e->dns, "ipv4only.arpa", AF_INET6, on_ipv4only, e);
+        return e;
     }
-    e->dns_open--;
+    start_targets(e);
     pump(e);
     maybe_over(e);
     return e;
@@ -324,6 +401,7 @@ pp_engine_finish(struct pp_engine *e, struct pp_report *rep)
     rep->n = e->nres;
     rep->extra = e->extra;
     rep->nextra = e->nextra;
+    nat64_report(e, &rep->nat64);
     /* Checks the feed still held when the run was cut short. */
     if (e->o->feed != NULL && e->o->feed->total > e->fed)
         rep->not_run = e->o->feed->total - e->fed;

@@ -20,6 +20,7 @@
 
 #include "plan/plan.h"
 #include "core/pushprobe.h"
+#include "engine/step.h"
 
 struct pp_tls_ctx;
 
@@ -57,6 +58,22 @@ struct pp_engine_opts {
     void *sink_ctx;
     int trace;            /* for the callers, after a run (engine/trace.h):
                            * 0 no path traces, 1 failed checks, 2 every check */
+    /* The network as the caller read its routes.  ipv6_only: an IPv6
+     * default route and no native IPv4 (no IPv4 address, no IPv4 default
+     * route but a CLAT's); the run first resolves ipv4only.arpa (RFC 7050)
+     * for the NAT64 prefix.  no_ipv4_route: IPv6-only without even a
+     * CLAT; an IPv4 connect that finds no route is then not applicable
+     * (ipv4-unavailable) when IPv6 is checked too, not a failure.  Addresses
+     * inside 64:ff9b::/96 or a discovered prefix are judged by the IPv4
+     * address they embed, whatever these say. */
+    bool ipv6_only;
+    bool no_ipv4_route;
+    /* -v: every check's steps as they happen (engine/step.h), up to
+     * step_level (PP_STEP_V, PP_STEP_VV); NULL: none, and nothing is
+     * formatted.  Called from the loop; the text lives for the call. */
+    void (*step)(void *arg, const struct pp_step *);
+    void *step_arg;
+    int step_level;
 };
 
 struct pp_loop;

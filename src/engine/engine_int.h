@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "core/loop.h"
+#include "core/nat64.h"
 #include "engine/check.h"
 #include "engine/dns.h"
 #include "engine/engine.h"
@@ -53,6 +54,7 @@ struct pp_check {
                               * phases (not in t_total) */
     int mss;                 /* TCP_MAXSEG before the connect, or 0 */
     int attempts;            /* connects started (adaptive timeouts retry once) */
+    unsigned long long sent, received;   /* application bytes (-vv's summary) */
     struct pp_check *next;   /* the wait queue */
     struct pp_check *all_prev, *all_next;  /* checks not yet freed */
 };
@@ -66,6 +68,7 @@ struct tstate {
     int nfound;               /* checks created */
     struct pp_dns_answer fail[2];
     int nfail;
+    const struct pp_dns_answer *answer;   /* on_dns: the one made into checks */
 };
 
 struct pp_engine {
@@ -109,6 +112,15 @@ struct pp_engine {
     struct pp_result **reprobe;        /* still to start, in order */
     size_t nreprobe, reprobe_next;
     struct pp_timer reprobe_timer;
+    /* NAT64 (core/nat64.h): 64:ff9b::/96 first, then the prefixes
+     * ipv4only.arpa gave; the targets start once that lookup is over. */
+    struct pp_nat64_prefix nat64[PP_NAT64_MAX + 1];
+    size_t nnat64;
+    size_t nat64_found;                /* of them discovered */
+    bool nat64_looked;
+    bool nat64_wkp_used;               /* a check's address was in 64:ff9b::/96 */
+    const struct pp_plan *plan;
+    char dns_server[64];               /* -v: the resolver asked, or "" */
 };
 
 /* engine.c */
@@ -140,6 +152,22 @@ void pump(struct pp_engine *e);
 struct pp_check *check_queue(struct pp_engine *e, struct pp_result *r, bool add);
 struct pp_check *check_new(struct pp_engine *e, struct pp_result *r);
 void start_target(struct pp_engine *e, struct tstate *ts);
+
+/* steps.c: -v's steps.  The test is the cheap part, made at the call;
+ * the step_*() functions format, and run only when it passed. */
+#define STEPPING(e, lvl) ((e)->o->step != NULL && (e)->o->step_level >= (lvl))
+void step_emit(struct pp_engine *e, const char *id, const struct pp_result *r, double t_ms,
+               enum pp_step_phase ph, int level, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+void step_start(struct pp_engine *e);
+void step_resolved(struct tstate *ts, const struct pp_result *r);
+void step_unresolved(struct tstate *ts, const struct pp_result *r);
+void step_connected(struct pp_check *c);
+void step_retry(struct pp_check *c);
+void step_redirect(struct pp_check *c, const struct pp_target *to);
+void step_tls_start(struct pp_check *c);
+void step_tls_done(struct pp_check *c);
+void step_end(struct pp_check *c);
 
 /* reprobe.c */
 void reprobe_next(void *arg);

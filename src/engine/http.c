@@ -41,6 +41,13 @@ keep_header(struct pp_http_resp *h)
     while (h->cur_value_len > 0 && (h->cur_value[h->cur_value_len - 1] == ' ' ||
                                     h->cur_value[h->cur_value_len - 1] == '\t'))
         h->cur_value[--h->cur_value_len] = '\0';
+    if (h->keep_all) {
+        append(&h->all_headers, &h->all_len, f, strlen(f), PP_HTTP_MAX_HEADERS_BYTES);
+        append(&h->all_headers, &h->all_len, ": ", 2, PP_HTTP_MAX_HEADERS_BYTES);
+        append(&h->all_headers, &h->all_len, h->cur_value, h->cur_value_len,
+               PP_HTTP_MAX_HEADERS_BYTES);
+        append(&h->all_headers, &h->all_len, "\n", 1, PP_HTTP_MAX_HEADERS_BYTES);
+    }
     if (strcasecmp(f, "server") == 0)
         slot = &h->server;
     else if (strcasecmp(f, "content-type") == 0)
@@ -108,8 +115,11 @@ static int
 on_status(http_parser *p, const char *at, size_t n)
 {
     struct pp_http_resp *h = p->data;
+    size_t k = strlen(h->reason), i;
 
-    (void)at;
+    for (i = 0; i < n && k + 1 < sizeof(h->reason); i++, k++)
+        h->reason[k] = (unsigned char)at[i] < 0x20 || (unsigned char)at[i] >= 0x7f ? '?' : at[i];
+    h->reason[k] = '\0';
     return count_header(h, n);
 }
 
@@ -127,6 +137,8 @@ on_headers_complete(http_parser *p)
         return -1;
     }
     h->status = (int)p->status_code;
+    h->version_major = p->http_major;
+    h->version_minor = p->http_minor;
     h->headers_done = true;
     /* 1 tells http-parser that no body follows (HEAD). */
     return h->head ? 1 : 0;
@@ -163,6 +175,10 @@ on_complete(http_parser *p)
         free(h->location);
         h->server = h->content_type = h->location = NULL;
         h->header_bytes = 0;
+        h->reason[0] = '\0';
+        free(h->all_headers);
+        h->all_headers = NULL;
+        h->all_len = 0;
         return 0;
     }
     h->complete = true;
@@ -206,6 +222,7 @@ pp_http_free(struct pp_http_resp *h)
     free(h->body);
     free(h->cur_field);
     free(h->cur_value);
+    free(h->all_headers);
     memset(h, 0, sizeof(*h));
 }
 

@@ -30,6 +30,14 @@ struct pp_http_resp {
     bool complete;
     bool head;                /* response to HEAD: no body */
     char error[128];          /* why PP_HTTP_ERROR */
+    /* The status line's version and reason phrase ("OK"), for -v. */
+    int version_major, version_minor;
+    char reason[48];
+    /* -vv: every header line, "Field: value\n" each, when keep_all is set
+     * before the first pp_http_feed (NULL otherwise). */
+    bool keep_all;
+    char *all_headers;
+    size_t all_len;
     void *parser;             /* http_parser, opaque here */
     char *cur_field;          /* header being read */
     size_t cur_field_len;

@@ -57,6 +57,8 @@ check_finish(struct pp_check *c)
     if (c->phase == PH_PROBE && p->io != NULL)
         c->r->t_app = (c->last_rx > 0 && c->last_rx < seen(c) ? c->last_rx : seen(c)) -
                       c->t_phase;
+    if (STEPPING(e, PP_STEP_V))
+        step_end(c);
     c->phase = PH_DONE;
     free(c->out);
     c->out = NULL;
@@ -152,6 +154,8 @@ tls_advance(struct pp_check *c)
     case PP_TLS_DONE:
         c->r->t_tls = seen(c) - c->t_phase;
         pp_tls_summarize(c->ssl, &c->r->tls);
+        if (STEPPING(c->e, PP_STEP_V))
+            step_tls_done(c);
         probe_ready(c);
         return;
     case PP_TLS_FAILED:
@@ -207,6 +211,8 @@ connected(struct pp_check *c)
     c->r->t_connect = connect_time(c);
     /* Up since t_connect (the kernel's measure), seen at poll(). */
     c->queued += seen(c) - c->t_phase - c->r->t_connect;
+    if (STEPPING(c->e, PP_STEP_V))
+        step_connected(c);
     if (c->e->rtt != NULL) {
         /* The deadline was the connect's; what follows gets --timeout's. */
         pp_rtt_sample(c->e->rtt, (const struct sockaddr *)&c->sa, c->r->t_connect);
@@ -227,6 +233,8 @@ connected(struct pp_check *c)
         check_finish(c);
         return;
     }
+    if (STEPPING(c->e, PP_STEP_V))
+        step_tls_start(c);
     tls_advance(c);
 }
 
@@ -253,7 +261,12 @@ connect_failed(struct pp_check *c, int err, bool immediate)
         if (kind != NULL)
             pp_detail_str(c->r, "local_route", kind);
     }
-    if (v.state == PP_ST_ERROR && v.reason == PP_RS_INTERNAL)
+    if (immediate && v.reason == PP_RS_NO_ROUTE && c->e->o->no_ipv4_route &&
+        c->e->o->want_v6 && c->sa.ss_family == AF_INET)
+        /* A network without IPv4: not applicable, as IPV6_ONLY_NAT64 says. */
+        set(c->r, PP_ST_ERROR, PP_RS_IPV4_UNAVAILABLE, "%s",
+            pp_reason_sentence(PP_RS_IPV4_UNAVAILABLE));
+    else if (v.state == PP_ST_ERROR && v.reason == PP_RS_INTERNAL)
         set(c->r, v.state, v.reason, "connect failed: %s", strerror(err));
     else if (c->r->icmp_from[0] != '\0')
         set(c->r, v.state, v.reason, "%s, sent by %s", pp_reason_sentence(v.reason),
@@ -356,6 +369,8 @@ connect_again(struct pp_check *c)
 {
     struct pp_engine *e = c->e;
 
+    if (STEPPING(e, PP_STEP_V))
+        step_retry(c);
     pp_loop_unwatch(e->loop, c->fd);
     close(c->fd);
     c->fd = -1;

@@ -79,18 +79,7 @@ reprobe_next(void *arg)
     for (i = 0; i < e->nres && router[0] == '\0'; i++)
         if (e->res[i]->icmp_from[0] != '\0' && e->res[i]->family == r->family)
             router = e->res[i]->icmp_from;
-    memset(&sa, 0, sizeof(sa));
-    if (r->family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(r->target->port);
-        inet_pton(AF_INET6, r->address, &s6->sin6_addr);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(r->target->port);
-        inet_pton(AF_INET, r->address, &s4->sin_addr);
-    }
+    (void)pp_netx_sockaddr(r->address, r->target->port, &sa);
     pp_detail_str(r, "first_try", pp_reason_name(r->reason));
     pp_detail_str(r, "reprobe", "icmp-rate-limit");
     if (router[0] != '\0')

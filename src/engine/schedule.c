@@ -194,6 +194,25 @@ id_path(const struct pp_target *t)
     return t->path != NULL && strcmp(t->path, "/") != 0 ? t->path : "";
 }
 
+/* The address-space rule on an address: one inside a NAT64 prefix (the
+ * well-known one, or one ipv4only.arpa gave) is judged by the IPv4
+ * address it embeds, which *v4 then names. */
+static bool
+in_space(struct pp_engine *e, const struct pp_target *t, const struct sockaddr_storage *sa,
+         char *v4, size_t v4len)
+{
+    struct sockaddr_in in4;
+
+    v4[0] = '\0';
+    if (pp_nat64_embedded(e->nat64, e->nnat64, (const struct sockaddr *)sa, &in4)) {
+        inet_ntop(AF_INET, &in4.sin_addr, v4, (socklen_t)v4len);
+        if (pp_nat64_embedded(e->nat64, 1, (const struct sockaddr *)sa, &in4))
+            e->nat64_wkp_used = true;
+        return t->space == NULL || t->space->contains((const struct sockaddr *)&in4);
+    }
+    return t->space == NULL || t->space->contains((const struct sockaddr *)sa);
+}
+
 static void
 make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
            size_t k, double t_dns)
@@ -203,6 +222,7 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
     struct pp_result *r = new_result(t, ts->base + (family == AF_INET6 ? 32 : 0) + k);
     struct pp_check *c;
     const void *a;
+    char v4[INET_ADDRSTRLEN];
 
     r->has_address = true;
     r->family = family;
@@ -237,17 +257,26 @@ make_check(struct tstate *ts, const struct sockaddr_storage *sa, int family,
                              id_path(t));
     }
     ts->nfound++;
-    if (t->space != NULL && !t->space->contains((const struct sockaddr *)sa)) {
+    if (!in_space(e, t, sa, v4, sizeof(v4))) {
         /* A blocklist's sinkhole (0.0.0.0, ::), a private address, a
          * hijack: nothing of the owner's to connect to there. */
+        if (v4[0] != '\0')
+            pp_detail_str(r, "nat64_ipv4", v4);
         set(r, PP_ST_UNEXPECTED, PP_RS_DNS_OUTSIDE_APPLE,
-            "%s resolves to %s, outside %s's address space (%s): a DNS blocklist, "
-            "filter or hijack answers for %s", t->host, r->address, t->space->owner,
-            t->space->shown, t->space->owner);
+            "%s resolves to %s%s%s%s, outside %s's address space (%s): a DNS blocklist, "
+            "filter or hijack answers for %s", t->host, r->address,
+            v4[0] != '\0' ? " (NAT64 for " : "", v4, v4[0] != '\0' ? ")" : "",
+            t->space->owner, t->space->shown, t->space->owner);
         r->t_total = t_dns;
+        if (STEPPING(e, PP_STEP_V))
+            step_resolved(ts, r);
         add_result(e, r);
         return;
     }
+    if (v4[0] != '\0')
+        pp_detail_str(r, "nat64_ipv4", v4);
+    if (STEPPING(e, PP_STEP_V))
+        step_resolved(ts, r);
     c = check_new(e, r);
     memcpy(&c->sa, sa, sizeof(*sa));
     if (family == AF_INET6) {
@@ -321,7 +350,11 @@ target_resolved(struct tstate *ts)
         } else {
             set(r, PP_ST_DNS_FAILED, best, "%s", dns_sentence(best));
         }
+        if (STEPPING(e, PP_STEP_V))
+            step_unresolved(ts, r);
         add_result(e, r);
+    } else if (ts->nfail > 0 && STEPPING(e, PP_STEP_V)) {
+        step_unresolved(ts, NULL);
     }
     e->dns_open--;
     pump(e);
@@ -335,8 +368,10 @@ on_dns(const struct pp_dns_answer *a, void *arg)
     size_t k;
 
     if (a->status == 0 && a->naddr > 0 && !ts->e->over) {
+        ts->answer = a;
         for (k = 0; k < a->naddr; k++)
             make_check(ts, &a->addr[k], a->family, k, a->elapsed_ms);
+        ts->answer = NULL;
     } else if (ts->nfail < 2) {
         ts->fail[ts->nfail++] = *a;
     }

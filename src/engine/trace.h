@@ -51,6 +51,9 @@ struct pp_trace_obs {
  * ICMPv6); PP_HR_NONE for types that are neither time-exceeded nor
  * unreachable. */
 enum pp_hop_reply pp_trace_icmp_reply(int family, uint8_t type, uint8_t code);
+/* Does a probe's answer end the path (the server's SYN-ACK or RST, or an
+ * unreachable)? */
+bool pp_trace_reply_ends(enum pp_hop_reply r);
 /* Whose network an address is in ("" or unparsable: public). */
 enum pp_hop_network pp_trace_network(const char *address);
 /* Build the hops and the path's end from the probes' outcomes (any order):

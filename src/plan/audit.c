@@ -11,6 +11,7 @@
 
 #include "plan/audit.h"
 #include "probes/probe.h"
+#include "core/netx.h"
 #include "core/util.h"
 
 #define MAX_FILE (16 * 1024 * 1024)
@@ -476,16 +477,8 @@ pp_audit_judge(const struct pp_audit *a, struct pp_result *r, struct pp_audit_ro
     if (!a->have_policy)
         return;   /* nothing to judge by: no address to parse */
     if (r->has_address) {
-        if (r->family == AF_INET6) {
-            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-            s6->sin6_family = AF_INET6;
-            inet_pton(AF_INET6, r->address, &s6->sin6_addr);
-        } else {
-            struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-            s4->sin_family = AF_INET;
-            inet_pton(AF_INET, r->address, &s4->sin_addr);
-        }
-        sa = (const struct sockaddr *)&ss;
+        if (pp_netx_sockaddr(r->address, 0, &ss) == 0)
+            sa = (const struct sockaddr *)&ss;
     }
     row->rule = pp_policy_match(&a->policy, host, sa, r->target->port);
     if (row->rule < 0)

@@ -182,7 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         pp_jw_init(&w, f, (size & 1) != 0);
         pp_context_json(&c, &w);
-        pp_context_text(&c, f);
+        pp_context_text(&c, NULL, f);
         if (fclose(f) != 0)
             abort();
         /* The text follows the object: parse only the object. */

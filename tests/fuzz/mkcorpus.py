@@ -17,6 +17,11 @@ resolutions, a simple packet block and an obsolete packet block.
 corpus/pktap: single PKTAP frames from tests/data/capture/pktap*.pcap, and
 headers that are short, lie about their length or name other link types.
 
+corpus/nat64: AAAA answers for ipv4only.arpa (16 bytes each) with
+192.0.0.170/171 at each RFC 6052 length, the well-known and a local-use
+prefix, a set u-octet, an ambiguous answer, a cut answer; and prefix
+strings ("64:ff9b::/96", bad lengths, bits past the length).
+
 Usage: mkcorpus.py   (writes next to this script; removes nothing)
 """
 import math
@@ -348,7 +353,36 @@ def pktap_seeds():
     write("pktap", "names.bin", r[:12] + b"\xffen0\x01" + bytes(19) + r[36:56] + b"A" * 20 + r[76:])
 
 
+def v6(text):
+    import ipaddress
+    return ipaddress.IPv6Address(text).packed
+
+
+def nat64_seeds():
+    answers = {
+        "wkp": ["64:ff9b::192.0.0.170", "64:ff9b::192.0.0.171"],
+        "nsp96": ["2001:db8:1:64::c000:aa"],
+        "len32": ["2001:db8:c000:aa::"],
+        "len40": ["2001:db8:1c0:0:aa::"],
+        "len48": ["2001:db8:122:c000:0:aa00::"],
+        "len56": ["2001:db8:122:3c0:0:ab::"],
+        "len64": ["2001:db8:122:344:c0:0:aa00:0"],
+        "local-use": ["64:ff9b:1:2::c000:ab"],
+        "u-octet": ["2001:db8:122:344:ffc0:0:aa00:0"],
+        "ambiguous": ["2001:db8:c000:aa::c000:aa"],
+        "many": ["2001:db8:%x::c000:aa" % i for i in range(1, 7)],
+    }
+    for name, addrs in answers.items():
+        write("nat64", name + ".bin", b"".join(v6(a) for a in addrs))
+    write("nat64", "cut.bin", v6("64:ff9b::192.0.0.170")[:11])
+    for name, text in {"str-wkp": "64:ff9b::/96", "str-len40": "2001:db8:100::/40",
+                       "str-badlen": "64:ff9b::/95", "str-past": "64:ff9b::1/96",
+                       "str-noslash": "64:ff9b::", "str-v4": "192.0.2.0/24"}.items():
+        write("nat64", name + ".txt", text.encode())
+
+
 if __name__ == "__main__":
+    nat64_seeds()
     print("http: %d seeds, ntp: %d seeds, icmp: %d seeds" % (http_seeds(), ntp_seeds(),
                                                             icmp_seeds()))
     pcapng_seeds()

@@ -183,18 +183,26 @@ LAB_OTHER_NAMES="time.apple.com api.push.apple.com gateway.push.apple.com feedba
 LAB_CORP_NAMES="mdm.corp.test dp.corp.test sus.corp.test files.corp.test"
 
 # lab_dns [NAME...]: (re)start dnsmasq in inet, without the names given;
-# LAB_DNS_EXTRA holds more dnsmasq options (e.g. sinkhole records).
+# LAB_DNS_EXTRA holds more dnsmasq options (e.g. sinkhole records); the
+# Apple names in LAB_DNS_V4ONLY get their IPv4 address only (no AAAA).
 lab_dns() {
     without=" $* "
+    v4only=" ${LAB_DNS_V4ONLY:-} "
     [ -n "${LAB_DNS_PID:-}" ] && kill "$LAB_DNS_PID" 2>/dev/null && sleep 0.1
     set --
     for n in $LAB_COURIER_NAMES; do
         case "$without" in *" $n "*) continue;; esac
-        set -- "$@" "--host-record=$n,17.57.144.10,2620:149:a44::10"
+        case "$v4only" in
+        *" $n "*) set -- "$@" "--host-record=$n,17.57.144.10" ;;
+        *) set -- "$@" "--host-record=$n,17.57.144.10,2620:149:a44::10" ;;
+        esac
     done
     for n in $LAB_OTHER_NAMES; do
         case "$without" in *" $n "*) continue;; esac
-        set -- "$@" "--host-record=$n,17.253.1.10,2620:149:a44::20"
+        case "$v4only" in
+        *" $n "*) set -- "$@" "--host-record=$n,17.253.1.10" ;;
+        *) set -- "$@" "--host-record=$n,17.253.1.10,2620:149:a44::20" ;;
+        esac
     done
     for n in $LAB_CORP_NAMES; do
         case "$without" in *" $n "*) continue;; esac
@@ -603,6 +611,113 @@ lab_audit_wide() {
     lab_fw ip daddr 10.40.0.0/20 ip daddr != "{ ${live%, } }" drop
 }
 
+# lab_nat64 PREFIX: an IPv6-only client behind NAT64/DNS64.  The client
+# loses its IPv4 address and route; on the router, tayga translates PREFIX
+# (RFC 6052; IPv4 pool 192.168.255.0/24, which inet's default route sends
+# back) and unbound answers DNS on [fd00:10::1]:53 as a DNS64 resolver
+# (dns64-prefix PREFIX) forwarding to the lab's dnsmasq.  Without
+# /dev/net/tun, tayga or unbound the test is skipped.  Call it again with
+# another prefix to replace both; LAB_DNS64=off makes unbound a plain
+# resolver (NAT64 without DNS64).
+lab_nat64() {
+    prefix=$1
+    [ -c /dev/net/tun ] || lab_skip "no /dev/net/tun: tayga needs the tun module"
+    for t in tayga unbound; do
+        command -v $t >/dev/null 2>&1 || lab_skip "$t is not installed"
+    done
+    d=$LAB_TMP/nat64
+    if [ -n "${LAB_NAT64_PIDS:-}" ]; then
+        kill $LAB_NAT64_PIDS 2>/dev/null
+        i=0
+        while [ $i -lt 100 ] && lab_r ss -lnHu "sport = :53" | grep -q .; do
+            sleep 0.05
+            i=$((i + 1))
+        done
+        ip -n "$NS_R" link del nat64 2>/dev/null
+        rm -rf "$d"
+    else
+        ip -n "$NS_C" route del default via 10.10.0.1
+        ip -n "$NS_C" addr del 10.10.0.2/24 dev c0
+    fi
+    mkdir -p "$d"
+    cat > "$d/tayga.conf" <<TAYGA
+tun-device nat64
+ipv4-addr 192.168.255.1
+ipv6-addr fd00:64::1
+prefix $prefix
+dynamic-pool 192.168.255.0/24
+data-dir $d
+TAYGA
+    lab_r tayga -c "$d/tayga.conf" --mktun >>"$LAB_TMP/servers.log" 2>&1 ||
+        lab_skip "tayga cannot make its tun device"
+    ip -n "$NS_R" link set nat64 up
+    ip -n "$NS_R" route add 192.168.255.0/24 dev nat64
+    ip -n "$NS_R" -6 route add "$prefix" dev nat64
+    ip -n "$NS_R" -6 route add fd00:64::1/128 dev nat64
+    lab_bg "$NS_R" tayga -c "$d/tayga.conf" --nodetach
+    LAB_NAT64_PIDS=$!
+    cat > "$d/unbound.conf" <<UNBOUND
+server:
+    interface: fd00:10::1
+    port: 53
+    access-control: ::/0 allow
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$d"
+    pidfile: "$d/unbound.pid"
+    use-syslog: no
+    logfile: "$d/unbound.log"
+    verbosity: 1
+$(if [ "${LAB_DNS64:-on}" = off ]; then
+    echo '    module-config: "iterator"'
+else
+    echo '    module-config: "dns64 iterator"'
+    echo "    dns64-prefix: $prefix"
+fi)
+    qname-minimisation: no
+    cache-max-ttl: 0
+    cache-max-negative-ttl: 0
+remote-control:
+    control-enable: no
+forward-zone:
+    name: "."
+    forward-addr: 203.0.113.53
+UNBOUND
+    lab_bg "$NS_R" unbound -d -c "$d/unbound.conf"
+    LAB_NAT64_PIDS="$LAB_NAT64_PIDS $!"
+    lab_wait_listen -u "$NS_R" 53
+}
+
+# lab_clat PREFIX (after lab_nat64 PREFIX): 464XLAT on the client, set up
+# as clatd does it: tayga on a tun device named clat translates the
+# client's IPv4 (192.0.0.1, the IPv4 default route on clat) statelessly to
+# fd00:10::c1a7 and the destinations into PREFIX, which the router's
+# NAT64 carries on.  The client forwards fd00:10::c1a7 to clat; the router
+# knows it as the client's neighbour.
+lab_clat() {
+    prefix=$1
+    d=$LAB_TMP/clat
+    mkdir -p "$d"
+    cat > "$d/tayga.conf" <<TAYGA
+tun-device clat
+ipv4-addr 192.0.0.2
+prefix $prefix
+map 192.0.0.1 fd00:10::c1a7
+data-dir $d
+TAYGA
+    lab_c tayga -c "$d/tayga.conf" --mktun >>"$LAB_TMP/servers.log" 2>&1 ||
+        lab_skip "tayga cannot make the CLAT's tun device"
+    ip -n "$NS_C" link set clat up
+    ip -n "$NS_C" addr add 192.0.0.1/32 dev clat
+    ip -n "$NS_C" route add default dev clat
+    ip -n "$NS_C" -6 route add fd00:10::c1a7/128 dev clat
+    lab_c sysctl -qw net.ipv6.conf.all.forwarding=1
+    mc0=$(ip -n "$NS_C" -br link show dev c0 | awk '{print $3}')
+    ip -n "$NS_R" neigh replace fd00:10::c1a7 lladdr "$mc0" dev r0 nud permanent
+    lab_bg "$NS_C" tayga -c "$d/tayga.conf" --nodetach
+}
+
 # Add one rule to the router's forward chain.
 lab_fw() {
     lab_r nft add rule inet lab forward "$@"
@@ -613,7 +728,7 @@ lab_fw() {
 pp_run() {
     out=$1; shift
     PP_RC=0
-    lab_c "$PUSHPROBE" --json --resolver 203.0.113.53 \
+    lab_c "$PUSHPROBE" --json --resolver "${LAB_RESOLVER:-203.0.113.53}" \
         --apple-ca "$LAB_TMP/certs/apple-root.pem" "$@" >"$out" 2>"$out.err" || PP_RC=$?
 }
 

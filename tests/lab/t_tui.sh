@@ -3,7 +3,9 @@
 # the router rejects the courier (ICMP admin-prohibited), so the push badge
 # says BLOCKED and the courier rows carry the reason.  Keys (move, details,
 # filter, family, re-run, pause, save, help), resizes, and the terminal
-# given back as it was on q, Ctrl-C and SIGTERM.
+# given back as it was on q, Ctrl-C and SIGTERM.  Issue 21: the layout at
+# 80x24, the findings' scrolling, the orders of o, the search of /, a
+# mouse click, status messages that expire.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
 command -v tmux >/dev/null 2>&1 || lab_skip "tmux is not installed"
 lab_up
@@ -144,6 +146,108 @@ check_not $S 'ADDRESS' "60x20: the address column dropped"
 $T resize-window -t $S -x 120 -y 40
 check $S 'MIN/AVG/MAX' "120x40: every column back"
 screen $S > "$LAB_TMP/screen.txt"
+
+# 80x24 (issue 21): the key line, the headline and every badge whole.
+$T resize-window -t $S -x 80 -y 24
+check $S 'q quit *$' "80x24: the key line ends with 'q quit', whole"
+check $S '^ pushprobe FAILED  runs [0-9]+' "80x24: the headline"
+badges_whole() {
+    screen $S | sed -n '2,4p' | grep -Eo '(Push|MDM|Enrollment|Enrol|Software update|Update|Content|File sharing|Files):(OK|DEGRADED|BLOCKED|-)( |$)' |
+        sed 's/:.*//' | sort -u | wc -l
+}
+n=$(badges_whole)
+if [ "$n" -eq 6 ]; then ok "80x24: all six area badges whole"; else bad "80x24: $n of 6 badges whole"; screen $S | sed -n '1,5p'; fi
+# Names cut short end in an ellipsis (ASCII '~' without UTF-8).
+check $S '[^ ](…|~) ' "80x24: a cut cell ends in an ellipsis"
+check $S ' [0-9]+\.[0-9] +[0-9]+%' "times under 100 ms with one decimal"
+
+# The findings pane scrolls and says how many more there are.
+check $S '[0-9]+ more findings? .*scroll' "80x24: the findings pane says more findings exist"
+first=$(screen $S | sed -n '/FINDINGS/{n;p;}')
+$T send-keys -t $S ']'
+i=0
+while [ $i -lt 30 ] && [ "$(screen $S | sed -n '/FINDINGS/{n;p;}')" = "$first" ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$(screen $S | sed -n '/FINDINGS/{n;p;}')" != "$first" ]; then
+    ok "]: the findings scroll"
+else
+    bad "]: the findings did not scroll"; screen $S | sed 's/^/  | /'
+fi
+check $S 'more findings? above' "the marker says findings are above"
+$T send-keys -t $S '['
+check_not $S 'more findings? above' "[: back to the first finding"
+
+# o: the order cycles (service -> latency -> loss -> severity -> service).
+$T resize-window -t $S -x 100 -y 30
+$T send-keys -t $S g o
+check $S 'sort latency' "o: sort by latency"
+check_not $S '^Apple push, device side' "sorted: no service groups"
+$T send-keys -t $S o g
+check $S 'sort loss' "o again: by loss"
+check $S '^STATE.*$' "the table under the loss order"
+row1=$(screen $S | sed -n '/^STATE/{n;p;}')
+case "$row1" in blocked*|closed*|timeout*|*100%*) ok "by loss: a check that always failed first ($row1)" ;;
+*) bad "by loss: first row $row1" ;; esac
+$T send-keys -t $S o g
+check $S 'sort severity' "o again: by severity"
+row1=$(screen $S | sed -n '/^STATE/{n;p;}')
+case "$row1" in blocked*) ok "by severity: a blocked required check first" ;;
+*) bad "by severity: first row $row1" ;; esac
+$T send-keys -t $S o g
+check $S 'sort service' "o again: back to the services"
+check $S '^Apple push, device side' "the service groups are back"
+
+# /: search the hosts as they are typed; Enter keeps it, Esc clears it.
+$T send-keys -t $S / a p i
+check $S 'search hosts: api_' "/: the search prompt"
+rows_match() {
+    screen $S | sed -n '/^STATE/,/FINDINGS/p' | sed '1d;$d' | grep -E '^(ok|blocked|closed|timeout|probing|resolving|expected|dns|tls|refused|reset|unexpected)' > "$LAB_TMP/rows.txt"
+    [ -s "$LAB_TMP/rows.txt" ] && ! grep -v "$1" "$LAB_TMP/rows.txt" > /dev/null
+}
+sleep 0.3
+if rows_match 'api\.push'; then ok "/api: only the hosts that match"; else bad "/api: rows that do not match"; cat "$LAB_TMP/rows.txt"; fi
+$T send-keys -t $S Enter
+check $S "search 'api'" "Enter: the search stays, in the header"
+check_not $S 'courier\.push\.apple' "no courier rows under the search"
+$T send-keys -t $S Escape
+check_not $S "search 'api'" "Esc: the search cleared"
+check $S 'courier\.push\.apple' "every row back"
+
+# A mouse click selects the row under it (an SGR mouse report, as a
+# terminal sends it); m turns the mouse off.
+y=$(screen $S | grep -n '^ok  *api\.push\.apple\.com' | head -n 1 | cut -d: -f1)
+if [ -n "$y" ]; then
+    $T send-keys -t $S -l "$(printf '\033[<0;5;%sM\033[<0;5;%sm' "$y" "$y")"
+    $T send-keys -t $S Enter
+    check $S 'DETAILS api\.push\.apple\.com:' "a click selects the row under it"
+    $T send-keys -t $S Escape
+else
+    bad "no api.push.apple.com row to click"
+fi
+# The wheel over the table moves the selection, three rows a notch.
+$T send-keys -t $S g Enter
+check $S 'DETAILS courier\.push\.apple\.com:5223/ipv4' "g: the first row selected"
+$T send-keys -t $S -l "$(printf '\033[<65;5;10M')"
+check $S 'DETAILS 1-courier\.push\.apple\.com:5223/ipv6' "the wheel down: three rows on"
+$T send-keys -t $S -l "$(printf '\033[<64;5;10M')"
+check $S 'DETAILS courier\.push\.apple\.com:5223/ipv4' "the wheel up: back"
+$T send-keys -t $S Escape
+$T send-keys -t $S m
+check $S 'mouse off' "m: the mouse off (the terminal selects text)"
+$T send-keys -t $S m
+check_not $S 'mouse off' "m again: the mouse on"
+
+# A status message expires, even while keys are pressed.
+$T send-keys -t $S s
+check $S 'saved pushprobe-[0-9-]+\.txt' "s: saved"
+i=0
+while [ $i -lt 100 ] && screen $S | grep -q 'saved pushprobe'; do
+    [ $((i % 10)) = 0 ] && $T send-keys -t $S j
+    sleep 0.1
+    i=$((i + 1))
+done
+if screen $S | grep -q 'saved pushprobe'; then bad "the status message stays"; else ok "the status message expired after $((i / 10)) s"; fi
+check $S 'q quit *$' "the key line is back"
+$T resize-window -t $S -x 120 -y 40
 
 # Quit with q: the terminal comes back as it was, the verdict stays.
 $T send-keys -t $S q

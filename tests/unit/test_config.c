@@ -832,6 +832,7 @@ test_key_table(void **state)
         "color",
         "public-ip", "sniff", "filter", "user", "flows-max",
         "interval", "redact", "rate", "serve", "serve-token", "format", "no-tui", "trace",
+        "count",
     };
     size_t i, j, n;
 

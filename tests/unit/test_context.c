@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "core/pushprobe.h"
 #include "diagnose/context.h"
 #include "ui/report.h"
 #include "ui/jsonw.h"
@@ -581,6 +582,34 @@ test_vpn_names(void **state)
     assert_int_equal(pp_context_is_vpn_name(NULL), 0);
 }
 
+static void
+test_clat_names(void **state)
+{
+    static const char *const yes[] = {"clat", "clat0", "clat4", "v4-wlan0", "v4-rmnet_data0"};
+    static const char *const no[] = {"clatd", "clat-x", "v4-", "v4", "eth0", "v6-wlan0", "",
+                                     "CLAT", "xclat"};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (!pp_context_is_clat_name(yes[i]))
+            fail_msg("%s is a CLAT", yes[i]);
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (pp_context_is_clat_name(no[i]))
+            fail_msg("%s is not a CLAT", no[i]);
+    assert_int_equal(pp_context_is_clat_name(NULL), 0);
+    /* RFC 7335's 192.0.0.0/29: macOS's CLAT46 (192.0.0.2, via 192.0.0.1). */
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.1"), 1);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.2"), 1);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.7"), 1);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.8"), 0);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0.170"), 0);
+    assert_int_equal(pp_context_is_clat_addr("10.0.0.1"), 0);
+    assert_int_equal(pp_context_is_clat_addr("192.0.0"), 0);
+    assert_int_equal(pp_context_is_clat_addr("fe80::1"), 0);
+    assert_int_equal(pp_context_is_clat_addr(NULL), 0);
+}
+
 /* -------------------------------------------------------- the output */
 
 /* The JSON of c, as a string. */
@@ -608,10 +637,79 @@ text_of(const struct pp_context *c)
     FILE *f = open_memstream(&s, &n);
 
     assert_non_null(f);
-    pp_context_text(c, f);
+    pp_context_text(c, NULL, f);
     assert_int_equal(fclose(f), 0);
     assert_non_null(s);
     return s;
+}
+
+/* The NAT64 line and the "nat64" object, for each shape of network. */
+static void
+test_output_nat64(void **state)
+{
+    static const struct {
+        struct pp_nat64_info n;
+        const char *clat;
+        const char *line;   /* the text line, "" for none */
+        const char *json;   /* "" for none */
+    } cases[] = {
+        {{false, false, false, "", false, 0}, NULL, "", ""},
+        {{true, true, true, "64:ff9b::/96", true, 1}, NULL,
+         "  Network: IPv6-only network with NAT64 (prefix 64:ff9b::/96, discovered through "
+         "ipv4only.arpa)\n",
+         "\"nat64\":{\"ipv6_only\":true,\"ipv4_route\":false,\"prefix\":\"64:ff9b::/96\","
+         "\"source\":\"discovered\",\"discovery\":\"found\",\"clat_interface\":null}"},
+        {{true, false, true, "2001:db8:64::/96", true, 1}, "clat",
+         "  Network: IPv6-only network with NAT64 (prefix 2001:db8:64::/96, discovered "
+         "through ipv4only.arpa); 464XLAT CLAT interface clat\n",
+         "\"nat64\":{\"ipv6_only\":true,\"ipv4_route\":true,\"prefix\":\"2001:db8:64::/96\","
+         "\"source\":\"discovered\",\"discovery\":\"found\",\"clat_interface\":\"clat\"}"},
+        {{true, true, true, "", false, 0}, NULL,
+         "  Network: IPv6-only network, no NAT64 prefix found (ipv4only.arpa has no IPv6 "
+         "address)\n",
+         "\"nat64\":{\"ipv6_only\":true,\"ipv4_route\":false,\"prefix\":null,"
+         "\"source\":null,\"discovery\":\"none\",\"clat_interface\":null}"},
+        {{false, false, false, "64:ff9b::/96", false, 0}, NULL,
+         "  NAT64: prefix 64:ff9b::/96 (well-known) in the answers\n",
+         "\"nat64\":{\"ipv6_only\":false,\"ipv4_route\":true,\"prefix\":\"64:ff9b::/96\","
+         "\"source\":\"well-known\",\"discovery\":\"not-run\",\"clat_interface\":null}"},
+        {{false, false, false, "", false, 0}, "v4-wlan0", "  464XLAT: CLAT interface v4-wlan0\n",
+         "\"nat64\":{\"ipv6_only\":false,\"ipv4_route\":true,\"prefix\":null,"
+         "\"source\":null,\"discovery\":\"not-run\",\"clat_interface\":\"v4-wlan0\"}"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pp_context c;
+        struct pp_jsonw w;
+        char *s = NULL, want[512];
+        size_t n = 0;
+        FILE *f;
+
+        memset(&c, 0, sizeof(c));
+        c.clat_if = (char *)cases[i].clat;
+        f = open_memstream(&s, &n);
+        assert_non_null(f);
+        pp_context_text(&c, &cases[i].n, f);
+        assert_int_equal(fclose(f), 0);
+        snprintf(want, sizeof(want), "  Host: (unknown)\n  Route: none\n  Route6: none\n%s"
+                 "  DNS: none\n  VPN: none\n  Proxy: none\n  Addresses: none\n",
+                 cases[i].line);
+        assert_string_equal(s, want);
+        free(s);
+        s = NULL;
+        f = open_memstream(&s, &n);
+        assert_non_null(f);
+        pp_jw_init(&w, f, false);
+        pp_jw_obj(&w);
+        pp_nat64_json(&cases[i].n, &c, &w);
+        pp_jw_obj_end(&w);
+        assert_int_equal(fclose(f), 0);
+        snprintf(want, sizeof(want), "{%s}", cases[i].json);
+        assert_string_equal(s, want);
+        free(s);
+    }
 }
 
 static void
@@ -794,6 +892,8 @@ main(void)
         cmocka_unit_test(test_env_proxies),
         cmocka_unit_test(test_mask_proxy),
         cmocka_unit_test(test_vpn_names),
+        cmocka_unit_test(test_clat_names),
+        cmocka_unit_test(test_output_nat64),
         cmocka_unit_test(test_output_fixed),
         cmocka_unit_test(test_collect),
     };

@@ -852,6 +852,97 @@ test_ipv6_unavailable(void **state)
     done(&w);
 }
 
+/* An IPv6-only network: the IPv4 checks that found no route do not apply
+ * (ipv4-unavailable); the verdicts come from the IPv6 checks alone. */
+static void
+ipv6_only_world(struct world *w, const char *prefix, enum pp_state v6)
+{
+    size_t i;
+
+    setup_world(w);
+    courier(w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    w->rep.nat64.ipv6_only = true;
+    w->rep.nat64.no_ipv4_route = true;
+    snprintf(w->rep.nat64.prefix, sizeof(w->rep.nat64.prefix), "%s", prefix);
+    for (i = 0; i < w->rep.n; i++) {
+        struct pp_result *r = w->rep.results[i];
+        if (r->family == AF_INET) {
+            r->state = PP_ST_ERROR;
+            r->reason = PP_RS_IPV4_UNAVAILABLE;
+        } else if (v6 != PP_ST_OK) {
+            r->state = v6;
+            r->reason = PP_RS_NO_RESPONSE;
+        }
+    }
+}
+
+static void
+test_ipv6_only(void **state)
+{
+    struct world w;
+    struct pp_summary s;
+    const struct pp_finding *f;
+
+    (void)state;
+    ipv6_only_world(&w, "64:ff9b::/96", PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    f = pp_diagnosis_find(&w.d, "IPV6_ONLY_NAT64");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_INFO);
+    assert_non_null(strstr(f->title, "64:ff9b::/96"));
+    assert_int_equal(f->nchecks, 2);
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_ONLY"));
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_UNAVAILABLE"));
+    assert_int_equal(s.status, PP_STATUS_OK);
+    assert_int_equal(s.expected, 2);
+    assert_int_equal(s.failed, 0);
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_OK);
+    done(&w);
+
+    /* No prefix found: IPV6_ONLY, the IPv4 checks still not applicable. */
+    ipv6_only_world(&w, "", PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "IPV6_ONLY"));
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_ONLY_NAT64"));
+    assert_int_equal(w.d.status, PP_STATUS_OK);
+    done(&w);
+
+    /* The IPv6 path fails: the verdict is its, whatever IPv4 does. */
+    ipv6_only_world(&w, "64:ff9b::/96", PP_ST_FILTERED);
+    pp_diagnose(&w.rep, &w.d);
+    assert_non_null(pp_diagnosis_find(&w.d, "IPV6_ONLY_NAT64"));
+    assert_int_equal(w.d.verdict[PP_AREA_PUSH], PP_V_BLOCKED);
+    assert_int_equal(w.d.status, PP_STATUS_FAILED);
+    done(&w);
+
+    /* No NAT64 and a required name with IPv4 addresses only: its IPv4
+     * check is no expected one, it cannot be reached. */
+    ipv6_only_world(&w, "", PP_ST_OK);
+    result(&w, target(&w, PP_SV_APNS_PROVIDER, "api.push.apple.com", 443, true), AF_INET,
+           PP_ST_ERROR, PP_RS_IPV4_UNAVAILABLE);
+    pp_diagnose(&w.rep, &w.d);
+    w.rep.diag = &w.d;
+    pp_summarize(&w.rep, &s);
+    f = pp_diagnosis_find(&w.d, "IPV6_ONLY");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PP_SEV_CRITICAL);
+    assert_int_equal(f->nchecks, 3);
+    assert_int_equal(s.expected, 2);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(w.d.status, PP_STATUS_FAILED);
+    done(&w);
+
+    /* A dual-stack network: no such finding. */
+    setup_world(&w);
+    courier(&w, PP_ST_OK, PP_RS_TLS_OK, PP_ST_OK);
+    pp_diagnose(&w.rep, &w.d);
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_ONLY_NAT64"));
+    assert_null(pp_diagnosis_find(&w.d, "IPV6_ONLY"));
+    done(&w);
+}
+
 static void
 test_names(void **state)
 {
@@ -996,6 +1087,7 @@ main(void)
         cmocka_unit_test(test_family_excluded),
         cmocka_unit_test(test_portal_hijacks_dns),
         cmocka_unit_test(test_ipv6_unavailable),
+        cmocka_unit_test(test_ipv6_only),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_network_evidence),
     };

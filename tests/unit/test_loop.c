@@ -568,6 +568,22 @@ test_prepare_before_wait(void **state)
     pp_loop_free(x.loop);
 }
 
+static struct ttm *chain_stop_b;
+
+/* Stops the loop once a has fired three times; until then looks again in
+ * the next round. */
+static void
+on_stop_after_a(void *arg)
+{
+    struct ttm *a = arg;
+
+    if (a->fired >= 3) {
+        pp_loop_stop(a->rec->loop);
+        return;
+    }
+    pp_loop_timer(a->rec->loop, &chain_stop_b->t, pp_now_ms());
+}
+
 static void
 test_prepare_each_wait(void **state)
 {
@@ -584,19 +600,19 @@ test_prepare_each_wait(void **state)
     for (i = 0; i < 3; i++)
         assert_int_equal(pp_loop_run_once(x.loop, 0), 0);
     assert_int_equal(x.calls, 3);
-    /* With pp_loop_run: once per wait, so at least once per timer. */
+    /* With pp_loop_run: once per wait.  A timer that re-arms itself from
+     * its callback runs in the next round, after another wait, however
+     * late the machine is: three rounds, three more calls at least. */
     memset(&r, 0, sizeof(r));
     r.loop = x.loop;
-    ttm_arm(&a, &r, 1, pp_now_ms() + 5);
-    ttm_arm(&b, &r, 2, pp_now_ms() + 30);
-    {
-        struct pp_timer stop;
-        pp_timer_init(&stop, on_stop_timer, x.loop);
-        pp_loop_timer(x.loop, &stop, pp_now_ms() + 40);
-        assert_int_equal(pp_loop_run(x.loop), 0);
-    }
-    assert_int_equal(a.fired, 1);
-    assert_int_equal(b.fired, 1);
+    ttm_arm(&a, &r, 1, pp_now_ms());
+    a.rearm = 2;
+    b.fired = 0;
+    pp_timer_init(&b.t, on_stop_after_a, &a);
+    chain_stop_b = &b;
+    pp_loop_timer(x.loop, &b.t, pp_now_ms());
+    assert_int_equal(pp_loop_run(x.loop), 0);
+    assert_int_equal(a.fired, 3);
     assert_true(x.calls >= 3 + 3);
     pp_loop_free(x.loop);
 }
