@@ -23,6 +23,8 @@ for f in pushprobe _pushprobe pushprobe.fish; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pp-compl.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# Files to complete.
+mkdir "$tmp/d" && : >"$tmp/d/site.conf" && : >"$tmp/d/scan.pcap" || exit 1
 
 # The long options of the settings table (not its --help-only rows).
 python3 - "$top/src/app/settings.c" >"$tmp/options" <<'PY' || exit 1
@@ -89,7 +91,6 @@ else
     got=$(complete_bash pushprobe --col)
     [ "$got" = --color= ] && ok "bash: --col -> --color=" || fail "bash: --col -> '$got'"
     # Files after a FILE option, and after --csv= (not after a bare --csv).
-    mkdir "$tmp/d" && : >"$tmp/d/site.conf" && : >"$tmp/d/scan.pcap"
     got=$(cd "$tmp/d" && complete_bash pushprobe --config si)
     [ "$got" = site.conf ] && ok "bash: --config si -> site.conf" ||
         fail "bash: --config si -> '$got'"
@@ -160,6 +161,9 @@ if command -v fish >/dev/null 2>&1; then
           cut -f 1 | sort | tr '\n' ' ')
     [ "$got" = "json prometheus text " ] && ok "fish: --format values: $got" ||
         fail "fish: --format values: '$got'"
+    got=$(cd "$tmp/d" && fish --no-config -c "source '$dir/pushprobe.fish'; complete -C 'pushprobe --read sc'; complete -C 'pushprobe --audit --csv=sc'" | cut -f 1 | tr '\n' ' ')
+    [ "$got" = "scan.pcap --csv=scan.pcap " ] && ok "fish: files after --read and --csv=: $got" ||
+        fail "fish: files after --read and --csv=: '$got'"
 else
     echo "SKIP: no fish"
 fi
