@@ -623,6 +623,10 @@ usage_error 'not-pem.txt' --no-config --list --ca-file "$tmp/not-pem.txt"
 usage_error 'cannot write' --no-config --list --save "$tmp/no/such/dir/ticket"
 usage_error 'cannot write' --no-config --audit -p 9 127.0.0.1 --list --jsonl="$tmp/no/such/x.jsonl"
 usage_error 'none.pcap' --no-config --list --read "$tmp/none.pcap"
+if "$PUSHPROBE" --version | grep -q microhttpd; then
+    printf 'short\n' > "$tmp/short.token"
+    usage_error 'at least 16 characters' --no-config --serve 9999 --serve-token "$tmp/short.token" --list
+fi
 # Contradicting settings: one file setting both families is refused as -4
 # -6 is; the command line wins over a file (-4 over ipv6 = yes).
 printf 'ipv4 = yes\nipv6 = yes\n' > "$tmp/both.conf"

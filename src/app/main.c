@@ -489,6 +489,9 @@ check_run_inputs(struct pp_app *app)
         check_writable("--jsonl", st->jsonl_path);
     if (st->read_file != NULL && access(st->read_file, R_OK) != 0)
         die_usage("--read: %s: %s", st->read_file, strerror(errno));
+    if (st->serve && st->token_file != NULL &&
+        pp_agent_check_token(st->token_file, err, sizeof(err)) < 0)
+        die_usage("%s", err);
 }
 
 /* The one privileged step, then root goes before any packet.  Returns 0,
