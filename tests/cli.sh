@@ -505,10 +505,14 @@ else
     if command -v tmux >/dev/null 2>&1; then
         T="tmux -L pp-cli-$$"
         $T new-session -d -x 100 -y 30 "sh -c 'trap true INT; \"$PUSHPROBE\" --no-config --profile none -t 30 127.0.0.1:$closed; echo \$? >\"$tmp/dash.rc\"; sleep 5'" 2>/dev/null
-        sleep 2
+        i=0
+        while ! $T capture-pane -p 2>/dev/null | grep -q 'STATE  *HOST' && [ $i -lt 150 ]; do
+            sleep 0.1; i=$((i + 1))
+        done
+        sleep 0.5
         $T send-keys C-c 2>/dev/null
         i=0
-        while [ ! -s "$tmp/dash.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        while [ ! -s "$tmp/dash.rc" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
         $T kill-server 2>/dev/null
         rc=$(cat "$tmp/dash.rc" 2>/dev/null)
         [ "$rc" = 130 ] && ok "Ctrl-C in the dashboard (tmux) -> 130" ||
@@ -592,6 +596,13 @@ usage_error "unknown option '--colour' (did you mean '--color'?)" --no-config --
 usage_error "unknown option '--lsit' (did you mean '--list'?)" --no-config --lsit
 usage_error "'--se' is ambiguous: --serve, --serve-token" --no-config --se 9 --list
 usage_error "option '--list' takes no value" --no-config --list=yes
+usage_error "unknown option '-l' (did you mean '--list'?)" --no-config -list
+usage_error "contradict" --no-config --json --format text --list
+usage_error "contradict" --no-config --format prometheus -j --list
+printf 'format = prometheus\n' > "$tmp/prom.conf"
+run --no-config --config "$tmp/prom.conf" --json --profile none --list 127.0.0.1:9
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>/dev/null &&
+    ok "--json over a file's format = prometheus" || { fail "--json over a file's format"; show; }
 run --no-config --bogus --list
 grep -q 'did you mean' "$tmp/err" && fail "--bogus got a suggestion: $(cat "$tmp/err")" ||
     ok "--bogus: no far-fetched suggestion"
@@ -617,6 +628,10 @@ usage_error 'not-pem.txt' --no-config --list --ca-file "$tmp/not-pem.txt"
 usage_error 'cannot write' --no-config --list --save "$tmp/no/such/dir/ticket"
 usage_error 'cannot write' --no-config --audit -p 9 127.0.0.1 --list --jsonl="$tmp/no/such/x.jsonl"
 usage_error 'none.pcap' --no-config --list --read "$tmp/none.pcap"
+if "$PUSHPROBE" --version | grep -q microhttpd; then
+    printf 'short\n' > "$tmp/short.token"
+    usage_error 'at least 16 characters' --no-config --serve 9999 --serve-token "$tmp/short.token" --list
+fi
 # Contradicting settings: one file setting both families is refused as -4
 # -6 is; the command line wins over a file (-4 over ipv6 = yes).
 printf 'ipv4 = yes\nipv6 = yes\n' > "$tmp/both.conf"

@@ -23,6 +23,8 @@ for f in pushprobe _pushprobe pushprobe.fish; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pp-compl.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# Files to complete.
+mkdir "$tmp/d" && : >"$tmp/d/site.conf" && : >"$tmp/d/scan.pcap" || exit 1
 
 # The long options of the settings table (not its --help-only rows).
 python3 - "$top/src/app/settings.c" >"$tmp/options" <<'PY' || exit 1
@@ -89,7 +91,6 @@ else
     got=$(complete_bash pushprobe --col)
     [ "$got" = --color= ] && ok "bash: --col -> --color=" || fail "bash: --col -> '$got'"
     # Files after a FILE option, and after --csv= (not after a bare --csv).
-    mkdir "$tmp/d" && : >"$tmp/d/site.conf" && : >"$tmp/d/scan.pcap"
     got=$(cd "$tmp/d" && complete_bash pushprobe --config si)
     [ "$got" = site.conf ] && ok "bash: --config si -> site.conf" ||
         fail "bash: --config si -> '$got'"
@@ -108,10 +109,12 @@ if command -v zsh >/dev/null 2>&1; then
         fail "zsh: the file does not start with #compdef pushprobe"
     # Asked for real: an interactive zsh on a pseudo-terminal (zpty) with
     # compinit and the file on fpath; TAB twice, the screen read back.
+    # compinit -D writes no dump file (and no -d after it: -d would turn
+    # the dump back on, and its mv replaces whatever the path names).
     cat >"$tmp/zc.zsh" <<'ZSH'
 zmodload zsh/zpty || exit 77
 zpty z zsh -f -i
-zpty -w z "PS1='' PS2='' RPS1=''; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D -d /dev/null"
+zpty -w z "PS1='' PS2='' RPS1=''; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w z "LISTMAX=0; setopt nolistbeep; unsetopt automenu menucomplete; print ZSTART"
 zpty -r z line '*ZSTART*'
 zpty -r z line '*ZSTART*'
@@ -158,6 +161,9 @@ if command -v fish >/dev/null 2>&1; then
           cut -f 1 | sort | tr '\n' ' ')
     [ "$got" = "json prometheus text " ] && ok "fish: --format values: $got" ||
         fail "fish: --format values: '$got'"
+    got=$(cd "$tmp/d" && fish --no-config -c "source '$dir/pushprobe.fish'; complete -C 'pushprobe --read sc'; complete -C 'pushprobe --audit --csv=sc'" | cut -f 1 | tr '\n' ' ')
+    [ "$got" = "scan.pcap --csv=scan.pcap " ] && ok "fish: files after --read and --csv=: $got" ||
+        fail "fish: files after --read and --csv=: '$got'"
 else
     echo "SKIP: no fish"
 fi

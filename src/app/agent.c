@@ -507,6 +507,18 @@ read_token(const char *path, char *err, size_t errlen)
     return pp_xstrdup(buf);
 }
 
+int
+pp_agent_check_token(const char *path, char *err, size_t errlen)
+{
+    char *t = read_token(path, err, errlen);
+
+    if (t == NULL)
+        return -1;
+    OPENSSL_cleanse(t, strlen(t));
+    free(t);
+    return 0;
+}
+
 /* libmicrohttpd opens an IPv4 socket unless told otherwise.  The
  * unspecified address [::] is dual-stack (IPv4 clients arrive as
  * ::ffff:a.b.c.d), as a listener on every address is expected to be; any
@@ -606,6 +618,14 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
 }
 
 #else /* without libmicrohttpd */
+
+int
+pp_agent_check_token(const char *path, char *err, size_t errlen)
+{
+    (void)path;
+    snprintf(err, errlen, "--serve: this pushprobe was built without libmicrohttpd");
+    return -1;
+}
 
 int
 pp_agent_stop_signal(void)

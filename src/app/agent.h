@@ -45,6 +45,9 @@ enum pp_agent_route pp_agent_route(const char *method, const char *url,
 /* Serve until SIGINT or SIGTERM; 0, or -1 with err set. */
 int pp_agent_run(const struct pp_agent_opts *, const struct pp_plan *,
                  const struct pp_engine_opts *, char *err, size_t errlen);
+/* --serve-token's file as pp_agent_run reads it (--list checks it): 0,
+ * or -1 with err. */
+int pp_agent_check_token(const char *path, char *err, size_t errlen);
 /* The signal that ended pp_agent_run, or 0. */
 int pp_agent_stop_signal(void);
 

@@ -132,6 +132,24 @@ read_configs(struct pp_settings *st, int argc, char **argv, char *err, size_t er
     return rc;
 }
 
+/* The word getopt was reading when it met an unknown option: the one
+ * before optind, or optind's when the unknown flag is inside a cluster
+ * ("-list": getopt has not moved past it yet). */
+static const char *
+short_word(int argc, char **argv, int opt)
+{
+    const char *w = optind < argc ? argv[optind] : NULL;
+
+    if (opt > 0 && opt < 256 && w != NULL && w[0] == '-' && w[1] != '-' &&
+        strchr(w + 1, opt) != NULL && optind > 0 && strcmp(argv[optind - 1], w) != 0) {
+        const char *prev = argv[optind - 1];
+
+        if (!(prev[0] == '-' && prev[1] != '-' && strchr(prev + 1, opt) != NULL))
+            return w;
+    }
+    return argv[optind - 1];
+}
+
 /* getopt_long's '?': an unknown or ambiguous option, or a value given
  * to a flag; the nearest option is suggested. */
 static void __attribute__((noreturn))
@@ -141,8 +159,13 @@ die_unknown(const char *arg, int opt)
     const char *near;
     size_t i, n = 0, o = 0;
 
-    if (strncmp(arg, "--", 2) != 0)
+    if (strncmp(arg, "--", 2) != 0) {
+        /* "-list": a long option with one dash. */
+        if (arg[0] == '-' && strlen(arg) > 2 && pp_setting_by_name(arg + 1) != NULL)
+            die_usage("unknown option '-%c' (did you mean '-%s'?)",
+                      opt > 0 && opt < 256 ? opt : '?', arg);
         die_usage("unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
+    }
     if (arg[2] == '\0' || arg[2] == '=')
         die_usage("unknown option '%s'", arg);
     snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
@@ -184,7 +207,7 @@ parse_args(struct pp_settings *st, int argc, char **argv, bool *given)
         if (ch == ':')
             die_usage("option '%s' needs a value", argv[optind - 1]);
         if (ch == '?')
-            die_unknown(argv[optind - 1], optopt);
+            die_unknown(short_word(argc, argv, optopt), optopt);
         s = ch >= 256 ? &pp_settings[ch - 256] : pp_setting_by_flag(ch);
         if (s == NULL)
             die_usage("unknown option '%s'", argv[optind - 1]);
@@ -233,6 +256,11 @@ check_combinations(struct pp_settings *st, const bool *given)
         die_usage("-4 and -6 exclude each other");
     if (named(given, "proxy") && named(given, "no-proxy"))
         die_usage("--proxy and --no-proxy exclude each other");
+    /* The command line's own contradiction, refused as -4 -6 is (over a
+     * file's format, --json simply wins). */
+    if (named(given, "json") && named(given, "format") && st->format_word != PP_FMT_JSON)
+        die_usage("--json and --format %s contradict each other",
+                  st->format_word == PP_FMT_PROMETHEUS ? "prometheus" : "text");
     if (!st->audit && (st->ports != NULL || st->targets_file != NULL ||
                        st->expect_file != NULL || st->csv || st->jsonl_path != NULL))
         die_usage("-p, --targets, --expect, --csv and --jsonl go with --audit");
@@ -507,6 +535,9 @@ check_run_inputs(struct pp_app *app)
         check_writable("--jsonl", st->jsonl_path);
     if (st->read_file != NULL && access(st->read_file, R_OK) != 0)
         die_usage("--read: %s: %s", st->read_file, strerror(errno));
+    if (st->serve && st->token_file != NULL &&
+        pp_agent_check_token(st->token_file, err, sizeof(err)) < 0)
+        die_usage("%s", err);
 }
 
 /* The one privileged step, then root goes before any packet.  Returns 0,

@@ -270,6 +270,8 @@ fish(FILE *f)
             fprintf(f, " -s %c", s->flag);
         if (takes_value(s) && !s->optional_value)
             fputs(k == K_FILE ? " -r -F" : " -x", f);
+        else if (s->optional_value && k == K_FILE)
+            fputs(" -F", f);   /* --csv=FILE: files after '=' only */
         if (k == K_CHOICE) {
             words(s->choices, w, sizeof(w));
             fprintf(f, " -a '%s'", w);

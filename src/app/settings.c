@@ -758,6 +758,7 @@ apply_format(struct pp_settings *st, const struct pp_setting *s, const char *v, 
     st->format = strcmp(v, "json") == 0         ? PP_FMT_JSON
                  : strcmp(v, "prometheus") == 0 ? PP_FMT_PROMETHEUS
                                                 : PP_FMT_TEXT;
+    st->format_word = st->format;
     st->format_from_file = false;
     return 0;
 }

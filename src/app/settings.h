@@ -97,6 +97,7 @@ struct pp_settings {
     /* A configuration file's serve and format give way to a command
      * line that asks for a mode they do not go with (see main.c). */
     bool serve_from_file, format_from_file;
+    enum pp_format format_word;   /* the last --format's (or key's) own word */
     /* User systems and targets, added after the profile in order. */
     struct { char *key; char *arg; } *user;
     size_t nuser;

@@ -271,6 +271,8 @@ fi
 $T send-keys -t intr C-c
 check intr 'SHELL BACK' "Ctrl-C: the dashboard ends"
 tty_restored intr "Ctrl-C"
+grep -q 'EXITED rc=130' "$LAB_TMP/intr.rc" && ok "Ctrl-C: exit status 130 (128 + SIGINT)" ||
+    bad "exit status after Ctrl-C: $(cat "$LAB_TMP/intr.rc")"
 
 # A fatal error (abort(): SIGABRT) still gives the terminal back.
 start abrt
