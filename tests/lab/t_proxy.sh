@@ -21,6 +21,13 @@ command -v squid >/dev/null 2>&1 || lab_skip "squid is not installed"
 NCSA=/usr/lib/squid/basic_ncsa_auth
 [ -x "$NCSA" ] || lab_skip "squid's basic_ncsa_auth is not installed"
 lab_up
+# The dashboard's tmux server starts before the corp network's servers
+# (started after them, it does not last in this lab).
+TM="tmux -L pptp$LAB_ID"
+if command -v tmux >/dev/null 2>&1; then
+    lab_c $TM new-session -d -s keep -x 80 -y 10 "sleep 900"
+    trap '$TM kill-server 2>/dev/null; lab_down' EXIT INT TERM
+fi
 lab_corp
 # Direct egress to Apple's addresses and the company's servers is dropped;
 # DNS and the proxy are not.
@@ -136,6 +143,30 @@ if grep -q '^probe_success{.*host="dp.corp.test".*via="http://10.10.0.1:3128".*}
     echo "ok: prometheus: a via label, the direct check and its twin apart"
 else
     echo "FAIL: prometheus: a via label"; cat "$T"; LAB_FAILS=$((LAB_FAILS + 1))
+fi
+
+# The dashboard marks the checks through a proxy.
+if command -v tmux >/dev/null 2>&1; then
+    printf '#!/bin/sh\nenv TERM=xterm-256color %s --resolver 203.0.113.53 --no-config --timeout 2 --interval 30 --profile none --ca-file %s --dp https://dp.corp.test/pkgs/ --proxy %s 2>%s\nsleep 600\n' \
+        "$PUSHPROBE" "$LAB_TMP/certs/corp-root.pem" "$P" "$LAB_TMP/tui.err" > "$LAB_TMP/tui.sh"
+    lab_c $TM new-session -d -s tui -x 120 -y 30 "sh $LAB_TMP/tui.sh"
+    i=0
+    tui_ok() {
+        $TM capture-pane -p -t tui | grep -Eq '^ok +\[P\] dp\.corp\.test +v4 +10\.10\.0\.1 ' &&
+            $TM capture-pane -p -t tui | grep -Eq ' dp\.corp\.test +v4 +10\.20\.0\.10 '
+    }
+    while [ $i -lt 150 ] && ! tui_ok; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if tui_ok; then
+        echo "ok: the dashboard marks the check through the proxy with [P], beside its direct twin"
+    else
+        echo "FAIL: the dashboard's [P] marker"; $TM capture-pane -p -t tui | sed 's/^/  | /'
+        cat "$LAB_TMP/tui.err"
+        LAB_FAILS=$((LAB_FAILS + 1))
+    fi
+    $TM send-keys -t tui q
 fi
 
 J=$LAB_TMP/proxy-redact.json
