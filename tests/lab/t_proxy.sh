@@ -262,6 +262,25 @@ else
     echo "SKIP: squid without OpenSSL or security_file_certgen: no ssl-bump scenario"
 fi
 
+# (e) hostile proxies: one that answers CONNECT with something not HTTP,
+# one that accepts and never answers, one that sends endless headers.
+printf '#!/bin/sh\nhead -c 20 >/dev/null\nprintf "SSH-2.0-OpenSSH_9.2\\r\\n"\nsleep 3\n' > "$LAB_TMP/notproxy.sh"
+printf '#!/bin/sh\nhead -c 20 >/dev/null\nprintf "HTTP/1.1 200 OK\\r\\n"\nwhile :; do printf "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\r\\n"; done\n' > "$LAB_TMP/endless.sh"
+chmod +x "$LAB_TMP/notproxy.sh" "$LAB_TMP/endless.sh"
+lab_bg "$NS_R" socat TCP4-LISTEN:3130,bind=10.10.0.1,reuseaddr,fork EXEC:"$LAB_TMP/notproxy.sh"
+lab_bg "$NS_R" socat TCP4-LISTEN:3131,bind=10.10.0.1,reuseaddr,fork SYSTEM:'sleep 10'
+lab_bg "$NS_R" socat TCP4-LISTEN:3132,bind=10.10.0.1,reuseaddr,fork EXEC:"$LAB_TMP/endless.sh"
+for p in 3130 3131 3132; do lab_wait_listen "$NS_R" $p; done
+J=$LAB_TMP/proxy-notproxy.json
+pp_run "$J" --timeout 2 --no-config --profile none --proxy http://10.10.0.1:3130 --dp https://dp.corp.test/pkgs/
+jcheck "$J" 'c("dp.corp.test", 443, via="proxy")["reason"] == "bad-response" and "not HTTP" in c("dp.corp.test", 443, via="proxy")["message"]' "a proxy that is not one: bad-response"
+J=$LAB_TMP/proxy-silent.json
+pp_run "$J" --timeout 2 --no-config --profile none --proxy http://10.10.0.1:3131 --dp https://dp.corp.test/pkgs/
+jcheck "$J" 'c("dp.corp.test", 443, via="proxy")["reason"] == "no-response" and "did not answer CONNECT" in c("dp.corp.test", 443, via="proxy")["message"] and c("dp.corp.test", 443, via="proxy")["timings_ms"]["total"] < 3000' "a proxy that never answers CONNECT: no-response at the deadline"
+J=$LAB_TMP/proxy-endless.json
+pp_run "$J" --timeout 2 --no-config --profile none --proxy http://10.10.0.1:3132 --dp https://dp.corp.test/pkgs/
+jcheck "$J" 'c("dp.corp.test", 443, via="proxy")["reason"] == "bad-response" and c("dp.corp.test", 443, via="proxy")["state"] == "unexpected"' "endless headers: bounded, bad-response"
+
 # (c) no proxy there: squid stopped.
 squid_stop
 J=$LAB_TMP/proxy-gone.json
