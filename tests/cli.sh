@@ -565,6 +565,8 @@ usage_error "the proxy scheme 'socks5' is not supported" --no-config --proxy soc
 usage_error "'p:3128' is not a proxy URL" --no-config --proxy p:3128 --list
 usage_error "--proxy and --no-proxy exclude each other" --no-config --proxy http://p:3128 \
     --no-proxy --list
+usage_error "--proxy does not go with --audit" --no-config --audit -p 443 192.0.2.1 \
+    --proxy http://p:3128 --list
 
 # A broken configuration file does not stop --help or --version; a run
 # reports it, with --no-config's hint for a default file.

@@ -261,6 +261,8 @@ check_combinations(struct pp_settings *st, const bool *given)
     if (named(given, "json") && named(given, "format") && st->format_word != PP_FMT_JSON)
         die_usage("--json and --format %s contradict each other",
                   st->format_word == PP_FMT_PROMETHEUS ? "prometheus" : "text");
+    if (st->audit && named(given, "proxy"))
+        die_usage("--proxy does not go with --audit: the audit checks ports directly");
     if (!st->audit && (st->ports != NULL || st->targets_file != NULL ||
                        st->expect_file != NULL || st->csv || st->jsonl_path != NULL))
         die_usage("-p, --targets, --expect, --csv and --jsonl go with --audit");
