@@ -171,6 +171,8 @@ void step_resolved(struct tstate *ts, const struct pp_result *r);
 void step_unresolved(struct tstate *ts, const struct pp_result *r);
 void step_connected(struct pp_check *c);
 void step_retry(struct pp_check *c);
+/* status 0: CONNECT sent; else the proxy's answer */
+void step_tunnel(struct pp_check *c, int status, const char *reason);
 void step_redirect(struct pp_check *c, const struct pp_target *to);
 void step_tls_start(struct pp_check *c);
 void step_tls_done(struct pp_check *c);

@@ -304,6 +304,22 @@ step_connected(struct pp_check *c)
 }
 
 void
+step_tunnel(struct pp_check *c, int status, const char *reason)
+{
+    const struct pp_target *t = c->r->target;
+
+    if (status == 0)
+        cstep(c, PP_STEP_HTTP, PP_STEP_V, "CONNECT %s%s%s:%u through the proxy %s%s",
+              pp_host_literal(t->host) == 6 ? "[" : "", t->host,
+              pp_host_literal(t->host) == 6 ? "]" : "", t->port, t->via->url,
+              t->via->auth != NULL ? " (Proxy-Authorization: Basic)" : "");
+    else
+        cstep(c, PP_STEP_HTTP, PP_STEP_V, "the proxy answers HTTP %d%s%s%s", status,
+              reason[0] ? " " : "", reason, status >= 200 && status < 300
+              ? ": the tunnel is open" : "");
+}
+
+void
 step_retry(struct pp_check *c)
 {
     char to[INET6_ADDRSTRLEN + 8];

@@ -45,6 +45,8 @@ tunnel_start(struct pp_check *c)
     c->queued += c->t_phase - seen(c);
     pp_check_send(c, req, strlen(req));
     free(req);
+    if (STEPPING(c->e, PP_STEP_V))
+        step_tunnel(c, 0, "");
     if (flush_out(c) < 0) {
         set(c->r, PP_ST_UNEXPECTED, errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_CONN_LOST,
             "the proxy %s: the connection failed while sending CONNECT: %s", t->via->url,
@@ -156,6 +158,8 @@ tunnel_io(struct pp_check *c, short revents)
         pp_loop_events(c->e->loop, c->fd, probe_events(c));
         return;
     }
+    if (STEPPING(c->e, PP_STEP_V))
+        step_tunnel(c, a.status, a.reason);
     if (a.status >= 200 && a.status < 300)
         tunnel_open(c, a.status);
     else
