@@ -365,6 +365,12 @@ add_proxied(struct pp_app *app)
         struct pp_proxy *src;
         size_t n, k;
 
+        /* The PAC file first (its answers come before the environment's
+         * proxies); its child runs the script as nobody when we are root. */
+        if (!st->sniff_only && st->read_file == NULL)
+            pp_app_pac_load(st, &app->plan, &app->pac);
+        c.pac = pp_pac_table_answer;
+        c.pac_ctx = &app->pac;
         pp_context_proxy_sources(&src, &n);
         for (k = 0; k < n; k++)
             pp_proxy_conf_add(&c, src[k].name, src[k].value);
@@ -642,9 +648,6 @@ main(int argc, char **argv)
     read_network(st);
     open_outputs(&app);
     rc = open_capture(&app);
-    /* The PAC file runs after root is dropped, before the checks. */
-    if (rc == 0 && !st->audit && !st->sniff_only && st->read_file == NULL)
-        pp_app_pac_load(st, &app.plan, &app.pac);
     verbose = pp_verbose_start(&app, stderr);
     if (rc == 0)
         rc = run_mode(&app);

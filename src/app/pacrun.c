@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "engine/dns.h"
 #include "engine/fetch.h"
+#include "plan/proxy.h"
 
 struct pac_load {
     struct pp_loop *loop;
@@ -158,10 +159,13 @@ add_rows(struct pac_load *l, const struct pp_plan *plan, struct pp_pac_table *t)
         enum pp_service sv = tg->service;
         bool apple = sv != PP_SV_MDM && sv != PP_SV_SUS && sv != PP_SV_DP && sv != PP_SV_SMB &&
                      sv != PP_SV_AFP && sv != PP_SV_CUSTOM;
-        const char *scheme = tg->tls ? "https" : tg->path != NULL ? "http" : NULL;
+        /* The scheme pp_plan_add_proxied() asks pp_proxy_select() about;
+         * the courier's 5223 (not sent through a proxy) is asked too, for
+         * the context. */
+        const char *scheme = tg->tls || tg->port == 443 ? "https" : "http";
         int fam;
 
-        if (scheme == NULL)
+        if (!pp_proxy_eligible(tg) && !tg->tls)
             continue;
         before = t->n;
         pp_pac_table_add(t, scheme, tg->host, tg->port, tg->path, apple);

@@ -17,8 +17,9 @@
 #include "plan/plan.h"
 
 /* Fill *t (cleared first).  No PAC at all: t->status stays NULL.  A PAC
- * that cannot be had or run: t->status says which, t->error why, and
- * every row goes DIRECT. */
+ * that cannot be had or run: t->status says which, t->error why, every
+ * row carries the error, and pp_pac_table_answer() answers nothing (the
+ * environment's proxies decide). */
 void pp_app_pac_load(const struct pp_settings *, const struct pp_plan *, struct pp_pac_table *t);
 /* The table as the context's PAC section (NULL when no PAC). */
 struct pp_context_pac *pp_app_pac_context(const struct pp_pac_table *t);

@@ -22,6 +22,7 @@
 #include "core/url.h"
 #include "core/util.h"
 #include "plan/pac.h"
+#include "plan/proxy.h"
 
 /* ------------------------------------------------------------ answers */
 
@@ -177,10 +178,10 @@ pp_pac_first_usable(const struct pp_pac_answer *a, char **url)
 
         if (e->kind == PP_PAC_DIRECT)
             return PP_PAC_ROUTE_DIRECT;
-        if (e->kind != PP_PAC_PROXY && e->kind != PP_PAC_HTTPS)
+        if (e->kind != PP_PAC_PROXY)
             continue;
-        *url = pp_xasprintf("%s://%s%s%s:%u", e->kind == PP_PAC_HTTPS ? "https" : "http",
-                            v6 ? "[" : "", e->host, v6 ? "]" : "", (unsigned)e->port);
+        *url = pp_xasprintf("http://%s%s%s:%u", v6 ? "[" : "", e->host, v6 ? "]" : "",
+                            (unsigned)e->port);
         return PP_PAC_ROUTE_PROXY;
     }
     return PP_PAC_ROUTE_NONE;
@@ -251,6 +252,10 @@ pp_pac_table_settle(struct pp_pac_table *t, struct pp_pac_out *out)
         }
         r->route = pp_pac_first_usable(&a, &r->proxy);
         pp_pac_answer_free(&a);
+        if (r->proxy != NULL && pp_via_parse(r->proxy, false, &r->via, err, sizeof(err)) < 0) {
+            r->error = pp_xasprintf("the proxy %s: %s", r->proxy, err);
+            r->route = PP_PAC_ROUTE_DIRECT;
+        }
     }
 }
 
@@ -267,17 +272,38 @@ pp_pac_table_find(const struct pp_pac_table *t, const char *scheme, const char *
     return NULL;
 }
 
+int
+pp_pac_table_answer(void *ctx, const char *url, const char *host, const struct pp_via **via)
+{
+    const struct pp_pac_table *t = ctx;
+    const struct pp_pac_result *r;
+    struct pp_url u;
+    char err[200];
+
+    *via = NULL;
+    (void)host;
+    if (t == NULL || t->status == NULL || strcmp(t->status, "ok") != 0 ||
+        pp_url_parse(url, &u, err, sizeof(err)) < 0)
+        return 0;
+    r = pp_pac_table_find(t, u.scheme, u.host,
+                          u.port != 0 ? u.port : strcmp(u.scheme, "https") == 0 ? 443 : 80);
+    pp_url_free(&u);
+    if (r == NULL)
+        return 0;
+    *via = r->via;
+    return 1;
+}
+
 char *
 pp_pac_result_words(const struct pp_pac_result *r)
 {
     if (r->error != NULL)
         return pp_xstrdup("error");
     if (r->route == PP_PAC_ROUTE_NONE)
-        return pp_xstrdup("no usable proxy (SOCKS only)");
+        return pp_xstrdup("no proxy pushprobe can use (HTTPS, SOCKS)");
     if (r->route == PP_PAC_ROUTE_DIRECT)
         return pp_xstrdup("DIRECT");
-    return pp_xasprintf("%s %s", strncmp(r->proxy, "https:", 6) == 0 ? "HTTPS" : "PROXY",
-                        strstr(r->proxy, "://") + 3);
+    return pp_xasprintf("PROXY %s", r->proxy + strlen("http://"));
 }
 
 void
@@ -291,6 +317,7 @@ pp_pac_table_free(struct pp_pac_table *t)
         free(t->v[i].answer);
         free(t->v[i].error);
         free(t->v[i].proxy);
+        pp_via_free(t->v[i].via);
     }
     free(t->v);
     free(t->source);

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct pp_via;
+
 #define PP_PAC_SCRIPT_MAX (1024 * 1024)  /* bytes of a PAC file */
 #define PP_PAC_ANSWER_MAX 4096           /* bytes of one answer */
 #define PP_PAC_ENTRIES_MAX 32            /* entries of one answer */
@@ -72,11 +74,13 @@ const char *pp_pac_kind_name(enum pp_pac_kind);
 enum pp_pac_route {
     PP_PAC_ROUTE_DIRECT,
     PP_PAC_ROUTE_PROXY,
-    PP_PAC_ROUTE_NONE    /* only entries pushprobe cannot use (SOCKS) */
+    PP_PAC_ROUTE_NONE    /* only entries pushprobe cannot use (HTTPS, SOCKS) */
 };
 /* The first entry pushprobe can use, in the answer's order: DIRECT, or an
- * HTTP(S) proxy whose URL ("http://host:port", "https://host:port", an
- * IPv6 host bracketed) goes to *url (malloc'd; NULL otherwise). */
+ * HTTP proxy (PROXY, HTTP) whose URL ("http://host:port", an IPv6 host
+ * bracketed) goes to *url (malloc'd; NULL otherwise).  HTTPS proxies (TLS
+ * to the proxy itself) and SOCKS are skipped: pushprobe speaks plain
+ * HTTP to a proxy. */
 enum pp_pac_route pp_pac_first_usable(const struct pp_pac_answer *, char **url);
 const char *pp_pac_route_name(enum pp_pac_route);
 
@@ -146,7 +150,8 @@ void pp_pac_out_free(struct pp_pac_out *out, size_t n);
  * error, an exception, over its budget, no FindProxyForURL); NULL when
  * the run has no PAC.  A row whose query failed, or whose answer does not
  * parse, keeps its error and goes DIRECT, as browsers do when
- * FindProxyForURL fails.
+ * FindProxyForURL fails; a table whose status is not "ok" answers nothing
+ * (pp_pac_table_answer()).
  */
 struct pp_pac_result {
     char scheme[8];
@@ -158,6 +163,7 @@ struct pp_pac_result {
     char *error;           /* why there is no usable answer, or NULL */
     enum pp_pac_route route;
     char *proxy;           /* PP_PAC_ROUTE_PROXY: "http://host:port" */
+    struct pp_via *via;    /* the same for pp_proxy_select() (plan/proxy.h) */
 };
 
 struct pp_pac_table {
@@ -177,6 +183,14 @@ void pp_pac_table_settle(struct pp_pac_table *, struct pp_pac_out *out);
 /* The row of a check, or NULL (no PAC, or not asked about). */
 const struct pp_pac_result *pp_pac_table_find(const struct pp_pac_table *, const char *scheme,
                                               const char *host, uint16_t port);
+/* The table as plan/proxy.h's PAC evaluator (pp_proxy_pac_fn; ctx is the
+ * table): for a URL "scheme://host:port/" 1 with *via the row's proxy
+ * (NULL: DIRECT, also for a failed query or an answer with no entry
+ * pushprobe can use), or 0 when the table has no answer (no PAC file, one
+ * that could not be fetched or run, a check it was not asked about): then
+ * the environment decides. */
+int pp_pac_table_answer(void *ctx, const char *url, const char *host,
+                        const struct pp_via **via);
 /* "PROXY 10.0.0.2:3128", "DIRECT", "no usable proxy (SOCKS)", "error" */
 char *pp_pac_result_words(const struct pp_pac_result *);
 void pp_pac_table_free(struct pp_pac_table *);

@@ -718,6 +718,73 @@ TAYGA
     lab_bg "$NS_C" tayga -c "$d/tayga.conf" --nodetach
 }
 
+# lab_squid_conf NAME [AUTH]: a squid configuration with Debian's default
+# access rules (squid.conf's "Recommended minimum Access Permission":
+# CONNECT to 443 only), listening on the router's client side
+# (10.10.0.1:3128), resolving with the lab's DNS, no cache, its files
+# under $LAB_TMP/squid/NAME; AUTH: a basic_ncsa_auth password file the
+# proxy asks for.  Prints the file's path.
+lab_squid_conf() {
+    d=$LAB_TMP/squid/$1
+    mkdir -p "$d"
+    chmod 755 "$LAB_TMP" "$LAB_TMP/squid"
+    chown proxy "$d" 2>/dev/null || chmod 777 "$d"
+    {
+        echo "http_port 10.10.0.1:3128"
+        echo "pid_filename $d/squid.pid"
+        echo "cache_log $d/cache.log"
+        echo "access_log stdio:$d/access.log"
+        echo "cache_store_log none"
+        echo "coredump_dir $d"
+        echo "cache deny all"
+        echo "cache_mem 1 MB"
+        echo "dns_nameservers 203.0.113.53"
+        echo "hosts_file none"
+        echo "shutdown_lifetime 0 seconds"
+        echo "pinger_enable off"
+        echo "netdb_filename none"
+        echo "acl localnet src 10.0.0.0/8 fd00::/8"
+        echo "acl SSL_ports port 443"
+        echo "acl Safe_ports port 80 21 443 70 210 1025-65535 280 488 591 777"
+        echo "acl CONNECT method CONNECT"
+        echo "http_access deny !Safe_ports"
+        echo "http_access deny CONNECT !SSL_ports"
+        if [ -n "${2:-}" ]; then
+            echo "auth_param basic program /usr/lib/squid/basic_ncsa_auth $2"
+            echo "auth_param basic realm pushprobe-lab"
+            echo "acl staff proxy_auth REQUIRED"
+            echo "http_access deny !staff"
+        fi
+        echo "http_access allow localnet"
+        echo "http_access deny all"
+    } > "$d/squid.conf"
+    echo "$d/squid.conf"
+}
+
+# lab_squid_start CONF: squid in the foreground in the router namespace
+# (one at a time: the one before is stopped).
+lab_squid_start() {
+    lab_squid_stop
+    ip netns exec "$NS_R" "$(command -v squid || echo /usr/sbin/squid)" -N -f "$1" \
+        >>"$LAB_TMP/servers.log" 2>&1 &
+    LAB_SQUID_PID=$!
+    LAB_PIDS="$LAB_PIDS $LAB_SQUID_PID"
+    lab_wait_listen "$NS_R" 3128
+}
+
+lab_squid_stop() {
+    if [ -n "${LAB_SQUID_PID:-}" ]; then
+        kill "$LAB_SQUID_PID" 2>/dev/null
+        wait "$LAB_SQUID_PID" 2>/dev/null
+        LAB_SQUID_PID=""
+        i=0
+        while [ $i -lt 50 ] && lab_r ss -ltn 2>/dev/null | grep -q ':3128 '; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+    fi
+}
+
 # Add one rule to the router's forward chain.
 lab_fw() {
     lab_r nft add rule inet lab forward "$@"

@@ -52,14 +52,15 @@ lab_wait_listen "$NS_I" 8081
 
 PAC=http://203.0.113.2:8080/proxy.pac
 J=$LAB_TMP/pac.json
-pp_run "$J" --timeout 3 --pac "$PAC" --mdm https://mdm.corp.test:8443/
+pp_run "$J" --timeout 3 --pac "$PAC" --mdm https://mdm.corp.test:8443/ \
+    --sus http://sus.corp.test:8088/index.sucatalog
 jcheck "$J" 'doc["context"]["pac"]["status"] == "ok" and doc["context"]["pac"]["source"] == "'"$PAC"'" and doc["context"]["pac"]["from"] == "option" and "error" not in doc["context"]["pac"]' "the PAC was fetched over HTTP and ran"
 jcheck "$J" 'doc["context"]["pac"]["apple"] == "PROXY 10.10.0.1:3128" and doc["context"]["pac"]["other"] == "DIRECT"' "Apple's hosts to the proxy, the rest DIRECT"
 A='doc["context"]["pac"]["answers"]'
 jcheck "$J" "$A"'["https://courier.push.apple.com:5223/"] == "PROXY 10.10.0.1:3128; DIRECT" and '"$A"'["https://courier.push.apple.com/"] == "PROXY 10.10.0.1:3128; DIRECT"' "the courier on 5223 and 443 asked as https URLs without a path"
 jcheck "$J" "$A"'["https://mdm.corp.test:8443/"] == "DIRECT"' "the MDM (dnsDomainIs .corp.test) DIRECT"
-jcheck "$J" 'any(u.startswith("http://captive.apple.com/") for u in '"$A"')' "plain HTTP checks asked with their path"
-jcheck "$J" 'c("courier.push.apple.com", 5223)["state"] == "ok"' "the checks themselves still ran"
+jcheck "$J" "$A"'["http://sus.corp.test:8088/index.sucatalog"] == "DIRECT"' "a plain HTTP check (the SUS) asked with its port and path"
+jcheck "$J" 'c("courier.push.apple.com", 5223, via="direct")["state"] == "ok" and c("gdmf.apple.com", 443, via="direct")["state"] == "ok"' "the direct checks still ran"
 # A name outside apple.com goes by its address: isInNet(dnsResolve(host))
 # reads the run's own lookup (the lab's CDN name is in 17.0.0.0/8, the
 # corp name is not).
@@ -92,7 +93,41 @@ for case in "http://203.0.113.2:8080/none.pac pac-unreachable HTTP.404" \
     pp_run "$J" --timeout 1 --profile none --pac "$1" courier.push.apple.com:5223 'https://gdmf.apple.com/'
     t=$(( $(date +%s) - t0 ))
     jcheck "$J" 'doc["context"]["pac"]["status"] == "'"$2"'" and __import__("re").search("'"$3"'", doc["context"]["pac"]["error"]) and doc["context"]["pac"]["apple"] is None' "$1: $2 ($3)"
-    jcheck "$J" 'all(v.startswith("error: ") for v in doc["context"]["pac"]["answers"].values()) and c("courier.push.apple.com", 5223)["state"] == "ok"' "$1: no answer used, the checks ran"
+    jcheck "$J" 'all(v.startswith("error: ") for v in doc["context"]["pac"]["answers"].values()) and c("courier.push.apple.com", 5223)["state"] == "ok" and cs(via="proxy") == []' "$1: no answer used (every check direct), the checks ran"
     if [ "$t" -le 8 ]; then echo "ok: $1 took ${t}s"; else echo "FAIL: $1 took ${t}s"; LAB_FAILS=$((LAB_FAILS + 1)); fi
 done
+# The PAC's answers choose each check's path (PAC > the environment;
+# --proxy and --no-proxy over both): squid with Debian's default access
+# rules on the router, direct traffic to Apple's addresses dropped.
+if command -v squid >/dev/null 2>&1 || [ -x /usr/sbin/squid ]; then
+    lab_squid_start "$(lab_squid_conf default)"
+    lab_fw ip saddr 10.10.0.0/24 ip daddr 17.0.0.0/8 drop
+    lab_fw ip6 saddr fd00:10::/64 ip6 daddr 2620:149::/32 drop
+    P=http://10.10.0.1:3128
+    J=$LAB_TMP/pac-squid.json
+    pp_run "$J" --timeout 2 --pac "$PAC" --mdm https://mdm.corp.test:8443/
+    jcheck "$J" 'len(cs(via="proxy")) >= 15 and all(k["via"] == "'"$P"'" for k in cs(via="proxy"))' "the PAC's proxy carries the proxied checks"
+    jcheck "$J" 'all(k["state"] == "ok" for k in cs(port=443, via="proxy")) and c("gdmf.apple.com", 443, via="proxy")["state"] == "ok" and c("courier.push.apple.com", 443, via="proxy")["state"] == "ok"' "every 443 check passes through the PAC's proxy"
+    jcheck "$J" 'all(k["state"] == "filtered" for k in cs(port=443, via="direct") if k["service"] != "mdm")' "direct to Apple: dropped"
+    jcheck "$J" '[(k["state"], k["reason"]) for k in cs(port=5223, via="proxy")] == [("blocked", "proxy-denied")]' "5223 through the PAC's proxy: denied by squid's port policy"
+    jcheck "$J" 'cs(service="mdm", via="proxy") == [] and all(k["via"] == "direct" for k in cs(service="mdm"))' "the MDM (PAC: DIRECT) only direct"
+    jcheck "$J" 'v("push") == "degraded" and "PROXY_PORT_POLICY" in codes' "push degraded through the proxy, the port policy named"
+    # PAC over the environment: https_proxy names a proxy that is not there.
+    J=$LAB_TMP/pac-env.json
+    PP_RC=0
+    lab_c env https_proxy=http://10.10.0.1:3999 "$PUSHPROBE" --json --resolver 203.0.113.53 \
+        --apple-ca "$LAB_TMP/certs/apple-root.pem" --timeout 2 --pac "$PAC" \
+        --mdm https://mdm.corp.test:8443/ > "$J" 2>"$J.err" || PP_RC=$?
+    jcheck "$J" 'all(k["via"] == "'"$P"'" for k in cs(via="proxy")) and c("gdmf.apple.com", 443, via="proxy")["state"] == "ok" and cs(service="mdm", via="proxy") == []' "the PAC's answer wins over https_proxy (and its DIRECT too)"
+    # --no-proxy and --proxy override the PAC.
+    J=$LAB_TMP/pac-off.json
+    pp_run "$J" --timeout 2 --pac "$PAC" --no-proxy --profile none 'https://gdmf.apple.com/'
+    jcheck "$J" 'cs(via="proxy") == [] and c("gdmf.apple.com", 443)["state"] == "filtered"' "--no-proxy: direct whatever the PAC says"
+    J=$LAB_TMP/pac-forced.json
+    pp_run "$J" --timeout 2 --pac "$PAC" --proxy "$P" --mdm https://mdm.corp.test:8443/ --profile none
+    jcheck "$J" 'len(cs(service="mdm", via="proxy")) == 1' "--proxy: through the proxy although the PAC says DIRECT"
+else
+    echo "SKIP: squid is not installed: the PAC's paths are not run"
+fi
+
 lab_finish

@@ -19,6 +19,7 @@
 
 #include "core/util.h"
 #include "plan/pac.h"
+#include "plan/proxy.h"
 
 /* ------------------------------------------------------------ answers */
 
@@ -35,7 +36,9 @@ static const struct {
     {"PROXY proxy.corp.example:3128", 0, 1, PP_PAC_ROUTE_PROXY, "http://proxy.corp.example:3128"},
     {"PROXY 10.0.0.1:8080; DIRECT", 0, 2, PP_PAC_ROUTE_PROXY, "http://10.0.0.1:8080"},
     {"proxy a.example:80 ;direct", 0, 2, PP_PAC_ROUTE_PROXY, "http://a.example:80"},
-    {"HTTPS secure.example:443", 0, 1, PP_PAC_ROUTE_PROXY, "https://secure.example:443"},
+    {"HTTPS secure.example:443", 0, 1, PP_PAC_ROUTE_NONE, NULL},
+    {"HTTPS secure.example:443; PROXY p.example:3128", 0, 2, PP_PAC_ROUTE_PROXY,
+     "http://p.example:3128"},
     {"HTTP web.example:8080", 0, 1, PP_PAC_ROUTE_PROXY, "http://web.example:8080"},
     {"SOCKS s.example:1080; PROXY p.example:3128", 0, 2, PP_PAC_ROUTE_PROXY,
      "http://p.example:3128"},
@@ -433,6 +436,97 @@ test_script_cap(void **state)
     free(big);
 }
 
+/* The selection point: --no-proxy and --proxy over the PAC, the PAC over
+ * the environment (and its no_proxy), a failed query or an unusable answer
+ * direct, a check the PAC was not asked about and a PAC that failed as a
+ * whole the environment's. */
+static void
+test_select(void **state)
+{
+    static const struct {
+        const char *host;
+        uint16_t port;
+        const char *answer, *error;
+    } rows[] = {
+        {"gdmf.apple.com", 443, "PROXY pac-proxy.example:3128; DIRECT", NULL},
+        {"mdm.corp.example", 8443, "DIRECT", NULL},
+        {"socks.example", 443, "SOCKS5 s.example:1080", NULL},
+        {"broken.example", 443, NULL, "FindProxyForURL threw: x"},
+        {"nonsense.example", 443, "PROXY", NULL},
+    };
+    static const struct {
+        enum pp_proxy_mode mode;
+        const char *host;
+        uint16_t port;
+        const char *via, *why;    /* via NULL: direct */
+    } v[] = {
+        {PP_PROXY_AUTO, "gdmf.apple.com", 443, "http://pac-proxy.example:3128", "pac"},
+        {PP_PROXY_AUTO, "mdm.corp.example", 8443, NULL, "pac"},
+        {PP_PROXY_AUTO, "socks.example", 443, NULL, "pac"},
+        {PP_PROXY_AUTO, "broken.example", 443, NULL, "pac"},
+        {PP_PROXY_AUTO, "nonsense.example", 443, NULL, "pac"},
+        {PP_PROXY_AUTO, "gdmf.apple.com", 8443, "http://env-proxy.example:8080", "https_proxy"},
+        {PP_PROXY_AUTO, "other.example", 443, "http://env-proxy.example:8080", "https_proxy"},
+        {PP_PROXY_AUTO, "x.noproxy.example", 443, NULL, "no_proxy"},
+        {PP_PROXY_OFF, "gdmf.apple.com", 443, NULL, "--no-proxy"},
+        {PP_PROXY_FORCED, "mdm.corp.example", 8443, "http://forced.example:3128", "--proxy"},
+    };
+    struct pp_pac_table t;
+    struct pp_pac_out out[5];
+    struct pp_proxy_conf c;
+    char err[200];
+    size_t i;
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    for (i = 0; i < 5; i++) {
+        pp_pac_table_add(&t, "https", rows[i].host, rows[i].port, NULL, true);
+        out[i].answer = rows[i].answer ? pp_xstrdup(rows[i].answer) : NULL;
+        out[i].error = rows[i].error ? pp_xstrdup(rows[i].error) : NULL;
+    }
+    t.status = "ok";
+    pp_pac_table_settle(&t, out);
+    assert_non_null(t.v[4].error);   /* "PROXY" alone does not parse */
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        const struct pp_via *via;
+        const char *why = NULL;
+
+        pp_proxy_conf_init(&c);
+        pp_proxy_conf_add(&c, "https_proxy", "http://env-proxy.example:8080");
+        pp_proxy_conf_add(&c, "no_proxy", ".noproxy.example");
+        c.mode = v[i].mode;
+        if (c.mode == PP_PROXY_FORCED)
+            assert_int_equal(pp_via_parse("http://forced.example:3128", false, &c.forced, err,
+                                          sizeof(err)), 0);
+        c.pac = pp_pac_table_answer;
+        c.pac_ctx = &t;
+        via = pp_proxy_select(&c, "https", v[i].host, v[i].port, &why);
+        if ((via == NULL) != (v[i].via == NULL) ||
+            (via != NULL && strcmp(via->url, v[i].via) != 0) || strcmp(why, v[i].why) != 0)
+            fail_msg("%s:%u: via %s (%s), expected %s (%s)", v[i].host, (unsigned)v[i].port,
+                     via ? via->url : "direct", why, v[i].via ? v[i].via : "direct", v[i].why);
+        pp_proxy_conf_free(&c);
+    }
+    /* A PAC that could not be fetched or run has no answer: the
+     * environment decides. */
+    t.status = "pac-unreachable";
+    pp_proxy_conf_init(&c);
+    pp_proxy_conf_add(&c, "https_proxy", "http://env-proxy.example:8080");
+    c.pac = pp_pac_table_answer;
+    c.pac_ctx = &t;
+    {
+        const char *why = NULL;
+        const struct pp_via *via = pp_proxy_select(&c, "https", "gdmf.apple.com", 443, &why);
+
+        assert_non_null(via);
+        assert_string_equal(via->url, "http://env-proxy.example:8080");
+        assert_string_equal(why, "https_proxy");
+    }
+    pp_proxy_conf_free(&c);
+    t.status = NULL;
+    pp_pac_table_free(&t);
+}
+
 int
 main(void)
 {
@@ -446,6 +540,7 @@ main(void)
         cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_memory_per_query),
         cmocka_unit_test(test_script_cap),
+        cmocka_unit_test(test_select),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
