@@ -52,6 +52,10 @@ jcheck "$J" "doc['nat64'] == {'ipv6_only': True, 'ipv4_route': False, 'prefix': 
 has "$T" '^  Network: IPv6-only network with NAT64 \(prefix 64:ff9b::/96, discovered through ipv4only\.arpa\)$' "wkp text: the context line"
 has "$T" '^Summary: OK - 52 checks, 24 ok, 28 expected\.$' "wkp text: summary OK, 24 ok, 28 expected (26 IPv4 and the 2 retired IPv6 ports)"
 
+# -v: the resolve step says which IPv4 address a synthesized one carries.
+pp_run "$LAB_TMP/wkp-v.json" --no-config --timeout 3 -v
+has "$LAB_TMP/wkp-v.json.err" '^\* \[courier\.push\.apple\.com:5223/ipv6\] [0-9.]+ ms resolve courier\.push\.apple\.com AAAA, resolver \[fd00:10::1\]:53: 1 answer \(64:ff9b::1139:900a\) in [0-9.]+ ms; 64:ff9b::1139:900a is NAT64 for 17\.57\.144\.10$' "wkp -v: the resolve step names the IPv4 address inside the NAT64 one"
+
 # 2. A courier name sinkholed to a private address: DNS64 synthesizes it
 #    too, and the IPv6 address is judged by the IPv4 address it embeds.
 LAB_DNS_EXTRA="$WKA --host-record=40-courier.push.apple.com,10.99.0.1"
