@@ -217,7 +217,8 @@ result_end(struct pp_engine *e, const char *id, const struct pp_result *r, doubl
               r->t_total >= 0 ? r->t_total : 0.0, r->message != NULL ? r->message : "");
 }
 
-/* A check made: where its address came from. */
+/* A check made: where its address came from (a result that ends there,
+ * outside the owner's address space, ends with it). */
 void
 step_resolved(struct tstate *ts, const struct pp_result *r)
 {
@@ -227,11 +228,9 @@ step_resolved(struct tstate *ts, const struct pp_result *r)
     size_t k, at = 0;
 
     if (a == NULL) {
-        step_emit(e, r->id, r, 0, PP_STEP_RESOLVE, PP_STEP_V, "%s%s%s",
+        step_emit(e, r->id, r, 0, PP_STEP_RESOLVE, PP_STEP_V, "%s",
                   pp_host_literal(r->target->host) != 0 ? "an address: no lookup"
-                                                        : "an address of the audit: no lookup",
-                  r->state != PP_ST_PENDING ? "; " : "",
-                  r->state != PP_ST_PENDING ? r->message : "");
+                                                        : "an address of the audit: no lookup");
         if (r->state != PP_ST_PENDING)
             result_end(e, r->id, r, 0);
         return;
@@ -245,11 +244,11 @@ step_resolved(struct tstate *ts, const struct pp_result *r)
             at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", k ? ", " : "", one);
     }
     step_emit(e, r->id, r, a->elapsed_ms, PP_STEP_RESOLVE, PP_STEP_V,
-              "%s %s%s%s: %zu answer%s (%s) in %.1f ms%s%s", r->target->host,
+              "%s %s%s%s: %zu answer%s (%s) in %.1f ms%s%s%s%s", r->target->host,
               rr_word(a->family), e->dns_server[0] ? ", resolver " : "", e->dns_server, a->naddr,
               a->naddr == 1 ? "" : "s", list, a->elapsed_ms,
-              r->state != PP_ST_PENDING ? "; " : "",
-              r->state != PP_ST_PENDING ? r->message : "");
+              nat64 != NULL ? "; " : "", nat64 != NULL ? r->address : "",
+              nat64 != NULL ? " is NAT64 for " : "", nat64 != NULL ? nat64->s : "");
     if (r->state != PP_ST_PENDING)
         result_end(e, r->id, r, a->elapsed_ms);
 }

@@ -152,6 +152,16 @@ pp_run "$J" -v --serve 127.0.0.1:8999 $SYS --smb files.corp.test
 expect_rc 2
 has "$J.err" '-v writes one run.s steps to standard error: not with --serve' "-v --serve: refused, and why"
 rm -f "$J"
+# An Apple name sinkholed to a private address: the result made without a
+# check (dns-outside-apple) has its resolve and its end.
+LAB_DNS_EXTRA="--host-record=40-courier.push.apple.com,10.99.0.1"
+lab_dns 40-courier.push.apple.com
+J=$LAB_TMP/sinkhole.json
+pp_run "$J" -v --timeout 3 -4
+has "$J.err" '^\* \[40-courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms resolve 40-courier\.push\.apple\.com A, resolver 203\.0\.113\.53:53: 1 answer \(10\.99\.0\.1\) in [0-9.]+ ms$' "resolve: a sinkholed answer"
+has "$J.err" '^\* \[40-courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms end unexpected \(dns-outside-apple\) in [0-9.]+ ms: 40-courier\.push\.apple\.com resolves to 10\.99\.0\.1, outside' "end: dns-outside-apple, without a connect"
+hasnt "$J.err" '^\* \[40-courier\.push\.apple\.com:5223/ipv4\] [0-9.]+ ms connect' "no connect to a sinkhole"
+
 # A configuration file's serve gives way to -v: one run, its steps.
 printf '[pushprobe]\nserve = 127.0.0.1:8999\n' > "$LAB_TMP/serve.conf"
 J=$LAB_TMP/conf.json
