@@ -152,6 +152,18 @@ pp_run "$J" -v --serve 127.0.0.1:8999 $SYS --smb files.corp.test
 expect_rc 2
 has "$J.err" '-v writes one run.s steps to standard error: not with --serve' "-v --serve: refused, and why"
 rm -f "$J"
+# On a terminal -v runs once and writes the text report: no dashboard
+# (script(1) gives it a terminal; the dashboard would take the alternate
+# screen, ESC [?1049h).
+if command -v script >/dev/null 2>&1; then
+    T=$LAB_TMP/tty.txt
+    lab_c script -qec "TERM=xterm $PUSHPROBE -v --resolver 203.0.113.53 --timeout 3 -4 $SYS \
+        --smb files.corp.test" /dev/null > "$T" 2>&1 < /dev/null
+    has "$T" '^\* \[files\.corp\.test:445/ipv4\] [0-9.]+ ms end ok' "-v on a terminal: the steps"
+    has "$T" 'Verdicts' "-v on a terminal: then the text report"
+    hasnt "$T" "$(printf '\033')\\[\\?1049h" "-v on a terminal: no dashboard"
+fi
+
 # An Apple name sinkholed to a private address: the result made without a
 # check (dns-outside-apple) has its resolve and its end.
 LAB_DNS_EXTRA="--host-record=40-courier.push.apple.com,10.99.0.1"
