@@ -152,6 +152,17 @@ pp_run "$J" -v --serve 127.0.0.1:8999 $SYS --smb files.corp.test
 expect_rc 2
 has "$J.err" '-v writes one run.s steps to standard error: not with --serve' "-v --serve: refused, and why"
 rm -f "$J"
+# -c 2: each round writes its steps.
+J=$LAB_TMP/count.json
+pp_run "$J" -v -c 2 --interval 0.2 --timeout 3 -4 $SYS --smb files.corp.test
+jcheck "$J" 'len(checks) == 1' "-v -c 2: standard output is the JSON report"
+if [ "$(grep -c '^\* \[files\.corp\.test:445/ipv4\] [0-9.]* ms end ok' "$J.err")" = 2 ]; then
+    echo "ok: -v -c 2: two rounds of steps"
+else
+    echo "FAIL: -v -c 2: not two rounds of steps"
+    LAB_FAILS=$((LAB_FAILS + 1))
+fi
+
 # On a terminal -v runs once and writes the text report: no dashboard
 # (script(1) gives it a terminal; the dashboard would take the alternate
 # screen, ESC [?1049h).
