@@ -54,6 +54,7 @@ struct pp_check {
                               * phases (not in t_total) */
     int mss;                 /* TCP_MAXSEG before the connect, or 0 */
     int attempts;            /* connects started (adaptive timeouts retry once) */
+    bool backoff;            /* waiting off its slot to connect again (rtt.h) */
     unsigned long long sent, received;   /* application bytes (-vv's summary) */
     struct pp_check *next;   /* the wait queue */
     struct pp_check *all_prev, *all_next;  /* checks not yet freed */

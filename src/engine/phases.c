@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,8 +382,13 @@ tls_stalled(struct pp_check *c, double now)
     again->mss = PP_SMALL_MSS;
 }
 
+static void requeue_front(struct pp_engine *e, struct pp_check *c);
+
 /* Adaptive timeouts: a connect that got no answer in time is tried once
- * more, on a new socket, with the deadline the round trips give now. */
+ * more, on a new socket, with a backed-off deadline (rtt.h); first it
+ * waits off its slot, so that a stall of the path or of this machine that
+ * swallowed the first attempt is likely over, and other checks use the
+ * slot meanwhile. */
 static void
 connect_again(struct pp_check *c)
 {
@@ -395,7 +401,37 @@ connect_again(struct pp_check *c)
     c->fd = -1;
     e->inflight--;
     c->phase = PH_QUEUED;
-    check_start(c);   /* on failure it finishes (or requeues) the check */
+    c->backoff = true;
+    pp_loop_timer(e->loop, &c->deadline,
+                  pp_now_ms() + (int64_t)pp_rtt_retry_wait(e->rtt, c->r->timeout_ms));
+    pump(e);   /* the slot is free */
+}
+
+/* The wait is over: the retry goes first in the queue. */
+static void
+backoff_over(struct pp_check *c)
+{
+    struct pp_engine *e = c->e;
+
+    c->backoff = false;
+    if (e->over) {
+        check_finish(c);   /* the run's deadline set its result */
+        return;
+    }
+    requeue_front(e, c);
+    pump(e);
+}
+
+/* What a connecting socket has to say now (0: nothing yet). */
+static short
+connect_ready(int fd)
+{
+    struct pollfd p;
+
+    p.fd = fd;
+    p.events = POLLOUT;
+    p.revents = 0;
+    return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
 
 void
@@ -405,12 +441,24 @@ check_deadline(void *arg)
     const struct pp_probe *p = c->r->target->probe;
     double now = pp_now_msf();
     double last_rx = c->last_rx;
+    short rv;
 
     /* A deadline ends the check now, not at the last byte. */
     c->last_rx = 0;
+    if (c->backoff) {
+        backoff_over(c);
+        return;
+    }
 
     switch (c->phase) {
     case PH_CONNECT:
+        /* The loop may have seen the deadline late (a long turn of other
+         * checks' callbacks, this process descheduled on a loaded host):
+         * an answer already in the socket is an answer, not silence. */
+        if ((rv = connect_ready(c->fd)) != 0) {
+            check_io(c->fd, rv, c);
+            return;
+        }
         if (c->e->rtt != NULL && c->attempts < 2 && !c->e->over) {
             connect_again(c);
             return;
@@ -496,7 +544,10 @@ check_start(struct pp_check *c)
         c->t_start = c->t_phase;
     limit = e->o->timeout_s * 1000.0;
     if (e->rtt != NULL) {
-        limit = pp_rtt_timeout(e->rtt, (const struct sockaddr *)&c->sa);
+        limit = c->attempts > 1
+                    ? pp_rtt_retry_timeout(e->rtt, (const struct sockaddr *)&c->sa,
+                                           c->r->timeout_ms)
+                    : pp_rtt_timeout(e->rtt, (const struct sockaddr *)&c->sa);
         pp_rtt_note_given(e->rtt, limit);
         c->r->attempts = c->attempts;
         c->r->timeout_ms = limit;

@@ -164,6 +164,34 @@ pp_rtt_timeout(const struct pp_rtt *r, const struct sockaddr *dst)
     return pp_rtt_bound(n != NULL ? &n->est : &r->all, r->max_ms);
 }
 
+double
+pp_rtt_backoff(double prev_ms, double est_ms, double max_ms)
+{
+    double t = 2 * prev_ms;
+
+    if (t < est_ms)
+        t = est_ms;   /* the network answers later now than it did */
+    if (t < PP_RTT_MIN_MS)
+        t = PP_RTT_MIN_MS;
+    if (t > max_ms)
+        t = max_ms;
+    return t;
+}
+
+double
+pp_rtt_retry_timeout(const struct pp_rtt *r, const struct sockaddr *dst, double prev_ms)
+{
+    return pp_rtt_backoff(prev_ms, pp_rtt_timeout(r, dst), r->max_ms);
+}
+
+double
+pp_rtt_retry_wait(const struct pp_rtt *r, double prev_ms)
+{
+    if (prev_ms < PP_RTT_MIN_MS)
+        return PP_RTT_MIN_MS;
+    return prev_ms > r->max_ms ? r->max_ms : prev_ms;
+}
+
 const struct pp_rtt_est *
 pp_rtt_global(const struct pp_rtt *r)
 {

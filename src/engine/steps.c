@@ -325,7 +325,8 @@ step_retry(struct pp_check *c)
 
     sa_text((const struct sockaddr *)&c->sa, to, sizeof(to));
     cstep(c, PP_STEP_CONNECT, PP_STEP_V, "%s no answer in %.1f ms (the adaptive deadline): "
-          "trying again on a new socket", to, pp_now_msf() - c->t_phase);
+          "trying again on a new socket after a wait, with a longer deadline", to,
+          pp_now_msf() - c->t_phase);
 }
 
 void

@@ -1,7 +1,7 @@
 /* Adaptive connect timeouts (src/engine/rtt.h): the estimator's first
  * sample and convergence, its bounds, one estimate per /24 and /64, the
- * estimate of all networks for a network not heard from, and the cap on
- * networks tracked. */
+ * estimate of all networks for a network not heard from, the cap on
+ * networks tracked, and the retry's backoff and wait. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -137,6 +137,38 @@ network_cap(void **state)
     pp_rtt_free(r);
 }
 
+static void
+backoff(void **state)
+{
+    struct pp_rtt *r = pp_rtt_new(2000);
+    struct sockaddr_storage a;
+    int i;
+
+    (void)state;
+    /* RFC 6298 5.5: the retry's deadline is twice the last one. */
+    assert_true(pp_rtt_backoff(100, 100, 2000) == 200);
+    assert_true(pp_rtt_backoff(300, 120, 2000) == 600);
+    /* Never less than what the network's estimate gives now (answers
+     * came later meanwhile), never more than the ceiling, never under
+     * the floor. */
+    assert_true(pp_rtt_backoff(100, 700, 2000) == 700);
+    assert_true(pp_rtt_backoff(1500, 100, 2000) == 2000);
+    assert_true(pp_rtt_backoff(2000, 2000, 2000) == 2000);
+    assert_true(pp_rtt_backoff(10, 0, 2000) == PP_RTT_MIN_MS);
+    /* Through the estimator: a fast /24 (floor 100 ms) retries with 200. */
+    for (i = 0; i < 20; i++)
+        pp_rtt_sample(r, v4(&a, "10.30.0.5"), 0.2);
+    assert_true(pp_rtt_timeout(r, v4(&a, "10.30.0.142")) == PP_RTT_MIN_MS);
+    assert_true(pp_rtt_retry_timeout(r, v4(&a, "10.30.0.142"), PP_RTT_MIN_MS) == 200);
+    /* A network not heard from: the initial 1 s, its retry 2 s (the cap). */
+    assert_true(pp_rtt_retry_timeout(r, v6(&a, "2001:db8::1"), PP_RTT_INITIAL_MS) == 2000);
+    /* The wait before a retry: as long as the last deadline, bounded. */
+    assert_true(pp_rtt_retry_wait(r, 100) == 100);
+    assert_true(pp_rtt_retry_wait(r, 40) == PP_RTT_MIN_MS);
+    assert_true(pp_rtt_retry_wait(r, 5000) == 2000);
+    pp_rtt_free(r);
+}
+
 int
 main(void)
 {
@@ -144,6 +176,7 @@ main(void)
         cmocka_unit_test(estimator),
         cmocka_unit_test(per_network),
         cmocka_unit_test(network_cap),
+        cmocka_unit_test(backoff),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
