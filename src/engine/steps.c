@@ -224,6 +224,7 @@ step_resolved(struct tstate *ts, const struct pp_result *r)
 {
     struct pp_engine *e = ts->e;
     const struct pp_dns_answer *a = ts->answer;
+    const struct pp_kv *nat64 = pp_detail_get(r, "nat64_ipv4");
     char list[512] = "", one[INET6_ADDRSTRLEN];
     size_t k, at = 0;
 
