@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/agent: the agent side by side with blackbox_exporter, in the lab.
 #  1. Probing 60 hosts once (TCP connect to port 443 of 10.30.0.1-60):
 #     one pushprobe run against one blackbox_exporter scrape per target

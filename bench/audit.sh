@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/audit: the firewall audit against nmap -sT -T4 and a bare C loop of
 # non-blocking connects, side by side in one run.  Each figure is the median
 # of REPEAT runs (default 5; the machine may be shared), run alternately.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/capture: pushprobe --read on a large saved capture, against tcpdump
 # reading the same file (tcpdump -n -r FILE -w /dev/null: reading alone) and
 # tshark summing up its TCP conversations (tshark -n -r FILE -q -z conv,tcp),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/concurrency: 60 TCP checks in the lab, 20 of them silently dropped
 # by the router, --timeout 2.  pushprobe runs them all at once; the way a
 # help desk does it today is nc -z one target after another.  Reports wall

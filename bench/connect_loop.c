@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The loopback baseline for bench/audit.sh: non-blocking connects to
  * 127.0.0.1 ports [lo, hi] with poll(), at most `par` at once; prints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench/gencap: the synthetic capture for bench/capture.sh.  Writes N
  * packets of classic pcap (magic 0xa1b2c3d4, version 2.4, snaplen 262144,

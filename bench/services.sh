@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/services: a full run of the default Apple profile plus an MDM, a
 # SUS, two distribution points, SMB and AFP, in the lab, against the way a
 # help desk does it today: nc -z, openssl s_client and curl one after

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/timing: are pushprobe's figures the network's, or the loop's queue?
 #
 # In a network namespace of its own (loopback only), one HTTP check to an

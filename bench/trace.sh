@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/trace: the wall time of a path trace.  16 routed hops in network
 # namespaces (tests/lab/chain.sh), the server at hop 16, TCP 5223 dropped
 # by router 3: the trace must wait out the silence from hop 4 on, once.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The dashboard's two figures (issue 5), side by side with what a
 # technician would otherwise leave running, `watch -n 10 nc -z ...`:
 #   1. time from exec to the first complete frame (the table header and the

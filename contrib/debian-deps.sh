@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install what pushprobe needs to build and to run its tests on Debian 12
 # (bookworm) or Ubuntu.  Run as root (or with sudo).  With --bench, also the
 # tools the benchmarks compare against (bench/).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* afp: DSIGetStatus, and the server's status block (see afp.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * afp: DSIGetStatus on TCP 548, and the FPGetSrvrInfo status block it
  * returns (Apple AFP Reference; netatalk etc/afpd/status.c).  AFP is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * apns: the provider side of Apple push (what an MDM server needs).
  * TLS to api.push.apple.com on 443 or 2197, ALPN h2, judged against the

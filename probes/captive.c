@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * captive: http://captive.apple.com/hotspot-detect.html must say
  * "Success" (apple-network.md 3.5: match on the word, not exact bytes).

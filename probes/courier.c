@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * courier: the device side of Apple push.  A TLS handshake to
  * N-courier.push.apple.com on 5223 or 443 with ALPN apns-security-v3 and

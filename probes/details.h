@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The detail keys other rooms read (diagnosis, reports, redaction), named
  * here, in the probes' room, by the probe that writes them.  A probe's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* http: one GET over HTTP or HTTPS; for distribution points and URLs
  * given on the command line.  2xx is ok, 401/403 an expected credentials
  * challenge, 3xx a redirect (named), anything else unexpected. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The shared HTTP exchange; see httpx.h. */
 #include "config.h"
 

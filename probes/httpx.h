@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The HTTP exchange that HTTP-based probes share (http, dp, mdm, sus,
  * captive): send one request over the check's connection (plain or TLS),

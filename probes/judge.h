@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The judgements of the probes over an answer already read: pure
  * functions of the bytes (no socket, no engine), so the unit tests and the

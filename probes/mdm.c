@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mdm: the MDM server answers over HTTPS, and Jamf Pro's health page says
  * it is healthy.  GET <base>/healthCheck.html: "[]" is healthy; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * SNTP (RFC 4330) for the time probe: build a client request, parse and
  * judge the server's answer.  Pure functions over bytes.

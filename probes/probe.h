@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One struct of callbacks per probe kind (as zmap's probe modules).
  *

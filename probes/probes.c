@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The probe registry: add a new probe's line here.  A leaf: it lists the
  * probes and finds one by name, and calls nothing else. */
 #include "config.h"

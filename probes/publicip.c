@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * publicip: this network's public address, only when asked for
  * (--public-ip URL): a GET to a "what is my address" service of the

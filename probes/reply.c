@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One binary reply read to its end; see reply.h.
  */

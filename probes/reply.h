@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The binary request/reply exchange that the file-share probes share (smb,
  * afp): read one reply into a fixed buffer until its parser accepts or

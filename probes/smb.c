@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* smb: an SMB2 NEGOTIATE, and what the server answers (see smb.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * smb: the SMB2 NEGOTIATE exchange on TCP 445 (MS-SMB2 2.1, 2.2.3, 2.2.4).
  *

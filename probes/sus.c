@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sus: a Software Update Server serves its catalog, an XML property list
  * (apple-network.md 5).  GET the given path, or /index.sucatalog; count

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tcp: the port accepts a connection.  The engine did all the work. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * time: an SNTP query (UDP 123) to time.apple.com, as devices set their
  * clock (apple-network.md 3.1).  Reports the clock offset: a clock far off

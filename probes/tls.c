@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls: a TLS handshake, then the chain judged for the target's trust. */
 #include "config.h"
 

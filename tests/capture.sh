@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Saved captures (--read): the lab's recorded scenarios in
 # tests/data/capture/ (see record.sh there) give the findings each scenario
 # stands for, and the same text and JSON as the golden files beside them.

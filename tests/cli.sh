@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The command line: help, version, --list, usage errors, and real runs
 # against 127.0.0.1 only.  This test sends no traffic off the machine:
 # every bad input must fail before probing, and where a wrongly accepted

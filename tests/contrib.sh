@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The files in contrib/ are what they claim: the alerting rules load in
 # promtool, the Grafana dashboard is JSON, the launchd plist is a property
 # list, the example configuration file is accepted by pushprobe.  The

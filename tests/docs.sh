@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The man page documents every flag, configuration key, finding code, JSON
 # field and Prometheus metric: each name the sources define is looked up in
 # doc/pushprobe.1.in (the man page before configure fills in its version and

@@ -1,7 +1,9 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The written style, checked by a machine (see STYLE in README.md):
 # 4-space indents and no tabs, lines of at most 100 columns, no trailing
-# white space, only /* */ comments, and none of the banned functions.
+# white space, only /* */ comments, none of the banned functions, and the
+# licence's SPDX line at the top of every source file and script.
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
 fail=0
@@ -16,5 +18,9 @@ out=$(grep -n '[[:space:]]$' $files) && report "trailing white space" "$out"
 out=$(awk 'length($0) > 100 { print FILENAME ":" FNR ": " length($0) " columns" }' $files) && [ -n "$out" ] && report "lines over 100 columns" "$out"
 out=$(grep -n '^[^"]*//' $files | grep -v '://') && report "// comments" "$out"
 out=$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|strtok|tmpnam)[[:space:]]*\(' $files) && report "banned functions" "$out"
+out=$(for f in $files $(ls tests/*.sh tests/lab/*.sh tests/fuzz/*.sh bench/*.sh bench/*.c \
+        contrib/*.sh .ci/* 2>/dev/null); do
+    head -n 3 "$f" | grep -q 'SPDX-License-Identifier: ISC' || echo "$f"; done)
+[ -n "$out" ] && report "files without the SPDX line (SPDX-License-Identifier: ISC)" "$out"
 [ $fail = 0 ] && echo "ok: style of $(echo $files | wc -w) files"
 exit $fail

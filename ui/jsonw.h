@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A small streaming JSON writer: commas, nesting and escaping handled in
  * one place.  Strings are written as valid UTF-8 whatever comes in (bytes

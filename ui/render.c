@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A report in a given format, to a stream or a string (ui/report.h). */
 #include "config.h"
 

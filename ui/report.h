@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reports: leaves that read a struct pp_report and write it out.  They
  * never touch sockets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The audit's outputs, streamed: CSV and JSON Lines row by row, the JSON
  * document with its checks array written as checks finish, and the text
  * report (deviations first, a line per rule, per-state and per-port

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The capture in the reports: a section of the text report and the
  * "capture" object of the JSON (flows, push devices, DNS, counters).  A

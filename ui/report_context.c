@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * This machine's context as report sections (ui/report.h): the JSON
  * "context" object and the text report's lines.  It reads struct

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The JSON report, schema 1 (documented in pushprobe.1). */
 #include "config.h"
 

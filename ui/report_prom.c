@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Prometheus text exposition of a report.  Metric names follow
  * blackbox_exporter's where they mean the same (probe_success,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The text report: grouped by service, aligned, pasteable into a ticket. */
 #include "config.h"
 

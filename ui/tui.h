@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The curses dashboard: a leaf that draws a struct pp_live_view and turns
  * keys into actions.  Five calls, in the spirit of mtr's ui/mtr-curses.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The dashboard's view model: what the live session (app/live.c) hands
  * the dashboard (ui/tui.c) to draw, and the actions its keys ask for.

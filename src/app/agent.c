@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The agent (--serve): run the plan every --interval seconds and serve the
  * last run over HTTP for Prometheus and friends.  libmicrohttpd runs inside

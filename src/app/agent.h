@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The agent: --serve [ADDR:]PORT, a run every --interval seconds, the last
  * run served as /metrics, /report.json and /healthz. */
 #ifndef PP_AGENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The audit's run; see auditrun.h. */
 #include "config.h"
 

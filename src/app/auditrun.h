@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The audit's run: the engine streams each finished check to the audit's
  * outputs (CSV, JSON Lines, the JSON document) and frees it; the text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The live session behind the dashboard (see live.h).  One poll() loop
  * owns the probe sockets, c-ares, the terminal, a self-pipe for signals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The live session behind the dashboard: runs the plan again and again on
  * one loop, keeps a history per check, and hands the UI a read-only view.

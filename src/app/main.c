@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pushprobe: can this device reach everything Apple device management
  * needs, and if not, what blocks it and where?

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The runners of the modes (run.h): main sets the run up and hands over
  * to one of these; each returns the exit status and leaves the cleaning

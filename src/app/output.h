@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What main's runners write from a concluded run (run.c): the report
  * (masked with --redact), the files of --save, the Nagios line and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The configuration file: INI, read with inih.  Settings sit at the top or
  * under [pushprobe]; the keys are those of the settings table

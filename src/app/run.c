@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The end of a run (run.h): concluding it, and what main's runners write
  * from it: the report (masked with --redact), the files of --save, the

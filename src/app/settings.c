@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The settings table and what reads it; see settings.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Every setting of pushprobe in one table (as tmux's options-table.c): one
  * row per setting gives its long option, short flag, configuration-file

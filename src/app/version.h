@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * --version, as curl -V: the version (configure's, one source), the
  * system built for, the libraries' versions as they say at run time, the

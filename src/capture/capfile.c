@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reading a saved capture (capture_int.h): told by its first bytes, after
  * gunzip when it is compressed; pcap goes to libpcap (a compressed one as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The capture's filters, for saved files (capture_int.h): libpcap's
  * programs compiled per link type on first use and run here, PKTAP judged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The capture: libpcap live or from a file, into the flow table.  Live,
  * the capture descriptor sits in the one poll() loop like any socket

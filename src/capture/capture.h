@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The capture (issue 6): libpcap live on an interface (--sniff) or from a
  * saved file (--read), into the flow table of flows.h.  Opening a live

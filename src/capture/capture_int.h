@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the capture's files share (capture.c: opening, live captures in
  * the loop, what the other rooms ask; capfilter.c: filters and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The capture's flow table (issue 6); see flows.h.  This file: the names,
  * the table's life, interfaces and processes, and what it answers (lists,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The flow table of the capture (issue 6): what the devices on the network
  * actually do.  Frames go in (pp_flows_frame), decoded by pkt.c; flows,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The flow table's indexes: hashing, Apple's addresses and names, the
  * configured and learned servers and names, and the per-server TTL memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the flow table's files share (flows.c, flows_index.c, flows_state.c,
  * flows_packet.c): the table, its flows and small maps, its limits, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One packet into the flow table: TCP, UDP and DNS answers, ICMP errors,
  * the link-layer frames, retiring flows and settling those that wait.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A flow's state in the table: its push device, the exact totals (account),
  * the wait and retire queues, its outcome and service, and the table

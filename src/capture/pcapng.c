@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The pcapng block reader (see pcapng.h). */
 #include "config.h"
 

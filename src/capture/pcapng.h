@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A pcapng block reader of our own (issue 17): libpcap reads only files
  * whose interfaces all share one link type, so a Mac's multi-interface

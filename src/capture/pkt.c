@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Packet decoding for the capture (see pkt.h): link, IP, transport; the
  * DNS and TLS bytes the flow table looks into are pktapp.c's.  Every read goes through the
  * bounds-checked cursor; the cursor's len is narrowed to the end of the IP

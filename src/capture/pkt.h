@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Packet decoding for the capture (issue 6): pure functions over captured
  * bytes, through the bounds-checked cursor of cursor.h.  No struct is ever

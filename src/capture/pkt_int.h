@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the packet decoder's files (pkt.c: link, IP, transport; pktapp.c:
  * DNS and TLS inside them) share: byte readers for spans the cursor has
  * checked, and the text form of wire bytes.  Internal to src/capture/. */

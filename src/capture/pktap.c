@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Apple's PKTAP header (see pktap.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Apple's PKTAP header (issue 17): what macOS tcpdump -i pktap and
  * captures of an iPhone's rvi0 interface (rvictl) put before each packet:

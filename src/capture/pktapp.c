@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The application bytes of captured packets (see pkt.h): DNS messages
  * (names with their compression pointers bounded) and TLS records (the
  * ClientHello's SNI and ALPN, alerts).  Pure functions over the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * After the capture is open: pp_drop_privileges() follows tcpdump's order
  * (setgroups, setgid, setuid) and checks that root cannot come back; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Apple's address space (applenet.h).  Sources: ../shared/docs/apple-network.md
  * section 1.1.  A block changes by changing its row.

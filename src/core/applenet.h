@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Apple's address space: a leaf of core that knows the blocks Apple's
  * hosts live in (apple-network.md 1.1), and nothing else.  A target that

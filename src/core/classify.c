@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Connect outcome classification; see classify.h.  Mapping sources:
  * apple-network.md section 9 (Linux icmp_err_convert, tab_unreach). */
 #include "config.h"

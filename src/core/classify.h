@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Classification of a TCP connect's outcome, in nmap's words: pure
  * functions of the errno and of the ICMP error the kernel queued (if any).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A read-only, bounds-checked cursor over received bytes, for the pure
  * parsers (SMB2, AFP, and the packet decoders to come).  Every read checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Binary min-heap of embedded timers; see heap.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A binary min-heap of timers.  Timers are embedded in their owners; the
  * heap stores pointers and keeps each timer's index, so cancelling is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The poll() event loop; see loop.h. */
 #include "config.h"
 

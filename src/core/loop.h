@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The event loop: one thread, one poll() over every descriptor (probe
  * sockets, c-ares, later pcap and the terminal), and a heap of timers.

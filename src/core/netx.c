@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Platform-specific socket extras; see netx.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Platform-specific socket extras behind one small interface.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pushprobe: the result model shared by the engine, the probes and ui/.
  *

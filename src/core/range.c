@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Threshold ranges of the monitoring-plugins guidelines; see range.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Threshold ranges in the monitoring-plugins development guidelines'
  * syntax: "10" (alert outside 0..10), "10:" (below 10), "~:10" (above 10),

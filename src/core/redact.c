@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Masking for reports a user emails (src/core/redact.h). */
 #include "config.h"
 

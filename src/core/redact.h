@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Masking for reports a user emails: a table of sensitive strings (host
  * names, user names, addresses) and their placeholders, applied to the

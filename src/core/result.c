@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Names of states, reasons and services: one table each. */
 #include "config.h"
 

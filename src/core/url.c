@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* URL and target parsing; see url.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Parsing of what users type: URLs (--mdm, --sus, --dp), HOST[:PORT]
  * targets and host names.  Pure functions; errors come back as a sentence

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Small helpers: clocks, allocation that never returns NULL, strings. */
 #include "config.h"
 

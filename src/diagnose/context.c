@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the user's machine looks like from the inside (src/diagnose/context.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the user's machine looks like from the inside, for the ticket
  * report: host name, OS, default routes, DNS servers, local addresses,

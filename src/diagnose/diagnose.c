@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Findings and verdicts from check results (see diagnose.h): the helpers
  * every rule uses (selecting, claiming, wording, where on the path), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Diagnosis: from check results to findings a help desk can read out loud,
  * and one verdict per area.  A table of rules, run in order: each rule

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the diagnosis's rule files share (diagnose.c, rules_network.c,
  * rules_evidence.c, rules_push.c, rules_services.c, rules_capture.c): the

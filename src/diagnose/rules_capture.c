@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The diagnosis's capture rules: findings from what the network showed
  * (the flow table of a capture beside the checks, or of a saved one).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The rules from the network's evidence: a local route, resets of push and
  * of the TLS hello, a held connection closed, ICMP errors rate-limited.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The rules of what the network does to every name and connection: DNS
  * (failed, answered from outside), the clock, a captive portal, TLS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The rules of the path through a web proxy (issue 16): a check through a
  * proxy (target->via) has a direct twin, the same host, port and probe.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The rules of push (APNs): IPv6, the devices' and providers' ports, the
  * retired ports set aside, and checks that do not apply here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The rules of the services: MDM, enrollment, software update, content
  * caching, file sharing, certificates and TLS warnings, other checks, and

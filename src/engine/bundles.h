@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Expected-issuer root bundles, compiled in from the PEM files in data/. */
 #ifndef PP_BUNDLES_H
 #define PP_BUNDLES_H

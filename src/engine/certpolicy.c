@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Apple's certificate rules over a chain; see certpolicy.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Apple's rules for TLS server certificates, as a pure function over a
  * chain: no store, no socket, no clock of its own, so unit tests and the

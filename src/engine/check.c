@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What a probe may call (check.h): its result, descriptor and data, sending
  * and receiving through the check's socket or TLS, and following a

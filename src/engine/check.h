@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The probe-facing interface: what a probe (probes/) may ask of the check
  * in hand.  The engine implements it (check.c); the engine's runner

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* c-ares in the poll loop; see dns.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * DNS through c-ares, inside our poll loop (ARES_OPT_SOCK_STATE_CB and
  * ares_process_fd, as curl does).  One lookup per (name, family), shared by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The engine (see engine.h): starting a run, its results, its deadline and
  * progress, and finishing it into a report.  The checks' scheduling is

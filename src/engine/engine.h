@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The engine's runner interface: runs a plan concurrently in one poll()
  * loop.  DNS for every name, one check per address found, a concurrency

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the engine's files share (engine.c, check.c, phases.c, schedule.c,
  * reprobe.c): the state of a run, of a check and of a target, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* HTTP/1.1 response parsing over http-parser; see http.h. */
 #include "config.h"
 

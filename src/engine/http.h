@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * HTTP/1.1 responses, parsed with http-parser (Debian's libhttp-parser):
  * a pure function of the bytes fed in, bounded in what it keeps, so tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One check through its phases: connect, TLS, the probe, its deadline, a
  * stalled handshake's retry with small segments, and its finish.

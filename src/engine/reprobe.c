@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The second look at silent checks beside an ICMP reject, one a second,
  * since routers rate-limit their ICMP errors.

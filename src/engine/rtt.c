@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Adaptive connect timeouts; see rtt.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Adaptive connect timeouts (--timeout auto): per destination network
  * (an IPv4 /24, an IPv6 /64) a smoothed round trip and its variance from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Which check starts when: the feed of targets, the rate limit, the
  * concurrency cap and its wait queue, and the DNS answers that turn a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The TLS context and handshake (see tlscore.h): loading the roots into the
  * trust stores, starting a session, the handshake's state machine and what

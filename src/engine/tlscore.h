@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * TLS with OpenSSL as a resumable, non-blocking state machine (curl's
  * ssl_connect steps), and the judgement of a presented chain.

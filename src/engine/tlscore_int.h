@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the TLS core's files share (tlscore.c, tlsinfo.c, tlsjudge.c): the
  * context with its trust stores, and the steps one file calls in another.

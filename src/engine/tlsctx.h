@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The roots a run trusts, as the application makes them (tlscore.c has the
  * rest): no OpenSSL type, so main and the agent need not see OpenSSL.

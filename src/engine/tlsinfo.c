@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What a TLS session shows: the leaf certificate described, the warnings,
  * the key exchange and the summary of the session into a result.

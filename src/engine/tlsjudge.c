@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Judging a chain: verification against the Apple, system and added
  * stores, OCSP and AIA, what an unverified chain means (interception, an

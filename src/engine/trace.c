@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* TCP path traces in the poll loop, one trace at a time (the judgement of
  * what a trace saw is tracejudge.c, a whole report's traces tracebatch.c);
  * see trace.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Where is it blocked?  A TCP path trace to a check's own address and
  * port: SYNs with TTLs (hop limits) 1 to max_ttl, all in flight at once as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Raw ICMP sockets for path traces; see trace_raw.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The raw-socket side of a path trace: ICMP errors read from a raw ICMP
  * (ICMPv6) socket and matched to our probes by the TCP header they quote.

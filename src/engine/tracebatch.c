@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The traces of a whole report (trace.h): one per address and port that
  * asked for one, a few at a time on the run's loop, each judged against a

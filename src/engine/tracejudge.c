@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What a path trace saw, judged (trace.h): pure functions over the
  * answers of each TTL, so tests call them directly.  Each hop classified

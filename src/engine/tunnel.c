@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A check through an HTTP proxy (target->via): once the TCP connection to
  * the proxy is up, "CONNECT host:port" and the proxy's answer, in the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The firewall audit; see audit.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The firewall audit: targets (names, addresses, CIDR blocks) times ports,
  * checked against expectations (--expect, src/plan/policy.c).  Names go through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The plan of checks and the builders for the user's systems; see plan.h. */
 #include "config.h"
 

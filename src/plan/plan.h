@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The plan of checks: the built-in Apple profile plus the user's systems
  * (--mdm, --sus, --dp, --smb, --afp, free targets).  Builders validate what

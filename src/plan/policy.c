@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The expectations file of the firewall-audit mode; see policy.h. */
 #include "config.h"
 

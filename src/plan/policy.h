@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The expectations file of the firewall-audit mode (pushprobe --audit
  * --expect FILE): which host, address or range should be reachable on
  * which TCP ports, which should not, and where TLS must verify. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The built-in Apple profile.  Sources: ../shared/docs/apple-network.md
  * (sections 1 to 3).  Each row is one fact: when Apple changes a host, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* HTTP proxies: URLs, no_proxy rules, the one selection point; see proxy.h. */
 #include "config.h"
 

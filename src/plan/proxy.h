@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * HTTP proxies: which checks go through one, and which one.  Pure
  * functions (no I/O): the proxy URLs (--proxy, the environment, the macOS

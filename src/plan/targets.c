@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Port lists, target specs and targets files; see targets.h. */
 #include "config.h"
 

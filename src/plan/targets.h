@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Targets for the firewall-audit mode (--audit, --targets FILE): port
  * lists ("443,5223,8000-8010"), target specs (a DNS name, an IPv4 or IPv6

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Seed corpora from real answers: Debian's nginx on 127.0.0.1 (a free high
 # port, its files in a temp dir, in the foreground) serves what the lab's
 # nginx serves (tests/lab/lab.sh): Jamf Pro health pages (the documented

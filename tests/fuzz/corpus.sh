@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Replay the seed corpora through the fuzz harnesses (make check).  With
 # --enable-fuzzing the harnesses are libFuzzer binaries: -runs=0 makes
 # them replay the directory and exit; the plain driver ignores the flag.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A main() for the fuzz harnesses when libFuzzer is not linked: replay
  * files (or every regular file of directories) through
  * LLVMFuzzerTestOneInput, so make check runs the seed corpora. */

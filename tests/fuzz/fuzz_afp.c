@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the DSIGetStatus parser (probes/afp.h): any bytes
  * from a server give 0, 1 or -1, never a crash or a read past the end, and
  * what it copies out is printable. */

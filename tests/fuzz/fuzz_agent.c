@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the agent's request handling (src/app/agent.c):
  * a request's method, path and Authorization header, as libmicrohttpd
  * hands them to the handler, are routed by pp_agent_route with and

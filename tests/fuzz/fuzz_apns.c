@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the APNs provider check's HTTP/2 answer
  * (probes/apns.c): the input is what the server sends after the TLS
  * handshake.  pushprobe's HTTP/2 client session (libnghttp2, as the probe

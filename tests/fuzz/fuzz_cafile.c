@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the CA files (--ca-file and --apple-ca,
  * src/engine/tlscore.c): the bytes are the file, loaded by pp_tls_ctx_new
  * as main.c loads it, once as added roots and once as the Apple anchors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the captive-portal check (probes/captive.c): Success,
  * a login page's title, a redirect.
  * An HTTP response goes through pp_httpx_take and the probe's own judgement

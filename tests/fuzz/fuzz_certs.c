@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the certificate path (src/engine/certpolicy.h): a
  * served chain (PEM or DER, as pp_cert_parse_chain reads it) is described
  * and judged under every anchor, with and without a name.  Nothing may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the configuration file (src/app/ppconfig.h): any bytes
  * give 0 or -1 with a "NAME:LINE: sentence", never a crash, a leak or a
  * read past the text; every setting handed on is a known key with a value

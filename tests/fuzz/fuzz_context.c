@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the machine's context (src/diagnose/context.h): every pure
  * parser over the same input (resolv.conf, /proc/net/route,
  * /proc/net/ipv6_route, `route -n get`, `scutil --proxy`, an environment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for what a lookup reads of c-ares' answer
  * (src/engine/dns.c): an ares_addrinfo list built from the bytes (nodes
  * of any family, any address length, any address) goes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for a redirect's Location (pp_follow_target, the part
  * of pp_check_follow in src/engine/check.c that reads it): joined to the
  * check's URL when relative, parsed, held to http and https, a loop to

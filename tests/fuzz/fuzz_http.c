@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the HTTP response parser (src/engine/http.h): however
  * the bytes come and however they are split, pp_http_feed returns MORE,
  * DONE or ERROR with a sentence, keeps at most body_keep bytes, and gives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the path trace's ICMP parser (engine/trace_raw.h):
  * any bytes, as an IPv4 packet or as an ICMPv6 message, are refused or
  * give a time-exceeded or unreachable with a printable quoted address and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for Jamf Pro's health page (probes/mdm.c): the JSON body of
  * /healthCheck.html read by jansson.
  * An HTTP response goes through pp_httpx_take and the probe's own judgement

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the SNTP answer parser (probes/ntp.h): any bytes
  * come back as 0 with a sane reading or -1 with a sentence, and nothing
  * is read past the datagram.  The request was sent at T1 and the answer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the capture reader: any bytes as a pcap or pcapng
  * file, read by libpcap from memory into the flow table (src/capture/flows.c) and
  * out through every accessor.  Never a crash, a leak or a total that does

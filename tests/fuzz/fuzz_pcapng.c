@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the pcapng block reader (src/capture/pcapng.h):
  * any bytes as a pcapng file, block by block as capture.c reads it, each
  * packet into the flow table by its interface's link type and with its

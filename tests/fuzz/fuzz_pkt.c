@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the packet decoder (src/capture/pkt.h): the input as a
  * frame of every link type, and as a DNS message, a ClientHello and an
  * alert; the payloads of frames that decode go to the DNS and TLS parsers

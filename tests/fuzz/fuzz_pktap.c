@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for Apple's PKTAP header (src/capture/pktap.h) and the
  * decoding of the packet behind it: the input as one PKTAP frame, parsed,
  * decoded and fed to the flow table, whose interface and process then come

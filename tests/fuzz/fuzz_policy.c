@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for expectations files (src/plan/policy.h): the parser
  * must return cleanly on any bytes, never crash, leak or read past the
  * input, and what it accepts must be self-consistent and matchable. */

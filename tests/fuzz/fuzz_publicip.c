@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the public-address answer (probes/publicip.c): a
  * plain-text address, trimmed and checked.
  * An HTTP response goes through pp_httpx_take and the probe's own judgement

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for --read with --filter through the capture's own
  * read path (src/capture/capture.h): the bytes are the saved capture
  * (pcap, pcapng, gzip-compressed or not), written to a file of the

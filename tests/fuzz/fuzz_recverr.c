@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the ICMP errors a connect's socket queues
  * (pp_netx_icmp_msg, src/core/netx.c: IP_RECVERR and IPV6_RECVERR with
  * the offender's address, SCM_TIMESTAMP): the kernel frames the control

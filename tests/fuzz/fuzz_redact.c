@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for report masking (src/core/redact.h): secrets taken from
  * the input, applied to the rest; never a crash, a leak or a read past
  * the text, and the result agrees with what was registered.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the reply loop that feeds the SMB2 and AFP parsers
  * (probes/reply.c): the server's bytes arrive in pieces into the probe's
  * fixed buffer through pp_reply_take, as pp_reply_io hands them on after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the command line's and the configuration file's
  * values (src/app/settings.c): every value goes through its row of the
  * settings table (pp_setting_apply: the generic checks of its type and

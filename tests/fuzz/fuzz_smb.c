@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the SMB2 NEGOTIATE parser (probes/smb.h): any bytes
  * from a server give 0, 1 or -1, never a crash or a read past the end, and
  * the answer is self-consistent. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the http probe's judgement (probes/httpx.c,
  * pp_judge_http_status, for distribution points and URLs): an HTTP
  * response through pp_httpx_take as httpx feeds it (headers only: judged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the Software Update Server's catalog (probes/sus.c):
  * the property list test and the product count.
  * An HTTP response goes through pp_httpx_take and the probe's own judgement

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the plan builders (src/plan/plan.h) and the JSON string
  * escaper (ui/jsonw.h): whatever the user types, the builders return 0 or
  * -1 with a sentence, and the escaper writes any bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the audit targets (src/plan/targets.h): the input is
  * a targets file; its first line is also tried as a port list and as a
  * target spec.  Nothing may crash, leak or read past the input, and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for the TLS checks' judgement of a served chain
  * (pp_tls_judge, src/engine/tlsjudge.c, as probes/tls.c calls it after the
  * handshake): OpenSSL's verification against the trust's roots (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A test-only harness with one deliberate undefined behaviour: an input
  * that starts with "UB" overflows a signed int.  tests/fuzz/ubsan.sh
  * replays it and expects the run to fail, which proves that sanitized

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer harness for what users type (src/core/url.h): every parser must
  * return cleanly, never crash, leak or read past the string. */
 #include "config.h"

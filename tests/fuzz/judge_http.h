@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the HTTP-judge harnesses share (fuzz_mdm, fuzz_sus, fuzz_captive,
  * fuzz_publicip, fuzz_status): the response bytes go through pp_httpx_take
  * as probes/httpx.c feeds them (in pieces, then the close), and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Write the seed corpora of fuzz_http, fuzz_ntp, fuzz_pcapng and fuzz_pktap.
 
 corpus/http: the nginx captures of tests/data/http/ (see capture.sh there),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Seeds for fuzz_tlsjudge: the lab's chains (tests/data/certs) and a chain
 # made here with the openssl command line whose leaf has a stapled OCSP
 # response (good, revoked, signed by a stranger), each input as

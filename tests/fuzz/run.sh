@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make fuzz-run SECONDS=N: run every libFuzzer harness for N seconds in
 # turn on a copy of its seed corpus, print executions, coverage and corpus
 # growth, then merge what it found, minimised, back into tests/fuzz/corpus.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Sanitized builds must stop on undefined behaviour: replay a deliberate
 # signed overflow through a test-only harness and expect a failure with
 # UBSan's report; a benign input must pass.  Skipped (77) in builds

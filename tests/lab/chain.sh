@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A lab of routed hops, for path traces: sourced after lab.sh by
 # tests/lab/t_trace.sh and bench/trace.sh.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Assert on a pushprobe JSON report: jcheck.py FILE EXPRESSION.
 
 The expression is Python and sees:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The pushprobe network lab: sourced by tests/lab/t_*.sh and bench/.
 #
 # Three network namespaces, linked only to each other (never to the host's

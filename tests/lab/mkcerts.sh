@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Make the lab's certificate authorities and server certificates with the
 # openssl command line.  Usage: mkcerts.sh OUTDIR [DAYS [LEAF_DAYS]]
 # DAYS is the lifetime of the CAs (default 3650), LEAF_DAYS that of the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The agent end to end: pushprobe --serve in the client namespace, scraped
 # by a real Prometheus server (Debian's), queried through its HTTP API in a
 # healthy lab and with 5223 blocked; plus bad requests (wrong method, huge

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The firewall audit on 254 hosts x 12 ports behind the router's known mix
 # of open, reset, dropped and rejected ports (lab_audit_net), with an
 # expectations file; every state and every deviation is asserted.  The

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Live capture in the lab's client namespace: --sniff beside the checks
 # with 5223 dropped (the capture is evidence for each check), --sniff-only
 # with --duration (root dropped to nobody before the first packet), a

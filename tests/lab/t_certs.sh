@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The certificate matrix: one server per case on the corp host
 # (mdm.corp.test, 10.20.0.10), each judged as an MDM (--mdm), a
 # distribution point (--dp) and a free tls:// target, with the company

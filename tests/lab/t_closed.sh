@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Closed ports: nothing listens on 2195 (the server resets), and the router
 # answers 2196 with a TCP reset.  Both are closed (conn-refused); the legacy
 # ports are optional, so they do not fail the run.

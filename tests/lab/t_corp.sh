@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The company's own systems on the corp network: the MDM (8443) and an
 # HTTPS distribution point with certificates from the company's internal
 # CA, a Software Update Server, SMB and AFP shares.  Without the company's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # DNS failures: a server that refuses the query (dns-refused); a dead
 # server, where nothing listens and the ICMP port unreachable comes back
 # (dns-unreachable); DNS dropped by the router (dns-timeout).  Every check

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Diagnosis: one lab scenario per finding the lab can produce.  Each run
 # asserts the finding's code, severity and key evidence, and that
 # unrelated findings are absent (one root cause, one finding).

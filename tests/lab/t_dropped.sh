@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The home router silently drops TCP 5223: the courier is filtered there
 # (no-response, at the deadline), the 443 fallback still works.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A short descriptor table: 60 checks under `ulimit -n 16` with seven
 # descriptors already taken.  Checks wait for a free descriptor instead of
 # failing; none may be reported as a network state or as local-resource.

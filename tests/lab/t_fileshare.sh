@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # File shares on the corp host: real Samba (smbd) answering the SMB2
 # NEGOTIATE on both families, with signing required and with the defaults,
 # an SMB1-only smbd, and a netatalk-shaped AFP server (Debian has no

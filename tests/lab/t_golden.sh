@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Golden files: the text report of two lab scenarios, compared line by
 # line with tests/data/golden/ after masking what changes from run to run
 # (times, dates, days left, the clock offset, nginx's version).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # --hold: keep the courier connection idle, as a device does.  The lab's
 # courier on 5223 hangs up 2 s after the handshake, as a router or firewall
 # that drops idle connections would; on 443 it keeps connections for 30 s,

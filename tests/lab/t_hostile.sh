@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Servers that do not behave: plain text where TLS is expected, a silent
 # server, one that hangs up at once, one that drips garbage, a TLS server
 # that sends an alert.  Each ends in a classified state before the

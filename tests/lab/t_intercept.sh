@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # TLS interception on the courier: an intercepting proxy's CA ("Evil Web
 # Shield Root") signs a courier.push.apple.com certificate.  pushprobe names
 # the issuer; when that CA is trusted locally (--ca-file, as a company's

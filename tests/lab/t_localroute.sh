@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Local routing outcomes: routes in the client's own namespace refuse the
 # connect() before any packet leaves (what VPN kill switches install): a
 # blackhole route for the courier's IPv4 address, a prohibit route for its

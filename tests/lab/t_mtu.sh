@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A path MTU black hole: the router drops the courier's packets over 1,000
 # bytes on 5223 and sends no ICMP "too big".  The handshake stalls after the
 # server's small first records; tried again with 536-byte segments it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # pushprobe as a plugin under a real monitoring core: Debian's nagios4,
 # with its own configuration in the test's directory (a host, two services
 # whose check commands run pushprobe in the lab's client namespace, a check

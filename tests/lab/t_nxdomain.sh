@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The resolver says NXDOMAIN for the courier names (as a DNS blocklist
 # does): one dns-failed check per target, with no address.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Everything open: the courier verifies on 5223 and 443 over IPv4 and IPv6,
 # the other Apple services answer, legacy 2195/2196 are closed but optional.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The Prometheus exposition (--format prometheus) and the monitoring
 # plugin line (--nagios) in a healthy lab and with 5223 blocked; the
 # exposition passes promtool's linter in both.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ICMP rate limiting: the lab router keeps the kernel's defaults (a burst of
 # about 6 ICMP errors per destination, then one a second) and rejects TCP
 # 9000-9019 to one address with ICMP administratively prohibited; 20 checks

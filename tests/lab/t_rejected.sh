@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The router rejects with ICMP: administratively prohibited on 5223 (both
 # families), host unreachable for one Apple address on 443, and nft's
 # default port unreachable on 2197.  Each is classified and the router

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Firewalls that answer with a TCP reset.  First the router resets TCP 5223
 # to Apple ("reject with tcp reset") and resets connections to the other
 # Apple services on 443 right after the TLS ClientHello (nftables matches

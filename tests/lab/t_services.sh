@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Service probes against real servers: APNs' provider API over HTTP/2
 # (nginx answering 403 MissingProviderToken), captive portal detection,
 # a Jamf-like health page (healthy, then each documented error), a

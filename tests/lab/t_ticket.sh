@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The ticket report: --save writes FILE.txt and FILE.json; --redact masks
 # this machine's name, its addresses, the router and the DNS server, and
 # the company's host names and addresses in both, and on standard output.

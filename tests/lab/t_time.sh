@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # time.apple.com over SNTP (chronyd in the lab): the offset is reported;
 # UDP 123 dropped by the router is filtered; no server is closed.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Where is it blocked?  Path traces (--trace) across routed hops:
 #
 #   client 10.20.0.2 -- 1 home router 10.20.0.1 (home.lan)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The dashboard, driven for real in tmux inside the lab's client namespace:
 # the router rejects the courier (ICMP admin-prohibited), so the push badge
 # says BLOCKED and the courier rows carry the reason.  Keys (move, details,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The headline follows the verdicts, everyday cases (issue 14): each run
 # asserts the status word (JSON, text summary, --nagios), the exit status,
 # the finding codes, and that no unrelated critical finding appears.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The DSIGetStatus parser (probes/afp.h) on replies laid out as netatalk
  * sends them (tests/data/afp/, made by mkfixture.py there), every prefix of
  * them, and lying variants: bad DSI headers, lengths and offsets. */

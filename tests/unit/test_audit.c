@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The audit's streamed outputs (ui/report_audit.c, src/plan/audit.c): every
  * JSON Lines line parses (checks, then one summary), the CSV has a whole
  * row per check, the JSON document parses with every check in it, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Apple's certificate rules (engine/certpolicy.c) on certificates built in
  * memory: each rule broken alone, its date cut-offs and scope, and the
  * controls Apple accepts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Connect outcome classification (src/core/classify.h) and the name tables of
  * src/core/pushprobe.h (src/core/result.c). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The configuration file (src/app/ppconfig.h): every rule of the format, over
  * strings and over the files of tests/data/config, with an apply callback
  * that records its calls and one that rejects a value. */

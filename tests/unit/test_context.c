@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The machine's context for the ticket (src/diagnose/context.h): the pure parsers
  * on fixed texts (captured-looking, malformed, empty), the JSON and text
  * forms, and one real collection on this machine. */

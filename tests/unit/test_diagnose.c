@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The diagnosis rules on synthetic results: codes, severities, one
  * finding per root cause, verdicts. */
 #include "config.h"

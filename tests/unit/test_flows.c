@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The capture's flow table (src/capture/flows.h): every outcome, resets judged by
  * their TTL, ICMP tied to flows, eviction with exact totals, push device
  * health, DNS observations, service classification, hostile timestamps and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The timer min-heap (src/core/heap.h): ordering, ties, removal, re-arming and
  * the heap invariant under many random operations. */
 #include "config.h"

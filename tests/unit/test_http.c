@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* HTTP/1.1 responses (src/engine/http.h), fed with real bytes: the captures in
  * tests/data/http/ come from Debian's nginx on loopback (capture.sh there
  * recreates them).  Whatever the bytes and however they are split, the

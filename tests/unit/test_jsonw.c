@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The streaming JSON writer (ui/jsonw.h): exact bytes for nesting, commas,
  * escaping, UTF-8 repair and numbers, in compact and pretty mode. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The event loop (src/core/loop.h): timers, descriptor watches, stale events,
  * stop and prepare callbacks.  A watchdog alarm turns a hang into a
  * failure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* SNTP (probes/ntp.h): timestamps, the client request, and the judgement
  * of a server's answer.  Replies are built by hand with chosen stamps, so
  * offset and delay are known; one real reply from Debian's chronyd on

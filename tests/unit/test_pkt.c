@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The packet decoder (src/capture/pkt.h) on frames built by hand: every link type,
  * VLAN tags, IPv4 options, IPv6 extension headers and fragments, ICMP and
  * ICMPv6 errors and the flows they quote, every prefix of good frames, and

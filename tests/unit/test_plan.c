@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The plan (src/plan/plan.h): the built-in Apple profile and the builders for
  * the user's systems, with their defaults, errors and duplicate merging.
  * Everything is freed: debug builds run under ASan, so leaks fail. */

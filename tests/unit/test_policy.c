@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The expectations file of the audit mode (src/plan/policy.h): every malformed
  * line fails with "NAME:LINE: why", the built-in sets parse, and the last
  * matching rule wins. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Small pure helpers of the probes: the Software Update catalog checks
  * (probes/sus.c), Jamf Pro's health codes (probes/mdm.c) and Apple's
  * address space (src/plan/plan.h, table in src/plan/profile.c). */

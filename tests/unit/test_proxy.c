@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* HTTP proxies (src/plan/proxy.h): proxy URLs, curl's no_proxy rules, the
  * selection point and the plan's proxied copies.  Table-driven. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Threshold ranges (src/core/range.h): the guidelines' five forms, what
  * alerts at their edges, malformed ranges, warning above critical. */
 #include "config.h"

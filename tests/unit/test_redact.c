@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Masking for reports a user emails (src/core/redact.h): placeholders and
  * their numbering, longest first, case, whole words for names and
  * addresses, JSON text, many and huge. */

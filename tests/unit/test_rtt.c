@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Adaptive connect timeouts (src/engine/rtt.h): the estimator's first
  * sample and convergence, its bounds, one estimate per /24 and /64, the
  * estimate of all networks for a network not heard from, the cap on

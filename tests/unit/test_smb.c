@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The SMB2 NEGOTIATE parser (probes/smb.h) on real replies from Samba's
  * smbd (tests/data/smb/, captured in a private network namespace; see
  * capture.sh there), every prefix of them, and lying variants. */

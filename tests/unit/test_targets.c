@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Firewall-audit targets (src/plan/targets.h): port lists, target specs and
  * targets files.  Every error must come back as -1 with a sentence. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Chain judgement on real certificates (tests/data/certs, made by
  * tests/lab/mkcerts.sh): trusted, intercepted, expired, wrong name. */
 #include "config.h"

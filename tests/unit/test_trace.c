@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Path traces (src/engine/trace.h, trace_raw.h): the ICMP and hop
  * judgement, the path's end, the comparison with a reference trace, which
  * checks are traced, the raw ICMP parser, and one trace on loopback. */

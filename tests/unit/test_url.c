@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What users type (src/core/url.h): URLs, HOST[:PORT] targets, host names and
  * literals.  Every error must come back as -1 with a sentence. */
 #include "config.h"

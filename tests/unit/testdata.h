@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The unit tests' data files (tests/data/DIR/NAME, captured from real
  * servers or the lab): read whole, or the test fails.  Include after
