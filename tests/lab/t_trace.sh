@@ -157,8 +157,8 @@ while [ $i -lt 100 ]; do
     sleep 0.1
     i=$((i + 1))
 done
-if echo "$got" | grep -q '^pushprobe_path_hops{service="apns-device",host="courier.push.apple.com",address="17.57.144.10",family="ipv4",port="5223"} 2$' &&
-   echo "$got" | grep -q '^pushprobe_path_end{service="apns-device",host="courier.push.apple.com",address="17.57.144.10",family="ipv4",port="5223",end="dropped",end_address="100.64.0.1",end_network="cgnat"} 1$' &&
+if echo "$got" | grep -q '^pushprobe_path_hops{service="apns-device",host="courier.push.apple.com",address="17.57.144.10",family="ipv4",port="5223",via="direct"} 2$' &&
+   echo "$got" | grep -q '^pushprobe_path_end{service="apns-device",host="courier.push.apple.com",address="17.57.144.10",family="ipv4",port="5223",via="direct",end="dropped",end_address="100.64.0.1",end_network="cgnat"} 1$' &&
    ! echo "$got" | grep -q '^pushprobe_path_hops{.*port="443"'; then
     echo "ok: --serve --trace: pushprobe_path_hops and pushprobe_path_end for the failed push checks"
 else
