@@ -56,6 +56,7 @@ struct pp_check {
     int mss;                 /* TCP_MAXSEG before the connect, or 0 */
     int attempts;            /* connects started (adaptive timeouts retry once) */
     bool backoff;            /* waiting off its slot to connect again (rtt.h) */
+    enum phase looked;       /* the phase whose deadline looked at the socket first */
     unsigned long long sent, received;   /* application bytes (-vv's summary) */
     struct pp_check *next;   /* the wait queue */
     struct pp_check *all_prev, *all_next;  /* checks not yet freed */

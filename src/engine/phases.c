@@ -423,16 +423,29 @@ backoff_over(struct pp_check *c)
     pump(e);
 }
 
-/* What a connecting socket has to say now (0: nothing yet). */
-static short
-connect_ready(int fd)
+/* The loop may see a deadline late (a long turn of other checks'
+ * callbacks, this process descheduled on a loaded host): what already
+ * waits in the socket is an answer, not silence, and is taken first, once
+ * per phase.  The deadline is armed again first (grace ms; check_io may
+ * finish and free the check): with auto, connected() gives what follows a
+ * connect --timeout's own time; with a fixed timeout it gets the time the
+ * loop's lateness took from it. */
+static bool
+answer_waits(struct pp_check *c, short events, int64_t grace)
 {
     struct pollfd p;
 
-    p.fd = fd;
-    p.events = POLLOUT;
+    if (c->looked == c->phase || c->fd < 0)
+        return false;
+    p.fd = c->fd;
+    p.events = events;
     p.revents = 0;
-    return poll(&p, 1, 0) == 1 ? p.revents : 0;
+    if (poll(&p, 1, 0) != 1 || p.revents == 0)
+        return false;
+    c->looked = c->phase;
+    pp_loop_timer(c->e->loop, &c->deadline, pp_now_ms() + (grace > 1 ? grace : 1));
+    check_io(c->fd, p.revents, c);
+    return true;
 }
 
 void
@@ -442,7 +455,7 @@ check_deadline(void *arg)
     const struct pp_probe *p = c->r->target->probe;
     double now = pp_now_msf();
     double last_rx = c->last_rx;
-    short rv;
+    int64_t late = pp_now_ms() - c->deadline.when;   /* when it was due */
 
     /* A deadline ends the check now, not at the last byte. */
     c->last_rx = 0;
@@ -453,13 +466,8 @@ check_deadline(void *arg)
 
     switch (c->phase) {
     case PH_CONNECT:
-        /* The loop may have seen the deadline late (a long turn of other
-         * checks' callbacks, this process descheduled on a loaded host):
-         * an answer already in the socket is an answer, not silence. */
-        if ((rv = connect_ready(c->fd)) != 0) {
-            check_io(c->fd, rv, c);
+        if (answer_waits(c, POLLOUT, late))
             return;
-        }
         if (c->e->rtt != NULL && c->attempts < 2 && !c->e->over) {
             connect_again(c);
             return;
@@ -474,6 +482,8 @@ check_deadline(void *arg)
         tunnel_deadline(c);
         break;
     case PH_TLS:
+        if (answer_waits(c, POLLIN, 0))
+            return;
         tls_stalled(c, now);
         break;
     case PH_PROBE:
@@ -540,6 +550,7 @@ check_start(struct pp_check *c)
     c->fd = fd;
     e->inflight++;
     c->phase = PH_CONNECT;
+    c->looked = PH_QUEUED;
     c->t_phase = pp_now_msf();
     if (c->attempts++ == 0)
         c->t_start = c->t_phase;
