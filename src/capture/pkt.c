@@ -176,6 +176,10 @@ ipv4(struct pp_cur *c, struct pp_pkt *out, struct ipctx *ip)
     out->family = 4;
     out->ttl = h[8];
     out->proto = h[9];
+    /* The whole 16 bytes: inside an IPv6 tunnel the outer addresses are
+     * still there. */
+    memset(out->src, 0, sizeof(out->src));
+    memset(out->dst, 0, sizeof(out->dst));
     memcpy(out->src, h + 12, 4);
     memcpy(out->dst, h + 16, 4);
     /* Total length 0: a segment the NIC splits (TSO) or a BIG TCP packet,
