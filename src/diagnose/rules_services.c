@@ -117,17 +117,15 @@ select_tls(struct ctx *c, enum pp_service sv, enum pp_reason rs, size_t *idx, si
     return n;
 }
 
-void
-rule_mdm(struct ctx *c)
+/* The MDM answers but says it is not healthy. */
+static bool
+mdm_unhealthy(struct ctx *c, const size_t *idx, size_t n)
 {
-    size_t idx[MAXSEL], n = select_failed(c, pick_mdm, idx, MAXSEL), i;
     struct pp_finding *f;
     const struct pp_result *r;
+    size_t i;
     const struct pp_kv *health;
-    char *h, *mode;
 
-    if (n == 0)
-        return;
     for (i = 0; i < n; i++) {
         r = c->rep->results[idx[i]];
         if (r->reason == PP_RS_MDM_UNHEALTHY) {
@@ -141,9 +139,20 @@ rule_mdm(struct ctx *c)
             f->advice_admin = pp_xstrdup("Check the Jamf Pro server: its database connection "
                                          "and web app logs (the health code says which).");
             claim(c, f, idx, n);
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+/* A certificate Apple devices refuse. */
+static bool
+mdm_cert(struct ctx *c, const size_t *idx, size_t n)
+{
+    struct pp_finding *f;
+    const struct pp_result *r;
+    size_t i;
+
     for (i = 0; i < n; i++) {
         r = c->rep->results[idx[i]];
         if (r->state == PP_ST_TLS_FAILED && cert_reason(r->reason)) {
@@ -161,9 +170,20 @@ rule_mdm(struct ctx *c)
                 "fixed.");
             f->advice_admin = pp_xasprintf("On the MDM server: %s", cc->fix);
             claim(c, f, idx, n);
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+/* A client certificate asked for. */
+static bool
+mdm_client_cert(struct ctx *c, const size_t *idx, size_t n)
+{
+    struct pp_finding *f;
+    const struct pp_result *r;
+    size_t i;
+
     for (i = 0; i < n; i++) {
         r = c->rep->results[idx[i]];
         if (r->state == PP_ST_TLS_FAILED && r->reason == PP_RS_CLIENT_CERT_REQUIRED) {
@@ -177,9 +197,20 @@ rule_mdm(struct ctx *c)
                                          "present their identity inside MDM, not in TLS), or "
                                          "put this check on a URL that does not need one.");
             claim(c, f, idx, n);
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+/* TCP connected but TLS fails: not "cannot be reached". */
+static bool
+mdm_tls(struct ctx *c, const size_t *idx, size_t n)
+{
+    struct pp_finding *f;
+    const struct pp_result *r;
+    size_t i;
+
     for (i = 0; i < n; i++) {
         r = c->rep->results[idx[i]];
         if (r->state == PP_ST_TLS_FAILED) {
@@ -195,9 +226,22 @@ rule_mdm(struct ctx *c)
                                          "key); if only this network fails, look for a "
                                          "filter that ends TLS connections.");
             claim(c, f, idx, n);
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+void
+rule_mdm(struct ctx *c)
+{
+    size_t idx[MAXSEL], n = select_failed(c, pick_mdm, idx, MAXSEL);
+    struct pp_finding *f;
+    char *h, *mode;
+
+    if (n == 0 || mdm_unhealthy(c, idx, n) || mdm_cert(c, idx, n) ||
+        mdm_client_cert(c, idx, n) || mdm_tls(c, idx, n))
+        return;
     h = hosts(c, idx, n, true);
     mode = how(c, idx, n);
     f = emit(c, "MDM_UNREACHABLE", PP_SEV_CRITICAL);
