@@ -109,71 +109,85 @@ apns_via_proxy(struct ctx *c, const char *mode, size_t nf)
     return f;
 }
 
-void
-rule_apns_device(struct ctx *c)
-{
-    size_t i, n5223 = 0, n443 = 0, ok5223 = 0, ok443 = 0, nf = 0, unexplained = 0;
-    size_t ok443_direct = 0, fidx[MAXSEL];
-    struct pp_finding *f;
-    char *mode;
-    enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
+/* The device side of push, counted: the courier checks on 5223 (and
+ * which of them failed), those on 443, and how many of those went
+ * direct. */
+struct apns_tally {
+    size_t n5223, n443, ok5223, ok443, ok443_direct, nf, unexplained;
+    size_t fidx[MAXSEL];
+};
 
+static void
+apns_count(struct ctx *c, struct apns_tally *s)
+{
+    size_t i;
+
+    memset(s, 0, sizeof(*s));
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
         if (!pp_result_counted(r) || c->expected[i])
             continue;
         if (is_courier_port(r, 5223)) {
-            n5223++;
-            ok5223 += r->state == PP_ST_OK;
-            if (r->state != PP_ST_OK && nf < MAXSEL) {
-                fidx[nf++] = i;
-                unexplained += !c->explained[i];
+            s->n5223++;
+            s->ok5223 += r->state == PP_ST_OK;
+            if (r->state != PP_ST_OK && s->nf < MAXSEL) {
+                s->fidx[s->nf++] = i;
+                s->unexplained += !c->explained[i];
             }
         } else if (r->target->service == PP_SV_APNS_DEVICE) {
-            n443++;
-            ok443 += r->state == PP_ST_OK;
-            ok443_direct += r->state == PP_ST_OK && r->target->via == NULL;
+            s->n443++;
+            s->ok443 += r->state == PP_ST_OK;
+            s->ok443_direct += r->state == PP_ST_OK && r->target->via == NULL;
         }
     }
-    if (n5223 + n443 == 0) {
-        *v = PP_V_NOT_CHECKED;
-        return;
+}
+
+/* 5223 works: APNS_OK, a warning when some addresses fail unexplained. */
+static void
+apns_ok(struct ctx *c, struct apns_tally *s)
+{
+    struct pp_finding *f;
+    char *mode;
+    size_t i;
+
+    f = emit(c, "APNS_OK", s->unexplained > 0 ? PP_SEV_WARNING : PP_SEV_INFO);
+    f->title = pp_xstrdup("Apple push works: devices reach the push service on port 5223");
+    if (s->unexplained > 0) {
+        /* Some addresses fail for no reason found above: say how. */
+        size_t uidx[MAXSEL], nu = 0;
+        for (i = 0; i < s->nf; i++)
+            if (!c->explained[s->fidx[i]])
+                uidx[nu++] = s->fidx[i];
+        mode = how(c, uidx, nu);
+        f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
+                                 "succeed, with Apple's certificate; %zu are %s.",
+                                 s->ok5223, s->n5223, nu, mode);
+        free(mode);
+        claim(c, f, uidx, nu);
+    } else {
+        f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
+                                 "succeed, with Apple's certificate.", s->ok5223, s->n5223);
     }
-    if (ok5223 > 0) {
-        *v = nf > 0 ? PP_V_DEGRADED : PP_V_OK;
-        f = emit(c, "APNS_OK", unexplained > 0 ? PP_SEV_WARNING : PP_SEV_INFO);
-        f->title = pp_xstrdup("Apple push works: devices reach the push service on port 5223");
-        if (unexplained > 0) {
-            /* Some addresses fail for no reason found above: say how. */
-            size_t uidx[MAXSEL], nu = 0;
-            for (i = 0; i < nf; i++)
-                if (!c->explained[fidx[i]])
-                    uidx[nu++] = fidx[i];
-            mode = how(c, uidx, nu);
-            f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
-                                     "succeed, with Apple's certificate; %zu are %s.",
-                                     ok5223, n5223, nu, mode);
-            free(mode);
-            claim(c, f, uidx, nu);
-        } else {
-            f->detail = pp_xasprintf("%zu of %zu connections to Apple's push servers on 5223 "
-                                     "succeed, with Apple's certificate.", ok5223, n5223);
-        }
-        f->advice_user = pp_xstrdup("Nothing to do for push notifications on this network.");
-        f->advice_admin = pp_xstrdup("Nothing to do.");
-        for (i = 0; i < c->rep->n; i++)
-            if (is_courier_port(c->rep->results[i], 5223) &&
-                c->rep->results[i]->state == PP_ST_OK && pp_result_counted(c->rep->results[i]))
-                add_check(f, c->rep->results[i]);
-        return;
-    }
-    *v = ok443 > 0 ? PP_V_DEGRADED : PP_V_BLOCKED;
-    if (unexplained == 0 && nf > 0)
-        return;   /* an earlier finding (DNS, interception, portal) says why */
-    mode = how(c, fidx, nf);
-    if (ok443 > 0 && ok443_direct == 0) {
-        f = apns_via_proxy(c, mode, nf);
-    } else if (ok443 > 0) {
+    f->advice_user = pp_xstrdup("Nothing to do for push notifications on this network.");
+    f->advice_admin = pp_xstrdup("Nothing to do.");
+    for (i = 0; i < c->rep->n; i++)
+        if (is_courier_port(c->rep->results[i], 5223) &&
+            c->rep->results[i]->state == PP_ST_OK && pp_result_counted(c->rep->results[i]))
+            add_check(f, c->rep->results[i]);
+}
+
+/* 5223 fails: through the proxy only, the 443 fallback, or blocked. */
+static void
+apns_not_ok(struct ctx *c, struct apns_tally *s)
+{
+    struct pp_finding *f;
+    char *mode;
+    size_t i;
+
+    mode = how(c, s->fidx, s->nf);
+    if (s->ok443 > 0 && s->ok443_direct == 0) {
+        f = apns_via_proxy(c, mode, s->nf);
+    } else if (s->ok443 > 0) {
         f = emit(c, "APNS_FALLBACK_443", PP_SEV_WARNING);
         f->title = pp_xstrdup("Port 5223 to Apple is blocked; pushes fall back to port 443");
         f->detail = pp_xasprintf("Connections to Apple's push servers on 5223 are %s.  "
@@ -197,8 +211,8 @@ rule_apns_device(struct ctx *c)
     f->advice_admin = pp_xstrdup("Allow outgoing TCP 5223 and 443 to 17.0.0.0/8 (IPv6: "
                                  "2620:149:a44::/48, 2403:300:a42::/48, 2403:300:a51::/48, "
                                  "2a01:b740:a42::/48) without TLS inspection.");
-    trace_where(c, f, fidx, nf);
-    claim(c, f, fidx, nf);
+    trace_where(c, f, s->fidx, s->nf);
+    claim(c, f, s->fidx, s->nf);
     for (i = 0; i < c->rep->n; i++) {
         const struct pp_result *r = c->rep->results[i];
         if (r->target->service == PP_SV_APNS_DEVICE && r->target->port != 5223 &&
@@ -207,6 +221,28 @@ rule_apns_device(struct ctx *c)
             c->explained[i] = true;
         }
     }
+}
+
+void
+rule_apns_device(struct ctx *c)
+{
+    enum pp_verdict_v *v = &c->out->verdict[PP_AREA_PUSH];
+    struct apns_tally s;
+
+    apns_count(c, &s);
+    if (s.n5223 + s.n443 == 0) {
+        *v = PP_V_NOT_CHECKED;
+        return;
+    }
+    if (s.ok5223 > 0) {
+        *v = s.nf > 0 ? PP_V_DEGRADED : PP_V_OK;
+        apns_ok(c, &s);
+        return;
+    }
+    *v = s.ok443 > 0 ? PP_V_DEGRADED : PP_V_BLOCKED;
+    if (s.unexplained == 0 && s.nf > 0)
+        return;   /* an earlier finding (DNS, interception, portal) says why */
+    apns_not_ok(c, &s);
 }
 
 static bool pick_provider(const struct pp_result *r) { return is_service(r, PP_SV_APNS_PROVIDER); }
