@@ -325,13 +325,108 @@ system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *v
     return v;
 }
 
+/* Apple's rules over the chain as built (or as served): their verdict
+ * and the expiry warning kept in info. */
+static void
+run_policy(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *vr,
+           const char *name, time_t now, struct pp_tls_info *info, struct pp_cp_result *pr)
+{
+    struct pp_cp_input in;
+
+    memset(&in, 0, sizeof(in));
+    in.chain = vr->built != NULL && sk_X509_num(vr->built) > 0 ? vr->built : chain;
+    in.anchor = info->anchor;
+    in.name = name;
+    in.now = now;
+    in.warn_days = c->warn_days;
+    pp_certpolicy_check(&in, pr);
+    info->policy_ran = true;
+    info->policy_rule = pr->rule;
+    info->policy_depth = pr->depth;
+    info->policy_msg = pr->rule != PP_RS_NONE ? pp_xstrdup(pr->msg) : NULL;
+    info->min_days_left = pr->min_days_left;
+    if (pr->expiring_depth >= 0)
+        pp_tls_warn(info, "expires-soon", "%s", pr->expiring_msg);
+}
+
+/* The chain verified: Apple's rules, a stapled revocation, or TLS_OK. */
+static struct pp_verdict
+verified(const struct pp_cp_result *pr, enum pp_trust trust, const char *issuer,
+         const struct pp_tls_info *info, char *msg, size_t msglen)
+{
+    struct pp_verdict v;
+
+    if (pr->rule != PP_RS_NONE) {
+        snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
+        v = verdict(PP_ST_TLS_FAILED, pr->rule);
+    } else if (info->ocsp == PP_OCSP_REVOKED) {
+        snprintf(msg, msglen, "the certificate is revoked: the server's own stapled OCSP "
+                 "response says so (issued by '%s'); replace it", issuer);
+        v = verdict(PP_ST_TLS_FAILED, PP_RS_CERT_REVOKED);
+    } else if (trust == PP_TRUST_SYSTEM) {
+        snprintf(msg, msglen, "TLS works and the certificate is trusted (issued by '%s')",
+                 issuer);
+        v = verdict(PP_ST_OK, PP_RS_TLS_OK);
+    } else {
+        snprintf(msg, msglen, "TLS works and the certificate leads to an Apple-trusted root "
+                 "(issued by '%s')", issuer);
+        v = verdict(PP_ST_OK, PP_RS_TLS_OK);
+    }
+    return v;
+}
+
+/* A chain that should lead to Apple's root and does not verify: the
+ * clock, the name, or someone else's certificate (interception). */
+static struct pp_verdict
+apple_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *vr,
+              const struct pp_cp_result *pr, const char *name, time_t now,
+              const char *issuer, const struct pp_tls_info *info, char *msg, size_t msglen)
+{
+    struct vres vs;
+
+    if (vr->err == X509_V_ERR_CERT_HAS_EXPIRED || vr->err == X509_V_ERR_CERT_NOT_YET_VALID) {
+        snprintf(msg, msglen,
+                 "the certificate chain leads to Apple's root but is outside its validity "
+                 "(not after %s): check this machine's clock",
+                 info->not_after);
+        return verdict(PP_ST_TLS_FAILED, vr->err == X509_V_ERR_CERT_HAS_EXPIRED
+                                             ? PP_RS_CERT_EXPIRED : PP_RS_CERT_NOT_YET_VALID);
+    }
+    if (vr->err == X509_V_ERR_HOSTNAME_MISMATCH || vr->err == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        if (pr->rule == PP_RS_SAN_MISSING) {
+            snprintf(msg, msglen, "the certificate leads to Apple's root but %s", pr->msg);
+            return verdict(PP_ST_TLS_FAILED, PP_RS_SAN_MISSING);
+        }
+        snprintf(msg, msglen, "the certificate leads to Apple's root but is not issued for '%s'",
+                 name ? name : "?");
+        return verdict(PP_ST_TLS_FAILED, PP_RS_NAME_MISMATCH);
+    }
+    /* The chain does not lead to a root Apple's clients accept: someone
+     * between this machine and Apple presents their own certificate.
+     * Whether this machine trusts that issuer tells a company's inspection
+     * proxy from an unknown one. */
+    verify(system_store(c), chain, name, now, &vs);
+    sk_X509_pop_free(vs.built, X509_free);
+    if (vs.err == X509_V_OK) {
+        snprintf(msg, msglen,
+                 "TLS is intercepted: the certificate is issued by '%s', a CA this machine "
+                 "trusts but Apple's devices do not; Apple services fail through HTTPS inspection",
+                 issuer);
+        return verdict(PP_ST_INTERCEPTED, PP_RS_ISSUER_UNEXPECTED);
+    }
+    snprintf(msg, msglen,
+             "TLS is intercepted: the certificate is issued by '%s', an unknown CA, instead of "
+             "Apple's; Apple services fail through HTTPS inspection",
+             issuer);
+    return verdict(PP_ST_INTERCEPTED, PP_RS_CERT_UNTRUSTED);
+}
+
 struct pp_verdict
 pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
              const char *name, time_t now, const unsigned char *ocsp, size_t ocsp_len,
              struct pp_tls_info *info, char *msg, size_t msglen)
 {
-    struct vres vr, vs;
-    struct pp_cp_input in;
+    struct vres vr;
     struct pp_cp_result pr;
     struct pp_verdict v;
     X509_STORE *store;
@@ -364,84 +459,19 @@ pp_tls_judge(struct pp_tls_ctx *c, STACK_OF(X509) *chain, enum pp_trust trust,
     if (vr.built != NULL && c->keep_chains)
         info->built = pp_cert_describe_chain(vr.built, &info->nbuilt);
     info->anchor = built_ok ? anchor_of(c, trust, vr.built) : PP_ANCHOR_NONE;
-    memset(&in, 0, sizeof(in));
-    in.chain = vr.built != NULL && sk_X509_num(vr.built) > 0 ? vr.built : chain;
-    in.anchor = info->anchor;
-    in.name = name;
-    in.now = now;
-    in.warn_days = c->warn_days;
-    pp_certpolicy_check(&in, &pr);
-    info->policy_ran = true;
-    info->policy_rule = pr.rule;
-    info->policy_depth = pr.depth;
-    info->policy_msg = pr.rule != PP_RS_NONE ? pp_xstrdup(pr.msg) : NULL;
-    info->min_days_left = pr.min_days_left;
-    if (pr.expiring_depth >= 0)
-        pp_tls_warn(info, "expires-soon", "%s", pr.expiring_msg);
+    run_policy(c, chain, &vr, name, now, info, &pr);
     info->ocsp = ocsp_status(ocsp, ocsp_len, chain, vr.built, store);
     if (vr.err == X509_V_OK) {
         info->verified = true;
-        if (pr.rule != PP_RS_NONE) {
-            snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr.msg);
-            v = verdict(PP_ST_TLS_FAILED, pr.rule);
-        } else if (info->ocsp == PP_OCSP_REVOKED) {
-            snprintf(msg, msglen, "the certificate is revoked: the server's own stapled OCSP "
-                     "response says so (issued by '%s'); replace it", issuer);
-            v = verdict(PP_ST_TLS_FAILED, PP_RS_CERT_REVOKED);
-        } else if (trust == PP_TRUST_SYSTEM) {
-            snprintf(msg, msglen, "TLS works and the certificate is trusted (issued by '%s')",
-                     issuer);
-            v = verdict(PP_ST_OK, PP_RS_TLS_OK);
-        } else {
-            snprintf(msg, msglen, "TLS works and the certificate leads to an Apple-trusted root "
-                     "(issued by '%s')", issuer);
-            v = verdict(PP_ST_OK, PP_RS_TLS_OK);
-        }
-        sk_X509_pop_free(vr.built, X509_free);
-        return v;
-    }
-    info->verify_error = pp_xstrdup(X509_verify_cert_error_string(vr.err));
-    if (trust == PP_TRUST_SYSTEM) {
-        v = system_failure(c, chain, &vr, &pr, name, info, msg, msglen);
-        sk_X509_pop_free(vr.built, X509_free);
-        return v;
+        v = verified(&pr, trust, issuer, info, msg, msglen);
+    } else {
+        info->verify_error = pp_xstrdup(X509_verify_cert_error_string(vr.err));
+        v = trust == PP_TRUST_SYSTEM
+                ? system_failure(c, chain, &vr, &pr, name, info, msg, msglen)
+                : apple_failure(c, chain, &vr, &pr, name, now, issuer, info, msg, msglen);
     }
     sk_X509_pop_free(vr.built, X509_free);
-    if (vr.err == X509_V_ERR_CERT_HAS_EXPIRED || vr.err == X509_V_ERR_CERT_NOT_YET_VALID) {
-        snprintf(msg, msglen,
-                 "the certificate chain leads to Apple's root but is outside its validity "
-                 "(not after %s): check this machine's clock",
-                 info->not_after);
-        return verdict(PP_ST_TLS_FAILED, vr.err == X509_V_ERR_CERT_HAS_EXPIRED
-                                             ? PP_RS_CERT_EXPIRED : PP_RS_CERT_NOT_YET_VALID);
-    }
-    if (vr.err == X509_V_ERR_HOSTNAME_MISMATCH || vr.err == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-        if (pr.rule == PP_RS_SAN_MISSING) {
-            snprintf(msg, msglen, "the certificate leads to Apple's root but %s", pr.msg);
-            return verdict(PP_ST_TLS_FAILED, PP_RS_SAN_MISSING);
-        }
-        snprintf(msg, msglen, "the certificate leads to Apple's root but is not issued for '%s'",
-                 name ? name : "?");
-        return verdict(PP_ST_TLS_FAILED, PP_RS_NAME_MISMATCH);
-    }
-    /* The chain does not lead to a root Apple's clients accept: someone
-     * between this machine and Apple presents their own certificate.
-     * Whether this machine trusts that issuer tells a company's inspection
-     * proxy from an unknown one. */
-    verify(system_store(c), chain, name, now, &vs);
-    sk_X509_pop_free(vs.built, X509_free);
-    if (vs.err == X509_V_OK) {
-        snprintf(msg, msglen,
-                 "TLS is intercepted: the certificate is issued by '%s', a CA this machine "
-                 "trusts but Apple's devices do not; Apple services fail through HTTPS inspection",
-                 issuer);
-        return verdict(PP_ST_INTERCEPTED, PP_RS_ISSUER_UNEXPECTED);
-    }
-    snprintf(msg, msglen,
-             "TLS is intercepted: the certificate is issued by '%s', an unknown CA, instead of "
-             "Apple's; Apple services fail through HTTPS inspection",
-             issuer);
-    return verdict(PP_ST_INTERCEPTED, PP_RS_CERT_UNTRUSTED);
+    return v;
 }
 
 STACK_OF(X509) *
