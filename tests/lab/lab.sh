@@ -719,12 +719,12 @@ TAYGA
     lab_bg "$NS_C" tayga -c "$d/tayga.conf" --nodetach
 }
 
-# lab_squid_conf NAME [AUTH]: a squid configuration with Debian's default
+# lab_squid_conf NAME [AUTH [RULES]]: a squid configuration with Debian's default
 # access rules (squid.conf's "Recommended minimum Access Permission":
 # CONNECT to 443 only), listening on the router's client side
-# (10.10.0.1:3128), resolving with the lab's DNS, no cache, its files
+# (10.10.0.1:3128 and [fd00:10::1]:3128), resolving with the lab's DNS, no cache, its files
 # under $LAB_TMP/squid/NAME; AUTH: a basic_ncsa_auth password file the
-# proxy asks for.  Prints the file's path.
+# proxy asks for; RULES: lines put before it.  Prints the file's path.
 lab_squid_conf() {
     d=$LAB_TMP/squid/$1
     mkdir -p "$d"
@@ -732,6 +732,7 @@ lab_squid_conf() {
     chown proxy "$d" 2>/dev/null || chmod 777 "$d"
     {
         echo "http_port 10.10.0.1:3128"
+        echo "http_port [fd00:10::1]:3128"
         echo "pid_filename $d/squid.pid"
         echo "cache_log $d/cache.log"
         echo "access_log stdio:$d/access.log"
@@ -750,6 +751,7 @@ lab_squid_conf() {
         echo "acl CONNECT method CONNECT"
         echo "http_access deny !Safe_ports"
         echo "http_access deny CONNECT !SSL_ports"
+        [ -n "${3:-}" ] && printf '%s\n' "$3"
         if [ -n "${2:-}" ]; then
             echo "auth_param basic program /usr/lib/squid/basic_ncsa_auth $2"
             echo "auth_param basic realm pushprobe-lab"

@@ -40,76 +40,12 @@ lab_fw ip6 saddr fd00:10::/64 ip6 daddr fd00:20::/64 drop
 SQ=$LAB_TMP/squid
 mkdir -p "$SQ"
 chmod 755 "$LAB_TMP"
-SQ_PID=""
-
-# squid_conf NAME [AUTH]: a configuration with Debian's default access
-# rules (squid.conf's "Recommended minimum Access Permission"), listening
-# on the router's client side, resolving with the lab's DNS.
-squid_conf() {
-    d=$SQ/$1
-    mkdir -p "$d"
-    chown proxy "$d" 2>/dev/null || chmod 777 "$d"
-    {
-        echo "http_port 10.10.0.1:3128"
-        echo "http_port [fd00:10::1]:3128"
-        echo "pid_filename $d/squid.pid"
-        echo "cache_log $d/cache.log"
-        echo "access_log stdio:$d/access.log"
-        echo "cache_store_log none"
-        echo "coredump_dir $d"
-        echo "cache deny all"
-        echo "cache_mem 1 MB"
-        echo "dns_nameservers 203.0.113.53"
-        echo "hosts_file none"
-        echo "shutdown_lifetime 0 seconds"
-        echo "pinger_enable off"
-        echo "netdb_filename none"
-        echo "acl localnet src 10.0.0.0/8 fd00::/8"
-        echo "acl SSL_ports port 443"
-        echo "acl Safe_ports port 80 21 443 70 210 1025-65535 280 488 591 777"
-        echo "acl CONNECT method CONNECT"
-        echo "http_access deny !Safe_ports"
-        echo "http_access deny CONNECT !SSL_ports"
-        [ -n "${3:-}" ] && printf '%s\n' "$3"
-        if [ -n "${2:-}" ]; then
-            echo "auth_param basic program $NCSA $2"
-            echo "auth_param basic realm pushprobe-lab"
-            echo "acl staff proxy_auth REQUIRED"
-            echo "http_access deny !staff"
-        fi
-        echo "http_access allow localnet"
-        echo "http_access deny all"
-    } > "$d/squid.conf"
-    echo "$d/squid.conf"
-}
-
-# squid_start CONF: one squid in the foreground in the router namespace.
-squid_start() {
-    squid_stop
-    ip netns exec "$NS_R" squid -N -f "$1" >>"$LAB_TMP/servers.log" 2>&1 &
-    SQ_PID=$!
-    LAB_PIDS="$LAB_PIDS $SQ_PID"
-    lab_wait_listen "$NS_R" 3128
-}
-
-squid_stop() {
-    if [ -n "$SQ_PID" ]; then
-        kill "$SQ_PID" 2>/dev/null
-        wait "$SQ_PID" 2>/dev/null
-        SQ_PID=""
-        i=0
-        while [ $i -lt 50 ] && lab_r ss -ltn 2>/dev/null | grep -q ':3128 '; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-    fi
-}
 
 P=http://10.10.0.1:3128
 APPLE="--timeout 2 --no-config"
 
 # (a) Debian's default ACLs.
-squid_start "$(squid_conf default)"
+lab_squid_start "$(lab_squid_conf default)"
 J=$LAB_TMP/proxy-default.json
 pp_run "$J" $APPLE --proxy "$P"
 expect_rc 4
@@ -186,12 +122,12 @@ jcheck "$J" '"PROXY_PORT_POLICY" in codes and f("PROXY_PORT_POLICY")["severity"]
 
 # A proxy that refuses a host by name: its 403 on a plain HTTP request
 # says it is the proxy's (X-Squid-Error), so it is not the server's.
-squid_start "$(squid_conf denyhost "" "$(printf 'acl denied dstdomain .blocked.corp.test\nhttp_access deny denied')")"
+lab_squid_start "$(lab_squid_conf denyhost "" "$(printf 'acl denied dstdomain .blocked.corp.test\nhttp_access deny denied')")"
 J=$LAB_TMP/proxy-denyhost.json
 pp_run "$J" --timeout 2 --no-config --profile none --proxy "$P" --dp http://sus.blocked.corp.test:8088/ --sus sus.corp.test
 jcheck "$J" 'c("sus.blocked.corp.test", 8088, via="proxy")["state"] == "blocked" and c("sus.blocked.corp.test", 8088, via="proxy")["reason"] == "proxy-denied" and c("sus.blocked.corp.test", 8088, via="proxy")["details"]["proxy_error"].startswith("ERR_ACCESS_DENIED")' "plain HTTP refused by the proxy: proxy-denied (X-Squid-Error)"
 jcheck "$J" 'c("sus.corp.test", 8088, via="proxy")["state"] == "ok" and "PROXY_DENIED" in codes and "sus.blocked.corp.test:8088" in f("PROXY_DENIED")["title"] and "PROXY_PORT_POLICY" not in codes' "PROXY_DENIED names the refused host; the other SUS works"
-squid_start "$(squid_conf default)"
+lab_squid_start "$(lab_squid_conf default)"
 
 # The same through the environment's https_proxy, and no_proxy sending Apple direct.
 J=$LAB_TMP/proxy-env.json
@@ -213,7 +149,7 @@ jcheck "$J" 'len(cs(via="proxy")) >= 15' "--proxy ignores no_proxy rules"
 # (b) squid with basic authentication: a passwd file made here.
 printf 'lab:%s\n' "$(openssl passwd -apr1 's3cret pw')" > "$SQ/passwd"
 chmod 644 "$SQ/passwd"
-squid_start "$(squid_conf auth "$SQ/passwd")"
+lab_squid_start "$(lab_squid_conf auth "$SQ/passwd")"
 J=$LAB_TMP/proxy-auth.json
 pp_run "$J" $APPLE --proxy "$P"
 expect_rc 1
@@ -235,7 +171,7 @@ jcheck "$J" '"PROXY_AUTH_REQUIRED" not in codes and v("push") == "degraded" and 
 # certificates made for each host by security_file_certgen).
 CERTGEN=/usr/lib/squid/security_file_certgen
 if [ -x "$CERTGEN" ] && squid -v | grep -q -- --with-openssl; then
-    conf=$(squid_conf bump)
+    conf=$(lab_squid_conf bump)
     d=$SQ/bump
     cat "$LAB_TMP/certs/evil-root.pem" "$LAB_TMP/certs/evil-root.key" > "$d/bump-ca.pem"
     chmod 644 "$d/bump-ca.pem"
@@ -250,7 +186,7 @@ if [ -x "$CERTGEN" ] && squid -v | grep -q -- --with-openssl; then
         echo "ssl_bump peek step1"
         echo "ssl_bump bump all"
     } >> "$conf"
-    squid_start "$conf"
+    lab_squid_start "$conf"
     J=$LAB_TMP/proxy-bump.json
     pp_run "$J" $APPLE --proxy "$P"
     expect_rc 1
@@ -282,7 +218,7 @@ pp_run "$J" --timeout 2 --no-config --profile none --proxy http://10.10.0.1:3132
 jcheck "$J" 'c("dp.corp.test", 443, via="proxy")["reason"] == "bad-response" and c("dp.corp.test", 443, via="proxy")["state"] == "unexpected"' "endless headers: bounded, bad-response"
 
 # (c) no proxy there: squid stopped.
-squid_stop
+lab_squid_stop
 J=$LAB_TMP/proxy-gone.json
 pp_run "$J" $APPLE --proxy "$P"
 expect_rc 1
