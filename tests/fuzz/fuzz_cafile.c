@@ -13,54 +13,19 @@
 #include <unistd.h>
 
 #include "engine/tlsctx.h"
+#include "tests/fuzz/fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char path[64];
-
-/* The input as a file of its own (one per process, rewritten each run). */
-static int
-write_file(const uint8_t *data, size_t size)
-{
-    FILE *f;
-
-    if (path[0] == '\0') {
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/pp-fuzz-ca-XXXXXX", P_tmpdir);
-        if ((fd = mkstemp(path)) < 0)
-            return -1;
-        close(fd);
-    }
-    if ((f = fopen(path, "wb")) == NULL)
-        return -1;
-    if (size > 0 && fwrite(data, 1, size, f) != size) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-static void
-cleanup(void)
-{
-    if (path[0] != '\0')
-        unlink(path);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int registered;
+    const char *path;
     struct pp_tls_ctx *c;
     char err[512];
     int i;
 
-    if (!registered) {
-        atexit(cleanup);
-        registered = 1;
-    }
-    if (write_file(data, size) < 0)
+    if ((path = pp_fuzz_file("ca", data, size)) == NULL)
         abort();
     for (i = 0; i < 2; i++) {
         err[0] = '\0';

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "tests/fuzz/fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,38 +36,6 @@ static const char *const filters[] = {
     "",                            /* the input's own */
 };
 #define NFILTERS (sizeof(filters) / sizeof(filters[0]))
-
-static char path[64];
-
-static void
-cleanup(void)
-{
-    if (path[0] != '\0')
-        unlink(path);
-}
-
-static int
-write_file(const uint8_t *data, size_t size)
-{
-    FILE *f;
-
-    if (path[0] == '\0') {
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/pp-fuzz-read-XXXXXX", P_tmpdir);
-        if ((fd = mkstemp(path)) < 0)
-            return -1;
-        close(fd);
-        atexit(cleanup);
-    }
-    if ((f = fopen(path, "wb")) == NULL)
-        return -1;
-    if (size > 0 && fwrite(data, 1, size, f) != size) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f) == 0 ? 0 : -1;
-}
 
 /* Everything a report reads of a capture. */
 static void
@@ -119,9 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data += nul != NULL ? n + 1 : n;
         size -= nul != NULL ? n + 1 : n;
     }
-    if (write_file(data, size) < 0)
+    if ((o.file = pp_fuzz_file("read", data, size)) == NULL)
         abort();
-    o.file = path;
     err[0] = '\0';
     if ((c = pp_capture_open(&o, err, sizeof(err))) == NULL) {
         if (err[0] == '\0')
