@@ -224,6 +224,59 @@ root_untrusted(int err)
            err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
 }
 
+/* Why a chain that is neither expired, misnamed nor for the wrong purpose
+ * fails: a CA's certificate served, a missing intermediate, an unknown
+ * root, or something else OpenSSL names.  last is the chain's top, n its
+ * length, cn the failing certificate's name, iss the top's issuer. */
+static enum pp_reason
+chain_failure(struct pp_tls_ctx *c, const struct vres *vr, const struct pp_cp_result *pr,
+              X509 *last, int n, const char *cn, const char *iss,
+              struct pp_tls_info *info, char *msg, size_t msglen)
+{
+    enum pp_reason reason = PP_RS_CERT_UNTRUSTED;
+    char *aia = NULL;
+
+    if (pr->rule == PP_RS_LEAF_IS_CA) {
+        reason = PP_RS_LEAF_IS_CA;
+        snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
+    } else if (issuer_unfound(vr->err) && n == 1 &&
+               ((aia = aia_ca_issuers(last)) != NULL || sk_X509_num(c->added) > 0)) {
+        /* The leaf's issuer is neither sent nor held here.  Its AIA
+         * pointer or the roots given with --ca-file say it is an
+         * intermediate, not the company's root. */
+        reason = PP_RS_CHAIN_INCOMPLETE;
+        if (aia != NULL)
+            pp_tls_warn(info, "intermediate-via-aia", "the missing intermediate '%s' is "
+                        "named at %s (AIA): Apple devices may fetch it, which is not "
+                        "certain", iss, aia);
+        if (aia != NULL)
+            snprintf(msg, msglen, "the server does not send its intermediate certificate "
+                     "'%s' and no store here holds it: the server must send it with its "
+                     "own (the certificate points to it at %s; whether Apple devices fetch "
+                     "it from there is not certain, other clients do not)", iss, aia);
+        else
+            snprintf(msg, msglen, "the server does not send its intermediate certificate "
+                     "'%s' and neither --ca-file nor the system store holds it: the "
+                     "server must send it with its own", iss);
+        free(aia);
+    } else if (issuer_unfound(vr->err)) {
+        snprintf(msg, msglen, "the certificate is not trusted (%s; issued by '%s'): install "
+                 "the issuing root CA on the clients, or pass it with --ca-file (if '%s' "
+                 "is an intermediate, the server must send it)",
+                 X509_verify_cert_error_string(vr->err), iss, iss);
+    } else if (root_untrusted(vr->err)) {
+        char *root = cn_text(last, false);
+        snprintf(msg, msglen, "the certificate is not trusted (%s; the chain ends at '%s'): "
+                 "install the issuing root CA on the clients, or pass it with --ca-file",
+                 X509_verify_cert_error_string(vr->err), root);
+        free(root);
+    } else {
+        snprintf(msg, msglen, "the certificate chain is not valid (%s, at '%s')",
+                 X509_verify_cert_error_string(vr->err), cn);
+    }
+    return reason;
+}
+
 /* Why a system-trust chain fails, when OpenSSL says it does. */
 static struct pp_verdict
 system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *vr,
@@ -234,7 +287,7 @@ system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *v
     int n = sk_X509_num(b);
     X509 *last = sk_X509_value(b, n - 1);
     X509 *at = sk_X509_value(b, vr->depth >= 0 && vr->depth < n ? vr->depth : 0);
-    char *cn = cn_text(at, false), *iss = cn_text(last, true), *aia;
+    char *cn = cn_text(at, false), *iss = cn_text(last, true);
     struct pp_verdict v = verdict(PP_ST_TLS_FAILED, PP_RS_CERT_UNTRUSTED);
     const char *what = vr->depth == 0 ? "the certificate" : "the intermediate certificate";
 
@@ -276,44 +329,7 @@ system_failure(struct pp_tls_ctx *c, STACK_OF(X509) *chain, const struct vres *v
                      "certificates (its extended key usage lacks serverAuth)", cn);
         break;
     default:
-        if (pr->rule == PP_RS_LEAF_IS_CA) {
-            v.reason = PP_RS_LEAF_IS_CA;
-            snprintf(msg, msglen, "Apple devices refuse this certificate: %s", pr->msg);
-        } else if (issuer_unfound(vr->err) && n == 1 &&
-                   ((aia = aia_ca_issuers(last)) != NULL || sk_X509_num(c->added) > 0)) {
-            /* The leaf's issuer is neither sent nor held here.  Its AIA
-             * pointer or the roots given with --ca-file say it is an
-             * intermediate, not the company's root. */
-            v.reason = PP_RS_CHAIN_INCOMPLETE;
-            if (aia != NULL)
-                pp_tls_warn(info, "intermediate-via-aia", "the missing intermediate '%s' is "
-                            "named at %s (AIA): Apple devices may fetch it, which is not "
-                            "certain", iss, aia);
-            if (aia != NULL)
-                snprintf(msg, msglen, "the server does not send its intermediate certificate "
-                         "'%s' and no store here holds it: the server must send it with its "
-                         "own (the certificate points to it at %s; whether Apple devices fetch "
-                         "it from there is not certain, other clients do not)", iss, aia);
-            else
-                snprintf(msg, msglen, "the server does not send its intermediate certificate "
-                         "'%s' and neither --ca-file nor the system store holds it: the "
-                         "server must send it with its own", iss);
-            free(aia);
-        } else if (issuer_unfound(vr->err)) {
-            snprintf(msg, msglen, "the certificate is not trusted (%s; issued by '%s'): install "
-                     "the issuing root CA on the clients, or pass it with --ca-file (if '%s' "
-                     "is an intermediate, the server must send it)",
-                     X509_verify_cert_error_string(vr->err), iss, iss);
-        } else if (root_untrusted(vr->err)) {
-            char *root = cn_text(last, false);
-            snprintf(msg, msglen, "the certificate is not trusted (%s; the chain ends at '%s'): "
-                     "install the issuing root CA on the clients, or pass it with --ca-file",
-                     X509_verify_cert_error_string(vr->err), root);
-            free(root);
-        } else {
-            snprintf(msg, msglen, "the certificate chain is not valid (%s, at '%s')",
-                     X509_verify_cert_error_string(vr->err), cn);
-        }
+        v.reason = chain_failure(c, vr, pr, last, n, cn, iss, info, msg, msglen);
         break;
     }
     if (pr->rule != PP_RS_NONE && pr->rule != v.reason) {
