@@ -404,7 +404,8 @@ connect_again(struct pp_check *c)
     c->phase = PH_QUEUED;
     c->backoff = true;
     pp_loop_timer(e->loop, &c->deadline,
-                  pp_now_ms() + (int64_t)pp_rtt_retry_wait(e->rtt, c->r->timeout_ms));
+                  pp_now_ms() + (int64_t)pp_rtt_retry_wait(e->rtt, (const struct sockaddr *)&c->sa,
+                                                            c->r->timeout_ms));
     pump(e);   /* the slot is free */
 }
 

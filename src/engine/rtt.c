@@ -179,18 +179,32 @@ pp_rtt_backoff(double prev_ms, double est_ms, double max_ms)
     return t;
 }
 
-double
-pp_rtt_retry_timeout(const struct pp_rtt *r, const struct sockaddr *dst, double prev_ms)
+/* The last deadline, or the estimate when the network has since been
+ * heard from and answers sooner (the first deadline was the initial
+ * guess): doubling a guess is not a backoff. */
+static double
+retry_base(const struct pp_rtt *r, const struct sockaddr *dst, double prev_ms, double *est_ms)
 {
-    return pp_rtt_backoff(prev_ms, pp_rtt_timeout(r, dst), r->max_ms);
+    *est_ms = pp_rtt_timeout(r, dst);
+    return prev_ms < *est_ms ? prev_ms : *est_ms;
 }
 
 double
-pp_rtt_retry_wait(const struct pp_rtt *r, double prev_ms)
+pp_rtt_retry_timeout(const struct pp_rtt *r, const struct sockaddr *dst, double prev_ms)
 {
-    if (prev_ms < PP_RTT_MIN_MS)
+    double est, base = retry_base(r, dst, prev_ms, &est);
+
+    return pp_rtt_backoff(base, est, r->max_ms);
+}
+
+double
+pp_rtt_retry_wait(const struct pp_rtt *r, const struct sockaddr *dst, double prev_ms)
+{
+    double est, base = retry_base(r, dst, prev_ms, &est);
+
+    if (base < PP_RTT_MIN_MS)
         return PP_RTT_MIN_MS;
-    return prev_ms > r->max_ms ? r->max_ms : prev_ms;
+    return base > r->max_ms ? r->max_ms : base;
 }
 
 const struct pp_rtt_est *

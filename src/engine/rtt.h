@@ -8,8 +8,10 @@
  * estimate of all networks; before any answer, the initial timeout.  A
  * connect with no answer by its deadline is tried again later with a
  * backed-off deadline (RFC 6298 5.5, as TCP retransmits: twice the last
- * one, never less than the estimate of that moment, bounded above), after
- * a wait off its slot as long as the last deadline, so that one stall of
+ * one, never less than the estimate of that moment, bounded above; when
+ * the last one was the initial guess and the network has since answered
+ * sooner, twice the estimate), after a wait off its slot as long as that
+ * base, so that one stall of
  * the path or of this machine (a loaded host, a busy firewall, Wi-Fi)
  * does not swallow both attempts.  Pure: times come in from the caller,
  * so tests drive it directly.
@@ -46,8 +48,8 @@ const struct pp_rtt_est *pp_rtt_global(const struct pp_rtt *);
 /* The deadline of a retry whose last attempt had prev_ms (see above). */
 double pp_rtt_retry_timeout(const struct pp_rtt *, const struct sockaddr *dst, double prev_ms);
 /* How long a retry waits, off its slot, after its last attempt's
- * deadline of prev_ms passed. */
-double pp_rtt_retry_wait(const struct pp_rtt *, double prev_ms);
+ * deadline of prev_ms passed (see above). */
+double pp_rtt_retry_wait(const struct pp_rtt *, const struct sockaddr *dst, double prev_ms);
 /* Smallest and largest timeout given so far (0 when none). */
 void pp_rtt_range(const struct pp_rtt *, double *lo, double *hi);
 void pp_rtt_note_given(struct pp_rtt *, double ms);

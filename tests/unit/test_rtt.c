@@ -161,12 +161,26 @@ backoff(void **state)
         pp_rtt_sample(r, v4(&a, "10.30.0.5"), 0.2);
     assert_true(pp_rtt_timeout(r, v4(&a, "10.30.0.142")) == PP_RTT_MIN_MS);
     assert_true(pp_rtt_retry_timeout(r, v4(&a, "10.30.0.142"), PP_RTT_MIN_MS) == 200);
-    /* A network not heard from: the initial 1 s, its retry 2 s (the cap). */
+    /* A first attempt that had the initial 1 s, when the networks have
+     * answered in far less since: twice the estimate, not twice the
+     * guess (and a network not heard from takes the estimate of all). */
+    assert_true(pp_rtt_retry_timeout(r, v4(&a, "10.30.0.142"), PP_RTT_INITIAL_MS) == 200);
+    assert_true(pp_rtt_retry_timeout(r, v6(&a, "2001:db8::1"), PP_RTT_INITIAL_MS) == 200);
+    /* The wait before a retry: as long as the last deadline (or the
+     * estimate, when shorter), bounded. */
+    assert_true(pp_rtt_retry_wait(r, v4(&a, "10.30.0.142"), 100) == 100);
+    assert_true(pp_rtt_retry_wait(r, v4(&a, "10.30.0.142"), 40) == PP_RTT_MIN_MS);
+    assert_true(pp_rtt_retry_wait(r, v4(&a, "10.30.0.142"), PP_RTT_INITIAL_MS) == 100);
+    pp_rtt_free(r);
+    /* Nothing heard from anywhere: the initial 1 s, its retry 2 s (the
+     * cap), after a wait of 1 s; a slow network keeps its own. */
+    r = pp_rtt_new(2000);
     assert_true(pp_rtt_retry_timeout(r, v6(&a, "2001:db8::1"), PP_RTT_INITIAL_MS) == 2000);
-    /* The wait before a retry: as long as the last deadline, bounded. */
-    assert_true(pp_rtt_retry_wait(r, 100) == 100);
-    assert_true(pp_rtt_retry_wait(r, 40) == PP_RTT_MIN_MS);
-    assert_true(pp_rtt_retry_wait(r, 5000) == 2000);
+    assert_true(pp_rtt_retry_wait(r, v6(&a, "2001:db8::1"), PP_RTT_INITIAL_MS) == 1000);
+    assert_true(pp_rtt_retry_wait(r, v6(&a, "2001:db8::1"), 5000) == 1000);
+    for (i = 0; i < 20; i++)
+        pp_rtt_sample(r, v4(&a, "10.40.0.5"), 700);
+    assert_true(pp_rtt_retry_timeout(r, v4(&a, "10.40.0.9"), 700) == 1400);
     pp_rtt_free(r);
 }
 
