@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,12 +17,14 @@
 #include "core/util.h"
 #include "engine/dns.h"
 #include "engine/fetch.h"
+#include "engine/tlscore.h"
 #include "plan/proxy.h"
 
 struct pac_load {
     struct pp_loop *loop;
     struct pp_dns *dns;
     struct pp_fetch *fetch;
+    struct pp_tls_ctx *tls;  /* an https:// PAC URL */
     char *script;
     size_t len;
     bool fetching;
@@ -242,16 +245,21 @@ gather(struct pac_load *l, const struct pp_settings *st, const char *src, int ms
 {
     char err[600];
 
-    if (strncmp(src, "http://", 7) == 0) {
-        l->fetch = pp_fetch_start(l->loop, st->resolver, src, PP_PAC_SCRIPT_MAX, ms, on_fetched, l,
-                                  err, sizeof(err));
+    bool https = strncasecmp(src, "https://", 8) == 0;
+
+    if (https && (l->tls = pp_tls_ctx_new(st->ca_file, st->apple_ca, err, sizeof(err))) == NULL) {
+        fail(l, "pac-unreachable", err);
+    } else if (https || strncasecmp(src, "http://", 7) == 0) {
+        l->fetch = pp_fetch_start(l->loop, st->resolver, l->tls, src, PP_PAC_SCRIPT_MAX, ms,
+                                  on_fetched, l, err, sizeof(err));
         if (l->fetch == NULL)
             fail(l, "pac-unreachable", err);
         l->fetching = l->fetch != NULL;
     } else if (strncmp(src, "file://", 7) == 0) {
         read_file(l, src + 7);
     } else if (strstr(src, "://") != NULL) {
-        snprintf(err, sizeof(err), "only http:// PAC URLs are fetched, not %.40s", src);
+        snprintf(err, sizeof(err), "only http:// and https:// PAC URLs are fetched, not %.40s",
+                 src);
         fail(l, "pac-unreachable", err);
     } else {
         read_file(l, src);
@@ -296,6 +304,7 @@ pp_app_pac_load(const struct pp_settings *st, const struct pp_plan *plan, struct
             t->v[i].error = pp_xstrdup(t->error != NULL ? t->error : "not evaluated");
     pp_loop_cancel(l.loop, &l.deadline);
     pp_fetch_free(l.fetch);
+    pp_tls_ctx_free(l.tls);
     pp_dns_free(l.dns);
     pp_loop_free(l.loop);
     for (i = 0; i < l.nnames; i++) {

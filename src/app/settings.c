@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/settings.h"
 #include "engine/dns.h"
@@ -201,7 +202,8 @@ const struct pp_setting pp_settings[] = {
      .where = PP_W_PROBING, .off = AT(cert_warn_days)},
     {.name = "pac", .key = "pac", .type = PP_SET_STRING, .arg = "URL|FILE",
      .help = "the PAC file that picks each check's proxy (an\n"
-             "http:// URL or a file; default: the system's PAC URL)",
+             "http:// or https:// URL or a file; default: the\n"
+             "system's PAC URL)",
      .where = PP_W_PROBING, .off = AT(pac), .apply = apply_pac},
     {.name = "hold", .key = "hold", .type = PP_SET_SECONDS, .max = 3600, .arg = "S",
      .help = "keep courier connections idle S seconds: do they last?", .where = PP_W_PROBING,
@@ -578,7 +580,7 @@ apply_sniff(struct pp_settings *st, const struct pp_setting *s, const char *v, c
     return 0;
 }
 
-/* --pac: a file or an http:// URL, in a build that can run it. */
+/* --pac: a file or an http:// or https:// URL, in a build that can run it. */
 static int
 apply_pac(struct pp_settings *st, const struct pp_setting *s, const char *v, char *err,
           size_t errlen)
@@ -591,11 +593,12 @@ apply_pac(struct pp_settings *st, const struct pp_setting *s, const char *v, cha
         return -1;
     }
     if (*v == '\0') {
-        snprintf(err, errlen, "want a PAC file or an http:// URL");
+        snprintf(err, errlen, "want a PAC file or an http:// or https:// URL");
         return -1;
     }
-    if (colon != NULL && strncmp(v, "http://", 7) != 0 && strncmp(v, "file://", 7) != 0) {
-        snprintf(err, errlen, "only http:// URLs and files are read, not '%.*s'",
+    if (colon != NULL && strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0 &&
+        strncmp(v, "file://", 7) != 0) {
+        snprintf(err, errlen, "only http:// and https:// URLs and files are read, not '%.*s'",
                  (int)(colon - v + 3 < 20 ? colon - v + 3 : 20), v);
         return -1;
     }

@@ -3,12 +3,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "core/heap.h"
 #include "core/loop.h"
@@ -18,6 +23,7 @@
 #include "engine/dns.h"
 #include "engine/fetch.h"
 #include "engine/http.h"
+#include "engine/tlscore.h"
 
 struct pp_fetch {
     struct pp_loop *loop;
@@ -38,6 +44,13 @@ struct pp_fetch {
     char last_err[160];
     struct pp_fetch_result res;
     bool finished;
+    /* https://: the handshake on the connected socket, then the chain
+     * judged as the TLS checks judge it (the system's roots and
+     * --ca-file) before the request goes. */
+    struct pp_tls_ctx *tls;
+    SSL *ssl;
+    bool connected, secured;
+    struct pp_tls_info info;
 };
 
 static void try_next(struct pp_fetch *f);
@@ -45,6 +58,11 @@ static void try_next(struct pp_fetch *f);
 static void
 close_fd(struct pp_fetch *f)
 {
+    if (f->ssl != NULL) {
+        SSL_free(f->ssl);
+        f->ssl = NULL;
+    }
+    f->connected = f->secured = false;
     if (f->fd >= 0) {
         pp_loop_unwatch(f->loop, f->fd);
         close(f->fd);
@@ -117,17 +135,73 @@ judge(struct pp_fetch *f)
     finish(f, NULL);
 }
 
+/* recv() or SSL_read(): bytes, 0 at the end, or -1 with errno (EAGAIN:
+ * wait for *events). */
+static ssize_t
+xrecv(struct pp_fetch *f, void *buf, size_t len, short *events)
+{
+    int n, e;
+
+    *events = POLLIN;
+    if (f->ssl == NULL)
+        return recv(f->fd, buf, len, 0);
+    ERR_clear_error();
+    errno = 0;
+    if ((n = SSL_read(f->ssl, buf, (int)(len > INT_MAX ? INT_MAX : len))) > 0)
+        return n;
+    e = SSL_get_error(f->ssl, n);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        *events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+        errno = EAGAIN;
+        return -1;
+    }
+    /* A close_notify, or the end without one (servers that close
+     * first): the HTTP parser decides whether the answer is whole. */
+    if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
+        return 0;
+    if (errno == 0)
+        errno = EPROTO;
+    return -1;
+}
+
+/* send() or SSL_write(), as xrecv(). */
+static ssize_t
+xsend(struct pp_fetch *f, const void *buf, size_t len, short *events)
+{
+    int n, e;
+
+    *events = POLLOUT;
+    if (f->ssl == NULL)
+        return send(f->fd, buf, len, MSG_NOSIGNAL);
+    ERR_clear_error();
+    errno = 0;
+    if ((n = SSL_write(f->ssl, buf, (int)(len > INT_MAX ? INT_MAX : len))) > 0)
+        return n;
+    e = SSL_get_error(f->ssl, n);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        *events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        errno = EAGAIN;
+        return -1;
+    }
+    if (errno == 0)
+        errno = EPIPE;
+    return -1;
+}
+
 static void
 on_readable(struct pp_fetch *f)
 {
     char buf[8192];
     ssize_t n;
+    short ev;
     enum pp_http_rc rc;
 
     for (;;) {
-        n = recv(f->fd, buf, sizeof(buf), 0);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        n = xrecv(f, buf, sizeof(buf), &ev);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            pp_loop_events(f->loop, f->fd, ev);
             return;
+        }
         if (n < 0) {
             snprintf(f->last_err, sizeof(f->last_err), "reading: %s", strerror(errno));
             finish(f, f->last_err);
@@ -147,6 +221,65 @@ on_readable(struct pp_fetch *f)
     }
 }
 
+/* https://: drive the handshake; once it is done, judge the chain.
+ * Returns true when the request may go. */
+static bool
+secure(struct pp_fetch *f)
+{
+    struct pp_verdict v;
+    char msg[600];
+    short ev = POLLIN;
+
+    if (f->ssl == NULL) {
+        pp_tls_info_clear(&f->info);
+        f->ssl = pp_tls_start(f->tls, f->fd, f->u.host, "http/1.1", &f->info);
+        if (f->ssl == NULL) {
+            finish(f, "OpenSSL cannot start a TLS connection");
+            return false;
+        }
+    }
+    switch (pp_tls_step(f->ssl, &ev, &v, msg, sizeof(msg))) {
+    case PP_TLS_AGAIN:
+        pp_loop_events(f->loop, f->fd, ev);
+        return false;
+    case PP_TLS_FAILED:
+        snprintf(f->last_err, sizeof(f->last_err), "TLS: %.150s", msg);
+        close_fd(f);
+        try_next(f);
+        return false;
+    case PP_TLS_DONE:
+        break;
+    }
+    v = pp_tls_judge(f->tls, SSL_get_peer_cert_chain(f->ssl), PP_TRUST_SYSTEM, f->u.host,
+                     time(NULL), NULL, 0, &f->info, msg, sizeof(msg));
+    if (v.state != PP_ST_OK) {
+        char why[800];
+
+        snprintf(why, sizeof(why), "the certificate of %s is refused (%s): %s", f->u.host,
+                 pp_reason_name(v.reason), msg);
+        finish(f, why);
+        return false;
+    }
+    f->secured = true;
+    return true;
+}
+
+static void
+send_request(struct pp_fetch *f)
+{
+    short ev;
+    ssize_t w = xsend(f, f->req + f->sent, f->req_len - f->sent, &ev);
+
+    if (w < 0 && errno != EAGAIN && errno != EINTR) {
+        snprintf(f->last_err, sizeof(f->last_err), "sending: %s", strerror(errno));
+        finish(f, f->last_err);
+        return;
+    }
+    if (w > 0)
+        f->sent += (size_t)w;
+    pp_loop_events(f->loop, f->fd, f->sent == f->req_len ? POLLIN : ev);
+}
+
 static void
 on_io(int fd, short revents, void *arg)
 {
@@ -154,28 +287,24 @@ on_io(int fd, short revents, void *arg)
     int err = 0;
     socklen_t el = sizeof(err);
 
-    if (f->req_len > f->sent && (revents & (POLLOUT | POLLERR | POLLHUP))) {
-        ssize_t w;
-
-        if (f->sent == 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0)) {
+    if (!f->connected) {
+        if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+            return;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err != 0) {
             snprintf(f->last_err, sizeof(f->last_err), "connecting: %s", strerror(err));
             close_fd(f);
             try_next(f);
             return;
         }
-        w = send(fd, f->req + f->sent, f->req_len - f->sent, MSG_NOSIGNAL);
-        if (w < 0 && errno != EAGAIN && errno != EINTR) {
-            snprintf(f->last_err, sizeof(f->last_err), "sending: %s", strerror(errno));
-            finish(f, f->last_err);
-            return;
-        }
-        if (w > 0)
-            f->sent += (size_t)w;
-        if (f->sent == f->req_len)
-            pp_loop_events(f->loop, fd, POLLIN);
+        f->connected = true;
+    }
+    if (f->tls != NULL && !f->secured && !secure(f))
+        return;
+    if (f->req_len > f->sent) {
+        send_request(f);
         return;
     }
-    if (revents & (POLLIN | POLLERR | POLLHUP))
+    if (revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
         on_readable(f);
 }
 
@@ -245,23 +374,28 @@ on_dns(const struct pp_dns_answer *a, void *arg)
 }
 
 struct pp_fetch *
-pp_fetch_start(struct pp_loop *loop, const char *resolver, const char *url, size_t max_body,
-               int timeout_ms, pp_fetch_cb cb, void *arg, char *err, size_t errlen)
+pp_fetch_start(struct pp_loop *loop, const char *resolver, struct pp_tls_ctx *tls,
+               const char *url, size_t max_body, int timeout_ms, pp_fetch_cb cb, void *arg,
+               char *err, size_t errlen)
 {
     struct pp_fetch *f = pp_xcalloc(1, sizeof(*f));
+    bool https;
 
     if (pp_url_parse(url, &f->u, err, errlen) < 0) {
         free(f);
         return NULL;
     }
-    if (strcmp(f->u.scheme, "http") != 0) {
-        snprintf(err, errlen, "only http:// URLs are fetched, not %s://", f->u.scheme);
+    https = strcmp(f->u.scheme, "https") == 0;
+    if (strcmp(f->u.scheme, "http") != 0 && !(https && tls != NULL)) {
+        snprintf(err, errlen, "only %s URLs are fetched, not %s://",
+                 tls != NULL ? "http:// and https://" : "http://", f->u.scheme);
         pp_url_free(&f->u);
         free(f);
         return NULL;
     }
     if (f->u.port == 0)
-        f->u.port = 80;
+        f->u.port = https ? 443 : 80;
+    f->tls = https ? tls : NULL;
     f->dns = pp_dns_new(loop, resolver, timeout_ms, err, errlen);
     if (f->dns == NULL) {
         pp_url_free(&f->u);
@@ -273,7 +407,7 @@ pp_fetch_start(struct pp_loop *loop, const char *resolver, const char *url, size
     f->cb = cb;
     f->arg = arg;
     f->fd = -1;
-    f->req = pp_http_request("GET", f->u.host, f->u.port, false, f->u.path);
+    f->req = pp_http_request("GET", f->u.host, f->u.port, https, f->u.path);
     f->req_len = strlen(f->req);
     pp_timer_init(&f->deadline, on_deadline, f);
     pp_timer_init(&f->done_timer, on_done_timer, f);
@@ -298,6 +432,7 @@ pp_fetch_free(struct pp_fetch *f)
     if (f->resp_open)
         pp_http_free(&f->resp);
     pp_fetch_result_free(&f->res);
+    pp_tls_info_clear(&f->info);
     pp_url_free(&f->u);
     free(f->req);
     free(f);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# PAC files: a company PAC served over HTTP by nginx in the lab sends
+# PAC files: a company PAC served over HTTP (and HTTPS) by nginx in the lab sends
 # Apple's hosts (by name, and by address: isInNet on what dnsResolve gives
 # for a CDN name in 17.0.0.0/8) to the proxy and everything else DIRECT.
 # The context says so, per URL asked and in one line.  A PAC that is not
@@ -24,6 +24,15 @@ PAC
 printf 'function FindProxyForURL(u, h) { while (true) {} }\n' > "$W/loop.pac"
 printf 'function FindProxyForURL(u, h) { return "DIRECT" \n' > "$W/syntax.pac"
 head -c 1100000 /dev/zero | tr '\0' ' ' > "$W/big.pac"
+# The same PAC over HTTPS, with a certificate for the server's address
+# from the company's own CA (which the clients have: --ca-file).
+C=$LAB_TMP/certs
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:203.0.113.2\n' > "$LAB_TMP/pac.ext"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$LAB_TMP/pac.key" 2>/dev/null
+openssl req -new -key "$LAB_TMP/pac.key" -subj "/O=Corp/CN=203.0.113.2" -out "$LAB_TMP/pac.csr" 2>/dev/null
+openssl x509 -req -in "$LAB_TMP/pac.csr" -CA "$C/corp-root.pem" -CAkey "$C/corp-root.key" \
+    -CAcreateserial -CAserial "$LAB_TMP/pac.srl" -sha256 -days 30 -extfile "$LAB_TMP/pac.ext" \
+    -out "$LAB_TMP/pac.crt" 2>/dev/null
 cat > "$LAB_TMP/nginx-pac.conf" <<NGX
 user root;
 worker_processes 1;
@@ -42,10 +51,17 @@ http {
         listen 203.0.113.2:8080;
         root $W;
     }
+    server {
+        listen 203.0.113.2:8443 ssl;
+        ssl_certificate $LAB_TMP/pac.crt;
+        ssl_certificate_key $LAB_TMP/pac.key;
+        root $W;
+    }
 }
 NGX
 lab_nginx "$NS_I" "$LAB_TMP/nginx-pac.conf"
 lab_wait_listen "$NS_I" 8080
+lab_wait_listen "$NS_I" 8443
 # A server that takes the connection and never answers.
 lab_tcp 203.0.113.2 8081
 lab_wait_listen "$NS_I" 8081
@@ -76,6 +92,18 @@ if grep -qF "  PAC: $PAC, Apple's hosts -> PROXY 10.10.0.1:3128, other hosts -> 
 else
     echo "FAIL: the text report's PAC line"; grep -n 'PAC\|Proxy' "$LAB_TMP/pac.txt"; LAB_FAILS=$((LAB_FAILS + 1))
 fi
+
+# Over HTTPS: fetched when the server's chain is one the clients trust
+# (the company's root given with --ca-file), refused otherwise, as a TLS
+# check would refuse it.
+SPAC=https://203.0.113.2:8443/proxy.pac
+J=$LAB_TMP/pac-https.json
+pp_run "$J" --timeout 3 --ca-file "$C/corp-root.pem" --pac "$SPAC" --profile none \
+    'https://gdmf.apple.com/' 'https://dp.corp.test/'
+jcheck "$J" 'doc["context"]["pac"]["status"] == "ok" and doc["context"]["pac"]["source"] == "'"$SPAC"'" and '"$A"'["https://gdmf.apple.com/"] == "PROXY 10.10.0.1:3128; DIRECT" and '"$A"'["https://dp.corp.test/"] == "DIRECT"' "the PAC fetched over HTTPS (company root) and ran"
+J=$LAB_TMP/pac-https-untrusted.json
+pp_run "$J" --timeout 3 --pac "$SPAC" --profile none courier.push.apple.com:5223
+jcheck "$J" 'doc["context"]["pac"]["status"] == "pac-unreachable" and "certificate of 203.0.113.2 is refused (cert-untrusted)" in doc["context"]["pac"]["error"] and c("courier.push.apple.com", 5223)["state"] == "ok"' "an HTTPS PAC whose chain the clients do not trust: refused, named, the checks ran"
 
 # What cannot be used is classified, and the run goes on in its time.
 n=0
