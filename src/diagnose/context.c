@@ -369,6 +369,7 @@ collect_routes(struct pp_context *c)
 #endif
     text = read_text("/etc/resolv.conf");
     (void)pp_context_parse_resolv(text, &c->dns_servers, &c->ndns);
+    (void)pp_context_parse_search(text, &c->search, &c->nsearch);
     free(text);
 }
 
@@ -454,6 +455,7 @@ pp_context_free(struct pp_context *c)
     free(c->default_gw6);
     free(c->clat_if);
     pp_cx_free_strv(c->dns_servers, c->ndns);
+    pp_cx_free_strv(c->search, c->nsearch);
     pp_cx_free_strv(c->local_addrs, c->nlocal);
     pp_cx_free_strv(c->vpn_ifs, c->nvpn);
     pp_context_proxies_free(c->proxies, c->nproxies);

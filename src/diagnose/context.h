@@ -45,6 +45,8 @@ struct pp_context {
     char *default_gw6;
     char **dns_servers;
     size_t ndns;
+    char **search;      /* resolv.conf's search domains (the last search or domain line) */
+    size_t nsearch;
     char **local_addrs; /* addresses of up, non-loopback interfaces */
     size_t nlocal;
     char **vpn_ifs;     /* up tunnel interfaces that carry an address */
@@ -82,6 +84,10 @@ void pp_context_proxies_free(struct pp_proxy *, size_t n);
 /* resolv.conf: the address of every "nameserver" line (IPv4, or IPv6 with
  * an optional %zone), in order, without duplicates. */
 int pp_context_parse_resolv(const char *text, char ***out, size_t *n);
+/* resolv.conf: the domains of the last "search" or "domain" line (the one
+ * the resolver uses), lowercased, without a trailing dot; names that are
+ * not host names (".", empty labels, other bytes) are left out. */
+int pp_context_parse_search(const char *text, char ***out, size_t *n);
 /* /proc/net/route: among the default routes (destination and mask
  * 00000000, up, not a reject route) the one of the lowest metric, the
  * first of equals.  The gateway is the kernel's little-endian hex as a

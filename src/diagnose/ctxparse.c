@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -287,6 +288,70 @@ pp_context_parse_resolv(const char *text, char ***out, size_t *n)
         if (addr_literal(f[1], fl[1]) == 0)
             continue;
         pp_cx_push_unique(out, n, dup_n(f[1], fl[1]));
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+/* A search domain: letters, digits, '-' and '_' in labels of 1 to 63
+ * bytes, at most 253 bytes, an optional trailing dot (dropped). */
+static char *
+search_domain(const char *s, size_t len)
+{
+    size_t i, label = 0;
+    char *d;
+
+    if (len > 0 && s[len - 1] == '.')
+        len--;
+    if (len == 0 || len > 253)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (ch == '.') {
+            if (label == 0)
+                return NULL;
+            label = 0;
+        } else if (isalnum(ch) || ch == '-' || ch == '_') {
+            if (++label > 63)
+                return NULL;
+        } else {
+            return NULL;
+        }
+    }
+    if (label == 0)
+        return NULL;
+    d = dup_n(s, len);
+    for (i = 0; i < len; i++)
+        d[i] = (char)tolower((unsigned char)d[i]);
+    return d;
+}
+
+int
+pp_context_parse_search(const char *text, char ***out, size_t *n)
+{
+    const char *p = text, *line;
+    size_t len;
+
+    *out = NULL;
+    *n = 0;
+    if (text == NULL)
+        return -1;
+    while (next_line(&p, &line, &len)) {
+        const char *f[8];
+        size_t fl[8], nf = split_fields(line, len, f, fl, 8), i;
+
+        if (nf < 1 || !(span_is(f[0], fl[0], "search") || span_is(f[0], fl[0], "domain")))
+            continue;
+        /* The last such line wins, as in the resolver. */
+        pp_cx_free_strv(*out, *n);
+        *out = NULL;
+        *n = 0;
+        for (i = 1; i < nf && i < 8 && f[i][0] != '#' && f[i][0] != ';'; i++) {
+            char *d = search_domain(f[i], fl[i]);
+
+            if (d != NULL)
+                pp_cx_push_unique(out, n, d);
+        }
     }
     return *n > 0 ? 0 : -1;
 }

@@ -65,6 +65,50 @@ resolv_is(const char *text, const char *const *want)
     free_strv(got, n);
 }
 
+/* The search domains of resolv.conf text (the last search or domain
+ * line), as pp_context_parse_search gives them. */
+static void
+test_search(void **state)
+{
+    static const struct {
+        const char *text, *want;   /* want: the domains joined by spaces */
+    } v[] = {
+        {"nameserver 10.0.0.1\nsearch corp.example.com example.com\n",
+         "corp.example.com example.com"},
+        {"domain Corp.Example.\n", "corp.example"},
+        /* The last line wins (resolv.conf(5)). */
+        {"search a.example\ndomain b.example\n", "b.example"},
+        {"domain b.example\nsearch c.example d.example # office\n", "c.example d.example"},
+        /* Not host names: left out. */
+        {"search . a..b bad/name ok.example -x.example\n", "ok.example -x.example"},
+        {"search\n", ""},
+        {"nameserver 10.0.0.1\n", ""},
+        {"search a.example a.example\n", "a.example"},
+    };
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        char **got = NULL, joined[512] = "";
+        size_t n = 0;
+        int rc = pp_context_parse_search(v[i].text, &got, &n);
+
+        for (k = 0; k < n; k++)
+            snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+                     k ? " " : "", got[k]);
+        assert_string_equal(joined, v[i].want);
+        assert_int_equal(rc, n > 0 ? 0 : -1);
+        free_strv(got, n);
+    }
+    {
+        char **none = NULL;
+        size_t nn = 0;
+
+        assert_int_equal(pp_context_parse_search(NULL, &none, &nn), -1);
+        assert_null(none);
+    }
+}
+
 typedef int (*route_fn)(const char *, char **, char **);
 
 /* A route parser gives ifname and gw (either may be NULL: no route, no
@@ -882,6 +926,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resolv_typical),
         cmocka_unit_test(test_resolv_malformed),
+        cmocka_unit_test(test_search),
         cmocka_unit_test(test_linux_route),
         cmocka_unit_test(test_linux_route_malformed),
         cmocka_unit_test(test_linux_route6),
