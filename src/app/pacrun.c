@@ -127,12 +127,20 @@ read_file(struct pac_load *l, const char *path)
 }
 
 /* The PAC to use: --pac, else the system's URL; and myIpAddress(). */
+/* WPAD's candidate URLs (plan/pac.h). */
+struct wpad {
+    bool on;
+    char *url[PP_PAC_WPAD_MAX];
+    size_t n;
+};
+
 static char *
-pick_source(const struct pp_settings *st, const char **from, char **my_ip)
+pick_source(const struct pp_settings *st, const char **from, char **my_ip, struct wpad *w)
 {
     struct pp_context cx;
     char *src = NULL;
     size_t i;
+    bool discover = false;
 
     pp_context_collect(&cx);
     for (i = 0; i < cx.nlocal && *my_ip == NULL; i++)
@@ -141,12 +149,23 @@ pick_source(const struct pp_settings *st, const char **from, char **my_ip)
     if (st->pac != NULL) {
         src = pp_xstrdup(st->pac);
         *from = "option";
+        discover = strcasecmp(st->pac, "wpad") == 0;
     }
     for (i = 0; src == NULL && i < cx.nproxies; i++)
         if (strcmp(cx.proxies[i].name, "system_pac_url") == 0) {
             src = pp_xstrdup(cx.proxies[i].value);
             *from = "system";
         }
+    /* macOS's Auto Proxy Discovery, when no PAC URL is set. */
+    for (i = 0; src == NULL && i < cx.nproxies; i++)
+        if (strcmp(cx.proxies[i].name, "system_auto_discovery") == 0) {
+            src = pp_xstrdup("wpad");
+            *from = "system";
+            discover = true;
+        }
+    if (discover && cx.nsearch > 0)
+        w->n = pp_pac_wpad_urls(cx.search[0], w->url, PP_PAC_WPAD_MAX);
+    w->on = discover;
     pp_context_free(&cx);
     return src;
 }
@@ -240,14 +259,15 @@ run_script(struct pac_load *l, struct pp_pac_table *t, const char *my_ip)
     free(q);
 }
 
+/* Start reading src: a fetch (http, https) or a file, read now. */
 static void
-gather(struct pac_load *l, const struct pp_settings *st, const char *src, int ms)
+start_source(struct pac_load *l, const struct pp_settings *st, const char *src, int ms)
 {
     char err[600];
-
     bool https = strncasecmp(src, "https://", 8) == 0;
 
-    if (https && (l->tls = pp_tls_ctx_new(st->ca_file, st->apple_ca, err, sizeof(err))) == NULL) {
+    if (https && l->tls == NULL &&
+        (l->tls = pp_tls_ctx_new(st->ca_file, st->apple_ca, err, sizeof(err))) == NULL) {
         fail(l, "pac-unreachable", err);
     } else if (https || strncasecmp(src, "http://", 7) == 0) {
         l->fetch = pp_fetch_start(l->loop, st->resolver, l->tls, src, PP_PAC_SCRIPT_MAX, ms,
@@ -264,10 +284,71 @@ gather(struct pac_load *l, const struct pp_settings *st, const char *src, int ms
     } else {
         read_file(l, src);
     }
-    pp_loop_timer(l->loop, &l->deadline, pp_now_ms() + ms);
+}
+
+/* Turn the loop until the fetch and the names are in, or time is up. */
+static void
+wait_source(struct pac_load *l)
+{
     while ((l->fetching || l->dns_pending > 0) && !l->expired)
         if (pp_loop_run_once(l->loop, -1) < 0)
             break;
+}
+
+/* WPAD: each candidate in turn, within the one deadline; the first that
+ * gives a file is the PAC (*found: its URL).  When none does, the error
+ * names what was tried and why the last one failed. */
+static void
+gather_wpad(struct pac_load *l, const struct pp_settings *st, const struct wpad *w, int ms,
+            const char **found)
+{
+    char tried[900] = "", last[300] = "";
+    size_t i;
+
+    if (w->n == 0) {
+        fail(l, "pac-unreachable", "WPAD: no search domain (resolv.conf) to look for "
+             "wpad.DOMAIN in");
+        return;
+    }
+    for (i = 0; i < w->n && !l->expired && l->script == NULL; i++) {
+        start_source(l, st, w->url[i], ms);
+        while (l->fetching && !l->expired)
+            if (pp_loop_run_once(l->loop, -1) < 0)
+                break;
+        pp_fetch_free(l->fetch);
+        l->fetch = NULL;
+        if (l->script != NULL) {
+            *found = w->url[i];
+            break;
+        }
+        snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
+                 tried[0] ? ", " : "", w->url[i]);
+        snprintf(last, sizeof(last), "%s", l->fetching ? "no answer in time"
+                 : l->fail_error != NULL ? l->fail_error : "not fetched");
+        l->fetching = false;
+        l->fail_status = NULL;
+        free(l->fail_error);
+        l->fail_error = NULL;
+    }
+    if (l->script == NULL) {
+        char msg[1300];
+
+        snprintf(msg, sizeof(msg), "WPAD: no PAC file at %s (%s)", tried[0] ? tried : "-",
+                 last[0] ? last : "no time left");
+        fail(l, "pac-unreachable", msg);
+    }
+}
+
+static void
+gather(struct pac_load *l, const struct pp_settings *st, const char *src,
+       const struct wpad *w, int ms, const char **found)
+{
+    pp_loop_timer(l->loop, &l->deadline, pp_now_ms() + ms);
+    if (w != NULL)
+        gather_wpad(l, st, w, ms, found);
+    else
+        start_source(l, st, src, ms);
+    wait_source(l);
     if (l->fetching)
         fail(l, "pac-unreachable", "the PAC file did not come in time");
 }
@@ -276,13 +357,15 @@ void
 pp_app_pac_load(const struct pp_settings *st, const struct pp_plan *plan, struct pp_pac_table *t)
 {
     struct pac_load l;
+    struct wpad w;
     char err[300], *my_ip = NULL, *src;
-    const char *from = NULL;
+    const char *from = NULL, *found = NULL;
     int ms = st->o.timeout_s > 0 ? (int)(st->o.timeout_s * 1000) : 5000;
     size_t i;
 
     memset(t, 0, sizeof(*t));
-    src = pick_source(st, &from, &my_ip);
+    memset(&w, 0, sizeof(w));
+    src = pick_source(st, &from, &my_ip, &w);
     if (src == NULL) {
         free(my_ip);
         return;
@@ -294,7 +377,14 @@ pp_app_pac_load(const struct pp_settings *st, const struct pp_plan *plan, struct
     pp_timer_init(&l.deadline, on_deadline, &l);
     l.dns = pp_dns_new(l.loop, st->resolver, ms, err, sizeof(err));
     add_rows(&l, plan, t);
-    gather(&l, st, src, ms);
+    gather(&l, st, src, w.on ? &w : NULL, ms, &found);
+    if (found != NULL) {
+        /* Discovered: the source is the URL that answered. */
+        free(t->source);
+        t->source = pp_xstrdup(found);
+    }
+    for (i = 0; i < w.n; i++)
+        free(w.url[i]);
     if (l.fail_status == NULL && t->n > 0)
         run_script(&l, t, my_ip);
     t->status = l.fail_status != NULL ? l.fail_status : "ok";

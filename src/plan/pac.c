@@ -203,6 +203,24 @@ pp_pac_query_url(const char *scheme, const char *host, uint16_t port, const char
                         portbuf, path);
 }
 
+size_t
+pp_pac_wpad_urls(const char *domain, char **out, size_t max)
+{
+    const char *d = domain;
+    size_t n = 0;
+
+    while (d != NULL && *d != '\0' && n < max) {
+        const char *dot = strchr(d, '.');
+
+        /* Two labels at least: "example.com" yes, "com" no. */
+        if (dot == NULL || dot[1] == '\0')
+            break;
+        out[n++] = pp_xasprintf("http://wpad.%s/wpad.dat", d);
+        d = dot + 1;
+    }
+    return n;
+}
+
 /* ------------------------------------------------------------ the table */
 
 size_t

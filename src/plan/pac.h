@@ -90,6 +90,14 @@ const char *pp_pac_route_name(enum pp_pac_route);
 char *pp_pac_query_url(const char *scheme, const char *host, uint16_t port,
                        const char *path);
 
+/* WPAD by DNS (what macOS's "Auto Proxy Discovery" and browsers do
+ * without a PAC URL): http://wpad.DOMAIN/wpad.dat for the search domain
+ * and each parent down to two labels (corp.example.com:
+ * wpad.corp.example.com, then wpad.example.com; never wpad.com).  Up to
+ * max URLs into out (malloc'd); returns how many. */
+size_t pp_pac_wpad_urls(const char *domain, char **out, size_t max);
+#define PP_PAC_WPAD_MAX 8   /* candidate URLs tried, at most */
+
 /* A name the run resolved, and one of its addresses (text). */
 struct pp_pac_name {
     const char *name;

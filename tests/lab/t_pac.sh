@@ -6,7 +6,8 @@
 # The context says so, per URL asked and in one line.  A PAC that is not
 # there, does not answer in time, loops forever, is too large or is not
 # JavaScript is classified (pac-unreachable, pac-invalid) and the run goes
-# on within its time.
+# on within its time.  WPAD (--pac wpad) finds it at wpad.DOMAIN of the
+# client's search domain or a parent.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lab/lab.sh"
 lab_up
 
@@ -46,9 +47,10 @@ http {
     fastcgi_temp_path $LAB_TMP/pac-fastcgi;
     uwsgi_temp_path $LAB_TMP/pac-uwsgi;
     scgi_temp_path $LAB_TMP/pac-scgi;
-    types { application/x-ns-proxy-autoconfig pac; }
+    types { application/x-ns-proxy-autoconfig pac dat; }
     server {
         listen 203.0.113.2:8080;
+        listen 203.0.113.2:80;
         root $W;
     }
     server {
@@ -62,6 +64,7 @@ NGX
 lab_nginx "$NS_I" "$LAB_TMP/nginx-pac.conf"
 lab_wait_listen "$NS_I" 8080
 lab_wait_listen "$NS_I" 8443
+cp "$W/proxy.pac" "$W/wpad.dat"
 # A server that takes the connection and never answers.
 lab_tcp 203.0.113.2 8081
 lab_wait_listen "$NS_I" 8081
@@ -104,6 +107,20 @@ jcheck "$J" 'doc["context"]["pac"]["status"] == "ok" and doc["context"]["pac"]["
 J=$LAB_TMP/pac-https-untrusted.json
 pp_run "$J" --timeout 3 --pac "$SPAC" --profile none courier.push.apple.com:5223
 jcheck "$J" 'doc["context"]["pac"]["status"] == "pac-unreachable" and "certificate of 203.0.113.2 is refused (cert-untrusted)" in doc["context"]["pac"]["error"] and c("courier.push.apple.com", 5223)["state"] == "ok"' "an HTTPS PAC whose chain the clients do not trust: refused, named, the checks ran"
+
+# WPAD: the client's search domain is office.corp.test; wpad.office.corp.test
+# does not exist, wpad.corp.test does (its parent, two labels).
+LAB_DNS_EXTRA="--host-record=wpad.corp.test,203.0.113.2" lab_dns
+mkdir -p "/etc/netns/$NS_C"
+printf 'nameserver 203.0.113.53\nsearch office.corp.test\n' > "/etc/netns/$NS_C/resolv.conf"
+J=$LAB_TMP/pac-wpad.json
+pp_run "$J" --timeout 3 --pac wpad --profile none 'https://gdmf.apple.com/' 'https://dp.corp.test/'
+jcheck "$J" 'doc["context"]["pac"]["status"] == "ok" and doc["context"]["pac"]["source"] == "http://wpad.corp.test/wpad.dat" and doc["context"]["pac"]["from"] == "option" and '"$A"'["https://gdmf.apple.com/"] == "PROXY 10.10.0.1:3128; DIRECT"' "WPAD: found at wpad.corp.test (after wpad.office.corp.test) and ran"
+printf 'nameserver 203.0.113.53\nsearch lab.example\n' > "/etc/netns/$NS_C/resolv.conf"
+J=$LAB_TMP/pac-nowpad.json
+pp_run "$J" --timeout 2 --pac wpad --profile none courier.push.apple.com:5223 'https://gdmf.apple.com/'
+jcheck "$J" 'doc["context"]["pac"]["status"] == "pac-unreachable" and doc["context"]["pac"]["source"] == "wpad" and doc["context"]["pac"]["error"].startswith("WPAD: no PAC file at http://wpad.lab.example/wpad.dat (wpad.lab.example does not resolve") and c("courier.push.apple.com", 5223)["state"] == "ok" and cs(via="proxy") == []' "WPAD: nothing at wpad.lab.example: pac-unreachable, named, the checks ran"
+rm -rf "/etc/netns/$NS_C"
 
 # What cannot be used is classified, and the run goes on in its time.
 n=0

@@ -135,6 +135,34 @@ test_query_url(void **state)
     }
 }
 
+/* WPAD by DNS: the search domain, then its parents down to two labels. */
+static void
+test_wpad_urls(void **state)
+{
+    char *u[PP_PAC_WPAD_MAX];
+    size_t n, i;
+
+    (void)state;
+    n = pp_pac_wpad_urls("office.corp.example.com", u, PP_PAC_WPAD_MAX);
+    assert_int_equal(n, 3);
+    assert_string_equal(u[0], "http://wpad.office.corp.example.com/wpad.dat");
+    assert_string_equal(u[1], "http://wpad.corp.example.com/wpad.dat");
+    assert_string_equal(u[2], "http://wpad.example.com/wpad.dat");
+    for (i = 0; i < n; i++)
+        free(u[i]);
+    /* Never a top-level domain's wpad, never from one label. */
+    assert_int_equal(pp_pac_wpad_urls("localdomain", u, PP_PAC_WPAD_MAX), 0);
+    assert_int_equal(pp_pac_wpad_urls("com", u, PP_PAC_WPAD_MAX), 0);
+    assert_int_equal(pp_pac_wpad_urls("", u, PP_PAC_WPAD_MAX), 0);
+    assert_int_equal(pp_pac_wpad_urls("example.com.", u, PP_PAC_WPAD_MAX), 1);
+    free(u[0]);
+    /* At most max, however deep the domain. */
+    assert_int_equal(pp_pac_wpad_urls("a.b.c.d.e.f.g.h.i.j.k.example", u, 2), 2);
+    assert_string_equal(u[1], "http://wpad.b.c.d.e.f.g.h.i.j.k.example/wpad.dat");
+    free(u[0]);
+    free(u[1]);
+}
+
 /* ------------------------------------------------------------ scripts */
 
 /* A company PAC as admins write them: Apple's hosts to the proxy, the
@@ -534,6 +562,7 @@ main(void)
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_answer_limits),
         cmocka_unit_test(test_query_url),
+        cmocka_unit_test(test_wpad_urls),
         cmocka_unit_test(test_company),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_hostile),
