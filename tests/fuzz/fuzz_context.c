@@ -138,6 +138,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (c.ndns != 0 || c.dns_servers != NULL) {
         abort();
     }
+    /* Search domains: host-name bytes only, lowercase, no empty label. */
+    if (pp_context_parse_search(s, &c.search, &c.nsearch) == 0) {
+        for (i = 0; i < c.nsearch; i++) {
+            const char *d = c.search[i];
+
+            if (*d == '\0' || *d == '.' || strlen(d) > 253 || strstr(d, "..") != NULL ||
+                d[strlen(d) - 1] == '.' || strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+                strlen(d))
+                abort();
+        }
+    } else if (c.nsearch != 0 || c.search != NULL) {
+        abort();
+    }
     check_route(pp_context_parse_linux_route, s, AF_INET, &c.default_if, &c.default_gw);
     check_route(pp_context_parse_linux_route6, s, AF_INET6, &c.default_if6, &c.default_gw6);
     {
