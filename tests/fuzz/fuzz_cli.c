@@ -51,7 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (p = copy; argc <= MAXWORDS && p <= copy + size; p += strlen(p) + 1)
         argv[argc++] = p;
     argv[argc] = NULL;
-    /* A fresh getopt for every input (glibc: optind 0 starts it over). */
+    /* A fresh getopt for every input (optind 0 starts glibc's and the
+     * BSDs' over). */
     optind = 0;
     pp_settings_init(&st);
     err[0] = '\0';
