@@ -347,44 +347,75 @@ apns_ready(struct pp_check *c)
     return PP_PROBE_MORE;
 }
 
+enum pp_apns_next
+pp_apns_session_feed(struct pp_apns_session *a, const uint8_t *buf, long n, long *rv)
+{
+    *rv = 0;
+    if (n <= 0)
+        return a->status > 0 || a->goaway ? PP_APNS_JUDGE : PP_APNS_ENDED;
+    *rv = pp_apns_session_recv(a, buf, (size_t)n);
+    if (*rv < 0)
+        return PP_APNS_MALFORMED;
+    return a->closed ? PP_APNS_JUDGE : PP_APNS_READ;
+}
+
+enum pp_apns_next
+pp_apns_session_flush(struct pp_apns_session *a)
+{
+    if (pp_apns_session_send(a) != 0)
+        return PP_APNS_FAILED;
+    return pp_apns_session_over(a) ? PP_APNS_JUDGE : PP_APNS_READ;
+}
+
+/* What a step of the loop decided, as the check's result; n and e: the
+ * last read's return and errno. */
+static enum pp_probe_rc
+apns_next(struct pp_check *c, struct pp_apns_session *a, enum pp_apns_next next, long n, int e,
+          long rv)
+{
+    switch (next) {
+    case PP_APNS_READ:
+        return PP_PROBE_MORE;
+    case PP_APNS_JUDGE:
+        return judge(c, a);
+    case PP_APNS_ENDED:
+        pp_check_set(c, PP_ST_UNEXPECTED,
+                     n == 0 ? PP_RS_TLS_EOF : e == ECONNRESET ? PP_RS_CONN_RESET
+                                                              : PP_RS_BAD_RESPONSE,
+                     "the connection ended before an HTTP/2 answer");
+        break;
+    case PP_APNS_MALFORMED:
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
+                     "the server's HTTP/2 is malformed: %s", pp_apns_strerror(rv));
+        break;
+    case PP_APNS_FAILED:
+        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "the HTTP/2 session failed");
+        break;
+    }
+    return PP_PROBE_DONE;
+}
+
 static enum pp_probe_rc
 apns_io(struct pp_check *c, short revents)
 {
     struct pp_apns_session *a = pp_check_data(c);
     uint8_t buf[16384];
+    enum pp_apns_next next;
     ssize_t n;
     long rv;
+    int e;
 
     (void)revents;
     for (;;) {
         n = pp_check_recv(c, buf, sizeof(buf));
         if (n == PP_RECV_AGAIN)
             break;
-        if (n <= 0) {
-            if (a->status > 0 || a->goaway)
-                return judge(c, a);
-            pp_check_set(c, PP_ST_UNEXPECTED,
-                         n == 0 ? PP_RS_TLS_EOF
-                                : errno == ECONNRESET ? PP_RS_CONN_RESET : PP_RS_BAD_RESPONSE,
-                         "the connection ended before an HTTP/2 answer");
-            return PP_PROBE_DONE;
-        }
-        rv = pp_apns_session_recv(a, buf, (size_t)n);
-        if (rv < 0) {
-            pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE,
-                         "the server's HTTP/2 is malformed: %s", pp_apns_strerror(rv));
-            return PP_PROBE_DONE;
-        }
-        if (a->closed)
-            return judge(c, a);
+        e = errno;
+        next = pp_apns_session_feed(a, buf, (long)n, &rv);
+        if (next != PP_APNS_READ)
+            return apns_next(c, a, next, (long)n, e, rv);
     }
-    if (pp_apns_session_send(a) != 0) {
-        pp_check_set(c, PP_ST_UNEXPECTED, PP_RS_BAD_RESPONSE, "the HTTP/2 session failed");
-        return PP_PROBE_DONE;
-    }
-    if (pp_apns_session_over(a))
-        return judge(c, a);
-    return PP_PROBE_MORE;
+    return apns_next(c, a, pp_apns_session_flush(a), 0, 0, 0);
 }
 
 static void

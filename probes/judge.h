@@ -94,6 +94,22 @@ bool pp_apns_session_closed(const struct pp_apns_session *);
 /* Nothing more will come: the stream closed, or GOAWAY and no more reads. */
 bool pp_apns_session_over(const struct pp_apns_session *);
 void pp_apns_session_answer(const struct pp_apns_session *, struct pp_apns_answer *);
+/* The probe's receive loop (apns_io), one step at a time, so the fuzz
+ * harness takes the same path (tests/fuzz/fuzz_apns.c). */
+enum pp_apns_next {
+    PP_APNS_READ,       /* read on, or wait for the socket */
+    PP_APNS_JUDGE,      /* the answer is in: pp_judge_apns */
+    PP_APNS_ENDED,      /* the connection ended before an answer */
+    PP_APNS_MALFORMED,  /* the server's HTTP/2 is malformed (*rv: why) */
+    PP_APNS_FAILED      /* the session failed to send */
+};
+/* One read: n > 0 bytes for the session, or the end of the stream (n 0,
+ * or an error, n < 0). */
+enum pp_apns_next pp_apns_session_feed(struct pp_apns_session *, const uint8_t *buf, long n,
+                                       long *rv);
+/* The reads are done (the socket has no more for now): what the session
+ * has to say is sent. */
+enum pp_apns_next pp_apns_session_flush(struct pp_apns_session *);
 void pp_apns_session_free(struct pp_apns_session *);
 #endif
 

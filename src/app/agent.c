@@ -93,6 +93,18 @@ pp_agent_parse_listen(const char *s, struct pp_agent_opts *ao, char *err, size_t
     return 0;
 }
 
+int
+pp_agent_token_length(const char *buf, size_t n)
+{
+    size_t len = 0;
+
+    if (n > PP_AGENT_TOKEN_READ)
+        n = PP_AGENT_TOKEN_READ;
+    while (len < n && buf[len] != '\0' && buf[len] != '\r' && buf[len] != '\n')
+        len++;
+    return len < PP_AGENT_TOKEN_MIN ? -1 : (int)len;
+}
+
 #ifdef HAVE_MICROHTTPD
 
 #include <sys/select.h>
@@ -489,23 +501,26 @@ static char *
 read_token(const char *path, char *err, size_t errlen)
 {
     FILE *f = pp_fopen_read(path);
-    char buf[512];
+    char buf[PP_AGENT_TOKEN_READ], *t;
     size_t n;
+    int len;
 
     if (f == NULL) {
         snprintf(err, errlen, "--serve-token: %s: %s", path, strerror(errno));
         return NULL;
     }
-    n = fread(buf, 1, sizeof(buf) - 1, f);
+    n = fread(buf, 1, PP_AGENT_TOKEN_READ, f);
     fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (strlen(buf) < 16) {
+    if ((len = pp_agent_token_length(buf, n)) < 0) {
+        OPENSSL_cleanse(buf, sizeof(buf));
         snprintf(err, errlen, "--serve-token: %s: the token must be at least 16 characters",
                  path);
         return NULL;
     }
-    return pp_xstrdup(buf);
+    t = pp_xcalloc(1, (size_t)len + 1);
+    memcpy(t, buf, (size_t)len);
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return t;
 }
 
 int

@@ -49,6 +49,14 @@ int pp_agent_run(const struct pp_agent_opts *, const struct pp_plan *,
 /* --serve-token's file as pp_agent_run reads it (--list checks it): 0,
  * or -1 with err. */
 int pp_agent_check_token(const char *path, char *err, size_t errlen);
+/* What --serve-token's file's first bytes hold: at most
+ * PP_AGENT_TOKEN_READ of them are read, and the token is what comes
+ * before the first NUL, CR or LF, at least PP_AGENT_TOKEN_MIN characters.
+ * Returns its length, or -1 if it is shorter.  A pure function of the
+ * file's bytes (tests/fuzz/fuzz_token.c); read_token reads them. */
+#define PP_AGENT_TOKEN_READ 511
+#define PP_AGENT_TOKEN_MIN 16
+int pp_agent_token_length(const char *buf, size_t n);
 /* The signal that ended pp_agent_run, or 0. */
 int pp_agent_stop_signal(void);
 

@@ -127,10 +127,23 @@ short_word(int argc, char **argv, int opt)
     return argv[optind - 1];
 }
 
+/* A usage error's message into err (as pp_app_die_usage would say it,
+ * before its control characters are masked); returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 /* getopt_long's '?': an unknown or ambiguous option, or a value given
- * to a flag; the nearest option is suggested. */
-static void __attribute__((noreturn))
-die_unknown(const char *arg, int opt)
+ * to a flag; the nearest option is suggested.  Returns -1 with err. */
+static int
+unknown_option(const char *arg, int opt, char *err, size_t errlen)
 {
     char name[64], list[300] = "";
     const char *near;
@@ -139,15 +152,15 @@ die_unknown(const char *arg, int opt)
     if (strncmp(arg, "--", 2) != 0) {
         /* "-list": a long option with one dash. */
         if (arg[0] == '-' && strlen(arg) > 2 && pp_setting_by_name(arg + 1) != NULL)
-            pp_app_die_usage("unknown option '-%c' (did you mean '-%s'?)",
-                             opt > 0 && opt < 256 ? opt : '?', arg);
-        pp_app_die_usage("unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
+            return usage_error(err, errlen, "unknown option '-%c' (did you mean '-%s'?)",
+                               opt > 0 && opt < 256 ? opt : '?', arg);
+        return usage_error(err, errlen, "unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
     }
     if (arg[2] == '\0' || arg[2] == '=')
-        pp_app_die_usage("unknown option '%s'", arg);
+        return usage_error(err, errlen, "unknown option '%s'", arg);
     snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
     if (opt != 0 && strchr(arg, '=') != NULL)
-        pp_app_die_usage("option '--%s' takes no value", name);
+        return usage_error(err, errlen, "option '--%s' takes no value", name);
     for (i = 0; i < pp_settings_count; i++) {
         const struct pp_setting *s = &pp_settings[i];
 
@@ -159,11 +172,61 @@ die_unknown(const char *arg, int opt)
                                   s->name);
     }
     if (n > 1)
-        pp_app_die_usage("option '--%s' is ambiguous: %s", name, list);
+        return usage_error(err, errlen, "option '--%s' is ambiguous: %s", name, list);
     near = pp_settings_suggest(name, false);
     if (near != NULL)
-        pp_app_die_usage("unknown option '--%s' (did you mean '--%s'?)", name, near);
-    pp_app_die_usage("unknown option '--%s'", name);
+        return usage_error(err, errlen, "unknown option '--%s' (did you mean '--%s'?)", name,
+                           near);
+    return usage_error(err, errlen, "unknown option '--%s'", name);
+}
+
+/* One option getopt_long returned: its row applied.  Returns 0, 1 for
+ * --help or --version (*stop: 'h' or 'V'), or -1 with err. */
+static int
+one_option(struct pp_settings *st, int ch, int argc, char **argv, bool *given, int *stop,
+           char *err, size_t errlen)
+{
+    const struct pp_setting *s;
+    char why[600];
+
+    if (ch == ':')
+        return usage_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+    if (ch == '?')
+        return unknown_option(short_word(argc, argv, optopt), optopt, err, errlen);
+    s = ch >= 256 ? &pp_settings[ch - 256] : pp_setting_by_flag(ch);
+    if (s == NULL)
+        return usage_error(err, errlen, "unknown option '%s'", argv[optind - 1]);
+    given[s - pp_settings] = true;
+    if (s->flag == 'h' || s->flag == 'V') {
+        *stop = s->flag;
+        return 1;
+    }
+    if (pp_setting_apply(st, s, s->type == PP_SET_FLAG ? "yes" : optarg != NULL ? optarg : "-",
+                         why, sizeof(why)) < 0) {
+        if (s->terse)
+            return usage_error(err, errlen, "--%s: %s", s->name, why);
+        return usage_error(err, errlen, "--%s %s: %s", s->name, optarg, why);
+    }
+    return 0;
+}
+
+int
+pp_app_parse_argv(struct pp_settings *st, int argc, char **argv, bool *given, int *stop,
+                  char *err, size_t errlen)
+{
+    struct option *longopts;
+    char *shortopts;
+    int ch, rc = 0;
+
+    *stop = 0;
+    pp_settings_getopt(&longopts, &shortopts);
+    /* getopt's own messages carry argv[0]'s path: report errors here. */
+    opterr = 0;
+    while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+        rc = one_option(st, ch, argc, argv, given, stop, err, errlen);
+    free(longopts);
+    free(shortopts);
+    return rc;
 }
 
 /* The command line, over the files' settings; given[row] says which rows
@@ -171,42 +234,18 @@ die_unknown(const char *arg, int opt)
 int
 pp_app_parse_args(struct pp_settings *st, int argc, char **argv, bool *given)
 {
-    struct option *longopts;
-    char *shortopts, err[600];
-    int ch;
+    char err[1024];
+    int stop, rc = pp_app_parse_argv(st, argc, argv, given, &stop, err, sizeof(err));
 
-    pp_settings_getopt(&longopts, &shortopts);
-    /* getopt's own messages carry argv[0]'s path: report errors here. */
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        const struct pp_setting *s;
-
-        if (ch == ':')
-            pp_app_die_usage("option '%s' needs a value", argv[optind - 1]);
-        if (ch == '?')
-            die_unknown(short_word(argc, argv, optopt), optopt);
-        s = ch >= 256 ? &pp_settings[ch - 256] : pp_setting_by_flag(ch);
-        if (s == NULL)
-            pp_app_die_usage("unknown option '%s'", argv[optind - 1]);
-        given[s - pp_settings] = true;
-        if (s->flag == 'h' || s->flag == 'V') {
-            if (s->flag == 'h')
-                pp_settings_usage(stdout);
-            else
-                pp_version_print(stdout);
-            free(longopts);
-            free(shortopts);
-            return -1;
-        }
-        if (pp_setting_apply(st, s, s->type == PP_SET_FLAG ? "yes" : optarg != NULL ? optarg : "-",
-                             err, sizeof(err)) < 0) {
-            if (s->terse)
-                pp_app_die_usage("--%s: %s", s->name, err);
-            pp_app_die_usage("--%s %s: %s", s->name, optarg, err);
-        }
+    if (rc < 0)
+        pp_app_die_usage("%s", err);
+    if (rc > 0) {
+        if (stop == 'h')
+            pp_settings_usage(stdout);
+        else
+            pp_version_print(stdout);
+        return -1;
     }
-    free(longopts);
-    free(shortopts);
     return 0;
 }
 
@@ -216,80 +255,136 @@ named(const bool *given, const char *name)
     return given[pp_setting_by_name(name) - pp_settings];
 }
 
-/* The settings go together, or the run stops with a usage error.  A
- * configuration file's serve or format gives way to a command line that
+/* A configuration file's serve or format gives way to a command line that
  * asks for a mode they do not go with. */
-void
-pp_app_check_combinations(struct pp_settings *st, const bool *given)
+static void
+files_give_way(struct pp_settings *st)
 {
-    bool capture = st->read_file != NULL || st->sniff != NULL;
-
     if (st->serve_from_file && (st->audit || st->once || st->nagios || st->read_file != NULL ||
                                 st->sniff_only || st->list || st->o.step_level > 0))
         st->serve = false;
     if (st->format_from_file && (st->nagios || (st->audit && st->format == PP_FMT_PROMETHEUS)))
         st->format = PP_FMT_TEXT;
+}
+
+/* The options that exclude each other, the audit's, the outputs' and the
+ * capture's. */
+static int
+modes_error(const struct pp_settings *st, const bool *given, char *err, size_t errlen)
+{
+    bool capture = st->read_file != NULL || st->sniff != NULL;
+
     if (named(given, "ipv4") && named(given, "ipv6"))
-        pp_app_die_usage("-4 and -6 exclude each other");
+        return usage_error(err, errlen, "-4 and -6 exclude each other");
     if (named(given, "proxy") && named(given, "no-proxy"))
-        pp_app_die_usage("--proxy and --no-proxy exclude each other");
+        return usage_error(err, errlen, "--proxy and --no-proxy exclude each other");
     /* The command line's own contradiction, refused as -4 -6 is (over a
      * file's format, --json simply wins). */
     if (named(given, "json") && named(given, "format") && st->format_word != PP_FMT_JSON)
-        pp_app_die_usage("--json and --format %s contradict each other",
-                         st->format_word == PP_FMT_PROMETHEUS ? "prometheus" : "text");
+        return usage_error(err, errlen, "--json and --format %s contradict each other",
+                           st->format_word == PP_FMT_PROMETHEUS ? "prometheus" : "text");
     if (st->audit && named(given, "proxy"))
-        pp_app_die_usage("--proxy does not go with --audit: the audit checks ports directly");
+        return usage_error(err, errlen,
+                           "--proxy does not go with --audit: the audit checks ports directly");
     if (!st->audit && (st->ports != NULL || st->targets_file != NULL ||
                        st->expect_file != NULL || st->csv || st->jsonl_path != NULL))
-        pp_app_die_usage("-p, --targets, --expect, --csv and --jsonl go with --audit");
+        return usage_error(err, errlen, "-p, --targets, --expect, --csv and --jsonl go with "
+                           "--audit");
     if ((st->format == PP_FMT_JSON) + (st->csv_path != NULL && strcmp(st->csv_path, "-") == 0) +
         (st->jsonl_path != NULL && strcmp(st->jsonl_path, "-") == 0) > 1)
-        pp_app_die_usage("--json, --csv and --jsonl all want standard output: give --csv=FILE "
-                         "or --jsonl=FILE");
+        return usage_error(err, errlen, "--json, --csv and --jsonl all want standard output: "
+                           "give --csv=FILE or --jsonl=FILE");
     if (st->read_file != NULL && st->sniff != NULL)
-        pp_app_die_usage("--read and --sniff exclude each other");
+        return usage_error(err, errlen, "--read and --sniff exclude each other");
     if (st->sniff_only && st->sniff == NULL)
-        pp_app_die_usage("--sniff-only needs --sniff IFACE");
+        return usage_error(err, errlen, "--sniff-only needs --sniff IFACE");
     if (st->duration_s > 0 && st->sniff == NULL)
-        pp_app_die_usage("--duration goes with --sniff");
+        return usage_error(err, errlen, "--duration goes with --sniff");
     if (capture && st->audit)
-        pp_app_die_usage("--sniff and --read do not go with --audit");
+        return usage_error(err, errlen, "--sniff and --read do not go with --audit");
+    return 0;
+}
+
+/* The agent's, the plugin's and the thresholds'. */
+static int
+runs_error(const struct pp_settings *st, char *err, size_t errlen)
+{
     if ((st->read_file != NULL || st->sniff_only) && st->serve)
-        pp_app_die_usage("--read and --sniff-only do not go with --serve (--sniff does)");
+        return usage_error(err, errlen, "--read and --sniff-only do not go with --serve "
+                           "(--sniff does)");
     if (st->serve && (st->audit || st->once || st->nagios))
-        pp_app_die_usage("--serve runs again and again: not with --audit, --once or --nagios");
+        return usage_error(err, errlen, "--serve runs again and again: not with --audit, "
+                           "--once or --nagios");
     if (st->serve && st->o.step_level > 0)
-        pp_app_die_usage("-v writes one run's steps to standard error: not with --serve (the "
-                         "agent's /report.json has each check's times)");
+        return usage_error(err, errlen, "-v writes one run's steps to standard error: not with "
+                           "--serve (the agent's /report.json has each check's times)");
     if (st->nagios && (st->format != PP_FMT_TEXT || st->audit))
-        pp_app_die_usage("--nagios prints one line: not with --json, --format or --audit");
+        return usage_error(err, errlen, "--nagios prints one line: not with --json, --format "
+                           "or --audit");
     if ((st->warn != NULL || st->crit != NULL) && !st->nagios)
-        pp_app_die_usage("--warning and --critical go with --nagios");
+        return usage_error(err, errlen, "--warning and --critical go with --nagios");
     if (pp_range_warn_above_crit(&st->warn_r, &st->crit_r))
-        pp_app_die_usage("--warning %s is above --critical %s", st->warn, st->crit);
+        return usage_error(err, errlen, "--warning %s is above --critical %s", st->warn,
+                           st->crit);
+    return 0;
+}
+
+/* What follows the audit's redaction: the filter, the token, the traces,
+ * -Z and -c. */
+static int
+rest_error(const struct pp_settings *st, const bool *given, char *err, size_t errlen)
+{
+    bool capture = st->read_file != NULL || st->sniff != NULL;
+
+    if (st->audit && st->format == PP_FMT_PROMETHEUS)
+        return usage_error(err, errlen, "the audit reports in text, JSON (--json) or CSV "
+                           "(--csv), not prometheus");
+    if (named(given, "filter") && !capture)
+        return usage_error(err, errlen, "--filter goes with --sniff or --read");
+    if (st->token_file != NULL && !st->serve)
+        return usage_error(err, errlen, "--serve-token goes with --serve");
+    if (st->o.trace > 0 && (st->audit || st->read_file != NULL || st->sniff_only))
+        return usage_error(err, errlen, "--trace and --trace-all trace the checks: not with "
+                           "--audit, --read or --sniff-only");
+    if (named(given, "user") && !capture)
+        return usage_error(err, errlen, "-Z goes with --sniff or --read");
+    if (st->count > 0 && (st->serve || st->audit || capture))
+        return usage_error(err, errlen, "-c runs the checks N times: not with --serve, "
+                           "--audit, --sniff or --read");
+    return 0;
+}
+
+int
+pp_app_combinations_error(struct pp_settings *st, const bool *given, bool *unmasked, char *err,
+                          size_t errlen)
+{
+    *unmasked = false;
+    files_give_way(st);
+    if (modes_error(st, given, err, errlen) < 0 || runs_error(st, err, errlen) < 0)
+        return -1;
     /* An audit's report is the company's addresses: nothing left to show
      * masked.  A configuration file's redact gives way. */
     if (st->audit && st->redact && named(given, "redact"))
-        pp_app_die_usage("--redact does not go with --audit (its report is the company's "
-                         "addresses)");
+        return usage_error(err, errlen, "--redact does not go with --audit (its report is the "
+                           "company's addresses)");
     if (st->audit && st->redact) {
+        st->redact = false;
+        *unmasked = true;
+    }
+    return rest_error(st, given, err, errlen);
+}
+
+/* The settings go together, or the run stops with a usage error. */
+void
+pp_app_check_combinations(struct pp_settings *st, const bool *given)
+{
+    char err[1024];
+    bool unmasked;
+    int rc = pp_app_combinations_error(st, given, &unmasked, err, sizeof(err));
+
+    if (unmasked)
         fprintf(stderr, "pushprobe: the audit's report is not masked (redact in the "
                 "configuration file is for the other modes)\n");
-        st->redact = false;
-    }
-    if (st->audit && st->format == PP_FMT_PROMETHEUS)
-        pp_app_die_usage("the audit reports in text, JSON (--json) or CSV (--csv), not prometheus");
-    if (named(given, "filter") && !capture)
-        pp_app_die_usage("--filter goes with --sniff or --read");
-    if (st->token_file != NULL && !st->serve)
-        pp_app_die_usage("--serve-token goes with --serve");
-    if (st->o.trace > 0 && (st->audit || st->read_file != NULL || st->sniff_only))
-        pp_app_die_usage("--trace and --trace-all trace the checks: not with --audit, --read or "
-                         "--sniff-only");
-    if (named(given, "user") && !capture)
-        pp_app_die_usage("-Z goes with --sniff or --read");
-    if (st->count > 0 && (st->serve || st->audit || capture))
-        pp_app_die_usage("-c runs the checks N times: not with --serve, --audit, --sniff or "
-                         "--read");
+    if (rc < 0)
+        pp_app_die_usage("%s", err);
 }

@@ -28,7 +28,19 @@ int pp_app_read_configs(struct pp_settings *st, int argc, char **argv, char *err
 /* The command line, over the files' settings; given[row] says which rows
  * it named.  Returns -1 after --help or --version (nothing to run). */
 int pp_app_parse_args(struct pp_settings *st, int argc, char **argv, bool *given);
+/* Its core, which prints nothing and does not exit (tests/fuzz/fuzz_cli.c):
+ * getopt_long over argv (a second parse in one process sets optind to 0
+ * first, as glibc and the BSDs reset on), each option's row applied.
+ * Returns 0; 1 at --help or --version, *stop 'h' or 'V'; or -1 with the
+ * usage error in err. */
+int pp_app_parse_argv(struct pp_settings *st, int argc, char **argv, bool *given, int *stop,
+                      char *err, size_t errlen);
 /* The settings go together, or the run stops with a usage error. */
 void pp_app_check_combinations(struct pp_settings *st, const bool *given);
+/* Its core: a configuration file's serve, format and (with --audit)
+ * redact give way (*unmasked: redact did, a note for standard error);
+ * returns 0, or -1 with the first usage error in err. */
+int pp_app_combinations_error(struct pp_settings *st, const bool *given, bool *unmasked,
+                              char *err, size_t errlen);
 
 #endif /* PP_APP_CLI_H */

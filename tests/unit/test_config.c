@@ -15,7 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <getopt.h>
 
+#include "app/agent.h"
+#include "app/cli.h"
 #include "app/ppconfig.h"
 #include "app/settings.h"
 #include "core/util.h"
@@ -1025,6 +1028,82 @@ test_default_paths(void **state)
     restore_env();
 }
 
+/* The command line's cores: a usage error is a sentence, not an exit. */
+static int
+parse_words(struct pp_settings *st, bool *given, const char *const *words, char *err,
+            size_t errlen)
+{
+    char *argv[16];
+    int argc = 0, stop;
+
+    argv[argc++] = (char *)"pushprobe";
+    for (; *words != NULL && argc < 15; words++)
+        argv[argc++] = (char *)*words;
+    argv[argc] = NULL;
+    optind = 0;
+    memset(given, 0, pp_settings_count * sizeof(*given));
+    pp_settings_init(st);
+    return pp_app_parse_argv(st, argc, argv, given, &stop, err, errlen);
+}
+
+static void
+test_cli_cores(void **state)
+{
+    static const char *const unknown[] = {"--timout", "3", NULL};
+    static const char *const both[] = {"-4", "-6", "--list", NULL};
+    static const char *const token[] = {"--serve-token", "/x", NULL};
+    static const char *const fine[] = {"--profile", "none", "--list", NULL};
+    struct pp_settings st;
+    bool *given = pp_xcalloc(pp_settings_count, sizeof(*given)), unmasked;
+    char err[1024];
+    int stop;
+
+    (void)state;
+    assert_int_equal(parse_words(&st, given, unknown, err, sizeof(err)), -1);
+    assert_string_equal(err, "unknown option '--timout' (did you mean '--timeout'?)");
+    pp_settings_free(&st);
+    assert_int_equal(parse_words(&st, given, both, err, sizeof(err)), 0);
+    assert_int_equal(pp_app_combinations_error(&st, given, &unmasked, err, sizeof(err)), -1);
+    assert_string_equal(err, "-4 and -6 exclude each other");
+    pp_settings_free(&st);
+    assert_int_equal(parse_words(&st, given, token, err, sizeof(err)), 0);
+    assert_int_equal(pp_app_combinations_error(&st, given, &unmasked, err, sizeof(err)), -1);
+    assert_string_equal(err, "--serve-token goes with --serve");
+    pp_settings_free(&st);
+    assert_int_equal(parse_words(&st, given, fine, err, sizeof(err)), 0);
+    assert_int_equal(pp_app_combinations_error(&st, given, &unmasked, err, sizeof(err)), 0);
+    assert_false(unmasked);
+    pp_settings_free(&st);
+    {
+        char *argv[] = {(char *)"pushprobe", (char *)"--list", (char *)"--help", NULL};
+
+        optind = 0;
+        pp_settings_init(&st);
+        assert_int_equal(pp_app_parse_argv(&st, 3, argv, given, &stop, err, sizeof(err)), 1);
+        assert_int_equal(stop, 'h');
+        pp_settings_free(&st);
+    }
+    free(given);
+}
+
+/* --serve-token's rules: up to the first NUL, CR or LF of the first 511
+ * bytes, at least 16 characters. */
+static void
+test_token_length(void **state)
+{
+    char big[600];
+
+    (void)state;
+    assert_int_equal(pp_agent_token_length("0123456789abcdef", 16), 16);
+    assert_int_equal(pp_agent_token_length("0123456789abcdef\n", 17), 16);
+    assert_int_equal(pp_agent_token_length("0123456789abcdef\r\nmore", 22), 16);
+    assert_int_equal(pp_agent_token_length("0123456789abcde\n", 16), -1);
+    assert_int_equal(pp_agent_token_length("0123456789\0abcdefgh", 19), -1);
+    assert_int_equal(pp_agent_token_length("", 0), -1);
+    memset(big, 'A', sizeof(big));
+    assert_int_equal(pp_agent_token_length(big, sizeof(big)), 511);
+}
+
 int
 main(void)
 {
@@ -1051,6 +1130,8 @@ main(void)
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_example),
         cmocka_unit_test(test_default_paths),
+        cmocka_unit_test(test_cli_cores),
+        cmocka_unit_test(test_token_length),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
