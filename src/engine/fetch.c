@@ -237,6 +237,11 @@ secure(struct pp_fetch *f)
             finish(f, "OpenSSL cannot start a TLS connection");
             return false;
         }
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+        /* A server that closes without close_notify ends the body (the
+         * HTTP parser judges whether it is whole), as OpenSSL 1.1 did. */
+        SSL_set_options(f->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
     }
     switch (pp_tls_step(f->ssl, &ev, &v, msg, sizeof(msg))) {
     case PP_TLS_AGAIN:
