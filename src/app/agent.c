@@ -172,7 +172,6 @@ struct agent {
     struct blob *html;     /* the page at / */
     unsigned long runs;
     char *token;
-    struct pp_context cx;  /* with --redact: this machine, for the masks */
 };
 
 static volatile sig_atomic_t stopping;
@@ -230,14 +229,20 @@ static void
 publish(struct agent *a, struct pp_report rep)
 {
     struct pp_diagnosis diag;
+    struct pp_context cx;
     struct pp_redact *rd = NULL;
     char *m, *j;
     size_t ml = 0, jl = 0;
 
     pp_run_conclude(&rep, a->ao->capture, false, &diag);
     a->runs++;
+    /* This machine as it is at each run: a laptop or a site's network
+     * changes (routes, DNS, proxies) while the agent runs on. */
+    memset(&cx, 0, sizeof(cx));
+    pp_run_context(&cx, a->ao->resolver, a->ao->pac);
+    rep.context = &cx;
     if (a->ao->redact)
-        rd = pp_app_redactions(&rep, &a->cx);
+        rd = pp_app_redactions(&rep, &cx);
     m = mask_body(rd, pp_report_render(&rep, PP_FMT_PROMETHEUS, false, &ml), &ml, false);
     if (m != NULL) {
         /* The agent's own counter, after the run's metrics. */
@@ -267,6 +272,7 @@ publish(struct agent *a, struct pp_report rep)
     pp_redact_free(rd);
     pp_diagnosis_free(&diag);
     pp_report_free(&rep);
+    pp_context_free(&cx);
     pp_loop_timer(a->loop, &a->cycle_timer,
                   pp_now_ms() + (int64_t)(a->ao->interval_s * 1000.0));
 }
@@ -606,8 +612,6 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     }
     fprintf(stderr, "pushprobe: serving /, /metrics, /report.json and /healthz on %s, "
             "a run every %.0f s\n", ao->where, ao->interval_s);
-    if (ao->redact)
-        pp_context_collect(&a.cx);
     start_cycle(&a);
     if (pp_loop_run(a.loop) < 0) {
         snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -629,7 +633,6 @@ pp_agent_run(const struct pp_agent_opts *ao, const struct pp_plan *plan,
     blob_unref(a.json);
     blob_unref(a.html);
     free(a.token);
-    pp_context_free(&a.cx);
     return rc;
 }
 

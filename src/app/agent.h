@@ -12,6 +12,7 @@
 #include "plan/plan.h"
 
 struct pp_capture;
+struct pp_pac_table;
 
 struct pp_agent_opts {
     struct sockaddr_storage addr;  /* where to listen (127.0.0.1 by default) */
@@ -20,6 +21,8 @@ struct pp_agent_opts {
     const char *token_file;        /* NULL: no token */
     struct pp_capture *capture;    /* --sniff beside the runs, or NULL */
     bool redact;                   /* --redact: every body served is masked */
+    const char *resolver;          /* --resolver, for each run's context, or NULL */
+    const struct pp_pac_table *pac; /* the run's PAC, for each run's context, or NULL */
 };
 
 /* Parse [ADDR:]PORT ("9898", "127.0.0.1:9898", "[::1]:9898"). */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "app/live.h"
-#include "app/pacrun.h"
 #include "app/run.h"
 #include "core/util.h"
 
@@ -839,9 +838,7 @@ pp_live_run(const struct pp_live_opts *o, struct pp_report *last, struct pp_diag
     install_signals();
     /* The first frame before anything touches the network. */
     draw_now(l);
-    pp_context_collect(cx);
-    if (o->pac != NULL)
-        cx->pac = pp_app_pac_context(o->pac);
+    pp_run_context(cx, NULL, o->pac);
     l->have_cx = true;
     start_cycle(l);
     pp_loop_run(l->loop);

@@ -18,7 +18,6 @@
 #include "app/auditrun.h"
 #include "app/live.h"
 #include "app/output.h"
-#include "app/pacrun.h"
 #include "app/run.h"
 #include "capture/capture.h"
 #include "capture/flows.h"
@@ -103,6 +102,8 @@ pp_mode_agent(struct pp_app *app)
     if (st->agent.interval_s <= 0)
         st->agent.interval_s = 60;
     st->agent.capture = app->cap;
+    st->agent.resolver = st->resolver;
+    st->agent.pac = &app->pac;
     rc = pp_agent_run(&st->agent, &app->plan, &st->o, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "pushprobe: %s\n", err);
@@ -148,23 +149,6 @@ report_out(struct pp_app *app, const struct pp_report *rep, const struct pp_diag
     return pp_app_flush(rc);
 }
 
-/* This machine, for the report; the DNS server in use is the one asked
- * for with --resolver. */
-static void
-collect_context(struct pp_context *cx, const char *resolver)
-{
-    size_t k;
-
-    pp_context_collect(cx);
-    if (resolver == NULL)
-        return;
-    for (k = 0; k < cx->ndns; k++)
-        free(cx->dns_servers[k]);
-    cx->dns_servers = pp_xrealloc(cx->dns_servers, 1, sizeof(*cx->dns_servers));
-    cx->dns_servers[0] = pp_xstrdup(resolver);
-    cx->ndns = 1;
-}
-
 /* --trace: the paths of the checks that failed, before the diagnosis
  * that names where they end. */
 static void
@@ -200,8 +184,7 @@ conclude_and_report(struct pp_app *app, struct pp_report *rep)
     memset(&cx, 0, sizeof(cx));
     pp_run_conclude(rep, app->cap, true, &diag);
     if (app->st.read_file == NULL) {
-        collect_context(&cx, app->st.resolver);
-        cx.pac = pp_app_pac_context(&app->pac);
+        pp_run_context(&cx, app->st.resolver, &app->pac);
         rep->context = &cx;
     }
     app->cx = &cx;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/output.h"
+#include "app/pacrun.h"
 #include "app/run.h"
 #include "capture/capture.h"
 #include "core/redact.h"
@@ -354,4 +355,22 @@ pp_run_trace_select(struct pp_result *const *res, size_t n, bool all, bool *want
                 break;
             }
     }
+}
+
+void
+pp_run_context(struct pp_context *cx, const char *resolver, const struct pp_pac_table *pac)
+{
+    size_t k;
+
+    pp_context_collect(cx);
+    if (pac != NULL)
+        cx->pac = pp_app_pac_context(pac);
+    if (resolver == NULL)
+        return;
+    /* The DNS server in use is the one asked for with --resolver. */
+    for (k = 0; k < cx->ndns; k++)
+        free(cx->dns_servers[k]);
+    cx->dns_servers = pp_xrealloc(cx->dns_servers, 1, sizeof(*cx->dns_servers));
+    cx->dns_servers[0] = pp_xstrdup(resolver);
+    cx->ndns = 1;
 }

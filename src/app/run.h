@@ -35,6 +35,12 @@ struct pp_capture;
 void pp_run_conclude(struct pp_report *rep, struct pp_capture *cap, bool end,
                      struct pp_diagnosis *diag);
 
+/* This machine as it is now, for a run's report: the local context, the
+ * --resolver (when given) as its DNS server, and the PAC's context when
+ * pac had a source (pac may be NULL).  The caller frees it. */
+struct pp_pac_table;
+void pp_run_context(struct pp_context *cx, const char *resolver, const struct pp_pac_table *pac);
+
 /* Which results --trace traces: want[i] for results[i].  Every check that
  * did not succeed (all: every check), the first courier check of each
  * family (one that succeeded where there is one), and for a failed check a

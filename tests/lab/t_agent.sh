@@ -53,6 +53,19 @@ if promtool check metrics < "$LAB_TMP/metrics.txt" >/dev/null 2>&1; then echo "o
     echo "FAIL: promtool"; LAB_FAILS=$((LAB_FAILS + 1)); fi
 get http://$A/report.json > "$LAB_TMP/agent-report.json"
 jcheck "$LAB_TMP/agent-report.json" 'doc["tool"] == "pushprobe" and v("push") == "ok"' "/report.json is the last report"
+jcheck "$LAB_TMP/agent-report.json" 'doc["context"]["dns_servers"] == ["203.0.113.53"] and "10.10.0.2" in doc["context"]["local_addresses"] and "10.10.0.77" not in doc["context"]["local_addresses"]' "/report.json says what this machine is (the --resolver as its DNS server)"
+# The machine changes while the agent runs (a new address): the next
+# run's context has it.
+ip -n "$NS_C" addr add 10.10.0.77/24 dev c0
+i=0
+while [ $i -lt 20 ]; do
+    get http://$A/report.json > "$LAB_TMP/agent-report2.json"
+    grep -q '"10.10.0.77"' "$LAB_TMP/agent-report2.json" && break
+    sleep 0.5
+    i=$((i + 1))
+done
+jcheck "$LAB_TMP/agent-report2.json" '"10.10.0.77" in doc["context"]["local_addresses"]' "each run reads this machine again: a new address shows in the next report"
+ip -n "$NS_C" addr del 10.10.0.77/24 dev c0
 
 lab_fw tcp dport 5223 reject with icmpx type admin-prohibited
 expect 'probe_success{host="courier.push.apple.com",port="5223",family="ipv4"}' 0 "after 5223 is blocked: probe_success 0"
