@@ -126,7 +126,6 @@ read_file(struct pac_load *l, const char *path)
     l->len = n;
 }
 
-/* The PAC to use: --pac, else the system's URL; and myIpAddress(). */
 /* WPAD's candidate URLs (plan/pac.h). */
 struct wpad {
     bool on;
@@ -134,6 +133,8 @@ struct wpad {
     size_t n;
 };
 
+/* The PAC to use: --pac (wpad: discovered), else the system's URL, else
+ * WPAD when macOS's Auto Proxy Discovery is on; and myIpAddress(). */
 static char *
 pick_source(const struct pp_settings *st, const char **from, char **my_ip, struct wpad *w)
 {
