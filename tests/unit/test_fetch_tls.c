@@ -413,7 +413,7 @@ test_broken_servers(void **state)
 }
 
 /* The end of the body without close_notify, with and without a length
- * (and with close_notify); a body over the cap. */
+ * (and with close_notify); a body over the cap; a body cut short. */
 static void
 test_bodies(void **state)
 {
@@ -430,6 +430,14 @@ test_bodies(void **state)
          .status = 200, .error = "over 10 bytes", .too_large = true},
         {.mode = M_TLS, .ca_file = true, .reply = "HTTP/1.0 200 OK\r\n\r\n" LONG_BODY,
          .max = 10, .status = 200, .error = "over 10 bytes", .too_large = true},
+        /* Cut short without close_notify: the length, or the chunks, say
+         * the body is not whole. */
+        {.mode = M_TLS, .ca_file = true,
+         .reply = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nhello", .max = 100,
+         .status = 200, .error = "closed in the middle of the response body"},
+        {.mode = M_TLS, .ca_file = true,
+         .reply = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+         .max = 100, .status = 200, .error = "closed in the middle of the response body"},
     };
 
     run_cases(state, v, sizeof(v) / sizeof(v[0]), 2000);
