@@ -128,6 +128,15 @@ judge(struct pp_fetch *f)
         finish(f, msg);
         return;
     }
+    if (!r->complete) {
+        /* Closed (or malformed) before the length or the chunks ended
+         * the body: a file cut short is not a file.  Over https this is
+         * what stands in for the close_notify no longer required. */
+        snprintf(msg, sizeof(msg), "%s: %s", f->u.host,
+                 r->error[0] ? r->error : "the response is incomplete");
+        finish(f, msg);
+        return;
+    }
     f->res.body = pp_xmalloc(r->body_len + 1);
     memcpy(f->res.body, r->body != NULL ? (const char *)r->body : "", r->body_len);
     f->res.body[r->body_len] = '\0';

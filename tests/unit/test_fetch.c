@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* One HTTP GET on the loop (src/engine/fetch.h), against a server on
  * loopback in the same loop: a body, a chunked body, an HTTP error, a
- * body over the cap, garbage, silence until the deadline, a closed port,
- * a URL it does not fetch.  A watchdog alarm turns a hang into a failure. */
+ * body over the cap, a body cut short, garbage, silence until the
+ * deadline, a closed port, a URL it does not fetch.  A watchdog alarm
+ * turns a hang into a failure. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -138,6 +139,8 @@ test_cases(void **state)
         {"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789", false, 10, 200,
          NULL, "over 10 bytes", true},
         {"garbage\r\n\r\n", false, 100, 0, NULL, "not an HTTP response", false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nhello", false, 100, 200, NULL,
+         "closed in the middle of the response body", false},
         {NULL, false, 100, 0, NULL, "in time", false},
         {NULL, true, 100, 0, NULL, "cannot connect", false},
     };
