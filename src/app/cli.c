@@ -19,6 +19,7 @@
 #include "app/settings.h"
 #include "app/version.h"
 #include "core/pushprobe.h"
+#include "core/util.h"
 
 /* --nagios was given: what stops the check is said as a plugin's UNKNOWN
  * line on standard output, exit 3, as the monitoring-plugins guidelines
@@ -127,19 +128,6 @@ short_word(int argc, char **argv, int opt)
     return argv[optind - 1];
 }
 
-/* A usage error's message into err (as pp_app_die_usage would say it,
- * before its control characters are masked); returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-usage_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* getopt_long's '?': an unknown or ambiguous option, or a value given
  * to a flag; the nearest option is suggested.  Returns -1 with err. */
 static int
@@ -152,15 +140,15 @@ unknown_option(const char *arg, int opt, char *err, size_t errlen)
     if (strncmp(arg, "--", 2) != 0) {
         /* "-list": a long option with one dash. */
         if (arg[0] == '-' && strlen(arg) > 2 && pp_setting_by_name(arg + 1) != NULL)
-            return usage_error(err, errlen, "unknown option '-%c' (did you mean '-%s'?)",
+            return pp_errf(err, errlen, "unknown option '-%c' (did you mean '-%s'?)",
                                opt > 0 && opt < 256 ? opt : '?', arg);
-        return usage_error(err, errlen, "unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
+        return pp_errf(err, errlen, "unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
     }
     if (arg[2] == '\0' || arg[2] == '=')
-        return usage_error(err, errlen, "unknown option '%s'", arg);
+        return pp_errf(err, errlen, "unknown option '%s'", arg);
     snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
     if (opt != 0 && strchr(arg, '=') != NULL)
-        return usage_error(err, errlen, "option '--%s' takes no value", name);
+        return pp_errf(err, errlen, "option '--%s' takes no value", name);
     for (i = 0; i < pp_settings_count; i++) {
         const struct pp_setting *s = &pp_settings[i];
 
@@ -172,12 +160,12 @@ unknown_option(const char *arg, int opt, char *err, size_t errlen)
                                   s->name);
     }
     if (n > 1)
-        return usage_error(err, errlen, "option '--%s' is ambiguous: %s", name, list);
+        return pp_errf(err, errlen, "option '--%s' is ambiguous: %s", name, list);
     near = pp_settings_suggest(name, false);
     if (near != NULL)
-        return usage_error(err, errlen, "unknown option '--%s' (did you mean '--%s'?)", name,
+        return pp_errf(err, errlen, "unknown option '--%s' (did you mean '--%s'?)", name,
                            near);
-    return usage_error(err, errlen, "unknown option '--%s'", name);
+    return pp_errf(err, errlen, "unknown option '--%s'", name);
 }
 
 /* One option getopt_long returned: its row applied.  Returns 0, 1 for
@@ -190,12 +178,12 @@ one_option(struct pp_settings *st, int ch, int argc, char **argv, bool *given, i
     char why[600];
 
     if (ch == ':')
-        return usage_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+        return pp_errf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
     if (ch == '?')
         return unknown_option(short_word(argc, argv, optopt), optopt, err, errlen);
     s = ch >= 256 ? &pp_settings[ch - 256] : pp_setting_by_flag(ch);
     if (s == NULL)
-        return usage_error(err, errlen, "unknown option '%s'", argv[optind - 1]);
+        return pp_errf(err, errlen, "unknown option '%s'", argv[optind - 1]);
     given[s - pp_settings] = true;
     if (s->flag == 'h' || s->flag == 'V') {
         *stop = s->flag;
@@ -204,8 +192,8 @@ one_option(struct pp_settings *st, int ch, int argc, char **argv, bool *given, i
     if (pp_setting_apply(st, s, s->type == PP_SET_FLAG ? "yes" : optarg != NULL ? optarg : "-",
                          why, sizeof(why)) < 0) {
         if (s->terse)
-            return usage_error(err, errlen, "--%s: %s", s->name, why);
-        return usage_error(err, errlen, "--%s %s: %s", s->name, optarg, why);
+            return pp_errf(err, errlen, "--%s: %s", s->name, why);
+        return pp_errf(err, errlen, "--%s %s: %s", s->name, optarg, why);
     }
     return 0;
 }
@@ -275,33 +263,33 @@ modes_error(const struct pp_settings *st, const bool *given, char *err, size_t e
     bool capture = st->read_file != NULL || st->sniff != NULL;
 
     if (named(given, "ipv4") && named(given, "ipv6"))
-        return usage_error(err, errlen, "-4 and -6 exclude each other");
+        return pp_errf(err, errlen, "-4 and -6 exclude each other");
     if (named(given, "proxy") && named(given, "no-proxy"))
-        return usage_error(err, errlen, "--proxy and --no-proxy exclude each other");
+        return pp_errf(err, errlen, "--proxy and --no-proxy exclude each other");
     /* The command line's own contradiction, refused as -4 -6 is (over a
      * file's format, --json simply wins). */
     if (named(given, "json") && named(given, "format") && st->format_word != PP_FMT_JSON)
-        return usage_error(err, errlen, "--json and --format %s contradict each other",
+        return pp_errf(err, errlen, "--json and --format %s contradict each other",
                            st->format_word == PP_FMT_PROMETHEUS ? "prometheus" : "text");
     if (st->audit && named(given, "proxy"))
-        return usage_error(err, errlen,
+        return pp_errf(err, errlen,
                            "--proxy does not go with --audit: the audit checks ports directly");
     if (!st->audit && (st->ports != NULL || st->targets_file != NULL ||
                        st->expect_file != NULL || st->csv || st->jsonl_path != NULL))
-        return usage_error(err, errlen, "-p, --targets, --expect, --csv and --jsonl go with "
+        return pp_errf(err, errlen, "-p, --targets, --expect, --csv and --jsonl go with "
                            "--audit");
     if ((st->format == PP_FMT_JSON) + (st->csv_path != NULL && strcmp(st->csv_path, "-") == 0) +
         (st->jsonl_path != NULL && strcmp(st->jsonl_path, "-") == 0) > 1)
-        return usage_error(err, errlen, "--json, --csv and --jsonl all want standard output: "
+        return pp_errf(err, errlen, "--json, --csv and --jsonl all want standard output: "
                            "give --csv=FILE or --jsonl=FILE");
     if (st->read_file != NULL && st->sniff != NULL)
-        return usage_error(err, errlen, "--read and --sniff exclude each other");
+        return pp_errf(err, errlen, "--read and --sniff exclude each other");
     if (st->sniff_only && st->sniff == NULL)
-        return usage_error(err, errlen, "--sniff-only needs --sniff IFACE");
+        return pp_errf(err, errlen, "--sniff-only needs --sniff IFACE");
     if (st->duration_s > 0 && st->sniff == NULL)
-        return usage_error(err, errlen, "--duration goes with --sniff");
+        return pp_errf(err, errlen, "--duration goes with --sniff");
     if (capture && st->audit)
-        return usage_error(err, errlen, "--sniff and --read do not go with --audit");
+        return pp_errf(err, errlen, "--sniff and --read do not go with --audit");
     return 0;
 }
 
@@ -310,21 +298,21 @@ static int
 runs_error(const struct pp_settings *st, char *err, size_t errlen)
 {
     if ((st->read_file != NULL || st->sniff_only) && st->serve)
-        return usage_error(err, errlen, "--read and --sniff-only do not go with --serve "
+        return pp_errf(err, errlen, "--read and --sniff-only do not go with --serve "
                            "(--sniff does)");
     if (st->serve && (st->audit || st->once || st->nagios))
-        return usage_error(err, errlen, "--serve runs again and again: not with --audit, "
+        return pp_errf(err, errlen, "--serve runs again and again: not with --audit, "
                            "--once or --nagios");
     if (st->serve && st->o.step_level > 0)
-        return usage_error(err, errlen, "-v writes one run's steps to standard error: not with "
+        return pp_errf(err, errlen, "-v writes one run's steps to standard error: not with "
                            "--serve (the agent's /report.json has each check's times)");
     if (st->nagios && (st->format != PP_FMT_TEXT || st->audit))
-        return usage_error(err, errlen, "--nagios prints one line: not with --json, --format "
+        return pp_errf(err, errlen, "--nagios prints one line: not with --json, --format "
                            "or --audit");
     if ((st->warn != NULL || st->crit != NULL) && !st->nagios)
-        return usage_error(err, errlen, "--warning and --critical go with --nagios");
+        return pp_errf(err, errlen, "--warning and --critical go with --nagios");
     if (pp_range_warn_above_crit(&st->warn_r, &st->crit_r))
-        return usage_error(err, errlen, "--warning %s is above --critical %s", st->warn,
+        return pp_errf(err, errlen, "--warning %s is above --critical %s", st->warn,
                            st->crit);
     return 0;
 }
@@ -337,19 +325,19 @@ rest_error(const struct pp_settings *st, const bool *given, char *err, size_t er
     bool capture = st->read_file != NULL || st->sniff != NULL;
 
     if (st->audit && st->format == PP_FMT_PROMETHEUS)
-        return usage_error(err, errlen, "the audit reports in text, JSON (--json) or CSV "
+        return pp_errf(err, errlen, "the audit reports in text, JSON (--json) or CSV "
                            "(--csv), not prometheus");
     if (named(given, "filter") && !capture)
-        return usage_error(err, errlen, "--filter goes with --sniff or --read");
+        return pp_errf(err, errlen, "--filter goes with --sniff or --read");
     if (st->token_file != NULL && !st->serve)
-        return usage_error(err, errlen, "--serve-token goes with --serve");
+        return pp_errf(err, errlen, "--serve-token goes with --serve");
     if (st->o.trace > 0 && (st->audit || st->read_file != NULL || st->sniff_only))
-        return usage_error(err, errlen, "--trace and --trace-all trace the checks: not with "
+        return pp_errf(err, errlen, "--trace and --trace-all trace the checks: not with "
                            "--audit, --read or --sniff-only");
     if (named(given, "user") && !capture)
-        return usage_error(err, errlen, "-Z goes with --sniff or --read");
+        return pp_errf(err, errlen, "-Z goes with --sniff or --read");
     if (st->count > 0 && (st->serve || st->audit || capture))
-        return usage_error(err, errlen, "-c runs the checks N times: not with --serve, "
+        return pp_errf(err, errlen, "-c runs the checks N times: not with --serve, "
                            "--audit, --sniff or --read");
     return 0;
 }
@@ -365,7 +353,7 @@ pp_app_combinations_error(struct pp_settings *st, const bool *given, bool *unmas
     /* An audit's report is the company's addresses: nothing left to show
      * masked.  A configuration file's redact gives way. */
     if (st->audit && st->redact && named(given, "redact"))
-        return usage_error(err, errlen, "--redact does not go with --audit (its report is the "
+        return pp_errf(err, errlen, "--redact does not go with --audit (its report is the "
                            "company's addresses)");
     if (st->audit && st->redact) {
         st->redact = false;

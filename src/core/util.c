@@ -89,6 +89,17 @@ pp_xstrdup(const char *s)
     return p;
 }
 
+int
+pp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 char *
 pp_xasprintf(const char *fmt, ...)
 {

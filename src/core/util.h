@@ -23,6 +23,10 @@ void *pp_xrealloc(void *, size_t, size_t);
 char *pp_xstrdup(const char *);
 char *pp_xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+/* An error's message into err (truncated to errlen); returns -1, so a
+ * parser can `return pp_errf(err, errlen, ...);`. */
+int pp_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Parse a decimal number in [lo, hi]; returns 0 on success, -1 otherwise. */
 int pp_parse_long(const char *s, long lo, long hi, long *out);

@@ -144,6 +144,17 @@ judge(struct pp_fetch *f)
     finish(f, NULL);
 }
 
+/* An SSL call that must wait: the events it waits for, errno EAGAIN. */
+static bool
+ssl_waits(int e, short *events)
+{
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+        return false;
+    *events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+    errno = EAGAIN;
+    return true;
+}
+
 /* recv() or SSL_read(): bytes, 0 at the end, or -1 with errno (EAGAIN:
  * wait for *events). */
 static ssize_t
@@ -158,12 +169,8 @@ xrecv(struct pp_fetch *f, void *buf, size_t len, short *events)
     errno = 0;
     if ((n = SSL_read(f->ssl, buf, (int)(len > INT_MAX ? INT_MAX : len))) > 0)
         return n;
-    e = SSL_get_error(f->ssl, n);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        *events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
-        errno = EAGAIN;
+    if (ssl_waits((e = SSL_get_error(f->ssl, n)), events))
         return -1;
-    }
     /* A close_notify, or the end without one (servers that close
      * first): the HTTP parser decides whether the answer is whole. */
     if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
@@ -177,7 +184,7 @@ xrecv(struct pp_fetch *f, void *buf, size_t len, short *events)
 static ssize_t
 xsend(struct pp_fetch *f, const void *buf, size_t len, short *events)
 {
-    int n, e;
+    int n;
 
     *events = POLLOUT;
     if (f->ssl == NULL)
@@ -186,12 +193,8 @@ xsend(struct pp_fetch *f, const void *buf, size_t len, short *events)
     errno = 0;
     if ((n = SSL_write(f->ssl, buf, (int)(len > INT_MAX ? INT_MAX : len))) > 0)
         return n;
-    e = SSL_get_error(f->ssl, n);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        *events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-        errno = EAGAIN;
+    if (ssl_waits(SSL_get_error(f->ssl, n), events))
         return -1;
-    }
     if (errno == 0)
         errno = EPIPE;
     return -1;

@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,20 +109,6 @@ userinfo_auth(const char *s, size_t n, char **auth, bool *has_pw, char **user)
     return 0;
 }
 
-static int
-via_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-via_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* The part after the scheme: [userinfo@]host[:port][/]. */
 static int
 via_authority(const char *a, struct pp_via *v, char *err, size_t errlen)
@@ -135,18 +120,18 @@ via_authority(const char *a, struct pp_via *v, char *err, size_t errlen)
     int rc;
 
     if (a[alen] != '\0' && strcmp(a + alen, "/") != 0)
-        return via_err(err, errlen, "a proxy URL has no path, query or fragment (%s)", a + alen);
+        return pp_errf(err, errlen, "a proxy URL has no path, query or fragment (%s)", a + alen);
     for (q = a; q < a + alen; q++)
         if (*q == '@')
             at = q;
     if (at != NULL && userinfo_auth(a, (size_t)(at - a), &v->auth, &has_pw, &user) < 0)
-        return via_err(err, errlen, "%s", "malformed user name or password in the proxy URL");
+        return pp_errf(err, errlen, "%s", "malformed user name or password in the proxy URL");
     hp = at != NULL ? at + 1 : a;
     hostport = pp_xasprintf("%.*s", (int)(a + alen - hp), hp);
     rc = pp_hostport_parse(hostport, &v->host, &v->port, err, errlen);
     free(hostport);
     if (rc == 0 && !pp_host_valid(v->host))
-        rc = via_err(err, errlen, "'%s' is not a host name or address", v->host);
+        rc = pp_errf(err, errlen, "'%s' is not a host name or address", v->host);
     if (rc == 0) {
         if (v->port == 0)
             v->port = PROXY_DEFAULT_PORT;
@@ -167,7 +152,7 @@ pp_via_parse(const char *url, bool bare_ok, struct pp_via **out, char *err, size
 
     *out = NULL;
     if (url == NULL || *url == '\0')
-        return via_err(err, errlen, "%s", "an empty proxy URL");
+        return pp_errf(err, errlen, "%s", "an empty proxy URL");
     sep = strstr(url, "://");
     if (sep != NULL && !((size_t)(sep - url) == 4 && strncasecmp(url, "http", 4) == 0)) {
         snprintf(err, errlen, "the proxy scheme '%.*s' is not supported: give an HTTP proxy "
@@ -176,7 +161,7 @@ pp_via_parse(const char *url, bool bare_ok, struct pp_via **out, char *err, size
         return -1;
     }
     if (sep == NULL && !bare_ok)
-        return via_err(err, errlen, "'%s' is not a proxy URL: give "
+        return pp_errf(err, errlen, "'%s' is not a proxy URL: give "
                        "http://[user:password@]host:port", url);
     v = pp_xcalloc(1, sizeof(*v));
     if (via_authority(sep != NULL ? sep + 3 : url, v, err, errlen) < 0) {
