@@ -42,6 +42,7 @@ struct pp_loop {
     struct prepare prep[4];
     size_t nprep;
     bool stop;
+    uint64_t turn;        /* dispatch rounds so far: fds, then timers, each one */
     double event_at;      /* when the event being delivered was seen, or 0 */
     int event_fd;         /* the descriptor it is for */
     struct ready *rd;
@@ -247,6 +248,7 @@ pp_loop_run_once(struct pp_loop *l, int max_wait)
     double polled, mark;
     struct ready *rd;
 
+    l->turn++;
     for (i = 0; i < l->nprep; i++)
         l->prep[i].cb(l->prep[i].arg);
     if (l->stop)
@@ -307,6 +309,7 @@ pp_loop_run_once(struct pp_loop *l, int max_wait)
         }
     }
     mark = pp_now_msf();
+    l->turn++;      /* the timers' share is a turn of its own */
     run_timers(l);
     /* A long timer (the dashboard's rendering, a report): the same. */
     if (pp_now_msf() - mark >= RESTAMP_MS && n <= RESTAMP_MAX_FDS)
@@ -343,4 +346,10 @@ bool
 pp_loop_stopped(const struct pp_loop *l)
 {
     return l->stop;
+}
+
+uint64_t
+pp_loop_turn(const struct pp_loop *l)
+{
+    return l->turn;
 }

@@ -50,5 +50,9 @@ double pp_loop_event_time(const struct pp_loop *, int fd);
 int pp_loop_run(struct pp_loop *);
 void pp_loop_stop(struct pp_loop *);
 bool pp_loop_stopped(const struct pp_loop *);
+/* Which turn the loop is in (the descriptors' callbacks of one
+ * pp_loop_run_once are a turn, its timers the next): a callback that must
+ * share the loop counts its work per turn. */
+uint64_t pp_loop_turn(const struct pp_loop *);
 
 #endif

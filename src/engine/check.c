@@ -112,6 +112,14 @@ pp_check_recv(struct pp_check *c, void *buf, size_t len)
     ssize_t n;
 
     c->read_wants_write = false;
+    if (c->turn != pp_loop_turn(c->e->loop)) {
+        c->turn = pp_loop_turn(c->e->loop);
+        c->turn_reads = 0;
+    }
+    if (++c->turn_reads > PP_RECV_TURN_MAX) {
+        pp_loop_timer(c->e->loop, &c->again, pp_now_ms());   /* check_again */
+        return PP_RECV_AGAIN;
+    }
     if (c->ssl != NULL) {
         int rc, e;
         ERR_clear_error();

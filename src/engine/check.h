@@ -42,6 +42,10 @@ const struct pp_engine_opts *pp_check_opts(struct pp_check *);
  * reset). */
 #define PP_RECV_AGAIN (-1)
 #define PP_RECV_ERROR (-2)
+/* Reads per turn of the loop for one check: a server that sends without
+ * end gets PP_RECV_AGAIN after these, and the probe is called again at
+ * the next turn, so no check holds the loop. */
+#define PP_RECV_TURN_MAX 64
 void pp_check_send(struct pp_check *, const void *buf, size_t len);
 ssize_t pp_check_recv(struct pp_check *, void *buf, size_t len);
 /* Follow an HTTP redirect: check the Location (absolute or relative to

@@ -41,6 +41,9 @@ struct pp_check {
     SSL *ssl;
     enum phase phase;
     struct pp_timer deadline;
+    struct pp_timer again;   /* the probe's reads of a turn ran out: read on */
+    uint64_t turn;           /* the loop's turn of turn_reads */
+    unsigned turn_reads;     /* pp_check_recv calls in that turn (PP_RECV_TURN_MAX) */
     double t_start;
     double t_phase;
     void *probe_data;
@@ -147,6 +150,7 @@ void check_finish(struct pp_check *c);
 void call_done(void *arg);
 void maybe_over(struct pp_engine *e);
 void check_deadline(void *arg);
+void check_again(void *arg);
 bool check_start(struct pp_check *c);
 void transport_up(struct pp_check *c);
 

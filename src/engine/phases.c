@@ -65,6 +65,7 @@ check_finish(struct pp_check *c)
     free(c->out);
     c->out = NULL;
     pp_loop_cancel(e->loop, &c->deadline);
+    pp_loop_cancel(e->loop, &c->again);
     if (p->cleanup != NULL)
         p->cleanup(c);
     if (c->ssl != NULL) {
@@ -447,6 +448,18 @@ answer_waits(struct pp_check *c, short events, int64_t grace)
     pp_loop_timer(c->e->loop, &c->deadline, pp_now_ms() + (grace > 1 ? grace : 1));
     check_io(c->fd, p.revents, c);
     return true;
+}
+
+/* pp_check_recv's reads of a turn ran out (a server that never stops
+ * sending): the probe reads on now, a turn later, after the other checks;
+ * whatever OpenSSL holds decoded is read then, too. */
+void
+check_again(void *arg)
+{
+    struct pp_check *c = arg;
+
+    if (c->phase == PH_PROBE)
+        check_io(c->fd, POLLIN, c);
 }
 
 void

@@ -159,6 +159,7 @@ check_queue(struct pp_engine *e, struct pp_result *r, bool add)
     c->fd = -1;
     c->phase = PH_QUEUED;
     pp_timer_init(&c->deadline, check_deadline, c);
+    pp_timer_init(&c->again, check_again, c);
     if (add)
         add_result(e, r);
     e->checks_open++;

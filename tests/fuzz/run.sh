@@ -1,17 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# make fuzz-run SECONDS=N: run every libFuzzer harness for N seconds in
-# turn on a copy of its seed corpus, print executions, coverage and corpus
-# growth, then merge what it found, minimised, back into tests/fuzz/corpus.
-# Every corpus directory names a harness, so a new harness is a new
-# directory (and its fuzz_NAME program in Makefile.am).
+# make fuzz-run SECONDS=N [RUNS=M] [FUZZERS="a b"]: run every libFuzzer
+# harness (or those FUZZERS names) for N seconds in turn, or until it has
+# made M executions, on a copy of its seed corpus; print executions, their
+# rate, coverage and corpus growth, then merge what it found, minimised,
+# back into tests/fuzz/corpus.  Every corpus directory names a harness, so
+# a new harness is a new directory (and its fuzz_NAME program in
+# Makefile.am).
 : "${top_builddir:=.}"
 : "${top_srcdir:=.}"
 secs=${1:-60}
+runs=${RUNS:-}
 case $secs in ''|*[!0-9]*) echo "fuzz-run: SECONDS must be a whole number" >&2; exit 2;; esac
+case $runs in *[!0-9]*) echo "fuzz-run: RUNS must be a whole number" >&2; exit 2;; esac
+if [ -n "${FUZZERS:-}" ]; then
+    dirs=
+    for name in $FUZZERS; do
+        [ -d "$top_srcdir/tests/fuzz/corpus/$name" ] ||
+            { echo "fuzz-run: no harness named '$name' (tests/fuzz/corpus/$name)" >&2; exit 2; }
+        dirs="$dirs $top_srcdir/tests/fuzz/corpus/$name/"
+    done
+else
+    dirs=$(ls -d "$top_srcdir"/tests/fuzz/corpus/*/)
+fi
 failed=0
-printf '%-10s %12s %8s %8s %8s\n' harness execs cov before after
-for dir in "$top_srcdir"/tests/fuzz/corpus/*/; do
+printf '%-10s %12s %9s %6s %8s %8s %8s\n' harness execs execs/s secs cov before after
+for dir in $dirs; do
     name=$(basename "$dir")
     bin=$top_builddir/tests/fuzz/fuzz_$name
     if ! "$bin" -help=1 2>&1 | grep -q 'libFuzzer'; then
@@ -21,9 +35,13 @@ for dir in "$top_srcdir"/tests/fuzz/corpus/*/; do
     work=$(mktemp -d) || exit 1
     cp "$dir"* "$work"/ 2>/dev/null
     before=$(ls "$dir" | wc -l)
-    "$bin" -max_total_time="$secs" -print_final_stats=1 "$work" >"$work.log" 2>&1
+    t0=$(date +%s)
+    "$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -print_final_stats=1 "$work" \
+        >"$work.log" 2>&1
     rc=$?
+    took=$(( $(date +%s) - t0 ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log" | tail -n 1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work.log" | tail -n 1)
     cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' "$work.log" | tail -n 1)
     if [ $rc -ne 0 ]; then
         tail -n 40 "$work.log"
@@ -33,7 +51,8 @@ for dir in "$top_srcdir"/tests/fuzz/corpus/*/; do
         "$bin" -merge=1 "$dir" "$work" >"$work.merge" 2>&1 || { cat "$work.merge"; failed=1; }
     fi
     after=$(ls "$dir" | wc -l)
-    printf '%-10s %12s %8s %8s %8s\n' "$name" "${execs:-?}" "${cov:-?}" "$before" "$after"
+    printf '%-10s %12s %9s %6s %8s %8s %8s\n' "$name" "${execs:-?}" "${rate:-?}" "$took" \
+        "${cov:-?}" "$before" "$after"
     rm -rf "$work" "$work.log" "$work.merge"
 done
 exit $failed

@@ -220,7 +220,8 @@ lab_dns() {
 }
 
 # lab_tls ADDR PORT CERT KEY [SECONDS]: a TLS listener (socat, one process
-# per connection) that hangs up SECONDS (default 2) after the handshake.
+# per connection) that hangs up SECONDS (default 2) after the handshake,
+# or runs LAB_TLS_CMD as its side of the connection when that is set.
 # Prints nothing; remembers the pid in LAB_LAST.
 lab_tls() {
     addr=$1 port=$2 cert=$3 key=$4 hold=${5:-2}
@@ -229,7 +230,7 @@ lab_tls() {
     *) spec="OPENSSL-LISTEN:$port,bind=$addr" ;;
     esac
     lab_bg "$NS_I" socat "$spec,reuseaddr,fork,backlog=256,cert=$cert,key=$key,verify=0" \
-        SYSTEM:"sleep $hold"
+        SYSTEM:"${LAB_TLS_CMD:-sleep $hold}"
     LAB_LAST=$!
 }
 

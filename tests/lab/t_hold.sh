@@ -31,6 +31,16 @@ jcheck "$J" 'all(k["details"]["liveness"] == "tls-key-update" and k["details"]["
 jcheck "$J" 'f("IDLE_TIMEOUT") is not None and all(k["id"] in f("IDLE_TIMEOUT")["checks"] for k in cs(port=5223))' "IDLE_TIMEOUT explains the 5223 losses"
 jcheck "$J" 'not any(x["severity"] == "critical" for x in doc["findings"])' "no critical finding"
 
+# A courier that sends without end during the hold (yes(1) through TLS):
+# the check still ends when the hold does, and so does the run.
+LAB_TLS_CMD='exec yes'
+lab_courier_cert "$LAB_TMP/certs/courier.pem" "$LAB_TMP/certs/courier.key"
+LAB_TLS_CMD=
+J3=$LAB_TMP/flood.json
+pp_run "$J3" --timeout 3 --hold 2 -4
+jcheck "$J3" 'all(k["state"] == "ok" and k["details"]["held_s"] >= 1.9 for k in cs(port=5223))' "5223: a server that never stops sending is held for the whole 2 s"
+jcheck "$J3" 'doc["duration_ms"] < 2000 + 3000 + 2000' "the run ends after the hold, however much the server sends"
+
 # The router forgets established flows after 2 s idle and drops what it
 # does not know (no mid-stream pick-up): a silent NAT/firewall timeout.
 lab_fw ct state invalid drop
