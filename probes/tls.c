@@ -83,7 +83,7 @@ tls_io(struct pp_check *c, short revents)
         pp_check_set(c, PP_ST_TLS_FAILED, PP_RS_CLIENT_CERT_REQUIRED,
                      "the server requires a client certificate: it asked for one and ended "
                      "the connection with the TLS alert '%s' without it",
-                     SSL_alert_desc_string_long(r->tls.alert));
+                     pp_tls_alert_desc(r->tls.alert));
     return PP_PROBE_DONE;
 }
 

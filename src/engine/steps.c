@@ -23,6 +23,7 @@
 #include "engine/dns.h"
 #include "engine/engine.h"
 #include "engine/step.h"
+#include "engine/tlscore.h"
 #include "probes/probe.h"
 #include "engine/engine_int.h"
 
@@ -421,7 +422,7 @@ step_end(struct pp_check *c)
         cstep(c, PP_STEP_TLS, PP_STEP_V, "failed after %.1f ms: %s%s%s%s",
               r->t_tls >= 0 ? r->t_tls : 0.0, r->message ? r->message : "?",
               r->tls.alert >= 0 ? " (alert " : "",
-              r->tls.alert >= 0 ? SSL_alert_desc_string_long(r->tls.alert) : "",
+              r->tls.alert >= 0 ? pp_tls_alert_desc(r->tls.alert) : "",
               r->tls.alert >= 0 ? ")" : "");
         said = true;
     }

@@ -358,6 +358,24 @@ pp_tls_alert_client_cert(int alert, bool asked)
 }
 
 const char *
+pp_tls_alert_desc(int alert)
+{
+    static char unknown[32];
+    const char *s = SSL_alert_desc_string_long(alert);
+
+    if (strcmp(s, "unknown") != 0)
+        return s;
+    switch (alert) {
+    case 86: return "inappropriate fallback";
+    case 109: return "missing extension";
+    case 116: return "certificate required";
+    default:
+        snprintf(unknown, sizeof(unknown), "unknown (%d)", alert);
+        return unknown;
+    }
+}
+
+const char *
 pp_tls_alert_meaning(int alert, bool asked)
 {
     if (pp_tls_alert_client_cert(alert, asked))
@@ -442,7 +460,7 @@ pp_tls_step(SSL *ssl, short *events, struct pp_verdict *v, char *msg,
         if (pp_tls_alert_client_cert(alert, asked))
             v->reason = PP_RS_CLIENT_CERT_REQUIRED;
         snprintf(msg, msglen, "the server sent the TLS alert '%s': %s",
-                 SSL_alert_desc_string_long(alert), pp_tls_alert_meaning(alert, asked));
+                 pp_tls_alert_desc(alert), pp_tls_alert_meaning(alert, asked));
     } else if (lib == ERR_LIB_SSL && reason == SSL_R_DH_KEY_TOO_SMALL) {
         *v = verdict(PP_ST_TLS_FAILED, PP_RS_WEAK_KEY);
         snprintf(msg, msglen, "the server's Diffie-Hellman group is too small to use "

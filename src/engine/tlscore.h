@@ -26,6 +26,10 @@
 /* A TLS alert from the server, explained (asked: the server asked for a
  * client certificate during the handshake). */
 const char *pp_tls_alert_meaning(int alert, bool asked);
+/* A TLS alert's name as RFC 8446 and 5246 give it: OpenSSL's, and the ones
+ * OpenSSL 3.0 calls "unknown" (inappropriate fallback, missing extension,
+ * certificate required); "unknown (N)" for one no RFC names. */
+const char *pp_tls_alert_desc(int alert);
 /* The alert says a client certificate is required. */
 bool pp_tls_alert_client_cert(int alert, bool asked);
 /* Start-up work before any check's clock starts: the system's roots, and

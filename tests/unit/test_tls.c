@@ -289,10 +289,25 @@ test_no_chain(void **state)
     pp_tls_ctx_free(ctx);
 }
 
+/* Alert names: OpenSSL's, and the TLS 1.3 ones OpenSSL 3.0 calls "unknown"
+ * (certificate_required is how a TLS 1.3 server refuses a missing client
+ * certificate). */
+static void
+test_alert_desc(void **state)
+{
+    (void)state;
+    assert_string_equal(pp_tls_alert_desc(40), "handshake failure");
+    assert_string_equal(pp_tls_alert_desc(116), "certificate required");
+    assert_string_equal(pp_tls_alert_desc(109), "missing extension");
+    assert_string_equal(pp_tls_alert_desc(86), "inappropriate fallback");
+    assert_string_equal(pp_tls_alert_desc(200), "unknown (200)");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alert_desc),
         cmocka_unit_test(test_courier_ok),
         cmocka_unit_test(test_courier_second_name),
         cmocka_unit_test(test_mitm_unknown_ca),

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""Write the seed corpus of fuzz_wire (corpus/wire).
+
+Each input is fuzz_wire.c's kind byte, its behaviour byte, the ALPN the
+TLS server picks (length, bytes) and what the server sends:
+- tls and courier: nothing, a few bytes, a 40 KB stream, at each end
+  (close_notify, close, reset, wait), TLS 1.2 and 1.3, a client
+  certificate asked for or insisted on, ALPN offered, not offered, binary;
+- the proxy: squid's real CONNECT answers (tests/data/http/proxy/), a 200
+  followed by TLS, cut and oversized answers;
+- smb and afp: samba's and netatalk's real replies (tests/data/smb/,
+  tests/data/afp/), whole, cut, in pieces;
+- apns: the HTTP/2 answer APNs gives a request without a provider token
+  (SETTINGS, its ACK, HEADERS :status 403, DATA {"reason":...}, GOAWAY).
+
+Usage: mkwire.py   (writes next to this script; removes nothing)
+"""
+import hashlib
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+OUT = os.path.join(HERE, "corpus", "wire")
+
+K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS = range(6)
+END_NOTIFY, END_CLOSE, END_RESET, END_WAIT = range(4)
+F_TLS12, F_ASK_CERT, F_NEED_CERT, F_PIECES, F_TLS_AFTER = 0x04, 0x08, 0x10, 0x20, 0x40
+
+
+def seed(kind, flags, alpn=b"", payload=b""):
+    return bytes([kind, flags, len(alpn)]) + alpn + payload
+
+
+def frame(ftype, flags, stream, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def apns_answer(reason, status=b"403"):
+    # HPACK: literal without indexing, name :status (static index 8).
+    hdr = bytes([0x08, len(status)]) + status
+    body = b'{"reason":"' + reason + b'"}'
+    return (frame(4, 0, 0, b"") + frame(4, 1, 0, b"") +
+            frame(1, 4, 1, hdr) + frame(0, 1, 1, body) +
+            frame(7, 0, 0, struct.pack(">II", 1, 0)))
+
+
+def read(*parts):
+    with open(os.path.join(TOP, "tests", "data", *parts), "rb") as f:
+        return f.read()
+
+
+def main():
+    seeds = []
+    for end in range(4):
+        for proto in (0, F_TLS12):
+            seeds.append(seed(K_TLS, end | proto))
+            seeds.append(seed(K_TLS, end | proto, b"h2", b"hello"))
+            seeds.append(seed(K_COURIER, end | proto, b"apns-security-v3", b"\x00\x01"))
+    seeds.append(seed(K_TLS, END_CLOSE, b"http/1.1", b"x" * 40000))
+    seeds.append(seed(K_TLS, END_WAIT | F_PIECES, b"\x00\xff\x7f", b"abcdefghij" * 20))
+    seeds.append(seed(K_TLS, END_WAIT | F_ASK_CERT))
+    seeds.append(seed(K_TLS, END_WAIT | F_ASK_CERT | F_NEED_CERT))
+    seeds.append(seed(K_TLS, END_WAIT | F_ASK_CERT | F_NEED_CERT | F_TLS12))
+    seeds.append(seed(K_COURIER, END_WAIT, b"apns-security-v3", b"y" * 40000))
+    seeds.append(seed(K_COURIER, END_RESET | F_ASK_CERT, b"apns-security-v3"))
+    for name in sorted(os.listdir(os.path.join(TOP, "tests", "data", "http", "proxy"))):
+        answer = read("http", "proxy", name).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        seeds.append(seed(K_TUNNEL, END_CLOSE, b"", answer))
+        seeds.append(seed(K_TUNNEL, END_WAIT | F_PIECES, b"", answer))
+        seeds.append(seed(K_TUNNEL, END_RESET, b"", answer[: len(answer) // 2]))
+    ok = b"HTTP/1.1 200 Connection established\r\n\r\n"
+    seeds.append(seed(K_TUNNEL, END_NOTIFY | F_TLS_AFTER, b"", ok))
+    seeds.append(seed(K_TUNNEL, END_WAIT | F_TLS_AFTER, b"h2", ok))
+    seeds.append(seed(K_TUNNEL, END_CLOSE, b"", b"HTTP/1.1 200 OK\r\nX: " + b"a" * 9000 + b"\r\n\r\n"))
+    seeds.append(seed(K_TUNNEL, END_CLOSE, b"", b"SSH-2.0-OpenSSH_9.2\r\n"))
+    for kind, d in ((K_SMB, "smb"), (K_AFP, "afp")):
+        for name in sorted(os.listdir(os.path.join(TOP, "tests", "data", d))):
+            if not name.endswith(".bin"):
+                continue
+            reply = read(d, name)
+            seeds.append(seed(kind, END_CLOSE, b"", reply))
+            seeds.append(seed(kind, END_WAIT | F_PIECES, b"", reply))
+            seeds.append(seed(kind, END_RESET, b"", reply[: len(reply) // 2]))
+    for reason in (b"MissingProviderToken", b"BadCertificate", b"\xff\xfe"):
+        seeds.append(seed(K_APNS, END_WAIT, b"h2", apns_answer(reason)))
+        seeds.append(seed(K_APNS, END_CLOSE | F_PIECES, b"h2", apns_answer(reason)))
+    seeds.append(seed(K_APNS, END_NOTIFY, b"h2", apns_answer(b"", b"200")))
+    seeds.append(seed(K_APNS, END_CLOSE, b"http/1.1", b"HTTP/1.1 400 Bad Request\r\n\r\n"))
+    os.makedirs(OUT, exist_ok=True)
+    for s in seeds:
+        with open(os.path.join(OUT, hashlib.sha1(s).hexdigest()), "wb") as f:
+            f.write(s)
+    print(f"{len(seeds)} seeds in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
