@@ -354,14 +354,18 @@ long
 pp_http_header_end(const char *buf, size_t len)
 {
     size_t i, lim = len < PP_HTTP_MAX_HEADERS_BYTES ? len : PP_HTTP_MAX_HEADERS_BYTES;
+    const char *nl;
 
     if (len >= 5 && strncmp(buf, "HTTP/", 5) != 0)
         return -1;
     if (len < 5 && strncmp(buf, "HTTP/", len) != 0)
         return -1;
+    /* Line ends found with memchr: a proxy that trickles its answer is
+     * peeked again at every arrival, from the start. */
     for (i = 0; i + 1 < lim; i++) {
-        if (buf[i] != '\n')
-            continue;
+        if ((nl = memchr(buf + i, '\n', lim - 1 - i)) == NULL)
+            break;
+        i = (size_t)(nl - buf);
         if (buf[i + 1] == '\n')
             return (long)(i + 2);
         if (i + 2 < lim && buf[i + 1] == '\r' && buf[i + 2] == '\n')
