@@ -36,5 +36,8 @@ for src in "$top_srcdir"/tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c); name=${name#fuzz_}
     [ "$name" = ubcheck ] && continue
     [ -d "$top_srcdir/tests/fuzz/corpus/$name" ] || { echo "FAIL: fuzz_$name has no corpus directory"; failed=1; }
+    # ... and names the functions make fuzz-coverage expects it to reach.
+    grep -q "^$name [a-z]" "$top_srcdir/tests/fuzz/functions.txt" ||
+        { echo "FAIL: fuzz_$name has no line in tests/fuzz/functions.txt"; failed=1; }
 done
 exit $failed
