@@ -7,26 +7,29 @@
  * tunnel.c's read_answer peeks and reads it, the TLS probe's read after
  * the handshake (probes/tls.c), the courier's reads during --hold
  * (probes/courier.c), the reply loop of SMB and AFP (probes/reply.c), the
- * APNs HTTP/2 read loop (probes/apns.c), and the negotiated ALPN as
- * pp_tls_summarize copies it (src/engine/tlsinfo.c).  Every check ends
- * within its deadline with a state, a reason and a sentence.
+ * APNs HTTP/2 read loop (probes/apns.c), the HTTP probes' read loop and
+ * judgement (probes/httpx.c: http, https, mdm, sus), and the negotiated
+ * ALPN as pp_tls_summarize copies it (src/engine/tlsinfo.c).  Every check
+ * ends within its deadline with a state, a reason and a sentence.
  *
  * Input: byte 0 the kind (tls, courier, tls through an HTTP proxy, smb,
- * afp, apns); byte 1 how the server behaves (bits 0-1: its end: TLS
+ * afp, apns, http, https, mdm, sus); byte 1 how the server behaves (bits 0-1: its end: TLS
  * close_notify and close, close, reset, or wait for the client; bit 2:
  * TLS 1.2 only; bit 3: ask for a client certificate; bit 4: insist on it;
  * bit 5: write in small pieces; bit 6: through the proxy, a TLS server
  * after the answer); byte 2 the length of the ALPN the TLS server picks,
  * those bytes; the rest is what the server sends (after the handshake,
- * or as the proxy's answer, or as the SMB/AFP reply).
+ * or as the proxy's answer, the SMB/AFP reply, the HTTP response).
  *
- * Only 127.0.0.1 is ever connected to: no kind here follows a redirect or
- * resolves a name. */
+ * Only 127.0.0.1 is ever connected to: an input that holds "location" in
+ * any case is not run (an HTTP redirect would be followed to wherever it
+ * points), and the resolver is 127.0.0.1's discard port. */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -53,7 +56,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum kind { K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K__COUNT };
+enum kind { K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K_HTTP, K_HTTPS, K_MDM, K_SUS,
+            K__COUNT };
+
+/* The kinds whose server speaks TLS first, and whose speaks HTTP. */
+#define TLS_FIRST(k) ((k) == K_TLS || (k) == K_COURIER || (k) == K_APNS || (k) == K_HTTPS || \
+                      (k) == K_MDM)
+#define HTTP(k) ((k) == K_HTTP || (k) == K_HTTPS || (k) == K_MDM || (k) == K_SUS)
 
 #define F_END       0x03
 #define F_TLS12     0x04
@@ -178,16 +187,18 @@ put(int fd, SSL *ssl, const struct job *j)
     }
 }
 
-/* Read what the client sent: up to a blank line for the proxy, once
- * (what there is) for SMB and AFP. */
+/* Read what the client sent: up to a blank line for the proxy and HTTP,
+ * once (what there is) for SMB and AFP. */
 static void
-take(int fd, bool to_blank)
+take(int fd, SSL *ssl, bool to_blank)
 {
     char buf[4096];
     size_t n = 0;
     ssize_t got;
 
-    while (n < sizeof(buf) - 1 && (got = recv(fd, buf + n, sizeof(buf) - 1 - n, 0)) > 0) {
+    while (n < sizeof(buf) - 1 &&
+           (got = ssl != NULL ? SSL_read(ssl, buf + n, (int)(sizeof(buf) - 1 - n))
+                              : recv(fd, buf + n, sizeof(buf) - 1 - n, 0)) > 0) {
         n += (size_t)got;
         buf[n] = '\0';
         if (!to_blank || strstr(buf, "\r\n\r\n") != NULL)
@@ -248,22 +259,18 @@ serve(int fd, struct job *j)
 
     switch (j->kind) {
     case K_TUNNEL:
-        take(fd, true);
+        take(fd, NULL, true);
         put(fd, NULL, j);
         if ((j->flags & F_TLS_AFTER) && (ssl = tls_accept(fd, j)) != NULL)
             finish(fd, ssl, j);
         else
             finish(fd, NULL, j);
         break;
-    case K_SMB:
-    case K_AFP:
-        take(fd, false);
-        put(fd, NULL, j);
-        finish(fd, NULL, j);
-        break;
     default:
-        if ((ssl = tls_accept(fd, j)) == NULL)
+        if (TLS_FIRST(j->kind) && (ssl = tls_accept(fd, j)) == NULL)
             break;
+        if (!TLS_FIRST(j->kind) || HTTP(j->kind))
+            take(fd, ssl, HTTP(j->kind));
         put(fd, ssl, j);
         finish(fd, ssl, j);
         break;
@@ -363,6 +370,39 @@ setup(void)
 
 /* ---------------------------------------------------------- the client */
 
+static bool
+memmem_nocase(const uint8_t *d, size_t n, const char *word)
+{
+    size_t w = strlen(word), i, k;
+
+    for (i = 0; i + w <= n; i++) {
+        for (k = 0; k < w && tolower(d[i + k]) == word[k]; k++)
+            ;
+        if (k == w)
+            return true;
+    }
+    return false;
+}
+
+/* The HTTP kinds, as --mdm, --sus and a URL target make them. */
+static void
+add_web(struct pp_plan *plan, const struct job *j)
+{
+    char url[80], err[256];
+    int rc;
+
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%u/%s", j->kind == K_HTTP || j->kind == K_SUS
+             ? "http" : "https", port, j->kind == K_SUS ? "index.sucatalog" : "");
+    if (j->kind == K_MDM)
+        rc = pp_plan_add_mdm(plan, url, err, sizeof(err));
+    else if (j->kind == K_SUS)
+        rc = pp_plan_add_sus(plan, url, err, sizeof(err));
+    else
+        rc = pp_plan_add_free(plan, url, err, sizeof(err));
+    if (rc < 0)
+        abort();
+}
+
 static struct pp_target *
 target(const struct job *j)
 {
@@ -373,7 +413,7 @@ target(const struct job *j)
     struct pp_target *t = pp_target_new(sv[j->kind], "127.0.0.1", port, probe[j->kind], true);
     char url[64], err[256];
 
-    t->tls = j->kind != K_SMB && j->kind != K_AFP;
+    t->tls = TLS_FIRST(j->kind) || j->kind == K_TUNNEL;
     if (t->tls)
         t->verify_name = strdup("courier.push.apple.com");
     if (j->kind == K_COURIER) {
@@ -401,7 +441,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     size_t i;
 
-    if (size > 65536)
+    if (size > 65536 || memmem_nocase(data, size, "location"))
         return 0;
     if (listen_fd < 0)
         setup();
@@ -421,8 +461,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.want_v4 = true;
     o.tls = cctx;
     o.hold_s = j.kind == K_COURIER ? 0.05 : 0;
+    o.resolver = "127.0.0.1:9";
     pp_plan_init(&plan);
-    pp_plan_add(&plan, target(&j));
+    if (HTTP(j.kind))
+        add_web(&plan, &j);
+    else
+        pp_plan_add(&plan, target(&j));
     memset(&rep, 0, sizeof(rep));
     if (pp_engine_run(&plan, &o, &rep, err, sizeof(err)) < 0)
         abort();

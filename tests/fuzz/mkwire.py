@@ -12,7 +12,11 @@ TLS server picks (length, bytes) and what the server sends:
 - smb and afp: samba's and netatalk's real replies (tests/data/smb/,
   tests/data/afp/), whole, cut, in pieces;
 - apns: the HTTP/2 answer APNs gives a request without a provider token
-  (SETTINGS, its ACK, HEADERS :status 403, DATA {"reason":...}, GOAWAY).
+  (SETTINGS, its ACK, HEADERS :status 403, DATA {"reason":...}, GOAWAY);
+- http, https, mdm and sus: nginx's real responses (tests/data/http/,
+  those without a Location: fuzz_wire does not run redirects), Jamf Pro's
+  health page ("[]", and the JSON it gives while starting), a Software
+  Update catalog, whole, in pieces and cut.
 
 Usage: mkwire.py   (writes next to this script; removes nothing)
 """
@@ -24,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(HERE, "corpus", "wire")
 
-K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS = range(6)
+K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K_HTTP, K_HTTPS, K_MDM, K_SUS = range(10)
 END_NOTIFY, END_CLOSE, END_RESET, END_WAIT = range(4)
 F_TLS12, F_ASK_CERT, F_NEED_CERT, F_PIECES, F_TLS_AFTER = 0x04, 0x08, 0x10, 0x20, 0x40
 
@@ -89,6 +93,31 @@ def main():
         seeds.append(seed(K_APNS, END_CLOSE | F_PIECES, b"h2", apns_answer(reason)))
     seeds.append(seed(K_APNS, END_NOTIFY, b"h2", apns_answer(b"", b"200")))
     seeds.append(seed(K_APNS, END_CLOSE, b"http/1.1", b"HTTP/1.1 400 Bad Request\r\n\r\n"))
+    for name in sorted(os.listdir(os.path.join(TOP, "tests", "data", "http"))):
+        if not name.endswith(".bin"):
+            continue
+        resp = read("http", name)
+        if b"location" in resp.lower():
+            continue
+        seeds.append(seed(K_HTTP, END_CLOSE, b"", resp))
+        seeds.append(seed(K_HTTPS, END_NOTIFY | F_PIECES, b"http/1.1", resp))
+        seeds.append(seed(K_HTTP, END_RESET, b"", resp[: len(resp) // 2]))
+    jamf = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n"
+            b"Content-Length: %d\r\n\r\n")
+    for body in (b"[]", b'[{"healthCode":1,"httpCode":503,"description":"Initializing"}]',
+                 b'[{"healthCode":2,"httpCode":503,"description":"DatabaseError"}]'):
+        resp = jamf % len(body) + body
+        seeds.append(seed(K_MDM, END_NOTIFY, b"", resp))
+        seeds.append(seed(K_MDM, END_WAIT | F_PIECES | F_TLS12, b"http/1.1", resp))
+    catalog = (b'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
+               b"<key>CatalogVersion</key><integer>2</integer><key>Products</key><dict>"
+               b"<key>041-12345</key><dict><key>PostDate</key><date>2026-10-01T00:00:00Z</date>"
+               b"</dict></dict></dict></plist>\n")
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n"
+            % len(catalog)) + catalog
+    seeds.append(seed(K_SUS, END_CLOSE, b"", resp))
+    seeds.append(seed(K_SUS, END_WAIT | F_PIECES, b"", resp))
+    seeds.append(seed(K_SUS, END_RESET, b"", resp[:80]))
     os.makedirs(OUT, exist_ok=True)
     for s in seeds:
         with open(os.path.join(OUT, hashlib.sha1(s).hexdigest()), "wb") as f:
