@@ -21,9 +21,11 @@ struct pp_tls_ctx;
 
 struct pp_fetch_result {
     int status;        /* the HTTP status, 0 when no response came */
-    char *body;        /* NUL-terminated; NULL unless status 200 */
+    char *body;        /* NUL-terminated; NULL unless status 200 and whole */
     size_t len;
-    char *error;       /* why not fetched (NULL when status 200) */
+    char *error;       /* why not fetched: NULL exactly when body is set (a
+                        * 200 cut short or over the cap has status 200 and
+                        * an error) */
     bool too_large;    /* the body was over the cap (error says so) */
 };
 

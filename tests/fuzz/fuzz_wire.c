@@ -8,16 +8,21 @@
  * the handshake (probes/tls.c), the courier's reads during --hold
  * (probes/courier.c), the reply loop of SMB and AFP (probes/reply.c), the
  * APNs HTTP/2 read loop (probes/apns.c), the HTTP probes' read loop and
- * judgement (probes/httpx.c: http, https, mdm, sus), and the negotiated
- * ALPN as pp_tls_summarize copies it (src/engine/tlsinfo.c).  Every check
- * ends within its deadline with a state, a reason and a sentence.
+ * judgement (probes/httpx.c: http, https, mdm, sus), the time probe's
+ * NTP answer over UDP (probes/time.c), the PAC file's fetch over http and
+ * https (src/engine/fetch.c), and the negotiated ALPN as pp_tls_summarize
+ * copies it (src/engine/tlsinfo.c).  Every check ends within its deadline
+ * with a state, a reason and a sentence; a fetch ends with a body or an
+ * error.
  *
  * Input: byte 0 the kind (tls, courier, tls through an HTTP proxy, smb,
- * afp, apns, http, https, mdm, sus); byte 1 how the server behaves (bits 0-1: its end: TLS
+ * afp, apns, http, https, mdm, sus, time, fetch, fetch over https); byte 1
+ * how the server behaves (bits 0-1: its end: TLS
  * close_notify and close, close, reset, or wait for the client; bit 2:
  * TLS 1.2 only; bit 3: ask for a client certificate; bit 4: insist on it;
- * bit 5: write in small pieces; bit 6: through the proxy, a TLS server
- * after the answer); byte 2 the length of the ALPN the TLS server picks,
+ * bit 5: write in small pieces, for time one datagram each; bit 6: through
+ * the proxy, a TLS server after the answer, for time the request's
+ * transmit time echoed as the answer's originate time); byte 2 the length of the ALPN the TLS server picks,
  * those bytes; the rest is what the server sends (after the handshake,
  * or as the proxy's answer, the SMB/AFP reply, the HTTP response).
  *
@@ -31,6 +36,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -48,7 +54,9 @@
 #include <openssl/x509v3.h>
 
 #include "core/pushprobe.h"
+#include "core/loop.h"
 #include "engine/engine.h"
+#include "engine/fetch.h"
 #include "engine/tlsctx.h"
 #include "plan/plan.h"
 #include "plan/proxy.h"
@@ -57,12 +65,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum kind { K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K_HTTP, K_HTTPS, K_MDM, K_SUS,
-            K__COUNT };
+            K_TIME, K_FETCH, K_FETCHS, K__COUNT };
 
 /* The kinds whose server speaks TLS first, and whose speaks HTTP. */
 #define TLS_FIRST(k) ((k) == K_TLS || (k) == K_COURIER || (k) == K_APNS || (k) == K_HTTPS || \
-                      (k) == K_MDM)
-#define HTTP(k) ((k) == K_HTTP || (k) == K_HTTPS || (k) == K_MDM || (k) == K_SUS)
+                      (k) == K_MDM || (k) == K_FETCHS)
+#define HTTP(k) ((k) == K_HTTP || (k) == K_HTTPS || (k) == K_MDM || (k) == K_SUS || \
+                 (k) == K_FETCH || (k) == K_FETCHS)
+#define FETCH(k) ((k) == K_FETCH || (k) == K_FETCHS)
 
 #define F_END       0x03
 #define F_TLS12     0x04
@@ -70,6 +80,7 @@ enum kind { K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K_HTTP, K_HTTPS, K
 #define F_NEED_CERT 0x10
 #define F_PIECES    0x20
 #define F_TLS_AFTER 0x40
+#define F_ECHO      0x40   /* time */
 
 enum { END_NOTIFY, END_CLOSE, END_RESET, END_WAIT };
 
@@ -77,8 +88,8 @@ enum { END_NOTIFY, END_CLOSE, END_RESET, END_WAIT };
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t *cur;
 static size_t curlen;
-static int listen_fd = -1;
-static uint16_t port;
+static int listen_fd = -1, udp_fd = -1;
+static uint16_t port, udp_port;
 static SSL_CTX *sctx;
 static struct pp_tls_ctx *cctx;
 
@@ -279,6 +290,34 @@ serve(int fd, struct job *j)
     ERR_clear_error();
 }
 
+/* The time server: the answer to a request, in one datagram or several;
+ * with F_ECHO the request's transmit time becomes the answer's originate
+ * time, as a real server does. */
+static void
+serve_udp(const struct job *j)
+{
+    uint8_t req[512], *ans;
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof(from);
+    ssize_t got = recvfrom(udp_fd, req, sizeof(req), 0, (struct sockaddr *)&from, &flen);
+    size_t off = 0;
+
+    if (got < 0 || (ans = malloc(j->paylen + 1)) == NULL)
+        return;
+    memcpy(ans, j->payload, j->paylen);
+    if ((j->flags & F_ECHO) && got >= 48 && j->paylen >= 32)
+        memcpy(ans + 24, req + 40, 8);
+    do {
+        size_t n = j->paylen - off;
+
+        if ((j->flags & F_PIECES) && n > 1 + (size_t)(ans[off] & 63))
+            n = 1 + (size_t)(ans[off] & 63);
+        sendto(udp_fd, ans + off, n, 0, (struct sockaddr *)&from, flen);
+        off += n;
+    } while (off < j->paylen);
+    free(ans);
+}
+
 static void *
 server(void *arg)
 {
@@ -286,18 +325,26 @@ server(void *arg)
 
     (void)arg;
     for (;;) {
-        int fd = accept(listen_fd, NULL, NULL);
+        struct pollfd p[2] = {{listen_fd, POLLIN, 0}, {udp_fd, POLLIN, 0}};
+        int fd = -1;
         uint8_t *copy;
         size_t n;
         struct job j;
 
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
                 continue;
             abort();
         }
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if ((p[0].revents & POLLIN) && (fd = accept(listen_fd, NULL, NULL)) < 0 &&
+            errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+            abort();
+        if (fd < 0 && !(p[1].revents & POLLIN))
+            continue;
+        if (fd >= 0) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        }
         pthread_mutex_lock(&mu);
         n = curlen;
         copy = malloc(n > 0 ? n : 1);
@@ -306,10 +353,14 @@ server(void *arg)
         pthread_mutex_unlock(&mu);
         if (copy != NULL) {
             parse(copy, n, &j);
-            serve(fd, &j);
+            if (fd >= 0)
+                serve(fd, &j);
+            else
+                serve_udp(&j);
             free(copy);
         }
-        close(fd);
+        if (fd >= 0)
+            close(fd);
     }
     return NULL;
 }
@@ -363,6 +414,14 @@ setup(void)
         getsockname(listen_fd, (struct sockaddr *)&sin, &len) < 0)
         abort();
     port = ntohs(sin.sin_port);
+    sin.sin_port = 0;
+    len = sizeof(sin);
+    if ((udp_fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+        bind(udp_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+        getsockname(udp_fd, (struct sockaddr *)&sin, &len) < 0)
+        abort();
+    udp_port = ntohs(sin.sin_port);
+    /* The UDP socket is read only when poll says so; the listener too. */
     if (pthread_create(&th, NULL, server, NULL) != 0)
         abort();
     pthread_detach(th);
@@ -382,6 +441,53 @@ memmem_nocase(const uint8_t *d, size_t n, const char *word)
             return true;
     }
     return false;
+}
+
+struct fetched {
+    bool done;
+    int status;
+    bool body, error;
+    char why[160];
+};
+
+static void
+fetched(struct pp_fetch_result *res, void *arg)
+{
+    struct fetched *f = arg;
+
+    f->done = true;
+    f->status = res->status;
+    f->body = res->body != NULL;
+    f->error = res->error != NULL && res->error[0] != '\0';
+    snprintf(f->why, sizeof(f->why), "%s", f->error ? res->error : "");
+}
+
+/* The PAC file's fetch, as --pac URL runs it: a body with 200, else a
+ * sentence. */
+static void
+fetch(const struct job *j)
+{
+    struct pp_loop *loop = pp_loop_new();
+    struct pp_fetch *f;
+    struct fetched got = {false, 0, false, false, ""};
+    char url[80], err[256];
+
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%u/wpad.dat",
+             j->kind == K_FETCHS ? "https" : "http", port);
+    f = pp_fetch_start(loop, "127.0.0.1:9", cctx, url, 1 << 20, 300, fetched, &got, err,
+                       sizeof(err));
+    if (f == NULL)
+        abort();
+    while (!got.done)
+        if (pp_loop_run_once(loop, 100) < 0)
+            abort();
+    if (got.body == got.error || (got.body && got.status != 200))
+        abort();
+    if (getenv("PP_FUZZ_WIRE_SHOW") != NULL)
+        fprintf(stderr, "kind %u flags 0x%02x: fetch status %d%s%s\n", j->kind, j->flags,
+                got.status, got.error ? ": " : "", got.why);
+    pp_fetch_free(f);
+    pp_loop_free(loop);
 }
 
 /* The HTTP kinds, as --mdm, --sus and a URL target make them. */
@@ -406,11 +512,17 @@ add_web(struct pp_plan *plan, const struct job *j)
 static struct pp_target *
 target(const struct job *j)
 {
-    static const char *const probe[K__COUNT] = {"tls", "courier", "tls", "smb", "afp", "apns"};
-    static const enum pp_service sv[K__COUNT] = {
-        PP_SV_CUSTOM, PP_SV_APNS_DEVICE, PP_SV_CUSTOM, PP_SV_SMB, PP_SV_AFP, PP_SV_APNS_PROVIDER,
+    static const char *const probe[K__COUNT] = {
+        [K_TLS] = "tls", [K_COURIER] = "courier", [K_TUNNEL] = "tls", [K_SMB] = "smb",
+        [K_AFP] = "afp", [K_APNS] = "apns", [K_TIME] = "time",
     };
-    struct pp_target *t = pp_target_new(sv[j->kind], "127.0.0.1", port, probe[j->kind], true);
+    static const enum pp_service sv[K__COUNT] = {
+        [K_TLS] = PP_SV_CUSTOM, [K_COURIER] = PP_SV_APNS_DEVICE, [K_TUNNEL] = PP_SV_CUSTOM,
+        [K_SMB] = PP_SV_SMB, [K_AFP] = PP_SV_AFP, [K_APNS] = PP_SV_APNS_PROVIDER,
+        [K_TIME] = PP_SV_TIME,
+    };
+    struct pp_target *t = pp_target_new(sv[j->kind], "127.0.0.1",
+                                        j->kind == K_TIME ? udp_port : port, probe[j->kind], true);
     char url[64], err[256];
 
     t->tls = TLS_FIRST(j->kind) || j->kind == K_TUNNEL;
@@ -455,6 +567,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pthread_mutex_unlock(&mu);
 
     parse(data, size, &j);
+    if (FETCH(j.kind)) {
+        fetch(&j);
+        return 0;
+    }
     memset(&o, 0, sizeof(o));
     o.timeout_s = 0.3;   /* a silent end is a timeout soon: more inputs a second */
     o.parallel = 4;

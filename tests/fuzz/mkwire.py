@@ -16,7 +16,11 @@ TLS server picks (length, bytes) and what the server sends:
 - http, https, mdm and sus: nginx's real responses (tests/data/http/,
   those without a Location: fuzz_wire does not run redirects), Jamf Pro's
   health page ("[]", and the JSON it gives while starting), a Software
-  Update catalog, whole, in pieces and cut.
+  Update catalog, whole, in pieces and cut;
+- time: chronyd's real answer (tests/data/ntp/), its originate time set
+  from the request as a server sets it, or not, in one datagram or many;
+- fetch (http and https): a PAC file served whole, chunked, cut short of
+  its length, and a 404.
 
 Usage: mkwire.py   (writes next to this script; removes nothing)
 """
@@ -28,9 +32,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(HERE, "corpus", "wire")
 
-K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K_HTTP, K_HTTPS, K_MDM, K_SUS = range(10)
+(K_TLS, K_COURIER, K_TUNNEL, K_SMB, K_AFP, K_APNS, K_HTTP, K_HTTPS, K_MDM, K_SUS, K_TIME,
+ K_FETCH, K_FETCHS) = range(13)
 END_NOTIFY, END_CLOSE, END_RESET, END_WAIT = range(4)
 F_TLS12, F_ASK_CERT, F_NEED_CERT, F_PIECES, F_TLS_AFTER = 0x04, 0x08, 0x10, 0x20, 0x40
+F_ECHO = 0x40
 
 
 def seed(kind, flags, alpn=b"", payload=b""):
@@ -118,6 +124,22 @@ def main():
     seeds.append(seed(K_SUS, END_CLOSE, b"", resp))
     seeds.append(seed(K_SUS, END_WAIT | F_PIECES, b"", resp))
     seeds.append(seed(K_SUS, END_RESET, b"", resp[:80]))
+    for name in sorted(os.listdir(os.path.join(TOP, "tests", "data", "ntp"))):
+        if name.endswith(".bin") and "request" not in name:
+            answer = read("ntp", name)
+            seeds.append(seed(K_TIME, F_ECHO, b"", answer))
+            seeds.append(seed(K_TIME, 0, b"", answer))
+            seeds.append(seed(K_TIME, F_ECHO | F_PIECES, b"", answer))
+    pac = b'function FindProxyForURL(url, host) { return "PROXY 10.0.0.1:3128; DIRECT"; }\n'
+    ok = (b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ns-proxy-autoconfig\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(pac)) + pac
+    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+               b"%x\r\n" % len(pac) + pac + b"\r\n0\r\n\r\n")
+    for kind in (K_FETCH, K_FETCHS):
+        seeds.append(seed(kind, END_NOTIFY, b"", ok))
+        seeds.append(seed(kind, END_CLOSE | F_PIECES, b"", chunked))
+        seeds.append(seed(kind, END_CLOSE, b"", ok[:-20]))
+        seeds.append(seed(kind, END_WAIT, b"", b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
     os.makedirs(OUT, exist_ok=True)
     for s in seeds:
         with open(os.path.join(OUT, hashlib.sha1(s).hexdigest()), "wb") as f:
