@@ -17,14 +17,15 @@
  *
  * Input: byte 0 the kind (tls, courier, tls through an HTTP proxy, smb,
  * afp, apns, http, https, mdm, sus, time, fetch, fetch over https); byte 1
- * how the server behaves (bits 0-1: its end: TLS
- * close_notify and close, close, reset, or wait for the client; bit 2:
- * TLS 1.2 only; bit 3: ask for a client certificate; bit 4: insist on it;
- * bit 5: write in small pieces, for time one datagram each; bit 6: through
- * the proxy, a TLS server after the answer, for time the request's
- * transmit time echoed as the answer's originate time); byte 2 the length of the ALPN the TLS server picks,
- * those bytes; the rest is what the server sends (after the handshake,
- * or as the proxy's answer, the SMB/AFP reply, the HTTP response).
+ * how the server behaves (bits 0-1: its end: TLS close_notify and close,
+ * close, reset, or wait for the client; bit 2: TLS 1.2 only; bit 3: ask
+ * for a client certificate; bit 4: insist on it; bit 5: write in small
+ * pieces, for time one datagram each; bit 6: through the proxy, a TLS
+ * server after the answer, for time the request's transmit time echoed
+ * as the answer's originate time); byte 2 the length of the ALPN the TLS
+ * server picks, those bytes; the rest is what the server sends (after
+ * the handshake, or as the proxy's answer, the SMB/AFP reply, the HTTP
+ * response, the NTP answer).
  *
  * Only 127.0.0.1 is ever connected to: an input that holds "location" in
  * any case is not run (an HTTP redirect would be followed to wherever it
