@@ -36,8 +36,9 @@ for dir in $dirs; do
     cp "$dir"* "$work"/ 2>/dev/null
     before=$(ls "$dir" | wc -l)
     t0=$(date +%s)
-    "$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -print_final_stats=1 "$work" \
-        >"$work.log" 2>&1
+    # An input that runs a minute is a hang (libFuzzer's default: 20).
+    "$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout=60 -print_final_stats=1 \
+        "$work" >"$work.log" 2>&1
     rc=$?
     took=$(( $(date +%s) - t0 ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log" | tail -n 1)
