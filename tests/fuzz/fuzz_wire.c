@@ -305,7 +305,8 @@ serve_udp(const struct job *j)
 
     if (got < 0 || (ans = malloc(j->paylen + 1)) == NULL)
         return;
-    memcpy(ans, j->payload, j->paylen);
+    if (j->paylen > 0)
+        memcpy(ans, j->payload, j->paylen);
     if ((j->flags & F_ECHO) && got >= 48 && j->paylen >= 32)
         memcpy(ans + 24, req + 40, 8);
     do {
